@@ -1,0 +1,59 @@
+"""Write files atomically: into a temporary sibling, then rename over the target."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ballspot.errors import BallspotError
+
+
+def ensure_dir(path: Path) -> Path:
+    """Create `path` (and parents), with a one-line error when that is not possible."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BallspotError(f"cannot create folder {path}: {exc.strerror or exc}") from exc
+    if not os.access(path, os.W_OK):
+        raise BallspotError(f"folder is not writable: {path}")
+    return path
+
+
+@contextlib.contextmanager
+def atomic_path(target: Path | str, suffix: str | None = None) -> Iterator[Path]:
+    """Yield a temporary path next to `target`; on success rename it to `target`, else delete it.
+
+    The temporary name keeps `target`'s suffix (or `suffix`) so tools that look at the extension
+    (ffmpeg, pandas) still work.
+    """
+    target = Path(target)
+    ensure_dir(target.parent)
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=(suffix if suffix is not None else target.suffix) + ".part",
+        dir=target.parent,
+    )
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def write_text(target: Path | str, text: str) -> Path:
+    """Write `text` to `target` atomically."""
+    with atomic_path(target) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(target)
+
+
+def write_json(target: Path | str, data: Any, indent: int | None = 2) -> Path:
+    """Write `data` as JSON to `target` atomically."""
+    return write_text(target, json.dumps(data, indent=indent) + "\n")

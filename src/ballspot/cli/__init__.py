@@ -1,0 +1,1 @@
+"""The `ballspot` command line: one module per command, over the core package."""

@@ -1,0 +1,85 @@
+"""The Typer app every command registers on, and the error boundary each command runs inside."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import typer
+
+from ballspot import __version__
+
+app = typer.Typer(
+    name="ballspot",
+    help="Ball action spotting in soccer broadcast video (SoccerNet): data, training, evaluation, prediction.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+
+
+download_app = typer.Typer(
+    name="download",
+    help="Get data: SoccerNet's ball-action videos and labels, or a generated synthetic league.",
+    no_args_is_help=True,
+)
+app.add_typer(download_app, name="download")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"ballspot {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """ballspot: find ball actions (PASS, DRIVE, ... GOAL) and their times in soccer video."""
+
+
+def debug_enabled() -> bool:
+    return os.environ.get("BALLSPOT_DEBUG", "") not in ("", "0")
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print `error: message` on stderr and return the Exit to raise."""
+    sys.stderr.write(f"error: {message}\n")
+    sys.stderr.flush()
+    return typer.Exit(code)
+
+
+def command(
+    name: str | None = None, on: typer.Typer | None = None, **kwargs: Any
+) -> Callable[[Callable], Callable]:
+    """Register a command on `app` (or the group `on`), wrapped in the error boundary.
+
+    A `BallspotError` (an expected failure) becomes one line on stderr and exit code 1; with
+    `BALLSPOT_DEBUG=1` the traceback is shown instead. Usage errors stay Typer's (exit 2).
+    """
+    from ballspot.errors import BallspotError
+
+    def decorate(func: Callable) -> Callable:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kw: Any) -> Any:
+            try:
+                return func(*args, **kw)
+            except BallspotError as exc:
+                if debug_enabled():
+                    raise
+                raise fail(str(exc)) from None
+            except KeyboardInterrupt:
+                if debug_enabled():
+                    raise
+                raise fail("interrupted", 130) from None
+
+        return (on or app).command(name, **kwargs)(wrapper)
+
+    return decorate

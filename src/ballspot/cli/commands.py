@@ -1,0 +1,6 @@
+"""Registers every command on the app; the order here is the order in `ballspot --help`."""
+
+from ballspot.cli import (  # noqa: F401
+    index,
+    segment,
+)

@@ -1,0 +1,81 @@
+"""Where output goes: results on stdout, logs and progress on stderr."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from typing import TypeVar
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+T = TypeVar("T")
+
+err = Console(stderr=True, highlight=False)
+"""Logs, warnings, tables meant for people, progress bars."""
+
+out = Console(highlight=False, soft_wrap=True)
+"""Results only: paths, JSON."""
+
+
+def quiet() -> bool:
+    """True when progress bars and chatter should be off (`BALLSPOT_QUIET=1` or `--quiet`)."""
+    return os.environ.get("BALLSPOT_QUIET", "") not in ("", "0")
+
+
+def set_quiet(value: bool) -> None:
+    if value:
+        os.environ["BALLSPOT_QUIET"] = "1"
+
+
+def log(message: str) -> None:
+    """A line for people, on stderr, unless quiet."""
+    if not quiet():
+        err.print(message)
+
+
+def warn(message: str) -> None:
+    """A warning on stderr, always shown."""
+    err.print(f"[yellow]warning:[/yellow] {message}")
+
+
+def progress(*extra_columns) -> Progress:
+    """A Rich progress display on stderr; hidden when quiet or when stderr is not a terminal."""
+    disable = quiet() or not sys.stderr.isatty()
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        *extra_columns,
+        console=err,
+        disable=disable,
+        transient=False,
+    )
+
+
+def track(items: Iterable[T], description: str, total: int | None = None) -> Iterator[T]:
+    """Iterate `items` with a progress bar on stderr."""
+    with progress() as bar:
+        task = bar.add_task(description, total=total if total is not None else _len(items))
+        for item in items:
+            yield item
+            bar.advance(task)
+
+
+def _len(items: Iterable) -> int | None:
+    try:
+        return len(items)  # type: ignore[arg-type]
+    except TypeError:
+        return None

@@ -1,0 +1,38 @@
+"""Default folders for data, cache and runs: platformdirs, overridable by `BALLSPOT_*` variables.
+
+Every command also takes an option for each folder; an option beats the variable, which beats the default.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from platformdirs import PlatformDirs
+
+_DIRS = PlatformDirs("ballspot", appauthor=False)
+
+
+def _from_env(variable: str, default: str) -> Path:
+    value = os.environ.get(variable)
+    return Path(value).expanduser() if value else Path(default)
+
+
+def data_dir() -> Path:
+    """Where datasets live (SoccerNet downloads, the synthetic league, clips)."""
+    return _from_env("BALLSPOT_DATA_DIR", _DIRS.user_data_dir)
+
+
+def cache_dir() -> Path:
+    """Where decoded-frame caches live; safe to delete."""
+    return _from_env("BALLSPOT_CACHE_DIR", _DIRS.user_cache_dir)
+
+
+def runs_dir() -> Path:
+    """Where training runs (configs, metrics, weights) live."""
+    return _from_env("BALLSPOT_RUNS_DIR", str(Path(_DIRS.user_data_dir) / "runs"))
+
+
+def studies_dir() -> Path:
+    """Where Optuna studies (SQLite, journal files) live by default."""
+    return _from_env("BALLSPOT_STUDIES_DIR", str(Path(_DIRS.user_data_dir) / "studies"))

@@ -1,0 +1,1 @@
+"""SoccerNet's layout and file formats: labels, predictions, games under a dataset root."""

@@ -1,0 +1,124 @@
+"""Read and validate `Labels-ball.json` (spec: docs/soccernet-format.md, section 4)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from ballspot.classes import CLASSES_12
+from ballspot.errors import BallspotError
+
+LABELS_FILE = "Labels-ball.json"
+FRAMERATE = 25
+"""The frame rate SoccerNet bins times at: frame = int(25 * position_ms / 1000)."""
+
+TEAMS = ("left", "right")
+VISIBILITIES = ("visible", "not shown")
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """One labelled event."""
+
+    label: str
+    position_ms: int
+    half: int = 1
+    team: str | None = None
+    visibility: str = "visible"
+
+    @property
+    def seconds(self) -> float:
+        return self.position_ms / 1000.0
+
+
+@dataclass(frozen=True)
+class GameLabels:
+    """A game's annotations, sorted by (half, position)."""
+
+    path: Path
+    annotations: tuple[Annotation, ...]
+    url_local: str = ""
+
+    def for_half(self, half: int) -> list[Annotation]:
+        return [a for a in self.annotations if a.half == half]
+
+
+def game_time(position_ms: int, half: int = 1) -> str:
+    """SoccerNet's `"H - MM:SS"` string for a position (minutes may run past 59)."""
+    total = int(position_ms) // 1000
+    return f"{half} - {total // 60:02d}:{total % 60:02d}"
+
+
+def parse_annotation(raw: object, where: str, classes: tuple[str, ...]) -> Annotation:
+    """One annotation dict -> Annotation, or a BallspotError naming what is wrong and where."""
+    if not isinstance(raw, dict):
+        raise BallspotError(f"{where}: an annotation must be an object, got {type(raw).__name__}")
+    label = raw.get("label")
+    if not isinstance(label, str):
+        raise BallspotError(f"{where}: annotation without a 'label'")
+    if label not in classes:
+        raise BallspotError(f"{where}: unknown label {label!r}; expected one of: {', '.join(classes)}")
+    position = raw.get("position")
+    try:
+        position_ms = int(position)  # SoccerNet writes it as a string of an integer
+    except (TypeError, ValueError):
+        raise BallspotError(f"{where}: 'position' must be an integer number of ms, got {position!r}") from None
+    if position_ms < 0:
+        raise BallspotError(f"{where}: negative 'position' {position_ms}")
+    half = 1
+    game_time_raw = raw.get("gameTime")
+    if isinstance(game_time_raw, str) and game_time_raw[:1].isdigit():
+        half = int(game_time_raw[0])
+    team = raw.get("team")
+    if team is not None and team not in TEAMS:
+        raise BallspotError(f"{where}: 'team' must be 'left' or 'right', got {team!r}")
+    visibility = raw.get("visibility", "visible")
+    if visibility not in VISIBILITIES:
+        raise BallspotError(f"{where}: 'visibility' must be 'visible' or 'not shown', got {visibility!r}")
+    return Annotation(label=label, position_ms=position_ms, half=half, team=team, visibility=visibility)
+
+
+def read_labels(
+    path: Path | str,
+    classes: tuple[str, ...] = CLASSES_12,
+    duration_ms: int | None = None,
+) -> GameLabels:
+    """Read a `Labels-ball.json`, checking every annotation; `duration_ms` bounds positions when known."""
+    path = Path(path)
+    if not path.is_file():
+        raise BallspotError(f"labels file not found: {path}")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BallspotError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("annotations"), list):
+        raise BallspotError(f"{path}: no 'annotations' list; is this a SoccerNet Labels-ball.json?")
+    annotations = [
+        parse_annotation(raw, f"{path.name}: annotation {i}", classes) for i, raw in enumerate(data["annotations"])
+    ]
+    if duration_ms is not None:
+        for i, a in enumerate(annotations):
+            if a.position_ms > duration_ms:
+                raise BallspotError(
+                    f"{path.name}: annotation {i} ({a.label}) at {a.position_ms} ms is beyond the video's end "
+                    f"({duration_ms} ms)"
+                )
+    annotations.sort(key=lambda a: (a.half, a.position_ms))
+    return GameLabels(path=path, annotations=tuple(annotations), url_local=str(data.get("UrlLocal", "")))
+
+
+def labels_document(annotations: list[Annotation], url_local: str = "") -> dict:
+    """The JSON document SoccerNet writes for these annotations (positions as strings)."""
+    items = []
+    for a in sorted(annotations, key=lambda a: (a.half, a.position_ms)):
+        item = {
+            "gameTime": game_time(a.position_ms, a.half),
+            "label": a.label,
+            "position": str(int(a.position_ms)),
+            "visibility": a.visibility,
+        }
+        if a.team is not None:
+            item["team"] = a.team
+        items.append(item)
+    return {"UrlLocal": url_local, "UrlYoutube": "", "annotations": items}

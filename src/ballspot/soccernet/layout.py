@@ -1,0 +1,86 @@
+"""Find the games under a dataset root: `league/season/game/` folders (spec section 3)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ballspot.errors import BallspotError
+from ballspot.soccernet.labels import LABELS_FILE
+
+VIDEO_SUFFIXES = (".mp4", ".mkv", ".avi", ".mov", ".webm")
+_HALF_VIDEO = re.compile(r"^(\d)_(\d+p)\.(mkv|mp4)$")
+_WHOLE_VIDEO = re.compile(r"^(\d+p)\.(mkv|mp4)$")
+
+
+@dataclass(frozen=True)
+class Game:
+    """One game folder: its id (relative path), its videos per half, and its labels if present."""
+
+    root: Path
+    game_id: str
+    videos: dict[int, Path]
+    """half -> video; the 2024/2025 layout has one video, half 1."""
+    labels: Path | None
+
+    @property
+    def folder(self) -> Path:
+        return self.root / self.game_id
+
+    @property
+    def league(self) -> str:
+        return self.game_id.split("/")[0]
+
+
+def _videos_in(folder: Path, resolution: str) -> dict[int, Path]:
+    whole: dict[str, Path] = {}
+    halves: dict[str, dict[int, Path]] = {}
+    for f in sorted(folder.iterdir()):
+        if not f.is_file():
+            continue
+        if m := _WHOLE_VIDEO.match(f.name):
+            whole.setdefault(m.group(1), f)
+        elif m := _HALF_VIDEO.match(f.name):
+            halves.setdefault(m.group(2), {})[int(m.group(1))] = f
+    if resolution in whole:
+        return {1: whole[resolution]}
+    if resolution in halves:
+        return dict(sorted(halves[resolution].items()))
+    # fall back to whatever resolution exists, smallest first
+    def height(key: str) -> int:
+        return int(key[:-1])
+
+    if whole:
+        return {1: whole[min(whole, key=height)]}
+    if halves:
+        return dict(sorted(halves[min(halves, key=height)].items()))
+    return {}
+
+
+def find_games(root: Path | str, resolution: str = "224p", require_video: bool = False) -> list[Game]:
+    """Every `league/season/game` folder under `root` holding a labels file or a video, sorted by id."""
+    root = Path(root)
+    if not root.is_dir():
+        raise BallspotError(f"dataset root not found: {root}")
+    games = []
+    for folder in sorted(p for p in root.glob("*/*/*") if p.is_dir()):
+        if folder.name.startswith("."):
+            continue
+        videos = _videos_in(folder, resolution)
+        labels = folder / LABELS_FILE
+        if not videos and not labels.is_file():
+            continue
+        if require_video and not videos:
+            continue
+        game_id = folder.relative_to(root).as_posix()
+        games.append(Game(root=root, game_id=game_id, videos=videos, labels=labels if labels.is_file() else None))
+    if not games:
+        raise BallspotError(
+            f"no games under {root}: expected league/season/game folders holding {LABELS_FILE} and a video"
+        )
+    return games
+
+
+def is_video_file(path: Path) -> bool:
+    return path.suffix.lower() in VIDEO_SUFFIXES

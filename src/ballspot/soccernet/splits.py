@@ -1,0 +1,62 @@
+"""Which split (train, valid, test, challenge) a game belongs to.
+
+A dataset root may hold a `splits.json` ({"train": [game ids], ...}); the synthetic league writes one.
+Otherwise the official SoccerNet ball-action lists are used (the same 9 games in 2023, 2024 and 2025).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ballspot.errors import BallspotError
+
+SPLITS = ("train", "valid", "test", "challenge")
+SPLITS_FILE = "splits.json"
+
+_SEASON = "england_efl/2019-2020/"
+OFFICIAL_SPLITS: dict[str, tuple[str, ...]] = {
+    "train": tuple(
+        _SEASON + g
+        for g in (
+            "2019-10-01 - Blackburn Rovers - Nottingham Forest",
+            "2019-10-01 - Brentford - Bristol City",
+            "2019-10-01 - Hull City - Sheffield Wednesday",
+            "2019-10-01 - Leeds United - West Bromwich",
+        )
+    ),
+    "valid": (_SEASON + "2019-10-01 - Middlesbrough - Preston North End",),
+    "test": (
+        _SEASON + "2019-10-01 - Reading - Fulham",
+        _SEASON + "2019-10-01 - Stoke City - Huddersfield Town",
+    ),
+    "challenge": (
+        _SEASON + "2019-10-01 - Wigan Athletic - Birmingham City",
+        _SEASON + "2019-10-02 - Cardiff City - Queens Park Rangers",
+    ),
+}
+
+
+def load_splits(root: Path | str) -> dict[str, tuple[str, ...]]:
+    """The split lists for a dataset root: its `splits.json` if present, else the official ones."""
+    path = Path(root) / SPLITS_FILE
+    if not path.is_file():
+        return OFFICIAL_SPLITS
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise BallspotError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(data, dict) or not all(isinstance(v, list) for v in data.values()):
+        raise BallspotError(f"{path}: expected an object of split name -> list of game ids")
+    unknown = set(data) - set(SPLITS)
+    if unknown:
+        raise BallspotError(f"{path}: unknown split(s) {sorted(unknown)}; expected {', '.join(SPLITS)}")
+    return {name: tuple(games) for name, games in data.items()}
+
+
+def split_of(game_id: str, splits: dict[str, tuple[str, ...]]) -> str:
+    """The split holding `game_id`, or "train" for a game no list names (a user's own data)."""
+    for name, games in splits.items():
+        if game_id in games:
+            return name
+    return "train"

@@ -1,0 +1,1 @@
+"""Video I/O over ffmpeg: find the binary, probe, decode to uint8 frames, cut clips."""

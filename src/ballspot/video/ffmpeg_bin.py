@@ -1,0 +1,30 @@
+"""Which ffmpeg binary to run: the one on PATH, else the one the imageio-ffmpeg wheel ships."""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+
+from ballspot.errors import BallspotError
+
+
+@functools.cache
+def ffmpeg_exe() -> str:
+    """Path of the ffmpeg executable (`BALLSPOT_FFMPEG` overrides the search)."""
+    override = os.environ.get("BALLSPOT_FFMPEG")
+    if override:
+        if not shutil.which(override):
+            raise BallspotError(f"BALLSPOT_FFMPEG points at {override!r}, which is not an executable")
+        return override
+    on_path = shutil.which("ffmpeg")
+    if on_path:
+        return on_path
+    try:
+        import imageio_ffmpeg
+    except ImportError:  # pragma: no cover - imageio-ffmpeg is a dependency
+        raise BallspotError("no ffmpeg found: install ffmpeg or `pip install imageio-ffmpeg`") from None
+    try:
+        return imageio_ffmpeg.get_ffmpeg_exe()
+    except RuntimeError as exc:
+        raise BallspotError(f"no ffmpeg found ({exc})") from None
