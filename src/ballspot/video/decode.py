@@ -1,0 +1,175 @@
+"""Decode video to uint8 frames through one ffmpeg pipe: the single decode path of training and predict.
+
+Frames are resampled to a constant rate by ffmpeg's `fps` filter anchored at time 0, so output frame k
+always shows the picture on screen at `start + k / fps` seconds, whatever the source's frame rate
+(variable included) and whatever an MP4 edit list hides. Grey frames come from swscale (full range).
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import ffmpeg
+import numpy as np
+
+from ballspot.errors import BallspotError
+from ballspot.video.ffmpeg_bin import ffmpeg_exe
+from ballspot.video.probe import probe
+
+DEFAULT_SIZE = (224, 398)
+"""(height, width) of SoccerNet's 224p videos, the model's default input."""
+
+
+@dataclass(frozen=True)
+class FrameFormat:
+    """What frames to produce: size, rate and colour."""
+
+    height: int = DEFAULT_SIZE[0]
+    width: int = DEFAULT_SIZE[1]
+    fps: float = 25.0
+    grey: bool = True
+
+    @property
+    def channels(self) -> int:
+        return 1 if self.grey else 3
+
+    @property
+    def frame_bytes(self) -> int:
+        return self.height * self.width * self.channels
+
+    def shape(self, n: int) -> tuple[int, ...]:
+        return (n, self.height, self.width) if self.grey else (n, self.height, self.width, 3)
+
+    def check(self) -> None:
+        if not (16 <= self.height <= 4320 and 16 <= self.width <= 7680):
+            raise BallspotError(f"frame size {self.height}x{self.width} is out of range (16..4320 x 16..7680)")
+        if not (0 < self.fps <= 240):
+            raise BallspotError(f"frame rate {self.fps} is out of range (0, 240]")
+
+
+@dataclass(frozen=True)
+class FrameChunk:
+    """Consecutive decoded frames; `first` is the index of frames[0] at the format's rate."""
+
+    first: int
+    frames: np.ndarray
+
+    def times_s(self, fps: float, offset_s: float = 0.0) -> np.ndarray:
+        return offset_s + (self.first + np.arange(len(self.frames))) / fps
+
+
+def _command(path: Path, fmt: FrameFormat, start_s: float, duration_s: float | None) -> list[str]:
+    input_args: dict = {}
+    if start_s > 0:
+        input_args["ss"] = f"{start_s:.6f}"
+    if duration_s is not None:
+        input_args["t"] = f"{duration_s:.6f}"
+    stream = ffmpeg.input(str(path), **input_args).video
+    stream = stream.filter("fps", fps=fmt.fps, start_time=0, round="near")
+    stream = stream.filter("scale", fmt.width, fmt.height, flags="bilinear")
+    pix_fmt = "gray" if fmt.grey else "rgb24"
+    out = stream.output("pipe:", format="rawvideo", pix_fmt=pix_fmt, an=None, sn=None)
+    return out.global_args("-hide_banner", "-loglevel", "error", "-nostdin").compile(cmd=ffmpeg_exe())
+
+
+def stream_frames(
+    path: Path | str,
+    fmt: FrameFormat = FrameFormat(),
+    start_s: float = 0.0,
+    duration_s: float | None = None,
+    chunk_frames: int = 256,
+) -> Iterator[FrameChunk]:
+    """Yield the video's frames in chunks, with memory bounded by `chunk_frames` whatever its length.
+
+    Frame k of the stream (counting from `start_s`) shows time `start_s + k / fmt.fps`.
+    """
+    fmt.check()
+    path = Path(path)
+    probe(path)  # one-line errors for missing, empty, corrupt or video-less files
+    if start_s < 0 or (duration_s is not None and duration_s <= 0):
+        raise BallspotError(f"bad time range: start {start_s} s, duration {duration_s} s")
+    cmd = _command(path, fmt, start_s, duration_s)
+    process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    chunk_bytes = fmt.frame_bytes * chunk_frames
+    first = 0
+    try:
+        assert process.stdout is not None
+        while True:
+            data = _read_exactly(process.stdout, chunk_bytes)
+            n = len(data) // fmt.frame_bytes
+            if n:
+                frames = np.frombuffer(data[: n * fmt.frame_bytes], dtype=np.uint8).reshape(fmt.shape(n))
+                yield FrameChunk(first=first, frames=frames)
+                first += n
+            if len(data) < chunk_bytes:
+                break
+        stderr = process.stderr.read().decode("utf-8", "replace") if process.stderr else ""
+        code = process.wait()
+        if code != 0:
+            last = stderr.strip().splitlines()[-1] if stderr.strip() else f"exit code {code}"
+            raise BallspotError(f"ffmpeg could not decode {path}: {last}")
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        for pipe in (process.stdout, process.stderr):
+            if pipe is not None:
+                pipe.close()
+
+
+def _read_exactly(pipe, size: int) -> bytes:
+    parts, remaining = [], size
+    while remaining > 0:
+        block = pipe.read(remaining)
+        if not block:
+            break
+        parts.append(block)
+        remaining -= len(block)
+    return b"".join(parts)
+
+
+def decode_range(
+    path: Path | str, start_s: float, duration_s: float, fmt: FrameFormat = FrameFormat()
+) -> np.ndarray:
+    """All frames of [start_s, start_s + duration_s) as one array (N, H, W) or (N, H, W, 3)."""
+    chunks = [c.frames for c in stream_frames(path, fmt, start_s, duration_s)]
+    if not chunks:
+        return np.zeros(fmt.shape(0), dtype=np.uint8)
+    return np.concatenate(chunks)
+
+
+def decode_frames_at(
+    path: Path | str, wanted: np.ndarray, fmt: FrameFormat = FrameFormat(), chunk_frames: int = 256
+) -> np.ndarray:
+    """Frames at the given indices (at `fmt.fps` from time 0) in one streaming pass over the video.
+
+    Indices past the end repeat the last frame, so a window at the very end of a video stays whole.
+    Memory: the output plus one chunk.
+    """
+    wanted = np.asarray(wanted, dtype=np.int64)
+    out = np.zeros(fmt.shape(len(wanted)), dtype=np.uint8)
+    if len(wanted) == 0:
+        return out
+    order = np.argsort(wanted, kind="stable")
+    sorted_wanted = np.clip(wanted[order], 0, None)
+    last_frame = None
+    position = 0
+    stop = int(sorted_wanted[-1])
+    duration = (stop + 2) / fmt.fps
+    for chunk in stream_frames(path, fmt, 0.0, duration, chunk_frames):
+        end = chunk.first + len(chunk.frames)
+        hi = np.searchsorted(sorted_wanted, end, side="left")
+        if hi > position:
+            out[order[position:hi]] = chunk.frames[sorted_wanted[position:hi] - chunk.first]
+            position = hi
+        last_frame = chunk.frames[-1]
+        if position == len(sorted_wanted):
+            break
+    if last_frame is None:
+        raise BallspotError(f"no frames decoded from {path}")
+    if position < len(sorted_wanted):
+        out[order[position:]] = last_frame
+    return out

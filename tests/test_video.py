@@ -1,0 +1,142 @@
+"""Video I/O: probing, decoding time ranges and streams, timestamps on VFR and edit-listed MP4s, cutting."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ballspot.errors import BallspotError
+from ballspot.video.cut import cut_clip
+from ballspot.video.decode import FrameFormat, decode_frames_at, decode_range, stream_frames
+from ballspot.video.probe import probe
+from tests.videos import counter_frames, encode, ffmpeg, read_counter
+
+FOOTAGE = Path(__file__).resolve().parents[2] / "shared" / "footage"
+
+
+@pytest.fixture(scope="module")
+def counter_video(tmp_path_factory) -> Path:
+    """4 s at 25 fps, 398x224, frame k shows k."""
+    path = tmp_path_factory.mktemp("video") / "counter.mp4"
+    return encode(path, counter_frames(100))
+
+
+def test_probe_reads_duration_rate_size(counter_video):
+    info = probe(counter_video)
+    assert info.width == 398 and info.height == 224
+    assert info.fps == pytest.approx(25.0)
+    assert info.duration_s == pytest.approx(4.0, abs=0.05)
+    assert info.frames == 100
+    assert info.has_audio
+
+
+def test_stream_yields_every_frame_in_order_with_bounded_chunks(counter_video):
+    chunks = list(stream_frames(counter_video, chunk_frames=16))
+    assert all(len(c.frames) <= 16 for c in chunks)
+    frames = np.concatenate([c.frames for c in chunks])
+    assert [read_counter(f) for f in frames] == list(range(100))
+    assert [c.first for c in chunks] == list(range(0, 100, 16))
+
+
+def test_decode_range_starts_on_the_exact_frame(counter_video):
+    frames = decode_range(counter_video, start_s=1.0, duration_s=0.4)
+    assert [read_counter(f) for f in frames] == list(range(25, 35))
+
+
+def test_decode_at_lower_rate_and_other_size(counter_video):
+    fmt = FrameFormat(height=112, width=200, fps=12.5)
+    frames = decode_range(counter_video, 0.0, 2.0, fmt)
+    assert frames.shape == (25, 112, 200)
+    assert [read_counter(f) for f in frames] == list(range(0, 50, 2))
+
+
+def test_rgb_frames(counter_video):
+    frames = decode_range(counter_video, 0.0, 0.2, FrameFormat(grey=False))
+    assert frames.shape == (5, 224, 398, 3)
+
+
+def test_frames_at_indices_in_one_pass_and_past_the_end(counter_video):
+    wanted = np.array([50, 3, 99, 120, 3])
+    frames = decode_frames_at(counter_video, wanted)
+    assert [read_counter(f) for f in frames] == [50, 3, 99, 99, 3]
+
+
+def test_variable_frame_rate_maps_to_presentation_time(tmp_path):
+    # 50 frames whose timestamps jump: frame k shown at 0.08*k s for k < 25, then 0.04 s apart
+    src = encode(tmp_path / "cfr.mp4", counter_frames(50), fps=25, audio=False)
+    vfr = tmp_path / "vfr.mkv"
+    ffmpeg("-i", str(src), "-vf", "setpts='if(lt(N,25),2*N,N+25)/(25*TB)'", "-fps_mode", "vfr",
+           "-c:v", "libx264", "-preset", "ultrafast", "-qp", "0", str(vfr))
+    frames = decode_range(vfr, 0.0, 3.0)
+    shown = [read_counter(f) for f in frames]
+    # at time t (25 fps grid) the frame on screen is floor(t/0.08) up to 2 s, then 25 + (t-2)/0.04
+    assert shown[0] == 0 and shown[2] == 1 and shown[48] == 24
+    assert shown[50] == 25 and shown[60] == 35
+
+
+def test_edit_list_hides_leading_frames(tmp_path):
+    src = encode(tmp_path / "src.mp4", counter_frames(150), keyint=50)
+    edited = tmp_path / "edited.mp4"
+    # stream copy from 1.2 s: the file starts at the keyframe at 1.0 s; an edit list hides 5 frames
+    ffmpeg("-ss", "1.2", "-i", str(src), "-c", "copy", str(edited))
+    info = probe(edited)
+    frames = decode_range(edited, 0.0, 1.0)
+    assert read_counter(frames[0]) == 30
+    assert [read_counter(f) for f in frames] == list(range(30, 55))
+    assert info.duration_s == pytest.approx(150 / 25 - 1.2, abs=0.05)
+
+
+@pytest.mark.skipif(not FOOTAGE.is_dir(), reason="shared footage not present")
+def test_real_footage_with_edit_list():
+    path = FOOTAGE / "laliga_rma_sev_720p.mp4"
+    info = probe(path)
+    assert info.duration_s == pytest.approx(21.04, abs=0.05)
+    assert info.frames == 630  # the container counts 772 packets
+    n = sum(len(c.frames) for c in stream_frames(path))
+    assert n == round(info.duration_s * 25)
+
+
+def test_cut_clip_is_frame_accurate(counter_video, tmp_path):
+    clip = cut_clip(counter_video, tmp_path / "clip.mp4", start_s=1.4, duration_s=0.8)
+    frames = decode_range(clip, 0.0, 10.0)
+    assert [read_counter(f) for f in frames] == list(range(35, 55))
+    assert not list(tmp_path.glob(".*part"))
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [(None, "not found"), (b"", "empty"), (b"\x00garbage" * 200, "cannot read video")],
+)
+def test_bad_videos_are_one_line_errors(tmp_path, content, message):
+    path = tmp_path / "bad.mp4"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(BallspotError, match=message):
+        probe(path)
+    with pytest.raises(BallspotError):
+        next(stream_frames(path))
+
+
+def test_audio_only_file_has_no_video_stream(tmp_path):
+    path = tmp_path / "audio.m4a"
+    ffmpeg("-f", "lavfi", "-i", "anullsrc=r=48000:cl=mono", "-t", "1", "-c:a", "aac", str(path))
+    with pytest.raises(BallspotError, match="no video stream"):
+        probe(path)
+
+
+def test_truncated_video_is_an_error(counter_video, tmp_path):
+    data = counter_video.read_bytes()
+    path = tmp_path / "truncated.mp4"
+    path.write_bytes(data[: len(data) // 3])
+    with pytest.raises(BallspotError):
+        probe(path)
+        decode_range(path, 0, 4)
+
+
+def test_bad_format_values():
+    with pytest.raises(BallspotError, match="out of range"):
+        FrameFormat(fps=0).check()
+    with pytest.raises(BallspotError, match="out of range"):
+        FrameFormat(height=4, width=4).check()

@@ -1,0 +1,61 @@
+"""Small test videos made with the ffmpeg ballspot uses: frames whose index can be read back from pixels."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import numpy as np
+
+from ballspot.video.ffmpeg_bin import ffmpeg_exe
+
+BITS = 10
+HEIGHT, WIDTH = 224, 398
+
+
+def counter_frames(n: int, height: int = HEIGHT, width: int = WIDTH) -> np.ndarray:
+    """n grey frames; frame k shows k in binary as BITS vertical bands (0 = black, 1 = white)."""
+    frames = np.zeros((n, height, width), dtype=np.uint8)
+    band = width // BITS
+    for k in range(n):
+        for bit in range(BITS):
+            if (k >> bit) & 1:
+                frames[k, :, bit * band : (bit + 1) * band] = 255
+    return frames
+
+
+def read_counter(frame: np.ndarray) -> int:
+    """The index `counter_frames` wrote into a (decoded, resized) grey frame."""
+    height, width = frame.shape[:2]
+    band = width / BITS
+    value = 0
+    for bit in range(BITS):
+        x = int((bit + 0.5) * band)
+        if frame[height // 2, x] > 127:
+            value |= 1 << bit
+    return value
+
+
+def encode(
+    path: Path,
+    frames: np.ndarray,
+    fps: float = 25.0,
+    audio: bool = True,
+    keyint: int = 25,
+    extra: list[str] | None = None,
+) -> Path:
+    """Encode grey frames to an H.264 MP4/MKV (near-lossless), with a silent audio track by default."""
+    n, height, width = frames.shape
+    cmd = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y",
+           "-f", "rawvideo", "-pix_fmt", "gray", "-s", f"{width}x{height}", "-r", str(fps), "-i", "-"]
+    if audio:
+        cmd += ["-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo", "-shortest", "-c:a", "aac"]
+    cmd += ["-c:v", "libx264", "-preset", "ultrafast", "-qp", "0", "-pix_fmt", "yuv420p",
+            "-g", str(keyint), *(extra or []), str(path)]
+    subprocess.run(cmd, input=frames.tobytes(), check=True, capture_output=True)
+    return path
+
+
+def ffmpeg(*args: str) -> None:
+    subprocess.run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", *args], check=True,
+                   capture_output=True)
