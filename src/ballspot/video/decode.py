@@ -131,9 +131,7 @@ def _read_exactly(pipe, size: int) -> bytes:
     return b"".join(parts)
 
 
-def decode_range(
-    path: Path | str, start_s: float, duration_s: float, fmt: FrameFormat = FrameFormat()
-) -> np.ndarray:
+def decode_range(path: Path | str, start_s: float, duration_s: float, fmt: FrameFormat = FrameFormat()) -> np.ndarray:
     """All frames of [start_s, start_s + duration_s) as one array (N, H, W) or (N, H, W, 3)."""
     chunks = [c.frames for c in stream_frames(path, fmt, start_s, duration_s)]
     if not chunks:
@@ -142,26 +140,30 @@ def decode_range(
 
 
 def decode_frames_at(
-    path: Path | str, wanted: np.ndarray, fmt: FrameFormat = FrameFormat(), chunk_frames: int = 256
+    path: Path | str,
+    wanted: np.ndarray,
+    fmt: FrameFormat = FrameFormat(),
+    chunk_frames: int = 256,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Frames at the given indices (at `fmt.fps` from time 0) in one streaming pass over the video.
+    """Frames at the given indices (at `fmt.fps` from time 0), in one streaming pass over the video.
 
+    `out[i]` receives frame `wanted[i]`; pass a memory-mapped `out` to fill a cache larger than memory.
     Indices past the end repeat the last frame, so a window at the very end of a video stays whole.
-    Memory: the output plus one chunk.
     """
     wanted = np.asarray(wanted, dtype=np.int64)
-    out = np.zeros(fmt.shape(len(wanted)), dtype=np.uint8)
+    if out is None:
+        out = np.zeros(fmt.shape(len(wanted)), dtype=np.uint8)
     if len(wanted) == 0:
         return out
     order = np.argsort(wanted, kind="stable")
     sorted_wanted = np.clip(wanted[order], 0, None)
     last_frame = None
     position = 0
-    stop = int(sorted_wanted[-1])
-    duration = (stop + 2) / fmt.fps
+    duration = (int(sorted_wanted[-1]) + 2) / fmt.fps
     for chunk in stream_frames(path, fmt, 0.0, duration, chunk_frames):
         end = chunk.first + len(chunk.frames)
-        hi = np.searchsorted(sorted_wanted, end, side="left")
+        hi = int(np.searchsorted(sorted_wanted, end, side="left"))
         if hi > position:
             out[order[position:hi]] = chunk.frames[sorted_wanted[position:hi] - chunk.first]
             position = hi

@@ -1,0 +1,101 @@
+"""`ballspot segment`: cut a match (or every game of a dataset root) into event and background clips."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ballspot.cli.base import command
+from ballspot.cli.options import ClassesOption, DataDirOption, JsonOption, QuietOption
+
+
+@command("segment")
+def segment(
+    source: Annotated[Path, typer.Argument(help="A match video, or a dataset root (league/season/game folders).")],
+    labels: Annotated[
+        Path | None,
+        typer.Option("--labels", help="Labels file [default: Labels-ball.json beside the video]."),
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Clips folder [default: <data folder>/clips].")] = None,
+    window: Annotated[
+        float | None,
+        typer.Option(
+            "--window",
+            help="Cut a window of this many seconds centred on each event "
+            "[default: the seed's cut, from an event to the next one + 1 s].",
+        ),
+    ] = None,
+    background: Annotated[
+        float, typer.Option("--background", help="Background clips per event, away from any event.")
+    ] = 0.25,
+    background_gap: Annotated[
+        float,
+        typer.Option("--background-gap", help="Least distance (s) from a background clip's centre to any event."),
+    ] = 1.5,
+    no_clips: Annotated[
+        bool,
+        typer.Option("--no-clips", help="Write only the manifests (times), no clip files; training needs no files."),
+    ] = False,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="ffmpeg processes cutting at once.")] = 2,
+    resolution: Annotated[
+        str, typer.Option("--resolution", help="Which video of a game to cut (224p, 720p).")
+    ] = "224p",
+    classes: ClassesOption = "12",
+    seed: Annotated[int, typer.Option("--seed", help="Seed for the background clips' positions.")] = 0,
+    data_dir: DataDirOption = None,
+    json_output: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Cut event clips (and background clips) from a match video; writes the clips and a manifest per game."""
+    from ballspot import console, paths
+    from ballspot.classes import class_set
+    from ballspot.data.segment import SegmentOptions, plan_jobs, segment_game
+
+    console.set_quiet(quiet or json_output)
+    opts = SegmentOptions(
+        mode="window" if window is not None else "next",
+        window_s=window if window is not None else 2.0,
+        background_per_event=background,
+        background_gap_s=background_gap,
+        cut=not no_clips,
+        jobs=jobs,
+        seed=seed,
+        classes=class_set(classes),
+    )
+    opts.check()
+    out_root = out or (data_dir or paths.data_dir()) / "clips"
+    jobs_list = plan_jobs(source, labels, resolution)
+    summary = []
+    with console.progress() as bar:
+        task = bar.add_task("segmenting", total=None)
+        for job in jobs_list:
+            bar.update(task, description=f"{job.game_id[-40:]}")
+            manifest = segment_game(
+                job.video,
+                job.labels,
+                out_root / job.game_id,
+                job.game_id,
+                job.split,
+                opts,
+                job.half,
+                on_clip=lambda: bar.advance(task),
+            )
+            summary.append(
+                {
+                    "game": job.game_id,
+                    "split": job.split,
+                    "half": job.half,
+                    "clips": len(manifest["clips"]),
+                    "events": sum(c["kind"] == "event" for c in manifest["clips"]),
+                    "folder": str(out_root / job.game_id),
+                }
+            )
+    if json_output:
+        typer.echo(json.dumps({"clips_dir": str(out_root), "games": summary}))
+        return
+    total = sum(s["clips"] for s in summary)
+    console.log(f"{total} clips from {len(summary)} video(s)")
+    typer.echo(str(out_root))

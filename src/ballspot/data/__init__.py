@@ -1,0 +1,1 @@
+"""Data: download, segmentation into clips, the clip index."""

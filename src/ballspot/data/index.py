@@ -1,0 +1,106 @@
+"""The clip index: one row per clip, built from the manifests `segment` wrote, saved as Parquet or CSV."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ballspot.atomic import atomic_path
+from ballspot.classes import BACKGROUND, CLASSES_12, class_index
+from ballspot.data.segment import read_manifest
+from ballspot.errors import BallspotError
+
+INDEX_FILE = "index.parquet"
+COLUMNS = (
+    "clip",
+    "label",
+    "label_id",
+    "kind",
+    "game",
+    "split",
+    "video",
+    "half",
+    "event_ms",
+    "start_ms",
+    "end_ms",
+    "duration_s",
+    "team",
+    "visibility",
+)
+
+
+def find_manifests(clips_dir: Path) -> list[Path]:
+    """Every clip manifest under `clips_dir`."""
+    if not clips_dir.is_dir():
+        raise BallspotError(f"clips folder not found: {clips_dir} (run `ballspot segment` first)")
+    manifests = sorted(clips_dir.rglob("manifest*.json"))
+    if not manifests:
+        raise BallspotError(f"no clip manifests under {clips_dir} (run `ballspot segment` first)")
+    return manifests
+
+
+def build_index(clips_dir: Path, classes: tuple[str, ...] = CLASSES_12) -> pd.DataFrame:
+    """One row per clip. `label_id` follows the official class order; background is `len(classes)`."""
+    ids = class_index(classes) | {BACKGROUND: len(classes)}
+    rows = []
+    for path in find_manifests(clips_dir):
+        manifest = read_manifest(path)
+        for clip in manifest["clips"]:
+            if clip["label"] not in ids:
+                raise BallspotError(f"{path}: unknown label {clip['label']!r} for class set of {len(classes)}")
+            clip_path = path.parent / clip["file"]
+            rows.append(
+                {
+                    "clip": str(clip_path) if manifest.get("cut", True) else "",
+                    "label": clip["label"],
+                    "label_id": ids[clip["label"]],
+                    "kind": clip["kind"],
+                    "game": manifest["game"],
+                    "split": manifest["split"],
+                    "video": manifest["video"],
+                    "half": int(clip.get("half", manifest.get("half", 1))),
+                    "event_ms": int(clip["event_ms"]),
+                    "start_ms": int(clip["start_ms"]),
+                    "end_ms": int(clip["end_ms"]),
+                    "duration_s": (int(clip["end_ms"]) - int(clip["start_ms"])) / 1000,
+                    "team": clip.get("team") or "",
+                    "visibility": clip.get("visibility", "visible"),
+                }
+            )
+    frame = pd.DataFrame(rows, columns=list(COLUMNS))
+    return frame.sort_values(["split", "game", "half", "event_ms", "kind"], ignore_index=True)
+
+
+def save_index(frame: pd.DataFrame, target: Path) -> Path:
+    """Write the index atomically; `.csv` writes CSV, anything else Parquet."""
+    with atomic_path(target) as tmp:
+        if target.suffix.lower() == ".csv":
+            frame.to_csv(tmp, index=False)
+        else:
+            frame.to_parquet(tmp, index=False)
+    return target
+
+
+def load_index(path: Path) -> pd.DataFrame:
+    """Read an index written by `save_index`, checking its columns."""
+    if not path.is_file():
+        raise BallspotError(f"index not found: {path} (run `ballspot index` first)")
+    try:
+        frame = pd.read_csv(path, keep_default_na=False) if path.suffix.lower() == ".csv" else pd.read_parquet(path)
+    except Exception as exc:  # pandas/pyarrow raise many types for a bad file
+        raise BallspotError(f"cannot read index {path}: {exc}") from None
+    missing = [c for c in COLUMNS if c not in frame.columns]
+    if missing:
+        raise BallspotError(f"{path} is not a ballspot index (missing columns: {', '.join(missing)})")
+    return frame
+
+
+def class_counts(frame: pd.DataFrame, classes: tuple[str, ...] = CLASSES_12) -> dict[str, dict[str, int]]:
+    """split -> label -> number of clips, labels in the official order (background last)."""
+    order = [*classes, BACKGROUND]
+    counts: dict[str, dict[str, int]] = {}
+    for split, group in frame.groupby("split", sort=False):
+        per_label = group["label"].value_counts()
+        counts[str(split)] = {label: int(per_label.get(label, 0)) for label in order}
+    return counts

@@ -1,0 +1,237 @@
+"""Cut a game into event clips (and background clips), and write the game's clip manifest.
+
+Two ways to cut:
+- `next` (the seed's): a clip runs from an event to the next one, extended by 1 s;
+- `window`: a window of `window_s` seconds centred on each event.
+Background clips are windows whose centre lies at least `background_gap_s` from every event.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ballspot.atomic import ensure_dir, write_json
+from ballspot.classes import BACKGROUND, CLASSES_12
+from ballspot.errors import BallspotError
+from ballspot.soccernet.labels import LABELS_FILE, Annotation, read_labels
+from ballspot.soccernet.layout import find_games
+from ballspot.soccernet.splits import load_splits, split_of
+from ballspot.video.cut import cut_clip
+from ballspot.video.probe import probe
+
+MANIFEST_FILE = "manifest.json"
+MODES = ("next", "window")
+SEED_EXTENSION_S = 1.0
+
+
+@dataclass(frozen=True)
+class SegmentOptions:
+    """How to cut: mode, window, background share, whether to write clip files at all."""
+
+    mode: str = "next"
+    window_s: float = 2.0
+    background_per_event: float = 0.25
+    background_gap_s: float = 1.5
+    cut: bool = True
+    jobs: int = 2
+    seed: int = 0
+    classes: tuple[str, ...] = CLASSES_12
+
+    def check(self) -> None:
+        if self.mode not in MODES:
+            raise BallspotError(f"unknown mode {self.mode!r}; choose one of: {', '.join(MODES)}")
+        if not 0.2 <= self.window_s <= 60:
+            raise BallspotError(f"--window must be between 0.2 and 60 seconds, got {self.window_s}")
+        if not 0 <= self.background_per_event <= 10:
+            raise BallspotError(f"--background must be between 0 and 10, got {self.background_per_event}")
+        if self.background_gap_s < 0:
+            raise BallspotError(f"--background-gap must be >= 0, got {self.background_gap_s}")
+        if not 1 <= self.jobs <= 64:
+            raise BallspotError(f"--jobs must be between 1 and 64, got {self.jobs}")
+
+
+@dataclass(frozen=True)
+class ClipSpec:
+    """One clip to cut: its file name, what it shows, and its time range in the source video."""
+
+    file: str
+    label: str
+    kind: str
+    """"event" or "background"."""
+    event_ms: int
+    start_ms: int
+    end_ms: int
+    half: int = 1
+    team: str | None = None
+    visibility: str = "visible"
+
+
+def event_clips(events: list[Annotation], duration_ms: int, opts: SegmentOptions, half: int) -> list[ClipSpec]:
+    """Clip ranges around each event, by the chosen mode, clamped to the video."""
+    clips = []
+    for i, event in enumerate(events):
+        if opts.mode == "next":
+            start = event.position_ms
+            nxt = events[i + 1].position_ms if i + 1 < len(events) else event.position_ms
+            end = nxt + int(SEED_EXTENSION_S * 1000)
+        else:
+            half_window = int(opts.window_s * 500)
+            start, end = event.position_ms - half_window, event.position_ms + half_window
+        start, end = max(0, start), min(duration_ms, end)
+        if end <= start:
+            end = min(duration_ms, start + 40)
+        name = f"h{half}_{event.position_ms:09d}_{event.label.replace(' ', '_')}.mp4"
+        clips.append(
+            ClipSpec(name, event.label, "event", event.position_ms, start, end, half, event.team, event.visibility)
+        )
+    return clips
+
+
+def background_clips(
+    events: list[Annotation], duration_ms: int, opts: SegmentOptions, half: int, rng: np.random.Generator
+) -> list[ClipSpec]:
+    """Windows centred at least `background_gap_s` from any event, spread at random over the video."""
+    count = int(round(opts.background_per_event * len(events)))
+    if count == 0:
+        return []
+    half_window = int(opts.window_s * 500)
+    gap = int(opts.background_gap_s * 1000)
+    positions = np.array(sorted(e.position_ms for e in events), dtype=np.int64)
+    grid = np.arange(half_window, max(half_window + 1, duration_ms - half_window), 40, dtype=np.int64)
+    if len(positions):
+        grid = grid[_nearest_distance(grid, positions) >= gap]
+    if len(grid) == 0:
+        return []
+    centres = np.sort(rng.choice(grid, size=min(count, len(grid)), replace=False))
+    return [
+        ClipSpec(
+            f"h{half}_{c:09d}_{BACKGROUND}.mp4",
+            BACKGROUND,
+            "background",
+            int(c),
+            int(max(0, c - half_window)),
+            int(min(duration_ms, c + half_window)),
+            half,
+        )
+        for c in centres
+    ]
+
+
+def _nearest_distance(grid: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """Distance from each grid point to the nearest of the sorted `positions`."""
+    idx = np.clip(np.searchsorted(positions, grid), 1, len(positions) - 1)
+    return np.minimum(np.abs(grid - positions[idx - 1]), np.abs(grid - positions[idx]))
+
+
+def dataset_root_of(video: Path) -> Path | None:
+    """The dataset root when `video` sits at root/league/season/game/<video>, else None."""
+    parents = video.resolve().parents
+    return parents[3] if len(parents) > 3 else None
+
+
+def segment_game(
+    video: Path,
+    labels_path: Path,
+    out_dir: Path,
+    game_id: str,
+    split: str,
+    opts: SegmentOptions,
+    half: int = 1,
+    on_clip: Callable[[], None] | None = None,
+) -> dict:
+    """Cut one video's clips into `out_dir` (skipping those already there) and write its manifest."""
+    opts.check()
+    info = probe(video)
+    labels = read_labels(labels_path, opts.classes, duration_ms=info.duration_ms + 1000)
+    events = labels.for_half(half)
+    rng = np.random.default_rng([opts.seed, half, len(events)])
+    clips = event_clips(events, info.duration_ms, opts, half) + background_clips(
+        events, info.duration_ms, opts, half, rng
+    )
+    ensure_dir(out_dir)
+    if opts.cut:
+        todo = [c for c in clips if not (out_dir / c.file).is_file()]
+
+        def cut(clip: ClipSpec) -> None:
+            cut_clip(video, out_dir / clip.file, clip.start_ms / 1000, (clip.end_ms - clip.start_ms) / 1000)
+            if on_clip:
+                on_clip()
+
+        with ThreadPoolExecutor(max_workers=opts.jobs) as pool:
+            list(pool.map(cut, todo))
+        if on_clip:
+            for _ in range(len(clips) - len(todo)):
+                on_clip()
+    manifest = {
+        "game": game_id,
+        "split": split,
+        "video": str(video.resolve()),
+        "labels": str(labels_path.resolve()),
+        "half": half,
+        "fps": info.fps,
+        "duration_ms": info.duration_ms,
+        "mode": opts.mode,
+        "window_s": opts.window_s,
+        "cut": opts.cut,
+        "clips": [asdict(c) for c in clips],
+    }
+    write_json(out_dir / f"manifest_h{half}.json" if half != 1 else out_dir / MANIFEST_FILE, manifest)
+    return manifest
+
+
+@dataclass(frozen=True)
+class GameJob:
+    """One video to segment: where it is, its labels, and where its clips go."""
+
+    video: Path
+    labels: Path
+    game_id: str
+    split: str
+    half: int = 1
+
+
+def plan_jobs(source: Path, labels: Path | None, resolution: str = "224p") -> list[GameJob]:
+    """The videos to segment for a video file or a dataset root."""
+    if source.is_dir():
+        if labels is not None:
+            raise BallspotError("--labels applies to a single video; a dataset root uses each game's labels")
+        splits = load_splits(source)
+        jobs = []
+        for game in find_games(source, resolution):
+            if game.labels is None or not game.videos:
+                continue
+            for half, video in game.videos.items():
+                jobs.append(GameJob(video, game.labels, game.game_id, split_of(game.game_id, splits), half))
+        if not jobs:
+            raise BallspotError(f"no game under {source} has both a video and {LABELS_FILE}")
+        return jobs
+    if not source.exists():
+        raise BallspotError(f"video not found: {source}")
+    labels = labels or source.parent / LABELS_FILE
+    if not labels.is_file():
+        raise BallspotError(f"labels not found: {labels} (give them with --labels)")
+    root = dataset_root_of(source)
+    if root is not None and labels.resolve().parent == source.resolve().parent:
+        game_id = source.resolve().parent.relative_to(root).as_posix()
+        split = split_of(game_id, load_splits(root))
+    else:
+        game_id, split = source.stem, "train"
+    half = int(source.name[0]) if source.name[:2] in ("1_", "2_") else 1
+    return [GameJob(source, labels, game_id, split, half)]
+
+
+def read_manifest(path: Path) -> dict:
+    """A manifest written by `segment_game`."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise BallspotError(f"cannot read clip manifest {path}: {exc}") from None
+    if not isinstance(data, dict) or "clips" not in data:
+        raise BallspotError(f"{path} is not a ballspot clip manifest")
+    return data

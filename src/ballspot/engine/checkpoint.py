@@ -1,0 +1,51 @@
+"""Checkpoints that carry their own configuration, class list and version, so one file is enough."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ballspot import __version__
+from ballspot.atomic import atomic_path
+from ballspot.errors import BallspotError
+
+FORMAT = "ballspot-checkpoint"
+
+
+def save_checkpoint(path: Path, payload: dict[str, Any]) -> Path:
+    """Write a checkpoint atomically (a killed write never leaves a half file under `path`)."""
+    import torch
+
+    with atomic_path(path) as tmp:
+        torch.save({"format": FORMAT, "version": __version__, **payload}, tmp)
+    return path
+
+
+def load_checkpoint(path: Path | str, map_location: str = "cpu") -> dict[str, Any]:
+    """Read a checkpoint written by `save_checkpoint`, with one-line errors for anything else."""
+    import torch
+
+    path = Path(path)
+    if not path.is_file():
+        raise BallspotError(f"weights file not found: {path}")
+    try:
+        data = torch.load(path, map_location=map_location, weights_only=False)
+    except Exception as exc:  # torch raises many types for a damaged file
+        raise BallspotError(f"cannot read weights file {path}: {str(exc).splitlines()[0]}") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise BallspotError(f"{path} is not a ballspot checkpoint (train one with `ballspot train`)")
+    return data
+
+
+def load_model(path: Path | str, device: str = "cpu"):
+    """The trained network of a checkpoint, in eval mode, with its training config and classes."""
+    from ballspot.engine.config import TrainConfig
+    from ballspot.models.config import ModelConfig
+    from ballspot.models.network import build_model
+
+    data = load_checkpoint(path)
+    model_config = ModelConfig.from_dict({**data["model_config"], "pretrained": None})
+    model = build_model(model_config)
+    model.load_state_dict(data["model"])
+    model.to(device).eval()
+    return model, TrainConfig.from_dict(data["config"], str(path)), list(data["classes"])

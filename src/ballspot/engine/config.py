@@ -1,0 +1,146 @@
+"""Training configuration: built-in defaults < a `--config` YAML < command-line options."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ballspot.errors import BallspotError
+
+TASKS = ("classify", "spot")
+COLORS = ("grey", "rgb")
+POOLINGS = ("netvlad", "gem")
+LOSSES = ("focal", "ce")
+OPTIMIZERS = ("adam", "adamw")
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+DEVICES = ("auto", "cpu", "cuda")
+
+
+@dataclass
+class TrainConfig:
+    """Everything a training run depends on; saved in the run folder and inside every checkpoint."""
+
+    # data
+    index: str = ""
+    train_split: str = "train"
+    valid_split: str = "valid"
+    classes: str = "12"
+    task: str = "classify"
+    frames: int = 15
+    stride: int = 2
+    stack_size: int = 3
+    color: str = "grey"
+    height: int = 224
+    width: int = 398
+    fps: float = 25.0
+    jitter: int = 2
+    augment: bool = True
+    # model
+    backbone: str = "tf_efficientnetv2_b0"
+    pretrained: str | None = None
+    pooling: str = "netvlad"
+    dropout: float = 0.4
+    # optimisation
+    epochs: int = 10
+    batch_size: int = 8
+    lr: float = 1e-3
+    optimizer: str = "adam"
+    weight_decay: float = 0.0
+    warmup_epochs: float = 1.0
+    loss: str = "focal"
+    gamma: float = 2.0
+    alpha: list[float] | None = None
+    grad_clip: float = 1.0
+    precision: str = "auto"
+    # runtime
+    device: str = "auto"
+    workers: int = 2
+    seed: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def stacks(self) -> int:
+        return self.frames // self.stack_size if self.color == "grey" else self.frames
+
+    @property
+    def in_chans(self) -> int:
+        return self.stack_size if self.color == "grey" else 3
+
+    def check(self) -> None:
+        """Refuse values no run could use, with the option's name in the message."""
+        choices = {
+            "task": TASKS, "color": COLORS, "pooling": POOLINGS, "loss": LOSSES,
+            "optimizer": OPTIMIZERS, "precision": PRECISIONS, "device": DEVICES, "classes": ("12", "2"),
+        }
+        for name, allowed in choices.items():
+            value = str(getattr(self, name))
+            if value not in allowed:
+                raise BallspotError(f"--{name.replace('_', '-')} must be one of {', '.join(allowed)}, got {value!r}")
+        ranges = {
+            "frames": (1, 256), "stride": (1, 50), "stack_size": (1, 16), "height": (32, 1080), "width": (32, 1920),
+            "jitter": (0, 50), "epochs": (1, 10_000), "batch_size": (1, 4096), "workers": (0, 64),
+        }
+        for name, (low, high) in ranges.items():
+            value = getattr(self, name)
+            if not low <= value <= high:
+                raise BallspotError(f"--{name.replace('_', '-')} must be between {low} and {high}, got {value}")
+        if not 0 < self.lr <= 1:
+            raise BallspotError(f"--lr must be in (0, 1], got {self.lr}")
+        if not 0 <= self.dropout < 1:
+            raise BallspotError(f"--dropout must be in [0, 1), got {self.dropout}")
+        if self.gamma < 0 or self.weight_decay < 0 or self.grad_clip < 0 or self.warmup_epochs < 0:
+            raise BallspotError("--gamma, --weight-decay, --grad-clip and --warmup-epochs must be >= 0")
+        if not 0 < self.fps <= 120:
+            raise BallspotError(f"--fps must be in (0, 120], got {self.fps}")
+        if self.color == "grey" and self.frames % self.stack_size:
+            raise BallspotError(
+                f"--frames ({self.frames}) must be a multiple of --stack-size ({self.stack_size}) for grey stacks"
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any], source: str = "config") -> TrainConfig:
+        """A config from a dict, refusing unknown keys with a suggestion."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        for key in values:
+            if key not in known:
+                close = difflib.get_close_matches(key, sorted(known), n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise BallspotError(f"{source}: unknown key {key!r}{hint}")
+        config = cls(**{**dataclasses.asdict(cls()), **values})
+        return config
+
+    def merged(self, overrides: dict[str, Any], source: str = "options") -> TrainConfig:
+        """A copy with `overrides` applied (keys checked like `from_dict`)."""
+        return TrainConfig.from_dict({**self.to_dict(), **overrides}, source)
+
+
+def load_yaml(path: Path) -> dict[str, Any]:
+    """Read a YAML mapping of config keys (dashes or underscores)."""
+    import yaml
+
+    if not path.is_file():
+        raise BallspotError(f"config file not found: {path}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise BallspotError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    if not isinstance(data, dict):
+        raise BallspotError(f"{path}: expected a mapping of option: value")
+    return {str(k).replace("-", "_"): v for k, v in data.items()}
+
+
+def resolve_config(yaml_path: Path | None, options: dict[str, Any]) -> TrainConfig:
+    """Defaults < YAML file < options that were given (None means not given)."""
+    values: dict[str, Any] = {}
+    if yaml_path is not None:
+        values.update(load_yaml(yaml_path))
+    config = TrainConfig.from_dict(values, str(yaml_path) if yaml_path else "config")
+    config = config.merged({k: v for k, v in options.items() if v is not None})
+    config.check()
+    return config
