@@ -67,8 +67,21 @@ def test_variable_frame_rate_maps_to_presentation_time(tmp_path):
     # 50 frames whose timestamps jump: frame k shown at 0.08*k s for k < 25, then 0.04 s apart
     src = encode(tmp_path / "cfr.mp4", counter_frames(50), fps=25, audio=False)
     vfr = tmp_path / "vfr.mkv"
-    ffmpeg("-i", str(src), "-vf", "setpts='if(lt(N,25),2*N,N+25)/(25*TB)'", "-fps_mode", "vfr",
-           "-c:v", "libx264", "-preset", "ultrafast", "-qp", "0", str(vfr))
+    ffmpeg(
+        "-i",
+        str(src),
+        "-vf",
+        "setpts='if(lt(N,25),2*N,N+25)/(25*TB)'",
+        "-fps_mode",
+        "vfr",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-qp",
+        "0",
+        str(vfr),
+    )
     frames = decode_range(vfr, 0.0, 3.0)
     shown = [read_counter(f) for f in frames]
     # at time t (25 fps grid) the frame on screen is floor(t/0.08) up to 2 s, then 25 + (t-2)/0.04

@@ -46,16 +46,39 @@ def encode(
 ) -> Path:
     """Encode grey frames to an H.264 MP4/MKV (near-lossless), with a silent audio track by default."""
     n, height, width = frames.shape
-    cmd = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y",
-           "-f", "rawvideo", "-pix_fmt", "gray", "-s", f"{width}x{height}", "-r", str(fps), "-i", "-"]
+    cmd = [
+        ffmpeg_exe(),
+        *["-hide_banner", "-loglevel", "error", "-y"],
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "gray",
+        "-s",
+        f"{width}x{height}",
+        "-r",
+        str(fps),
+        "-i",
+        "-",
+    ]
     if audio:
         cmd += ["-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo", "-shortest", "-c:a", "aac"]
-    cmd += ["-c:v", "libx264", "-preset", "ultrafast", "-qp", "0", "-pix_fmt", "yuv420p",
-            "-g", str(keyint), *(extra or []), str(path)]
+    cmd += [
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-qp",
+        "0",
+        "-pix_fmt",
+        "yuv420p",
+        "-g",
+        str(keyint),
+        *(extra or []),
+        str(path),
+    ]
     subprocess.run(cmd, input=frames.tobytes(), check=True, capture_output=True)
     return path
 
 
 def ffmpeg(*args: str) -> None:
-    subprocess.run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", *args], check=True,
-                   capture_output=True)
+    subprocess.run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", *args], check=True, capture_output=True)

@@ -56,9 +56,7 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-def command(
-    name: str | None = None, on: typer.Typer | None = None, **kwargs: Any
-) -> Callable[[Callable], Callable]:
+def command(name: str | None = None, on: typer.Typer | None = None, **kwargs: Any) -> Callable[[Callable], Callable]:
     """Register a command on `app` (or the group `on`), wrapped in the error boundary.
 
     A `BallspotError` (an expected failure) becomes one line on stderr and exit code 1; with

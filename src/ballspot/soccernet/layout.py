@@ -47,6 +47,7 @@ def _videos_in(folder: Path, resolution: str) -> dict[int, Path]:
         return {1: whole[resolution]}
     if resolution in halves:
         return dict(sorted(halves[resolution].items()))
+
     # fall back to whatever resolution exists, smallest first
     def height(key: str) -> int:
         return int(key[:-1])
