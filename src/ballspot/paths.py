@@ -28,11 +28,11 @@ def cache_dir() -> Path:
     return _from_env("BALLSPOT_CACHE_DIR", _DIRS.user_cache_dir)
 
 
-def runs_dir() -> Path:
-    """Where training runs (configs, metrics, weights) live."""
-    return _from_env("BALLSPOT_RUNS_DIR", str(Path(_DIRS.user_data_dir) / "runs"))
+def runs_dir(data: Path | None = None) -> Path:
+    """Where training runs (configs, metrics, weights) live: `BALLSPOT_RUNS_DIR`, else `<data>/runs`."""
+    return _from_env("BALLSPOT_RUNS_DIR", str((data or data_dir()) / "runs"))
 
 
-def studies_dir() -> Path:
-    """Where Optuna studies (SQLite, journal files) live by default."""
-    return _from_env("BALLSPOT_STUDIES_DIR", str(Path(_DIRS.user_data_dir) / "studies"))
+def studies_dir(data: Path | None = None) -> Path:
+    """Where Optuna studies (SQLite, journal files) live: `BALLSPOT_STUDIES_DIR`, else `<data>/studies`."""
+    return _from_env("BALLSPOT_STUDIES_DIR", str((data or data_dir()) / "studies"))

@@ -3,4 +3,5 @@
 from ballspot.cli import (  # noqa: F401
     index,
     segment,
+    train,
 )

@@ -11,15 +11,15 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JS
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or log lines.")]
 DataDirOption = Annotated[
     Path | None,
-    typer.Option("--data-dir", help="Data folder [default: $BALLSPOT_DATA_DIR or the platform's data folder]."),
+    typer.Option("--data-dir", help="Data folder \\[default: $BALLSPOT_DATA_DIR or the platform's data folder]."),
 ]
 RunsDirOption = Annotated[
     Path | None,
-    typer.Option("--runs-dir", help="Runs folder [default: $BALLSPOT_RUNS_DIR or <data folder>/runs]."),
+    typer.Option("--runs-dir", help="Runs folder \\[default: $BALLSPOT_RUNS_DIR or <data folder>/runs]."),
 ]
 CacheDirOption = Annotated[
     Path | None,
-    typer.Option("--cache-dir", help="Frame-cache folder [default: $BALLSPOT_CACHE_DIR or the platform's cache]."),
+    typer.Option("--cache-dir", help="Frame-cache folder \\[default: $BALLSPOT_CACHE_DIR or the platform's cache]."),
 ]
 ClassesOption = Annotated[
     str, typer.Option("--classes", help="Class set: 12 (2024/2025 editions) or 2 (2023: PASS, DRIVE).")

@@ -44,8 +44,7 @@ def load_model(path: Path | str, device: str = "cpu"):
     from ballspot.models.network import build_model
 
     data = load_checkpoint(path)
-    model_config = ModelConfig.from_dict({**data["model_config"], "pretrained": None})
-    model = build_model(model_config)
+    model = build_model(ModelConfig.from_dict(data["model_config"]), load_pretrained=False)
     model.load_state_dict(data["model"])
     model.to(device).eval()
     return model, TrainConfig.from_dict(data["config"], str(path)), list(data["classes"])

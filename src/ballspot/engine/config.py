@@ -57,7 +57,7 @@ class TrainConfig:
     precision: str = "auto"
     # runtime
     device: str = "auto"
-    workers: int = 2
+    workers: int | None = None
     seed: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -72,21 +72,35 @@ class TrainConfig:
     def check(self) -> None:
         """Refuse values no run could use, with the option's name in the message."""
         choices = {
-            "task": TASKS, "color": COLORS, "pooling": POOLINGS, "loss": LOSSES,
-            "optimizer": OPTIMIZERS, "precision": PRECISIONS, "device": DEVICES, "classes": ("12", "2"),
+            "task": TASKS,
+            "color": COLORS,
+            "pooling": POOLINGS,
+            "loss": LOSSES,
+            "optimizer": OPTIMIZERS,
+            "precision": PRECISIONS,
+            "device": DEVICES,
+            "classes": ("12", "2"),
         }
         for name, allowed in choices.items():
             value = str(getattr(self, name))
             if value not in allowed:
                 raise BallspotError(f"--{name.replace('_', '-')} must be one of {', '.join(allowed)}, got {value!r}")
         ranges = {
-            "frames": (1, 256), "stride": (1, 50), "stack_size": (1, 16), "height": (32, 1080), "width": (32, 1920),
-            "jitter": (0, 50), "epochs": (1, 10_000), "batch_size": (1, 4096), "workers": (0, 64),
+            "frames": (1, 256),
+            "stride": (1, 50),
+            "stack_size": (1, 16),
+            "height": (32, 1080),
+            "width": (32, 1920),
+            "jitter": (0, 50),
+            "epochs": (1, 10_000),
+            "batch_size": (1, 4096),
         }
         for name, (low, high) in ranges.items():
             value = getattr(self, name)
             if not low <= value <= high:
                 raise BallspotError(f"--{name.replace('_', '-')} must be between {low} and {high}, got {value}")
+        if self.workers is not None and not 0 <= self.workers <= 64:
+            raise BallspotError(f"--workers must be between 0 and 64, got {self.workers}")
         if not 0 < self.lr <= 1:
             raise BallspotError(f"--lr must be in (0, 1], got {self.lr}")
         if not 0 <= self.dropout < 1:

@@ -74,7 +74,7 @@ class FrameCache:
     def window(self, row: int, shift: int = 0) -> np.ndarray:
         """The `frames` sampled frames of a row, moved by `shift` sampled frames (|shift| <= jitter)."""
         start = self.spec.jitter + shift
-        return np.asarray(self.array[row, start : start + self.spec.frames])
+        return np.array(self.array[row, start : start + self.spec.frames])
 
 
 def build_cache(

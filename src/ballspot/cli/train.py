@@ -1,0 +1,107 @@
+"""`ballspot train`: train the 2.5D network on a clip index, on CUDA or CPU, resumable, multi-GPU via torchrun."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ballspot.cli.base import command
+from ballspot.cli.options import CacheDirOption, DataDirOption, JsonOption, QuietOption, RunsDirOption
+from ballspot.errors import BallspotError
+
+Opt = typer.Option
+
+
+@command("train")
+def train(
+    index: Annotated[
+        Path | None, Opt("--index", help="Clip index from `ballspot index` [default: <data>/clips/index.parquet].")
+    ] = None,
+    config: Annotated[Path | None, Opt("--config", help="YAML of options; command-line options win.")] = None,
+    name: Annotated[str | None, Opt("--name", help="Run name [default: a timestamp].")] = None,
+    resume: Annotated[bool, Opt("--resume", help="Continue the run --name from its weights/last.pt.")] = False,
+    task: Annotated[str | None, Opt(help="classify (whole clips, the seed's) or spot (adds background).")] = None,
+    epochs: Annotated[int | None, Opt(help="Epochs [10].")] = None,
+    lr: Annotated[float | None, Opt("--lr", help="Learning rate [1e-3].")] = None,
+    dropout: Annotated[float | None, Opt(help="Dropout before the head [0.4].")] = None,
+    batch_size: Annotated[int | None, Opt("--batch-size", help="Clips per batch (per GPU) [8].")] = None,
+    frames: Annotated[int | None, Opt(help="Frames per clip [15].")] = None,
+    stride: Annotated[int | None, Opt(help="Take every n-th frame at --fps [2].")] = None,
+    stack_size: Annotated[int | None, Opt("--stack-size", help="Grey frames per stack (image channels) [3].")] = None,
+    color: Annotated[str | None, Opt(help="grey (stacks of grey frames) or rgb [grey].")] = None,
+    height: Annotated[int | None, Opt(help="Frame height [224].")] = None,
+    width: Annotated[int | None, Opt(help="Frame width [398].")] = None,
+    jitter: Annotated[int | None, Opt(help="Temporal jitter, sampled frames [2].")] = None,
+    backbone: Annotated[str | None, Opt(help="Any timm model name [tf_efficientnetv2_b0].")] = None,
+    pretrained: Annotated[Path | None, Opt(help="Local timm weights file for the backbone.")] = None,
+    pooling: Annotated[str | None, Opt(help="netvlad (the seed's) or gem [netvlad].")] = None,
+    loss: Annotated[str | None, Opt(help="focal or ce [focal].")] = None,
+    gamma: Annotated[float | None, Opt(help="Focal loss gamma [2].")] = None,
+    optimizer: Annotated[str | None, Opt(help="adam or adamw [adam].")] = None,
+    weight_decay: Annotated[float | None, Opt("--weight-decay", help="Weight decay [0].")] = None,
+    warmup_epochs: Annotated[float | None, Opt("--warmup-epochs", help="Linear warm-up, then cosine [1].")] = None,
+    precision: Annotated[str | None, Opt(help="auto, fp32, bf16 or fp16 (mixed precision on CUDA) [auto].")] = None,
+    device: Annotated[str | None, Opt(help="auto, cpu or cuda [auto].")] = None,
+    workers: Annotated[int | None, Opt(help="DataLoader workers [auto: 0 on CPU, 4 on CUDA].")] = None,
+    seed: Annotated[int | None, Opt(help="Random seed [0].")] = None,
+    no_augment: Annotated[bool, Opt("--no-augment", help="Turn training augmentation off.")] = False,
+    runs_dir: RunsDirOption = None,
+    cache_dir: CacheDirOption = None,
+    data_dir: DataDirOption = None,
+    json_output: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Train the seed's 2.5D network (EfficientNetV2 over grey stacks, 3D conv, NetVLAD) on a clip index."""
+    from ballspot import console, paths
+    from ballspot.engine.config import resolve_config
+    from ballspot.engine.trainer import train as run_training
+
+    console.set_quiet(quiet or json_output)
+    options = {
+        "task": task,
+        "epochs": epochs,
+        "lr": lr,
+        "dropout": dropout,
+        "batch_size": batch_size,
+        "frames": frames,
+        "stride": stride,
+        "stack_size": stack_size,
+        "color": color,
+        "height": height,
+        "width": width,
+        "jitter": jitter,
+        "backbone": backbone,
+        "pretrained": str(pretrained) if pretrained else None,
+        "pooling": pooling,
+        "loss": loss,
+        "gamma": gamma,
+        "optimizer": optimizer,
+        "weight_decay": weight_decay,
+        "warmup_epochs": warmup_epochs,
+        "precision": precision,
+        "device": device,
+        "workers": workers,
+        "seed": seed,
+        "augment": False if no_augment else None,
+    }
+    default_index = (data_dir or paths.data_dir()) / "clips" / "index.parquet"
+    options["index"] = str(index) if index else None
+    cfg = resolve_config(config, options)
+    if not cfg.index:
+        cfg.index = str(default_index)
+    cfg.index = str(Path(cfg.index).expanduser().resolve())
+    if pretrained is not None and not pretrained.is_file():
+        raise BallspotError(f"weights file not found: {pretrained}")
+    if resume and not name:
+        raise BallspotError("--resume needs --name of the run to continue")
+    run_name = name or datetime.now().strftime("%Y%m%d-%H%M%S")
+    run_dir = (runs_dir or paths.runs_dir(data_dir)) / run_name
+    summary = run_training(cfg, run_dir, cache_dir or paths.cache_dir(), resume=resume)
+    if json_output:
+        typer.echo(json.dumps(summary))
+    elif summary:
+        typer.echo(summary["weights"]["best"])

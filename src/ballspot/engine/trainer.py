@@ -1,0 +1,314 @@
+"""The training loop: epochs over the frame cache, validation, per-epoch CSV, checkpoints, resume, DDP.
+
+Determinism: each epoch reseeds torch from (seed, epoch) and every sample draws its augmentation from
+(seed, epoch, index), so resuming from `last.pt` ends exactly where an uninterrupted run would have (CPU).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader
+from torch.utils.data.distributed import DistributedSampler
+
+from ballspot import console
+from ballspot.atomic import ensure_dir, write_json, write_text
+from ballspot.engine.checkpoint import load_checkpoint, save_checkpoint
+from ballspot.engine.config import TrainConfig
+from ballspot.engine.data import output_classes, prepare_split
+from ballspot.engine.dataset import WindowDataset
+from ballspot.engine.losses import build_loss
+from ballspot.engine.metrics import classification_summary, majority_baseline
+from ballspot.engine.optim import (
+    autocast_context,
+    build_optimizer,
+    build_scheduler,
+    make_grad_scaler,
+    use_channels_last,
+)
+from ballspot.engine.runtime import Distributed, device_for, init_distributed, select_device, shutdown
+from ballspot.errors import BallspotError
+
+METRICS_FILE = "metrics.csv"
+CONFIG_FILE = "config.yaml"
+SUMMARY_FILE = "summary.json"
+METRIC_COLUMNS = (
+    "epoch",
+    "train_loss",
+    "train_accuracy",
+    "valid_loss",
+    "valid_accuracy",
+    "valid_macro_f1",
+    "lr",
+    "seconds",
+)
+
+EpochCallback = Callable[[int, dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class RunFolder:
+    """The files of one training run."""
+
+    root: Path
+
+    @property
+    def last(self) -> Path:
+        return self.root / "weights" / "last.pt"
+
+    @property
+    def best(self) -> Path:
+        return self.root / "weights" / "best.pt"
+
+    @property
+    def metrics(self) -> Path:
+        return self.root / METRICS_FILE
+
+    @property
+    def config(self) -> Path:
+        return self.root / CONFIG_FILE
+
+    @property
+    def summary(self) -> Path:
+        return self.root / SUMMARY_FILE
+
+
+def write_config(path: Path, config: TrainConfig) -> None:
+    import yaml
+
+    write_text(path, yaml.safe_dump(config.to_dict(), sort_keys=False))
+
+
+def write_metrics(path: Path, history: list[dict[str, Any]]) -> None:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(METRIC_COLUMNS), extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(history)
+    write_text(path, buffer.getvalue())
+
+
+def _model_config(config: TrainConfig, num_outputs: int):
+    from ballspot.models.config import ModelConfig
+
+    return ModelConfig(
+        backbone=config.backbone,
+        num_classes=num_outputs,
+        stacks=config.stacks,
+        stack_size=config.in_chans,
+        pooling=config.pooling,
+        dropout=config.dropout,
+        pretrained=config.pretrained,
+    )
+
+
+def resolve_workers(workers: int | None, device: torch.device) -> int:
+    """DataLoader workers: on a CPU the model needs every core, so `auto` (None) is 0 there, 4 on CUDA."""
+    if workers is not None:
+        return workers
+    return 4 if device.type == "cuda" else 0
+
+
+def evaluate_loader(model, loader, loss_fn, device, precision) -> tuple[float, np.ndarray, np.ndarray]:
+    """Mean loss, true labels and predicted labels over a loader."""
+    model.eval()
+    total, count, truths, preds = 0.0, 0, [], []
+    with torch.inference_mode():
+        for x, y in loader:
+            x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+            with autocast_context(device, precision):
+                logits = model(x)
+            total += float(loss_fn(logits.float(), y)) * len(y)
+            count += len(y)
+            truths.append(y.cpu().numpy())
+            preds.append(logits.argmax(1).cpu().numpy())
+    return total / max(1, count), np.concatenate(truths), np.concatenate(preds)
+
+
+def train(
+    config: TrainConfig,
+    run_dir: Path,
+    cache_dir: Path,
+    resume: bool = False,
+    on_epoch_end: EpochCallback | None = None,
+) -> dict[str, Any]:
+    """Train (or resume) a run in `run_dir`; returns the run summary."""
+    config.check()
+    device = select_device(config.device)
+    dist = init_distributed(device)
+    try:
+        return _train(config, RunFolder(run_dir), cache_dir, resume, on_epoch_end, device_for(device, dist), dist)
+    finally:
+        shutdown(dist)
+
+
+def _train(
+    config: TrainConfig,
+    run: RunFolder,
+    cache_dir: Path,
+    resume: bool,
+    on_epoch_end: EpochCallback | None,
+    device: torch.device,
+    dist: Distributed,
+) -> dict[str, Any]:
+    from ballspot.models.network import build_model
+
+    checkpoint = None
+    if resume:
+        checkpoint = load_checkpoint(run.last)
+        config = TrainConfig.from_dict(checkpoint["config"], str(run.last))
+        if checkpoint["epoch"] + 1 >= config.epochs:
+            raise BallspotError(f"run {run.root.name} already finished its {config.epochs} epochs")
+    elif run.last.exists():
+        raise BallspotError(f"run folder {run.root} already holds a run; use --resume or another --name")
+    if dist.is_main:
+        ensure_dir(run.root / "weights")
+        write_config(run.config, config)
+    classes = output_classes(config)
+    torch.manual_seed(config.seed)
+
+    index_path = Path(config.index)
+    splits = {}
+    for split in (config.train_split, config.valid_split):
+        if dist.is_main:
+            console.log(f"frame cache for split {split!r} ...")
+            splits[split] = prepare_split(index_path, split, config, cache_dir)
+        dist.barrier()
+        if not dist.is_main:
+            splits[split] = prepare_split(index_path, split, config, cache_dir)
+    train_data, valid_data = splits[config.train_split], splits[config.valid_split]
+    grey = config.color == "grey"
+    train_set = WindowDataset(train_data.cache, train_data.targets, config.in_chans, grey, config.augment, config.seed)
+    valid_set = WindowDataset(valid_data.cache, valid_data.targets, config.in_chans, grey, False, config.seed)
+
+    model_config = _model_config(config, len(classes))
+    model = build_model(model_config).to(device)
+    if use_channels_last(device):
+        model.to_channels_last()
+    net = model
+    if dist.enabled:
+        net = torch.nn.parallel.DistributedDataParallel(
+            model, device_ids=[device.index] if device.type == "cuda" else None
+        )
+    loss_fn = build_loss(config.loss, len(classes), gamma=config.gamma, alpha=config.alpha).to(device)
+    sampler = DistributedSampler(train_set, shuffle=True, seed=config.seed) if dist.enabled else None
+    steps_per_epoch = math.ceil(len(train_set) / (config.batch_size * dist.world_size))
+    optimizer = build_optimizer(model, config.optimizer, config.lr, config.weight_decay)
+    scheduler = build_scheduler(optimizer, int(config.warmup_epochs * steps_per_epoch), config.epochs * steps_per_epoch)
+    scaler = make_grad_scaler(device, config.precision)
+
+    start_epoch, history, best = 0, [], None
+    if checkpoint is not None:
+        model.load_state_dict(checkpoint["model"])
+        optimizer.load_state_dict(checkpoint["optimizer"])
+        scheduler.load_state_dict(checkpoint["scheduler"])
+        scaler.load_state_dict(checkpoint["scaler"])
+        start_epoch, history, best = checkpoint["epoch"] + 1, checkpoint["history"], checkpoint.get("best")
+        console.log(f"resuming {run.root.name} at epoch {start_epoch + 1}/{config.epochs}")
+
+    baseline = majority_baseline(train_data.targets, valid_data.targets, classes, config.task)
+    workers = resolve_workers(config.workers, device)
+    valid_loader = DataLoader(valid_set, batch_size=config.batch_size, shuffle=False, num_workers=workers)
+    summary: dict[str, Any] = {}
+    for epoch in range(start_epoch, config.epochs):
+        started = time.perf_counter()
+        torch.manual_seed(config.seed * 1_000_003 + epoch)
+        train_set.set_epoch(epoch)
+        if sampler is not None:
+            sampler.set_epoch(epoch)
+        loader = DataLoader(
+            train_set,
+            batch_size=config.batch_size,
+            shuffle=sampler is None,
+            sampler=sampler,
+            generator=torch.Generator().manual_seed(config.seed * 7919 + epoch),
+            num_workers=workers,
+            pin_memory=device.type == "cuda",
+        )
+        net.train()
+        total_loss, seen, correct = 0.0, 0, 0
+        with console.progress() as bar:
+            task = bar.add_task(f"epoch {epoch + 1}/{config.epochs}", total=len(loader))
+            for x, y in loader:
+                x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+                optimizer.zero_grad(set_to_none=True)
+                with autocast_context(device, config.precision):
+                    logits = net(x)
+                loss = loss_fn(logits.float(), y)
+                scaler.scale(loss).backward()
+                scaler.unscale_(optimizer)
+                if config.grad_clip > 0:
+                    torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+                scaler.step(optimizer)
+                scaler.update()
+                scheduler.step()
+                total_loss += float(loss.detach()) * len(y)
+                seen += len(y)
+                correct += int((logits.argmax(1) == y).sum())
+                bar.update(
+                    task, advance=1, description=f"epoch {epoch + 1}/{config.epochs} loss {total_loss / seen:.3f}"
+                )
+        if not dist.is_main:
+            dist.barrier()
+            continue
+        valid_loss, truth, predicted = evaluate_loader(model, valid_loader, loss_fn, device, config.precision)
+        scores = classification_summary(truth, predicted, classes, config.task)
+        row = {
+            "epoch": epoch + 1,
+            "train_loss": round(total_loss / max(1, seen), 6),
+            "train_accuracy": round(correct / max(1, seen), 6),
+            "valid_loss": round(valid_loss, 6),
+            "valid_accuracy": round(scores["accuracy"], 6),
+            "valid_macro_f1": round(scores["macro_f1"], 6),
+            "lr": optimizer.param_groups[0]["lr"],
+            "seconds": round(time.perf_counter() - started, 2),
+        }
+        history.append(row)
+        improved = best is None or (row["valid_macro_f1"], -row["valid_loss"]) > (best["macro_f1"], -best["loss"])
+        if improved:
+            best = {"epoch": epoch + 1, "macro_f1": row["valid_macro_f1"], "loss": row["valid_loss"], "scores": scores}
+        payload = {
+            "config": config.to_dict(),
+            "model_config": model_config.to_dict(),
+            "classes": classes,
+            "task": config.task,
+            "epoch": epoch,
+            "model": model.state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "scheduler": scheduler.state_dict(),
+            "scaler": scaler.state_dict(),
+            "rng": {"torch": torch.get_rng_state(), "numpy": np.random.get_state()},
+            "history": history,
+            "best": best,
+        }
+        if improved:
+            save_checkpoint(run.best, payload)
+        save_checkpoint(run.last, payload)
+        write_metrics(run.metrics, history)
+        summary = {
+            "run": str(run.root),
+            "epochs_done": epoch + 1,
+            "best_epoch": best["epoch"],
+            "best_valid_macro_f1": best["macro_f1"],
+            "best_valid_accuracy": best["scores"]["accuracy"],
+            "majority_baseline": baseline,
+            "per_class": best["scores"]["per_class"],
+            "weights": {"best": str(run.best), "last": str(run.last)},
+        }
+        write_json(run.summary, summary)
+        console.log(
+            f"epoch {epoch + 1}/{config.epochs}: train loss {row['train_loss']:.3f}, valid loss "
+            f"{row['valid_loss']:.3f}, accuracy {row['valid_accuracy']:.3f}, macro-F1 {row['valid_macro_f1']:.3f}"
+        )
+        dist.barrier()
+        if on_epoch_end is not None:
+            on_epoch_end(epoch, row)
+    return summary
