@@ -1,7 +1,10 @@
 """Registers every command on the app; the order here is the order in `ballspot --help`."""
 
 from ballspot.cli import (  # noqa: F401
+    download_soccernet,
     index,
     segment,
     train,
+    predict,
+    evaluate,
 )

@@ -1,0 +1,1 @@
+"""Spotting over whole videos: streaming scores, post-processing into events, output files."""

@@ -1,0 +1,44 @@
+"""What predict writes per game: all candidates for mAP, confident events for analysts, the parameters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ballspot.atomic import write_json
+from ballspot.predict.postprocess import PARAMS_FILE, PostprocessParams, save_params
+from ballspot.soccernet.labels import game_time
+from ballspot.soccernet.results import RESULTS_FILE, Prediction, results_document, write_results
+
+EVENTS_FILE = "events.json"
+
+
+def events_document(predictions: list[Prediction], threshold: float, video: Path) -> dict:
+    """Confident events only, with a readable clock time: the list an analyst reads."""
+    kept = [p for p in predictions if p.confidence >= threshold]
+    return {
+        "video": str(video.resolve()),
+        "threshold": threshold,
+        "events": [
+            {
+                "time": f"{game_time(p.position_ms)[4:]}.{p.position_ms % 1000:03d}",
+                "position": p.position_ms,
+                "label": p.label,
+                "confidence": round(p.confidence, 4),
+            }
+            for p in sorted(predictions, key=lambda p: p.position_ms)
+            if p in kept
+        ],
+    }
+
+
+def write_game_outputs(
+    folder: Path, game_id: str, video: Path, predictions: list[Prediction], params: PostprocessParams
+) -> dict[str, str]:
+    """Write results_spotting.json (every candidate), events.json (confident ones), postprocess.json."""
+    results = write_results(folder / RESULTS_FILE, predictions, url_local=game_id)
+    events = write_json(folder / EVENTS_FILE, events_document(predictions, params.event_threshold, video))
+    used = save_params(folder / PARAMS_FILE, params)
+    return {"results": str(results), "events": str(events), "params": str(used)}
+
+
+__all__ = ["EVENTS_FILE", "RESULTS_FILE", "events_document", "results_document", "write_game_outputs"]

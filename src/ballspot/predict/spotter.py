@@ -1,0 +1,129 @@
+"""Per-position class scores over a whole video, streaming, with each stack of frames encoded once.
+
+The video is decoded at the model's frame rate (the training decode path), every `stride`-th frame is
+kept, and consecutive kept frames form stacks. The 2D encoder runs once per stack; a window of `stacks`
+consecutive stacks goes through the head, so windows slide by one stack and reuse the features of the
+stacks they share. A window's scores belong to the time of its centre frame, as in training. The video's
+first and last frames are repeated half a window outwards, so events at the very edges are scored too.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ballspot.engine.config import TrainConfig
+from ballspot.engine.dataset import to_stacks
+from ballspot.engine.optim import autocast_context
+from ballspot.video.decode import FrameFormat, stream_frames
+
+
+@dataclass(frozen=True)
+class ScoreBlock:
+    """Scores [n, classes] for consecutive positions; `times_s` are the windows' centre times."""
+
+    times_s: np.ndarray
+    scores: np.ndarray
+    frames_decoded: int
+
+
+def frame_format(config: TrainConfig) -> FrameFormat:
+    return FrameFormat(height=config.height, width=config.width, fps=config.fps, grey=config.color == "grey")
+
+
+def sampled_frames(path: Path, config: TrainConfig, chunk_frames: int = 256) -> Iterator[tuple[np.ndarray, int]]:
+    """(kept frames, raw frames decoded so far) chunks: every `stride`-th frame at the model's rate."""
+    seen = 0
+    for chunk in stream_frames(path, frame_format(config), chunk_frames=chunk_frames):
+        first_kept = (-chunk.first) % config.stride
+        seen += len(chunk.frames)
+        kept = chunk.frames[first_kept :: config.stride]
+        if len(kept):
+            yield kept, seen
+
+
+class StackScorer:
+    """Encodes stacks and scores windows in batches; keeps only the last `stacks` feature maps."""
+
+    def __init__(self, model, config: TrainConfig, device: torch.device, batch_size: int, precision: str):
+        self.model = model
+        self.config = config
+        self.device = device
+        self.batch_size = batch_size
+        self.precision = precision
+        self.features: deque[torch.Tensor] = deque(maxlen=config.stacks)
+
+    @torch.inference_mode()
+    def windows_for(self, stacks: torch.Tensor) -> torch.Tensor:
+        """Class probabilities of every window completed by these new stacks [N, C, H, W]."""
+        out = []
+        for start in range(0, len(stacks), self.batch_size):
+            batch = stacks[start : start + self.batch_size].to(self.device)
+            with autocast_context(self.device, self.precision):
+                encoded = self.model.encode(batch).float()
+            windows = []
+            for feature in encoded:
+                self.features.append(feature)
+                if len(self.features) == self.config.stacks:
+                    windows.append(torch.stack(tuple(self.features)))
+            if windows:
+                with autocast_context(self.device, self.precision):
+                    logits = self.model.head(torch.stack(windows))
+                out.append(torch.softmax(logits.float(), dim=1).cpu())
+        return torch.cat(out) if out else torch.zeros(0, self.model.cfg.num_classes)
+
+
+def score_video(
+    path: Path, model, config: TrainConfig, device: torch.device, batch_size: int = 8, precision: str = "auto"
+) -> Iterator[ScoreBlock]:
+    """Stream a video and yield scores for each new run of window positions."""
+    group = config.in_chans if config.color == "grey" else 1
+    pad = config.frames // 2
+    step_s = group * config.stride / config.fps
+    scorer = StackScorer(model, config, device, batch_size, precision)
+    pending = np.zeros((0, config.height, config.width), dtype=np.uint8)
+    if config.color != "grey":
+        pending = np.zeros((0, config.height, config.width, 3), dtype=np.uint8)
+    kept_total, windows_done, last_frame, decoded = 0, 0, None, 0
+
+    def emit(frames: np.ndarray, decoded: int) -> ScoreBlock | None:
+        nonlocal windows_done
+        usable = len(frames) - len(frames) % group
+        stacks = to_stacks(torch.from_numpy(np.ascontiguousarray(frames[:usable])), group, config.color == "grey")
+        probs = scorer.windows_for(stacks)
+        if len(probs) == 0:
+            return None
+        centres = windows_done + np.arange(len(probs))
+        windows_done += len(probs)
+        return ScoreBlock(times_s=centres * step_s, scores=probs.numpy(), frames_decoded=decoded)
+
+    for kept, decoded in sampled_frames(path, config):
+        if last_frame is None:
+            kept = np.concatenate([np.repeat(kept[:1], pad, axis=0), kept])
+        last_frame = kept[-1]
+        kept_total += len(kept)
+        pending = np.concatenate([pending, kept])
+        usable = len(pending) - len(pending) % group
+        if usable >= group * max(1, batch_size):
+            block = emit(pending[:usable], decoded)
+            pending = pending[usable:]
+            if block is not None:
+                yield block
+    if last_frame is None:
+        return
+    real = kept_total - pad  # kept frames that came from the video
+    # pad the end so the last real frame becomes a window centre (and the count fills whole stacks)
+    needed_positions = int(np.ceil(real / group))
+    needed_frames = (needed_positions - 1) * group + config.frames
+    tail = needed_frames - kept_total
+    if tail > 0:
+        pending = np.concatenate([pending, np.repeat(last_frame[None], tail, axis=0)])
+    block = emit(pending, decoded)
+    if block is not None:
+        keep = block.times_s < real * config.stride / config.fps
+        yield ScoreBlock(block.times_s[keep], block.scores[keep], decoded)
