@@ -12,9 +12,14 @@ from typing import Any
 
 from ballspot.errors import BallspotError
 
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)  # read once, at import: os.umask can only be read by setting it, which races with threads
+
 
 def ensure_dir(path: Path) -> Path:
     """Create `path` (and parents), with a one-line error when that is not possible."""
+    if path.exists() and not path.is_dir():
+        raise BallspotError(f"cannot create folder {path}: a file of that name is in the way")
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -28,19 +33,22 @@ def ensure_dir(path: Path) -> Path:
 def atomic_path(target: Path | str, suffix: str | None = None) -> Iterator[Path]:
     """Yield a temporary path next to `target`; on success rename it to `target`, else delete it.
 
-    The temporary name keeps `target`'s suffix (or `suffix`) so tools that look at the extension
-    (ffmpeg, pandas) still work.
+    The temporary name is hidden and ends in `<target's suffix, or suffix>.part`, so a half-written file is
+    never taken for a finished one; a tool that guesses the format from the extension must be told it
+    (ffmpeg `-f mp4`). The finished file gets the usual mode (0666 less the umask), not mkstemp's 0600.
     """
     target = Path(target)
     ensure_dir(target.parent)
     fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=(suffix if suffix is not None else target.suffix) + ".part",
+        prefix=f".{target.name}.",
+        suffix=(suffix if suffix is not None else target.suffix) + ".part",
         dir=target.parent,
     )
     os.close(fd)
     tmp = Path(tmp_name)
     try:
         yield tmp
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes it owner-only; give it a normal file's mode
         os.replace(tmp, target)
     finally:
         with contextlib.suppress(FileNotFoundError):

@@ -15,11 +15,11 @@ from ballspot.cli.options import ClassesOption, DataDirOption, JsonOption, Quiet
 @command("index")
 def index(
     clips_dir: Annotated[
-        Path | None, typer.Argument(help="Clips folder written by `segment` [default: <data folder>/clips].")
+        Path | None, typer.Argument(help="Clips folder written by `segment` \\[default: <data folder>/clips].")
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Index file, .parquet or .csv [default: <clips folder>/index.parquet]."),
+        typer.Option("--out", help="Index file, .parquet or .csv \\[default: <clips folder>/index.parquet]."),
     ] = None,
     classes: ClassesOption = "12",
     data_dir: DataDirOption = None,

@@ -19,9 +19,9 @@ Opt = typer.Option
 def predict(
     sources: Annotated[list[Path], typer.Argument(help="Video file(s), or a dataset root (every game with a video).")],
     model: Annotated[
-        Path | None, Opt("--model", "-m", help="Weights file [default: best.pt of the newest run].")
+        Path | None, Opt("--model", "-m", help="Weights file (default: best.pt of the newest run).")
     ] = None,
-    out: Annotated[Path | None, Opt("--out", help="Output folder [default: <data>/predictions].")] = None,
+    out: Annotated[Path | None, Opt("--out", help="Output folder (default: <data>/predictions).")] = None,
     device: Annotated[str, Opt(help="auto, cpu or cuda.")] = "auto",
     batch_size: Annotated[int, Opt("--batch-size", help="Stacks encoded per batch.")] = 8,
     precision: Annotated[str, Opt(help="auto, fp32, bf16 or fp16.")] = "auto",

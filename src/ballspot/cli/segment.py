@@ -17,15 +17,15 @@ def segment(
     source: Annotated[Path, typer.Argument(help="A match video, or a dataset root (league/season/game folders).")],
     labels: Annotated[
         Path | None,
-        typer.Option("--labels", help="Labels file [default: Labels-ball.json beside the video]."),
+        typer.Option("--labels", help="Labels file \\[default: Labels-ball.json beside the video]."),
     ] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Clips folder [default: <data folder>/clips].")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Clips folder \\[default: <data folder>/clips].")] = None,
     window: Annotated[
         float | None,
         typer.Option(
             "--window",
             help="Cut a window of this many seconds centred on each event "
-            "[default: the seed's cut, from an event to the next one + 1 s].",
+            "\\[default: the seed's cut, from an event to the next one + 1 s].",
         ),
     ] = None,
     background: Annotated[

@@ -10,6 +10,7 @@ from ballspot.atomic import atomic_path
 from ballspot.classes import BACKGROUND, CLASSES_12, class_index
 from ballspot.data.segment import read_manifest
 from ballspot.errors import BallspotError
+from ballspot.soccernet.splits import SPLITS
 
 INDEX_FILE = "index.parquet"
 COLUMNS = (
@@ -49,7 +50,7 @@ def build_index(clips_dir: Path, classes: tuple[str, ...] = CLASSES_12) -> pd.Da
         for clip in manifest["clips"]:
             if clip["label"] not in ids:
                 raise BallspotError(f"{path}: unknown label {clip['label']!r} for class set of {len(classes)}")
-            clip_path = path.parent / clip["file"]
+            clip_path = path.parent.resolve() / clip["file"]  # absolute: the index may be read from anywhere
             rows.append(
                 {
                     "clip": str(clip_path) if manifest.get("cut", True) else "",
@@ -97,10 +98,12 @@ def load_index(path: Path) -> pd.DataFrame:
 
 
 def class_counts(frame: pd.DataFrame, classes: tuple[str, ...] = CLASSES_12) -> dict[str, dict[str, int]]:
-    """split -> label -> number of clips, labels in the official order (background last)."""
+    """split -> label -> number of clips; splits as train, valid, test, challenge; labels in the official order
+    (background last)."""
     order = [*classes, BACKGROUND]
     counts: dict[str, dict[str, int]] = {}
     for split, group in frame.groupby("split", sort=False):
         per_label = group["label"].value_counts()
         counts[str(split)] = {label: int(per_label.get(label, 0)) for label in order}
-    return counts
+    rank = {name: i for i, name in enumerate(SPLITS)}
+    return dict(sorted(counts.items(), key=lambda item: (rank.get(item[0], len(rank)), item[0])))

@@ -20,7 +20,7 @@ from ballspot.atomic import ensure_dir, write_json
 from ballspot.classes import BACKGROUND, CLASSES_12
 from ballspot.errors import BallspotError
 from ballspot.soccernet.labels import LABELS_FILE, Annotation, read_labels
-from ballspot.soccernet.layout import find_games
+from ballspot.soccernet.layout import find_games, soccernet_video_half
 from ballspot.soccernet.splits import load_splits, split_of
 from ballspot.video.cut import cut_clip
 from ballspot.video.probe import probe
@@ -84,7 +84,8 @@ def event_clips(events: list[Annotation], duration_ms: int, opts: SegmentOptions
             half_window = int(opts.window_s * 500)
             start, end = event.position_ms - half_window, event.position_ms + half_window
         start, end = max(0, start), min(duration_ms, end)
-        if end <= start:
+        if end <= start:  # an event at (or just past) the video's end: keep its last frame
+            start = max(0, min(start, duration_ms - 40))
             end = min(duration_ms, start + 40)
         name = f"h{half}_{event.position_ms:09d}_{event.label.replace(' ', '_')}.mp4"
         clips.append(
@@ -130,9 +131,31 @@ def _nearest_distance(grid: np.ndarray, positions: np.ndarray) -> np.ndarray:
 
 
 def dataset_root_of(video: Path) -> Path | None:
-    """The dataset root when `video` sits at root/league/season/game/<video>, else None."""
+    """The dataset root when `video` has a SoccerNet name (`224p.mp4`, `1_224p.mkv`) at root/league/season/game/.
+
+    Any other video is a user's own match, whatever the depth of the folder it sits in.
+    """
+    if soccernet_video_half(video.name) is None:
+        return None
     parents = video.resolve().parents
     return parents[3] if len(parents) > 3 else None
+
+
+def _cut_before(manifest_path: Path, video: Path) -> dict[str, tuple[int, int]] | None:
+    """file -> (start_ms, end_ms) of the clips the last run cut from `video` into this folder.
+
+    None when no manifest is there (a first run, maybe interrupted: files present are trusted); an empty
+    dict when that run wrote no clips or cut another video (every clip is cut again).
+    """
+    if not manifest_path.is_file():
+        return None
+    try:
+        previous = read_manifest(manifest_path)
+    except BallspotError:
+        return {}
+    if not previous.get("cut", True) or previous.get("video") != str(video.resolve()):
+        return {}
+    return {c["file"]: (int(c["start_ms"]), int(c["end_ms"])) for c in previous["clips"]}
 
 
 def segment_game(
@@ -148,15 +171,23 @@ def segment_game(
     """Cut one video's clips into `out_dir` (skipping those already there) and write its manifest."""
     opts.check()
     info = probe(video)
-    labels = read_labels(labels_path, opts.classes, duration_ms=info.duration_ms + 1000)
+    labels = read_labels(labels_path, opts.classes, duration_ms=info.duration_ms, slack_ms=1000)
     events = labels.for_half(half)
     rng = np.random.default_rng([opts.seed, half, len(events)])
     clips = event_clips(events, info.duration_ms, opts, half) + background_clips(
         events, info.duration_ms, opts, half, rng
     )
     ensure_dir(out_dir)
+    manifest_path = out_dir / MANIFEST_FILE if half == 1 else out_dir / f"manifest_h{half}.json"
     if opts.cut:
-        todo = [c for c in clips if not (out_dir / c.file).is_file()]
+        # a clip file is reused only when it was cut over the same range (options may have changed)
+        cut_before = _cut_before(manifest_path, video)
+        todo = [
+            c
+            for c in clips
+            if not (out_dir / c.file).is_file()
+            or (cut_before is not None and cut_before.get(c.file) != (c.start_ms, c.end_ms))
+        ]
 
         def cut(clip: ClipSpec) -> None:
             cut_clip(video, out_dir / clip.file, clip.start_ms / 1000, (clip.end_ms - clip.start_ms) / 1000)
@@ -181,7 +212,7 @@ def segment_game(
         "cut": opts.cut,
         "clips": [asdict(c) for c in clips],
     }
-    write_json(out_dir / f"manifest_h{half}.json" if half != 1 else out_dir / MANIFEST_FILE, manifest)
+    write_json(manifest_path, manifest)
     return manifest
 
 
@@ -220,9 +251,11 @@ def plan_jobs(source: Path, labels: Path | None, resolution: str = "224p") -> li
     if root is not None and labels.resolve().parent == source.resolve().parent:
         game_id = source.resolve().parent.relative_to(root).as_posix()
         split = split_of(game_id, load_splits(root))
+    elif soccernet_video_half(source.name) is not None:  # 224p.mp4 outside a dataset: the folder names the game
+        game_id, split = source.resolve().parent.name or source.stem, "train"
     else:
         game_id, split = source.stem, "train"
-    half = int(source.name[0]) if source.name[:2] in ("1_", "2_") else 1
+    half = soccernet_video_half(source.name) or 1
     return [GameJob(source, labels, game_id, split, half)]
 
 

@@ -83,8 +83,13 @@ def read_labels(
     path: Path | str,
     classes: tuple[str, ...] = CLASSES_12,
     duration_ms: int | None = None,
+    slack_ms: int = 0,
 ) -> GameLabels:
-    """Read a `Labels-ball.json`, checking every annotation; `duration_ms` bounds positions when known."""
+    """Read a `Labels-ball.json`, checking every annotation.
+
+    `duration_ms` (the video's length, when known) bounds positions, give or take `slack_ms`: a label a few
+    frames past the end of a re-encoded video is still usable.
+    """
     path = Path(path)
     if not path.is_file():
         raise BallspotError(f"labels file not found: {path}")
@@ -99,7 +104,7 @@ def read_labels(
     ]
     if duration_ms is not None:
         for i, a in enumerate(annotations):
-            if a.position_ms > duration_ms:
+            if a.position_ms > duration_ms + slack_ms:
                 raise BallspotError(
                     f"{path.name}: annotation {i} ({a.label}) at {a.position_ms} ms is beyond the video's end "
                     f"({duration_ms} ms)"

@@ -83,5 +83,14 @@ def find_games(root: Path | str, resolution: str = "224p", require_video: bool =
     return games
 
 
+def soccernet_video_half(name: str) -> int | None:
+    """The half a SoccerNet-named video holds (`224p.mp4` -> 1, `2_224p.mkv` -> 2); None for other names."""
+    if _WHOLE_VIDEO.match(name):
+        return 1
+    if m := _HALF_VIDEO.match(name):
+        return int(m.group(1))
+    return None
+
+
 def is_video_file(path: Path) -> bool:
     return path.suffix.lower() in VIDEO_SUFFIXES

@@ -1,0 +1,399 @@
+"""SoccerNet formats: classes, Labels-ball.json, results_spotting.json, game layout, splits; atomic writes."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from ballspot.atomic import atomic_path, ensure_dir, write_json, write_text
+from ballspot.classes import BACKGROUND, CLASSES_2, CLASSES_12, class_index, class_set
+from ballspot.errors import BallspotError
+from ballspot.soccernet.labels import Annotation, game_time, labels_document, read_labels
+from ballspot.soccernet.layout import find_games, soccernet_video_half
+from ballspot.soccernet.results import Prediction, results_document, write_results
+from ballspot.soccernet.splits import OFFICIAL_SPLITS, SPLITS, load_splits, split_of
+
+OFFICIAL_ORDER = [
+    "PASS",
+    "DRIVE",
+    "HEADER",
+    "HIGH PASS",
+    "OUT",
+    "CROSS",
+    "THROW IN",
+    "SHOT",
+    "BALL PLAYER BLOCK",
+    "PLAYER SUCCESSFUL TACKLE",
+    "FREE KICK",
+    "GOAL",
+]
+SEASON = "england_efl/2019-2020"
+
+
+def leftovers(folder: Path) -> list[str]:
+    """Temporary files an atomic write could leave behind."""
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(".") or p.name.endswith(".part"))
+
+
+# ---------------------------------------------------------------- classes
+
+
+def test_twelve_classes_in_the_official_order():
+    assert list(CLASSES_12) == OFFICIAL_ORDER
+    assert class_index(CLASSES_12) == {name: i for i, name in enumerate(OFFICIAL_ORDER)}
+    assert class_index(CLASSES_12)["GOAL"] == 11
+
+
+def test_2023_edition_has_pass_and_drive():
+    assert CLASSES_2 == ("PASS", "DRIVE")
+    assert class_set("2") == CLASSES_2
+    assert class_set("12") == CLASSES_12
+    assert BACKGROUND not in CLASSES_12
+
+
+@pytest.mark.parametrize("name", ["7", "13", "", "twelve"])
+def test_unknown_class_set_is_a_one_line_error(name):
+    with pytest.raises(BallspotError, match="unknown class set"):
+        class_set(name)
+
+
+# ---------------------------------------------------------------- labels
+
+
+def write_labels(path: Path, annotations: list, **extra) -> Path:
+    path.write_text(json.dumps({"UrlLocal": "x/y/z/", **extra, "annotations": annotations}), encoding="utf-8")
+    return path
+
+
+def annotation(label="PASS", position="680", game="1 - 00:00", **fields) -> dict:
+    return {"gameTime": game, "label": label, "position": position, **fields}
+
+
+def test_read_labels_as_soccernet_writes_them(tmp_path):
+    path = write_labels(
+        tmp_path / "Labels-ball.json",
+        [
+            annotation("THROW IN", "3077440", "1 - 51:17", team="right", visibility="visible"),
+            annotation("PASS", "680", team="left", visibility="visible"),
+            annotation("DRIVE", "2120", "1 - 00:02", team="left", visibility="not shown"),
+        ],
+        halftime="1 - 46:04",
+    )
+    labels = read_labels(path)
+    assert labels.url_local == "x/y/z/"
+    assert [(a.label, a.position_ms, a.half, a.team, a.visibility) for a in labels.annotations] == [
+        ("PASS", 680, 1, "left", "visible"),
+        ("DRIVE", 2120, 1, "left", "not shown"),
+        ("THROW IN", 3077440, 1, "right", "visible"),
+    ]
+    assert labels.annotations[0].seconds == pytest.approx(0.68)
+
+
+def test_2023_labels_carry_the_half_and_no_team(tmp_path):
+    path = write_labels(
+        tmp_path / "Labels-ball.json",
+        [annotation("DRIVE", "5000", "2 - 00:05"), annotation("PASS", "9000", "1 - 00:09"), annotation("PASS", 100)],
+    )
+    labels = read_labels(path, CLASSES_2)
+    assert [(a.half, a.position_ms) for a in labels.annotations] == [(1, 100), (1, 9000), (2, 5000)]
+    assert [a.label for a in labels.for_half(2)] == ["DRIVE"]
+    assert all(a.team is None and a.visibility == "visible" for a in labels.annotations)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "not valid JSON"),
+        (b"\xff\xfe\x00garbage", "not valid JSON"),
+        ("[]", "no 'annotations' list"),
+        ('{"UrlLocal": ""}', "no 'annotations' list"),
+        ('{"annotations": {"label": "PASS"}}', "no 'annotations' list"),
+        ('{"annotations": ["PASS"]}', "annotation 0: an annotation must be an object"),
+        ('{"annotations": [{"position": "10"}]}', "annotation 0: annotation without a 'label'"),
+        ('{"annotations": [{"label": "KICK", "position": "10"}]}', "unknown label 'KICK'"),
+        ('{"annotations": [{"label": "pass", "position": "10"}]}', "unknown label 'pass'"),
+        ('{"annotations": [{"label": "PASS"}]}', "'position' must be an integer"),
+        ('{"annotations": [{"label": "PASS", "position": "12.5"}]}', "'position' must be an integer"),
+        ('{"annotations": [{"label": "PASS", "position": "abc"}]}', "'position' must be an integer"),
+        ('{"annotations": [{"label": "PASS", "position": "-40"}]}', "negative 'position'"),
+        ('{"annotations": [{"label": "PASS", "position": "0", "team": "home"}]}', "'team' must be"),
+        ('{"annotations": [{"label": "PASS", "position": "0", "visibility": "hidden"}]}', "'visibility' must be"),
+        (
+            '{"annotations": [{"label": "PASS", "position": "0"}, {"label": "GOAL", "position": "1"}]}',
+            "annotation 1: unknown label 'GOAL'",
+        ),
+    ],
+)
+def test_bad_labels_are_one_line_errors(tmp_path, content, message):
+    path = tmp_path / "Labels-ball.json"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    classes = CLASSES_2 if "GOAL" in str(content) else CLASSES_12
+    with pytest.raises(BallspotError, match=message) as caught:
+        read_labels(path, classes)
+    assert "\n" not in str(caught.value)
+
+
+def test_missing_labels_file(tmp_path):
+    with pytest.raises(BallspotError, match="labels file not found"):
+        read_labels(tmp_path / "Labels-ball.json")
+
+
+def test_positions_beyond_the_video_are_refused_beyond_the_slack(tmp_path):
+    path = write_labels(tmp_path / "Labels-ball.json", [annotation("PASS", "10500")])
+    assert read_labels(path, duration_ms=10500).annotations[0].position_ms == 10500
+    assert len(read_labels(path, duration_ms=10000, slack_ms=500).annotations) == 1
+    with pytest.raises(BallspotError, match=r"10500 ms is beyond the video's end \(10000 ms\)"):
+        read_labels(path, duration_ms=10000)
+    with pytest.raises(BallspotError, match="beyond the video's end"):
+        read_labels(path, duration_ms=10000, slack_ms=499)
+
+
+@pytest.mark.parametrize(
+    ("position_ms", "half", "expected"),
+    [
+        (0, 1, "1 - 00:00"),
+        (680, 1, "1 - 00:00"),
+        (3077440, 1, "1 - 51:17"),
+        (6_000_999, 1, "1 - 100:00"),
+        (65_000, 2, "2 - 01:05"),
+    ],
+)
+def test_game_time(position_ms, half, expected):
+    assert game_time(position_ms, half) == expected
+
+
+def test_labels_document_round_trips(tmp_path):
+    annotations = [
+        Annotation("GOAL", 125_000, team="left"),
+        Annotation("PASS", 680, team="right", visibility="not shown"),
+        Annotation("DRIVE", 2120),
+    ]
+    document = labels_document(annotations, url_local="a/b/c")
+    assert [item["position"] for item in document["annotations"]] == ["680", "2120", "125000"]
+    assert document["annotations"][2]["gameTime"] == "1 - 02:05"
+    assert "team" not in document["annotations"][1]
+    path = write_json(tmp_path / "Labels-ball.json", document)
+    assert list(read_labels(path).annotations) == sorted(annotations, key=lambda a: a.position_ms)
+
+
+# ---------------------------------------------------------------- results
+
+
+def strict_json(path: Path) -> dict:
+    """Parse JSON refusing NaN/Infinity, which SoccerNet's tools (and the JSON spec) do not accept."""
+
+    def refuse(token: str):
+        raise ValueError(f"non-standard JSON constant {token}")
+
+    return json.loads(path.read_text(encoding="utf-8"), parse_constant=refuse)
+
+
+def test_results_file_follows_the_spec(tmp_path):
+    predictions = [
+        Prediction("THROW IN", 3077440, 0.41, team="right"),
+        Prediction("PASS", 680, 0.93, team="left"),
+        Prediction("GOAL", 5_999_999, 1.7),
+        Prediction("SHOT", 12_345, -0.2),
+        Prediction("DRIVE", 12_000, float("nan")),
+    ]
+    game = "england_efl/2019-2020/2019-10-01 - Reading - Fulham"
+    path = write_results(tmp_path / game / "results_spotting.json", predictions, url_local=game)
+    document = strict_json(path)
+    assert document["UrlLocal"] == game
+    items = document["predictions"]
+    assert [item["label"] for item in items] == ["PASS", "DRIVE", "SHOT", "THROW IN", "GOAL"]
+    for item in items:
+        assert item["half"] == 1
+        assert isinstance(item["position"], int)
+        assert 0.0 <= item["confidence"] <= 1.0
+        assert item["gameTime"] == game_time(item["position"])
+    assert items[0] == {
+        "gameTime": "1 - 00:00",
+        "label": "PASS",
+        "position": 680,
+        "half": 1,
+        "confidence": 0.93,
+        "team": "left",
+    }
+    assert items[4]["gameTime"] == "1 - 99:59" and items[4]["confidence"] == 1.0
+    assert items[2]["confidence"] == 0.0 and "team" not in items[2]
+    assert not math.isnan(items[1]["confidence"])
+    assert leftovers(path.parent) == []
+
+
+def test_results_are_sorted_by_time_then_confidence():
+    predictions = [Prediction("PASS", 2000, 0.2), Prediction("DRIVE", 1000, 0.1), Prediction("SHOT", 1000, 0.9)]
+    items = results_document(predictions)["predictions"]
+    assert [(i["position"], i["label"]) for i in items] == [(1000, "SHOT"), (1000, "DRIVE"), (2000, "PASS")]
+    assert Prediction("PASS", 1999.9, 0.5).to_json()["position"] == 1999
+
+
+# ---------------------------------------------------------------- layout
+
+
+def touch(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"")
+    return path
+
+
+def test_find_games_in_the_2024_layout(tmp_path):
+    for game in ("2019-10-01 - Reading - Fulham", "2019-10-01 - Brentford - Bristol City"):
+        touch(tmp_path / SEASON / game / "224p.mp4")
+        touch(tmp_path / SEASON / game / "720p.mp4")
+        touch(tmp_path / SEASON / game / "Labels-ball.json")
+    challenge = tmp_path / SEASON / "2019-10-02 - Cardiff City - Queens Park Rangers"
+    touch(challenge / "224p.mp4")
+    touch(tmp_path / SEASON / "notes" / "readme.txt")  # neither video nor labels: not a game
+    touch(tmp_path / SEASON / ".cache" / "224p.mp4")  # hidden: huggingface bookkeeping
+
+    games = find_games(tmp_path)
+    assert [g.game_id for g in games] == [
+        f"{SEASON}/2019-10-01 - Brentford - Bristol City",
+        f"{SEASON}/2019-10-01 - Reading - Fulham",
+        f"{SEASON}/2019-10-02 - Cardiff City - Queens Park Rangers",
+    ]
+    brentford = games[0]
+    assert brentford.videos == {1: brentford.folder / "224p.mp4"}
+    assert brentford.labels == brentford.folder / "Labels-ball.json"
+    assert brentford.league == "england_efl"
+    assert games[2].labels is None
+    assert find_games(tmp_path, "720p")[0].videos == {1: brentford.folder / "720p.mp4"}
+
+
+def test_find_games_in_the_2023_layout_and_fallback_resolution(tmp_path):
+    game = tmp_path / SEASON / "2019-10-01 - Leeds United - West Bromwich"
+    for name in ("1_224p.mkv", "2_224p.mkv", "1_720p.mkv", "2_720p.mkv", "Labels-ball.json"):
+        touch(game / name)
+    only_hd = tmp_path / SEASON / "2019-10-01 - Hull City - Sheffield Wednesday"
+    touch(only_hd / "720p.mp4")
+    touch(only_hd / "1080p.mp4")
+    labels_only = tmp_path / "other_league" / "2020" / "game"
+    touch(labels_only / "Labels-ball.json")
+
+    games = {g.game_id: g for g in find_games(tmp_path)}
+    halves = games[f"{SEASON}/2019-10-01 - Leeds United - West Bromwich"].videos
+    assert halves == {1: game / "1_224p.mkv", 2: game / "2_224p.mkv"}
+    assert find_games(tmp_path, "720p")[1].videos == {1: game / "1_720p.mkv", 2: game / "2_720p.mkv"}
+    assert games[f"{SEASON}/2019-10-01 - Hull City - Sheffield Wednesday"].videos == {1: only_hd / "720p.mp4"}
+    assert games["other_league/2020/game"].videos == {}
+    assert "other_league/2020/game" not in {g.game_id for g in find_games(tmp_path, require_video=True)}
+
+
+def test_a_root_without_games_is_an_error(tmp_path):
+    touch(tmp_path / "a" / "b" / "c" / "notes.txt")
+    touch(tmp_path / "match.mp4")  # a video, but not in a league/season/game folder
+    with pytest.raises(BallspotError, match="no games under"):
+        find_games(tmp_path)
+    with pytest.raises(BallspotError, match="dataset root not found"):
+        find_games(tmp_path / "missing")
+
+
+@pytest.mark.parametrize(
+    ("name", "half"),
+    [
+        ("224p.mp4", 1),
+        ("720p.mkv", 1),
+        ("1_224p.mkv", 1),
+        ("2_720p.mp4", 2),
+        ("match.mp4", None),
+        ("2_goals.mp4", None),
+    ],
+)
+def test_soccernet_video_names(name, half):
+    assert soccernet_video_half(name) == half
+
+
+# ---------------------------------------------------------------- splits
+
+
+def test_official_splits_are_the_nine_ball_action_games():
+    assert tuple(OFFICIAL_SPLITS) == SPLITS
+    assert [len(OFFICIAL_SPLITS[s]) for s in SPLITS] == [4, 1, 2, 2]
+    every = [g for games in OFFICIAL_SPLITS.values() for g in games]
+    assert len(set(every)) == 9 and all(g.startswith(SEASON + "/") for g in every)
+    assert split_of(f"{SEASON}/2019-10-01 - Reading - Fulham", OFFICIAL_SPLITS) == "test"
+    assert split_of(f"{SEASON}/2019-10-01 - Middlesbrough - Preston North End", OFFICIAL_SPLITS) == "valid"
+    assert split_of(f"{SEASON}/2019-10-02 - Cardiff City - Queens Park Rangers", OFFICIAL_SPLITS) == "challenge"
+    assert split_of("my_league/2024/my game", OFFICIAL_SPLITS) == "train"
+
+
+def test_splits_file_of_a_dataset_root(tmp_path):
+    assert load_splits(tmp_path) == OFFICIAL_SPLITS
+    (tmp_path / "splits.json").write_text(json.dumps({"train": ["l/s/a"], "valid": ["l/s/b"], "test": []}))
+    splits = load_splits(tmp_path)
+    assert splits == {"train": ("l/s/a",), "valid": ("l/s/b",), "test": ()}
+    assert split_of("l/s/b", splits) == "valid"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{oops", "not valid JSON"),
+        ('["l/s/a"]', "expected an object"),
+        ('{"train": "l/s/a"}', "expected an object"),
+        ('{"training": ["l/s/a"]}', "unknown split"),
+    ],
+)
+def test_bad_splits_file(tmp_path, content, message):
+    (tmp_path / "splits.json").write_text(content)
+    with pytest.raises(BallspotError, match=message):
+        load_splits(tmp_path)
+
+
+# ---------------------------------------------------------------- atomic writes
+
+
+def test_atomic_write_creates_folders_and_replaces(tmp_path):
+    target = tmp_path / "deep" / "er" / "out.json"
+    write_json(target, {"a": 1})
+    write_json(target, {"a": 2})
+    assert json.loads(target.read_text()) == {"a": 2}
+    assert leftovers(target.parent) == []
+
+
+def test_atomic_write_gives_a_normal_file_mode(tmp_path):
+    umask = os.umask(0o022)
+    os.umask(umask)
+    target = write_text(tmp_path / "out.txt", "x")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask
+
+
+def test_failed_write_leaves_the_old_file_and_no_temp(tmp_path):
+    target = write_text(tmp_path / "out.txt", "old")
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_text("half of the new")
+        assert tmp.parent == target.parent and tmp.name.endswith(".txt.part")
+        raise RuntimeError("killed mid-write")
+    assert target.read_text() == "old"
+    assert leftovers(tmp_path) == []
+    with pytest.raises(TypeError):
+        write_json(target, {"not serialisable": object()})
+    assert target.read_text() == "old"
+    assert leftovers(tmp_path) == []
+
+
+def test_failed_write_of_a_new_file_leaves_nothing(tmp_path):
+    with pytest.raises(KeyboardInterrupt), atomic_path(tmp_path / "new.parquet") as tmp:
+        tmp.write_bytes(b"PAR1")
+        raise KeyboardInterrupt
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_ensure_dir_errors_are_one_line(tmp_path):
+    blocker = write_text(tmp_path / "a_file", "")
+    with pytest.raises(BallspotError, match="a file of that name is in the way"):
+        ensure_dir(blocker)
+    with pytest.raises(BallspotError, match="cannot create folder"):
+        ensure_dir(blocker / "sub")
+    with pytest.raises(BallspotError, match="cannot create folder"):
+        write_json(blocker / "sub" / "x.json", {})
+    assert ensure_dir(tmp_path / "x" / "y").is_dir()

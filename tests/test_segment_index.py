@@ -1,0 +1,434 @@
+"""`ballspot segment` and `ballspot index` on tiny generated games: both cuts, background, reruns, dataset roots,
+the clip index, and every bad input as a one-line error."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from ballspot.classes import CLASSES_12
+from ballspot.cli.app import app
+from ballspot.data.index import COLUMNS, load_index
+from ballspot.errors import BallspotError
+from ballspot.video.decode import decode_range
+from tests.videos import counter_frames, encode, ffmpeg, read_counter
+
+runner = CliRunner()
+SEASON = "england_efl/2019-2020"
+READING = f"{SEASON}/2019-10-01 - Reading - Fulham"  # test split
+BRENTFORD = f"{SEASON}/2019-10-01 - Brentford - Bristol City"  # train split
+MIDDLESBROUGH = f"{SEASON}/2019-10-01 - Middlesbrough - Preston North End"  # valid split
+CARDIFF = f"{SEASON}/2019-10-02 - Cardiff City - Queens Park Rangers"  # challenge: no labels
+
+EVENTS = [  # (label, ms, team, visibility) in a 10 s video; on the 40 ms frame grid, as SoccerNet's are
+    ("PASS", 1000, "left", "visible"),
+    ("DRIVE", 2520, "left", "visible"),
+    ("HEADER", 4000, "right", "not shown"),
+    ("SHOT", 8000, "right", "visible"),
+]
+NEXT_RANGES = {"PASS": (1000, 3520), "DRIVE": (2520, 5000), "HEADER": (4000, 9000), "SHOT": (8000, 9000)}
+"""The seed's cut: from an event to the next one, plus 1 s."""
+ORDER_WITH_BACKGROUND = [*CLASSES_12, "BACKGROUND"]
+LABEL_IDS = {"PASS": 0, "DRIVE": 1, "HEADER": 2, "SHOT": 7, "BACKGROUND": 12}
+
+
+def labels_json(events, half: int = 1) -> str:
+    annotations = []
+    for label, ms, *rest in events:
+        item = {"gameTime": f"{half} - {ms // 60000:02d}:{ms // 1000 % 60:02d}", "label": label, "position": str(ms)}
+        if rest:
+            item["team"], item["visibility"] = rest
+        annotations.append(item)
+    return json.dumps({"UrlLocal": "", "annotations": annotations})
+
+
+def invoke(*args: str):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def ok(*args: str):
+    result = invoke(*args)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def mtimes(folder: Path) -> dict[str, int]:
+    return {p.name: p.stat().st_mtime_ns for p in folder.glob("*.mp4")}
+
+
+def counters(clip: Path) -> list[int]:
+    """The source frame numbers a clip shows."""
+    return [read_counter(f) for f in decode_range(clip, 0.0, 20.0)]
+
+
+def frames_in(start_ms: int, end_ms: int) -> list[int]:
+    """Source frames (25 fps) whose display starts in [start_ms, end_ms)."""
+    return list(range(-(-start_ms // 40), -(-end_ms // 40)))
+
+
+@pytest.fixture(scope="module")
+def match(tmp_path_factory) -> Path:
+    """A 10 s 398x224 match (frame k shows k) with four events in Labels-ball.json beside it."""
+    folder = tmp_path_factory.mktemp("match")
+    encode(folder / "match.mp4", counter_frames(250))
+    (folder / "Labels-ball.json").write_text(labels_json(EVENTS))
+    return folder / "match.mp4"
+
+
+@pytest.fixture(scope="module")
+def segmented(match, tmp_path_factory) -> Path:
+    """The match cut the seed's way with half a background clip per event; the clips folder."""
+    out = tmp_path_factory.mktemp("clips")
+    result = runner.invoke(app, ["segment", str(match), "--out", str(out), "--background", "0.5"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"{out}\n"
+    return out
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory) -> Path:
+    """A dataset root: two 2024-layout games, one 2023-layout game (two halves), one game without labels."""
+    root = tmp_path_factory.mktemp("dataset")
+    source = tmp_path_factory.mktemp("source")
+    mp4 = encode(source / "224p.mp4", counter_frames(100), audio=False)
+    mkv = encode(source / "half.mkv", counter_frames(100), audio=False)
+    for game, events in ((READING, [("PASS", 520), ("GOAL", 2000)]), (BRENTFORD, [("CROSS", 1000), ("OUT", 3000)])):
+        folder = root / game
+        folder.mkdir(parents=True)
+        shutil.copy(mp4, folder / "224p.mp4")
+        shutil.copy(mp4, folder / "720p.mp4")
+        (folder / "Labels-ball.json").write_text(labels_json(events))
+    old = root / MIDDLESBROUGH
+    old.mkdir(parents=True)
+    shutil.copy(mkv, old / "1_224p.mkv")
+    shutil.copy(mkv, old / "2_224p.mkv")
+    annotations = json.loads(labels_json([("PASS", 1000)], half=1))["annotations"]
+    annotations += json.loads(labels_json([("DRIVE", 3000)], half=2))["annotations"]
+    (old / "Labels-ball.json").write_text(json.dumps({"annotations": annotations}))
+    (root / CARDIFF).mkdir(parents=True)
+    shutil.copy(mp4, root / CARDIFF / "224p.mp4")
+    return root
+
+
+# ---------------------------------------------------------------- segment: one video
+
+
+def test_seed_cut_runs_from_an_event_to_the_next_plus_one_second(segmented, match):
+    folder = segmented / "match"  # a user's video: its name is the game
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["game"] == "match" and manifest["split"] == "train"
+    assert manifest["video"] == str(match.resolve())
+    assert manifest["labels"] == str((match.parent / "Labels-ball.json").resolve())
+    assert manifest["mode"] == "next" and manifest["cut"] is True
+    assert manifest["fps"] == pytest.approx(25.0) and manifest["duration_ms"] == 10000
+    events = [c for c in manifest["clips"] if c["kind"] == "event"]
+    assert [(c["label"], c["event_ms"], c["team"], c["visibility"]) for c in events] == EVENTS
+    assert {c["label"]: (c["start_ms"], c["end_ms"]) for c in events} == NEXT_RANGES
+    for clip in events:
+        assert counters(folder / clip["file"]) == frames_in(clip["start_ms"], clip["end_ms"]), clip["file"]
+
+
+def test_background_clips_stay_away_from_events(segmented):
+    folder = segmented / "match"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    background = [c for c in manifest["clips"] if c["kind"] == "background"]
+    assert len(background) == 2  # 0.5 per event
+    for clip in background:
+        assert clip["label"] == "BACKGROUND"
+        assert min(abs(clip["event_ms"] - ms) for _, ms, *_ in EVENTS) >= 1500
+        assert (clip["start_ms"], clip["end_ms"]) == (clip["event_ms"] - 1000, clip["event_ms"] + 1000)
+        assert counters(folder / clip["file"])[0] == clip["start_ms"] // 40
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [c["file"] for c in manifest["clips"]] + ["manifest.json"]
+    )
+
+
+def test_rerun_skips_clips_already_cut_and_recuts_changed_ones(segmented, match, tmp_path):
+    out = tmp_path / "clips"
+    shutil.copytree(segmented / "match", out / "match")
+    folder = out / "match"
+    before = mtimes(folder)
+    ok("segment", match, "--out", out, "--background", "0.5")
+    assert mtimes(folder) == before
+
+    ok("segment", match, "--out", out, "--background", "0.5", "--window", "2")
+    after = mtimes(folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["mode"] == "window" and manifest["window_s"] == 2.0
+    for clip in manifest["clips"]:
+        changed = after[clip["file"]] != before[clip["file"]]
+        assert changed == (clip["kind"] == "event"), clip["file"]  # background windows did not move
+        if clip["kind"] == "event":
+            assert (clip["start_ms"], clip["end_ms"]) == (clip["event_ms"] - 1000, clip["event_ms"] + 1000)
+    shot = next(c for c in manifest["clips"] if c["label"] == "SHOT")
+    assert counters(folder / shot["file"]) == list(range(175, 225))
+
+    (folder / "manifest.json").unlink()  # as after a run killed while cutting: the clips there are whole
+    ok("segment", match, "--out", out, "--background", "0.5", "--window", "2")
+    assert mtimes(folder) == after
+    assert json.loads((folder / "manifest.json").read_text()) == manifest
+
+
+def test_window_cut_is_centred_and_clamped_to_the_video(match, tmp_path):
+    ok("segment", match, "--out", tmp_path, "--window", "5", "--background", "0", "--no-clips")
+    manifest = json.loads((tmp_path / "match" / "manifest.json").read_text())
+    assert manifest["cut"] is False
+    assert [(c["label"], c["start_ms"], c["end_ms"]) for c in manifest["clips"]] == [
+        ("PASS", 0, 3500),
+        ("DRIVE", 20, 5020),
+        ("HEADER", 1500, 6500),
+        ("SHOT", 5500, 10000),
+    ]
+    assert [p.name for p in (tmp_path / "match").iterdir()] == ["manifest.json"]
+
+
+def test_labels_option_and_an_event_at_the_very_end(match, tmp_path):
+    labels = tmp_path / "elsewhere.json"
+    labels.write_text(labels_json([("PASS", 9000), ("GOAL", 10400)]))  # 0.4 s past the end: within the slack
+    ok("segment", match, "--labels", labels, "--out", tmp_path / "clips", "--background", "0")
+    folder = tmp_path / "clips" / "match"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["labels"] == str(labels.resolve())
+    assert [(c["label"], c["start_ms"], c["end_ms"]) for c in manifest["clips"]] == [
+        ("PASS", 9000, 10000),
+        ("GOAL", 9960, 10000),
+    ]
+    assert counters(folder / manifest["clips"][1]["file"]) == [249]
+
+
+# ---------------------------------------------------------------- segment: a dataset root
+
+
+def test_dataset_root_segments_every_game(dataset, tmp_path):
+    out = tmp_path / "clips"
+    result = ok("segment", dataset, "--out", out, "--background", "0", "--json")
+    report = json.loads(result.stdout)
+    assert [(g["game"], g["split"], g["half"], g["clips"]) for g in report["games"]] == [
+        (BRENTFORD, "train", 1, 2),
+        (MIDDLESBROUGH, "valid", 1, 1),
+        (MIDDLESBROUGH, "valid", 2, 1),
+        (READING, "test", 1, 2),
+    ]
+    reading = json.loads((out / READING / "manifest.json").read_text())
+    assert reading["video"] == str((dataset / READING / "224p.mp4").resolve())
+    assert [(c["file"], c["start_ms"], c["end_ms"]) for c in reading["clips"]] == [
+        ("h1_000000520_PASS.mp4", 520, 3000),
+        ("h1_000002000_GOAL.mp4", 2000, 3000),
+    ]
+    halves = [json.loads((out / MIDDLESBROUGH / name).read_text()) for name in ("manifest.json", "manifest_h2.json")]
+    assert [m["video"].rsplit("/", 1)[1] for m in halves] == ["1_224p.mkv", "2_224p.mkv"]
+    assert [[(c["label"], c["half"], c["event_ms"]) for c in m["clips"]] for m in halves] == [
+        [("PASS", 1, 1000)],
+        [("DRIVE", 2, 3000)],
+    ]
+    assert counters(out / MIDDLESBROUGH / "h2_000003000_DRIVE.mp4") == list(range(75, 100))
+    assert sorted(p.name for p in (out / BRENTFORD).iterdir()) == [
+        "h1_000001000_CROSS.mp4",
+        "h1_000003000_OUT.mp4",
+        "manifest.json",
+    ]
+    assert not (out / CARDIFF).exists()
+
+    index = ok("index", out, "--json")
+    counts = json.loads(index.stdout)["counts"]
+    assert list(counts) == ["train", "valid", "test"]
+    assert counts["test"]["GOAL"] == 1 and counts["valid"]["DRIVE"] == 1 and counts["train"]["OUT"] == 1
+    frame = load_index(out / "index.parquet")
+    assert frame.loc[frame["game"] == MIDDLESBROUGH, "half"].tolist() == [1, 2]
+
+
+def test_dataset_root_with_its_own_splits_and_resolution(dataset, tmp_path):
+    root = tmp_path / "root"
+    shutil.copytree(dataset / READING, root / READING)
+    (root / READING / "224p.mp4").unlink()
+    (root / "splits.json").write_text(json.dumps({"valid": [READING]}))
+    result = ok("segment", root, "--out", tmp_path / "clips", "--no-clips", "--resolution", "720p", "--json")
+    assert [(g["game"], g["split"]) for g in json.loads(result.stdout)["games"]] == [(READING, "valid")]
+    manifest = json.loads((tmp_path / "clips" / READING / "manifest.json").read_text())
+    assert manifest["video"].endswith("720p.mp4")
+
+
+def test_one_video_inside_a_dataset_root_keeps_its_game_id(dataset, tmp_path):
+    result = ok("segment", dataset / READING / "224p.mp4", "--out", tmp_path, "--no-clips", "--json")
+    assert [(g["game"], g["split"]) for g in json.loads(result.stdout)["games"]] == [(READING, "test")]
+    assert (tmp_path / READING / "manifest.json").is_file()
+
+
+# ---------------------------------------------------------------- index
+
+
+def test_index_rows_and_label_ids(segmented, match, tmp_path):
+    target = tmp_path / "index.parquet"
+    ok("index", segmented, "--out", target)
+    frame = pd.read_parquet(target)
+    assert list(frame.columns) == list(COLUMNS)
+    assert len(frame) == 6
+    assert (frame["label_id"] == frame["label"].map(LABEL_IDS)).all()
+    assert sorted(frame.loc[frame["kind"] == "event", "label_id"]) == [0, 1, 2, 7]
+    assert (frame.loc[frame["kind"] == "background", "label_id"] == 12).all()
+    assert set(frame["game"]) == {"match"} and set(frame["split"]) == {"train"}
+    assert set(frame["video"]) == {str(match.resolve())}
+    assert frame["duration_s"].tolist() == ((frame["end_ms"] - frame["start_ms"]) / 1000).tolist()
+    events = frame[frame["kind"] == "event"].sort_values("event_ms")
+    assert list(zip(events["label"], events["event_ms"], events["team"], events["visibility"], strict=True)) == EVENTS
+    assert {row.label: (row.start_ms, row.end_ms) for row in events.itertuples()} == NEXT_RANGES
+    assert frame["event_ms"].is_monotonic_increasing
+    assert all(Path(clip).is_absolute() and Path(clip).is_file() for clip in frame["clip"])
+    assert frame.loc[frame["kind"] == "background", "team"].tolist() == ["", ""]
+
+
+def test_index_round_trips_as_parquet_and_csv(segmented, tmp_path):
+    ok("index", segmented, "--out", tmp_path / "index.parquet")
+    ok("index", segmented, "--out", tmp_path / "index.csv")
+    from_parquet = load_index(tmp_path / "index.parquet")
+    from_csv = load_index(tmp_path / "index.csv")
+    assert (tmp_path / "index.csv").read_text().splitlines()[0] == ",".join(COLUMNS)
+    pd.testing.assert_frame_equal(from_parquet, from_csv)
+    assert from_csv["label_id"].dtype.kind == "i" and from_csv["duration_s"].dtype.kind == "f"
+
+
+def test_index_default_target_and_counts(segmented, monkeypatch):
+    monkeypatch.delenv("BALLSPOT_QUIET")
+    result = ok("index", segmented)
+    assert result.stdout == f"{segmented / 'index.parquet'}\n"
+    rows = [line.split("│") for line in result.stderr.splitlines() if "│" in line]
+    table = {cells[1].strip(): cells[2].strip() for cells in rows}
+    expected = dict(zip(ORDER_WITH_BACKGROUND, [1, 1, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 2], strict=True))
+    assert table == {label: str(n) for label, n in expected.items()}
+    report = json.loads(ok("index", segmented, "--json").stdout)
+    assert report == {"index": str(segmented / "index.parquet"), "rows": 6, "counts": {"train": expected}}
+
+
+def test_index_of_the_2023_classes(dataset, tmp_path):
+    out = tmp_path / "clips"
+    ok("segment", dataset / MIDDLESBROUGH / "1_224p.mkv", "--out", out, "--classes", "2", "--no-clips")
+    ok("segment", dataset / MIDDLESBROUGH / "2_224p.mkv", "--out", out, "--classes", "2", "--no-clips")
+    report = json.loads(ok("index", out, "--classes", "2", "--json").stdout)
+    assert report["counts"] == {"valid": {"PASS": 1, "DRIVE": 1, "BACKGROUND": 0}}
+    frame = load_index(Path(report["index"]))
+    assert frame[["label", "label_id", "half", "clip"]].values.tolist() == [["PASS", 0, 1, ""], ["DRIVE", 1, 2, ""]]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(None, "index not found"), (b"PAR1 broken", "cannot read index"), (b"clip,label\nx,PASS\n", "missing columns")],
+)
+def test_load_index_errors(tmp_path, content, message):
+    path = tmp_path / ("index.csv" if content and content.startswith(b"clip") else "index.parquet")
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(BallspotError, match=message):
+        load_index(path)
+
+
+# ---------------------------------------------------------------- bad input: one line, exit 1, no traceback
+
+
+@pytest.fixture(scope="module")
+def bad(match, tmp_path_factory) -> Path:
+    """A folder of broken inputs beside a good video."""
+    folder = tmp_path_factory.mktemp("bad")
+    (folder / "corrupt.mp4").write_bytes(b"\x00\x01 not a video " * 100)
+    (folder / "empty.mp4").write_bytes(b"")
+    for zero_frames in ("zero.mp4", "zero.mkv"):  # containers ffmpeg wrote with no frame in them
+        ffmpeg(
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=black:s=64x64:d=1",
+            "-frames:v",
+            "0",
+            "-c:v",
+            "libx264",
+            str(folder / zero_frames),
+        )
+    ffmpeg("-f", "lavfi", "-i", "anullsrc=r=48000:cl=mono", "-t", "1", "-c:a", "aac", str(folder / "audio.mp4"))
+    (folder / "notjson.json").write_text("{'annotations': [")
+    (folder / "noannotations.json").write_text('{"UrlLocal": "", "events": []}')
+    (folder / "unknown.json").write_text(labels_json([("PASS", 1000), ("BICYCLE KICK", 2000)]))
+    (folder / "beyond.json").write_text(labels_json([("PASS", 1000), ("GOAL", 60000)]))
+    (folder / "nolabels").mkdir()
+    shutil.copy(match, folder / "nolabels" / "match.mp4")
+    (folder / "nogames" / "league" / "season").mkdir(parents=True)
+    (folder / "a_file").write_text("")
+    (folder / "lonely" / "l" / "s" / "g").mkdir(parents=True)
+    (folder / "lonely" / "l" / "s" / "g" / "Labels-ball.json").write_text(labels_json([("PASS", 1)]))
+    clips = folder / "clips"
+    (clips / "broken").mkdir(parents=True)
+    (clips / "broken" / "manifest.json").write_text("{")
+    (clips / "other" / "x").mkdir(parents=True)
+    (clips / "other" / "x" / "manifest.json").write_text('{"game": "x"}')
+    (folder / "empty_clips").mkdir()
+    return folder
+
+
+SEGMENT_ERRORS = [
+    (["{bad}/missing.mp4", "--labels", "{bad}/beyond.json"], "video not found"),
+    (["{bad}/corrupt.mp4", "--labels", "{match_labels}"], "cannot read video"),
+    (["{bad}/empty.mp4", "--labels", "{match_labels}"], "video is empty (0 bytes)"),
+    (["{bad}/audio.mp4", "--labels", "{match_labels}"], "no video stream"),
+    (["{bad}/zero.mp4", "--labels", "{match_labels}"], "zero.mp4"),
+    (["{bad}/zero.mkv", "--labels", "{match_labels}"], "zero.mkv"),
+    (["{match}", "--labels", "{bad}/notjson.json"], "not valid JSON"),
+    (["{match}", "--labels", "{bad}/noannotations.json"], "no 'annotations' list"),
+    (["{match}", "--labels", "{bad}/unknown.json"], "unknown label 'BICYCLE KICK'"),
+    (["{match}", "--labels", "{bad}/beyond.json"], "at 60000 ms is beyond the video's end (10000 ms)"),
+    (["{match}", "--labels", "{bad}/missing.json"], "labels not found"),
+    (["{bad}/nolabels/match.mp4"], "labels not found"),
+    (["{match}", "--classes", "2"], "unknown label 'HEADER'"),
+    (["{bad}/nogames"], "no games under"),
+    (["{bad}/lonely"], "no game under"),
+    (["{bad}/lonely", "--labels", "{match_labels}"], "--labels applies to a single video"),
+    (["{match}", "--out", "{bad}/a_file/sub"], "cannot create folder"),
+    (["{match}", "--out", "{bad}/a_file"], "cannot create folder"),
+    (["{match}", "--out", "/proc/ballspot-test/clips"], "cannot create folder"),
+    (["{match}", "--window", "0"], "--window must be between"),
+    (["{match}", "--window", "61"], "--window must be between"),
+    (["{match}", "--background", "-1"], "--background must be between"),
+    (["{match}", "--background-gap", "-0.5"], "--background-gap must be >= 0"),
+    (["{match}", "--jobs", "0"], "--jobs must be between"),
+    (["{match}", "--classes", "7"], "unknown class set '7'"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), SEGMENT_ERRORS, ids=[m for _, m in SEGMENT_ERRORS])
+def test_segment_bad_input(bad, match, tmp_path, args, message):
+    if "/proc" in " ".join(args) and not Path("/proc/self").is_dir():
+        pytest.skip("no /proc here")
+    fill = {"bad": bad, "match": match, "match_labels": match.parent / "Labels-ball.json"}
+    args = [a.format(**fill) for a in args]
+    if "--out" not in args:
+        args += ["--out", str(tmp_path / "out")]
+    result = invoke("segment", *args)
+    assert result.exit_code == 1, result.output
+    assert result.stdout == ""
+    assert "Traceback" not in result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert message in lines[0]
+    assert not list(tmp_path.rglob("*.mp4")), "nothing is cut from bad input"
+
+
+INDEX_ERRORS = [
+    (["{bad}/missing_clips"], "clips folder not found"),
+    (["{bad}/empty_clips"], "no clip manifests under"),
+    (["{bad}/clips"], "cannot read clip manifest"),
+    (["{bad}/clips/other"], "is not a ballspot clip manifest"),
+    (["{segmented}", "--out", "{bad}/a_file/index.parquet"], "a file of that name is in the way"),
+    (["{segmented}", "--classes", "2"], "unknown label 'HEADER' for class set of 2"),
+    (["{segmented}", "--classes", "7"], "unknown class set"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), INDEX_ERRORS, ids=[m for _, m in INDEX_ERRORS])
+def test_index_bad_input(bad, segmented, args, message):
+    result = invoke("index", *[a.format(bad=bad, segmented=segmented) for a in args])
+    assert result.exit_code == 1, result.output
+    assert result.stdout == "" and "Traceback" not in result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], result.stderr
