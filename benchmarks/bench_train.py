@@ -39,9 +39,24 @@ def make_rows(folder: Path, minutes: float):
     video = folder / "224p.mp4"
     seconds = int(minutes * 60)
     subprocess.run(
-        [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
-         f"testsrc2=size=398x224:rate=25:duration={seconds}", "-c:v", "libx264", "-preset", "veryfast",
-         "-pix_fmt", "yuv420p", str(video)],
+        [
+            ffmpeg_exe(),
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"testsrc2=size=398x224:rate=25:duration={seconds}",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-pix_fmt",
+            "yuv420p",
+            str(video),
+        ],
         check=True,
     )
     events = list(range(1000, seconds * 1000 - 1000, 2000))
@@ -102,8 +117,13 @@ def main() -> None:
 
     config = TrainConfig(backbone=args.backbone, height=args.height, width=args.width, batch_size=args.batch_size)
     device = select_device(args.device)
-    results: dict = {"device": str(device), "backbone": args.backbone, "size": [args.height, args.width],
-                     "batch_size": args.batch_size, "threads": torch.get_num_threads()}
+    results: dict = {
+        "device": str(device),
+        "backbone": args.backbone,
+        "size": [args.height, args.width],
+        "batch_size": args.batch_size,
+        "threads": torch.get_num_threads(),
+    }
     with tempfile.TemporaryDirectory() as tmp:
         rows = make_rows(Path(tmp), args.minutes)
         started = time.perf_counter()

@@ -2,9 +2,9 @@
 
 from ballspot.cli import (  # noqa: F401
     download_soccernet,
+    evaluate,
     index,
+    predict,
     segment,
     train,
-    predict,
-    evaluate,
 )

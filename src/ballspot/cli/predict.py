@@ -40,6 +40,7 @@ def predict(
 ) -> None:
     """Spot events in whole videos: writes results_spotting.json (SoccerNet format) per game."""
     from ballspot import console, paths
+    from ballspot.engine.optim import resolve_precision
     from ballspot.predict.api import default_params, load_spotter
     from ballspot.predict.postprocess import load_params
     from ballspot.predict.run import plan_videos, predict_games
@@ -49,6 +50,7 @@ def predict(
         raise BallspotError(f"--batch-size must be between 1 and 4096, got {batch_size}")
     model = model or newest_best(runs_dir or paths.runs_dir(data_dir))
     spotter = load_spotter(model, device)
+    resolve_precision(spotter.device, precision)  # a bad --precision fails before any decoding
     chosen = load_params(params) if params else default_params(spotter.path)
     overrides = {
         "threshold": threshold,

@@ -107,7 +107,9 @@ def train(
     run_name = name or datetime.now().strftime("%Y%m%d-%H%M%S")
     run_dir = (runs_dir or paths.runs_dir(data_dir)) / run_name
     summary = run_training(cfg, run_dir, cache_dir or paths.cache_dir(), resume=resume)
+    if not summary:  # a torchrun process other than rank 0: rank 0 reports
+        return
     if json_output:
         typer.echo(json.dumps(summary))
-    elif summary:
+    else:
         typer.echo(summary["weights"]["best"])

@@ -126,12 +126,46 @@ class TrainConfig:
                 close = difflib.get_close_matches(key, sorted(known), n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
                 raise BallspotError(f"{source}: unknown key {key!r}{hint}")
-        config = cls(**{**dataclasses.asdict(cls()), **values})
-        return config
+        types = {f.name: str(f.type) for f in dataclasses.fields(cls)}
+        coerced = {key: _coerce(key, value, types[key], source) for key, value in values.items()}
+        return cls(**{**dataclasses.asdict(cls()), **coerced})
 
     def merged(self, overrides: dict[str, Any], source: str = "options") -> TrainConfig:
         """A copy with `overrides` applied (keys checked like `from_dict`)."""
         return TrainConfig.from_dict({**self.to_dict(), **overrides}, source)
+
+
+def _coerce(key: str, value: Any, annotation: str, source: str) -> Any:
+    """The value as its field's type, or a one-line error.
+
+    YAML 1.1 reads `1e-3` as a string (it wants `1.0e-3`) and `classes: 12` as an int: both are accepted.
+    """
+    kinds = [part.strip() for part in annotation.split("|")]
+    if value is None:
+        if "None" in kinds:
+            return None
+        raise BallspotError(f"{source}: {key} needs a value")
+    kind = kinds[0]
+    if kind in ("int", "float") and not isinstance(value, bool) and isinstance(value, int | float | str):
+        try:
+            number = float(value) if kind == "float" or isinstance(value, float) else int(str(value).strip())
+        except ValueError:
+            number = None
+        if kind == "float" and number is not None:
+            return number
+        if kind == "int" and number is not None and float(number).is_integer():
+            return int(number)
+    elif kind == "str" and not isinstance(value, bool) and isinstance(value, str | int | float):
+        return str(value)
+    elif kind == "bool" and isinstance(value, bool):
+        return value
+    elif kind.startswith("list") and isinstance(value, list):
+        return [_coerce(f"{key}[{i}]", item, "float", source) for i, item in enumerate(value)]
+    elif kind.startswith("dict") and isinstance(value, dict):
+        return value
+    wanted = {"int": "an integer", "float": "a number", "str": "text", "bool": "true or false"}
+    described = wanted.get(kind, "a list of numbers" if kind.startswith("list") else "a mapping")
+    raise BallspotError(f"{source}: {key} must be {described}, got {value!r}")
 
 
 def load_yaml(path: Path) -> dict[str, Any]:

@@ -163,15 +163,14 @@ def _train(
 
     checkpoint = None
     if resume:
+        if not run.last.is_file():
+            raise BallspotError(f"no run to resume in {run.root} (no weights/last.pt); start it without --resume")
         checkpoint = load_checkpoint(run.last)
         config = TrainConfig.from_dict(checkpoint["config"], str(run.last))
         if checkpoint["epoch"] + 1 >= config.epochs:
             raise BallspotError(f"run {run.root.name} already finished its {config.epochs} epochs")
     elif run.last.exists():
         raise BallspotError(f"run folder {run.root} already holds a run; use --resume or another --name")
-    if dist.is_main:
-        ensure_dir(run.root / "weights")
-        write_config(run.config, config)
     classes = output_classes(config)
     torch.manual_seed(config.seed)
 
@@ -185,6 +184,9 @@ def _train(
         if not dist.is_main:
             splits[split] = prepare_split(index_path, split, config, cache_dir)
     train_data, valid_data = splits[config.train_split], splits[config.valid_split]
+    if dist.is_main:  # only once the data is known good, so a mistyped index leaves no empty run folder
+        ensure_dir(run.root / "weights")
+        write_config(run.config, config)
     grey = config.color == "grey"
     train_set = WindowDataset(train_data.cache, train_data.targets, config.in_chans, grey, config.augment, config.seed)
     valid_set = WindowDataset(valid_data.cache, valid_data.targets, config.in_chans, grey, False, config.seed)
@@ -256,6 +258,10 @@ def _train(
                 bar.update(
                     task, advance=1, description=f"epoch {epoch + 1}/{config.epochs} loss {total_loss / seen:.3f}"
                 )
+        if dist.enabled:  # each process saw its share of the epoch: the CSV reports all of them
+            sums = torch.tensor([total_loss, seen, correct], dtype=torch.float64, device=device)
+            torch.distributed.all_reduce(sums)
+            total_loss, seen, correct = float(sums[0]), int(sums[1]), int(sums[2])
         if not dist.is_main:
             dist.barrier()
             continue

@@ -11,7 +11,7 @@ import numpy as np
 from ballspot.classes import BACKGROUND
 from ballspot.errors import BallspotError
 from ballspot.predict.postprocess import PARAMS_FILE, PostprocessParams, load_params, pick_events
-from ballspot.predict.spotter import score_video
+from ballspot.predict.spotter import position_step_s, score_video
 from ballspot.soccernet.results import Prediction
 from ballspot.video.probe import probe
 
@@ -101,7 +101,7 @@ def predict_video(
     params = params or default_params(spotter.path)
     params.check()
     classes = spotter.action_classes
-    step_s = spotter.config.in_chans * spotter.config.stride / spotter.config.fps
+    step_s = position_step_s(spotter.config)
     margin = params.margin_s()
     times = np.zeros(0)
     scores = np.zeros((0, len(classes)))

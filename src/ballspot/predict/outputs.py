@@ -12,31 +12,34 @@ from ballspot.soccernet.results import RESULTS_FILE, Prediction, results_documen
 EVENTS_FILE = "events.json"
 
 
-def events_document(predictions: list[Prediction], threshold: float, video: Path) -> dict:
-    """Confident events only, with a readable clock time: the list an analyst reads."""
-    kept = [p for p in predictions if p.confidence >= threshold]
+def events_document(predictions: list[Prediction], threshold: float, videos: dict[int, Path]) -> dict:
+    """Confident events only, with a readable clock time: the list an analyst reads.
+
+    `videos` maps each half to its video (one entry, half 1, for a whole-match video).
+    """
+    kept = sorted((p for p in predictions if p.confidence >= threshold), key=lambda p: (p.half, p.position_ms))
     return {
-        "video": str(video.resolve()),
+        "videos": {str(half): str(Path(video).resolve()) for half, video in sorted(videos.items())},
         "threshold": threshold,
         "events": [
             {
+                "half": p.half,
                 "time": f"{game_time(p.position_ms)[4:]}.{p.position_ms % 1000:03d}",
                 "position": p.position_ms,
                 "label": p.label,
                 "confidence": round(p.confidence, 4),
             }
-            for p in sorted(predictions, key=lambda p: p.position_ms)
-            if p in kept
+            for p in kept
         ],
     }
 
 
 def write_game_outputs(
-    folder: Path, game_id: str, video: Path, predictions: list[Prediction], params: PostprocessParams
+    folder: Path, game_id: str, videos: dict[int, Path], predictions: list[Prediction], params: PostprocessParams
 ) -> dict[str, str]:
     """Write results_spotting.json (every candidate), events.json (confident ones), postprocess.json."""
     results = write_results(folder / RESULTS_FILE, predictions, url_local=game_id)
-    events = write_json(folder / EVENTS_FILE, events_document(predictions, params.event_threshold, video))
+    events = write_json(folder / EVENTS_FILE, events_document(predictions, params.event_threshold, videos))
     used = save_params(folder / PARAMS_FILE, params)
     return {"results": str(results), "events": str(events), "params": str(used)}
 

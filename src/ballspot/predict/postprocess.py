@@ -1,7 +1,7 @@
 """From per-position class scores to events: per-class smoothing, then local-maximum peak picking.
 
-A position is a peak of class c when its smoothed score is the largest within ±`nms_window_s` and at
-least the class's threshold. Peak picking is local, so a streaming caller can finalise the events lying
+A position is a peak of class c when its smoothed score is the largest within ±`nms_window_s` / 2 and
+at least the class's threshold. Peak picking is local, so a streaming caller can finalise the events lying
 more than `margin_s` before the last scored position. At most one event per class per position.
 """
 
@@ -14,9 +14,11 @@ from pathlib import Path
 import numpy as np
 
 from ballspot.atomic import write_json
+from ballspot.classes import CLASSES_12
 from ballspot.errors import BallspotError
 
 PARAMS_FILE = "postprocess.json"
+PER_CLASS_KEYS = ("smooth_s", "nms_window_s", "threshold")
 
 
 @dataclass
@@ -30,13 +32,17 @@ class PostprocessParams:
     per_class: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def check(self) -> None:
-        if not 0 <= self.smooth_s <= 10:
-            raise BallspotError(f"smoothing must be between 0 and 10 s, got {self.smooth_s}")
-        if not 0 < self.nms_window_s <= 60:
-            raise BallspotError(f"suppression window must be in (0, 60] s, got {self.nms_window_s}")
-        for name in ("threshold", "event_threshold"):
-            if not 0 <= getattr(self, name) <= 1:
-                raise BallspotError(f"{name} must be in [0, 1], got {getattr(self, name)}")
+        _check_values(vars(self), "")
+        if not isinstance(self.per_class, dict):
+            raise BallspotError(f"per_class must map class names to parameters, got {self.per_class!r}")
+        for label, own in self.per_class.items():
+            if label not in CLASSES_12:
+                raise BallspotError(f"per_class: unknown class {label!r}; use one of: {', '.join(CLASSES_12)}")
+            if not isinstance(own, dict) or not set(own) <= set(PER_CLASS_KEYS):
+                raise BallspotError(
+                    f"per_class {label!r}: expected an object with keys among {', '.join(PER_CLASS_KEYS)}"
+                )
+            _check_values(own, f"per_class {label!r}: ")
 
     def for_class(self, label: str) -> tuple[float, float, float]:
         """(smooth_s, nms_window_s, threshold) for one class."""
@@ -57,6 +63,8 @@ class PostprocessParams:
 
     @classmethod
     def from_dict(cls, data: dict) -> PostprocessParams:
+        if not isinstance(data, dict):
+            raise BallspotError(f"post-processing parameters must be a JSON object, got {type(data).__name__}")
         known = {"smooth_s", "nms_window_s", "threshold", "event_threshold", "per_class"}
         unknown = set(data) - known
         if unknown:
@@ -66,11 +74,33 @@ class PostprocessParams:
         return params
 
 
+def _check_values(values: dict, where: str) -> None:
+    """Refuse out-of-range (or non-numeric) smoothing, window and thresholds, naming the key."""
+    ranges = {
+        "smooth_s": (0, 10, "smoothing must be between 0 and 10 s"),
+        "nms_window_s": (0, 60, "suppression window must be in (0, 60] s"),
+        "threshold": (0, 1, "threshold must be in [0, 1]"),
+        "event_threshold": (0, 1, "event_threshold must be in [0, 1]"),
+    }
+    for key, (low, high, message) in ranges.items():
+        if key not in values:
+            continue
+        value = values[key]
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise BallspotError(f"{where}{key} must be a number, got {value!r}")
+        if not low <= value <= high or (key == "nms_window_s" and value == 0):
+            raise BallspotError(f"{where}{message}, got {value}")
+
+
 def load_params(path: Path) -> PostprocessParams:
     try:
-        return PostprocessParams.from_dict(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, json.JSONDecodeError, TypeError) as exc:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BallspotError(f"cannot read post-processing parameters {path}: {exc}") from None
+    try:
+        return PostprocessParams.from_dict(data)
+    except BallspotError as exc:
+        raise BallspotError(f"{path}: {exc}") from None
 
 
 def save_params(path: Path, params: PostprocessParams) -> Path:
@@ -78,8 +108,8 @@ def save_params(path: Path, params: PostprocessParams) -> Path:
 
 
 def smooth(scores: np.ndarray, width: int) -> np.ndarray:
-    """Centred moving average over `width` positions (1 = none), edges averaged over what exists."""
-    if width <= 1:
+    """Centred moving average over `width` positions (1 = none); the edge values extend past the ends."""
+    if width <= 1 or len(scores) == 0:
         return scores
     kernel = np.ones(width) / width
     padded = np.pad(scores, (width // 2, width - 1 - width // 2), mode="edge")

@@ -32,6 +32,12 @@ class ScoreBlock:
     frames_decoded: int
 
 
+def position_step_s(config: TrainConfig) -> float:
+    """Seconds between consecutive window positions: one stack of kept frames (3 grey frames, 1 RGB frame)."""
+    group = config.in_chans if config.color == "grey" else 1
+    return group * config.stride / config.fps
+
+
 def frame_format(config: TrainConfig) -> FrameFormat:
     return FrameFormat(height=config.height, width=config.width, fps=config.fps, grey=config.color == "grey")
 
@@ -84,7 +90,7 @@ def score_video(
     """Stream a video and yield scores for each new run of window positions."""
     group = config.in_chans if config.color == "grey" else 1
     pad = config.frames // 2
-    step_s = group * config.stride / config.fps
+    step_s = position_step_s(config)
     scorer = StackScorer(model, config, device, batch_size, precision)
     pending = np.zeros((0, config.height, config.width), dtype=np.uint8)
     if config.color != "grey":

@@ -1,0 +1,129 @@
+"""Read labels and predictions from a folder, a zip, or a single JSON file, game by game.
+
+A game's id is its folder relative to the root (`league/season/game`), as in SoccerNet's trees and
+submission zips; a single JSON file is one game with the id "".
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path, PurePosixPath
+
+from ballspot.classes import class_index
+from ballspot.errors import BallspotError
+from ballspot.metrics.game_events import Diagnostics, GameEvents, game_from_documents
+from ballspot.soccernet.labels import LABELS_FILE
+from ballspot.soccernet.results import RESULTS_FILE
+
+
+class JsonTree:
+    """A read-only tree of JSON files: a folder, a zip, or one file."""
+
+    def __init__(self, path: Path | str, what: str) -> None:
+        self.path = Path(path)
+        self.what = what
+        if not self.path.exists():
+            raise BallspotError(f"{what} not found: {self.path}")
+        self._zip: zipfile.ZipFile | None = None
+        if self.path.is_file() and self.path.suffix.lower() != ".json":
+            try:
+                self._zip = zipfile.ZipFile(self.path)
+            except (zipfile.BadZipFile, OSError) as exc:
+                raise BallspotError(f"{what} {self.path}: not a folder, a zip or a .json file ({exc})") from None
+
+    def games(self, file_name: str) -> dict[str, str]:
+        """Game id -> where its `file_name` is (a path, or a zip member name)."""
+        if self._zip is not None:
+            found = {}
+            for member in self._zip.namelist():
+                member_path = PurePosixPath(member.removeprefix("./"))
+                if member_path.name == file_name and not any(p.startswith(".") for p in member_path.parts[:-1]):
+                    game_id = member_path.parent.as_posix()
+                    found["" if game_id == "." else game_id] = member
+            return found
+        if self.path.is_file():
+            return {"": str(self.path)}
+        found = {}
+        for folder, dirs, files in os.walk(self.path):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            if file_name in files:
+                game_id = Path(folder).relative_to(self.path).as_posix()
+                found["" if game_id == "." else game_id] = os.path.join(folder, file_name)
+        return found
+
+    def describe(self, where: str) -> str:
+        """How to name `where` (from `games`) in a message."""
+        return f"{self.path}!{where}" if self._zip is not None else where
+
+    def read(self, where: str) -> object:
+        """The parsed JSON at `where` (from `games`)."""
+        label = self.describe(where)
+        try:
+            if self._zip is not None:
+                info = self._zip.getinfo(where)
+                if info.flag_bits & 0x1:
+                    raise BallspotError(f"{label}: encrypted zip member; extract the zip first (ballspot download)")
+                raw = self._zip.read(info)
+            else:
+                raw = Path(where).read_bytes()
+            return json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise BallspotError(f"{label}: not valid JSON ({exc})") from None
+        except (OSError, zipfile.BadZipFile, NotImplementedError) as exc:
+            raise BallspotError(f"{label}: cannot read ({exc})") from None
+
+    def close(self) -> None:
+        if self._zip is not None:
+            self._zip.close()
+
+
+def load_games(
+    labels: Path | str,
+    predictions: Path | str,
+    classes: Sequence[str],
+    diagnostics: Diagnostics,
+    labels_file: str = LABELS_FILE,
+    predictions_file: str = RESULTS_FILE,
+) -> list[GameEvents]:
+    """Every labelled game with its predictions, sorted by id.
+
+    A labelled game without a predictions file is an error (the official evaluator crashes on it);
+    predictions for games without labels are ignored with a warning.
+    """
+    labels_tree = JsonTree(labels, "labels")
+    predictions_tree = JsonTree(predictions, "predictions")
+    try:
+        labelled = labels_tree.games(labels_file)
+        if not labelled:
+            raise BallspotError(f"no {labels_file} under {labels_tree.path}")
+        predicted = predictions_tree.games(predictions_file)
+        if predictions_tree.path.is_file() and predictions_tree.path.suffix.lower() == ".json" and len(labelled) == 1:
+            predicted = {next(iter(labelled)): str(predictions_tree.path)}  # one game: file against file
+        missing = sorted(set(labelled) - set(predicted))
+        if missing:
+            raise BallspotError(
+                f"{len(missing)} of {len(labelled)} labelled game(s) have no {predictions_file} under "
+                f"{predictions_tree.path}: {'; '.join(g or '.' for g in missing[:3])}"
+                + ("; ..." if len(missing) > 3 else "")
+                + " (the official evaluator stops there too; evaluate a labels root holding only predicted games)"
+            )
+        diagnostics.games_without_labels.extend(sorted(set(predicted) - set(labelled)))
+        index = class_index(tuple(classes))
+        return [
+            game_from_documents(
+                game_id,
+                labels_tree.read(labelled[game_id]),
+                predictions_tree.read(predicted[game_id]),
+                index,
+                diagnostics,
+                labels_where=labels_tree.describe(labelled[game_id]),
+                predictions_where=predictions_tree.describe(predicted[game_id]),
+            )
+            for game_id in sorted(labelled)
+        ]
+    finally:
+        labels_tree.close()
+        predictions_tree.close()

@@ -1,0 +1,89 @@
+"""Every setting that decides the network's shape, in one serialisable record.
+
+A checkpoint stores `ModelConfig.to_dict()`; `from_dict` rebuilds the same record, so a run folder alone
+is enough to rebuild the model. Importing this module does not import torch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+from dataclasses import dataclass
+from typing import Any
+
+from ballspot.errors import BallspotError
+
+POOLINGS: tuple[str, ...] = ("netvlad", "gem")
+
+PRETRAINED_FROM_HUB = "hub"
+"""The `pretrained` value that asks timm to download the backbone's default weights (needs internet)."""
+
+
+@dataclass
+class ModelConfig:
+    """The network's settings; defaults follow the seed (B0 over 5 stacks of 3 grey frames, NetVLAD).
+
+    `num_classes` is the head's width as the caller wants it: 12 for clip classification, 13 (classes +
+    background) for spotting. `pretrained` is a local timm weights file, `"hub"` (timm downloads the
+    backbone's default weights), or None for random weights.
+    """
+
+    backbone: str = "tf_efficientnetv2_b0"
+    num_classes: int = 12
+    stacks: int = 5
+    stack_size: int = 3
+    pooling: str = "netvlad"
+    vlad_clusters: int = 8
+    temporal_channels: int = 128
+    temporal_blocks: int = 1
+    dropout: float = 0.4
+    pretrained: str | None = None
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Raise BallspotError on a setting no network can be built from (also run by `build_model`)."""
+        if not isinstance(self.backbone, str) or not self.backbone.strip():
+            raise BallspotError("model backbone must be a timm model name")
+        for name in ("num_classes", "stacks", "stack_size", "vlad_clusters", "temporal_channels"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise BallspotError(f"model {name} must be a positive integer, got {value!r}")
+        if isinstance(self.temporal_blocks, bool) or not isinstance(self.temporal_blocks, int):
+            raise BallspotError(f"model temporal_blocks must be an integer, got {self.temporal_blocks!r}")
+        if self.temporal_blocks < 0:
+            raise BallspotError(f"model temporal_blocks must be 0 or more, got {self.temporal_blocks}")
+        if self.pooling not in POOLINGS:
+            raise BallspotError(f"unknown pooling {self.pooling!r}; choose one of: {', '.join(POOLINGS)}")
+        if isinstance(self.dropout, bool) or not isinstance(self.dropout, int | float):
+            raise BallspotError(f"model dropout must be a number, got {self.dropout!r}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise BallspotError(f"model dropout must be in [0, 1), got {self.dropout}")
+        if self.pretrained is not None and not isinstance(self.pretrained, str):
+            self.pretrained = str(self.pretrained)
+
+    @property
+    def in_chans(self) -> int:
+        """Channels of one stack as the encoder sees them (3 grey frames, or the 3 colours of one frame)."""
+        return self.stack_size
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
+        """Rebuild from `to_dict()` output; an unknown key is an error that names the closest known one."""
+        if not isinstance(data, dict):
+            raise BallspotError(f"model configuration must be a mapping, got {type(data).__name__}")
+        known = [field.name for field in dataclasses.fields(cls)]
+        for key in data:
+            if key not in known:
+                close = difflib.get_close_matches(str(key), known, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else f"; known keys: {', '.join(known)}"
+                raise BallspotError(f"unknown model setting {key!r}{hint}")
+        return cls(**data)
+
+    def replace(self, **changes: Any) -> ModelConfig:
+        """A copy with `changes` applied (validated like a new record; unknown keys are errors)."""
+        return ModelConfig.from_dict({**self.to_dict(), **changes})

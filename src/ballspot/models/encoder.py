@@ -1,0 +1,100 @@
+"""The 2D encoder: any timm model, cut before its pooling, built offline unless asked otherwise.
+
+Weights come from timm itself (`pretrained_cfg_overlay=dict(file=...)`), so timm keeps its own jobs:
+adapting the first conv to `in_chans` and dropping the ImageNet classifier. What timm does not do, and
+this module adds, is refusing a weights file that fits the architecture only partly (timm loads it
+non-strictly once the classifier is dropped, which would leave layers at random without a word).
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import timm
+import torch
+from torch import nn
+
+from ballspot.errors import BallspotError
+from ballspot.models.config import PRETRAINED_FROM_HUB
+
+_HUB_PREFIXES = ("hf-hub:", "hf_hub:", "local-dir:")
+
+
+def create_encoder(name: str, in_chans: int, pretrained: str | None = None) -> nn.Module:
+    """A timm backbone whose `forward_features` gives [N, num_features, h, w] maps.
+
+    `pretrained`: None (random weights, nothing fetched), a local weights file (a timm state_dict, .pth
+    or .safetensors, with or without the classifier), or "hub" (timm downloads the default weights).
+    """
+    check_backbone_name(name)
+    kwargs = dict(num_classes=0, global_pool="", in_chans=in_chans)
+    if pretrained is None:
+        return _create(name, pretrained=False, **kwargs)
+    if pretrained == PRETRAINED_FROM_HUB:
+        return _create_from_hub(name, **kwargs)
+    path = Path(pretrained).expanduser()
+    file_state = read_weights_file(path)
+    try:
+        encoder = timm.create_model(name, pretrained=True, pretrained_cfg_overlay=dict(file=str(path)), **kwargs)
+    except (RuntimeError, ValueError, KeyError) as exc:
+        raise BallspotError(f"weights file {path} does not fit backbone {name}: {_first_line(exc)}") from exc
+    _check_all_loaded(encoder, file_state, path, name)
+    return encoder
+
+
+def check_backbone_name(name: str) -> None:
+    """Raise a one-line error naming close matches when timm has no model called `name`."""
+    if name.startswith(_HUB_PREFIXES) or timm.is_model(name):
+        return
+    close = difflib.get_close_matches(name, timm.list_models(), n=3, cutoff=0.6)
+    hint = f"; did you mean {', '.join(close)}?" if close else "; `timm.list_models()` lists the names"
+    raise BallspotError(f"unknown timm backbone {name!r}{hint}")
+
+
+def read_weights_file(path: Path) -> dict[str, torch.Tensor]:
+    """The state_dict in a timm weights file, or a one-line error when it is missing or unreadable."""
+    if not path.is_file():
+        raise BallspotError(f"pretrained weights file not found: {path}")
+    try:
+        state = timm.models.load_state_dict(str(path), use_ema=True)
+    except Exception as exc:  # torch.load and safetensors raise many types on a damaged file
+        raise BallspotError(f"cannot read weights file {path}: {_first_line(exc)}") from exc
+    if not isinstance(state, dict) or not all(isinstance(value, torch.Tensor) for value in state.values()):
+        raise BallspotError(f"weights file {path} holds no state_dict of tensors")
+    return state
+
+
+def _check_all_loaded(encoder: nn.Module, file_state: dict, path: Path, name: str) -> None:
+    """Every encoder tensor must have come from the file (BatchNorm step counters excepted)."""
+    expected = [key for key in encoder.state_dict() if not key.endswith("num_batches_tracked")]
+    missing = [key for key in expected if key not in file_state]
+    if missing:
+        raise BallspotError(
+            f"weights file {path} does not fit backbone {name}: {len(missing)} of {len(expected)} "
+            f"tensors missing (first: {missing[0]})"
+        )
+
+
+def _create(name: str, **kwargs) -> nn.Module:
+    """Random weights; a hub name ("hf-hub:timm/...") still fetches its config, hence OSError."""
+    try:
+        return timm.create_model(name, **kwargs)
+    except (RuntimeError, ValueError, TypeError, OSError) as exc:
+        raise BallspotError(f"cannot build timm backbone {name!r}: {_first_line(exc)}") from exc
+
+
+def _create_from_hub(name: str, **kwargs) -> nn.Module:
+    if not name.startswith(_HUB_PREFIXES):
+        cfg = timm.models.get_pretrained_cfg(name)
+        if cfg is None or not (cfg.hf_hub_id or cfg.url):
+            raise BallspotError(f"timm has no downloadable pretrained weights for {name!r}")
+    try:
+        return timm.create_model(name, pretrained=True, **kwargs)
+    except Exception as exc:  # network, hub and file-cache errors come in many types
+        raise BallspotError(f"cannot fetch pretrained weights for {name!r}: {_first_line(exc)}") from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -1,0 +1,435 @@
+"""`ballspot train` on a tiny generated league: config layering and errors, the frame cache, samples,
+checkpoints, resume after an interruption, and a 2-process torchrun job on CPU.
+
+Two 8 s videos (one per split) show a frame counter, so a cached window can be read back to the frame
+numbers it holds. Every run uses timm's `test_efficientnet` on 64x112 stacks and lasts seconds.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import yaml
+from typer.testing import CliRunner
+
+from ballspot import __version__
+from ballspot.classes import BACKGROUND, CLASSES_12
+from ballspot.cli.app import app
+from ballspot.engine import frame_cache
+from ballspot.engine.checkpoint import load_checkpoint, load_model
+from ballspot.engine.config import TrainConfig, resolve_config
+from ballspot.engine.data import output_classes, prepare_split, split_rows, targets
+from ballspot.engine.dataset import WindowDataset, to_stacks
+from ballspot.engine.frame_cache import event_frame
+from ballspot.engine.losses import build_loss
+from ballspot.engine.trainer import train
+from ballspot.errors import BallspotError
+from ballspot.soccernet.labels import Annotation, labels_document
+from tests.videos import counter_frames, encode, read_counter
+
+REPO = Path(__file__).resolve().parents[1]
+runner = CliRunner()
+
+GAMES = ("league/2020-2021/2020-01-01 - Alpha - Beta", "league/2020-2021/2020-01-02 - Gamma - Delta")
+"""The train game, then the valid game."""
+LABELS = ("PASS", "DRIVE", "PASS", "HEADER", "DRIVE", "PASS", "DRIVE", "PASS")
+EVENT_MS = tuple(500 + 500 * i for i in range(len(LABELS)))
+"""Events in the first 4 s only, so `segment --background 0.25` finds room for 2 background clips per video."""
+VIDEO_FRAMES = 200
+
+TINY = dict(
+    backbone="test_efficientnet",
+    height=64,
+    width=112,
+    frames=6,
+    stack_size=3,
+    stride=1,
+    batch_size=4,
+    epochs=2,
+    device="cpu",
+)
+TINY_ARGS = [arg for key, value in TINY.items() for arg in (f"--{key.replace('_', '-')}", str(value))]
+METRIC_COLUMNS = [
+    "epoch",
+    "train_loss",
+    "train_accuracy",
+    "valid_loss",
+    "valid_accuracy",
+    "valid_macro_f1",
+    "lr",
+    "seconds",
+]
+
+
+# --- fixtures: a tiny league, its clip index, and one finished run ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def index_path(tmp_path_factory) -> Path:
+    """segment (window 1.2 s, no clip files) + index over 2 games: 8 events and 2 background clips each."""
+    root = tmp_path_factory.mktemp("league")
+    for speed, game in enumerate(GAMES, start=3):
+        folder = root / game
+        folder.mkdir(parents=True)
+        frames = counter_frames(VIDEO_FRAMES)
+        for k in range(VIDEO_FRAMES):  # a moving square above the counter's read-out row
+            left = (k * speed) % 350
+            frames[k, 10:50, left : left + 48] = 128
+        encode(folder / "224p.mp4", frames, audio=False)
+        annotations = [Annotation(label, ms) for label, ms in zip(LABELS, EVENT_MS, strict=True)]
+        (folder / "Labels-ball.json").write_text(json.dumps(labels_document(annotations)))
+    (root / "splits.json").write_text(json.dumps({"train": [GAMES[0]], "valid": [GAMES[1]]}))
+    clips = root / "clips"
+    result = runner.invoke(app, ["segment", str(root), "--window", "1.2", "--no-clips", "--out", str(clips), "-q"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["index", str(clips), "-q"])
+    assert result.exit_code == 0, result.output
+    return Path(result.stdout.strip())
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory) -> dict[str, Path]:
+    """Runs and cache folders shared by the module's tests (so the frames are decoded once)."""
+    base = tmp_path_factory.mktemp("train")
+    return {"runs": base / "runs", "cache": base / "cache"}
+
+
+@pytest.fixture(scope="module")
+def base_run(index_path, shared) -> dict:
+    """`ballspot train --json` run to the end: the uninterrupted run the others are compared with."""
+    args = ["train", "--index", str(index_path), *TINY_ARGS, "--name", "base", "--json"]
+    args += ["--runs-dir", str(shared["runs"]), "--cache-dir", str(shared["cache"])]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    caches = sorted(shared["cache"].glob("frames-*.npy"))
+    return {
+        "root": shared["runs"] / "base",
+        "summary": json.loads(result.stdout),
+        "cache_mtimes": {path: path.stat().st_mtime_ns for path in caches},
+    }
+
+
+def tiny_config(index_path: Path, **changes) -> TrainConfig:
+    return resolve_config(None, {**TINY, "index": str(index_path), **changes})
+
+
+def read_metrics(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    with path.open(newline="") as handle:
+        reader = csv.DictReader(handle)
+        return list(reader.fieldnames or []), list(reader)
+
+
+def invoke_train(*args: str, index_path: Path, cache: Path) -> object:
+    return runner.invoke(app, ["train", "--index", str(index_path), *TINY_ARGS, "--cache-dir", str(cache), *args])
+
+
+def assert_one_error_line(result, *fragments: str) -> None:
+    """The error boundary's output: exit 1, one `error: ...` line on stderr, nothing on stdout."""
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert result.stdout == ""
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+def forbid_decoding(monkeypatch) -> None:
+    def decoded_again(*args, **kwargs):
+        raise AssertionError("the frame cache was decoded again")
+
+    monkeypatch.setattr(frame_cache, "decode_frames_at", decoded_again)
+
+
+# --- configuration --------------------------------------------------------------------------------------------
+
+
+def test_options_beat_the_yaml_file_which_beats_the_defaults(tmp_path):
+    config_file = tmp_path / "run.yaml"
+    config_file.write_text("epochs: 5\nlr: 1e-3\nbatch-size: 2\nclasses: 2\n")  # YAML 1.1 reads 1e-3 as a string
+    config = resolve_config(config_file, {"epochs": 3, "height": None})
+    assert (config.epochs, config.lr, config.batch_size, config.classes) == (3, 0.001, 2, "2")
+    assert config.height == TrainConfig().height
+
+
+def test_unknown_yaml_key_is_an_error_with_a_suggestion(tmp_path, index_path):
+    config_file = tmp_path / "run.yaml"
+    config_file.write_text("lrr: 0.01\n")
+    result = invoke_train("--config", str(config_file), index_path=index_path, cache=tmp_path)
+    assert_one_error_line(result, "unknown key 'lrr'", "did you mean 'lr'?", str(config_file))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("epochs: ten\n", "epochs must be an integer, got 'ten'"), ("augment: maybe\n", "augment must be true or false")],
+)
+def test_yaml_values_of_the_wrong_type_are_one_line_errors(tmp_path, text, message):
+    config_file = tmp_path / "run.yaml"
+    config_file.write_text(text)
+    with pytest.raises(BallspotError, match=message):
+        resolve_config(config_file, {})
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--frames", "0"], "--frames must be between 1 and 256, got 0"),
+        (["--frames", "7"], "--frames (7) must be a multiple of --stack-size (3)"),
+        (["--height", "8"], "--height must be between 32 and 1080, got 8"),
+        (["--batch-size", "0"], "--batch-size must be between 1 and 4096"),
+        (["--lr", "2"], "--lr must be in (0, 1], got 2.0"),
+        (["--dropout", "1"], "--dropout must be in [0, 1)"),
+        (["--workers", "-1"], "--workers must be between 0 and 64"),
+        (["--task", "detect"], "--task must be one of classify, spot, got 'detect'"),
+        (["--precision", "fp8"], "--precision must be one of"),
+    ],
+)
+def test_out_of_range_options_are_one_line_errors(tmp_path, index_path, args, message):
+    result = invoke_train(*args, index_path=index_path, cache=tmp_path)
+    assert_one_error_line(result, message)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
+def test_device_cuda_without_cuda_is_an_error(tmp_path, index_path):
+    result = invoke_train("--device", "cuda", index_path=index_path, cache=tmp_path)
+    assert_one_error_line(result, "--device cuda", "no CUDA GPU is available")
+
+
+def test_missing_index_is_an_error_and_leaves_no_run_folder(tmp_path, index_path):
+    missing = tmp_path / "nowhere" / "index.parquet"
+    result = invoke_train("--index", str(missing), "--name", "typo", index_path=index_path, cache=tmp_path)
+    assert_one_error_line(result, "index not found", str(missing), "ballspot index")
+    assert not (Path(os.environ["BALLSPOT_RUNS_DIR"]) / "typo").exists()
+
+
+def test_a_split_with_no_rows_is_an_error(tmp_path, index_path, shared, base_run):
+    config_file = tmp_path / "run.yaml"
+    config_file.write_text("valid_split: test\n")
+    result = invoke_train("--config", str(config_file), index_path=index_path, cache=shared["cache"])
+    assert_one_error_line(result, "no clips in split 'test'", "splits in the index: train, valid")
+
+
+def test_resume_of_a_missing_run_is_an_error(tmp_path, index_path):
+    result = invoke_train("--resume", "--name", "never-ran", index_path=index_path, cache=tmp_path)
+    assert_one_error_line(result, "no run to resume", "never-ran")
+    result = invoke_train("--resume", index_path=index_path, cache=tmp_path)
+    assert_one_error_line(result, "--resume needs --name")
+
+
+def test_an_existing_run_name_needs_resume(index_path, shared, base_run):
+    result = invoke_train(
+        "--name", "base", "--runs-dir", str(shared["runs"]), index_path=index_path, cache=shared["cache"]
+    )
+    assert_one_error_line(result, "already holds a run", "--resume")
+
+
+def test_resuming_a_finished_run_is_an_error(index_path, shared, base_run):
+    args = ("--resume", "--name", "base", "--runs-dir", str(shared["runs"]))
+    result = invoke_train(*args, index_path=index_path, cache=shared["cache"])
+    assert_one_error_line(result, "already finished its 2 epochs")
+
+
+def test_corrupt_weights_are_one_line_errors(tmp_path, index_path, shared, base_run):
+    runs = tmp_path / "runs"
+    shutil.copytree(base_run["root"], runs / "broken")
+    last = runs / "broken" / "weights" / "last.pt"
+    last.write_bytes(last.read_bytes()[:200])
+    result = invoke_train(
+        "--resume", "--name", "broken", "--runs-dir", str(runs), index_path=index_path, cache=tmp_path
+    )
+    assert_one_error_line(result, "cannot read weights file", str(last))
+    with pytest.raises(BallspotError, match="cannot read weights file"):
+        load_model(last)
+    foreign = tmp_path / "foreign.pt"
+    torch.save({"state_dict": {}}, foreign)
+    with pytest.raises(BallspotError, match="is not a ballspot checkpoint"):
+        load_checkpoint(foreign)
+
+
+# --- data: rows, classes, the frame cache, samples -------------------------------------------------------------
+
+
+def test_spot_adds_background_and_keeps_background_clips(index_path):
+    from ballspot.data.index import load_index
+
+    index = load_index(index_path)
+    classify, spot = tiny_config(index_path), tiny_config(index_path, task="spot")
+    assert output_classes(classify) == list(CLASSES_12)
+    assert output_classes(spot) == [*CLASSES_12, BACKGROUND]
+    classify_rows, spot_rows = split_rows(index, "train", classify), split_rows(index, "train", spot)
+    assert len(classify_rows) == len(LABELS) and set(classify_rows["kind"]) == {"event"}
+    assert (spot_rows["kind"] == "background").sum() == 2 and len(spot_rows) == len(LABELS) + 2
+    spot_targets = targets(spot_rows, spot)
+    assert list(spot_targets[spot_rows["kind"].to_numpy() == "background"]) == [12, 12]
+    assert list(targets(classify_rows, classify)) == [CLASSES_12.index(label) for label in LABELS]
+
+
+def test_frame_cache_holds_the_sampled_frames_around_each_event(index_path, shared, base_run):
+    config = tiny_config(index_path, stride=1, jitter=2)
+    data = prepare_split(index_path, "train", config, shared["cache"])
+    assert data.cache.array.shape == (len(LABELS), config.frames + 2 * config.jitter, 64, 112)
+    for row, event_ms in enumerate(data.rows["event_ms"]):
+        centre = int(event_frame(event_ms, 25.0))
+        for shift in (-2, 0, 2):
+            shown = [read_counter(frame) for frame in data.cache.window(row, shift)]
+            assert shown == list(centre + shift + np.arange(-3, 3)), (row, shift)
+
+
+def test_a_second_run_reuses_the_frame_cache_and_another_window_gets_its_own(index_path, shared, base_run, monkeypatch):
+    forbid_decoding(monkeypatch)
+    for split in ("train", "valid"):
+        prepare_split(index_path, split, tiny_config(index_path), shared["cache"])
+    assert {p: p.stat().st_mtime_ns for p in base_run["cache_mtimes"]} == base_run["cache_mtimes"]
+    assert len(base_run["cache_mtimes"]) == 2
+    monkeypatch.undo()
+    data = prepare_split(index_path, "valid", tiny_config(index_path, height=32), shared["cache"])
+    assert data.cache.path not in base_run["cache_mtimes"] and data.cache.array.shape[2:] == (32, 112)
+
+
+def test_augmentation_is_deterministic_for_seed_epoch_and_index(index_path, shared, base_run):
+    config = tiny_config(index_path)
+    data = prepare_split(index_path, "train", config, shared["cache"])
+
+    def dataset(seed: int = 0, epoch: int = 0, train: bool = True) -> WindowDataset:
+        samples = WindowDataset(data.cache, data.targets, config.stack_size, train=train, seed=seed)
+        samples.set_epoch(epoch)
+        return samples
+
+    first, again = dataset(), dataset()
+    x, label = first[3]
+    assert x.shape == (2, 3, 64, 112) and x.dtype == torch.float32 and 0 <= float(x.min()) <= float(x.max()) <= 1
+    assert label == CLASSES_12.index(LABELS[3])
+    again[5]  # another sample drawn first changes nothing
+    assert torch.equal(again[3][0], x)
+    indices = range(len(LABELS))
+    assert any(not torch.equal(dataset(epoch=1)[i][0], first[i][0]) for i in indices)
+    assert any(not torch.equal(dataset(seed=1)[i][0], first[i][0]) for i in indices)
+    plain = dataset(train=False)
+    for i in indices:
+        assert torch.equal(plain[i][0], to_stacks(torch.from_numpy(data.cache.window(i)), 3))
+
+
+# --- the run folder -------------------------------------------------------------------------------------------
+
+
+def test_a_run_folder_holds_config_metrics_summary_and_weights(index_path, base_run):
+    root, summary = base_run["root"], base_run["summary"]
+    assert summary["weights"] == {"best": str(root / "weights/best.pt"), "last": str(root / "weights/last.pt")}
+    assert summary["epochs_done"] == 2 and set(summary["per_class"]) == set(CLASSES_12)
+    assert summary["majority_baseline"]["class"] == "PASS"
+    assert json.loads((root / "summary.json").read_text()) == summary
+    saved = yaml.safe_load((root / "config.yaml").read_text())
+    assert saved == tiny_config(index_path).to_dict()
+
+
+def test_metrics_csv_has_one_row_per_epoch_with_the_columns(base_run):
+    columns, rows = read_metrics(base_run["root"] / "metrics.csv")
+    assert columns == METRIC_COLUMNS
+    assert [int(row["epoch"]) for row in rows] == [1, 2]
+    for row in rows:
+        assert all(math.isfinite(float(row[c])) for c in METRIC_COLUMNS)
+        assert 0 <= float(row["valid_accuracy"]) <= 1 and float(row["train_loss"]) > 0
+    # 2 steps per epoch: warm-up ends at the first epoch's end, the cosine reaches 0 at the second's
+    assert [float(row["lr"]) for row in rows] == [pytest.approx(1e-3), pytest.approx(0.0, abs=1e-12)]
+
+
+def test_checkpoints_carry_config_classes_and_version(index_path, base_run):
+    best = load_checkpoint(base_run["root"] / "weights/best.pt")
+    last = load_checkpoint(base_run["root"] / "weights/last.pt")
+    for checkpoint in (best, last):
+        assert checkpoint["version"] == __version__
+        assert checkpoint["classes"] == list(CLASSES_12) and checkpoint["task"] == "classify"
+        assert checkpoint["config"] == tiny_config(index_path).to_dict()
+        assert checkpoint["model_config"]["backbone"] == "test_efficientnet"
+        assert checkpoint["model_config"]["num_classes"] == 12
+    assert last["epoch"] == 1 and len(last["history"]) == 2
+    assert best["epoch"] + 1 == base_run["summary"]["best_epoch"]
+
+
+def test_load_model_rebuilds_the_network_and_reproduces_validation(index_path, shared, base_run):
+    model, config, classes = load_model(base_run["root"] / "weights/last.pt")
+    assert not model.training and classes == list(CLASSES_12) and config.backbone == "test_efficientnet"
+    data = prepare_split(index_path, "valid", config, shared["cache"])
+    x = torch.stack([sample[0] for sample in WindowDataset(data.cache, data.targets, config.stack_size)])
+    y = torch.from_numpy(data.targets)
+    with torch.inference_mode():
+        logits = model(x)
+    loss = float(build_loss(config.loss, len(classes), gamma=config.gamma, alpha=config.alpha)(logits, y))
+    _, rows = read_metrics(base_run["root"] / "metrics.csv")
+    assert loss == pytest.approx(float(rows[-1]["valid_loss"]), abs=1e-4)
+    assert float((logits.argmax(1) == y).float().mean()) == pytest.approx(float(rows[-1]["valid_accuracy"]))
+
+
+# --- resume, torchrun -----------------------------------------------------------------------------------------
+
+
+def test_resume_after_an_interruption_ends_with_the_uninterrupted_weights(
+    tmp_path, index_path, shared, base_run, monkeypatch
+):
+    config = tiny_config(index_path)
+    reference = load_checkpoint(base_run["root"] / "weights/last.pt")
+    assert reference["config"] == config.to_dict()  # the same run, only cut in two
+    forbid_decoding(monkeypatch)  # and the frames come from the first run's cache
+    run_dir = tmp_path / "cut"
+
+    def interrupt(epoch: int, row: dict) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train(config, run_dir, shared["cache"], on_epoch_end=interrupt)
+    assert load_checkpoint(run_dir / "weights/last.pt")["epoch"] == 0
+    assert len(read_metrics(run_dir / "metrics.csv")[1]) == 1
+
+    summary = train(config, run_dir, shared["cache"], resume=True)
+    resumed = load_checkpoint(run_dir / "weights/last.pt")
+    assert resumed["model"].keys() == reference["model"].keys()
+    differing = [k for k, v in reference["model"].items() if not torch.equal(v, resumed["model"][k])]
+    assert differing == []
+    assert resumed["scheduler"]["last_epoch"] == reference["scheduler"]["last_epoch"]
+
+    def without_time(rows):
+        return [{k: v for k, v in row.items() if k != "seconds"} for row in rows]
+
+    assert without_time(read_metrics(run_dir / "metrics.csv")[1]) == without_time(
+        read_metrics(base_run["root"] / "metrics.csv")[1]
+    )
+    assert summary["best_epoch"] == base_run["summary"]["best_epoch"]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_torchrun_two_processes_on_cpu_train_one_run(tmp_path, index_path):
+    """`torchrun --nproc_per_node 2 -m ballspot train` with gloo: rank 0 alone writes the run folder."""
+    runs, cache = tmp_path / "runs", tmp_path / "cache"
+    env = {**os.environ, "BALLSPOT_RUNS_DIR": str(runs), "BALLSPOT_CACHE_DIR": str(cache), "OMP_NUM_THREADS": "1"}
+    command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2"]
+    command += ["--master_port", str(free_port()), "-m", "ballspot", "train", "--index", str(index_path)]
+    command += [*TINY_ARGS, "--task", "spot", "--name", "ddp", "--json"]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=REPO, env=env, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    summary = json.loads(result.stdout)  # one JSON document: the other rank prints nothing
+    root = runs / "ddp"
+    assert summary["run"] == str(root) and summary["epochs_done"] == 2
+    assert [p.name for p in runs.iterdir()] == ["ddp"]
+    assert sorted(p.name for p in root.iterdir()) == ["config.yaml", "metrics.csv", "summary.json", "weights"]
+    assert sorted(p.name for p in (root / "weights").iterdir()) == ["best.pt", "last.pt"]
+    columns, rows = read_metrics(root / "metrics.csv")
+    assert columns == METRIC_COLUMNS and [int(row["epoch"]) for row in rows] == [1, 2]
+    last = load_checkpoint(root / "weights/last.pt")
+    assert last["classes"] == [*CLASSES_12, BACKGROUND] and last["model_config"]["num_classes"] == 13
+    assert not any(key.startswith("module.") for key in last["model"])
+    assert len(list(cache.glob("frames-*.npy"))) == 2
