@@ -1,4 +1,9 @@
-"""`ballspot evaluate`: score spotting predictions against labels with SoccerNet's metric."""
+"""`ballspot evaluate`: two modes.
+
+--model: classify the clips of a split of the clip index with a run's weights (accuracy, precision, recall, F1,
+micro and macro, per-class table, confusion matrix). --predictions: score spotting predictions against labels
+with SoccerNet's metric (mAP@1 and friends, Team mAP, bootstrap intervals).
+"""
 
 from __future__ import annotations
 
@@ -12,10 +17,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ballspot.cli.base import command
-from ballspot.cli.options import ClassesOption, JsonOption, QuietOption
+from ballspot.cli.options import CacheDirOption, ClassesOption, DataDirOption, JsonOption, QuietOption
 
 if TYPE_CHECKING:
     from ballspot.metrics.spotting import SpottingResult
+
+CLASSIFY_PANEL = "Classification mode (--model)"
+SPOT_PANEL = "Spotting mode (--predictions)"
+MODES_HINT = "give --model (classify a split's clips with a run's weights) or --predictions (spotting mAP)"
 
 
 class SpottingMetric(str, Enum):
@@ -30,30 +39,92 @@ class SpottingMetric(str, Enum):
     loose = "loose"
 
 
+class Split(str, Enum):
+    """Splits of the clip index with labels."""
+
+    test = "test"
+    valid = "valid"
+    train = "train"
+
+
+class Device(str, Enum):
+    auto = "auto"
+    cpu = "cpu"
+    cuda = "cuda"
+
+
 @command("evaluate")
 def evaluate(
+    model: Annotated[
+        Path | None,
+        typer.Option(
+            "--model",
+            rich_help_panel=CLASSIFY_PANEL,
+            help="A run's weights (runs/<name>/weights/best.pt); its clips of --split are classified and scored.",
+        ),
+    ] = None,
+    index: Annotated[
+        Path | None,
+        typer.Option(
+            "--index",
+            rich_help_panel=CLASSIFY_PANEL,
+            help="Clip index from `ballspot index` \\[default: <data>/clips/index.parquet].",
+        ),
+    ] = None,
+    split: Annotated[
+        Split | None,
+        typer.Option("--split", rich_help_panel=CLASSIFY_PANEL, help="Split of the index to score \\[default: test]."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            rich_help_panel=CLASSIFY_PANEL,
+            help="Folder for metrics.json, confusion_matrix.csv and .png \\[default: <run>/eval/<split>].",
+        ),
+    ] = None,
+    device: Annotated[
+        Device | None,
+        typer.Option(
+            "--device", rich_help_panel=CLASSIFY_PANEL, help="auto (CUDA when present), cpu or cuda \\[default: auto]."
+        ),
+    ] = None,
+    batch_size: Annotated[
+        int | None,
+        typer.Option(
+            "--batch-size",
+            rich_help_panel=CLASSIFY_PANEL,
+            min=1,
+            help="Clips per batch \\[default: the run's batch size].",
+        ),
+    ] = None,
+    cache_dir: CacheDirOption = None,
+    data_dir: DataDirOption = None,
     predictions: Annotated[
         Path | None,
         typer.Option(
             "--predictions",
-            help="Folder or zip of <league>/<season>/<game>/results_spotting.json (what `ballspot predict` "
-            "writes; a submission zip works), or one results_spotting.json.",
+            rich_help_panel=SPOT_PANEL,
+            help="Folder or zip of <league>/<season>/<game>/results_spotting.json (what "
+            "`ballspot predict` writes; a submission zip works), or one results_spotting.json.",
         ),
     ] = None,
     labels: Annotated[
         Path | None,
         typer.Option(
             "--labels",
-            help="Folder or zip of <league>/<season>/<game>/Labels-ball.json, or one Labels-ball.json. Every "
-            "game found here is scored and needs predictions.",
+            rich_help_panel=SPOT_PANEL,
+            help="Folder or zip of <league>/<season>/<game>/Labels-ball.json, or one "
+            "Labels-ball.json. Every game found here is scored and needs predictions.",
         ),
     ] = None,
     metric: Annotated[
         SpottingMetric,
         typer.Option(
             "--metric",
-            help="at1 = mAP at 1 s tolerance (the challenge metric); at2..at5; tight = average over 1-5 s; "
-            "loose = average over 5-60 s.",
+            rich_help_panel=SPOT_PANEL,
+            help="at1 = mAP at 1 s tolerance (the challenge metric); at2..at5; tight = average over "
+            "1-5 s; loose = average over 5-60 s.",
         ),
     ] = SpottingMetric.at1,
     classes: ClassesOption = "12",
@@ -61,23 +132,115 @@ def evaluate(
         int,
         typer.Option(
             "--bootstrap",
+            rich_help_panel=SPOT_PANEL,
             min=0,
             help="Bootstrap replicates for the 95% intervals (resampling 60 s blocks of game time); 0: none.",
         ),
     ] = 1000,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap resampling.")] = 0,
+    seed: Annotated[
+        int, typer.Option("--seed", rich_help_panel=SPOT_PANEL, help="Seed of the bootstrap resampling.")
+    ] = 0,
     json_output: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Score spotting predictions with SoccerNet's metric: mAP, per-class AP, Team mAP, intervals."""
+    """Score a run's clip classification (--model) or spotting predictions with SoccerNet's metric (--predictions)."""
     from ballspot.console import set_quiet
 
     set_quiet(quiet)
-    if predictions is None:
-        raise typer.BadParameter("missing: the folder or zip of results_spotting.json", param_hint="'--predictions'")
+    if model is not None and predictions is not None:
+        raise typer.BadParameter(f"not both: {MODES_HINT}", param_hint="'--model' / '--predictions'")
+    if model is None and predictions is None:
+        raise typer.BadParameter(f"missing: {MODES_HINT}", param_hint="'--model' / '--predictions'")
+    if model is not None:
+        if labels is not None:
+            raise typer.BadParameter(
+                "--labels belongs to spotting mode (--predictions); --model reads labels from the clip index",
+                param_hint="'--labels'",
+            )
+        split_name = (split or Split.test).value
+        run_classification(
+            model, index, split_name, out, (device or Device.auto).value, batch_size, cache_dir, data_dir, json_output
+        )
+        return
+    given = {"--index": index, "--split": split, "--out": out, "--device": device, "--batch-size": batch_size}
+    extra = [name for name, value in given.items() if value is not None]
+    if extra:
+        raise typer.BadParameter(f"{', '.join(extra)} belong(s) to classification mode (--model)", param_hint=extra[0])
     if labels is None:
         raise typer.BadParameter("missing: the folder or zip of Labels-ball.json", param_hint="'--labels'")
     run_spotting(predictions, labels, metric.value, classes, bootstrap, seed, json_output)
+
+
+def run_classification(
+    model: Path,
+    index: Path | None,
+    split: str,
+    out: Path | None,
+    device: str,
+    batch_size: int | None,
+    cache_dir: Path | None,
+    data_dir: Path | None,
+    json_output: bool,
+) -> dict:
+    """The classification mode of `evaluate`: classify, write the files, then print (a table, or JSON only)."""
+    from ballspot import paths
+    from ballspot.console import log, warn
+    from ballspot.errors import BallspotError
+    from ballspot.metrics.classification import default_out_dir, evaluate_run, write_report
+
+    if not model.is_file():
+        raise BallspotError(f"weights file not found: {model}")
+    index_path = index if index is not None else (data_dir or paths.data_dir()) / "clips" / "index.parquet"
+    if index is None and not index_path.is_file():
+        raise BallspotError(f"index not found: {index_path} (pass --index, or run `ballspot index` first)")
+    report = evaluate_run(
+        model, index_path.expanduser().resolve(), split, cache_dir or paths.cache_dir(), device, batch_size
+    )
+    write_report(report, out or default_out_dir(model, split))
+    for message in report["warnings"]:
+        warn(message)
+    log(f"classified {report['clips']} clip(s) in {report['seconds']:.2f} s")
+    if json_output:
+        typer.echo(json.dumps(report))
+    else:
+        print_classification(report)
+    return report
+
+
+def print_classification(report: dict) -> None:
+    """The human report, on stdout: the per-class table, the averages beside the baseline, the files."""
+    from rich.table import Table
+
+    from ballspot.console import out
+
+    title = (
+        f"{Path(report['weights']).name} on split {report['split']}: {report['clips']} clip(s), task {report['task']}"
+    )
+    table = Table(title=title, title_justify="left")
+    for name in ("class", "precision", "recall", "F1", "support", "predicted"):
+        table.add_column(name, justify="left" if name == "class" else "right")
+    for row in report["per_class"]:
+        name = row["class"] if row["in_averages"] else f"{row['class']} (not averaged)"
+        table.add_row(
+            name,
+            _fmt(row["precision"]),
+            _fmt(row["recall"]),
+            _fmt(row["f1"]),
+            str(row["support"]),
+            str(row["predicted"]),
+        )
+    out.print(table)
+    base = report["majority_baseline"]
+    out.print(f"accuracy {_fmt(report['accuracy'])}   (majority baseline {_fmt(base['accuracy'])})")
+    for kind in ("micro", "macro"):
+        scores = report[kind]
+        line = f"{kind} precision {_fmt(scores['precision'])}  recall {_fmt(scores['recall'])}  F1 {_fmt(scores['f1'])}"
+        out.print(f"{line}   (majority baseline F1 {_fmt(base[f'{kind}_f1'])})")
+    out.print(f"majority baseline: always {base['class']} (the most frequent class of {base['from']})")
+    if report["background"]:
+        out.print(f"background: {report['background']}")
+    for path in report["files"].values():
+        out.print(path)
 
 
 def run_spotting(
