@@ -2,9 +2,11 @@
 
 from ballspot.cli import (  # noqa: F401
     download_soccernet,
+    download_synthetic,
     evaluate,
     index,
     predict,
+    quickstart,
     segment,
     train,
 )

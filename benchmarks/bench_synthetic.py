@@ -1,0 +1,80 @@
+"""Synthetic league speed: seconds per minute of 224p video, split into simulate, render and encode.
+
+    python benchmarks/bench_synthetic.py                 # 1 minute of video, seed 0
+    python benchmarks/bench_synthetic.py --minutes 2 --json
+
+Each stage is timed on its own (render keeps the frames in memory, encode pipes those frames to ffmpeg),
+then the whole of `generate_league` for one game, where rendering and encoding overlap (ffmpeg runs in its
+own process). The panorama (the static scene, drawn once per process and size) is a fixed cost, shown apart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ballspot.synthetic.league import generate_league
+from ballspot.synthetic.panorama import panorama
+from ballspot.synthetic.render import SIZE_224P, Renderer, Scene
+from ballspot.synthetic.simulate import simulate_match
+from ballspot.synthetic.writer import write_video
+
+
+def measure(minutes: float, seed: int) -> dict[str, float]:
+    figures: dict[str, float] = {"minutes": minutes, "cpus": os.cpu_count() or 1}
+    start = time.perf_counter()
+    panorama(*SIZE_224P)
+    figures["panorama_s_once"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    match = simulate_match(seed, minutes)
+    figures["simulate_s_per_min"] = (time.perf_counter() - start) / minutes
+
+    start = time.perf_counter()
+    renderer = Renderer(Scene.of(match), SIZE_224P)
+    frames = np.stack(list(renderer.frames()))
+    elapsed = time.perf_counter() - start
+    figures["render_s_per_min"] = elapsed / minutes
+    figures["render_ms_per_frame"] = 1000 * elapsed / len(frames)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        write_video(Path(tmp) / "224p.mp4", iter(frames), fps=match.fps, n_frames=len(frames))
+        figures["encode_s_per_min"] = (time.perf_counter() - start) / minutes
+        del frames
+
+        start = time.perf_counter()
+        generate_league(Path(tmp) / "league", games=1, minutes=minutes, seed=seed, progress=False)
+        figures["generate_league_s_per_min"] = (time.perf_counter() - start) / minutes
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=1.0, help="Minutes of video to time (default 1).")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")
+    args = parser.parse_args()
+    figures = measure(args.minutes, args.seed)
+    if args.json:
+        print(json.dumps(figures))
+        return
+    print(f"synthetic league, {args.minutes:g} min of 224p video on {figures['cpus']} CPUs")
+    print(f"  panorama (once per process)   {figures['panorama_s_once']:6.2f} s")
+    print(f"  simulate                      {figures['simulate_s_per_min']:6.2f} s per minute of video")
+    print(
+        f"  render                        {figures['render_s_per_min']:6.2f} s per minute "
+        f"({figures['render_ms_per_frame']:.2f} ms/frame)"
+    )
+    print(f"  encode (H.264 + AAC)          {figures['encode_s_per_min']:6.2f} s per minute")
+    print(f"  generate_league, end to end   {figures['generate_league_s_per_min']:6.2f} s per minute")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,181 @@
+"""Run the whole pipeline on a synthetic league: generate, segment, index, train, predict, evaluate.
+
+Every step is the same code the individual commands run, in the same folders layout, so what the quick start
+leaves behind can be inspected and continued with `ballspot train --resume`, `ballspot predict` and so on.
+A rerun reuses what is complete: the league's games, the segment manifests and a finished training run.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ballspot import console
+from ballspot.atomic import write_text
+from ballspot.errors import BallspotError
+
+TRAIN_CONFIG = Path(__file__).with_name("train.yaml")
+RUN_NAME = "quickstart"
+
+
+@dataclass
+class QuickstartPlan:
+    """What the quick start makes and where."""
+
+    workdir: Path
+    cache_dir: Path
+    games: int = 6
+    minutes: float = 2.0
+    seed: int = 0
+    epochs: int | None = None
+    config: Path = TRAIN_CONFIG
+    device: str = "auto"
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def league(self) -> Path:
+        return self.workdir / "league"
+
+    @property
+    def clips(self) -> Path:
+        return self.workdir / "clips"
+
+    @property
+    def run(self) -> Path:
+        return self.workdir / "runs" / RUN_NAME
+
+    @property
+    def predictions(self) -> Path:
+        return self.workdir / "predictions"
+
+    @property
+    def summary_file(self) -> Path:
+        return self.workdir / "summary.json"
+
+    def check(self) -> None:
+        if self.games < 3:
+            raise BallspotError(f"--games must be at least 3 (train, valid and test games), got {self.games}")
+        if not 0.2 <= self.minutes <= 120:
+            raise BallspotError(f"--minutes must be between 0.2 and 120, got {self.minutes}")
+        if self.epochs is not None and self.epochs < 1:
+            raise BallspotError(f"--epochs must be at least 1, got {self.epochs}")
+        if not self.config.is_file():
+            raise BallspotError(f"config file not found: {self.config}")
+
+
+def run_quickstart(plan: QuickstartPlan) -> dict[str, Any]:
+    """Run every step; returns (and writes to `summary.json`) the figures and where everything is."""
+    plan.check()
+    timings: dict[str, float] = {}
+
+    def step(name: str, func, *args):
+        started = time.perf_counter()
+        console.log(f"[bold]{name}[/bold]")
+        result = func(*args)
+        timings[name] = round(time.perf_counter() - started, 1)
+        return result
+
+    step("1/5 synthetic league", _make_league, plan)
+    index_path = step("2/5 segment and index", _segment_and_index, plan)
+    best = step("3/5 train", _train, plan, index_path)
+    games = step("4/5 predict the test games", _predict, plan, best)
+    scores = step("5/5 evaluate (mAP@1)", _evaluate, plan, games)
+    summary = {
+        "league": str(plan.league),
+        "index": str(index_path),
+        "run": str(plan.run),
+        "model": str(best),
+        "predictions": str(plan.predictions),
+        "test_games": [g["game"] for g in games],
+        **scores,
+        "seconds": timings,
+    }
+    write_text(plan.summary_file, json.dumps(summary, indent=2) + "\n")
+    summary["summary"] = str(plan.summary_file)
+    return summary
+
+
+def _make_league(plan: QuickstartPlan) -> None:
+    from ballspot.synthetic import generate_league
+
+    generate_league(plan.league, games=plan.games, minutes=plan.minutes, seed=plan.seed, balanced=True)
+
+
+def _segment_and_index(plan: QuickstartPlan) -> Path:
+    from ballspot.data.index import INDEX_FILE, build_index, save_index
+    from ballspot.data.segment import SegmentOptions, plan_jobs, segment_game
+
+    opts = SegmentOptions(mode="window", window_s=1.2, background_per_event=0.5, cut=False, seed=plan.seed)
+    for job in console.track(plan_jobs(plan.league, None), "segmenting"):
+        segment_game(job.video, job.labels, plan.clips / job.game_id, job.game_id, job.split, opts, job.half)
+    target = plan.clips / INDEX_FILE
+    save_index(build_index(plan.clips), target)
+    return target
+
+
+def _train(plan: QuickstartPlan, index_path: Path) -> Path:
+    from ballspot.engine.checkpoint import load_checkpoint
+    from ballspot.engine.config import resolve_config
+    from ballspot.engine.trainer import train
+
+    options = {"index": str(index_path), "epochs": plan.epochs, "device": plan.device, "seed": plan.seed}
+    config = resolve_config(plan.config, {**plan.overrides, **options})
+    last = plan.run / "weights" / "last.pt"
+    best = plan.run / "weights" / "best.pt"
+    resume = last.is_file()
+    if resume:
+        done = load_checkpoint(last)
+        if done["config"] == config.to_dict() and done["epoch"] + 1 >= config.epochs and best.is_file():
+            console.log(f"reusing the finished run {plan.run}")
+            return best
+        if done["config"] != config.to_dict():
+            raise BallspotError(
+                f"{plan.run} holds a run with other settings; delete it or use another --workdir to start over"
+            )
+    train(config, plan.run, plan.cache_dir, resume=resume)
+    return best
+
+
+def _predict(plan: QuickstartPlan, best: Path) -> list[dict]:
+    from ballspot.predict.api import default_params, load_spotter
+    from ballspot.predict.run import plan_videos, predict_games
+    from ballspot.soccernet.splits import load_splits
+
+    test_games = set(load_splits(plan.league).get("test", ()))
+    jobs = [job for job in plan_videos([plan.league]) if job.game_id in test_games]
+    if not jobs:
+        raise BallspotError(f"the league in {plan.league} has no test game to predict")
+    spotter = load_spotter(best, plan.device)
+    return predict_games(jobs, spotter, default_params(best), plan.predictions, batch_size=16, precision="auto")
+
+
+def _evaluate(plan: QuickstartPlan, games: list[dict]) -> dict[str, Any]:
+    from ballspot.classes import CLASSES_12
+    from ballspot.metrics.spotting import spotting_map
+    from ballspot.quickstart.chance import random_predictions
+    from ballspot.soccernet.labels import LABELS_FILE, read_labels
+    from ballspot.soccernet.results import Prediction
+    from ballspot.video.probe import probe
+
+    labels, predicted, chance = {}, {}, {}
+    for i, game in enumerate(games):
+        game_id = game["game"]
+        labels[game_id] = list(read_labels(plan.league / game_id / LABELS_FILE).annotations)
+        predicted[game_id] = [
+            Prediction(p["label"], int(p["position"]), float(p["confidence"]), half=int(p["gameTime"][0]))
+            for p in game["document"]["predictions"]
+        ]
+        duration_ms = int(probe(Path(game["videos"][0])).duration_s * 1000)
+        per_class = max(1, len(predicted[game_id]) // len(CLASSES_12))
+        chance[game_id] = random_predictions(duration_ms, CLASSES_12, 40, per_class, plan.seed + i)
+    model = spotting_map(labels, predicted, CLASSES_12, 1.0)
+    luck = spotting_map(labels, chance, CLASSES_12, 1.0)
+    return {
+        "mAP@1": round(model.mAP, 4),
+        "chance_mAP@1": round(luck.mAP, 4),
+        "ap_per_class": {c.name: (None if c.ap != c.ap else round(c.ap, 4)) for c in model.per_class},
+        "events_in_test_games": sum(len(v) for v in labels.values()),
+    }

@@ -1,0 +1,164 @@
+"""A synthetic league in SoccerNet's layout: `england_efl/<season>/<game>/224p.mp4 + Labels-ball.json`,
+plus the `splits.json` that `segment` and `index` read to put each game in train, valid or test."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ballspot.atomic import ensure_dir, write_json
+from ballspot.errors import BallspotError
+from ballspot.soccernet.labels import LABELS_FILE
+from ballspot.soccernet.splits import SPLITS_FILE
+from ballspot.synthetic.render import SIZE_224P, SIZE_720P, Renderer, Scene
+from ballspot.synthetic.simulate import FPS, Match, simulate_match
+from ballspot.synthetic.writer import write_labels, write_video
+
+LEAGUE = "england_efl"
+PARAMS_FILE = ".synthetic-league"
+"""The settings a league was made with (JSON, but not named .json: SoccerNet's evaluator reads every .json)."""
+VIDEO_224P = "224p.mp4"
+VIDEO_720P = "720p.mp4"
+
+
+@dataclass(frozen=True)
+class GamePlan:
+    index: int
+    game_id: str
+    league_seed: int
+
+    @property
+    def seed(self) -> np.random.SeedSequence:
+        """A fresh seed sequence for this game (spawning from it changes it, so never share one)."""
+        return np.random.SeedSequence(self.league_seed, spawn_key=(self.index,))
+
+
+def game_name(index: int, season: str) -> str:
+    """`2099-08-01 - Synthetic 01 - Synthetic 02` for game 0 of season 2099-2100: one game a day."""
+    year = int(m.group(0)) if (m := re.match(r"\d{4}", season)) else 2099
+    day = dt.date(year, 8, 1) + dt.timedelta(days=index)
+    return f"{day.isoformat()} - Synthetic {2 * index + 1:02d} - Synthetic {2 * index + 2:02d}"
+
+
+def split_sizes(games: int) -> dict[str, int]:
+    """Games per split: about 4/1/1 (6 games: 4 train, 1 valid, 1 test); train always has one."""
+    valid = max(1, round(games / 6)) if games >= 2 else 0
+    test = max(1, round(games / 6)) if games >= 3 else 0
+    return {"train": games - valid - test, "valid": valid, "test": test}
+
+
+def plan(games: int, seed: int, season: str) -> list[GamePlan]:
+    """Every game's id and seed; game k's seed depends only on (seed, k), not on how many games there are."""
+    return [GamePlan(k, f"{LEAGUE}/{season}/{game_name(k, season)}", int(seed)) for k in range(games)]
+
+
+def splits_of(game_ids: list[str]) -> dict[str, list[str]]:
+    sizes = split_sizes(len(game_ids))
+    out: dict[str, list[str]] = {}
+    start = 0
+    for name in ("train", "valid", "test"):
+        out[name] = game_ids[start : start + sizes[name]]
+        start += sizes[name]
+    return out
+
+
+def _check_params(root: Path, params: dict) -> None:
+    """Refuse to mix games made with other settings into one league folder."""
+    path = root / PARAMS_FILE
+    if not path.is_file():
+        return
+    try:
+        old = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError:
+        return
+    differ = [key for key in params if key in old and old[key] != params[key]]
+    if differ:
+        was = ", ".join(f"{k}={old[k]}" for k in differ)
+        raise BallspotError(
+            f"{root} holds a synthetic league made with {was}; use another --out folder or delete that one"
+        )
+
+
+def _missing(folder: Path, hd: bool) -> list[str]:
+    wanted = [VIDEO_224P, *([VIDEO_720P] if hd else []), LABELS_FILE]
+    return [name for name in wanted if not (folder / name).is_file()]
+
+
+def _write_game(game: GamePlan, folder: Path, match: Match, missing: list[str], advance) -> None:
+    scene = Scene.of(match)
+    audio_seed = int(game.seed.generate_state(1)[0] % 2**31)
+    for name, size in ((VIDEO_224P, SIZE_224P), (VIDEO_720P, SIZE_720P)):
+        if name in missing:
+            renderer = Renderer(scene, size)
+            write_video(
+                folder / name,
+                renderer.frames(),
+                fps=match.fps,
+                n_frames=match.n_frames,
+                audio_seed=audio_seed,
+                on_frame=advance,
+            )
+    write_labels(folder / LABELS_FILE, match, game.game_id)  # last: a game with labels is complete
+
+
+def generate_league(
+    root: Path | str,
+    *,
+    games: int = 6,
+    minutes: float = 2.0,
+    seed: int = 0,
+    balanced: bool = False,
+    hd: bool = False,
+    season: str = "2099-2100",
+    progress: bool = True,
+) -> list[str]:
+    """Write a synthetic league under `root`; returns the game ids (`league/season/game`).
+
+    The same seed gives the same games, labels and frames. A rerun skips games that are complete (a rerun
+    with `hd=True` adds only the 720p videos). `balanced` gives every rare class about 7% of events instead
+    of the real, PASS- and DRIVE-heavy mix.
+    """
+    from ballspot import console
+
+    if games < 1:
+        raise BallspotError(f"--games must be at least 1, got {games}")
+    if not minutes > 0:
+        raise BallspotError(f"--minutes must be more than 0, got {minutes}")
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", season):
+        raise BallspotError(f"season {season!r} must be a folder name such as 2099-2100")
+    root = ensure_dir(Path(root))
+    params = {"seed": int(seed), "minutes": float(minutes), "balanced": bool(balanced), "season": season}
+    _check_params(root, params)
+    write_json(root / PARAMS_FILE, {"generator": "ballspot synthetic league", **params})
+    plans = plan(games, seed, season)
+    todo = [(g, _missing(root / g.game_id, hd)) for g in plans]
+    todo = [(g, missing) for g, missing in todo if missing]
+    frames_per_game = max(1, int(round(minutes * 60 * FPS)))
+    total = sum(frames_per_game * sum(name.endswith(".mp4") for name in missing) for _, missing in todo)
+    if len(todo) < len(plans):
+        console.log(f"{len(plans) - len(todo)} of {len(plans)} games already complete in {root}")
+    bar = console.progress()
+    bar.disable = bar.disable or not progress  # before entering: entering starts the live display
+    with bar:
+        task = bar.add_task("synthetic league", total=total)
+        count = [0]
+
+        def advance() -> None:
+            count[0] += 1
+            if count[0] % 25 == 0:
+                bar.advance(task, 25)
+
+        for game, missing in todo:
+            bar.update(task, description=f"game {game.index + 1}/{len(plans)}")
+            folder = ensure_dir(root / game.game_id)
+            match = simulate_match(game.seed, minutes, balanced=balanced)
+            _write_game(game, folder, match, missing, advance)
+        bar.update(task, completed=total)
+    game_ids = [g.game_id for g in plans]
+    write_json(root / SPLITS_FILE, splits_of(game_ids))
+    return game_ids

@@ -1,0 +1,83 @@
+"""`ballspot quickstart` end to end on a tiny league with a tiny network: every step runs and reports."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from ballspot.classes import CLASSES_12
+from ballspot.cli.app import app
+from ballspot.quickstart.chance import random_predictions
+
+runner = CliRunner()
+
+TINY = {
+    "task": "spot",
+    "backbone": "test_efficientnet",
+    "height": 64,
+    "width": 112,
+    "frames": 6,
+    "stride": 2,
+    "batch_size": 8,
+    "epochs": 1,
+}
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory) -> tuple[Path, dict]:
+    root = tmp_path_factory.mktemp("quickstart")
+    config = root / "tiny.yaml"
+    config.write_text(yaml.safe_dump(TINY))
+    args = ["quickstart", "--workdir", str(root / "work"), "--games", "3", "--minutes", "0.3"]
+    args += ["--config", str(config), "--device", "cpu", "--cache-dir", str(root / "cache"), "--json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    return root, json.loads(result.stdout)
+
+
+def test_quickstart_runs_every_step_and_reports(finished):
+    root, summary = finished
+    work = root / "work"
+    assert Path(summary["model"]).is_file()
+    assert Path(summary["index"]).is_file()
+    assert len(summary["test_games"]) == 1
+    results = work / "predictions" / summary["test_games"][0] / "results_spotting.json"
+    assert results.is_file()
+    assert json.loads(results.read_text())["predictions"] is not None
+    assert 0.0 <= summary["mAP@1"] <= 1.0 and 0.0 <= summary["chance_mAP@1"] <= 1.0
+    assert summary["events_in_test_games"] > 0
+    assert set(summary["ap_per_class"]) == set(CLASSES_12)
+    assert json.loads((work / "summary.json").read_text())["mAP@1"] == summary["mAP@1"]
+
+
+def test_quickstart_rerun_reuses_the_finished_run(finished):
+    root, summary = finished
+    best = Path(summary["model"])
+    stamp = best.stat().st_mtime_ns
+    config = root / "tiny.yaml"
+    args = ["quickstart", "--workdir", str(root / "work"), "--games", "3", "--minutes", "0.3"]
+    args += ["--config", str(config), "--device", "cpu", "--cache-dir", str(root / "cache"), "--json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert best.stat().st_mtime_ns == stamp
+    assert json.loads(result.stdout)["mAP@1"] == summary["mAP@1"]
+
+
+def test_quickstart_rejects_bad_values(tmp_path):
+    result = runner.invoke(app, ["quickstart", "--workdir", str(tmp_path), "--games", "2"])
+    assert result.exit_code == 1
+    assert "--games must be at least 3" in result.stderr
+
+
+def test_chance_predictions_are_random_but_seeded():
+    first = random_predictions(60_000, CLASSES_12, 40, 5, seed=1)
+    again = random_predictions(60_000, CLASSES_12, 40, 5, seed=1)
+    other = random_predictions(60_000, CLASSES_12, 40, 5, seed=2)
+    assert first == again and first != other
+    assert len(first) == 5 * len(CLASSES_12)
+    assert all(0 <= p.position_ms < 60_000 and p.position_ms % 40 == 0 for p in first)
+    assert [p.position_ms for p in first] == sorted(p.position_ms for p in first)
