@@ -9,4 +9,5 @@ from ballspot.cli import (  # noqa: F401
     quickstart,
     segment,
     train,
+    tune,
 )

@@ -1,0 +1,258 @@
+"""`ballspot tune`: an Optuna study over the training options; `ballspot tune postprocess`: per-class
+post-processing search on a trained run's validation games."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ballspot.cli.base import app, debug_enabled, fail
+from ballspot.cli.options import CacheDirOption, DataDirOption, JsonOption, QuietOption, RunsDirOption
+from ballspot.errors import BallspotError
+
+Opt = typer.Option
+
+tune_app = typer.Typer(
+    name="tune",
+    help="Search the training options with Optuna (`ballspot tune --trials 12`), or tune a run's post-processing "
+    "(`ballspot tune postprocess RUN`).",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
+app.add_typer(tune_app, name="tune")
+
+
+def _boundary(func: Callable) -> Callable:
+    """The error boundary of `ballspot.cli.base.command`, for a group callback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except BallspotError as exc:
+            if debug_enabled():
+                raise
+            raise fail(str(exc)) from None
+        except KeyboardInterrupt:
+            if debug_enabled():
+                raise
+            raise fail("interrupted", 130) from None
+
+    return wrapper
+
+
+@tune_app.callback()
+@_boundary
+def tune(
+    ctx: typer.Context,
+    trials: Annotated[int, Opt("--trials", "-n", help="Trials this process runs (a rerun adds as many more).")] = 10,
+    study: Annotated[str, Opt("--study", help="Study name: the same name (and storage) continues a study.")] = (
+        "ballspot"
+    ),
+    storage: Annotated[
+        str | None,
+        Opt(
+            "--storage",
+            envvar="BALLSPOT_TUNE_STORAGE",
+            help="sqlite:///file.db, journal:PATH (or a .log file) for several processes on one machine, or "
+            "postgresql://user:password@host/db for several machines \\[default: SQLite in the studies folder].",
+        ),
+    ] = None,
+    space: Annotated[Path | None, Opt("--space", help="Search space YAML (default: the built-in one).")] = None,
+    sampler: Annotated[str, Opt(help="tpe (Bayesian) or random (the seed's random search).")] = "tpe",
+    pruner: Annotated[str, Opt(help="median, hyperband or none: how hopeless trials are stopped early.")] = "median",
+    metric: Annotated[str, Opt(help="val_macro_f1, val_accuracy (maximised) or val_loss (minimised).")] = (
+        "val_macro_f1"
+    ),
+    timeout: Annotated[float | None, Opt(help="Stop starting new trials after this many seconds.")] = None,
+    seed: Annotated[int | None, Opt(help="Sampler seed (give each worker its own, or none).")] = None,
+    config: Annotated[Path | None, Opt("--config", help="Base training YAML every trial starts from.")] = None,
+    index: Annotated[Path | None, Opt("--index", help="Clip index (default: <data>/clips/index.parquet).")] = None,
+    epochs: Annotated[int | None, Opt(help="Epochs per trial.")] = None,
+    task: Annotated[str | None, Opt(help="classify or spot.")] = None,
+    backbone: Annotated[str | None, Opt(help="Any timm model name.")] = None,
+    frames: Annotated[int | None, Opt(help="Frames per clip.")] = None,
+    stride: Annotated[int | None, Opt(help="Take every n-th frame.")] = None,
+    stack_size: Annotated[int | None, Opt("--stack-size", help="Grey frames per stack.")] = None,
+    height: Annotated[int | None, Opt(help="Frame height.")] = None,
+    width: Annotated[int | None, Opt(help="Frame width.")] = None,
+    batch_size: Annotated[int | None, Opt("--batch-size", help="Clips per batch (when not tuned).")] = None,
+    device: Annotated[str | None, Opt(help="auto, cpu or cuda.")] = None,
+    workers: Annotated[int | None, Opt(help="DataLoader workers.")] = None,
+    precision: Annotated[str | None, Opt(help="auto, fp32, bf16 or fp16.")] = None,
+    studies_dir: Annotated[
+        Path | None,
+        Opt("--studies-dir", help="Studies folder \\[default: $BALLSPOT_STUDIES_DIR or <data folder>/studies]."),
+    ] = None,
+    runs_dir: RunsDirOption = None,
+    cache_dir: CacheDirOption = None,
+    data_dir: DataDirOption = None,
+    json_output: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Tune the training options with Optuna: each trial trains a run in <runs>/<study>/trial-<n>.
+
+    Prints the best configuration's path (a `ballspot train --config` YAML) and the optuna-dashboard command.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from ballspot import console, paths
+    from ballspot.engine.config import resolve_config
+    from ballspot.tune import report
+    from ballspot.tune.objective import Objective, metric_column
+    from ballspot.tune.space import load_space
+    from ballspot.tune.storage import check_study_name, parse_storage
+    from ballspot.tune.study import describe_trial, make_pruner, make_sampler, open_study, run_trials
+
+    console.set_quiet(quiet or json_output)
+    if trials < 1:
+        raise BallspotError(f"--trials must be at least 1, got {trials}")
+    if timeout is not None and timeout <= 0:
+        raise BallspotError(f"--timeout must be > 0 seconds, got {timeout}")
+    check_study_name(study)
+    metric_column(metric)
+    overrides = {
+        "epochs": epochs,
+        "task": task,
+        "backbone": backbone,
+        "frames": frames,
+        "stride": stride,
+        "stack_size": stack_size,
+        "height": height,
+        "width": width,
+        "batch_size": batch_size,
+        "device": device,
+        "workers": workers,
+        "precision": precision,
+        "index": str(index) if index else None,
+    }
+    base = resolve_config(config, overrides)
+    base.index = str(Path(base.index or (data_dir or paths.data_dir()) / "clips" / "index.parquet").resolve())
+    if not Path(base.index).is_file():
+        raise BallspotError(f"index not found: {base.index} (run `ballspot index` first, or give --index)")
+    specs = load_space(space, base)
+    given = sorted(k for k, v in overrides.items() if v is not None and k in {s.name for s in specs})
+    if given:
+        flags = ", ".join("--" + k.replace("_", "-") for k in given)
+        raise BallspotError(f"{flags} is tuned by the search space; remove it from the space or from the options")
+    sampler_obj = make_sampler(sampler, seed)
+    pruner_obj = make_pruner(pruner, base.epochs)
+    studies = studies_dir or paths.studies_dir(data_dir)
+    spec = parse_storage(storage, studies)
+    the_study = open_study(spec, study, metric, sampler_obj, pruner_obj)
+    objective = Objective(
+        base=base,
+        space=specs,
+        runs_root=runs_dir or paths.runs_dir(data_dir),
+        study_name=study,
+        cache_dir=cache_dir or paths.cache_dir(),
+        metric=metric,
+    )
+    if not console.quiet():
+        console.err.print(
+            f"study {study!r} in {spec.display}: {len(the_study.trials)} trial(s), {trials} more", soft_wrap=True
+        )
+    run_trials(the_study, objective, trials, timeout, on_trial=lambda t: console.log(describe_trial(t, metric)))
+    best_config = report.write_best_config(the_study, studies / study / report.BEST_FILE)
+    result = report.summary(the_study, spec, best_config)
+    if json_output:
+        typer.echo(json.dumps(result))
+        return
+    if not console.quiet():
+        report.print_report(result)
+    if best_config is None:
+        console.warn("no trial completed: no best configuration yet")
+    typer.echo(best_config or spec.dashboard)
+
+
+@tune_app.command("report")
+@_boundary
+def report_command(
+    study: Annotated[str, Opt("--study", help="Study name.")] = "ballspot",
+    storage: Annotated[
+        str | None,
+        Opt("--storage", envvar="BALLSPOT_TUNE_STORAGE", help="The study's storage, as for `ballspot tune`."),
+    ] = None,
+    studies_dir: Annotated[
+        Path | None,
+        Opt("--studies-dir", help="Studies folder \\[default: $BALLSPOT_STUDIES_DIR or <data folder>/studies]."),
+    ] = None,
+    data_dir: DataDirOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Show a study without running trials (while workers run, or after): the table, best config, importances."""
+    from ballspot import paths
+    from ballspot.tune import report
+    from ballspot.tune.storage import check_study_name, parse_storage
+    from ballspot.tune.study import load_study
+
+    check_study_name(study)
+    studies = studies_dir or paths.studies_dir(data_dir)
+    spec = parse_storage(storage, studies)
+    the_study = load_study(spec, study)
+    best_config = report.write_best_config(the_study, studies / study / report.BEST_FILE)
+    result = report.summary(the_study, spec, best_config)
+    if json_output:
+        typer.echo(json.dumps(result))
+        return
+    report.print_report(result)
+    typer.echo(best_config or spec.dashboard)
+
+
+@tune_app.command("postprocess")
+@_boundary
+def postprocess(
+    run: Annotated[Path, typer.Argument(help="Run folder, or a weights file (best.pt) of a spotting run.")],
+    labels: Annotated[
+        Path | None,
+        Opt("--labels", help="Dataset root of the games (default: the videos of the run's clip index)."),
+    ] = None,
+    split: Annotated[str, Opt(help="Split whose games are scored.")] = "valid",
+    device: Annotated[str, Opt(help="auto, cpu or cuda.")] = "auto",
+    batch_size: Annotated[int, Opt("--batch-size", help="Stacks encoded per batch.")] = 8,
+    json_output: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Tune smoothing, suppression window and peak threshold per class for mAP@1 on the run's validation
+    games (no retraining); saves <run>/postprocess.json, which `ballspot predict` then uses."""
+    from ballspot import console
+    from ballspot.tune.postprocess_search import tune_postprocess
+
+    console.set_quiet(quiet or json_output)
+    if not 1 <= batch_size <= 4096:
+        raise BallspotError(f"--batch-size must be between 1 and 4096, got {batch_size}")
+    result = tune_postprocess(run, labels, split, device, batch_size)
+    if json_output:
+        typer.echo(json.dumps(result))
+        return
+    if not console.quiet():
+        _print_postprocess(result)
+    typer.echo(result["params_file"])
+
+
+def _print_postprocess(result: dict) -> None:
+    from rich.table import Table
+
+    from ballspot import console
+
+    table = Table(title=f"post-processing search on {len(result['games'])} {result['split']} game(s), AP@1")
+    for column in ("class", "events", "AP before", "AP after", "smooth s", "window s", "threshold"):
+        table.add_column(column, justify="left" if column == "class" else "right")
+    for row in result["per_class"]:
+        if not row["ground_truth"]:
+            continue
+        p = row["params"]
+        table.add_row(
+            row["label"],
+            str(row["ground_truth"]),
+            f"{row['ap_before']:.4f}",
+            f"{row['ap_after']:.4f}",
+            *(str(p.get(k, "")) for k in ("smooth_s", "nms_window_s", "threshold")),
+        )
+    console.err.print(table)
+    console.err.print(f"mAP@1: {result['mAP_before']:.4f} before, {result['mAP_after']:.4f} after")

@@ -1,0 +1,79 @@
+"""One trial = one real training run in its own folder, reporting its validation metric every epoch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ballspot.engine.config import TrainConfig
+from ballspot.errors import BallspotError
+from ballspot.tune.space import ParamSpec, suggest
+
+METRICS: dict[str, tuple[str, str]] = {
+    "val_macro_f1": ("valid_macro_f1", "maximize"),
+    "val_accuracy": ("valid_accuracy", "maximize"),
+    "val_loss": ("valid_loss", "minimize"),
+}
+"""`--metric` -> (column of the run's metrics.csv, direction)."""
+
+RUN_ATTR, CONFIG_ATTR, ERROR_ATTR, EPOCHS_ATTR = "run", "config", "error", "epochs_done"
+
+
+def metric_column(metric: str) -> tuple[str, str]:
+    """(metrics.csv column, direction) of a `--metric` name."""
+    if metric not in METRICS:
+        raise BallspotError(f"--metric must be one of {', '.join(METRICS)}, got {metric!r}")
+    return METRICS[metric]
+
+
+def trial_run_dir(runs_root: Path, study_name: str, number: int) -> Path:
+    return runs_root / study_name / f"trial-{number}"
+
+
+@dataclass
+class Objective:
+    """Called by `study.optimize` with each new trial: draw the options, train, return the best epoch's metric.
+
+    Every epoch's value goes to `trial.report`; when the pruner says the trial is hopeless it stops with
+    `optuna.TrialPruned`. A training failure (`BallspotError`) is recorded on the trial and re-raised, so the
+    study marks that trial failed and goes on.
+    """
+
+    base: TrainConfig
+    space: list[ParamSpec]
+    runs_root: Path
+    study_name: str
+    cache_dir: Path
+    metric: str = "val_macro_f1"
+
+    def __call__(self, trial) -> float:
+        import optuna
+
+        from ballspot.engine.trainer import train
+
+        column, direction = metric_column(self.metric)
+        run_dir = trial_run_dir(self.runs_root, self.study_name, trial.number)
+        trial.set_user_attr(RUN_ATTR, str(run_dir))
+        params = suggest(trial, self.space)
+        values: list[float] = []
+
+        def on_epoch_end(epoch: int, row: dict[str, Any]) -> None:
+            value = float(row[column])
+            values.append(value)
+            trial.set_user_attr(EPOCHS_ATTR, epoch + 1)
+            trial.report(value, epoch)
+            if trial.should_prune():
+                raise optuna.TrialPruned(f"pruned after epoch {epoch + 1} ({self.metric} {value:.4f})")
+
+        try:
+            config = self.base.merged(params, "search space")
+            config.check()
+            trial.set_user_attr(CONFIG_ATTR, config.to_dict())
+            train(config, run_dir, self.cache_dir, on_epoch_end=on_epoch_end)
+            if not values:
+                raise BallspotError(f"trial {trial.number}: training reported no epoch")
+        except BallspotError as exc:
+            trial.set_user_attr(ERROR_ATTR, str(exc))
+            raise
+        return max(values) if direction == "maximize" else min(values)

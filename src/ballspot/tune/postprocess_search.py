@@ -1,0 +1,280 @@
+"""Post-processing search: per class, the smoothing, suppression window and peak threshold that maximise AP@1
+on a trained run's validation games, without retraining.
+
+The validation videos are scored once (`predict_scores`); every candidate is then peak picking plus the
+SoccerNet metric on those cached scores, which takes milliseconds. A class's AP depends only on its own
+events, so each class is searched on its own over a small grid, and the class keeps its current parameters
+unless a candidate beats them: the mAP after the search is never below the mAP before it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ballspot.errors import BallspotError
+from ballspot.predict.postprocess import PostprocessParams, local_peaks, smooth
+from ballspot.soccernet.labels import LABELS_FILE, Annotation, read_labels
+from ballspot.soccernet.results import Prediction
+
+SMOOTH_POSITIONS = (0, 1, 2, 3, 5, 8)
+"""Smoothing widths tried, in window positions (0: none); a position is one stack, 0.24 s by default."""
+WINDOWS_S = (0.5, 1.0, 1.5, 2.0, 3.0, 5.0)
+"""Suppression windows tried, seconds."""
+THRESHOLDS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3)
+"""Peak thresholds tried: among equal APs the highest wins (fewer candidates in the results files)."""
+TOLERANCE_S = 1.0
+SEARCH_FILE = "postprocess_search.json"
+
+
+@dataclass
+class ValidGame:
+    """One game to score: its videos by half and its labels."""
+
+    game_id: str
+    videos: dict[int, Path]
+    labels: Path
+
+
+@dataclass
+class ScoredGame:
+    """A game's cached scores, per half: (times_s, scores [positions, action classes])."""
+
+    game_id: str
+    halves: dict[int, tuple[np.ndarray, np.ndarray]]
+    annotations: list[Annotation]
+
+
+@dataclass
+class ClassResult:
+    label: str
+    ground_truth: int
+    ap_before: float
+    ap_after: float
+    params: dict[str, float] = field(default_factory=dict)
+
+
+# --- which games ----------------------------------------------------------------------------------------
+
+
+def games_from_index(index_path: Path, split: str) -> list[ValidGame]:
+    """The split's videos named in a clip index; each game's labels lie next to its video (SoccerNet layout)."""
+    from ballspot.data.index import load_index
+
+    index = load_index(index_path)
+    rows = index[index["split"] == split]
+    if rows.empty:
+        available = ", ".join(sorted(index["split"].unique())) or "none"
+        raise BallspotError(f"no games of split {split!r} in {index_path} (splits there: {available})")
+    games: dict[str, ValidGame] = {}
+    for (game_id, video, half), _ in rows.groupby(["game", "video", "half"], sort=True):
+        labels = Path(video).parent / LABELS_FILE
+        game = games.setdefault(game_id, ValidGame(game_id, {}, labels))
+        game.videos[int(half)] = Path(video)
+    for game in games.values():
+        if not game.labels.is_file():
+            raise BallspotError(f"labels not found next to the video: {game.labels} (give the dataset with --labels)")
+    return list(games.values())
+
+
+def games_from_root(root: Path, split: str, resolution: str = "224p") -> list[ValidGame]:
+    """The split's games of a dataset root (its splits.json, else SoccerNet's official lists)."""
+    from ballspot.soccernet.layout import find_games
+    from ballspot.soccernet.splits import load_splits, split_of
+
+    splits = load_splits(root)
+    games = [
+        ValidGame(g.game_id, dict(g.videos), g.labels)
+        for g in find_games(root, resolution, require_video=True)
+        if g.labels is not None and split_of(g.game_id, splits) == split
+    ]
+    if not games:
+        raise BallspotError(f"no labelled game with a video in split {split!r} under {root}")
+    return games
+
+
+def score_games(games: list[ValidGame], spotter, classes: tuple[str, ...], batch_size: int = 8) -> list[ScoredGame]:
+    """Run the model once over every video of every game."""
+    from ballspot import console
+    from ballspot.predict.api import predict_scores
+
+    scored = []
+    videos = [(game, half, video) for game in games for half, video in sorted(game.videos.items())]
+    by_game: dict[str, dict[int, tuple[np.ndarray, np.ndarray]]] = {}
+    for game, half, video in console.track(videos, "scoring validation videos"):
+        by_game.setdefault(game.game_id, {})[half] = predict_scores(video, spotter, batch_size=batch_size)
+    for game in games:
+        annotations = list(read_labels(game.labels, classes).annotations)
+        scored.append(ScoredGame(game.game_id, by_game[game.game_id], annotations))
+    return scored
+
+
+# --- scoring candidates ---------------------------------------------------------------------------------
+
+
+def class_events(
+    game: ScoredGame, c: int, smooth_s: float, window_s: float, threshold: float, step_s: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(position_ms, half, confidence) of class column `c`'s peaks, as `pick_events` makes them."""
+    ms, halves, conf = [], [], []
+    for half, (times, scores) in sorted(game.halves.items()):
+        column = smooth(scores[:, c], max(1, int(round(smooth_s / step_s))))
+        peaks = local_peaks(column, max(1, int(round(window_s / 2 / step_s))), threshold)
+        ms.append(np.round(times[peaks] * 1000).astype(np.int64))
+        halves.append(np.full(len(peaks), half, dtype=np.int64))
+        conf.append(np.clip(column[peaks], 0, 1).astype(np.float64))
+    return np.concatenate(ms), np.concatenate(halves), np.concatenate(conf)
+
+
+def class_ap(games: list[ScoredGame], label: str, events: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> float:
+    """SoccerNet's AP@1 of one class, given its events in each game."""
+    from ballspot.metrics.game_events import GameEvents
+    from ballspot.metrics.spotting import evaluate_games
+
+    columns = []
+    for game, (ms, halves, conf) in zip(games, events, strict=True):
+        truth = [a for a in game.annotations if a.label == label]
+        columns.append(
+            GameEvents(
+                game_id=game.game_id,
+                gt_class=np.zeros(len(truth), dtype=np.int64),
+                gt_ms=np.array([a.position_ms for a in truth], dtype=np.int64),
+                gt_half=np.array([a.half for a in truth], dtype=np.int64),
+                gt_team=np.full(len(truth), -1, dtype=np.int8),
+                gt_value=np.array([-1 if a.visibility == "not shown" else 1 for a in truth], dtype=np.int8),
+                pred_class=np.zeros(len(ms), dtype=np.int64),
+                pred_ms=ms,
+                pred_half=halves,
+                pred_team=np.full(len(ms), -1, dtype=np.int8),
+                pred_score=conf,
+            )
+        )
+    return float(evaluate_games(columns, (label,), TOLERANCE_S, team=False).per_class[0].ap)
+
+
+def search_class(
+    games: list[ScoredGame], c: int, label: str, current: tuple[float, float, float], step_s: float
+) -> tuple[float, tuple[float, float, float], float]:
+    """(AP with `current`, the best (smooth_s, window_s, threshold), its AP) for one class."""
+    cur_smooth, cur_window, cur_threshold = current
+    ap_current = class_ap(games, label, [class_events(g, c, *current, step_s) for g in games])
+    best, best_ap = current, ap_current
+    lowest = min(THRESHOLDS)
+    shapes = [(k * step_s, w) for k, w in itertools.product(SMOOTH_POSITIONS, WINDOWS_S)]
+    for smooth_s, window_s in shapes:
+        picked = [class_events(g, c, smooth_s, window_s, lowest, step_s) for g in games]
+        for threshold in sorted(THRESHOLDS, reverse=True):  # the highest threshold wins ties
+            kept = [
+                (ms[conf >= threshold], half[conf >= threshold], conf[conf >= threshold]) for ms, half, conf in picked
+            ]
+            ap = class_ap(games, label, kept)
+            if ap > best_ap + 1e-9:
+                best, best_ap = (round(smooth_s, 4), window_s, threshold), ap
+    return ap_current, best, best_ap
+
+
+def search(
+    games: list[ScoredGame], classes: tuple[str, ...], params: PostprocessParams, step_s: float
+) -> tuple[PostprocessParams, list[ClassResult]]:
+    """New parameters (per class where a candidate beats the current ones) and each class's AP before/after."""
+    tuned = PostprocessParams(**{**params.to_dict(), "per_class": dict(params.per_class)})
+    results = []
+    for c, label in enumerate(classes):
+        n_truth = sum(1 for g in games for a in g.annotations if a.label == label)
+        current = params.for_class(label)
+        if n_truth == 0:  # AP is 0 whatever the parameters: keep them
+            results.append(ClassResult(label, 0, 0.0, 0.0, {}))
+            continue
+        ap_before, best, ap_after = search_class(games, c, label, current, step_s)
+        chosen = dict(zip(("smooth_s", "nms_window_s", "threshold"), best, strict=True))
+        if best != current:
+            tuned.per_class[label] = chosen
+        results.append(ClassResult(label, n_truth, ap_before, ap_after, chosen))
+    tuned.check()
+    return tuned, results
+
+
+def spotting_map_of(games: list[ScoredGame], classes: tuple[str, ...], params: PostprocessParams, step_s: float):
+    """mAP@1 of the events `params` picks, through the metric's public entry point (a check on `search`)."""
+    from ballspot.metrics.spotting import spotting_map
+    from ballspot.predict.postprocess import pick_events
+
+    labels = {g.game_id: g.annotations for g in games}
+    predictions: dict[str, list[Prediction]] = {}
+    for g in games:
+        items = predictions.setdefault(g.game_id, [])
+        for half, (times, scores) in sorted(g.halves.items()):
+            for label, time_s, confidence in pick_events(scores, times, list(classes), params, step_s):
+                items.append(Prediction(label, int(round(time_s * 1000)), confidence, half))
+    return spotting_map(labels, predictions, classes, TOLERANCE_S, team=False)
+
+
+# --- the whole job --------------------------------------------------------------------------------------
+
+
+def resolve_model(path: Path) -> Path:
+    """A run folder -> its weights/best.pt; a weights file as given."""
+    if path.is_dir():
+        best = path / "weights" / "best.pt"
+        if not best.is_file():
+            raise BallspotError(f"no weights/best.pt in {path}; give a run folder or a weights file")
+        return best
+    if not path.is_file():
+        raise BallspotError(f"run folder or weights file not found: {path}")
+    return path
+
+
+def tune_postprocess(
+    model_path: Path,
+    labels_root: Path | None = None,
+    split: str = "valid",
+    device: str = "auto",
+    batch_size: int = 8,
+) -> dict:
+    """Score the split's games once, search, save `<run>/postprocess.json`; returns the report."""
+    from ballspot.atomic import write_json
+    from ballspot.classes import class_set
+    from ballspot.predict.api import default_params, load_spotter
+    from ballspot.predict.postprocess import PARAMS_FILE, save_params
+    from ballspot.predict.spotter import position_step_s
+
+    model_path = resolve_model(model_path)
+    spotter = load_spotter(model_path, device)
+    classes = tuple(class_set(spotter.config.classes))
+    if tuple(spotter.action_classes) != classes:
+        raise BallspotError(f"{model_path}: its classes {spotter.action_classes} are not a SoccerNet class set")
+    if labels_root is not None:
+        games = games_from_root(labels_root, split)
+    else:
+        if not spotter.config.index:
+            raise BallspotError(f"{model_path} does not name its clip index; give the dataset with --labels")
+        games = games_from_index(Path(spotter.config.index), split)
+    scored = score_games(games, spotter, classes, batch_size)
+    step_s = position_step_s(spotter.config)
+    current = default_params(model_path)
+    tuned, per_class = search(scored, classes, current, step_s)
+    before = spotting_map_of(scored, classes, current, step_s).mAP
+    after = spotting_map_of(scored, classes, tuned, step_s).mAP
+    run_dir = model_path.resolve().parent.parent
+    params_file = save_params(run_dir / PARAMS_FILE, tuned)
+    report = {
+        "model": str(model_path),
+        "params_file": str(params_file),
+        "split": split,
+        "games": [g.game_id for g in scored],
+        "tolerance_s": TOLERANCE_S,
+        "mAP_before": before,
+        "mAP_after": after,
+        "per_class": [vars(r) for r in per_class],
+        "grid": {
+            "smooth_s": [round(k * step_s, 4) for k in SMOOTH_POSITIONS],
+            "nms_window_s": list(WINDOWS_S),
+            "threshold": list(THRESHOLDS),
+        },
+        "params": tuned.to_dict(),
+    }
+    write_json(run_dir / SEARCH_FILE, report)
+    return report

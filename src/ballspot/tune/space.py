@@ -1,0 +1,144 @@
+"""The search space of `ballspot tune`: a YAML file of training options and their ranges.
+
+Each key is a key of `ballspot train --config`; each value says how Optuna draws it (see default_space.yaml).
+The file is checked as a whole before the first trial, so a typo fails at once with a one-line error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import difflib
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ballspot.engine.config import TrainConfig
+from ballspot.errors import BallspotError
+
+DEFAULT_SPACE = Path(__file__).with_name("default_space.yaml")
+KINDS = ("float", "int", "categorical")
+FIXED_KEYS = ("index", "train_split", "valid_split", "classes", "device", "workers", "extra", "pretrained")
+"""Options that say what to train on or where, not how: never tuned."""
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One tuned option: its distribution."""
+
+    name: str
+    kind: str
+    low: float | None = None
+    high: float | None = None
+    log: bool = False
+    step: float | None = None
+    choices: tuple[Any, ...] = ()
+
+    def suggest(self, trial) -> Any:
+        """Draw a value through an Optuna trial (which records it)."""
+        if self.kind == "categorical":
+            return trial.suggest_categorical(self.name, list(self.choices))
+        if self.kind == "int":
+            return trial.suggest_int(self.name, int(self.low), int(self.high), step=int(self.step or 1), log=self.log)
+        return trial.suggest_float(self.name, self.low, self.high, step=self.step, log=self.log)
+
+    def extremes(self) -> list[Any]:
+        """The values that bound the range: checked against the training config before any trial."""
+        if self.kind == "categorical":
+            return list(self.choices)
+        if self.kind == "int":
+            return [int(self.low), int(self.high)]
+        return [self.low, self.high]
+
+
+def load_space(path: Path | None = None, base: TrainConfig | None = None) -> list[ParamSpec]:
+    """The search space in `path` (default: the built-in one), checked against `base` (the trials' config)."""
+    import yaml
+
+    path = path or DEFAULT_SPACE
+    if not path.is_file():
+        raise BallspotError(f"search space file not found: {path}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise BallspotError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    if not isinstance(data, dict) or not data:
+        raise BallspotError(f"{path}: expected a mapping of training option: range (see `ballspot tune --help`)")
+    specs = [parse_entry(str(key).replace("-", "_"), value, path.name) for key, value in data.items()]
+    check_against(specs, base or TrainConfig(), path.name)
+    return specs
+
+
+def parse_entry(name: str, value: Any, where: str) -> ParamSpec:
+    """One `name: {type: ..., ...}` (or `name: [choices]`) entry as a ParamSpec, or a one-line error."""
+    known = [f.name for f in dataclasses.fields(TrainConfig)]
+    if name not in known:
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise BallspotError(f"{where}: {name!r} is not a training option{hint}")
+    if name in FIXED_KEYS:
+        raise BallspotError(f"{where}: {name!r} cannot be tuned (give it to `ballspot tune` as an option instead)")
+    if isinstance(value, list):
+        value = {"type": "categorical", "choices": value}
+    if not isinstance(value, dict):
+        raise BallspotError(f"{where}: {name}: expected {{type: float|int|categorical, ...}} or a list of choices")
+    kind = value.get("type")
+    if kind not in KINDS:
+        raise BallspotError(f"{where}: {name}: type must be one of {', '.join(KINDS)}, got {kind!r}")
+    allowed = {"type", "choices"} if kind == "categorical" else {"type", "low", "high", "log", "step"}
+    unknown = sorted(set(value) - allowed)
+    if unknown:
+        raise BallspotError(f"{where}: {name}: unknown key(s) {', '.join(unknown)} for type {kind}")
+    if kind == "categorical":
+        choices = value.get("choices")
+        if not isinstance(choices, list) or not choices:
+            raise BallspotError(f"{where}: {name}: choices must be a non-empty list")
+        if any(not isinstance(c, bool | int | float | str) for c in choices) or len(set(map(repr, choices))) < len(
+            choices
+        ):
+            raise BallspotError(f"{where}: {name}: choices must be distinct numbers, text or true/false")
+        return ParamSpec(name, kind, choices=tuple(choices))
+    low, high = _number(value, "low", name, where), _number(value, "high", name, where)
+    log = value.get("log", False)
+    if not isinstance(log, bool):
+        raise BallspotError(f"{where}: {name}: log must be true or false")
+    step = value.get("step")
+    if step is not None:
+        step = _number(value, "step", name, where)
+        if step <= 0:
+            raise BallspotError(f"{where}: {name}: step must be > 0")
+        if log:
+            raise BallspotError(f"{where}: {name}: step and log cannot be combined")
+    if kind == "int" and not all(float(v).is_integer() for v in (low, high, step or 1)):
+        raise BallspotError(f"{where}: {name}: low, high and step of an int must be whole numbers")
+    if not low < high:
+        raise BallspotError(f"{where}: {name}: low ({low}) must be below high ({high})")
+    if log and low <= 0:
+        raise BallspotError(f"{where}: {name}: a log scale needs low > 0, got {low}")
+    return ParamSpec(name, kind, low=low, high=high, log=log, step=step)
+
+
+def _number(entry: dict, key: str, name: str, where: str) -> float:
+    value = entry.get(key)
+    if isinstance(value, str):  # YAML 1.1 reads 1e-3 as text
+        with contextlib.suppress(ValueError):
+            value = float(value)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise BallspotError(f"{where}: {name}: {key} must be a number, got {value!r}")
+    return float(value)
+
+
+def check_against(specs: list[ParamSpec], base: TrainConfig, where: str) -> None:
+    """Every bound and choice must make a config `train` accepts (alone, on top of `base`)."""
+    for spec in specs:
+        for value in spec.extremes():
+            try:
+                base.merged({spec.name: value}, f"{where}: {spec.name}").check()
+            except BallspotError as exc:
+                raise BallspotError(f"{where}: {spec.name} = {value!r} would fail: {exc}") from None
+
+
+def suggest(trial, specs: list[ParamSpec]) -> dict[str, Any]:
+    """One value per tuned option, drawn through `trial`."""
+    return {spec.name: spec.suggest(trial) for spec in specs}

@@ -1,0 +1,124 @@
+"""Where a study lives: SQLite (one worker), a journal file (several processes, one machine) or any database
+URL SQLAlchemy knows (PostgreSQL, MySQL: several machines). The same text goes to optuna-dashboard."""
+
+from __future__ import annotations
+
+import re
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from ballspot.errors import BallspotError
+
+DEFAULT_DB = "optuna.db"
+JOURNAL_PREFIX = "journal:"
+JOURNAL_SUFFIXES = (".log", ".journal")
+HEARTBEAT_S = 60
+"""A database-backed trial whose worker stops beating for GRACE_S is marked failed by the next worker."""
+GRACE_S = 180
+SCHEMA_RETRIES = 5
+"""Attempts at opening a new database whose tables another worker is creating."""
+STUDY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+
+@dataclass(frozen=True)
+class StorageSpec:
+    """A parsed `--storage`: the kind, what to open, and what to give optuna-dashboard."""
+
+    kind: str
+    """sqlite, journal or database."""
+    target: str
+    """The SQLAlchemy URL, or the journal file's path."""
+
+    @property
+    def dashboard(self) -> str:
+        """The argument optuna-dashboard takes for this storage (a journal file is given by its path)."""
+        return self.target
+
+    @property
+    def display(self) -> str:
+        """The storage as text, with any password hidden."""
+        return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", self.target)
+
+
+def check_study_name(name: str) -> str:
+    """A study name is also a folder name (runs/<study>, studies/<study>): letters, digits, . _ - only."""
+    if not STUDY_NAME.match(name):
+        raise BallspotError(f"study name must be letters, digits, '.', '_' or '-' (at most 100), got {name!r}")
+    return name
+
+
+def parse_storage(value: str | None, studies_dir: Path) -> StorageSpec:
+    """`--storage` as given (None: SQLite in the studies folder) -> StorageSpec."""
+    if not value:
+        return StorageSpec("sqlite", f"sqlite:///{(studies_dir / DEFAULT_DB).resolve()}")
+    if value.startswith(JOURNAL_PREFIX):
+        path = value[len(JOURNAL_PREFIX) :]
+        if not path:
+            raise BallspotError("--storage journal:PATH needs a file path after 'journal:'")
+        return StorageSpec("journal", str(Path(path).expanduser().resolve()))
+    if "://" in value:
+        scheme = value.split("://", 1)[0]
+        return StorageSpec("sqlite" if scheme.startswith("sqlite") else "database", value)
+    if value.endswith(JOURNAL_SUFFIXES):
+        return StorageSpec("journal", str(Path(value).expanduser().resolve()))
+    if value.endswith((".db", ".sqlite", ".sqlite3")):
+        return StorageSpec("sqlite", f"sqlite:///{Path(value).expanduser().resolve()}")
+    raise BallspotError(
+        f"--storage {value!r}: expected a database URL (sqlite:///..., postgresql://user@host/db), "
+        "journal:PATH, or a file ending in .log (journal) or .db (SQLite)"
+    )
+
+
+def open_storage(spec: StorageSpec):
+    """The Optuna storage object, or a one-line error when it cannot be reached."""
+    import optuna
+
+    if spec.kind == "journal":
+        from optuna.storages.journal import JournalFileBackend
+
+        path = Path(spec.target)
+        if not path.parent.is_dir():
+            from ballspot.atomic import ensure_dir
+
+            ensure_dir(path.parent)
+        try:
+            return optuna.storages.JournalStorage(JournalFileBackend(str(path)))
+        except OSError as exc:
+            raise BallspotError(f"cannot open journal file {path}: {exc.strerror or exc}") from None
+    if spec.kind == "sqlite" and spec.target.startswith("sqlite:///"):
+        from ballspot.atomic import ensure_dir
+
+        ensure_dir(Path(spec.target[len("sqlite:///") :]).parent)
+    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)  # the heartbeat's
+    for attempt in range(SCHEMA_RETRIES):
+        try:
+            return optuna.storages.RDBStorage(
+                spec.target,
+                engine_kwargs={"pool_pre_ping": True} if spec.kind == "database" else None,
+                heartbeat_interval=HEARTBEAT_S,
+                grace_period=GRACE_S,
+            )
+        except ModuleNotFoundError as exc:
+            hint = " (pip install 'ballspot[postgres]')" if "psycopg" in str(exc) else ""
+            raise BallspotError(f"cannot open storage {spec.display}: missing driver {exc.name}{hint}") from None
+        except Exception as exc:  # SQLAlchemy and the drivers raise many types (bad URL, refused connection ...)
+            if _schema_race(exc) and attempt + 1 < SCHEMA_RETRIES:
+                time.sleep(0.2 * (attempt + 1))  # another worker is creating the tables: they will be there
+                continue
+            raise BallspotError(f"cannot open storage {spec.display}: {_first_line(exc)}") from None
+    raise AssertionError("unreachable")
+
+
+def _schema_race(exc: BaseException) -> bool:
+    """True for the errors of two workers creating Optuna's tables in a new database at the same moment."""
+    text = str(exc).lower()
+    return type(exc).__name__ in ("IntegrityError", "ProgrammingError", "OperationalError") and (
+        "already exists" in text or "duplicate" in text
+    )
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return (text.splitlines() or [type(exc).__name__])[0]

@@ -1,0 +1,116 @@
+"""A study is a storage plus a name: created with `load_if_exists`, so a rerun continues it and workers join it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ballspot.errors import BallspotError
+from ballspot.tune.objective import ERROR_ATTR, Objective, metric_column
+from ballspot.tune.storage import StorageSpec, open_storage
+
+SAMPLERS = ("tpe", "random")
+PRUNERS = ("median", "hyperband", "none")
+METRIC_ATTR = "metric"
+PRUNE_STARTUP_TRIALS = 5
+"""The median pruner prunes nothing until this many trials have finished."""
+PRUNE_WARMUP_EPOCHS = 1
+"""Nor before a trial's second epoch: the first is too noisy to judge."""
+
+
+def make_sampler(name: str, seed: int | None = None):
+    import optuna
+
+    if name == "tpe":
+        return optuna.samplers.TPESampler(seed=seed)
+    if name == "random":
+        return optuna.samplers.RandomSampler(seed=seed)
+    raise BallspotError(f"--sampler must be one of {', '.join(SAMPLERS)}, got {name!r}")
+
+
+def make_pruner(name: str, epochs: int):
+    """median: stop a trial whose epoch value is worse than the median of earlier trials at that epoch;
+    hyperband: successive halving over epochs; none: every trial runs all its epochs."""
+    import optuna
+
+    if name == "median":
+        return optuna.pruners.MedianPruner(n_startup_trials=PRUNE_STARTUP_TRIALS, n_warmup_steps=PRUNE_WARMUP_EPOCHS)
+    if name == "hyperband":
+        return optuna.pruners.HyperbandPruner(min_resource=1, max_resource=max(1, epochs), reduction_factor=3)
+    if name == "none":
+        return optuna.pruners.NopPruner()
+    raise BallspotError(f"--pruner must be one of {', '.join(PRUNERS)}, got {name!r}")
+
+
+def open_study(spec: StorageSpec, name: str, metric: str, sampler=None, pruner=None):
+    """Create the study, or load it when the storage already holds one of that name."""
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.ERROR)  # ballspot logs trials itself
+    _, direction = metric_column(metric)
+    storage = open_storage(spec)
+    try:
+        study = optuna.create_study(
+            storage=storage,
+            study_name=name,
+            direction=direction,
+            sampler=sampler,
+            pruner=pruner,
+            load_if_exists=True,
+        )
+    except Exception as exc:  # a storage that answered the connection but not the schema
+        raise BallspotError(f"cannot open study {name!r} in {spec.display}: {str(exc).splitlines()[0]}") from None
+    existing = study.user_attrs.get(METRIC_ATTR)
+    if existing is not None and existing != metric:
+        raise BallspotError(f"study {name!r} optimises {existing}; rerun it with --metric {existing} or a new --study")
+    if study.direction.name.lower() != direction:
+        raise BallspotError(f"study {name!r} was created to {study.direction.name.lower()}, not to {direction}")
+    if existing is None:
+        study.set_user_attr(METRIC_ATTR, metric)
+    return study
+
+
+def load_study(spec: StorageSpec, name: str):
+    """An existing study (for reports), or a one-line error naming the studies the storage holds."""
+    import optuna
+
+    storage = open_storage(spec)
+    try:
+        return optuna.load_study(study_name=name, storage=storage)
+    except KeyError:
+        names = [s.study_name for s in optuna.get_all_study_summaries(storage)]
+        held = f"; it holds: {', '.join(names)}" if names else "; it holds none"
+        raise BallspotError(f"no study {name!r} in {spec.display}{held}") from None
+
+
+def run_trials(
+    study,
+    objective: Objective,
+    trials: int,
+    timeout: float | None = None,
+    on_trial: Callable[[object], None] | None = None,
+) -> None:
+    """Run `trials` more trials in this process (others may run at the same time on the same study).
+
+    A trial whose training fails with a BallspotError is marked FAIL and the study goes on; an interrupt
+    marks the running trial FAIL and stops.
+    """
+    callbacks = [lambda _study, trial: on_trial(trial)] if on_trial else None
+    study.optimize(objective, n_trials=trials, timeout=timeout, catch=(BallspotError,), callbacks=callbacks)
+
+
+def describe_trial(trial, metric: str) -> str:
+    """One line for people about a finished trial."""
+    state = trial.state.name.lower()
+    params = ", ".join(f"{k}={_short(v)}" for k, v in trial.params.items())
+    if state == "complete":
+        return f"trial {trial.number}: {metric} {trial.value:.4f} ({params})"
+    if state == "pruned":
+        epochs = trial.user_attrs.get("epochs_done", "?")
+        return f"trial {trial.number}: pruned after epoch {epochs} ({params})"
+    if state == "fail":
+        return f"trial {trial.number}: failed: {trial.user_attrs.get(ERROR_ATTR, 'see the run folder')}"
+    return f"trial {trial.number}: {state}"
+
+
+def _short(value: object) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)

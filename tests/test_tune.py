@@ -1,0 +1,387 @@
+"""`ballspot tune` on the tiny league of test_train: studies that continue, pruning, two workers sharing a study
+(journal file; PostgreSQL when BALLSPOT_TEST_POSTGRES_URL is set), the best config trains, errors; and the
+post-processing search, on hand-made scores and on a trained spotting run.
+
+Every trial is a real 1-epoch training of `test_efficientnet` on 64x112 stacks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import numpy as np
+import optuna
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+import ballspot.cli.tune  # noqa: F401  (registers `tune` until cli/commands.py does)
+from ballspot.cli.app import app
+from ballspot.engine.config import TrainConfig
+from ballspot.errors import BallspotError
+from ballspot.predict.postprocess import PARAMS_FILE, PostprocessParams, load_params
+from ballspot.soccernet.labels import Annotation
+from ballspot.tune.objective import Objective
+from ballspot.tune.postprocess_search import ScoredGame, search, spotting_map_of
+from ballspot.tune.space import load_space, parse_entry
+from ballspot.tune.storage import parse_storage
+from ballspot.tune.study import open_study
+from tests import test_train
+from tests.test_train import GAMES, TINY, assert_one_error_line, tiny_config
+
+REPO = Path(__file__).resolve().parents[1]
+runner = CliRunner()
+
+TUNE_TINY = {**TINY, "epochs": 1}
+del TUNE_TINY["batch_size"]  # tuned by the default space
+TUNE_ARGS = [arg for key, value in TUNE_TINY.items() for arg in (f"--{key.replace('_', '-')}", str(value))]
+SMALL_SPACE = "lr: {type: float, low: 1.0e-4, high: 1.0e-2, log: true}\ndropout: [0.1, 0.3]\nbatch_size: [4, 8]\n"
+TUNE_MODULE = "import ballspot.cli.tune; from ballspot.cli.app import main; main()"
+
+
+@pytest.fixture(scope="module")
+def league_index(tmp_path_factory) -> Path:
+    """test_train's tiny league (2 games: train, valid), segmented and indexed."""
+    return test_train.index_path.__wrapped__(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory) -> Path:
+    """One frame cache for the module: the frames are decoded once."""
+    return tmp_path_factory.mktemp("tune-cache")
+
+
+def invoke_tune(*args: str, league_index: Path, cache: Path, runs: Path):
+    base = ["tune", "--index", str(league_index), *TUNE_ARGS, "--cache-dir", str(cache), "--runs-dir", str(runs)]
+    return runner.invoke(app, [*base, *args])
+
+
+def worker_command(*args: str) -> list[str]:
+    return [sys.executable, "-c", TUNE_MODULE, "tune", *args]
+
+
+def assert_no_trial_lost_or_duplicated(result: dict, runs: Path, study: str, expected: int) -> None:
+    """Trial numbers 0..n-1 once each, all complete, each trained in its own folder with its own options."""
+    trials = result["trials"]
+    assert sorted(t["number"] for t in trials) == list(range(expected))
+    assert all(t["state"] == "complete" for t in trials), trials
+    for t in trials:
+        run = runs / study / f"trial-{t['number']}"
+        assert t["run"] == str(run)
+        config = yaml.safe_load((run / "config.yaml").read_text())
+        assert config["lr"] == pytest.approx(t["params"]["lr"])
+        assert (run / "weights" / "best.pt").is_file()
+
+
+# --- the search space -----------------------------------------------------------------------------------
+
+
+def test_default_space_is_valid_and_holds_the_seeds_three():
+    specs = {s.name: s for s in load_space()}
+    assert {"lr", "dropout", "batch_size", "gamma", "weight_decay"} <= set(specs)
+    assert specs["lr"].log and specs["batch_size"].kind == "categorical"
+    drawn = {s.name: s.suggest(optuna.trial.FixedTrial({s.name: s.extremes()[0]})) for s in specs.values()}
+    TrainConfig().merged(drawn).check()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("lrr: {type: float, low: 0.1, high: 0.2}", "'lrr' is not a training option; did you mean 'lr'?"),
+        ("lr: {type: float, low: 0.1, high: 0.01}", "low (0.1) must be below high (0.01)"),
+        ("lr: {type: float, low: 0, high: 0.1, log: true}", "a log scale needs low > 0"),
+        ("lr: {type: normal, low: 0, high: 0.1}", "type must be one of float, int, categorical"),
+        ("dropout: {type: float, low: 0.0, high: 1.0}", "dropout = 1.0 would fail: --dropout must be in [0, 1)"),
+        ("batch_size: {type: int, low: 2, high: 8.5}", "must be whole numbers"),
+        ("optimizer: [adam, sgd]", "optimizer = 'sgd' would fail"),
+        ("device: [cpu, cuda]", "'device' cannot be tuned"),
+        ("- lr", "expected a mapping"),
+        ("lr: {type: float, low: 0.1, high: 0.2, scale: 3}", "unknown key(s) scale"),
+    ],
+)
+def test_bad_space_files_are_one_line_errors(tmp_path, text, message):
+    path = tmp_path / "space.yaml"
+    path.write_text(text + "\n")
+    with pytest.raises(BallspotError) as caught:
+        load_space(path)
+    assert message in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_space_entries_draw_from_their_distribution():
+    spec = parse_entry("warmup_epochs", {"type": "float", "low": 0, "high": 2, "step": 0.5}, "t")
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=1))
+    values = {spec.suggest(study.ask()) for _ in range(40)}
+    assert values == {0.0, 0.5, 1.0, 1.5, 2.0}
+
+
+# --- studies --------------------------------------------------------------------------------------------
+
+
+def test_two_trial_study_completes_and_a_rerun_adds_trials(tmp_path, league_index, cache):
+    runs = tmp_path / "runs"
+    args = ["--trials", "2", "--study", "first", "--sampler", "random", "--seed", "0", "--pruner", "none", "--json"]
+    result = invoke_tune(*args, league_index=league_index, cache=cache, runs=runs)
+    assert result.exit_code == 0, result.output
+    first = json.loads(result.stdout)
+    studies = Path(os.environ["BALLSPOT_STUDIES_DIR"])
+    assert first["storage"] == f"sqlite:///{(studies / 'optuna.db').resolve()}"
+    assert first["dashboard"] == f"optuna-dashboard {first['storage']}"
+    assert first["counts"] == {"complete": 2}
+    assert_no_trial_lost_or_duplicated(first, runs, "first", 2)
+    assert set(first["trials"][0]["params"]) == {s.name for s in load_space()}
+
+    result = invoke_tune(*args, league_index=league_index, cache=cache, runs=runs)
+    assert result.exit_code == 0, result.output
+    second = json.loads(result.stdout)
+    assert_no_trial_lost_or_duplicated(second, runs, "first", 4)
+    assert second["trials"][:2] == first["trials"]  # the rerun continued the study, it did not start over
+    values = [t["value"] for t in second["trials"]]
+    assert second["best"]["value"] == max(values)
+    assert second["best"]["number"] == values.index(max(values))
+    assert set(second["importances"]) <= set(second["trials"][0]["params"]) and second["importances"]
+    assert sum(second["importances"].values()) == pytest.approx(1.0)
+
+    # the best configuration is a `train --config` file that trains, with the best trial's options
+    best = Path(second["best_config"])
+    assert best == studies / "first" / "best.yaml"
+    result = runner.invoke(
+        app,
+        [
+            "train",
+            "--config",
+            str(best),
+            "--epochs",
+            "1",
+            "--name",
+            "from-best",
+            "--runs-dir",
+            str(runs),
+            "--cache-dir",
+            str(cache),
+            "-q",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    trained = yaml.safe_load((runs / "from-best" / "config.yaml").read_text())
+    for key, value in second["best"]["params"].items():
+        assert trained[key] == pytest.approx(value), key
+
+
+def test_table_and_paths_without_json(tmp_path, league_index, cache, monkeypatch):
+    monkeypatch.delenv("BALLSPOT_QUIET")
+    space = tmp_path / "space.yaml"
+    space.write_text(SMALL_SPACE)
+    result = invoke_tune(
+        "--trials", "1", "--study", "plain", "--space", str(space), "--pruner", "hyperband",
+        league_index=league_index, cache=cache, runs=tmp_path / "runs",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip().endswith("best.yaml")
+    assert "study plain" in result.stderr and "complete" in result.stderr
+    assert "need at least 2 complete trials" in result.stderr
+    assert "dashboard: optuna-dashboard sqlite:///" in result.stderr
+
+
+class AlwaysPrune(optuna.pruners.BasePruner):
+    def prune(self, study, trial) -> bool:
+        return True
+
+
+def test_pruning_stops_a_trial_after_its_first_epoch(tmp_path, league_index, cache):
+    base = tiny_config(league_index, epochs=2)
+    study = open_study(parse_storage(None, tmp_path), "pruned", "val_loss", pruner=AlwaysPrune())
+    objective = Objective(base, load_space(), tmp_path / "runs", "pruned", cache, metric="val_loss")
+    study.optimize(objective, n_trials=1)
+    trial = study.trials[0]
+    assert trial.state == optuna.trial.TrialState.PRUNED
+    assert trial.user_attrs["epochs_done"] == 1 and list(trial.intermediate_values) == [0]
+    metrics = (tmp_path / "runs" / "pruned" / "trial-0" / "metrics.csv").read_text().splitlines()
+    assert len(metrics) == 2  # the header and epoch 1 of 2
+    assert trial.intermediate_values[0] == pytest.approx(float(metrics[1].split(",")[3]))  # valid_loss
+
+
+def test_a_failing_trial_is_marked_failed_and_the_study_goes_on(tmp_path, league_index, cache):
+    base = tiny_config(league_index, epochs=1)
+    space = tmp_path / "space.yaml"
+    space.write_text("dropout: [0.1]\n")
+    study = open_study(parse_storage(None, tmp_path), "failing", "val_macro_f1")
+    bad = Objective(base.merged({"valid_split": "test"}), load_space(space), tmp_path / "runs", "failing", cache)
+    good = Objective(base, load_space(space), tmp_path / "runs", "failing", cache)
+    from ballspot.tune.study import run_trials
+
+    run_trials(study, bad, 1)
+    run_trials(study, good, 1)
+    states = [t.state.name for t in study.trials]
+    assert states == ["FAIL", "COMPLETE"]
+    assert "no clips in split 'test'" in study.trials[0].user_attrs["error"]
+
+
+def run_two_workers(storage: str, study: str, league_index: Path, cache: Path, runs: Path, space: Path) -> dict:
+    """Two `ballspot tune` processes on one study at the same time, 2 trials each; then a report."""
+    common = ["--storage", storage, "--study", study, "--index", str(league_index), *TUNE_ARGS, "--space", str(space)]
+    common += ["--cache-dir", str(cache), "--runs-dir", str(runs), "--pruner", "none", "--sampler", "random", "-q"]
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "OMP_NUM_THREADS": "1"}
+    workers = [
+        subprocess.Popen(worker_command(*common, "--trials", "2", "--seed", str(seed)), env=env, cwd=REPO,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for seed in (1, 2)
+    ]  # fmt: skip
+    for worker in workers:
+        out, err = worker.communicate(timeout=300)
+        assert worker.returncode == 0, err
+    result = runner.invoke(app, ["tune", "report", "--storage", storage, "--study", study, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_two_workers_share_a_study_through_a_journal_file(tmp_path, league_index, cache):
+    space = tmp_path / "space.yaml"
+    space.write_text(SMALL_SPACE)
+    journal = tmp_path / "study.log"
+    result = run_two_workers(f"journal:{journal}", "shared", league_index, cache, tmp_path / "runs", space)
+    assert result["storage"] == str(journal)
+    assert result["dashboard"] == f"optuna-dashboard {journal}"
+    assert_no_trial_lost_or_duplicated(result, tmp_path / "runs", "shared", 4)
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not os.environ.get("BALLSPOT_TEST_POSTGRES_URL"), reason="BALLSPOT_TEST_POSTGRES_URL not set")
+def test_two_workers_share_a_study_through_postgresql(tmp_path, league_index, cache):
+    space = tmp_path / "space.yaml"
+    space.write_text(SMALL_SPACE)
+    study = f"shared-{uuid.uuid4().hex[:8]}"  # the database outlives the test
+    url = os.environ["BALLSPOT_TEST_POSTGRES_URL"]
+    result = run_two_workers(url, study, league_index, cache, tmp_path / "runs", space)
+    assert result["dashboard"] == f"optuna-dashboard {url}"
+    assert_no_trial_lost_or_duplicated(result, tmp_path / "runs", study, 4)
+
+
+# --- errors ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--sampler", "grid"], "--sampler must be one of tpe, random, got 'grid'"),
+        (["--pruner", "early"], "--pruner must be one of median, hyperband, none, got 'early'"),
+        (["--metric", "val_map"], "--metric must be one of val_macro_f1, val_accuracy, val_loss"),
+        (["--trials", "0"], "--trials must be at least 1"),
+        (["--study", "a/b"], "study name must be letters"),
+        (["--batch-size", "4"], "--batch-size is tuned by the search space"),
+        (["--storage", "postgresql+psycopg2://nobody@127.0.0.1:1/none"], "cannot open storage postgresql+psycopg2"),
+        (["--storage", "mysterious"], "--storage 'mysterious': expected a database URL"),
+    ],
+)
+def test_bad_options_are_one_line_errors(tmp_path, league_index, cache, args, message):
+    result = invoke_tune(*args, league_index=league_index, cache=cache, runs=tmp_path / "runs")
+    assert_one_error_line(result, message)
+    assert not (tmp_path / "runs").exists()
+
+
+def test_bad_space_and_missing_index_are_one_line_errors(tmp_path, league_index, cache):
+    space = tmp_path / "space.yaml"
+    space.write_text("lr: {type: float, low: 1, high: 0.1}\n")
+    result = invoke_tune("--space", str(space), league_index=league_index, cache=cache, runs=tmp_path / "runs")
+    assert_one_error_line(result, "space.yaml: lr: low (1.0) must be below high (0.1)")
+    result = runner.invoke(app, ["tune", "--index", str(tmp_path / "none.parquet")])
+    assert_one_error_line(result, "index not found")
+
+
+def test_a_study_keeps_its_metric(tmp_path):
+    spec = parse_storage(str(tmp_path / "s.db"), tmp_path)
+    open_study(spec, "kept", "val_macro_f1")
+    with pytest.raises(BallspotError, match="optimises val_macro_f1; rerun it with --metric val_macro_f1"):
+        open_study(spec, "kept", "val_loss")
+    result = runner.invoke(app, ["tune", "report", "--storage", str(tmp_path / "s.db"), "--study", "nope"])
+    assert_one_error_line(result, "no study 'nope'", "it holds: kept")
+
+
+# --- post-processing search -----------------------------------------------------------------------------
+
+STEP = 0.12
+
+
+def spiky_game() -> ScoredGame:
+    """PASS scores that rise smoothly on each event, with a one-position spike 0.72 s after it, higher than it.
+
+    Unsmoothed, each spike is a false positive that outranks every true peak (AP 0.5); a wider suppression
+    window lets the spike swallow the true peak (AP 0); light smoothing flattens the spikes (AP 1).
+    """
+    times = np.arange(0, 60, STEP)
+    scores = np.zeros((len(times), 2))
+    events_s = (10.0, 25.0, 40.0)
+    for t in events_s:
+        scores[:, 0] += 0.5 * np.exp(-0.5 * ((times - t) / 0.3) ** 2)
+        scores[np.argmin(np.abs(times - t - 0.72)), 0] += 0.6
+    scores[:, 1] = np.random.default_rng(0).uniform(0, 0.05, len(times))  # DRIVE: noise, one event
+    annotations = [Annotation("PASS", int(t * 1000)) for t in events_s] + [Annotation("DRIVE", 50_000)]
+    return ScoredGame("league/s/game", {1: (times, scores)}, annotations)
+
+
+def test_search_finds_the_smoothing_that_flattens_spikes():
+    game, classes = spiky_game(), ("PASS", "DRIVE")
+    params = PostprocessParams(smooth_s=0.0)
+    before = spotting_map_of([game], classes, params, STEP)
+    tuned, per_class = search([game], classes, params, STEP)
+    after = spotting_map_of([game], classes, tuned, STEP)
+    assert per_class[0].ap_before == pytest.approx(0.5) == before.per_class[0].ap
+    assert per_class[0].ap_after == pytest.approx(1.0) == after.per_class[0].ap
+    assert tuned.per_class["PASS"]["smooth_s"] > 0
+    assert after.per_class[1].ap >= before.per_class[1].ap
+    assert after.mAP > before.mAP
+    assert tuned.smooth_s == 0.0 and tuned.nms_window_s == params.nms_window_s  # the global values stay
+
+
+def test_search_keeps_parameters_nothing_beats():
+    game, classes = spiky_game(), ("PASS", "DRIVE")
+    best, _ = search([game], classes, PostprocessParams(smooth_s=0.0), STEP)
+    again, per_class = search([game], classes, best, STEP)
+    assert again.per_class == best.per_class
+    assert [r.ap_after for r in per_class] == [r.ap_before for r in per_class]
+
+
+@pytest.fixture(scope="module")
+def spot_run(tmp_path_factory, league_index, cache) -> Path:
+    runs = tmp_path_factory.mktemp("tune-spot")
+    args = ["train", "--index", str(league_index), *TUNE_ARGS, "--batch-size", "4", "--task", "spot", "--epochs", "2"]
+    result = runner.invoke(app, [*args, "--name", "spot", "--runs-dir", str(runs), "--cache-dir", str(cache), "-q"])
+    assert result.exit_code == 0, result.output
+    return runs / "spot"
+
+
+def test_postprocess_search_saves_params_that_predict_uses(spot_run, league_index):
+    from ballspot.metrics.spotting import spotting_map
+    from ballspot.predict.api import default_params, predict_video
+    from ballspot.soccernet.labels import read_labels
+
+    result = runner.invoke(app, ["tune", "postprocess", str(spot_run), "--device", "cpu", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["params_file"] == str(spot_run / PARAMS_FILE)
+    assert report["games"] == [GAMES[1]] and report["split"] == "valid"
+    assert report["mAP_after"] >= report["mAP_before"]
+    for row in report["per_class"]:
+        assert row["ap_after"] >= row["ap_before"]
+    saved = load_params(spot_run / PARAMS_FILE)
+    assert saved.to_dict() == report["params"]
+    best = spot_run / "weights" / "best.pt"
+    assert default_params(best) == saved
+
+    # predict with the saved parameters scores what the search said
+    video = league_index.parents[1] / GAMES[1] / "224p.mp4"
+    labels = read_labels(video.parent / "Labels-ball.json")
+    predictions = list(predict_video(video, best, device="cpu"))
+    scored = spotting_map({GAMES[1]: labels.annotations}, {GAMES[1]: predictions}, tolerance=1.0, team=False)
+    assert scored.mAP == pytest.approx(report["mAP_after"])
+
+
+def test_postprocess_search_errors(tmp_path, league_index):
+    result = runner.invoke(app, ["tune", "postprocess", str(tmp_path / "nothing")])
+    assert_one_error_line(result, "run folder or weights file not found")
+    result = runner.invoke(app, ["tune", "postprocess", str(tmp_path)])
+    assert_one_error_line(result, "no weights/best.pt in")
