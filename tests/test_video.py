@@ -153,3 +153,17 @@ def test_bad_format_values():
         FrameFormat(fps=0).check()
     with pytest.raises(BallspotError, match="out of range"):
         FrameFormat(height=4, width=4).check()
+
+
+def test_centre_crop_keeps_the_middle_of_the_picture(tmp_path):
+    frames = np.zeros((10, 224, 398), dtype=np.uint8)
+    frames[:, :, :80] = 255  # a bright left edge, outside the centred half of the picture
+    frames[:, 100:124, 189:209] = 255  # a bright square in the very centre
+    video = encode(tmp_path / "edge.mp4", frames, audio=False)
+    whole = decode_range(video, 0.0, 0.2, FrameFormat(height=112, width=199))
+    centre = decode_range(video, 0.0, 0.2, FrameFormat(height=112, width=199, crop=0.5))
+    assert whole[0, 56, :30].mean() > 200 and whole[0, 56, 99] > 200
+    assert centre[0, :, :20].max() < 40  # the edge is cropped away
+    assert centre[0, 56, 99] > 200 and centre[0, 40:72, 80:120].mean() > whole[0, 40:72, 80:120].mean()
+    with pytest.raises(BallspotError, match="crop"):
+        FrameFormat(crop=0.05).check()

@@ -37,6 +37,9 @@ def train(
     color: Annotated[str | None, Opt(help="grey (stacks of grey frames) or rgb (default: grey).")] = None,
     height: Annotated[int | None, Opt(help="Frame height (default: 224).")] = None,
     width: Annotated[int | None, Opt(help="Frame width (default: 398).")] = None,
+    crop: Annotated[
+        float | None, Opt(help="Keep this centred share of the picture before resizing (default: 1, all of it).")
+    ] = None,
     jitter: Annotated[int | None, Opt(help="Temporal jitter, sampled frames (default: 2).")] = None,
     backbone: Annotated[str | None, Opt(help="Any timm model name (default: tf_efficientnetv2_b0).")] = None,
     pretrained: Annotated[Path | None, Opt(help="Local timm weights file for the backbone.")] = None,
@@ -79,6 +82,7 @@ def train(
         "color": color,
         "height": height,
         "width": width,
+        "crop": crop,
         "jitter": jitter,
         "backbone": backbone,
         "pretrained": str(pretrained) if pretrained else None,

@@ -36,6 +36,8 @@ class TrainConfig:
     height: int = 224
     width: int = 398
     fps: float = 25.0
+    crop: float = 1.0
+    """Share of the picture's width and height kept, centred, before resizing (1.0: the whole picture)."""
     jitter: int = 2
     augment: bool = True
     # model
@@ -107,6 +109,8 @@ class TrainConfig:
             raise BallspotError(f"--dropout must be in [0, 1), got {self.dropout}")
         if self.gamma < 0 or self.weight_decay < 0 or self.grad_clip < 0 or self.warmup_epochs < 0:
             raise BallspotError("--gamma, --weight-decay, --grad-clip and --warmup-epochs must be >= 0")
+        if not 0.1 <= self.crop <= 1.0:
+            raise BallspotError(f"--crop must be between 0.1 and 1, got {self.crop}")
         if not 0 < self.fps <= 120:
             raise BallspotError(f"--fps must be in (0, 120], got {self.fps}")
         if self.color == "grey" and self.frames % self.stack_size:

@@ -24,7 +24,9 @@ def output_classes(config: TrainConfig) -> list[str]:
 
 
 def window_spec(config: TrainConfig) -> WindowSpec:
-    fmt = FrameFormat(height=config.height, width=config.width, fps=config.fps, grey=config.color == "grey")
+    fmt = FrameFormat(
+        height=config.height, width=config.width, fps=config.fps, grey=config.color == "grey", crop=config.crop
+    )
     return WindowSpec(frames=config.frames, stride=config.stride, jitter=config.jitter, fmt=fmt)
 
 

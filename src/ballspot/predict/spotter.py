@@ -39,7 +39,9 @@ def position_step_s(config: TrainConfig) -> float:
 
 
 def frame_format(config: TrainConfig) -> FrameFormat:
-    return FrameFormat(height=config.height, width=config.width, fps=config.fps, grey=config.color == "grey")
+    return FrameFormat(
+        height=config.height, width=config.width, fps=config.fps, grey=config.color == "grey", crop=config.crop
+    )
 
 
 def sampled_frames(path: Path, config: TrainConfig, chunk_frames: int = 256) -> Iterator[tuple[np.ndarray, int]]:

@@ -31,6 +31,8 @@ class FrameFormat:
     width: int = DEFAULT_SIZE[1]
     fps: float = 25.0
     grey: bool = True
+    crop: float = 1.0
+    """Share of the picture's width and height kept, centred, before scaling (1.0: the whole picture)."""
 
     @property
     def channels(self) -> int:
@@ -48,6 +50,8 @@ class FrameFormat:
             raise BallspotError(f"frame size {self.height}x{self.width} is out of range (16..4320 x 16..7680)")
         if not (0 < self.fps <= 240):
             raise BallspotError(f"frame rate {self.fps} is out of range (0, 240]")
+        if not (0.1 <= self.crop <= 1.0):
+            raise BallspotError(f"crop {self.crop} is out of range [0.1, 1]")
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,8 @@ def _command(path: Path, fmt: FrameFormat, start_s: float, duration_s: float | N
         input_args["t"] = f"{duration_s:.6f}"
     stream = ffmpeg.input(str(path), **input_args).video
     stream = stream.filter("fps", fps=fmt.fps, start_time=0, round="near")
+    if fmt.crop < 1.0:
+        stream = stream.filter("crop", f"iw*{fmt.crop}", f"ih*{fmt.crop}")
     stream = stream.filter("scale", fmt.width, fmt.height, flags="bilinear")
     pix_fmt = "gray" if fmt.grey else "rgb24"
     out = stream.output("pipe:", format="rawvideo", pix_fmt=pix_fmt, an=None, sn=None)
