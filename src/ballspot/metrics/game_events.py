@@ -201,11 +201,19 @@ def game_from_documents(
     labels_where: str,
     predictions_where: str,
 ) -> GameEvents:
-    """A parsed `Labels-ball.json` and `results_spotting.json` -> GameEvents, with one-line errors."""
-    columns = _empty_game(game_id)
-    columns.update(_labels_columns(labels_doc, class_index, diagnostics, labels_where))
+    """A parsed `Labels-ball.json` and `results_spotting.json` -> GameEvents, with one-line errors.
+
+    This is the checking path: every field is looked at in Python. `ballspot.metrics.typed_columns` is the
+    fast path for well-formed files and falls back here for the rest, so the messages come from here.
+    """
+    columns = _labels_columns(labels_doc, class_index, diagnostics, labels_where)
     columns.update(_prediction_columns(predictions_doc, class_index, diagnostics, predictions_where))
-    return GameEvents(game_id=game_id, **columns)
+    return game_from_columns(game_id, columns)
+
+
+def game_from_columns(game_id: str, columns: Mapping[str, np.ndarray]) -> GameEvents:
+    """GameEvents from some of its columns (`gt_*`, `pred_*`); the missing ones are empty (no events)."""
+    return GameEvents(game_id=game_id, **{**_empty_game(game_id), **columns})
 
 
 def _labels_columns(doc: object, class_index: Mapping[str, int], diagnostics: Diagnostics, where: str) -> dict:

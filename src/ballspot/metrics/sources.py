@@ -2,6 +2,9 @@
 
 A game's id is its folder relative to the root (`league/season/game`), as in SoccerNet's trees and
 submission zips; a single JSON file is one game with the id "".
+
+Files are read the fast way (`typed_columns`: msgspec, straight to columns) and, when that path does not
+vouch for a file, the checking way (`game_events`), which words the error or warning.
 """
 
 from __future__ import annotations
@@ -9,12 +12,13 @@ from __future__ import annotations
 import json
 import os
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
 from ballspot.classes import class_index
 from ballspot.errors import BallspotError
-from ballspot.metrics.game_events import Diagnostics, GameEvents, game_from_documents
+from ballspot.metrics.game_events import Diagnostics, GameEvents, game_from_columns, game_from_documents
+from ballspot.metrics.typed_columns import labels_columns, prediction_columns
 from ballspot.soccernet.labels import LABELS_FILE
 from ballspot.soccernet.results import RESULTS_FILE
 
@@ -58,22 +62,26 @@ class JsonTree:
         """How to name `where` (from `games`) in a message."""
         return f"{self.path}!{where}" if self._zip is not None else where
 
-    def read(self, where: str) -> object:
-        """The parsed JSON at `where` (from `games`)."""
+    def read_bytes(self, where: str) -> bytes:
+        """The raw bytes at `where` (from `games`)."""
         label = self.describe(where)
         try:
             if self._zip is not None:
                 info = self._zip.getinfo(where)
                 if info.flag_bits & 0x1:
                     raise BallspotError(f"{label}: encrypted zip member; extract the zip first (ballspot download)")
-                raw = self._zip.read(info)
-            else:
-                raw = Path(where).read_bytes()
-            return json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise BallspotError(f"{label}: not valid JSON ({exc})") from None
+                return self._zip.read(info)
+            return Path(where).read_bytes()
         except (OSError, zipfile.BadZipFile, NotImplementedError) as exc:
             raise BallspotError(f"{label}: cannot read ({exc})") from None
+
+    def read(self, where: str) -> object:
+        """The parsed JSON at `where` (from `games`)."""
+        raw = self.read_bytes(where)
+        try:
+            return json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise BallspotError(f"{self.describe(where)}: not valid JSON ({exc})") from None
 
     def close(self) -> None:
         if self._zip is not None:
@@ -113,17 +121,40 @@ def load_games(
         diagnostics.games_without_labels.extend(sorted(set(predicted) - set(labelled)))
         index = class_index(tuple(classes))
         return [
-            game_from_documents(
-                game_id,
-                labels_tree.read(labelled[game_id]),
-                predictions_tree.read(predicted[game_id]),
-                index,
-                diagnostics,
-                labels_where=labels_tree.describe(labelled[game_id]),
-                predictions_where=predictions_tree.describe(predicted[game_id]),
-            )
-            for game_id in sorted(labelled)
+            _load_game(game, labels_tree, labelled[game], predictions_tree, predicted[game], index, diagnostics)
+            for game in sorted(labelled)
         ]
     finally:
         labels_tree.close()
         predictions_tree.close()
+
+
+def _load_game(
+    game_id: str,
+    labels_tree: JsonTree,
+    labels_where: str,
+    predictions_tree: JsonTree,
+    predictions_where: str,
+    index: Mapping[str, int],
+    diagnostics: Diagnostics,
+) -> GameEvents:
+    """One game's files -> GameEvents: the typed fast path when both files are well-formed, otherwise the
+    checking path, which words the error or warning (and sees the files in the same order)."""
+    fast_labels = labels_columns(labels_tree.read_bytes(labels_where), index)
+    fast_predictions = None
+    if fast_labels is not None:
+        fast_predictions = prediction_columns(predictions_tree.read_bytes(predictions_where), index)
+    if fast_labels is None or fast_predictions is None:
+        return game_from_documents(
+            game_id,
+            labels_tree.read(labels_where),
+            predictions_tree.read(predictions_where),
+            index,
+            diagnostics,
+            labels_where=labels_tree.describe(labels_where),
+            predictions_where=predictions_tree.describe(predictions_where),
+        )
+    (gt_columns, unknown_gt), (pred_columns, unknown_pred) = fast_labels, fast_predictions
+    diagnostics.unknown_gt_labels.update(unknown_gt)
+    diagnostics.unknown_pred_labels.update(unknown_pred)
+    return game_from_columns(game_id, {**gt_columns, **pred_columns})

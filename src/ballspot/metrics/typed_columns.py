@@ -1,0 +1,182 @@
+"""The fast way from a game's JSON bytes to metric columns: typed decoding (msgspec), then numpy.
+
+`results_spotting.json` files hold tens of thousands of predictions; parsing them into dicts and walking
+those in Python is most of an evaluation's time. Here msgspec decodes each document straight into small
+typed records (checking the types as it goes) and the columns are built with one C-level pass each.
+
+This path only handles well-formed files. Anything it does not vouch for (a field of the wrong type, a
+negative position, a team or visibility outside the spec, JSON that stdlib accepts but msgspec does not,
+such as NaN) makes it return None, and the caller reads the file the slow way (`game_events`), which
+finds the culprit and words the error or warning. Both ways give the same columns for the same file.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import repeat
+from operator import attrgetter
+from typing import Generic, Literal, TypeVar
+
+import msgspec
+import numpy as np
+
+from ballspot.metrics.game_events import NO_TEAM, TEAM_CODES
+
+Columns = dict[str, np.ndarray]
+_Label = TypeVar("_Label")
+_Team = TypeVar("_Team")
+
+
+class _Prediction(msgspec.Struct, Generic[_Label, _Team], gc=False):
+    """One `predictions` item; other keys (gameTime ...) are skipped. Numbers as strings are allowed for
+    position and half, as the official evaluator's `int(...)` allows them (SoccerNet's baselines write them)."""
+
+    label: _Label
+    position: int | str
+    half: int | str
+    confidence: float
+    team: _Team | None = None
+
+
+class _Results(msgspec.Struct, Generic[_Label, _Team], gc=False):
+    predictions: list[_Prediction[_Label, _Team]]
+
+
+class _Annotation(msgspec.Struct, Generic[_Label], gc=False):
+    """One `annotations` item of a Labels-ball.json; team and visibility as the spec allows them."""
+
+    label: _Label
+    position: int | str
+    gameTime: str | None = None  # noqa: N815 (SoccerNet's key)
+    team: Literal["left", "right"] | None = None
+    visibility: Literal["visible", "not shown"] = "visible"
+
+
+class _Labels(msgspec.Struct, Generic[_Label], gc=False):
+    annotations: list[_Annotation[_Label]]
+
+
+@dataclass(frozen=True)
+class _Decoders:
+    """Each document's decoders, tried in order. The first takes only the class names as labels (and
+    left/right as teams): msgspec then checks them in C and hands back the same string objects, which makes
+    decoding and the dictionary look-ups after it faster. Files with other labels go to the second."""
+
+    labels: tuple[msgspec.json.Decoder, ...]
+    results: tuple[msgspec.json.Decoder, ...]
+
+
+@lru_cache(maxsize=8)
+def _decoders(classes: tuple[str, ...]) -> _Decoders:
+    """The decoders for a class set (built once: building one costs more than decoding a small file)."""
+    lenient = (msgspec.json.Decoder(_Labels[str]), msgspec.json.Decoder(_Results[str, str]))
+    if not classes:
+        return _Decoders(labels=lenient[:1], results=lenient[1:])
+    names = Literal[classes]
+    return _Decoders(
+        labels=(msgspec.json.Decoder(_Labels[names]), lenient[0]),
+        results=(msgspec.json.Decoder(_Results[names, Literal["left", "right"]]), lenient[1]),
+    )
+
+
+def _decode(raw: bytes, decoders: tuple[msgspec.json.Decoder, ...]) -> object | None:
+    """The first decoder's result that accepts `raw`; None if none does."""
+    for decoder in decoders:
+        try:
+            return decoder.decode(raw)
+        except msgspec.ValidationError:  # valid JSON, a value outside this decoder's types: try the next
+            continue
+        except (msgspec.DecodeError, UnicodeDecodeError):  # JSON msgspec does not read (or none at all)
+            return None
+    return None
+
+
+_LABEL, _POSITION, _HALF = attrgetter("label"), attrgetter("position"), attrgetter("half")
+_CONFIDENCE, _TEAM, _GAME_TIME = attrgetter("confidence"), attrgetter("team"), attrgetter("gameTime")
+
+
+def labels_columns(raw: bytes, class_index: Mapping[str, int]) -> tuple[Columns, Counter] | None:
+    """A Labels-ball.json's `gt_*` columns and its labels outside the class set (counted); None: read it slowly."""
+    document = _decode(raw, _decoders(tuple(class_index)).labels)
+    if document is None:
+        return None
+    annotations = document.annotations
+    codes, unknown = _class_codes(annotations, class_index)
+    if unknown:
+        annotations = [a for a, code in zip(annotations, codes, strict=True) if code >= 0]
+        codes = codes[codes >= 0]
+    if not annotations:
+        return {}, unknown
+    positions = _int_column(annotations, _POSITION)
+    halves = _halves(annotations)
+    if positions is None or positions.min() < 0 or halves is None:
+        return None
+    columns = {
+        "gt_class": codes,
+        "gt_ms": positions,
+        "gt_half": halves,
+        "gt_team": _team_codes(map(_TEAM, annotations), len(annotations)),
+        "gt_value": np.array([-1 if a.visibility == "not shown" else 1 for a in annotations], dtype=np.int8),
+    }
+    return columns, unknown
+
+
+def prediction_columns(raw: bytes, class_index: Mapping[str, int]) -> tuple[Columns, Counter] | None:
+    """A results_spotting.json's `pred_*` columns and its labels outside the class set (counted); None: read
+    it slowly."""
+    document = _decode(raw, _decoders(tuple(class_index)).results)
+    if document is None:
+        return None
+    predictions = document.predictions
+    codes, unknown = _class_codes(predictions, class_index)
+    if not predictions:
+        return {}, unknown
+    positions = _int_column(predictions, _POSITION)
+    halves = _int_column(predictions, _HALF)
+    if positions is None or halves is None:
+        return None
+    scores = np.fromiter(map(_CONFIDENCE, predictions), dtype=np.float64, count=len(predictions))
+    teams = _team_codes(map(_TEAM, predictions), len(predictions))
+    keep = codes >= 0
+    if unknown:  # dropped before any check, as the slow path (and the official evaluator) does
+        codes, positions, halves, scores, teams = (column[keep] for column in (codes, positions, halves, scores, teams))
+    if codes.size == 0:
+        return {}, unknown
+    if positions.min() < 0 or not np.isfinite(scores).all():
+        return None
+    columns = {"pred_class": codes, "pred_ms": positions, "pred_half": halves, "pred_team": teams, "pred_score": scores}
+    return columns, unknown
+
+
+def _class_codes(items: list, class_index: Mapping[str, int]) -> tuple[np.ndarray, Counter]:
+    """Each item's class index (-1 outside the class set), and the labels outside it, counted in file order."""
+    labels = map(_LABEL, items)
+    codes = np.fromiter(map(class_index.get, labels, repeat(-1)), dtype=np.int64, count=len(items))
+    outside = np.flatnonzero(codes < 0)
+    return codes, Counter(items[i].label for i in outside) if outside.size else Counter()
+
+
+def _int_column(items: list, field: attrgetter) -> np.ndarray | None:
+    """One integer field as int64; None if a value does not fit. numpy converts strings with Python's
+    `int()`, so "1500" (and " 1500") read as the official evaluator's `int(...)` reads them."""
+    try:
+        return np.fromiter(map(field, items), dtype=np.int64, count=len(items))
+    except (ValueError, OverflowError):
+        return None
+
+
+def _team_codes(teams: Iterable[str | None], count: int) -> np.ndarray:
+    """0 left, 1 right, -1 anything else (no team, or a value the metric ignores)."""
+    return np.fromiter(map(TEAM_CODES.get, teams, repeat(NO_TEAM)), dtype=np.int8, count=count)
+
+
+def _halves(annotations: list) -> np.ndarray | None:
+    """The half each label's `"H - MM:SS"` names (1 when it does not start with a digit); None when a first
+    character is a digit Python's `int()` does not read, such as "²" (the slow path reports it)."""
+    try:
+        return np.array([int(t[0]) if t and t[0].isdigit() else 1 for t in map(_GAME_TIME, annotations)], np.int64)
+    except ValueError:
+        return None
