@@ -21,6 +21,8 @@ from ballspot.soccernet.results import Prediction
 TEAM_CODES: dict[str, int] = {"left": 0, "right": 1}
 NO_TEAM = -1
 """Team code of an event without a (valid) `team` field."""
+MAX_POSITION_MS = int(np.iinfo(np.int64).max)
+"""Positions are read into int64 columns."""
 
 
 @dataclass(frozen=True)
@@ -173,12 +175,15 @@ def game_from_objects(
     diagnostics.unknown_gt_labels.update(a.label for a in annotations if a.label not in class_index)
     known = [p for p in predictions if p.label in class_index]
     diagnostics.unknown_pred_labels.update(p.label for p in predictions if p.label not in class_index)
+    for i, a in enumerate(known_gt):
+        _check_position(a.position_ms, f"{game_id}: annotation {i} ({a.label})")
     columns = _empty_game(game_id)
     if known_gt:
         columns.update(_ground_truth_columns(known_gt, class_index))
     for i, p in enumerate(known):
         if p.position_ms < 0:
             raise BallspotError(f"{game_id}: prediction {i} ({p.label}) has a negative position {p.position_ms}")
+        _check_position(int(p.position_ms), f"{game_id}: prediction {i} ({p.label})")
         if not math.isfinite(p.confidence):
             raise BallspotError(f"{game_id}: prediction {i} ({p.label}) has confidence {p.confidence}")
     if known:
@@ -226,8 +231,15 @@ def _labels_columns(doc: object, class_index: Mapping[str, int], diagnostics: Di
         if isinstance(label, str) and label not in class_index:
             diagnostics.unknown_gt_labels[label] += 1
             continue
-        annotations.append(parse_annotation(raw, f"{where}: annotation {i}", names))
+        annotation = parse_annotation(raw, f"{where}: annotation {i}", names)
+        _check_position(annotation.position_ms, f"{where}: annotation {i} ({label})")
+        annotations.append(annotation)
     return _ground_truth_columns(annotations, class_index) if annotations else {}
+
+
+def _check_position(position_ms: int, what: str) -> None:
+    if position_ms > MAX_POSITION_MS:
+        raise BallspotError(f"{what} has 'position' {position_ms}; too large for a position in ms (over 2**63 - 1)")
 
 
 def _prediction_columns(doc: object, class_index: Mapping[str, int], diagnostics: Diagnostics, where: str) -> dict:
@@ -238,6 +250,7 @@ def _prediction_columns(doc: object, class_index: Mapping[str, int], diagnostics
         bad = next(i for i, item in enumerate(items) if not isinstance(item, dict))
         raise BallspotError(f"{where}: prediction {bad} is not an object")
     labels = [item.get("label") for item in items]
+    _reject_unhashable(labels, range(len(items)), "label", where, "a class name")
     keep = [i for i, label in enumerate(labels) if label in class_index]
     if len(keep) != len(items):
         diagnostics.unknown_pred_labels.update(str(label) for label in labels if label not in class_index)
@@ -254,13 +267,26 @@ def _prediction_columns(doc: object, class_index: Mapping[str, int], diagnostics
     if not np.isfinite(scores).all():
         bad = int(np.flatnonzero(~np.isfinite(scores))[0])
         raise BallspotError(f"{where}: prediction {keep[bad]} has confidence {scores[bad]}; expected a number")
+    teams = [item.get("team") for item in items]
+    _reject_unhashable(teams, keep, "team", where, "'left' or 'right'")
     return {
         "pred_class": np.array([class_index[label] for label in labels], dtype=np.int64),
         "pred_ms": positions,
         "pred_half": halves,
-        "pred_team": np.array([TEAM_CODES.get(item.get("team"), NO_TEAM) for item in items], dtype=np.int8),
+        "pred_team": np.array([TEAM_CODES.get(team, NO_TEAM) for team in teams], dtype=np.int8),
         "pred_score": scores,
     }
+
+
+def _reject_unhashable(values: list, indices: Sequence[int], key: str, where: str, expected: str) -> None:
+    """An error for a list or an object where a name (label, team) belongs: it cannot be looked up (the
+    official evaluator crashes on such a label).
+
+    `indices` are the values' positions in the file, for the message.
+    """
+    bad = next((n for n, value in enumerate(values) if isinstance(value, list | dict)), None)
+    if bad is not None:
+        raise BallspotError(f"{where}: prediction {indices[bad]} has '{key}' {values[bad]!r}; expected {expected}")
 
 
 def _column(items: list[dict], indices: list[int], key: str, convert, dtype, where: str, expected: str) -> np.ndarray:

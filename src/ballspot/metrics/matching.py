@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -44,7 +45,7 @@ def frames_of(position_ms: np.ndarray) -> np.ndarray:
 class Binned:
     """Targets and detections of one view, sorted by (segment, frame), one of each per segment and frame.
 
-    segment = (game * 2 + half - 1) * n_columns + column.
+    segment = (game * 2 + half - 1) * n_columns + column. The derived columns are computed once, when first read.
     """
 
     n_columns: int
@@ -56,49 +57,69 @@ class Binned:
     det_frame: np.ndarray
     det_score: np.ndarray
 
-    @property
+    @cached_property
     def gt_column(self) -> np.ndarray:
         return self.gt_seg % self.n_columns
 
-    @property
+    @cached_property
     def det_column(self) -> np.ndarray:
         return self.det_seg % self.n_columns
 
-    @property
+    @cached_property
     def gt_game_half(self) -> np.ndarray:
         """game * 2 + half - 1 of each target."""
         return self.gt_seg // self.n_columns
 
-    @property
+    @cached_property
     def det_game_half(self) -> np.ndarray:
         return self.det_seg // self.n_columns
 
 
+def stable_order(key: np.ndarray) -> np.ndarray:
+    """`np.argsort(key, kind="stable")` for integer keys, as a radix sort on 16-bit digits (least significant
+    first, each sorted stably by numpy in linear time): several times faster than numpy's merge sort of
+    int64 for the tens of thousands of predictions of a game."""
+    order = np.arange(len(key))
+    if len(key) == 0:
+        return order
+    low = int(key.min())
+    offset = np.asarray(key, dtype=np.int64) - low
+    top = int(key.max()) - low
+    shift = 0
+    while shift == 0 or top >> shift:
+        digit = ((offset[order] >> shift) & 0xFFFF).astype(np.uint16)
+        order = order[np.argsort(digit, kind="stable")]
+        shift += 16
+    return order
+
+
 def _last_write_wins(seg: np.ndarray, frame: np.ndarray, *values: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Keep, per (segment, frame), the entry written last; return them sorted by key, with the key first."""
+    """Keep, per (segment, frame), the entry written last; return (seg, frame, *values) of those, sorted.
+
+    After a stable sort by (segment, frame), the entry written last is the last of its run of equal keys.
+    """
     key = seg * _SEGMENT_STRIDE + frame
-    reversed_key = key[::-1]
-    unique_key, first_in_reversed = np.unique(reversed_key, return_index=True)
-    chosen = len(key) - 1 - first_in_reversed
-    return (unique_key, *(v[chosen] for v in values))
+    order = stable_order(key)
+    sorted_key = key[order]
+    last_of_run = np.ones(len(order), dtype=bool)
+    last_of_run[:-1] = sorted_key[1:] != sorted_key[:-1]
+    chosen = order[last_of_run]
+    return tuple(column[chosen] for column in (seg, frame, *values))
 
 
-def _from_keys(
-    n_columns: int, n_games: int, gt: tuple[np.ndarray, np.ndarray], det: tuple[np.ndarray, np.ndarray]
-) -> Binned:
-    gt_key, gt_value = gt
-    det_key, det_score = det
+def _binned(n_columns: int, n_games: int, gt: tuple[np.ndarray, ...], det: tuple[np.ndarray, ...]) -> Binned:
+    """Binned from `_last_write_wins`'s targets (seg, frame, value) and detections (seg, frame, score)."""
+    det_seg, det_frame, det_score = det
     keep = det_score >= 0  # after last-write-wins: a negative confidence written last hides the frame
-    det_key, det_score = det_key[keep], det_score[keep]
     return Binned(
         n_columns=n_columns,
         n_games=n_games,
-        gt_seg=gt_key // _SEGMENT_STRIDE,
-        gt_frame=gt_key % _SEGMENT_STRIDE,
-        gt_value=gt_value.astype(np.int8),
-        det_seg=det_key // _SEGMENT_STRIDE,
-        det_frame=det_key % _SEGMENT_STRIDE,
-        det_score=det_score.astype(np.float64),
+        gt_seg=gt[0],
+        gt_frame=gt[1],
+        gt_value=gt[2].astype(np.int8),
+        det_seg=det_seg[keep],
+        det_frame=det_frame[keep],
+        det_score=det_score[keep].astype(np.float64),
     )
 
 
@@ -131,7 +152,7 @@ def bin_classes(games: Sequence[GameEvents], n_classes: int, diagnostics: Diagno
         diagnostics.duplicate_predictions += len(det_seg) - len(det[0])
         diagnostics.clamped_gt += int((gt_raw > last).sum())
         diagnostics.clamped_predictions += int((det_raw > last).sum())
-    return _from_keys(n_classes, len(games), gt, det)
+    return _binned(n_classes, len(games), gt, det)
 
 
 def bin_teams(games: Sequence[GameEvents], n_classes: int) -> Binned:
@@ -151,7 +172,7 @@ def bin_teams(games: Sequence[GameEvents], n_classes: int) -> Binned:
     gt = _last_write_wins(gt_seg, gt_frames, _concat(games, "gt_value", np.int8)[gt_ok])
     det_frames = frames_of(_concat(games, "pred_ms", np.int64))
     det = _last_write_wins(det_seg, det_frames, _concat(games, "pred_score", np.float64))
-    return _from_keys(n_columns, len(games), gt, det)
+    return _binned(n_columns, len(games), gt, det)
 
 
 def teams_present(games: Sequence[GameEvents]) -> tuple[int, int, int, int]:
@@ -239,19 +260,20 @@ def _match_independent(
 def _closest(binned: Binned, gt_key: np.ndarray, det_key: np.ndarray) -> np.ndarray:
     """Per detection, the value of the target it is nearest to in its segment, by SoccerNet's rule:
     a target owns the frames from the midpoint with the previous one (floored) up to the midpoint with
-    the next; a segment without targets gives -1 (so its detections fall in the "unshown" split)."""
-    n = len(gt_key)
-    if n == 0:
+    the next; a segment without targets gives -1 (so its detections fall in the "unshown" split).
+
+    So a detection belongs to the last target whose territory starts at or before it: the first target
+    of a segment from the segment's start, the others from their midpoint with the previous target.
+    """
+    if len(gt_key) == 0:
         return np.full(len(det_key), -1, dtype=np.int8)
-    after = np.searchsorted(gt_key, det_key, side="right")
-    before = after - 1
-    before_c, after_c = np.maximum(before, 0), np.minimum(after, n - 1)
-    has_before = (before >= 0) & (binned.gt_seg[before_c] == binned.det_seg)
-    has_after = (after < n) & (binned.gt_seg[after_c] == binned.det_seg)
-    midpoint = (binned.gt_frame[before_c] + binned.gt_frame[after_c]) // 2
-    owner = np.where(
-        has_before & has_after,
-        np.where(binned.det_frame >= midpoint, after_c, before_c),
-        np.where(has_before, before_c, np.where(has_after, after_c, -1)),
-    )
-    return np.where(owner >= 0, binned.gt_value[np.maximum(owner, 0)], -1).astype(np.int8)
+    seg, frame = binned.gt_seg, binned.gt_frame
+    starts = seg * _SEGMENT_STRIDE  # as keys, like gt_key and det_key
+    starts[1:] += np.where(seg[1:] == seg[:-1], (frame[:-1] + frame[1:]) // 2, 0)
+    # The number of territories starting at or before each detection, counted from where each one starts
+    # among the detections (a few thousand searches rather than one per detection).
+    first_detection = np.searchsorted(det_key, starts, side="left")
+    owner = np.cumsum(np.bincount(first_detection, minlength=len(det_key) + 1)[: len(det_key)]) - 1
+    owner_c = np.maximum(owner, 0)
+    found = (owner >= 0) & (seg[owner_c] == binned.det_seg)
+    return np.where(found, binned.gt_value[owner_c], -1).astype(np.int8)

@@ -60,14 +60,28 @@ def tolerances_of(metric: str | float | Sequence[float]) -> tuple[str, tuple[flo
 
 
 def threshold_bins(scores: np.ndarray) -> np.ndarray:
-    """Index of the highest threshold a score reaches: a score passes threshold k iff its bin >= k."""
-    return np.searchsorted(THRESHOLDS, scores, side="right") - 1
+    """Index of the highest threshold a score reaches: a score passes threshold k iff its bin >= k.
+
+    Equal to `np.searchsorted(THRESHOLDS, scores, side="right") - 1` (-1 below 0, 199 from 1 on, NaN too),
+    computed arithmetically: floor(score * 199) is the bin or next to it (THRESHOLDS[k] and the product are
+    both within a few ulps of k / 199), and one comparison each way with THRESHOLDS settles it.
+    """
+    last = len(THRESHOLDS) - 1
+    scores = np.asarray(scores, dtype=np.float64)
+    clipped = np.fmax(np.fmin(scores, 1.0), -1.0)  # fmin sends NaN to 1
+    bins = np.maximum(np.floor(clipped * last).astype(np.int64), -1)
+    too_high = (bins >= 0) & (THRESHOLDS[np.maximum(bins, 0)] > scores)
+    too_low = (bins < last) & (THRESHOLDS[np.minimum(bins + 1, last)] <= scores)
+    return bins - too_high + too_low
 
 
-def curve_counts(columns: np.ndarray, bins: np.ndarray, weights: np.ndarray | None, n_columns: int) -> np.ndarray:
-    """Per column and threshold, the (weighted) count of detections whose confidence reaches it."""
-    per_bin = np.bincount(columns * len(THRESHOLDS) + bins, weights=weights, minlength=n_columns * len(THRESHOLDS))
-    per_bin = per_bin.reshape(n_columns, len(THRESHOLDS)).astype(np.float64)
+def curve_counts(index: np.ndarray, weights: np.ndarray | None, rows: int) -> np.ndarray:
+    """Per row and threshold, the (weighted) count of detections whose confidence reaches it.
+
+    index: row * 200 + threshold bin of each detection; returns (rows, 200).
+    """
+    per_bin = np.bincount(index, weights=weights, minlength=rows * len(THRESHOLDS))
+    per_bin = per_bin.reshape(rows, len(THRESHOLDS)).astype(np.float64)
     return np.cumsum(per_bin[:, ::-1], axis=1)[:, ::-1]
 
 
@@ -117,21 +131,26 @@ class CurveAP:
 
 
 def column_ap(binned: Binned, matches: Matches) -> CurveAP:
-    """AP of every column of a view at the tolerance `matches` was made with."""
+    """AP of every column of a view at the tolerance `matches` was made with.
+
+    The visible and unshown splits (by the value of each detection's nearest target, +1 or -1) part the
+    detections in two, so their counts are made in one pass and the whole view's are their sum (whole
+    numbers: exact).
+    """
     n = binned.n_columns
     gt_column = binned.gt_column
     n_visible = np.bincount(gt_column[binned.gt_value > 0], minlength=n).astype(np.float64)
     n_unshown = np.bincount(gt_column[binned.gt_value < 0], minlength=n).astype(np.float64)
-    columns, bins, tp = binned.det_column, threshold_bins(binned.det_score), matches.det_tp.astype(np.float64)
-    aps = []
-    for keep, n_gt in (
-        (None, n_visible + n_unshown),
-        (matches.det_closest > 0, n_visible),
-        (matches.det_closest < 0, n_unshown),
-    ):
-        c, b, t = (columns, bins, tp) if keep is None else (columns[keep], bins[keep], tp[keep])
-        aps.append(average_precision(curve_counts(c, b, t, n), curve_counts(c, b, None, n), n_gt))
-    return CurveAP(*aps)
+    split = (matches.det_closest < 0).astype(np.int64)  # 0: nearest target visible, 1: not shown (or none)
+    index = (split * n + binned.det_column) * len(THRESHOLDS) + threshold_bins(binned.det_score)
+    tp = curve_counts(index, matches.det_tp.astype(np.float64), 2 * n).reshape(2, n, -1)
+    detections = curve_counts(index, None, 2 * n).reshape(2, n, -1)
+    ap = average_precision(
+        np.stack([tp[0] + tp[1], tp[0], tp[1]]),
+        np.stack([detections[0] + detections[1], detections[0], detections[1]]),
+        np.stack([n_visible + n_unshown, n_visible, n_unshown]),
+    )
+    return CurveAP(*ap)
 
 
 def team_class_ap(column_aps: np.ndarray, weights: np.ndarray) -> np.ndarray:

@@ -13,11 +13,9 @@ finds the culprit and words the error or warning. Both ways give the same column
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import repeat
-from operator import attrgetter
 from typing import Generic, Literal, TypeVar
 
 import msgspec
@@ -94,10 +92,6 @@ def _decode(raw: bytes, decoders: tuple[msgspec.json.Decoder, ...]) -> object | 
     return None
 
 
-_LABEL, _POSITION, _HALF = attrgetter("label"), attrgetter("position"), attrgetter("half")
-_CONFIDENCE, _TEAM, _GAME_TIME = attrgetter("confidence"), attrgetter("team"), attrgetter("gameTime")
-
-
 def labels_columns(raw: bytes, class_index: Mapping[str, int]) -> tuple[Columns, Counter] | None:
     """A Labels-ball.json's `gt_*` columns and its labels outside the class set (counted); None: read it slowly."""
     document = _decode(raw, _decoders(tuple(class_index)).labels)
@@ -110,15 +104,15 @@ def labels_columns(raw: bytes, class_index: Mapping[str, int]) -> tuple[Columns,
         codes = codes[codes >= 0]
     if not annotations:
         return {}, unknown
-    positions = _int_column(annotations, _POSITION)
-    halves = _halves(annotations)
+    positions = _int_column([a.position for a in annotations])
+    halves = _halves([a.gameTime for a in annotations])
     if positions is None or positions.min() < 0 or halves is None:
         return None
     columns = {
         "gt_class": codes,
         "gt_ms": positions,
         "gt_half": halves,
-        "gt_team": _team_codes(map(_TEAM, annotations), len(annotations)),
+        "gt_team": _team_codes([a.team for a in annotations]),
         "gt_value": np.array([-1 if a.visibility == "not shown" else 1 for a in annotations], dtype=np.int8),
     }
     return columns, unknown
@@ -134,12 +128,12 @@ def prediction_columns(raw: bytes, class_index: Mapping[str, int]) -> tuple[Colu
     codes, unknown = _class_codes(predictions, class_index)
     if not predictions:
         return {}, unknown
-    positions = _int_column(predictions, _POSITION)
-    halves = _int_column(predictions, _HALF)
+    positions = _int_column([p.position for p in predictions])
+    halves = _int_column([p.half for p in predictions])
     if positions is None or halves is None:
         return None
-    scores = np.fromiter(map(_CONFIDENCE, predictions), dtype=np.float64, count=len(predictions))
-    teams = _team_codes(map(_TEAM, predictions), len(predictions))
+    scores = np.fromiter([p.confidence for p in predictions], dtype=np.float64, count=len(predictions))
+    teams = _team_codes([p.team for p in predictions])
     keep = codes >= 0
     if unknown:  # dropped before any check, as the slow path (and the official evaluator) does
         codes, positions, halves, scores, teams = (column[keep] for column in (codes, positions, halves, scores, teams))
@@ -153,30 +147,31 @@ def prediction_columns(raw: bytes, class_index: Mapping[str, int]) -> tuple[Colu
 
 def _class_codes(items: list, class_index: Mapping[str, int]) -> tuple[np.ndarray, Counter]:
     """Each item's class index (-1 outside the class set), and the labels outside it, counted in file order."""
-    labels = map(_LABEL, items)
-    codes = np.fromiter(map(class_index.get, labels, repeat(-1)), dtype=np.int64, count=len(items))
+    get = class_index.get
+    codes = np.fromiter([get(item.label, -1) for item in items], dtype=np.int64, count=len(items))
     outside = np.flatnonzero(codes < 0)
     return codes, Counter(items[i].label for i in outside) if outside.size else Counter()
 
 
-def _int_column(items: list, field: attrgetter) -> np.ndarray | None:
-    """One integer field as int64; None if a value does not fit. numpy converts strings with Python's
+def _int_column(values: list) -> np.ndarray | None:
+    """An integer field as int64; None if a value does not fit. numpy converts strings with Python's
     `int()`, so "1500" (and " 1500") read as the official evaluator's `int(...)` reads them."""
     try:
-        return np.fromiter(map(field, items), dtype=np.int64, count=len(items))
+        return np.fromiter(values, dtype=np.int64, count=len(values))
     except (ValueError, OverflowError):
         return None
 
 
-def _team_codes(teams: Iterable[str | None], count: int) -> np.ndarray:
+def _team_codes(teams: list[str | None]) -> np.ndarray:
     """0 left, 1 right, -1 anything else (no team, or a value the metric ignores)."""
-    return np.fromiter(map(TEAM_CODES.get, teams, repeat(NO_TEAM)), dtype=np.int8, count=count)
+    get = TEAM_CODES.get
+    return np.fromiter([get(team, NO_TEAM) for team in teams], dtype=np.int8, count=len(teams))
 
 
-def _halves(annotations: list) -> np.ndarray | None:
+def _halves(game_times: list[str | None]) -> np.ndarray | None:
     """The half each label's `"H - MM:SS"` names (1 when it does not start with a digit); None when a first
     character is a digit Python's `int()` does not read, such as "²" (the slow path reports it)."""
     try:
-        return np.array([int(t[0]) if t and t[0].isdigit() else 1 for t in map(_GAME_TIME, annotations)], np.int64)
+        return np.array([int(t[0]) if t and t[0].isdigit() else 1 for t in game_times], np.int64)
     except ValueError:
         return None

@@ -69,7 +69,12 @@ def parse_annotation(raw: object, where: str, classes: tuple[str, ...]) -> Annot
     half = 1
     game_time_raw = raw.get("gameTime")
     if isinstance(game_time_raw, str) and game_time_raw[:1].isdigit():
-        half = int(game_time_raw[0])
+        try:
+            half = int(game_time_raw[0])
+        except ValueError:  # a digit int() does not read, such as "²" (the official evaluator crashes on it)
+            raise BallspotError(
+                f"{where}: 'gameTime' {game_time_raw!r} does not start with the half (\"1 - MM:SS\")"
+            ) from None
     team = raw.get("team")
     if team is not None and team not in TEAMS:
         raise BallspotError(f"{where}: 'team' must be 'left' or 'right', got {team!r}")
