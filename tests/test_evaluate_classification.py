@@ -235,7 +235,7 @@ def test_errors(index_path, classify_run, folders, tmp_path):
     assert result.exit_code == 2 and "--model" in result.stderr and "--predictions" in result.stderr
     result = evaluate("--model", weights, "--labels", str(tmp_path), cache=cache)
     assert result.exit_code == 2 and "spotting mode" in result.stderr
-    result = evaluate("--predictions", str(tmp_path), "--split", "valid", cache=cache)
+    result = evaluate("--predictions", str(tmp_path), "--index", str(tmp_path), cache=cache)
     assert result.exit_code == 2 and "classification mode" in result.stderr
 
 
@@ -252,6 +252,25 @@ def test_spotting_mode_still_works_from_the_command(tmp_path):
     assert result.exit_code == 0 and "mAP@1: 1.0000" in result.stdout
     result = runner.invoke(app, args[:3])
     assert result.exit_code == 2 and "--labels" in result.stderr
+
+
+def test_spotting_split_scores_only_that_splits_games(tmp_path):
+    other = GAME.rsplit("/", 1)[0] + "/2000-01-01 - Other - Game"
+    write_tree(tmp_path / "labels", {GAME: golden_labels(), other: golden_labels()}, "Labels-ball.json")
+    (tmp_path / "labels" / "splits.json").write_text(json.dumps({"train": [other], "test": [GAME]}))
+    exact = [prediction(CLASSES_12[i], ms, 1.0, team) for i, _, ms, team in golden_events()]
+    write_tree(tmp_path / "predictions", {GAME: predictions_document(exact)}, "results_spotting.json")
+    args = ["evaluate", "--predictions", str(tmp_path / "predictions"), "--labels", str(tmp_path / "labels")]
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == 1 and "1 of 2 labelled game(s) have no results_spotting.json" in result.stderr
+    result = runner.invoke(app, [*args, "--split", "test", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["games"] == [GAME] and json.loads(result.stdout)["mAP"] == 1.0
+    result = runner.invoke(app, [*args, "--split", "valid", "--json"])
+    assert result.exit_code == 1 and "none of the chosen games" in result.stderr
+    (tmp_path / "labels" / "splits.json").unlink()
+    result = runner.invoke(app, [*args, "--split", "test"])
+    assert result.exit_code == 1 and "splits.json" in result.stderr
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")

@@ -73,7 +73,12 @@ def evaluate(
     ] = None,
     split: Annotated[
         Split | None,
-        typer.Option("--split", rich_help_panel=CLASSIFY_PANEL, help="Split of the index to score \\[default: test]."),
+        typer.Option(
+            "--split",
+            rich_help_panel=CLASSIFY_PANEL,
+            help="Split of the index to score \\[default: test]; with --predictions, only the games of this split "
+            "in the labels root's splits.json.",
+        ),
     ] = None,
     out: Annotated[
         Path | None,
@@ -162,13 +167,13 @@ def evaluate(
             model, index, split_name, out, (device or Device.auto).value, batch_size, cache_dir, data_dir, json_output
         )
         return
-    given = {"--index": index, "--split": split, "--out": out, "--device": device, "--batch-size": batch_size}
+    given = {"--index": index, "--out": out, "--device": device, "--batch-size": batch_size}
     extra = [name for name, value in given.items() if value is not None]
     if extra:
         raise typer.BadParameter(f"{', '.join(extra)} belong(s) to classification mode (--model)", param_hint=extra[0])
     if labels is None:
         raise typer.BadParameter("missing: the folder or zip of Labels-ball.json", param_hint="'--labels'")
-    run_spotting(predictions, labels, metric.value, classes, bootstrap, seed, json_output)
+    run_spotting(predictions, labels, metric.value, classes, bootstrap, seed, json_output, split and split.value)
 
 
 def run_classification(
@@ -244,15 +249,31 @@ def print_classification(report: dict) -> None:
 
 
 def run_spotting(
-    predictions: Path, labels: Path, metric: str, classes: str, bootstrap: int, seed: int, json_output: bool
+    predictions: Path,
+    labels: Path,
+    metric: str,
+    classes: str,
+    bootstrap: int,
+    seed: int,
+    json_output: bool,
+    split: str | None = None,
 ) -> SpottingResult:
-    """The spotting mode of `evaluate`: score, then print (a table, or JSON only)."""
+    """The spotting mode of `evaluate`: score (all labelled games, or one split's), then print (a table, or JSON)."""
     from ballspot.classes import class_set
     from ballspot.console import log, warn
+    from ballspot.errors import BallspotError
     from ballspot.metrics.spotting import evaluate_spotting
+    from ballspot.soccernet.splits import SPLITS_FILE, load_splits
 
+    games = None
+    if split is not None:
+        if not (labels.is_dir() and (labels / SPLITS_FILE).is_file()):
+            raise BallspotError(f"--split needs a labels folder with a {SPLITS_FILE} (as a synthetic league has)")
+        games = load_splits(labels).get(split, ())
     started = time.perf_counter()
-    result = evaluate_spotting(labels, predictions, class_set(classes), metric, bootstrap=bootstrap, seed=seed)
+    result = evaluate_spotting(
+        labels, predictions, class_set(classes), metric, only_games=games, bootstrap=bootstrap, seed=seed
+    )
     for message in result.warnings:
         warn(message)
     log(f"scored {len(result.games)} game(s) in {time.perf_counter() - started:.2f} s")

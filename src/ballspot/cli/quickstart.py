@@ -57,5 +57,9 @@ def quickstart(
         f"mAP@1 on the held-out test game: {summary['mAP@1']:.3f} (chance: {summary['chance_mAP@1']:.3f}, "
         f"{better:.1f}x) over {summary['events_in_test_games']} events"
     )
+    console.log(
+        f"score it again: ballspot evaluate --predictions '{summary['predictions']}' "
+        f"--labels '{summary['league']}' --split test"
+    )
     for key in ("league", "run", "model", "predictions", "summary"):
         typer.echo(f"{key:12s} {summary[key]}")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
 from ballspot.classes import class_index
@@ -95,8 +95,9 @@ def load_games(
     diagnostics: Diagnostics,
     labels_file: str = LABELS_FILE,
     predictions_file: str = RESULTS_FILE,
+    only_games: Collection[str] | None = None,
 ) -> list[GameEvents]:
-    """Every labelled game with its predictions, sorted by id.
+    """Every labelled game (of `only_games`, when given) with its predictions, sorted by id.
 
     A labelled game without a predictions file is an error (the official evaluator crashes on it);
     predictions for games without labels are ignored with a warning.
@@ -107,6 +108,10 @@ def load_games(
         labelled = labels_tree.games(labels_file)
         if not labelled:
             raise BallspotError(f"no {labels_file} under {labels_tree.path}")
+        if only_games is not None:
+            labelled = {game: where for game, where in labelled.items() if game in set(only_games)}
+            if not labelled:
+                raise BallspotError(f"none of the chosen games has a {labels_file} under {labels_tree.path}")
         predicted = predictions_tree.games(predictions_file)
         if predictions_tree.path.is_file() and predictions_tree.path.suffix.lower() == ".json" and len(labelled) == 1:
             predicted = {next(iter(labelled)): str(predictions_tree.path)}  # one game: file against file

@@ -471,6 +471,7 @@ def evaluate_spotting(
     predictions: Path | str,
     classes: Sequence[str] = CLASSES_12,
     metric: str | float | Sequence[float] = "at1",
+    only_games: Sequence[str] | None = None,
     **options,
 ) -> SpottingResult:
     """Score a predictions root (folder or zip of `<game>/results_spotting.json`) against a labels root
@@ -479,5 +480,5 @@ def evaluate_spotting(
 
     classes = tuple(classes)
     diagnostics = Diagnostics()
-    games = load_games(labels, predictions, classes, diagnostics)
+    games = load_games(labels, predictions, classes, diagnostics, only_games=only_games)
     return evaluate_games(games, classes, metric, diagnostics=diagnostics, **options)
