@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from ballspot.classes import CLASSES_12
 from ballspot.cli.app import app
+from ballspot.engine.config import load_yaml, resolve_config
 from ballspot.quickstart.chance import random_predictions
 
 runner = CliRunner()
@@ -81,3 +82,15 @@ def test_chance_predictions_are_random_but_seeded():
     assert len(first) == 5 * len(CLASSES_12)
     assert all(0 <= p.position_ms < 60_000 and p.position_ms % 40 == 0 for p in first)
     assert [p.position_ms for p in first] == sorted(p.position_ms for p in first)
+
+
+@pytest.mark.parametrize(
+    "config",
+    [Path(__file__).parents[1] / "src/ballspot/quickstart/train.yaml"]
+    + sorted((Path(__file__).parents[1] / "examples").glob("*.yaml")),
+    ids=lambda p: p.name,
+)
+def test_shipped_training_configs_are_valid(config):
+    """Every key is a training option with a valid value (unknown keys and bad values raise)."""
+    resolved = resolve_config(config, {})
+    assert resolved.to_dict().items() >= load_yaml(config).items()
