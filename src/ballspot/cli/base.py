@@ -62,22 +62,28 @@ def command(name: str | None = None, on: typer.Typer | None = None, **kwargs: An
     A `BallspotError` (an expected failure) becomes one line on stderr and exit code 1; with
     `BALLSPOT_DEBUG=1` the traceback is shown instead. Usage errors stay Typer's (exit 2).
     """
-    from ballspot.errors import BallspotError
 
     def decorate(func: Callable) -> Callable:
-        @functools.wraps(func)
-        def wrapper(*args: Any, **kw: Any) -> Any:
-            try:
-                return func(*args, **kw)
-            except BallspotError as exc:
-                if debug_enabled():
-                    raise
-                raise fail(str(exc)) from None
-            except KeyboardInterrupt:
-                if debug_enabled():
-                    raise
-                raise fail("interrupted", 130) from None
-
-        return (on or app).command(name, **kwargs)(wrapper)
+        return (on or app).command(name, **kwargs)(error_boundary(func))
 
     return decorate
+
+
+def error_boundary(func: Callable) -> Callable:
+    """Wrap a command (or a group callback): a `BallspotError` or Ctrl-C becomes one `error:` line and an exit code."""
+    from ballspot.errors import BallspotError
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kw: Any) -> Any:
+        try:
+            return func(*args, **kw)
+        except BallspotError as exc:
+            if debug_enabled():
+                raise
+            raise fail(str(exc)) from None
+        except KeyboardInterrupt:
+            if debug_enabled():
+                raise
+            raise fail("interrupted", 130) from None
+
+    return wrapper

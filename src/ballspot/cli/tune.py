@@ -3,15 +3,13 @@ post-processing search on a trained run's validation games."""
 
 from __future__ import annotations
 
-import functools
 import json
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from ballspot.cli.base import app, debug_enabled, fail
+from ballspot.cli.base import app, error_boundary
 from ballspot.cli.options import CacheDirOption, DataDirOption, JsonOption, QuietOption, RunsDirOption
 from ballspot.errors import BallspotError
 
@@ -27,27 +25,8 @@ tune_app = typer.Typer(
 app.add_typer(tune_app, name="tune")
 
 
-def _boundary(func: Callable) -> Callable:
-    """The error boundary of `ballspot.cli.base.command`, for a group callback."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except BallspotError as exc:
-            if debug_enabled():
-                raise
-            raise fail(str(exc)) from None
-        except KeyboardInterrupt:
-            if debug_enabled():
-                raise
-            raise fail("interrupted", 130) from None
-
-    return wrapper
-
-
 @tune_app.callback()
-@_boundary
+@error_boundary
 def tune(
     ctx: typer.Context,
     trials: Annotated[int, Opt("--trials", "-n", help="Trials this process runs (a rerun adds as many more).")] = 10,
@@ -171,7 +150,7 @@ def tune(
 
 
 @tune_app.command("report")
-@_boundary
+@error_boundary
 def report_command(
     study: Annotated[str, Opt("--study", help="Study name.")] = "ballspot",
     storage: Annotated[
@@ -205,7 +184,7 @@ def report_command(
 
 
 @tune_app.command("postprocess")
-@_boundary
+@error_boundary
 def postprocess(
     run: Annotated[Path, typer.Argument(help="Run folder, or a weights file (best.pt) of a spotting run.")],
     labels: Annotated[
