@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,6 @@ class QuickstartPlan:
     epochs: int | None = None
     config: Path = TRAIN_CONFIG
     device: str = "auto"
-    overrides: dict[str, Any] = field(default_factory=dict)
 
     @property
     def league(self) -> Path:
@@ -122,7 +121,7 @@ def _train(plan: QuickstartPlan, index_path: Path) -> Path:
     from ballspot.engine.trainer import train
 
     options = {"index": str(index_path), "epochs": plan.epochs, "device": plan.device, "seed": plan.seed}
-    config = resolve_config(plan.config, {**plan.overrides, **options})
+    config = resolve_config(plan.config, options)
     last = plan.run / "weights" / "last.pt"
     best = plan.run / "weights" / "best.pt"
     resume = last.is_file()
