@@ -345,6 +345,17 @@ def test_search_keeps_parameters_nothing_beats():
     assert [r.ap_after for r in per_class] == [r.ap_before for r in per_class]
 
 
+def test_search_leaves_classes_with_few_events_alone():
+    game, classes = spiky_game(), ("PASS", "DRIVE")
+    params = PostprocessParams(smooth_s=0.0)
+    events = sum(a.label == "PASS" for a in game.annotations)
+    tuned, per_class = search([game], classes, params, STEP, min_events=events + 1)
+    assert tuned.per_class == {} and tuned.to_dict() == params.to_dict()
+    assert per_class[0].ap_after == per_class[0].ap_before == pytest.approx(0.5)
+    tuned, _ = search([game], classes, params, STEP, min_events=events)
+    assert tuned.per_class["PASS"]["smooth_s"] > 0
+
+
 @pytest.fixture(scope="module")
 def spot_run(tmp_path_factory, league_index, cache) -> Path:
     runs = tmp_path_factory.mktemp("tune-spot")
@@ -359,7 +370,8 @@ def test_postprocess_search_saves_params_that_predict_uses(spot_run, league_inde
     from ballspot.predict.api import default_params, predict_video
     from ballspot.soccernet.labels import read_labels
 
-    result = runner.invoke(app, ["tune", "postprocess", str(spot_run), "--device", "cpu", "--json"])
+    args = ["tune", "postprocess", str(spot_run), "--device", "cpu", "--min-events", "1", "--json"]
+    result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["params_file"] == str(spot_run / PARAMS_FILE)
@@ -383,5 +395,7 @@ def test_postprocess_search_saves_params_that_predict_uses(spot_run, league_inde
 def test_postprocess_search_errors(tmp_path, league_index):
     result = runner.invoke(app, ["tune", "postprocess", str(tmp_path / "nothing")])
     assert_one_error_line(result, "run folder or weights file not found")
+    result = runner.invoke(app, ["tune", "postprocess", str(tmp_path), "--min-events", "0"])
+    assert_one_error_line(result, "--min-events must be at least 1")
     result = runner.invoke(app, ["tune", "postprocess", str(tmp_path)])
     assert_one_error_line(result, "no weights/best.pt in")

@@ -194,6 +194,9 @@ def postprocess(
     split: Annotated[str, Opt(help="Split whose games are scored.")] = "valid",
     device: Annotated[str, Opt(help="auto, cpu or cuda.")] = "auto",
     batch_size: Annotated[int, Opt("--batch-size", help="Stacks encoded per batch.")] = 8,
+    min_events: Annotated[
+        int, Opt("--min-events", help="Validation events a class needs to get settings of its own.")
+    ] = 20,
     json_output: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
@@ -205,7 +208,9 @@ def postprocess(
     console.set_quiet(quiet or json_output)
     if not 1 <= batch_size <= 4096:
         raise BallspotError(f"--batch-size must be between 1 and 4096, got {batch_size}")
-    result = tune_postprocess(run, labels, split, device, batch_size)
+    if min_events < 1:
+        raise BallspotError(f"--min-events must be at least 1, got {min_events}")
+    result = tune_postprocess(run, labels, split, device, batch_size, min_events)
     if json_output:
         typer.echo(json.dumps(result))
         return
