@@ -18,6 +18,7 @@ from ballspot import __version__, paths
 from ballspot.cli.app import app
 from ballspot.cli.base import command
 from ballspot.errors import BallspotError
+from tests.assertions import assert_one_error_line
 from tests.videos import counter_frames, encode
 
 REPO = Path(__file__).resolve().parents[1]
@@ -36,17 +37,6 @@ def run_python(code: str, *args: str, env: dict | None = None) -> subprocess.Com
         env={**os.environ, **(env or {})},
         timeout=120,
     )
-
-
-def assert_one_error_line(result, *fragments: str) -> None:
-    """The error boundary's output: exit 1, one `error: ...` line on stderr, nothing on stdout."""
-    assert result.exit_code == 1, result.output
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    assert "Traceback" not in result.output
-    assert result.stdout == ""
-    for fragment in fragments:
-        assert fragment in lines[0]
 
 
 @pytest.fixture(scope="module")

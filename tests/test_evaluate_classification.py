@@ -27,8 +27,9 @@ from ballspot.metrics.classification import (
     majority_scores,
 )
 from tests import test_train
+from tests.assertions import assert_one_error_line
 from tests.spotting_data import GAME, golden_events, golden_labels, prediction, predictions_document, write_tree
-from tests.test_train import LABELS, TINY_ARGS, assert_one_error_line
+from tests.test_train import LABELS, TINY_ARGS
 
 index_path = test_train.index_path
 """test_train's fixture: the tiny league's clip index (splits train and valid)."""

@@ -33,6 +33,7 @@ from ballspot.predict.spotter import position_step_s, sampled_frames
 from ballspot.soccernet.labels import Annotation, game_time, labels_document
 from ballspot.soccernet.results import Prediction, results_document
 from ballspot.video.probe import probe
+from tests.assertions import assert_one_error_line
 from tests.videos import counter_frames, encode, ffmpeg, read_counter
 
 REPO = Path(__file__).resolve().parents[1]
@@ -126,17 +127,6 @@ def middle_confidence(run, clip) -> str:
 
 def invoke(*args: str):
     return runner.invoke(app, ["predict", *args])
-
-
-def assert_one_error_line(result, *fragments: str) -> None:
-    """The error boundary's output: exit 1, one `error: ...` line on stderr, no traceback, nothing on stdout."""
-    assert result.exit_code == 1, result.output
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    assert "Traceback" not in result.output
-    assert result.stdout == ""
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
 
 
 def assert_valid_results(document: dict, game_id: str, duration_ms: int, halves: tuple[int, ...] = (1,)) -> list:

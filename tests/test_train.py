@@ -36,6 +36,7 @@ from ballspot.engine.losses import build_loss
 from ballspot.engine.trainer import train
 from ballspot.errors import BallspotError
 from ballspot.soccernet.labels import Annotation, labels_document
+from tests.assertions import assert_one_error_line
 from tests.videos import counter_frames, encode, read_counter
 
 REPO = Path(__file__).resolve().parents[1]
@@ -132,16 +133,6 @@ def read_metrics(path: Path) -> tuple[list[str], list[dict[str, str]]]:
 
 def invoke_train(*args: str, index_path: Path, cache: Path) -> object:
     return runner.invoke(app, ["train", "--index", str(index_path), *TINY_ARGS, "--cache-dir", str(cache), *args])
-
-
-def assert_one_error_line(result, *fragments: str) -> None:
-    """The error boundary's output: exit 1, one `error: ...` line on stderr, nothing on stdout."""
-    assert result.exit_code == 1, result.output
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    assert result.stdout == ""
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
 
 
 def forbid_decoding(monkeypatch) -> None:

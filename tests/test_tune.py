@@ -32,7 +32,8 @@ from ballspot.tune.space import load_space, parse_entry
 from ballspot.tune.storage import parse_storage
 from ballspot.tune.study import open_study
 from tests import test_train
-from tests.test_train import GAMES, TINY, assert_one_error_line, tiny_config
+from tests.assertions import assert_one_error_line
+from tests.test_train import GAMES, TINY, tiny_config
 
 REPO = Path(__file__).resolve().parents[1]
 runner = CliRunner()
