@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from ballspot.classes import CLASSES_12
 from ballspot.cli.app import app
 from ballspot.engine.config import load_yaml, resolve_config
-from ballspot.quickstart.chance import random_predictions
+from ballspot.metrics.chance import random_predictions
 
 runner = CliRunner()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import TypeVar
 
 from rich.console import Console
@@ -20,8 +20,9 @@ from rich.progress import (
 
 T = TypeVar("T")
 
-err = Console(stderr=True, highlight=False)
-"""Logs, warnings, tables meant for people, progress bars."""
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+"""Logs, warnings, tables meant for people, progress bars. Lines are never broken (soft wrap): a command
+printed for copying arrives whole, in a terminal and in a log file alike."""
 
 out = Console(highlight=False, soft_wrap=True)
 """Results only: paths, JSON."""
@@ -65,17 +66,8 @@ def progress(*extra_columns) -> Progress:
     )
 
 
-def track(items: Iterable[T], description: str, total: int | None = None) -> Iterator[T]:
-    """Iterate `items` with a progress bar on stderr."""
-    with progress() as bar:
-        task = bar.add_task(description, total=total if total is not None else _len(items))
-        for item in items:
-            yield item
-            bar.advance(task)
+def track(items: Iterable[T], description: str, total: int | None = None) -> Iterable[T]:
+    """Iterate `items` with a progress bar on stderr (rich's `track`; off when quiet or not a terminal)."""
+    from rich.progress import track as rich_track
 
-
-def _len(items: Iterable) -> int | None:
-    try:
-        return len(items)  # type: ignore[arg-type]
-    except TypeError:
-        return None
+    return rich_track(items, description, total=total, console=err, disable=quiet() or not sys.stderr.isatty())

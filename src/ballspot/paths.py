@@ -36,3 +36,8 @@ def runs_dir(data: Path | None = None) -> Path:
 def studies_dir(data: Path | None = None) -> Path:
     """Where Optuna studies (SQLite, journal files) live: `BALLSPOT_STUDIES_DIR`, else `<data>/studies`."""
     return _from_env("BALLSPOT_STUDIES_DIR", str((data or data_dir()) / "studies"))
+
+
+def quickstart_dir(data: Path | None = None) -> Path:
+    """Where `ballspot quickstart` works by default: `<data>/quickstart` (league, clips, runs, predictions)."""
+    return (data or data_dir()) / "quickstart"

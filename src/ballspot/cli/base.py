@@ -16,9 +16,10 @@ app = typer.Typer(
     name="ballspot",
     help="Ball action spotting in soccer broadcast video (SoccerNet): data, training, evaluation, prediction.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 

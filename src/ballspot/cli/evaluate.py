@@ -17,7 +17,15 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ballspot.cli.base import command
-from ballspot.cli.options import CacheDirOption, ClassesOption, DataDirOption, JsonOption, QuietOption
+from ballspot.cli.options import (
+    CacheDirOption,
+    ClassesOption,
+    ClassSet,
+    DataDirOption,
+    Device,
+    JsonOption,
+    QuietOption,
+)
 
 if TYPE_CHECKING:
     from ballspot.metrics.spotting import SpottingResult
@@ -25,6 +33,8 @@ if TYPE_CHECKING:
 CLASSIFY_PANEL = "Classification mode (--model)"
 SPOT_PANEL = "Spotting mode (--predictions)"
 MODES_HINT = "give --model (classify a split's clips with a run's weights) or --predictions (spotting mAP)"
+CHANCE_DRAWS = 5
+"""Random draws averaged for the chance baseline."""
 
 
 class SpottingMetric(str, Enum):
@@ -47,12 +57,6 @@ class Split(str, Enum):
     train = "train"
 
 
-class Device(str, Enum):
-    auto = "auto"
-    cpu = "cpu"
-    cuda = "cuda"
-
-
 @command("evaluate")
 def evaluate(
     model: Annotated[
@@ -68,7 +72,7 @@ def evaluate(
         typer.Option(
             "--index",
             rich_help_panel=CLASSIFY_PANEL,
-            help="Clip index from `ballspot index` \\[default: <data>/clips/index.parquet].",
+            help="Clip index from `ballspot index` \\[default: <data>/clips/index.parquet, else the quick start's].",
         ),
     ] = None,
     split: Annotated[
@@ -132,7 +136,16 @@ def evaluate(
             "1-5 s; loose = average over 5-60 s.",
         ),
     ] = SpottingMetric.at1,
-    classes: ClassesOption = "12",
+    classes: ClassesOption = ClassSet.twelve,
+    chance: Annotated[
+        bool,
+        typer.Option(
+            "--chance/--no-chance",
+            rich_help_panel=SPOT_PANEL,
+            help=f"Also score random predictions at the same density (mean of {CHANCE_DRAWS} draws): what luck "
+            "alone gets, to tell a model from noise.",
+        ),
+    ] = True,
     bootstrap: Annotated[
         int,
         typer.Option(
@@ -148,14 +161,25 @@ def evaluate(
     json_output: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Score a run's clip classification (--model) or spotting predictions with SoccerNet's metric (--predictions)."""
-    from ballspot.console import set_quiet
+    """Score a run's clip classification (--model) or spotting predictions with SoccerNet's metric (--predictions).
+
+    With neither, scores the predictions of the last `ballspot quickstart` on its test game.
+    """
+    from ballspot.console import log, set_quiet
+    from ballspot.defaults import quickstart_outputs
 
     set_quiet(quiet)
     if model is not None and predictions is not None:
         raise typer.BadParameter(f"not both: {MODES_HINT}", param_hint="'--model' / '--predictions'")
     if model is None and predictions is None:
-        raise typer.BadParameter(f"missing: {MODES_HINT}", param_hint="'--model' / '--predictions'")
+        found = quickstart_outputs(data_dir)
+        if found is None or labels is not None:
+            raise typer.BadParameter(
+                f"missing: {MODES_HINT}; or run `ballspot quickstart` first, whose predictions this then scores",
+                param_hint="'--model' / '--predictions'",
+            )
+        log(f"scoring the quick start's predictions: --predictions {found.predictions} --labels {found.labels}")
+        predictions, labels, split = found.predictions, found.labels, split or Split(found.split)
     if model is not None:
         if labels is not None:
             raise typer.BadParameter(
@@ -173,7 +197,9 @@ def evaluate(
         raise typer.BadParameter(f"{', '.join(extra)} belong(s) to classification mode (--model)", param_hint=extra[0])
     if labels is None:
         raise typer.BadParameter("missing: the folder or zip of Labels-ball.json", param_hint="'--labels'")
-    run_spotting(predictions, labels, metric.value, classes, bootstrap, seed, json_output, split and split.value)
+    run_spotting(
+        predictions, labels, metric.value, str(classes), bootstrap, seed, json_output, split and split.value, chance
+    )
 
 
 def run_classification(
@@ -190,14 +216,13 @@ def run_classification(
     """The classification mode of `evaluate`: classify, write the files, then print (a table, or JSON only)."""
     from ballspot import paths
     from ballspot.console import log, warn
+    from ballspot.defaults import clip_index
     from ballspot.errors import BallspotError
     from ballspot.metrics.classification import default_out_dir, evaluate_run, write_report
 
     if not model.is_file():
         raise BallspotError(f"weights file not found: {model}")
-    index_path = index if index is not None else (data_dir or paths.data_dir()) / "clips" / "index.parquet"
-    if index is None and not index_path.is_file():
-        raise BallspotError(f"index not found: {index_path} (pass --index, or run `ballspot index` first)")
+    index_path = index if index is not None else clip_index(data_dir).path
     report = evaluate_run(
         model, index_path.expanduser().resolve(), split, cache_dir or paths.cache_dir(), device, batch_size
     )
@@ -257,31 +282,77 @@ def run_spotting(
     seed: int,
     json_output: bool,
     split: str | None = None,
+    chance: bool = False,
 ) -> SpottingResult:
-    """The spotting mode of `evaluate`: score (all labelled games, or one split's), then print (a table, or JSON)."""
+    """The spotting mode of `evaluate`: score (all labelled games, or one split's), then print (a table, or JSON).
+
+    With `chance`, the same games are scored with random predictions too (JSON: `chance`).
+    """
     from ballspot.classes import class_set
     from ballspot.console import log, warn
     from ballspot.errors import BallspotError
-    from ballspot.metrics.spotting import evaluate_spotting
+    from ballspot.metrics.game_events import Diagnostics
+    from ballspot.metrics.sources import MissingPredictionsError, load_games
+    from ballspot.metrics.spotting import evaluate_games
     from ballspot.soccernet.splits import SPLITS_FILE, load_splits
 
-    games = None
+    only_games = None
     if split is not None:
         if not (labels.is_dir() and (labels / SPLITS_FILE).is_file()):
             raise BallspotError(f"--split needs a labels folder with a {SPLITS_FILE} (as a synthetic league has)")
-        games = load_splits(labels).get(split, ())
+        only_games = load_splits(labels).get(split, ())
     started = time.perf_counter()
-    result = evaluate_spotting(
-        labels, predictions, class_set(classes), metric, only_games=games, bootstrap=bootstrap, seed=seed
-    )
+    class_list = class_set(classes)
+    diagnostics = Diagnostics()
+    try:
+        games = load_games(labels, predictions, class_list, diagnostics, only_games=only_games)
+    except MissingPredictionsError as exc:
+        raise BallspotError(f"{exc}{split_hint(labels, exc.predicted) if split is None else ''}") from None
+    result = evaluate_games(games, class_list, metric, diagnostics=diagnostics, bootstrap=bootstrap, seed=seed)
+    baseline = chance_baseline(games, class_list, metric, seed) if chance else None
     for message in result.warnings:
         warn(message)
     log(f"scored {len(result.games)} game(s) in {time.perf_counter() - started:.2f} s")
     if json_output:
-        typer.echo(json.dumps(result.to_dict()))
+        typer.echo(json.dumps({**result.to_dict(), **({"chance": baseline} if baseline else {})}))
     else:
-        print_spotting(result)
+        print_spotting(result, baseline)
     return result
+
+
+def split_hint(labels: Path, predicted: list[str]) -> str:
+    """`; ... add --split test` when one split of the labels root's splits.json holds exactly the predicted
+    games' split, so that one option fixes the evaluation."""
+    from ballspot.soccernet.splits import SPLITS_FILE, load_splits
+
+    if not (labels.is_dir() and (labels / SPLITS_FILE).is_file()):
+        return ""
+    fitting = [
+        name
+        for name, members in load_splits(labels).items()
+        if members and set(members) <= set(predicted) and set(predicted) & set(members)
+    ]
+    if not fitting:
+        return ""
+    options = " or ".join(f"`--split {name}`" for name in fitting)
+    return f"; to score only the games of one split of {SPLITS_FILE}, add {options}"
+
+
+def chance_baseline(games: list, classes: tuple[str, ...], metric: str, seed: int) -> dict:
+    """The mAP (and Team mAP) of random predictions at the model's density, the mean of a few draws."""
+    import numpy as np
+
+    from ballspot.metrics.chance import chance_games
+    from ballspot.metrics.spotting import evaluate_games
+
+    draws = [evaluate_games(chance_games(games, seed + k), classes, metric) for k in range(CHANCE_DRAWS)]
+    teams = [d.team_mAP for d in draws if d.team_mAP is not None]
+    return {
+        "mAP": float(np.mean([d.mAP for d in draws])),
+        "team_mAP": float(np.mean(teams)) if len(teams) == len(draws) else None,
+        "draws": CHANCE_DRAWS,
+        "seed": seed,
+    }
 
 
 def _fmt(value: float | None) -> str:
@@ -301,7 +372,7 @@ def metric_label(result: SpottingResult) -> str:
     return f"mAP {result.metric} ({result.tolerances[0]:g}-{result.tolerances[-1]:g} s)"
 
 
-def print_spotting(result: SpottingResult) -> None:
+def print_spotting(result: SpottingResult, chance: dict | None = None) -> None:
     """The human report, on stdout: a table per class, then the summary lines."""
     from rich.table import Table
 
@@ -326,9 +397,18 @@ def print_spotting(result: SpottingResult) -> None:
         table.add_row(*row)
     out.print(table)
     out.print(f"{name}: {_fmt(result.mAP)} {_interval(result.mAP_interval)}".rstrip())
-    out.print(f"  visible: {_fmt(result.mAP_visible)}   not shown: {_fmt(result.mAP_unshown)}")
+    unshown = sum(c.ground_truth - c.ground_truth_visible for c in result.per_class)
+    unshown_text = _fmt(result.mAP_unshown) if unshown else "n/a (no label is 'not shown')"
+    out.print(f"  visible: {_fmt(result.mAP_visible)}   not shown: {unshown_text}")
     if result.team_mAP is not None:
         out.print(f"Team {name}: {_fmt(result.team_mAP)} {_interval(result.team_mAP_interval)}".rstrip())
+    if chance is not None:
+        team = "" if chance["team_mAP"] is None or result.team_mAP is None else f", Team {_fmt(chance['team_mAP'])}"
+        ratio = f" (the model: {result.mAP / chance['mAP']:.1f}x chance)" if chance["mAP"] > 0 else ""
+        out.print(
+            f"chance: {_fmt(chance['mAP'])}{team}{ratio}: random predictions at the same density, "
+            f"mean of {chance['draws']} draws"
+        )
     if result.bootstrap:
         b = result.bootstrap
         unit = "whole games" if b.block_seconds is None else f"{b.block_seconds:g} s blocks of game time"

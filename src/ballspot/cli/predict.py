@@ -9,8 +9,15 @@ from typing import Annotated
 import typer
 
 from ballspot.cli.base import command
-from ballspot.cli.options import DataDirOption, JsonOption, QuietOption, RunsDirOption
-from ballspot.errors import BallspotError
+from ballspot.cli.options import (
+    DataDirOption,
+    Device,
+    JsonOption,
+    Precision,
+    QuietOption,
+    Resolution,
+    RunsDirOption,
+)
 
 Opt = typer.Option
 
@@ -19,12 +26,13 @@ Opt = typer.Option
 def predict(
     sources: Annotated[list[Path], typer.Argument(help="Video file(s), or a dataset root (every game with a video).")],
     model: Annotated[
-        Path | None, Opt("--model", "-m", help="Weights file (default: best.pt of the newest run).")
+        Path | None,
+        Opt("--model", "-m", help="Weights file \\[default: best.pt of the newest run, the quick start's included]."),
     ] = None,
     out: Annotated[Path | None, Opt("--out", help="Output folder (default: <data>/predictions).")] = None,
-    device: Annotated[str, Opt(help="auto, cpu or cuda.")] = "auto",
-    batch_size: Annotated[int, Opt("--batch-size", help="Stacks encoded per batch.")] = 8,
-    precision: Annotated[str, Opt(help="auto, fp32, bf16 or fp16.")] = "auto",
+    device: Annotated[Device, Opt(help="Where the network runs.")] = Device.auto,
+    batch_size: Annotated[int, Opt("--batch-size", min=1, max=4096, help="Stacks encoded per batch.")] = 8,
+    precision: Annotated[Precision, Opt(help="Arithmetic on CUDA (CPUs run fp32).")] = Precision.auto,
     params: Annotated[Path | None, Opt("--params", help="Post-processing parameters (JSON).")] = None,
     threshold: Annotated[float | None, Opt(help="Lowest confidence kept in results_spotting.json.")] = None,
     event_threshold: Annotated[
@@ -32,7 +40,7 @@ def predict(
     ] = None,
     smooth: Annotated[float | None, Opt(help="Score smoothing window, seconds.")] = None,
     nms_window: Annotated[float | None, Opt("--nms-window", help="Suppression window, seconds.")] = None,
-    resolution: Annotated[str, Opt(help="Which video of a dataset game (224p, 720p).")] = "224p",
+    resolution: Annotated[Resolution, Opt(help="Which video of a dataset game.")] = Resolution.low,
     runs_dir: RunsDirOption = None,
     data_dir: DataDirOption = None,
     json_output: JsonOption = False,
@@ -40,15 +48,15 @@ def predict(
 ) -> None:
     """Spot events in whole videos: writes results_spotting.json (SoccerNet format) per game."""
     from ballspot import console, paths
+    from ballspot.defaults import newest_model
     from ballspot.engine.optim import resolve_precision
     from ballspot.predict.api import default_params, load_spotter
     from ballspot.predict.postprocess import load_params
     from ballspot.predict.run import plan_videos, predict_games
 
     console.set_quiet(quiet or json_output)
-    if not 1 <= batch_size <= 4096:
-        raise BallspotError(f"--batch-size must be between 1 and 4096, got {batch_size}")
-    model = model or newest_best(runs_dir or paths.runs_dir(data_dir))
+    model = model or newest_model(runs_dir, data_dir)
+    device, precision, resolution = device.value, precision.value, resolution.value
     spotter = load_spotter(model, device)
     resolve_precision(spotter.device, precision)  # a bad --precision fails before any decoding
     chosen = load_params(params) if params else default_params(spotter.path)
@@ -72,11 +80,3 @@ def predict(
     for r in results:
         console.log(f"{r['game']}: {r['candidates']} candidates, {r['events']} events >= {chosen.event_threshold}")
         typer.echo(r["files"]["results"])
-
-
-def newest_best(runs: Path) -> Path:
-    """best.pt of the most recently modified run under `runs`."""
-    candidates = sorted(runs.glob("*/weights/best.pt"), key=lambda p: p.stat().st_mtime) if runs.is_dir() else []
-    if not candidates:
-        raise BallspotError(f"no trained run under {runs}; train one or give --model")
-    return candidates[-1]

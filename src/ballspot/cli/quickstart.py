@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from ballspot.cli.base import command
-from ballspot.cli.options import CacheDirOption, DataDirOption, JsonOption, QuietOption
+from ballspot.cli.options import CacheDirOption, DataDirOption, Device, JsonOption, QuietOption
 
 Opt = typer.Option
 
@@ -19,14 +19,16 @@ def quickstart(
     workdir: Annotated[
         Path | None, Opt("--workdir", help="Where everything goes \\[default: <data folder>/quickstart].")
     ] = None,
-    games: Annotated[int, Opt(help="Games in the synthetic league (one is held out as the test game).")] = 6,
-    minutes: Annotated[float, Opt(help="Minutes per game.")] = 2.0,
-    epochs: Annotated[int | None, Opt(help="Training epochs \\[default: the quick-start config's].")] = None,
+    games: Annotated[
+        int, Opt(min=3, max=1000, help="Games in the synthetic league (one is held out as the test game).")
+    ] = 6,
+    minutes: Annotated[float, Opt(min=0.2, max=120, help="Minutes per game.")] = 2.0,
+    epochs: Annotated[int | None, Opt(min=1, help="Training epochs \\[default: the recipe's].")] = None,
     config: Annotated[
         str | None,
         Opt("--config", help="Training recipe name or YAML file \\[default: the shipped recipe 'quickstart']."),
     ] = None,
-    device: Annotated[str, Opt(help="auto, cpu or cuda.")] = "auto",
+    device: Annotated[Device, Opt(help="Where the network trains and predicts.")] = Device.auto,
     seed: Annotated[int, Opt(help="Seed of the league and of training.")] = 0,
     data_dir: DataDirOption = None,
     cache_dir: CacheDirOption = None,
@@ -47,7 +49,7 @@ def quickstart(
         seed=seed,
         epochs=epochs,
         config=config or TRAIN_CONFIG,
-        device=device,
+        device=device.value,
     )
     summary = run_quickstart(plan)
     if json_output:
@@ -58,9 +60,37 @@ def quickstart(
         f"mAP@1 on the held-out test game: {summary['mAP@1']:.3f} (chance: {summary['chance_mAP@1']:.3f}, "
         f"{better:.1f}x) over {summary['events_in_test_games']} events"
     )
-    console.log(
-        f"score it again: ballspot evaluate --predictions '{summary['predictions']}' "
-        f"--labels '{summary['league']}' --split test"
-    )
+    default_place = workdir is None and data_dir is None
+    for line in next_steps(summary, default_place):
+        console.log(line)
     for key in ("league", "run", "model", "predictions", "summary"):
         typer.echo(f"{key:12s} {summary[key]}")
+
+
+def next_steps(summary: dict, default_place: bool) -> list[str]:
+    """What to run next, on the quick start's outputs: bare commands when they find them by default."""
+    video = _a_test_video(summary)
+    if default_place:
+        return [
+            "next, with no options (they find the quick start's model, predictions and clips):",
+            f"  ballspot predict {video}",
+            "  ballspot evaluate",
+            "  ballspot tune --trials 12",
+        ]
+    return [
+        "next:",
+        f"  ballspot predict {video} --model '{summary['model']}'",
+        f"  ballspot evaluate --predictions '{summary['predictions']}' --labels '{summary['league']}' --split test",
+        f"  ballspot tune --trials 12 --index '{summary['index']}'",
+    ]
+
+
+def _a_test_video(summary: dict) -> str:
+    from ballspot.soccernet.layout import find_games
+
+    league = Path(summary["league"])
+    test_games = set(summary.get("test_games", ()))
+    for game in find_games(league, "224p", require_video=True):
+        if game.game_id in test_games and game.videos:
+            return f"'{game.videos[min(game.videos)]}'"
+    return "VIDEO"

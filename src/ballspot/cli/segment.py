@@ -25,7 +25,7 @@ def segment(
         typer.Option(
             "--window",
             help="Cut a window of this many seconds centred on each event "
-            "\\[default: the seed's cut, from an event to the next one + 1 s].",
+            "\\[default: cut from an event to the next one, plus 1 s].",
         ),
     ] = None,
     background: Annotated[
@@ -50,6 +50,10 @@ def segment(
     quiet: QuietOption = False,
 ) -> None:
     """Cut event clips (and background clips) from a match video; writes the clips and a manifest per game."""
+    from itertools import count
+
+    from rich.progress import TextColumn
+
     from ballspot import console, paths
     from ballspot.classes import class_set
     from ballspot.data.segment import SegmentOptions, plan_jobs, segment_game
@@ -69,8 +73,9 @@ def segment(
     out_root = out or (data_dir or paths.data_dir()) / "clips"
     jobs_list = plan_jobs(source, labels, resolution)
     summary = []
-    with console.progress() as bar:
-        task = bar.add_task("segmenting", total=None)
+    clip_count = count(1)
+    with console.progress(TextColumn("{task.fields[clips]} clips")) as bar:
+        task = bar.add_task("segmenting", total=len(jobs_list), clips=0)
         for job in jobs_list:
             bar.update(task, description=f"{job.game_id[-40:]}")
             manifest = segment_game(
@@ -81,8 +86,9 @@ def segment(
                 job.split,
                 opts,
                 job.half,
-                on_clip=lambda: bar.advance(task),
+                on_clip=lambda: bar.update(task, clips=next(clip_count)),
             )
+            bar.advance(task)
             summary.append(
                 {
                     "game": job.game_id,

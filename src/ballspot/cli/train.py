@@ -10,7 +10,21 @@ from typing import Annotated
 import typer
 
 from ballspot.cli.base import command
-from ballspot.cli.options import CacheDirOption, DataDirOption, JsonOption, QuietOption, RunsDirOption
+from ballspot.cli.options import (
+    CacheDirOption,
+    Color,
+    DataDirOption,
+    Device,
+    JsonOption,
+    Loss,
+    Optimizer,
+    Pooling,
+    Precision,
+    QuietOption,
+    RunsDirOption,
+    Task,
+    value_of,
+)
 from ballspot.errors import BallspotError
 
 Opt = typer.Option
@@ -26,38 +40,42 @@ def train(
     ] = None,
     name: Annotated[str | None, Opt("--name", help="Run name (default: a timestamp).")] = None,
     resume: Annotated[bool, Opt("--resume", help="Continue the run --name from its weights/last.pt.")] = False,
-    task: Annotated[str | None, Opt(help="classify (whole clips, the seed's) or spot (adds background).")] = None,
-    epochs: Annotated[int | None, Opt(help="Epochs (default: 10).")] = None,
+    task: Annotated[Task | None, Opt(help="classify (whole clips) or spot (adds background windows).")] = None,
+    epochs: Annotated[int | None, Opt(min=1, max=10_000, help="Epochs (default: 10).")] = None,
     lr: Annotated[float | None, Opt("--lr", help="Learning rate (default: 1e-3).")] = None,
     dropout: Annotated[float | None, Opt(help="Dropout before the head (default: 0.4).")] = None,
-    batch_size: Annotated[int | None, Opt("--batch-size", help="Clips per batch (per GPU) (default: 8).")] = None,
-    frames: Annotated[int | None, Opt(help="Frames per clip (default: 15).")] = None,
-    stride: Annotated[int | None, Opt(help="Take every n-th frame at --fps (default: 2).")] = None,
-    stack_size: Annotated[
-        int | None, Opt("--stack-size", help="Grey frames per stack (image channels) (default: 3).")
+    batch_size: Annotated[
+        int | None, Opt("--batch-size", min=1, max=4096, help="Clips per batch (per GPU) (default: 8).")
     ] = None,
-    color: Annotated[str | None, Opt(help="grey (stacks of grey frames) or rgb (default: grey).")] = None,
-    height: Annotated[int | None, Opt(help="Frame height (default: 224).")] = None,
-    width: Annotated[int | None, Opt(help="Frame width (default: 398).")] = None,
+    frames: Annotated[int | None, Opt(min=1, max=256, help="Frames per clip (default: 15).")] = None,
+    stride: Annotated[int | None, Opt(min=1, max=50, help="Take every n-th frame at --fps (default: 2).")] = None,
+    stack_size: Annotated[
+        int | None, Opt("--stack-size", min=1, max=16, help="Grey frames per stack (image channels) (default: 3).")
+    ] = None,
+    color: Annotated[Color | None, Opt(help="grey (stacks of grey frames) or rgb (default: grey).")] = None,
+    height: Annotated[int | None, Opt(min=32, max=1080, help="Frame height (default: 224).")] = None,
+    width: Annotated[int | None, Opt(min=32, max=1920, help="Frame width (default: 398).")] = None,
     crop: Annotated[
         float | None, Opt(help="Keep this centred share of the picture before resizing (default: 1, all of it).")
     ] = None,
-    jitter: Annotated[int | None, Opt(help="Temporal jitter, sampled frames (default: 2).")] = None,
+    jitter: Annotated[int | None, Opt(min=0, max=50, help="Temporal jitter, sampled frames (default: 2).")] = None,
     backbone: Annotated[str | None, Opt(help="Any timm model name (default: tf_efficientnetv2_b0).")] = None,
     pretrained: Annotated[Path | None, Opt(help="Local timm weights file for the backbone.")] = None,
-    pooling: Annotated[str | None, Opt(help="netvlad (the seed's) or gem (default: netvlad).")] = None,
-    loss: Annotated[str | None, Opt(help="focal or ce (default: focal).")] = None,
+    pooling: Annotated[Pooling | None, Opt(help="netvlad or gem (generalised mean) (default: netvlad).")] = None,
+    loss: Annotated[Loss | None, Opt(help="focal or ce (default: focal).")] = None,
     gamma: Annotated[float | None, Opt(help="Focal loss gamma (default: 2).")] = None,
-    optimizer: Annotated[str | None, Opt(help="adam or adamw (default: adam).")] = None,
+    optimizer: Annotated[Optimizer | None, Opt(help="adam or adamw (default: adam).")] = None,
     weight_decay: Annotated[float | None, Opt("--weight-decay", help="Weight decay (default: 0).")] = None,
     warmup_epochs: Annotated[
         float | None, Opt("--warmup-epochs", help="Linear warm-up, then cosine (default: 1).")
     ] = None,
     precision: Annotated[
-        str | None, Opt(help="auto, fp32, bf16 or fp16 (mixed precision on CUDA) (default: auto).")
+        Precision | None, Opt(help="auto, fp32, bf16 or fp16 (mixed precision on CUDA) (default: auto).")
     ] = None,
-    device: Annotated[str | None, Opt(help="auto, cpu or cuda (default: auto).")] = None,
-    workers: Annotated[int | None, Opt(help="DataLoader workers (default: auto: 0 on CPU, 4 on CUDA).")] = None,
+    device: Annotated[Device | None, Opt(help="auto, cpu or cuda (default: auto).")] = None,
+    workers: Annotated[
+        int | None, Opt(min=0, max=64, help="DataLoader workers (default: auto: 0 on CPU, 4 on CUDA).")
+    ] = None,
     seed: Annotated[int | None, Opt(help="Random seed (default: 0).")] = None,
     no_augment: Annotated[bool, Opt("--no-augment", help="Turn training augmentation off.")] = False,
     runs_dir: RunsDirOption = None,
@@ -66,14 +84,14 @@ def train(
     json_output: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Train the seed's 2.5D network (EfficientNetV2 over grey stacks, 3D conv, NetVLAD) on a clip index."""
+    """Train the 2.5D network (EfficientNetV2 over grey stacks, 3D conv, NetVLAD) on a clip index."""
     from ballspot import console, paths
     from ballspot.engine.config import resolve_config
     from ballspot.engine.trainer import train as run_training
 
     console.set_quiet(quiet or json_output)
     options = {
-        "task": task,
+        "task": value_of(task),
         "epochs": epochs,
         "lr": lr,
         "dropout": dropout,
@@ -81,21 +99,21 @@ def train(
         "frames": frames,
         "stride": stride,
         "stack_size": stack_size,
-        "color": color,
+        "color": value_of(color),
         "height": height,
         "width": width,
         "crop": crop,
         "jitter": jitter,
         "backbone": backbone,
         "pretrained": str(pretrained) if pretrained else None,
-        "pooling": pooling,
-        "loss": loss,
+        "pooling": value_of(pooling),
+        "loss": value_of(loss),
         "gamma": gamma,
-        "optimizer": optimizer,
+        "optimizer": value_of(optimizer),
         "weight_decay": weight_decay,
         "warmup_epochs": warmup_epochs,
-        "precision": precision,
-        "device": device,
+        "precision": value_of(precision),
+        "device": value_of(device),
         "workers": workers,
         "seed": seed,
         "augment": False if no_augment else None,

@@ -10,8 +10,20 @@ from typing import Annotated
 import typer
 
 from ballspot.cli.base import app, error_boundary
-from ballspot.cli.options import CacheDirOption, DataDirOption, JsonOption, QuietOption, RunsDirOption
+from ballspot.cli.options import (
+    CacheDirOption,
+    Choice,
+    DataDirOption,
+    Device,
+    JsonOption,
+    Precision,
+    QuietOption,
+    RunsDirOption,
+    Task,
+    value_of,
+)
 from ballspot.errors import BallspotError
+from ballspot.tune.machine import CPU_RECIPE, CPU_TRIAL_EPOCHS
 
 Opt = typer.Option
 
@@ -25,11 +37,42 @@ tune_app = typer.Typer(
 app.add_typer(tune_app, name="tune")
 
 
+class Sampler(Choice):
+    """How trials draw their options."""
+
+    tpe = "tpe"
+    random = "random"
+
+
+class Pruner(Choice):
+    """How hopeless trials are stopped early."""
+
+    median = "median"
+    hyperband = "hyperband"
+    none = "none"
+
+
+class Metric(Choice):
+    """The validation figure a study optimises."""
+
+    val_macro_f1 = "val_macro_f1"
+    val_accuracy = "val_accuracy"
+    val_loss = "val_loss"
+
+
 @tune_app.callback()
 @error_boundary
 def tune(
     ctx: typer.Context,
-    trials: Annotated[int, Opt("--trials", "-n", help="Trials this process runs (a rerun adds as many more).")] = 10,
+    trials: Annotated[
+        int,
+        Opt(
+            "--trials",
+            "-n",
+            min=1,
+            help="Trials this process adds to the study: a rerun of the same study adds N more (not a total).",
+        ),
+    ] = 10,
     study: Annotated[str, Opt("--study", help="Study name: the same name (and storage) continues a study.")] = (
         "ballspot"
     ),
@@ -42,28 +85,43 @@ def tune(
             "postgresql://user:password@host/db for several machines \\[default: SQLite in the studies folder].",
         ),
     ] = None,
-    space: Annotated[Path | None, Opt("--space", help="Search space YAML (default: the built-in one).")] = None,
-    sampler: Annotated[str, Opt(help="tpe (Bayesian) or random (the seed's random search).")] = "tpe",
-    pruner: Annotated[str, Opt(help="median, hyperband or none: how hopeless trials are stopped early.")] = "median",
-    metric: Annotated[str, Opt(help="val_macro_f1, val_accuracy (maximised) or val_loss (minimised).")] = (
-        "val_macro_f1"
-    ),
+    space: Annotated[
+        Path | None,
+        Opt("--space", help="Search space YAML \\[default: the built-in one; without a GPU, the CPU one]."),
+    ] = None,
+    sampler: Annotated[Sampler, Opt(help="tpe (Bayesian optimisation) or random (random search).")] = Sampler.tpe,
+    pruner: Annotated[Pruner, Opt(help="How hopeless trials are stopped early.")] = Pruner.median,
+    metric: Annotated[
+        Metric, Opt(help="val_macro_f1, val_accuracy (maximised) or val_loss (minimised).")
+    ] = Metric.val_macro_f1,
     timeout: Annotated[float | None, Opt(help="Stop starting new trials after this many seconds.")] = None,
     seed: Annotated[int | None, Opt(help="Sampler seed (give each worker its own, or none).")] = None,
-    config: Annotated[str | None, Opt("--config", help="Recipe name or training YAML every trial starts from.")] = None,
-    index: Annotated[Path | None, Opt("--index", help="Clip index (default: <data>/clips/index.parquet).")] = None,
-    epochs: Annotated[int | None, Opt(help="Epochs per trial.")] = None,
-    task: Annotated[str | None, Opt(help="classify or spot.")] = None,
+    config: Annotated[
+        str | None,
+        Opt(
+            "--config",
+            help="Recipe name or training YAML every trial starts from \\[default: the built-in defaults with a "
+            f"GPU; without one, the recipe '{CPU_RECIPE}' with {CPU_TRIAL_EPOCHS} epochs per trial].",
+        ),
+    ] = None,
+    index: Annotated[
+        Path | None,
+        Opt("--index", help="Clip index \\[default: <data>/clips/index.parquet, else the quick start's]."),
+    ] = None,
+    epochs: Annotated[int | None, Opt(min=1, help="Epochs per trial.")] = None,
+    task: Annotated[Task | None, Opt(help="classify or spot.")] = None,
     backbone: Annotated[str | None, Opt(help="Any timm model name.")] = None,
-    frames: Annotated[int | None, Opt(help="Frames per clip.")] = None,
-    stride: Annotated[int | None, Opt(help="Take every n-th frame.")] = None,
-    stack_size: Annotated[int | None, Opt("--stack-size", help="Grey frames per stack.")] = None,
-    height: Annotated[int | None, Opt(help="Frame height.")] = None,
-    width: Annotated[int | None, Opt(help="Frame width.")] = None,
-    batch_size: Annotated[int | None, Opt("--batch-size", help="Clips per batch (when not tuned).")] = None,
-    device: Annotated[str | None, Opt(help="auto, cpu or cuda.")] = None,
-    workers: Annotated[int | None, Opt(help="DataLoader workers.")] = None,
-    precision: Annotated[str | None, Opt(help="auto, fp32, bf16 or fp16.")] = None,
+    frames: Annotated[int | None, Opt(min=1, max=256, help="Frames per clip.")] = None,
+    stride: Annotated[int | None, Opt(min=1, max=50, help="Take every n-th frame.")] = None,
+    stack_size: Annotated[int | None, Opt("--stack-size", min=1, max=16, help="Grey frames per stack.")] = None,
+    height: Annotated[int | None, Opt(min=32, max=1080, help="Frame height.")] = None,
+    width: Annotated[int | None, Opt(min=32, max=1920, help="Frame width.")] = None,
+    batch_size: Annotated[
+        int | None, Opt("--batch-size", min=1, max=4096, help="Clips per batch (when not tuned).")
+    ] = None,
+    device: Annotated[Device | None, Opt(help="Where trials train \\[default: auto].")] = None,
+    workers: Annotated[int | None, Opt(min=0, max=64, help="DataLoader workers.")] = None,
+    precision: Annotated[Precision | None, Opt(help="Arithmetic on CUDA \\[default: auto].")] = None,
     studies_dir: Annotated[
         Path | None,
         Opt("--studies-dir", help="Studies folder \\[default: $BALLSPOT_STUDIES_DIR or <data folder>/studies]."),
@@ -76,28 +134,30 @@ def tune(
 ) -> None:
     """Tune the training options with Optuna: each trial trains a run in <runs>/<study>/trial-<n>.
 
-    Prints the best configuration's path (a `ballspot train --config` YAML) and the optuna-dashboard command.
+    With no options, after `ballspot quickstart`: tunes on the quick start's clips, from a recipe that fits
+    the machine. Prints the best configuration's path (a `ballspot train --config` YAML) and the
+    optuna-dashboard command.
     """
     if ctx.invoked_subcommand is not None:
         return
     from ballspot import console, paths
+    from ballspot.defaults import clip_index
     from ballspot.engine.config import resolve_config
     from ballspot.tune import report
-    from ballspot.tune.objective import Objective, metric_column
+    from ballspot.tune.machine import choose_start
+    from ballspot.tune.objective import Objective
     from ballspot.tune.space import load_space
     from ballspot.tune.storage import check_study_name, parse_storage
-    from ballspot.tune.study import describe_trial, make_pruner, make_sampler, open_study, run_trials
+    from ballspot.tune.study import make_pruner, make_sampler, open_study
 
     console.set_quiet(quiet or json_output)
-    if trials < 1:
-        raise BallspotError(f"--trials must be at least 1, got {trials}")
     if timeout is not None and timeout <= 0:
         raise BallspotError(f"--timeout must be > 0 seconds, got {timeout}")
     check_study_name(study)
-    metric_column(metric)
+    start = choose_start(config, space, epochs, value_of(device))
     overrides = {
-        "epochs": epochs,
-        "task": task,
+        "epochs": start.epochs,
+        "task": value_of(task),
         "backbone": backbone,
         "frames": frames,
         "stride": stride,
@@ -105,38 +165,43 @@ def tune(
         "height": height,
         "width": width,
         "batch_size": batch_size,
-        "device": device,
+        "device": value_of(device),
         "workers": workers,
-        "precision": precision,
+        "precision": value_of(precision),
         "index": str(index) if index else None,
     }
-    base = resolve_config(config, overrides)
-    base.index = str(Path(base.index or (data_dir or paths.data_dir()) / "clips" / "index.parquet").resolve())
+    base = resolve_config(start.config, overrides)
+    if not base.index:
+        found = clip_index(data_dir)
+        if found.from_quickstart:
+            console.log(f"tuning on the quick start's clips: {found.path}")
+        base.index = str(found.path)
+    base.index = str(Path(base.index).expanduser().resolve())
     if not Path(base.index).is_file():
-        raise BallspotError(f"index not found: {base.index} (run `ballspot index` first, or give --index)")
-    specs = load_space(space, base)
+        raise BallspotError(f"index not found: {base.index} (make one with `ballspot index`, or give --index)")
+    if start.note:
+        console.warn(start.note)
+    specs = load_space(start.space, base)
     given = sorted(k for k, v in overrides.items() if v is not None and k in {s.name for s in specs})
     if given:
         flags = ", ".join("--" + k.replace("_", "-") for k in given)
         raise BallspotError(f"{flags} is tuned by the search space; remove it from the space or from the options")
-    sampler_obj = make_sampler(sampler, seed)
-    pruner_obj = make_pruner(pruner, base.epochs)
+    sampler_obj = make_sampler(sampler.value, seed)
+    pruner_obj = make_pruner(pruner.value, base.epochs)
     studies = studies_dir or paths.studies_dir(data_dir)
     spec = parse_storage(storage, studies)
-    the_study = open_study(spec, study, metric, sampler_obj, pruner_obj)
+    the_study = open_study(spec, study, metric.value, sampler_obj, pruner_obj)
     objective = Objective(
         base=base,
         space=specs,
         runs_root=runs_dir or paths.runs_dir(data_dir),
         study_name=study,
         cache_dir=cache_dir or paths.cache_dir(),
-        metric=metric,
+        metric=metric.value,
     )
     if not console.quiet():
-        console.err.print(
-            f"study {study!r} in {spec.display}: {len(the_study.trials)} trial(s), {trials} more", soft_wrap=True
-        )
-    run_trials(the_study, objective, trials, timeout, on_trial=lambda t: console.log(describe_trial(t, metric)))
+        console.err.print(f"study {study!r} in {spec.display}: {len(the_study.trials)} trial(s), {trials} more")
+    run_with_counter(the_study, objective, trials, timeout, metric.value)
     best_config = report.write_best_config(the_study, studies / study / report.BEST_FILE)
     result = report.summary(the_study, spec, best_config)
     if json_output:
@@ -147,6 +212,21 @@ def tune(
     if best_config is None:
         console.warn("no trial completed: no best configuration yet")
     typer.echo(best_config or spec.dashboard)
+
+
+def run_with_counter(study, objective, trials: int, timeout: float | None, metric: str) -> None:
+    """Run the trials under a progress bar counting them (each trial's epochs show beneath it)."""
+    from ballspot import console
+    from ballspot.tune.study import describe_trial, run_trials
+
+    with console.progress() as bar:
+        task = bar.add_task("trials", total=trials)
+
+        def on_trial(trial) -> None:
+            console.log(describe_trial(trial, metric))
+            bar.advance(task)
+
+        run_trials(study, objective, trials, timeout, on_trial=on_trial)
 
 
 @tune_app.command("report")
@@ -192,10 +272,10 @@ def postprocess(
         Opt("--labels", help="Dataset root of the games (default: the videos of the run's clip index)."),
     ] = None,
     split: Annotated[str, Opt(help="Split whose games are scored.")] = "valid",
-    device: Annotated[str, Opt(help="auto, cpu or cuda.")] = "auto",
-    batch_size: Annotated[int, Opt("--batch-size", help="Stacks encoded per batch.")] = 8,
+    device: Annotated[Device, Opt(help="Where the network runs.")] = Device.auto,
+    batch_size: Annotated[int, Opt("--batch-size", min=1, max=4096, help="Stacks encoded per batch.")] = 8,
     min_events: Annotated[
-        int, Opt("--min-events", help="Validation events a class needs to get settings of its own.")
+        int, Opt("--min-events", min=1, help="Validation events a class needs to get settings of its own.")
     ] = 20,
     json_output: JsonOption = False,
     quiet: QuietOption = False,
@@ -206,11 +286,7 @@ def postprocess(
     from ballspot.tune.postprocess_search import tune_postprocess
 
     console.set_quiet(quiet or json_output)
-    if not 1 <= batch_size <= 4096:
-        raise BallspotError(f"--batch-size must be between 1 and 4096, got {batch_size}")
-    if min_events < 1:
-        raise BallspotError(f"--min-events must be at least 1, got {min_events}")
-    result = tune_postprocess(run, labels, split, device, batch_size, min_events)
+    result = tune_postprocess(run, labels, split, device.value, batch_size, min_events)
     if json_output:
         typer.echo(json.dumps(result))
         return

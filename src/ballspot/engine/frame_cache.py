@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ballspot import console
 from ballspot.atomic import atomic_path, ensure_dir, write_json
 from ballspot.errors import BallspotError
 from ballspot.video.decode import FrameFormat, decode_frames_at
@@ -94,7 +95,8 @@ def build_cache(
     if target.is_file():
         return FrameCache(target, spec, len(rows))
     offsets = spec.offsets()
-    with atomic_path(target) as tmp:
+    with atomic_path(target) as tmp, console.progress() as bar:
+        task = bar.add_task(f"frame cache ({len(rows)} windows)", total=rows["video"].nunique())
         array = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.uint8, shape=(len(rows), *spec.fmt.shape(spec.span)))
         flat = array.reshape(len(rows) * spec.span, *array.shape[2:])
         videos = rows["video"].to_numpy()
@@ -106,6 +108,7 @@ def build_cache(
             centres = event_frame(rows["event_ms"].to_numpy()[first:last], spec.fmt.fps)
             wanted = (centres[:, None] + offsets[None, :]).reshape(-1)
             decode_frames_at(video, wanted, spec.fmt, out=flat[first * spec.span : last * spec.span])
+            bar.advance(task)
             if on_video:
                 on_video()
         array.flush()

@@ -88,6 +88,14 @@ class JsonTree:
             self._zip.close()
 
 
+class MissingPredictionsError(BallspotError):
+    """Some labelled games have no predictions; `predicted` lists the games that have some."""
+
+    def __init__(self, predicted: list[str], message: str) -> None:
+        super().__init__(message)
+        self.predicted = predicted
+
+
 def load_games(
     labels: Path | str,
     predictions: Path | str,
@@ -117,11 +125,12 @@ def load_games(
             predicted = {next(iter(labelled)): str(predictions_tree.path)}  # one game: file against file
         missing = sorted(set(labelled) - set(predicted))
         if missing:
-            raise BallspotError(
+            raise MissingPredictionsError(
+                sorted(predicted),
                 f"{len(missing)} of {len(labelled)} labelled game(s) have no {predictions_file} under "
                 f"{predictions_tree.path}: {'; '.join(g or '.' for g in missing[:3])}"
                 + ("; ..." if len(missing) > 3 else "")
-                + " (the official evaluator stops there too; evaluate a labels root holding only predicted games)"
+                + " (the official evaluator stops there too; evaluate a labels root holding only predicted games)",
             )
         diagnostics.games_without_labels.extend(sorted(set(predicted) - set(labelled)))
         index = class_index(tuple(classes))

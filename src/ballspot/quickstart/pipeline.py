@@ -155,8 +155,8 @@ def _predict(plan: QuickstartPlan, best: Path) -> list[dict]:
 
 def _evaluate(plan: QuickstartPlan, games: list[dict]) -> dict[str, Any]:
     from ballspot.classes import CLASSES_12
+    from ballspot.metrics.chance import random_predictions
     from ballspot.metrics.spotting import spotting_map
-    from ballspot.quickstart.chance import random_predictions
     from ballspot.soccernet.labels import LABELS_FILE, read_labels
     from ballspot.soccernet.results import Prediction
     from ballspot.video.probe import probe

@@ -1,0 +1,61 @@
+"""Chance baselines: what random predictions score, so a model can be told from noise.
+
+Two forms: `random_predictions` (candidates for one video, used by the quick start) and `chance_games`
+(every game of an evaluation with its predictions replaced by random ones at the same density, used by
+`ballspot evaluate`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from ballspot.metrics.game_events import NO_TEAM, GameEvents
+from ballspot.soccernet.results import Prediction
+
+
+def random_predictions(
+    duration_ms: int, classes: tuple[str, ...], step_ms: int, per_class: int, seed: int
+) -> list[Prediction]:
+    """`per_class` predictions per class at random frame-step positions, with uniform random confidences.
+
+    A spotter that knows nothing still predicts; this one predicts as many candidates per class as the model
+    did, placed at random, so the mAP it gets is what luck alone gives at that density.
+    """
+    rng = np.random.default_rng(seed)
+    steps = max(1, duration_ms // step_ms)
+    predictions = []
+    for label in classes:
+        count = min(per_class, steps)
+        positions = np.sort(rng.choice(steps, size=count, replace=False)) * step_ms
+        confidences = rng.random(count)
+        predictions.extend(
+            Prediction(label=label, position_ms=int(p), confidence=float(c))
+            for p, c in zip(positions, confidences, strict=True)
+        )
+    return sorted(predictions, key=lambda p: p.position_ms)
+
+
+def chance_games(games: Sequence[GameEvents], seed: int) -> list[GameEvents]:
+    """The same games with every prediction moved to a random time of its half and given a random confidence.
+
+    Labels, and the number of predictions per game, half and class, stay as they are: the result is what a
+    spotter that knows nothing scores at the model's density. A half's length is taken as its latest labelled
+    or predicted event. Predictions that name a team get a random one (left or right).
+    """
+    rng = np.random.default_rng(seed)
+    shuffled = []
+    for game in games:
+        ends = np.zeros(len(game.pred_half), dtype=np.int64)
+        for half in np.unique(game.pred_half):
+            in_half = game.pred_half == half
+            latest = max(
+                int(game.pred_ms[in_half].max(initial=0)), int(game.gt_ms[game.gt_half == half].max(initial=0))
+            )
+            ends[in_half] = latest
+        positions = (rng.random(len(ends)) * (ends + 1)).astype(np.int64)
+        teams = np.where(game.pred_team == NO_TEAM, NO_TEAM, rng.integers(0, 2, len(ends))).astype(game.pred_team.dtype)
+        shuffled.append(replace(game, pred_ms=positions, pred_score=rng.random(len(ends)), pred_team=teams))
+    return shuffled
