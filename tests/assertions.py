@@ -12,3 +12,13 @@ def assert_one_error_line(result, *fragments: str) -> None:
     assert result.stdout == ""
     for fragment in fragments:
         assert fragment in lines[0], lines[0]
+
+
+def assert_usage_error(result, *fragments: str) -> None:
+    """A value Typer refuses (a choice or range declared on the option): exit 2, the option named, no traceback."""
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert result.stdout == ""
+    flat = " ".join(result.stderr.replace("│", " ").split())
+    for fragment in fragments:
+        assert fragment in flat, result.stderr

@@ -33,7 +33,7 @@ from ballspot.predict.spotter import position_step_s, sampled_frames
 from ballspot.soccernet.labels import Annotation, game_time, labels_document
 from ballspot.soccernet.results import Prediction, results_document
 from ballspot.video.probe import probe
-from tests.assertions import assert_one_error_line
+from tests.assertions import assert_one_error_line, assert_usage_error
 from tests.videos import counter_frames, encode, ffmpeg, read_counter
 
 REPO = Path(__file__).resolve().parents[1]
@@ -500,15 +500,15 @@ def test_bad_models_and_options_are_one_line_errors(run, clip, bad_files, tmp_pa
     model = ["-m", str(run["best"])]
     assert_one_error_line(invoke(str(clip), "-m", str(tmp_path / "none.pt")), "weights file not found")
     assert_one_error_line(invoke(str(clip), "-m", str(bad_files["not_weights"])), "cannot read weights file")
-    assert_one_error_line(invoke(str(clip), "--runs-dir", str(tmp_path / "no-runs")), "no trained run")
-    assert_one_error_line(invoke(str(clip), *model, "--batch-size", "0"), "--batch-size")
-    assert_one_error_line(invoke(str(clip), *model, "--precision", "fp8"), "fp8")
+    assert_one_error_line(invoke(str(clip), "--runs-dir", str(tmp_path / "no-runs")), "no trained model", "quickstart")
+    assert_usage_error(invoke(str(clip), *model, "--batch-size", "0"), "--batch-size")
+    assert_usage_error(invoke(str(clip), *model, "--precision", "fp8"), "fp8")
     assert_one_error_line(invoke(str(clip), *model, "--threshold", "1.5"), "threshold")
     params = tmp_path / "params.json"
     params.write_text('{"nms_window": 1}')
     assert_one_error_line(invoke(str(clip), *model, "--params", str(params)), "unknown post-processing key")
     assert_one_error_line(invoke(str(clip), str(clip), *model), "same output folder")
-    assert_one_error_line(invoke(str(clip), *model, "--device", "tpu"), "tpu")
+    assert_usage_error(invoke(str(clip), *model, "--device", "tpu"), "tpu")
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     assert_one_error_line(invoke(str(clip), *model, "--device", "cuda"), "no CUDA GPU")
 

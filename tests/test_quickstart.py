@@ -13,6 +13,7 @@ from ballspot.classes import CLASSES_12
 from ballspot.cli.app import app
 from ballspot.engine.config import load_yaml, resolve_config
 from ballspot.metrics.chance import random_predictions
+from tests.assertions import assert_usage_error
 
 runner = CliRunner()
 
@@ -70,8 +71,11 @@ def test_quickstart_rerun_reuses_the_finished_run(finished):
 
 def test_quickstart_rejects_bad_values(tmp_path):
     result = runner.invoke(app, ["quickstart", "--workdir", str(tmp_path), "--games", "2"])
-    assert result.exit_code == 1
-    assert "--games must be at least 3" in result.stderr
+    assert_usage_error(result, "--games", "greater than or equal to 3")
+    result = runner.invoke(app, ["quickstart", "--workdir", str(tmp_path), "--minutes", "500"])
+    assert_usage_error(result, "--minutes", "less than or equal to 120")
+    result = runner.invoke(app, ["quickstart", "--workdir", str(tmp_path), "--device", "tpu"])
+    assert_usage_error(result, "--device", "'tpu'")
 
 
 def test_chance_predictions_are_random_but_seeded():

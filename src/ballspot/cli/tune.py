@@ -100,8 +100,9 @@ def tune(
         str | None,
         Opt(
             "--config",
-            help="Recipe name or training YAML every trial starts from \\[default: the built-in defaults with a "
-            f"GPU; without one, the recipe '{CPU_RECIPE}' with {CPU_TRIAL_EPOCHS} epochs per trial].",
+            help="Recipe name or training YAML every trial starts from \\[default: the built-in defaults; on a "
+            f"machine without a GPU, when no option below names the network or frames, the recipe '{CPU_RECIPE}' "
+            f"with {CPU_TRIAL_EPOCHS} epochs per trial].",
         ),
     ] = None,
     index: Annotated[
@@ -154,7 +155,8 @@ def tune(
     if timeout is not None and timeout <= 0:
         raise BallspotError(f"--timeout must be > 0 seconds, got {timeout}")
     check_study_name(study)
-    start = choose_start(config, space, epochs, value_of(device))
+    model_given = any(v is not None for v in (task, backbone, frames, stride, stack_size, height, width))
+    start = choose_start(config, space, epochs, value_of(device), model_given)
     overrides = {
         "epochs": start.epochs,
         "task": value_of(task),

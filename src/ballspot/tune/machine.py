@@ -41,9 +41,12 @@ def has_gpu(device: str | None) -> bool:
     return torch.cuda.is_available()
 
 
-def choose_start(config: str | None, space: Path | None, epochs: int | None, device: str | None) -> TuneStart:
-    """The options as given; when `--config` is not given and there is no GPU, the CPU recipe and space."""
-    if config is not None or has_gpu(device):
+def choose_start(
+    config: str | None, space: Path | None, epochs: int | None, device: str | None, model_given: bool = False
+) -> TuneStart:
+    """The options as given; with no GPU, and neither `--config` nor options saying what network to train
+    (`model_given`: backbone, task, frames, size), the CPU recipe and space."""
+    if config is not None or model_given or has_gpu(device):
         return TuneStart(config, space or DEFAULT_SPACE, epochs)
     chosen_epochs = epochs if epochs is not None else CPU_TRIAL_EPOCHS
     chosen_space = space or CPU_SPACE
