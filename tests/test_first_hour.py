@@ -1,9 +1,11 @@
 """The first hour of a new user: after `ballspot quickstart`, `predict VIDEO`, `evaluate` and `tune` need no
-options pointing at its outputs, and each runs to the end."""
+options pointing at its outputs, and each runs to the end; examples/predict_api.py runs as it is."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ from ballspot.tune.machine import CPU_RECIPE, CPU_SPACE, CPU_TRIAL_EPOCHS, choos
 from ballspot.tune.space import DEFAULT_SPACE
 from tests.assertions import assert_one_error_line
 
+REPO = Path(__file__).resolve().parents[1]
 runner = CliRunner()
 
 
@@ -43,6 +46,15 @@ def test_the_commands_after_the_quick_start_need_no_options(home, monkeypatch):
     result = runner.invoke(app, ["predict", video, "--json"])
     assert result.exit_code == 0, result.output
     assert isinstance(json.loads(result.stdout)["predictions"], list)
+
+    example = subprocess.run(
+        [sys.executable, str(REPO / "examples" / "predict_api.py"), video, summary["model"]],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert example.returncode == 0, example.stderr
+    assert all(line.split()[1] == "s" for line in example.stdout.splitlines())  # "  12.34 s  PASS  0.87"
 
     result = runner.invoke(app, ["evaluate", "--json", "--bootstrap", "0"])
     assert result.exit_code == 0, result.output

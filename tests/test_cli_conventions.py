@@ -1,0 +1,154 @@
+"""What users expect of a command line: -h, shell completion, choices in --help, stderr lines that survive
+a pipe, help that says what a thing does; and evaluate's messages that lead somewhere."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.main import get_command
+from typer.testing import CliRunner
+
+from ballspot import console
+from ballspot.classes import CLASSES_12
+from ballspot.cli.app import app
+from ballspot.metrics.chance import chance_games
+from ballspot.metrics.game_events import Diagnostics
+from ballspot.metrics.sources import load_games
+from tests.assertions import assert_usage_error
+from tests.spotting_data import GAME, golden_events, golden_labels, prediction, predictions_document, write_tree
+
+REPO = Path(__file__).resolve().parents[1]
+runner = CliRunner()
+
+
+def every_command() -> list[list[str]]:
+    def walk(cmd, prefix):
+        for name, sub in sorted(getattr(cmd, "commands", {}).items()):
+            yield [*prefix, name]
+            yield from walk(sub, [*prefix, name])
+
+    return [[], *walk(get_command(app), [])]
+
+
+def test_dash_h_is_help_everywhere():
+    for words in every_command():
+        short, long = runner.invoke(app, [*words, "-h"]), runner.invoke(app, [*words, "--help"])
+        assert short.exit_code == 0 and short.stdout == long.stdout, words
+
+
+def test_help_says_what_not_whence():
+    """Help describes behaviour ("cut from the event to the next one"), not history ("the seed's")."""
+    for words in every_command():
+        text = runner.invoke(app, [*words, "--help"], env={"COLUMNS": "300"}).stdout.lower()
+        assert "seed's" not in text and "the seed " not in text, words
+
+
+def test_shell_completion_is_offered_and_shown():
+    result = runner.invoke(app, ["--help"], env={"COLUMNS": "200"})
+    assert "--install-completion" in result.stdout and "--show-completion" in result.stdout
+    shown = subprocess.run(
+        [sys.executable, "-m", "ballspot", "--show-completion"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "SHELL": "/bin/bash"},
+        timeout=60,
+    )
+    assert shown.returncode == 0 and "_BALLSPOT_COMPLETE=complete_bash" in shown.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (["predict", "x.mp4", "--device", "tpu"], ["--device", "'tpu'"]),
+        (["train", "--task", "dance"], ["--task", "'dance'"]),
+        (["train", "--epochs", "0"], ["--epochs"]),
+        (["evaluate", "--classes", "3"], ["--classes", "'3'"]),
+        (["segment", "x.mp4", "--classes", "5"], ["--classes"]),
+        (["tune", "--pruner", "early"], ["--pruner", "'early'"]),
+        (["quickstart", "--games", "1"], ["--games"]),
+    ],
+)
+def test_choices_and_ranges_are_usage_errors(args, fragments):
+    assert_usage_error(runner.invoke(app, args), *fragments)
+
+
+def test_choices_and_ranges_show_in_help():
+    text = runner.invoke(app, ["train", "--help"], env={"COLUMNS": "300"}).stdout
+    assert "auto|cpu|cuda" in text and "classify|spot" in text and "1<=x<=10000" in text
+    text = runner.invoke(app, ["tune", "--help"], env={"COLUMNS": "300"}).stdout
+    assert "tpe|random" in text and "add" in text and "not a total" in text
+
+
+def test_long_stderr_lines_are_not_wrapped_when_piped(capsys, monkeypatch):
+    """A command printed for copying (`ballspot evaluate --predictions ...`) must arrive on one line."""
+    monkeypatch.delenv("BALLSPOT_QUIET")
+    line = "ballspot evaluate --predictions '" + "/very/long/path" * 20 + "' --labels '/x' --split test"
+    console.log(line)
+    console.warn(line)
+    err = capsys.readouterr().err.splitlines()
+    assert err == [line, f"warning: {line}"]
+
+
+# ---------------------------------------------------------------- evaluate's messages
+
+
+@pytest.fixture()
+def two_game_league(tmp_path) -> Path:
+    """Labels of two games (one train, one test, splits.json) and exact predictions for the test game only."""
+    other = GAME.rsplit("/", 1)[0] + "/2000-01-01 - Other - Game"
+    write_tree(tmp_path / "labels", {GAME: golden_labels(), other: golden_labels()}, "Labels-ball.json")
+    (tmp_path / "labels" / "splits.json").write_text(json.dumps({"train": [other], "test": [GAME]}))
+    exact = [prediction(CLASSES_12[i], ms, 1.0, team) for i, _, ms, team in golden_events()]
+    write_tree(tmp_path / "predictions", {GAME: predictions_document(exact)}, "results_spotting.json")
+    return tmp_path
+
+
+def evaluate(root: Path, *args: str):
+    return runner.invoke(
+        app, ["evaluate", "--predictions", str(root / "predictions"), "--labels", str(root / "labels"), *args]
+    )
+
+
+def test_missing_predictions_suggest_the_split_option_that_fixes_it(two_game_league):
+    result = evaluate(two_game_league, "--bootstrap", "0")
+    assert result.exit_code == 1
+    assert "1 of 2 labelled game(s) have no results_spotting.json" in result.stderr
+    assert "add `--split test`" in result.stderr
+    assert evaluate(two_game_league, "--bootstrap", "0", "--split", "test").exit_code == 0
+
+
+def test_not_shown_reads_n_a_when_no_label_is_not_shown(two_game_league):
+    result = evaluate(two_game_league, "--bootstrap", "0", "--split", "test")
+    assert result.exit_code == 0, result.output
+    assert "not shown: n/a" in result.stdout and "0.0000" not in result.stdout.split("not shown:")[1].split("\n")[0]
+
+
+def test_evaluate_offers_a_chance_baseline(two_game_league):
+    result = evaluate(two_game_league, "--bootstrap", "0", "--split", "test", "--json")
+    report = json.loads(result.stdout)
+    assert report["mAP"] == 1.0 and 0 <= report["chance"]["mAP"] < 0.5
+    assert report["chance"]["draws"] >= 1
+    text = evaluate(two_game_league, "--bootstrap", "0", "--split", "test").stdout
+    assert "chance: " in text and "random predictions at the same density" in text
+    quiet = evaluate(two_game_league, "--bootstrap", "0", "--split", "test", "--json", "--no-chance")
+    assert "chance" not in json.loads(quiet.stdout)
+
+
+def test_chance_games_keep_labels_and_density_and_move_predictions(two_game_league):
+    games = load_games(
+        two_game_league / "labels", two_game_league / "predictions", CLASSES_12, Diagnostics(), only_games=[GAME]
+    )
+    (game,) = games
+    (first,) = chance_games(games, seed=1)
+    (again,) = chance_games(games, seed=1)
+    assert (first.pred_ms == again.pred_ms).all() and (first.pred_ms != game.pred_ms).any()
+    assert (first.gt_ms == game.gt_ms).all() and (first.pred_class == game.pred_class).all()
+    assert (first.pred_half == game.pred_half).all()
+    assert first.pred_ms.max() <= max(game.pred_ms.max(), game.gt_ms.max()) and first.pred_ms.min() >= 0
+    assert ((first.pred_team >= 0) == (game.pred_team >= 0)).all()
