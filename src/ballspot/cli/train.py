@@ -33,7 +33,11 @@ Opt = typer.Option
 @command("train")
 def train(
     index: Annotated[
-        Path | None, Opt("--index", help="Clip index from `ballspot index` (default: <data>/clips/index.parquet).")
+        Path | None,
+        Opt(
+            "--index",
+            help="Clip index from `ballspot index` (default: <data>/clips/index.parquet, else the quick start's).",
+        ),
     ] = None,
     config: Annotated[
         str | None, Opt("--config", help="Recipe name (e.g. quickstart) or YAML file of options; options win.")
@@ -86,6 +90,7 @@ def train(
 ) -> None:
     """Train the 2.5D network (EfficientNetV2 over grey stacks, 3D conv, NetVLAD) on a clip index."""
     from ballspot import console, paths
+    from ballspot.defaults import clip_index
     from ballspot.engine.config import resolve_config
     from ballspot.engine.trainer import train as run_training
 
@@ -118,11 +123,10 @@ def train(
         "seed": seed,
         "augment": False if no_augment else None,
     }
-    default_index = (data_dir or paths.data_dir()) / "clips" / "index.parquet"
     options["index"] = str(index) if index else None
     cfg = resolve_config(config, options)
     if not cfg.index:
-        cfg.index = str(default_index)
+        cfg.index = str(clip_index(data_dir).path)
     cfg.index = str(Path(cfg.index).expanduser().resolve())
     if pretrained is not None and not pretrained.is_file():
         raise BallspotError(f"weights file not found: {pretrained}")

@@ -34,10 +34,14 @@ COLUMNS = (
 def find_manifests(clips_dir: Path) -> list[Path]:
     """Every clip manifest under `clips_dir`."""
     if not clips_dir.is_dir():
-        raise BallspotError(f"clips folder not found: {clips_dir} (run `ballspot segment` first)")
+        raise BallspotError(
+            f"clips folder not found: {clips_dir} (cut clips into it with `ballspot segment VIDEO_OR_DATASET_ROOT`)"
+        )
     manifests = sorted(clips_dir.rglob("manifest*.json"))
     if not manifests:
-        raise BallspotError(f"no clip manifests under {clips_dir} (run `ballspot segment` first)")
+        raise BallspotError(
+            f"no clip manifests under {clips_dir} (cut clips into it with `ballspot segment VIDEO_OR_DATASET_ROOT`)"
+        )
     return manifests
 
 
@@ -86,7 +90,7 @@ def save_index(frame: pd.DataFrame, target: Path) -> Path:
 def load_index(path: Path) -> pd.DataFrame:
     """Read an index written by `save_index`, checking its columns."""
     if not path.is_file():
-        raise BallspotError(f"index not found: {path} (run `ballspot index` first)")
+        raise BallspotError(f"index not found: {path} (make it with `ballspot index CLIPS_FOLDER --out {path}`)")
     try:
         frame = pd.read_csv(path, keep_default_na=False) if path.suffix.lower() == ".csv" else pd.read_parquet(path)
     except Exception as exc:  # pandas/pyarrow raise many types for a bad file

@@ -51,7 +51,8 @@ def choose_start(
     chosen_epochs = epochs if epochs is not None else CPU_TRIAL_EPOCHS
     chosen_space = space or CPU_SPACE
     note = (
-        f"no GPU: trials start from the CPU recipe {CPU_RECIPE!r} ({chosen_epochs} epochs each) over "
+        f"no GPU: trials start from the CPU recipe {CPU_RECIPE!r} ({chosen_epochs} epoch"
+        f"{'' if chosen_epochs == 1 else 's'} each) over "
         f"{'the CPU search space' if space is None else chosen_space}; give --config to choose another"
     )
     return TuneStart(CPU_RECIPE, chosen_space, chosen_epochs, note)
