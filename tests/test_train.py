@@ -36,7 +36,7 @@ from ballspot.engine.losses import build_loss
 from ballspot.engine.trainer import train
 from ballspot.errors import BallspotError
 from ballspot.soccernet.labels import Annotation, labels_document
-from tests.assertions import assert_one_error_line
+from tests.assertions import assert_one_error_line, assert_usage_error
 from tests.videos import counter_frames, encode, read_counter
 
 REPO = Path(__file__).resolve().parents[1]
@@ -174,20 +174,29 @@ def test_yaml_values_of_the_wrong_type_are_one_line_errors(tmp_path, text, messa
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--frames", "0"], "--frames must be between 1 and 256, got 0"),
         (["--frames", "7"], "--frames (7) must be a multiple of --stack-size (3)"),
-        (["--height", "8"], "--height must be between 32 and 1080, got 8"),
-        (["--batch-size", "0"], "--batch-size must be between 1 and 4096"),
         (["--lr", "2"], "--lr must be in (0, 1], got 2.0"),
         (["--dropout", "1"], "--dropout must be in [0, 1)"),
-        (["--workers", "-1"], "--workers must be between 0 and 64"),
-        (["--task", "detect"], "--task must be one of classify, spot, got 'detect'"),
-        (["--precision", "fp8"], "--precision must be one of"),
     ],
 )
 def test_out_of_range_options_are_one_line_errors(tmp_path, index_path, args, message):
     result = invoke_train(*args, index_path=index_path, cache=tmp_path)
     assert_one_error_line(result, message)
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (["--frames", "0"], ["--frames", "greater than or equal to 1"]),
+        (["--height", "8"], ["--height", "greater than or equal to 32"]),
+        (["--batch-size", "0"], ["--batch-size", "greater than or equal to 1"]),
+        (["--workers", "-1"], ["--workers", "greater than or equal to 0"]),
+        (["--task", "detect"], ["--task", "'detect' is not one of 'classify', 'spot'"]),
+        (["--precision", "fp8"], ["--precision", "'fp8'"]),
+    ],
+)
+def test_choices_and_ranges_declared_on_the_options_are_usage_errors(tmp_path, index_path, args, fragments):
+    assert_usage_error(invoke_train(*args, index_path=index_path, cache=tmp_path), *fragments)
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
