@@ -20,5 +20,6 @@ def assert_usage_error(result, *fragments: str) -> None:
     assert "Traceback" not in result.output
     assert result.stdout == ""
     flat = " ".join(result.stderr.replace("│", " ").split())
+    assert "No such option" not in flat, result.stderr
     for fragment in fragments:
         assert fragment in flat, result.stderr

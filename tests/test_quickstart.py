@@ -71,9 +71,9 @@ def test_quickstart_rerun_reuses_the_finished_run(finished):
 
 def test_quickstart_rejects_bad_values(tmp_path):
     result = runner.invoke(app, ["quickstart", "--workdir", str(tmp_path), "--games", "2"])
-    assert_usage_error(result, "--games", "greater than or equal to 3")
+    assert_usage_error(result, "--games")
     result = runner.invoke(app, ["quickstart", "--workdir", str(tmp_path), "--minutes", "500"])
-    assert_usage_error(result, "--minutes", "less than or equal to 120")
+    assert_usage_error(result, "--minutes")
     result = runner.invoke(app, ["quickstart", "--workdir", str(tmp_path), "--device", "tpu"])
     assert_usage_error(result, "--device", "'tpu'")
 
