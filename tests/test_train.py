@@ -191,7 +191,7 @@ def test_out_of_range_options_are_one_line_errors(tmp_path, index_path, args, me
         (["--height", "8"], ["--height"]),
         (["--batch-size", "0"], ["--batch-size"]),
         (["--workers", "-1"], ["--workers"]),
-        (["--task", "detect"], ["--task", "'detect' is not one of 'classify', 'spot'"]),
+        (["--task", "detect"], ["--task", "'detect' is not one of 'classify', 'spot', 'dense'"]),
         (["--precision", "fp8"], ["--precision", "'fp8'"]),
     ],
 )

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from ballspot.engine.config import COLORS, LOSSES, OPTIMIZERS, POOLINGS, TASKS
+from ballspot.engine.config import COLORS, LOSSES, OPTIMIZERS, POOLINGS, SEQUENCES, TASKS
 
 
 class Choice(str, Enum):
@@ -46,6 +46,13 @@ class Resolution(Choice):
     high = "720p"
 
 
+class Tta(Choice):
+    """Test-time augmentation of predict."""
+
+    none = "none"
+    flip = "flip"
+
+
 class ClassSet(Choice):
     """The 12 classes of the 2024/2025 editions, or the 2 of 2023 (PASS, DRIVE)."""
 
@@ -60,7 +67,8 @@ def _choices(name: str, values: tuple[str, ...], doc: str) -> type[Choice]:
     return made
 
 
-Task = _choices("Task", TASKS, "What the network learns: whole-clip classes, or spotting with background windows.")
+Task = _choices("Task", TASKS, "What the network learns: per-frame scores, whole-clip classes, or window scores.")
+Sequence = _choices("Sequence", SEQUENCES, "The dense head's layer along time.")
 Color = _choices("Color", COLORS, "Frames as stacks of grey frames, or RGB.")
 Pooling = _choices("Pooling", POOLINGS, "How a feature map becomes one vector.")
 Loss = _choices("Loss", LOSSES, "Training loss.")

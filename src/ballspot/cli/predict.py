@@ -17,6 +17,7 @@ from ballspot.cli.options import (
     QuietOption,
     Resolution,
     RunsDirOption,
+    Tta,
 )
 
 Opt = typer.Option
@@ -41,6 +42,10 @@ def predict(
     smooth: Annotated[float | None, Opt(help="Score smoothing window, seconds.")] = None,
     nms_window: Annotated[float | None, Opt("--nms-window", help="Suppression window, seconds.")] = None,
     resolution: Annotated[Resolution, Opt(help="Which video of a dataset game.")] = Resolution.low,
+    tta: Annotated[
+        Tta,
+        Opt(help="Test-time augmentation: none, or flip (also score the mirrored video, sides swapped; 2x work)."),
+    ] = Tta.none,
     runs_dir: RunsDirOption = None,
     data_dir: DataDirOption = None,
     json_output: JsonOption = False,
@@ -57,9 +62,9 @@ def predict(
     console.set_quiet(quiet or json_output)
     model = model or newest_model(runs_dir, data_dir)
     device, precision, resolution = device.value, precision.value, resolution.value
-    spotter = load_spotter(model, device)
+    spotter = load_spotter(model, device, tta.value)
     resolve_precision(spotter.device, precision)  # a bad --precision fails before any decoding
-    chosen = load_params(params) if params else default_params(spotter.path)
+    chosen = load_params(params) if params else default_params(spotter.path, spotter.dense)
     overrides = {
         "threshold": threshold,
         "event_threshold": event_threshold,
