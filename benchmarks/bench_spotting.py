@@ -7,8 +7,9 @@
 Each recipe runs the quick start's pipeline (league, segment, index, train from random weights, predict the
 held-out test games, evaluate) in its own folder under --out, sharing one league, so the rows differ only by
 the recipe: `quickstart` (the window spotter, one score per 0.24 s) against `dense-quickstart` (a score per
-frame and the team side) by default. Prints one table (wall and CPU seconds of training, mAP@1, Team-mAP@1, chance mAP@1, median
-|predicted − true| of the confident matched events) and writes it as JSON with --json.
+frame and the team side) by default. Prints one table (wall and CPU seconds of training, mAP@1, Team-mAP@1
+over the classes the test games hold, chance mAP@1, median |predicted − true| of the matched events) and
+writes it as JSON with --json.
 """
 
 from __future__ import annotations
