@@ -18,13 +18,15 @@ from tests.assertions import assert_usage_error
 runner = CliRunner()
 
 TINY = {
-    "task": "spot",
+    "task": "dense",
     "backbone": "test_efficientnet",
-    "height": 64,
-    "width": 112,
-    "frames": 6,
+    "pooling": "gem",
+    "height": 32,
+    "width": 64,
+    "frames": 12,
     "stride": 2,
-    "batch_size": 8,
+    "batch_size": 4,
+    "clips_per_epoch": 8,
     "epochs": 1,
 }
 
