@@ -11,6 +11,7 @@ import typer
 from ballspot.cli.base import command
 from ballspot.cli.options import DataDirOption, JsonOption, QuietOption, RunsDirOption
 from ballspot.errors import BallspotError
+from ballspot.share.sources import MODEL_HELP
 
 Opt = typer.Option
 
@@ -18,9 +19,8 @@ Opt = typer.Option
 @command("predict")
 def predict(
     sources: Annotated[list[Path], typer.Argument(help="Video file(s), or a dataset root (every game with a video).")],
-    model: Annotated[
-        Path | None, Opt("--model", "-m", help="Weights file (default: best.pt of the newest run).")
-    ] = None,
+    model: Annotated[str | None, Opt("--model", "-m", help=f"{MODEL_HELP} Default: best.pt of the newest run.")] = None,
+    sha256: Annotated[str | None, Opt("--sha256", help="Expected sha256 of the --model file or URL.")] = None,
     out: Annotated[Path | None, Opt("--out", help="Output folder (default: <data>/predictions).")] = None,
     device: Annotated[str, Opt(help="auto, cpu or cuda.")] = "auto",
     batch_size: Annotated[int, Opt("--batch-size", help="Stacks encoded per batch.")] = 8,
@@ -48,8 +48,12 @@ def predict(
     console.set_quiet(quiet or json_output)
     if not 1 <= batch_size <= 4096:
         raise BallspotError(f"--batch-size must be between 1 and 4096, got {batch_size}")
-    model = model or newest_best(runs_dir or paths.runs_dir(data_dir))
-    spotter = load_spotter(model, device)
+    from ballspot.share.sources import resolve_model
+
+    if sha256 and not model:
+        raise typer.BadParameter("--sha256 checks a --model file or URL; give --model", param_hint="'--sha256'")
+    weights = resolve_model(model, sha256) if model else newest_best(runs_dir or paths.runs_dir(data_dir))
+    spotter = load_spotter(weights, device)
     resolve_precision(spotter.device, precision)  # a bad --precision fails before any decoding
     chosen = load_params(params) if params else default_params(spotter.path)
     overrides = {
