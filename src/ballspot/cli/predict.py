@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -12,13 +13,21 @@ from ballspot.cli.base import command
 from ballspot.cli.options import DataDirOption, JsonOption, QuietOption, RunsDirOption
 from ballspot.errors import BallspotError
 from ballspot.share.sources import MODEL_HELP
+from ballspot.soccernet.splits import SPLITS
 
 Opt = typer.Option
+Split = Enum("Split", {name: name for name in SPLITS}, type=str)
 
 
 @command("predict")
 def predict(
-    sources: Annotated[list[Path], typer.Argument(help="Video file(s), or a dataset root (every game with a video).")],
+    sources: Annotated[
+        list[str],
+        typer.Argument(
+            help="Video file(s), or a dataset root (every game with a video); with --follow one live source: "
+            "a growing file, - (standard input) or a stream URL (tcp://, udp://, http://, rtmp://, srt://, ...)."
+        ),
+    ],
     model: Annotated[str | None, Opt("--model", "-m", help=f"{MODEL_HELP} Default: best.pt of the newest run.")] = None,
     sha256: Annotated[str | None, Opt("--sha256", help="Expected sha256 of the --model file or URL.")] = None,
     out: Annotated[Path | None, Opt("--out", help="Output folder (default: <data>/predictions).")] = None,
@@ -33,6 +42,18 @@ def predict(
     smooth: Annotated[float | None, Opt(help="Score smoothing window, seconds.")] = None,
     nms_window: Annotated[float | None, Opt("--nms-window", help="Suppression window, seconds.")] = None,
     resolution: Annotated[str, Opt(help="Which video of a dataset game (224p, 720p).")] = "224p",
+    split: Annotated[
+        Split | None,
+        Opt(help="Only the games of this split of a dataset root (its splits.json, else the official lists)."),
+    ] = None,
+    zip_path: Annotated[
+        Path | None,
+        Opt(
+            "--zip",
+            help="Also write a submission zip for SoccerNet's evaluation server: each game's results_spotting.json "
+            "at its league/season/game path. Prints the zip's path.",
+        ),
+    ] = None,
     runs_dir: RunsDirOption = None,
     data_dir: DataDirOption = None,
     json_output: JsonOption = False,
@@ -66,16 +87,30 @@ def predict(
         if value is not None:
             setattr(chosen, key, value)
     chosen.check()
-    jobs = plan_videos(sources, resolution)
+    paths_given = [Path(source) for source in sources]
+    if split is not None:
+        from ballspot.predict.submission import plan_split
+
+        jobs = plan_split(paths_given, split.value, resolution)
+    else:
+        jobs = plan_videos(paths_given, resolution)
     out_root = out or (data_dir or paths.data_dir()) / "predictions"
     results = predict_games(jobs, spotter, chosen, out_root, batch_size, precision)
+    if zip_path is not None:
+        from ballspot.predict.submission import write_submission
+
+        write_submission(zip_path, {r["game"]: r["document"] for r in results})
+        console.log(f"submission: {len(results)} game(s) in {zip_path}")
     if json_output:
         documents = [r["document"] for r in results]
         typer.echo(json.dumps(documents[0] if len(documents) == 1 else documents))
         return
     for r in results:
         console.log(f"{r['game']}: {r['candidates']} candidates, {r['events']} events >= {chosen.event_threshold}")
-        typer.echo(r["files"]["results"])
+        if zip_path is None:
+            typer.echo(r["files"]["results"])
+    if zip_path is not None:
+        typer.echo(str(zip_path))
 
 
 def newest_best(runs: Path) -> Path:
