@@ -12,6 +12,7 @@ import typer
 from ballspot.cli.base import command
 from ballspot.cli.options import DataDirOption, JsonOption, QuietOption, RunsDirOption
 from ballspot.errors import BallspotError
+from ballspot.predict.live import DELAY_HELP
 from ballspot.share.sources import MODEL_HELP
 from ballspot.soccernet.splits import SPLITS
 
@@ -54,6 +55,11 @@ def predict(
             "at its league/season/game path. Prints the zip's path.",
         ),
     ] = None,
+    follow: Annotated[bool, Opt("--follow", help=DELAY_HELP)] = False,
+    idle_timeout: Annotated[
+        float,
+        Opt("--idle-timeout", min=0.1, help="With --follow: a file or URL that sends nothing for this long has ended."),
+    ] = 10.0,
     runs_dir: RunsDirOption = None,
     data_dir: DataDirOption = None,
     json_output: JsonOption = False,
@@ -87,6 +93,8 @@ def predict(
         if value is not None:
             setattr(chosen, key, value)
     chosen.check()
+    if follow:
+        return follow_source(sources, spotter, chosen, batch_size, precision, idle_timeout, split, zip_path, out)
     paths_given = [Path(source) for source in sources]
     if split is not None:
         from ballspot.predict.submission import plan_split
@@ -111,6 +119,25 @@ def predict(
             typer.echo(r["files"]["results"])
     if zip_path is not None:
         typer.echo(str(zip_path))
+
+
+def follow_source(sources, spotter, params, batch_size, precision, idle_timeout, split, zip_path, out) -> None:
+    """The --follow branch: one live source, JSON lines on stdout, no files."""
+    import sys
+
+    from ballspot import console
+    from ballspot.predict.live import delay_bound, follow
+    from ballspot.video.live import LiveSource
+
+    if len(sources) != 1:
+        raise typer.BadParameter("--follow reads exactly one source", param_hint="'--follow'")
+    extra = [name for name, value in (("--split", split), ("--zip", zip_path), ("--out", out)) if value is not None]
+    if extra:
+        raise typer.BadParameter(f"{', '.join(extra)} cannot go with --follow (it prints events)", param_hint=extra[0])
+    source = LiveSource(sources[0], idle_timeout)
+    console.log(f"following {sources[0]}: {delay_bound(spotter, params, batch_size).describe()}")
+    printed = follow(source, spotter, params, sys.stdout, batch_size, precision)
+    console.log(f"stream ended: {printed} event(s) >= {params.event_threshold}")
 
 
 def newest_best(runs: Path) -> Path:

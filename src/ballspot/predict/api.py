@@ -13,10 +13,11 @@ from ballspot.errors import BallspotError
 from ballspot.predict.postprocess import PARAMS_FILE, PostprocessParams, load_params, pick_events
 from ballspot.predict.spotter import position_step_s, score_video
 from ballspot.soccernet.results import Prediction
+from ballspot.video.live import LiveSource
 from ballspot.video.probe import probe
 
-ProgressCallback = Callable[[int, int], None]
-"""Called with (frames decoded, frames in the video)."""
+ProgressCallback = Callable[[int, int | None], None]
+"""Called with (frames decoded, frames in the video; None for a live source)."""
 
 
 @dataclass
@@ -76,15 +77,14 @@ def predict_scores(
     return np.concatenate(times), np.concatenate(scores)
 
 
-def _blocks(video: Path, spotter: LoadedModel, batch_size: int, precision: str):
-    info = probe(video)
-    total = max(1, int(info.duration_s * spotter.config.fps))
+def _blocks(video: Path | LiveSource, spotter: LoadedModel, batch_size: int, precision: str):
+    total = None if isinstance(video, LiveSource) else max(1, int(probe(video).duration_s * spotter.config.fps))
     for block in score_video(video, spotter.model, spotter.config, spotter.device, batch_size, precision):
         yield block, total
 
 
 def predict_video(
-    video: Path | str,
+    video: Path | str | LiveSource,
     model: Path | str | LoadedModel,
     params: PostprocessParams | None = None,
     device: str = "auto",
@@ -95,7 +95,8 @@ def predict_video(
     """Yield the spotted events of a video in time order, each as soon as later frames cannot change it.
 
     These are all candidates at or above `params.threshold` (low by default: what mAP needs); keep those
-    above `params.event_threshold` for a list of confident events.
+    above `params.event_threshold` for a list of confident events. A `LiveSource` (stream, pipe, growing
+    file) is followed until it ends or is stopped.
     """
     spotter = model if isinstance(model, LoadedModel) else load_spotter(model, device)
     params = params or default_params(spotter.path)
@@ -106,7 +107,8 @@ def predict_video(
     times = np.zeros(0)
     scores = np.zeros((0, len(classes)))
     final_until = 0.0  # events before this time have been yielded
-    for block, total in _blocks(Path(video), spotter, batch_size, precision):
+    source = video if isinstance(video, LiveSource) else Path(video)
+    for block, total in _blocks(source, spotter, batch_size, precision):
         times = np.concatenate([times, block.times_s])
         scores = np.concatenate([scores, block.scores[:, : len(classes)]])
         if on_progress:
