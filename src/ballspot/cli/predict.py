@@ -43,6 +43,10 @@ def predict(
     smooth: Annotated[float | None, Opt(help="Score smoothing window, seconds.")] = None,
     nms_window: Annotated[float | None, Opt("--nms-window", help="Suppression window, seconds.")] = None,
     resolution: Annotated[str, Opt(help="Which video of a dataset game (224p, 720p).")] = "224p",
+    tta: Annotated[
+        str,
+        Opt(help="Test-time augmentation: none, or flip (also score the mirrored video, sides swapped; 2x work)."),
+    ] = "none",
     split: Annotated[
         Split | None,
         Opt(help="Only the games of this split of a dataset root (its splits.json, else the official lists)."),
@@ -80,9 +84,9 @@ def predict(
     if sha256 and not model:
         raise typer.BadParameter("--sha256 checks a --model file or URL; give --model", param_hint="'--sha256'")
     weights = resolve_model(model, sha256) if model else newest_best(runs_dir or paths.runs_dir(data_dir))
-    spotter = load_spotter(weights, device)
+    spotter = load_spotter(weights, device, tta)
     resolve_precision(spotter.device, precision)  # a bad --precision fails before any decoding
-    chosen = load_params(params) if params else default_params(spotter.path)
+    chosen = load_params(params) if params else default_params(spotter.path, spotter.dense)
     overrides = {
         "threshold": threshold,
         "event_threshold": event_threshold,

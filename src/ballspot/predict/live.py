@@ -36,29 +36,38 @@ DELAY_HELP = (
 class DelayBound:
     """How far behind its frame an event's line can come, in seconds, by cause (compute time not included)."""
 
-    half_window_s: float
+    lookahead_s: float
     batch_s: float
     margin_s: float
     step_s: float
 
     @property
     def total_s(self) -> float:
-        return self.half_window_s + self.batch_s + self.margin_s + self.step_s
+        return self.lookahead_s + self.batch_s + self.margin_s + self.step_s
 
     def describe(self) -> str:
         return (
-            f"events are final at most {self.total_s:.2f} s after their frame (half window {self.half_window_s:.2f} s"
+            f"events are final at most {self.total_s:.2f} s after their frame (look-ahead {self.lookahead_s:.2f} s"
             f" + batch {self.batch_s:.2f} s + smoothing and suppression margin {self.margin_s:.2f} s + one position"
             f" {self.step_s:.2f} s), plus decoding and compute time"
         )
 
 
 def delay_bound(spotter: LoadedModel, params: PostprocessParams, batch_size: int) -> DelayBound:
+    """The bound for this model: a window model scores a position once half a window of frames follows it; the
+    dense scorer finalises a stack once the stacks of its window, less the right-hand context quarter, follow."""
     config = spotter.config
     step = position_step_s(config)
+    stack_s = (config.in_chans if config.color == "grey" else 1) * config.stride / config.fps
+    if spotter.dense:
+        lookahead = (config.stacks - config.stacks // 4) * stack_s
+        batch = 0.0  # the dense scorer runs the head per window, whatever the encoder's batch size
+    else:
+        lookahead = (config.frames // 2) * config.stride / config.fps
+        batch = batch_size * step
     return DelayBound(
-        half_window_s=(config.frames // 2) * config.stride / config.fps,
-        batch_s=batch_size * step,
+        lookahead_s=lookahead,
+        batch_s=batch,
         margin_s=params.margin_s(),
         step_s=step,
     )

@@ -28,7 +28,7 @@ def export_hf(checkpoint_path: Path, checkpoint: dict[str, Any], folder: Path, n
     from ballspot import __version__
     from ballspot.predict.api import default_params
 
-    params = default_params(checkpoint_path).to_dict()
+    params = default_params(checkpoint_path, checkpoint["config"].get("task") == "dense").to_dict()
     folder_format.write_weights(folder / folder_format.WEIGHTS_FILE, checkpoint["model"])
     write_json(folder / folder_format.CONFIG_FILE, folder_format.folder_config(checkpoint))
     write_json(folder / folder_format.CLASSES_FILE, list(checkpoint["classes"]))
