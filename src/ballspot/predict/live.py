@@ -15,12 +15,13 @@ import signal
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from ballspot.predict.api import LoadedModel, predict_video
 from ballspot.predict.postprocess import PostprocessParams
-from ballspot.predict.spotter import position_step_s
 from ballspot.video.live import LiveSource
+
+if TYPE_CHECKING:  # predict.api loads torch: imported where it runs, so `ballspot --help` stays light
+    from ballspot.predict.api import LoadedModel
 
 DELAY_HELP = (
     "Follow a live source (a growing file, - for standard input, or a stream URL): one JSON line per event on "
@@ -57,6 +58,8 @@ def delay_bound(spotter: LoadedModel, params: PostprocessParams, batch_size: int
     """The bound for this model: a window model scores a position once half a window of frames follows it; the
     dense scorer finalises a stack once the stacks of its window, less the right-hand context quarter, follow."""
     config = spotter.config
+    from ballspot.predict.spotter import position_step_s
+
     step = position_step_s(config)
     stack_s = (config.in_chans if config.color == "grey" else 1) * config.stride / config.fps
     if spotter.dense:
@@ -85,6 +88,8 @@ def follow(
     how many were printed. Ctrl-C or SIGTERM ends the stream early (the events it makes final still print)."""
     printed = 0
     with _stop_on_signals(source):
+        from ballspot.predict.api import predict_video
+
         events = predict_video(source, spotter, params, batch_size=batch_size, precision=precision)
         for event in _confident(events, params):
             try:
