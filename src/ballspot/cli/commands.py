@@ -10,4 +10,5 @@ from ballspot.cli import (  # noqa: F401
     segment,
     train,
     tune,
+    webapp,
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -65,8 +66,12 @@ def predict_games(
     out_root: Path,
     batch_size: int,
     precision: str,
+    on_progress: Callable[[VideoJob, int, int], None] | None = None,
 ) -> list[dict]:
-    """Spot every job's video and write one set of outputs per game; returns a summary per game."""
+    """Spot every job's video and write one set of outputs per game; returns a summary per game.
+
+    `on_progress(job, frames decoded, frames in the video)` is called as decoding goes, besides the bar.
+    """
     from rich.progress import TextColumn
 
     games: dict[str, list[VideoJob]] = {}
@@ -82,7 +87,9 @@ def predict_games(
                 task = bar.add_task(name, total=None, speed="")
                 started = time.perf_counter()
 
-                def on_progress(done: int, total: int, task=task, started=started) -> None:
+                def progress(done: int, total: int, task=task, started=started, job=job) -> None:
+                    if on_progress:
+                        on_progress(job, done, total)
                     elapsed = max(1e-6, time.perf_counter() - started)
                     rate = done / elapsed
                     realtime = rate / spotter.config.fps
@@ -90,7 +97,7 @@ def predict_games(
                     bar.update(task, completed=done, total=total, speed=speed)
 
                 events = predict_video(
-                    job.video, spotter, params, batch_size=batch_size, precision=precision, on_progress=on_progress
+                    job.video, spotter, params, batch_size=batch_size, precision=precision, on_progress=progress
                 )
                 predictions.extend(replace(p, half=job.half) for p in events)
             videos = {job.half: job.video for job in halves}
