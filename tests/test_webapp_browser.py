@@ -23,6 +23,7 @@ import pytest
 pytest.importorskip("streamlit", reason="the app's extra is not installed: pip install 'ballspot[app]'")
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install selenium)")
 
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
@@ -126,6 +127,8 @@ def browser(tmp_path):
         driver.quit()
 
 
+RUNNING = "[data-testid='stStatusWidget']"
+"""Shown while the page's script runs."""
 PREDICTION_MARKERS_JS = """
 const markers = [];
 for (const trace of document.querySelectorAll('.js-plotly-plot .scatterlayer .trace')) {
@@ -135,6 +138,18 @@ for (const trace of document.querySelectorAll('.js-plotly-plot .scatterlayer .tr
 }
 return markers;
 """
+
+
+def click_last_event(browser) -> int | None:
+    """Click the last predicted event of the timeline and return its position in ms; None when the page
+    re-rendered the marker under the click (retried)."""
+    wait_until(lambda: not browser.find_elements(By.CSS_SELECTOR, RUNNING), "the page to finish its run")
+    try:
+        marker, position_ms = max(browser.execute_script(PREDICTION_MARKERS_JS), key=lambda m: m[1])
+        ActionChains(browser).move_to_element(marker).click().perform()
+    except StaleElementReferenceException:
+        return None
+    return int(round(position_ms))
 
 
 def test_the_page_runs_a_prediction_and_a_click_on_an_event_moves_the_player(server, browser, tmp_path):
@@ -149,11 +164,8 @@ def test_the_page_runs_a_prediction_and_a_click_on_an_event_moves_the_player(ser
     video = wait_until(lambda: browser.find_elements(By.TAG_NAME, "video"), "the video player")[0]
     wait_until(lambda: browser.execute_script("return arguments[0].readyState >= 1", video), "the video to load")
     assert browser.execute_script("return arguments[0].currentTime", video) == 0
-    markers = browser.execute_script(PREDICTION_MARKERS_JS)
-    marker, position_ms = max(markers, key=lambda m: m[1])  # the last event: far from where the player starts
-    position_ms = int(round(position_ms))
+    position_ms = wait_until(lambda: click_last_event(browser), "a click on the last event of the timeline")
     assert position_ms >= 1000
-    ActionChains(browser).move_to_element(marker).click().perform()
 
     def player_time():
         players = browser.find_elements(By.TAG_NAME, "video")
