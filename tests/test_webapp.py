@@ -7,6 +7,7 @@ thresholds are taken from the candidates themselves, never guessed.
 
 from __future__ import annotations
 
+import base64
 import json
 import shlex
 from pathlib import Path
@@ -106,6 +107,13 @@ def table(page: AppTest, key: str) -> pd.DataFrame:
         return found
     (found,) = [d for d in page.dataframe if d.key == key]
     return found.value
+
+
+def plotly_values(values) -> np.ndarray:
+    """An array of a chart's JSON spec: a list, or plotly's typed-array form (dtype + base64 bytes)."""
+    if isinstance(values, dict):
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
+    return np.asarray(values, dtype=float)
 
 
 def caption_texts(page: AppTest) -> list[str]:
@@ -413,3 +421,63 @@ def test_a_port_in_use_is_one_line_error():
         result = runner.invoke(app, ["app", "--port", str(port)])
     assert result.exit_code == 1
     assert_one_error_line(result, f"port {port} on 127.0.0.1 is in use")
+
+
+# --- score curves, halves, team side ------------------------------------------------------------------------
+
+
+def test_score_curves_are_computed_on_demand_and_kept(opened, league, model, isolated_dirs):
+    from ballspot.predict.api import load_spotter, predict_scores
+
+    assert not [c for c in opened.get("plotly_chart") if "curves_chart" in c.proto.id]
+    opened.button(key="compute_curves").click().run()
+    assert_no_failure(opened)
+    (chart,) = [c for c in opened.get("plotly_chart") if "curves_chart" in c.proto.id]
+    traces = json.loads(chart.proto.spec)["data"]
+    times, scores = predict_scores(league / GAME / "224p.mp4", load_spotter(model, "cpu"))
+    assert [t["name"] for t in traces] == list(opened.multiselect(key="classes").value)
+    assert np.allclose(plotly_values(traces[0]["y"]), scores[:, 0], atol=1e-6)
+    assert list((isolated_dirs / "cache" / "app").glob("scores-*.npz"))
+
+
+def test_a_game_in_two_halves_switches_half_when_jumping(league, model, monkeypatch, tmp_path, data_dir):
+    folder = tmp_path / "root" / GAME
+    folder.mkdir(parents=True)
+    for half in (1, 2):
+        (folder / f"{half}_224p.mp4").symlink_to(league / GAME / "224p.mp4")
+    annotations = [Annotation("PASS", 1000, half=1), Annotation("SHOT", 6000, half=2)]
+    (folder / "Labels-ball.json").write_text(json.dumps(labels_document(annotations)))
+    page = start(tmp_path / "root", model, monkeypatch)
+    page.button(key="run").click().run()
+    assert_no_failure(page)
+    assert page.selectbox(key="half").options == ["1", "2"]
+    results = json.loads((data_dir / "predictions" / GAME / "results_spotting.json").read_text())
+    assert {p["half"] for p in results["predictions"]} == {1, 2}
+    page.slider(key="threshold").set_value(1.0).run()
+    misses = page.selectbox(key="miss")
+    (second,) = [i for i, text in enumerate(misses.options) if text.startswith("half 2")]
+    misses.set_value(second).run()
+    assert_no_failure(page)
+    assert page.selectbox(key="half").value == 2
+    assert page.session_state["seek"]["position_ms"] == 6000
+    (video,) = page.get("video")
+    assert video.proto.start_time == 6 and video.proto.url
+
+
+def test_team_side_is_shown_when_predictions_carry_it():
+    from ballspot.webapp.figures import timeline
+
+    document = {
+        "predictions": [
+            {"gameTime": "1 - 00:01", "label": "PASS", "position": 1000, "half": 1, "confidence": 0.9, "team": "left"},
+            {"gameTime": "1 - 00:02", "label": "PASS", "position": 2000, "half": 1, "confidence": 0.4, "team": "right"},
+            {"gameTime": "1 - 00:03", "label": "PASS", "position": 3000, "half": 1, "confidence": 0.7},
+        ]
+    }
+    frame = predictions_frame(document)
+    assert list(frame["team"]) == ["left", "right", ""]
+    figure = timeline(frame, ["PASS", "DRIVE"], 10_000)
+    (trace,) = figure.data
+    assert list(trace.marker.symbol) == ["triangle-left", "triangle-right", "circle"]
+    assert list(trace.marker.size) == [6 + 14 * 0.9, 6 + 14 * 0.4, 6 + 14 * 0.7]
+    assert list(trace.customdata) == [1000, 2000, 3000]

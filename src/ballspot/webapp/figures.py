@@ -109,6 +109,7 @@ def timeline(
         height=90 + 30 * len(classes),
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+        modebar={"orientation": "v"},  # beside the plot, clear of the legend
         clickmode="event+select",
         hovermode="closest",
         uirevision="timeline",

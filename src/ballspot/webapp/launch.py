@@ -41,14 +41,14 @@ def check_port(host: str, port: int) -> None:
 
 def server_flags(host: str, port: int) -> dict[str, object]:
     """Streamlit's settings for the app: this address only, no browser opened, no usage statistics, no file
-    watching, large uploads allowed, error details never shown in the page (the page shows one line)."""
+    watching, uploads up to 2 GB (held in memory while saved), no error details in the page (it shows one line)."""
     return {
         "server.address": host,
         "server.port": port,
         "server.headless": True,
         "server.fileWatcherType": "none",
         "server.runOnSave": False,
-        "server.maxUploadSize": 8192,
+        "server.maxUploadSize": 2048,
         "browser.gatherUsageStats": False,
         "browser.serverAddress": host,
         "browser.serverPort": port,

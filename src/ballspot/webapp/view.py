@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from ballspot import paths
+from ballspot.errors import BallspotError
 from ballspot.predict.outputs import EVENTS_FILE, RESULTS_FILE
 from ballspot.video.probe import probe
 from ballspot.webapp.curves import cached_curves, compute_curves
@@ -29,6 +30,8 @@ from ballspot.webapp.sources import GameSource
 
 MAX_CLIPS = 100
 """Most clips cut at once (each is re-encoded)."""
+PLAYER_TYPES = {".mkv": "video/webm", ".webm": "video/webm"}
+"""What the player is told a file is (browsers play Matroska as WebM); MP4 otherwise."""
 
 
 def show_run(game: GameSource, run: GameRun, key: str, model: Path) -> None:
@@ -37,7 +40,12 @@ def show_run(game: GameSource, run: GameRun, key: str, model: Path) -> None:
     if "callback_error" in state:
         st.error(state.pop("callback_error"))
     frame = _memo(f"frame:{key}", lambda: predictions_frame(run.document))
-    labels = _memo(f"labels:{file_identity(game.labels)}", lambda: labels_frame(game.labels)) if game.labels else None
+    labels = None
+    if game.labels:
+        try:
+            labels = _memo(f"labels:{file_identity(game.labels)}", lambda: labels_frame(game.labels))
+        except BallspotError as exc:
+            st.warning(f"labels not used: {exc}")
     with st.sidebar:
         st.header("View")
         threshold = st.slider(
@@ -64,7 +72,9 @@ def show_run(game: GameSource, run: GameRun, key: str, model: Path) -> None:
     video = game.videos[half]
     player, line = st.columns([2, 3])
     with player:
-        st.video(str(video), start_time=(seek or 0) // 1000)
+        st.video(str(video), format=PLAYER_TYPES.get(video.suffix.lower(), "video/mp4"), start_time=(seek or 0) // 1000)
+        if video.suffix.lower() == ".avi":
+            st.caption("Browsers do not play AVI files: convert it to MP4 to watch it here.")
         if seek is not None:
             st.caption(f"Player at {clock(seek)[:5]} (event at {clock(seek)}, half {half})")
     with line:
