@@ -173,6 +173,7 @@ def screenshot(driver, path: Path) -> None:
         "the player to move",
     )
     time.sleep(1.0)  # the player draws the new frame
+    wait_for(lambda: not driver.find_elements(By.CSS_SELECTOR, "[data-testid='stStatusWidget']"), "the page to settle")
     path.parent.mkdir(parents=True, exist_ok=True)
     driver.save_screenshot(str(path))
 
