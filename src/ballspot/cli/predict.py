@@ -33,6 +33,10 @@ def predict(
     smooth: Annotated[float | None, Opt(help="Score smoothing window, seconds.")] = None,
     nms_window: Annotated[float | None, Opt("--nms-window", help="Suppression window, seconds.")] = None,
     resolution: Annotated[str, Opt(help="Which video of a dataset game (224p, 720p).")] = "224p",
+    tta: Annotated[
+        str,
+        Opt(help="Test-time augmentation: none, or flip (also score the mirrored video, sides swapped; 2x work)."),
+    ] = "none",
     runs_dir: RunsDirOption = None,
     data_dir: DataDirOption = None,
     json_output: JsonOption = False,
@@ -49,9 +53,9 @@ def predict(
     if not 1 <= batch_size <= 4096:
         raise BallspotError(f"--batch-size must be between 1 and 4096, got {batch_size}")
     model = model or newest_best(runs_dir or paths.runs_dir(data_dir))
-    spotter = load_spotter(model, device)
+    spotter = load_spotter(model, device, tta)
     resolve_precision(spotter.device, precision)  # a bad --precision fails before any decoding
-    chosen = load_params(params) if params else default_params(spotter.path)
+    chosen = load_params(params) if params else default_params(spotter.path, spotter.dense)
     overrides = {
         "threshold": threshold,
         "event_threshold": event_threshold,

@@ -17,7 +17,8 @@ from ballspot import console
 from ballspot.atomic import write_text
 from ballspot.errors import BallspotError
 
-TRAIN_CONFIG = Path(__file__).with_name("train.yaml")
+TRAIN_CONFIG = "quickstart"
+"""The shipped recipe the quick start trains with (`--config` takes another name or a YAML file)."""
 RUN_NAME = "quickstart"
 
 
@@ -31,7 +32,7 @@ class QuickstartPlan:
     minutes: float = 2.0
     seed: int = 0
     epochs: int | None = None
-    config: Path = TRAIN_CONFIG
+    config: str | Path = TRAIN_CONFIG
     device: str = "auto"
 
     @property
@@ -61,8 +62,9 @@ class QuickstartPlan:
             raise BallspotError(f"--minutes must be between 0.2 and 120, got {self.minutes}")
         if self.epochs is not None and self.epochs < 1:
             raise BallspotError(f"--epochs must be at least 1, got {self.epochs}")
-        if not self.config.is_file():
-            raise BallspotError(f"config file not found: {self.config}")
+        from ballspot.recipes import find_config
+
+        find_config(self.config)  # a missing file or unknown recipe fails before any work
 
 
 def run_quickstart(plan: QuickstartPlan) -> dict[str, Any]:
@@ -70,11 +72,14 @@ def run_quickstart(plan: QuickstartPlan) -> dict[str, Any]:
     plan.check()
     timings: dict[str, float] = {}
 
+    cpu: dict[str, float] = {}
+
     def step(name: str, func, *args):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         console.log(f"[bold]{name}[/bold]")
         result = func(*args)
         timings[name] = round(time.perf_counter() - started, 1)
+        cpu[name] = round(time.process_time() - cpu_started, 1)
         return result
 
     step("1/5 synthetic league", _make_league, plan)
@@ -91,6 +96,7 @@ def run_quickstart(plan: QuickstartPlan) -> dict[str, Any]:
         "test_games": [g["game"] for g in games],
         **scores,
         "seconds": timings,
+        "cpu_seconds": cpu,
     }
     write_text(plan.summary_file, json.dumps(summary, indent=2) + "\n")
     summary["summary"] = str(plan.summary_file)
@@ -148,11 +154,15 @@ def _predict(plan: QuickstartPlan, best: Path) -> list[dict]:
     if not jobs:
         raise BallspotError(f"the league in {plan.league} has no test game to predict")
     spotter = load_spotter(best, plan.device)
-    return predict_games(jobs, spotter, default_params(best), plan.predictions, batch_size=16, precision="auto")
+    params = default_params(best, spotter.dense)
+    return predict_games(jobs, spotter, params, plan.predictions, batch_size=16, precision="auto")
 
 
 def _evaluate(plan: QuickstartPlan, games: list[dict]) -> dict[str, Any]:
+    import numpy as np
+
     from ballspot.classes import CLASSES_12
+    from ballspot.metrics.localisation import localisation_errors_ms
     from ballspot.metrics.spotting import spotting_map
     from ballspot.quickstart.chance import random_predictions
     from ballspot.soccernet.labels import LABELS_FILE, read_labels
@@ -160,21 +170,30 @@ def _evaluate(plan: QuickstartPlan, games: list[dict]) -> dict[str, Any]:
     from ballspot.video.probe import probe
 
     labels, predicted, chance = {}, {}, {}
+    errors = []
     for i, game in enumerate(games):
         game_id = game["game"]
         labels[game_id] = list(read_labels(plan.league / game_id / LABELS_FILE).annotations)
         predicted[game_id] = [
-            Prediction(p["label"], int(p["position"]), float(p["confidence"]), half=int(p["gameTime"][0]))
+            Prediction(
+                p["label"], int(p["position"]), float(p["confidence"]), half=int(p["gameTime"][0]), team=p.get("team")
+            )
             for p in game["document"]["predictions"]
         ]
+        errors.append(localisation_errors_ms(labels[game_id], predicted[game_id]))
         duration_ms = int(probe(Path(game["videos"][0])).duration_s * 1000)
         per_class = max(1, len(predicted[game_id]) // len(CLASSES_12))
         chance[game_id] = random_predictions(duration_ms, CLASSES_12, 40, per_class, plan.seed + i)
-    model = spotting_map(labels, predicted, CLASSES_12, 1.0)
+    with_teams = any(p.team for game in predicted.values() for p in game)
+    model = spotting_map(labels, predicted, CLASSES_12, 1.0, team=with_teams or None)
     luck = spotting_map(labels, chance, CLASSES_12, 1.0)
+    matched = np.concatenate(errors)
     return {
         "mAP@1": round(model.mAP, 4),
+        "team_mAP@1": round(model.team_mAP, 4) if with_teams and model.team_mAP is not None else None,
         "chance_mAP@1": round(luck.mAP, 4),
+        "median_error_ms": float(np.median(matched)) if len(matched) else None,
+        "matched_events": int(len(matched)),
         "ap_per_class": {c.name: (None if c.ap != c.ap else round(c.ap, 4)) for c in model.per_class},
         "events_in_test_games": sum(len(v) for v in labels.values()),
     }
