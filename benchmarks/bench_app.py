@@ -73,9 +73,9 @@ def make_checkpoint(path: Path, config_name: str) -> Path:
     from ballspot.engine.data import output_classes
     from ballspot.engine.trainer import _model_config
     from ballspot.models.network import build_model
-    from ballspot.quickstart.pipeline import TRAIN_CONFIG
+    from ballspot.recipes import recipe_path
 
-    values = load_yaml(TRAIN_CONFIG) if config_name == "quickstart" else {"task": "spot"}
+    values = load_yaml(recipe_path("quickstart")) if config_name == "quickstart" else {"task": "spot"}
     config = TrainConfig.from_dict(values)
     config.check()
     classes = output_classes(config)

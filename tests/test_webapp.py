@@ -481,3 +481,44 @@ def test_team_side_is_shown_when_predictions_carry_it():
     assert list(trace.marker.symbol) == ["triangle-left", "triangle-right", "circle"]
     assert list(trace.marker.size) == [6 + 14 * 0.9, 6 + 14 * 0.4, 6 + 14 * 0.7]
     assert list(trace.customdata) == [1000, 2000, 3000]
+
+
+def test_predictions_with_team_sides_show_them_and_the_team_map(league, model, monkeypatch, data_dir, tmp_path):
+    """A model that predicts sides (the dense spotter does) is stood in for by a run that writes a game's labels
+    back as predictions through predict's own writer, the first one on the wrong side."""
+    from ballspot.classes import CLASSES_12
+    from ballspot.predict.outputs import results_document, write_game_outputs
+    from ballspot.soccernet.results import Prediction
+
+    folder = tmp_path / "root" / GAME
+    folder.mkdir(parents=True)
+    (folder / "224p.mp4").symlink_to(league / GAME / "224p.mp4")
+    annotations = [Annotation(c, 400 + 800 * i, team=("left", "right")[i % 2]) for i, c in enumerate(CLASSES_12)]
+    (folder / "Labels-ball.json").write_text(json.dumps(labels_document(annotations)))
+    swapped = {"left": "right", "right": "left"}
+    predictions = [
+        Prediction(a.label, a.position_ms, 0.9, 1, swapped[a.team] if i == 0 else a.team)
+        for i, a in enumerate(annotations)
+    ]
+
+    def with_sides(jobs, spotter, params, out_root, batch_size, precision, on_progress=None):
+        (job,) = jobs
+        files = write_game_outputs(out_root / job.game_id, job.game_id, {1: job.video}, predictions, params)
+        return [{"document": results_document(predictions, job.game_id), "files": files}]
+
+    monkeypatch.setattr("ballspot.webapp.runs.predict_games", with_sides)
+    page = start(folder / "224p.mp4", model, monkeypatch)
+    assert_no_failure(page)
+    assert list(table(page, "events_table")["team"]) == [p.team for p in predictions]
+    results = data_dir / "predictions" / GAME / "results_spotting.json"
+    printed = runner.invoke(
+        app,
+        ["evaluate", "--predictions", str(results), "--labels", str(folder / "Labels-ball.json")]
+        + ["--bootstrap", "0", "--json"],
+    )
+    expected = json.loads(printed.stdout)
+    assert 0 < expected["team_mAP"] < expected["mAP"] == 1.0
+    (team_metric,) = [m for m in page.metric if m.label.startswith("Team mAP@1")]
+    assert team_metric.value == f"{expected['team_mAP']:.4f}"
+    per_class = table(page, "class,labels,AP,team AP")
+    assert list(per_class["team AP"]) == [c["team_ap"] for c in expected["per_class"]]

@@ -110,10 +110,11 @@ def choose_model(settings: LaunchSettings) -> Path | None:
 
 
 def choose_params(model: Path) -> PostprocessParams:
-    """The run's post-processing (its tuned postprocess.json when it has one), smoothing and window adjustable."""
+    """The run's post-processing (its tuned postprocess.json when it has one, else the defaults for the model's
+    kind, as `ballspot predict` picks them), smoothing and window adjustable."""
     from ballspot.predict.api import default_params
 
-    params = default_params(model)
+    params = default_params(model, spotter_for(model).dense)
     with st.expander("Post-processing"):
         params.smooth_s = st.number_input("Smoothing (s)", 0.0, 10.0, float(params.smooth_s), 0.04)
         params.nms_window_s = st.number_input("Suppression window (s)", 0.04, 60.0, float(params.nms_window_s), 0.1)

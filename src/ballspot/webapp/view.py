@@ -227,13 +227,14 @@ def _review(game: GameSource, run: GameRun, matching: Matching | None, half: int
         f"mAP@1 and AP per class use every candidate; the counts are for the events shown (confidence ≥ "
         f"{threshold:.2f}, the classes chosen), matched within ±0.5 s as SoccerNet's evaluator matches them."
     )
-    per_class = pd.DataFrame(
-        [{"class": c.name, "labels": c.ground_truth, "AP": c.ap} for c in result.per_class],
-        columns=["class", "labels", "AP"],
-    )
-    st.dataframe(
-        per_class, hide_index=True, key="per_class", column_config={"AP": st.column_config.NumberColumn(format="%.4f")}
-    )
+    rows = [{"class": c.name, "labels": c.ground_truth, "AP": c.ap} for c in result.per_class]
+    formats = {"AP": st.column_config.NumberColumn(format="%.4f")}
+    if result.team_mAP is not None:  # predictions and labels both carry team sides
+        st.metric("Team mAP@1 of this game", f"{result.team_mAP:.4f}")
+        for row, score in zip(rows, result.per_class, strict=True):
+            row["team AP"] = score.team_ap
+        formats["team AP"] = st.column_config.NumberColumn(format="%.4f")
+    st.dataframe(pd.DataFrame(rows), hide_index=True, column_config=formats)
     st.caption("The same figures, from the command line:")
     st.code(evaluate_command(game.labels, results, classes), language="bash")
     for warning in result.warnings:
