@@ -120,9 +120,23 @@ def caption_texts(page: AppTest) -> list[str]:
     return [c.value for c in page.caption]
 
 
+@pytest.fixture(scope="module")
+def predicted(league, model, tmp_path_factory) -> Path:
+    """A data folder (with its cache folder beside it) where the page predicted the game's video once; pages
+    opened on it later read the kept run, as a reopened app does."""
+    base = tmp_path_factory.mktemp("predicted")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("BALLSPOT_DATA_DIR", str(base / "data"))
+        patch.setenv("BALLSPOT_CACHE_DIR", str(base / "cache"))
+        assert_no_failure(start(league / GAME / "224p.mp4", model, patch))
+    return base / "data"
+
+
 @pytest.fixture
-def opened(league, model, monkeypatch, data_dir) -> AppTest:
-    """The page opened on the game's video: predicted at once."""
+def opened(predicted, league, model, monkeypatch) -> AppTest:
+    """The page opened on the game's video, its run kept from `predicted`."""
+    monkeypatch.setenv("BALLSPOT_DATA_DIR", str(predicted))
+    monkeypatch.setenv("BALLSPOT_CACHE_DIR", str(predicted.parent / "cache"))
     page = start(league / GAME / "224p.mp4", model, monkeypatch)
     assert_no_failure(page)
     return page
@@ -130,13 +144,16 @@ def opened(league, model, monkeypatch, data_dir) -> AppTest:
 
 @pytest.fixture
 def data_dir(isolated_dirs) -> Path:
+    """This test's own data folder (fresh)."""
     return isolated_dirs / "data"
 
 
 # --- run ---------------------------------------------------------------------------------------------------
 
 
-def test_a_video_is_predicted_on_open_and_written_where_predict_writes(opened, league, model, data_dir, tmp_path):
+def test_a_video_is_predicted_on_open_and_written_where_predict_writes(league, model, data_dir, tmp_path, monkeypatch):
+    opened = start(league / GAME / "224p.mp4", model, monkeypatch)
+    assert_no_failure(opened)
     results = data_dir / "predictions" / GAME / "results_spotting.json"
     assert results.is_file() and (results.parent / "events.json").is_file()
     assert any("predicted in" in text and str(results) in text for text in caption_texts(opened))
@@ -160,7 +177,8 @@ def test_reopening_reads_the_kept_run_without_the_model(opened, league, model, m
     assert table(again, "events_table").equals(table(opened, "events_table"))
 
 
-def test_changed_post_processing_runs_again(opened, league, model, data_dir):
+def test_changed_post_processing_runs_again(league, model, data_dir, monkeypatch):
+    opened = start(league / GAME / "224p.mp4", model, monkeypatch)
     before = (data_dir / "predictions" / GAME / "postprocess.json").read_text()
     (window,) = [n for n in opened.number_input if n.label.startswith("Suppression window")]
     window.set_value(2.0)
@@ -200,8 +218,8 @@ def test_an_uploaded_video_is_saved_once_and_predicted(league, model, monkeypatc
 # --- watch -------------------------------------------------------------------------------------------------
 
 
-def test_the_confidence_slider_and_class_filter_update_the_table_without_running_again(opened, data_dir, monkeypatch):
-    document = json.loads((data_dir / "predictions" / GAME / "results_spotting.json").read_text())
+def test_the_confidence_slider_and_class_filter_update_the_table_without_running_again(opened, predicted, monkeypatch):
+    document = json.loads((predicted / "predictions" / GAME / "results_spotting.json").read_text())
     confidences = sorted(p["confidence"] for p in document["predictions"])
     middle = round(float(np.median(confidences)), 2)
     monkeypatch.setattr("ballspot.webapp.runs.predict_games", lambda *a, **k: pytest.fail("the model ran again"))
@@ -244,8 +262,8 @@ def test_jumping_to_a_missed_label_moves_the_player_there(opened):
 # --- review ------------------------------------------------------------------------------------------------
 
 
-def test_review_figures_equal_ballspot_evaluate(opened, league, data_dir):
-    results = data_dir / "predictions" / GAME / "results_spotting.json"
+def test_review_figures_equal_ballspot_evaluate(opened, league, predicted):
+    results = predicted / "predictions" / GAME / "results_spotting.json"
     labels = league / GAME / "Labels-ball.json"
     printed = runner.invoke(
         app, ["evaluate", "--predictions", str(results), "--labels", str(labels), "--bootstrap", "0", "--json"]
@@ -293,8 +311,8 @@ def test_a_game_without_labels_says_there_is_nothing_to_review(tmp_path, model, 
 # --- export ------------------------------------------------------------------------------------------------
 
 
-def test_exported_events_are_valid_json_and_csv(opened, league, data_dir):
-    document = json.loads((data_dir / "predictions" / GAME / "results_spotting.json").read_text())
+def test_exported_events_are_valid_json_and_csv(opened, league, predicted):
+    document = json.loads((predicted / "predictions" / GAME / "results_spotting.json").read_text())
     frame = predictions_frame(document)
     threshold = float(np.median(frame["confidence"]))
     rows = shown(frame, threshold, ["PASS", "DRIVE"])
@@ -311,7 +329,7 @@ def test_exported_events_are_valid_json_and_csv(opened, league, data_dir):
     assert list(parsed["position_ms"]) == list(rows["position_ms"]) and len(parsed) == len(rows)
 
 
-def test_clips_of_the_chosen_events_are_cut(opened, data_dir):
+def test_clips_of_the_chosen_events_are_cut(opened, predicted):
     opened.slider(key="threshold").set_value(0.0).run()
     names = opened.multiselect(key="clip_events")
     assert len(names.options) > 3
@@ -320,9 +338,9 @@ def test_clips_of_the_chosen_events_are_cut(opened, data_dir):
     opened.number_input(key="clip_after").set_value(1.5)
     opened.button(key="cut_clips").click().run()
     assert_no_failure(opened)
-    clips = sorted((data_dir / "predictions" / GAME / "clips").glob("*.mp4"))
+    clips = sorted((predicted / "predictions" / GAME / "clips").glob("*.mp4"))
     assert len(clips) == 2
-    document = json.loads((data_dir / "predictions" / GAME / "results_spotting.json").read_text())
+    document = json.loads((predicted / "predictions" / GAME / "results_spotting.json").read_text())
     chosen = predictions_frame(document).iloc[[0, 3]]  # the options list the shown events in time order
     for clip, position_ms in zip(clips, chosen["position_ms"], strict=True):
         info = probe(clip)
@@ -426,7 +444,7 @@ def test_a_port_in_use_is_one_line_error():
 # --- score curves, halves, team side ------------------------------------------------------------------------
 
 
-def test_score_curves_are_computed_on_demand_and_kept(opened, league, model, isolated_dirs):
+def test_score_curves_are_computed_on_demand_and_kept(opened, league, model, predicted):
     from ballspot.predict.api import load_spotter, predict_scores
 
     assert not [c for c in opened.get("plotly_chart") if "curves_chart" in c.proto.id]
@@ -437,7 +455,7 @@ def test_score_curves_are_computed_on_demand_and_kept(opened, league, model, iso
     times, scores = predict_scores(league / GAME / "224p.mp4", load_spotter(model, "cpu"))
     assert [t["name"] for t in traces] == list(opened.multiselect(key="classes").value)
     assert np.allclose(plotly_values(traces[0]["y"]), scores[:, 0], atol=1e-6)
-    assert list((isolated_dirs / "cache" / "app").glob("scores-*.npz"))
+    assert list((predicted.parent / "cache" / "app").glob("scores-*.npz"))
 
 
 def test_a_game_in_two_halves_switches_half_when_jumping(league, model, monkeypatch, tmp_path, data_dir):

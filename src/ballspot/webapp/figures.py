@@ -106,15 +106,15 @@ def timeline(
     if cursor_ms is not None:
         figure.add_vline(x=_clock_axis([cursor_ms])[0], line={"color": "#888888", "dash": "dot", "width": 1})
     figure.update_layout(
-        height=90 + 30 * len(classes),
+        height=130 + 30 * len(classes),
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
-        modebar={"orientation": "v"},  # beside the plot, clear of the legend
+        legend={"orientation": "h", "y": -0.08, "yanchor": "top", "x": 0},  # below: the tool bar is on top
         clickmode="event+select",
         hovermode="closest",
         uirevision="timeline",
     )
-    figure.update_xaxes(type="date", tickformat=CLOCK, range=_clock_axis([0, max(duration_ms, 1000)]))
+    pad_ms = max(duration_ms, 1000) // 50  # markers at the ends stay whole (and clickable)
+    figure.update_xaxes(type="date", tickformat=CLOCK, range=_clock_axis([-pad_ms, max(duration_ms, 1000) + pad_ms]))
     figure.update_yaxes(
         tickvals=list(lanes.values()),
         ticktext=list(lanes),
