@@ -94,13 +94,9 @@ def test_windows_cover_every_position_once_and_equal_one_pass_when_the_head_is_l
     lengths = [len(r.classes) for r in results]
     assert firsts == list(np.cumsum([0, *lengths[:-1]])) and sum(lengths) == count * 2
     with torch.inference_mode():
-        whole = model(stacks[None])
-    np.testing.assert_allclose(
-        np.concatenate([r.classes for r in results]), torch.softmax(whole.classes[0], -1).numpy(), atol=1e-5
-    )
-    np.testing.assert_allclose(
-        np.concatenate([r.team for r in results]), torch.sigmoid(whole.team[0]).numpy(), atol=1e-5
-    )
+        classes, team = model(stacks[None]).frame_probabilities()
+    np.testing.assert_allclose(np.concatenate([r.classes for r in results]), classes[0].numpy(), atol=1e-5)
+    np.testing.assert_allclose(np.concatenate([r.team for r in results]), team[0].numpy(), atol=1e-5)
 
 
 def test_flip_tta_swaps_the_team_side_of_the_mirror_image():
@@ -132,3 +128,15 @@ def test_pick_peaks_soft_gives_more_candidates_than_peaks():
     peaks = pick_peaks(scores, ["PASS", "DRIVE"], PostprocessParams(smooth_s=0), 0.04)
     assert len(soft) > len(peaks) > 0
     assert {(c, i) for c, i, _ in peaks} <= {(c, i) for c, i, _ in soft}
+
+
+def test_postprocess_search_soft_events_above_a_threshold_equal_a_run_at_that_threshold():
+    from ballspot.tune.postprocess_search import ScoredGame, class_events
+
+    rng = np.random.default_rng(1)
+    scores = rng.random((300, 1)) ** 3
+    game = ScoredGame("g", {1: (np.arange(300) * 0.04, scores)}, [])
+    low = class_events(game, 0, 0.0, 1.0, 0.01, 0.04, "soft")
+    high = class_events(game, 0, 0.0, 1.0, 0.2, 0.04, "soft")
+    keep = low[2] >= 0.2
+    assert sorted(zip(low[0][keep], low[2][keep], strict=True)) == sorted(zip(high[0], high[2], strict=True))

@@ -151,7 +151,12 @@ class DenseClipDataset(Dataset):
 
 
 class DenseLoss(nn.Module):
-    """Soft-target classification loss per frame (action classes weighted up) plus the team side's BCE."""
+    """Per stack: what happens (classes weighted up against background), on which frame, by which side.
+
+    Frame targets (see `dense_targets`) become stack targets: a class's weight in a stack is its largest
+    weight on the stack's frames; the frame offset is learnt on stacks holding an event, towards where the
+    event's weight lies; the side (BCE) on stacks whose event has one.
+    """
 
     def __init__(self, config: TrainConfig, num_outputs: int) -> None:
         super().__init__()
@@ -160,14 +165,34 @@ class DenseLoss(nn.Module):
         self.team_weight = config.team_weight
 
     def forward(self, output, class_targets, team_targets, team_weights) -> torch.Tensor:
-        logits = output.classes.float()
-        loss = self.classes(logits.flatten(0, 1), class_targets.flatten(0, 1))
+        batch, stacks, per_stack = output.offsets.shape
+        frames = class_targets.reshape(batch, stacks, per_stack, -1)
+        actions = frames[..., :-1].amax(dim=2)  # [B, S, K-1]
+        actions = actions / actions.sum(dim=-1, keepdim=True).clamp(min=1.0)
+        stack_targets = torch.cat([actions, 1.0 - actions.sum(dim=-1, keepdim=True)], dim=-1)
+        loss = self.classes(output.classes.float().flatten(0, 1), stack_targets.flatten(0, 1))
+        where = frames[..., :-1].sum(dim=-1)  # [B, S, R]: how much event lies on each frame
+        has_event = where.sum(dim=-1)
+        weights = has_event.clamp(max=1.0)
+        if weights.sum() > 0:
+            target = where / has_event.clamp(min=1e-6)[..., None]
+            per_stack_loss = -(target * F.log_softmax(output.offsets.float(), dim=-1)).sum(dim=-1)
+            loss = loss + (per_stack_loss * weights).sum() / weights.sum()
         if output.team is not None and self.team_weight > 0:
-            per_frame = F.binary_cross_entropy_with_logits(output.team.float(), team_targets, reduction="none")
-            loss = loss + self.team_weight * (per_frame * team_weights).sum() / team_weights.sum().clamp(min=1.0)
+            side_weights = team_weights.reshape(batch, stacks, per_stack)
+            side_weight = side_weights.amax(dim=-1)
+            side = (team_targets.reshape(batch, stacks, per_stack) * side_weights).sum(-1) / side_weights.sum(-1).clamp(
+                min=1e-6
+            )
+            per_stack_side = F.binary_cross_entropy_with_logits(output.team.float(), side, reduction="none")
+            loss = loss + self.team_weight * (per_stack_side * side_weight).sum() / side_weight.sum().clamp(min=1.0)
         return loss
 
 
-def dense_accuracy(output, class_targets) -> int:
-    """Frames whose top class is the target's top class (a cheap progress figure for the epoch line)."""
-    return int((output.classes.argmax(-1) == class_targets.argmax(-1)).sum())
+def dense_accuracy(output, class_targets) -> tuple[int, int]:
+    """(stacks whose top class is their target's top class, stacks): a cheap progress figure per epoch."""
+    batch, stacks, per_stack = output.offsets.shape
+    frames = class_targets.reshape(batch, stacks, per_stack, -1)
+    actions = frames[..., :-1].amax(dim=2)
+    target = torch.cat([actions, 1.0 - actions.sum(dim=-1, keepdim=True)], dim=-1).argmax(-1)
+    return int((output.classes.argmax(-1) == target).sum()), batch * stacks

@@ -135,10 +135,10 @@ class DenseTask:
     def correct(output, class_targets, *_) -> tuple[int, int]:
         from ballspot.engine.dense import dense_accuracy
 
-        return dense_accuracy(output, class_targets), class_targets.shape[0] * class_targets.shape[1]
+        return dense_accuracy(output, class_targets)
 
     def validate(self, model: nn.Module, device: torch.device, precision: str, workers: int) -> dict[str, Any]:
-        from ballspot.metrics.spotting import spotting_map
+        from ballspot.metrics.spotting import spotting_map, team_map_of_present_classes
         from ballspot.predict.api import dense_default_params, predictions_from_scores
         from ballspot.predict.spotter import score_sampled_video
 
@@ -153,7 +153,8 @@ class DenseTask:
         has_teams = any(a.team for game in labels.values() for a in game)
         result = spotting_map(labels, predicted, actions, 1.0, team=has_teams or None)
         mean_ap = 0.0 if math.isnan(result.mAP) else result.mAP
-        team_map = result.team_mAP if has_teams and result.team_mAP is not None else float("nan")
+        present = team_map_of_present_classes(result) if has_teams else None
+        team_map = float("nan") if present is None else present
         return {
             "valid_map": round(mean_ap, 6),
             "valid_team_map": round(team_map, 6) if not math.isnan(team_map) else "",

@@ -1,7 +1,14 @@
-"""How close the confident predictions land to the events they found: |predicted − true| in milliseconds."""
+"""How close predictions land to the events they find: |predicted − true| in milliseconds.
+
+Confidences of different models are not on one scale, so the predictions looked at are, per class and
+half, as many of the most confident ones as there are true events (the break-even point of precision and
+recall). From the most confident down, each is matched to the nearest not yet matched true event of its
+class within ±`tolerance_s` / 2 (mAP@1's window).
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 
 import numpy as np
@@ -11,30 +18,24 @@ from ballspot.soccernet.results import Prediction
 
 
 def localisation_errors_ms(
-    labels: Sequence[Annotation],
-    predictions: Sequence[Prediction],
-    min_confidence: float = 0.5,
-    tolerance_s: float = 1.0,
+    labels: Sequence[Annotation], predictions: Sequence[Prediction], tolerance_s: float = 1.0
 ) -> np.ndarray:
-    """|predicted − true| (ms) of each matched pair in one game.
-
-    Predictions at or above `min_confidence` are taken from the most confident down; each is matched to the
-    nearest not yet matched label of its class and half within ±`tolerance_s` / 2 (mAP@1's window).
-    """
+    """|predicted − true| (ms) of each matched pair in one game."""
     half_window = tolerance_s * 500
-    free = np.ones(len(labels), dtype=bool)
-    positions = np.array([a.position_ms for a in labels], dtype=np.int64)
+    truths: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for a in labels:
+        truths[(a.label, a.half)].append(a.position_ms)
+    guesses: dict[tuple[str, int], list[Prediction]] = defaultdict(list)
+    for p in predictions:
+        guesses[(p.label, p.half)].append(p)
     errors = []
-    for p in sorted(predictions, key=lambda p: -p.confidence):
-        if p.confidence < min_confidence:
-            break
-        candidates = [
-            i
-            for i, a in enumerate(labels)
-            if free[i] and a.label == p.label and a.half == p.half and abs(a.position_ms - p.position_ms) <= half_window
-        ]
-        if candidates:
-            nearest = min(candidates, key=lambda i: abs(positions[i] - p.position_ms))
-            free[nearest] = False
-            errors.append(abs(int(positions[nearest]) - p.position_ms))
+    for key, positions in truths.items():
+        free = np.array(positions, dtype=np.int64)
+        taken = np.zeros(len(free), dtype=bool)
+        for p in sorted(guesses.get(key, []), key=lambda p: -p.confidence)[: len(positions)]:
+            distance = np.where(taken, np.iinfo(np.int64).max, np.abs(free - p.position_ms))
+            nearest = int(distance.argmin())
+            if distance[nearest] <= half_window:
+                taken[nearest] = True
+                errors.append(int(distance[nearest]))
     return np.asarray(errors, dtype=np.int64)

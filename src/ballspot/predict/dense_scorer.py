@@ -79,9 +79,8 @@ class DenseScorer:
     def _probabilities(self, features: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor | None]:
         with autocast_context(self.device, self.precision):
             output = self.model.head(torch.stack(features)[None])
-        classes = torch.softmax(output.classes[0].float(), dim=-1)
-        team = torch.sigmoid(output.team[0].float()) if output.team is not None else None
-        return classes, team
+        classes, team = output.frame_probabilities()
+        return classes[0], None if team is None else team[0]
 
     def _score(self, length: int, final: bool) -> DenseScores:
         classes, team = self._probabilities(self.features[:length])

@@ -118,7 +118,7 @@ def dense_scores(
     decoded = 0
 
     def stacks_of(frames: np.ndarray) -> torch.Tensor:
-        return to_stacks(torch.from_numpy(np.ascontiguousarray(frames)), group, grey)
+        return to_stacks(torch.from_numpy(np.require(frames, requirements=["C", "W"])), group, grey)
 
     def blocks(results, decoded: int, limit: float) -> Iterator[ScoreBlock]:
         for result in results:

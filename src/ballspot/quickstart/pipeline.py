@@ -158,12 +158,16 @@ def _predict(plan: QuickstartPlan, best: Path) -> list[dict]:
     return predict_games(jobs, spotter, params, plan.predictions, batch_size=16, precision="auto")
 
 
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
 def _evaluate(plan: QuickstartPlan, games: list[dict]) -> dict[str, Any]:
     import numpy as np
 
     from ballspot.classes import CLASSES_12
     from ballspot.metrics.localisation import localisation_errors_ms
-    from ballspot.metrics.spotting import spotting_map
+    from ballspot.metrics.spotting import spotting_map, team_map_of_present_classes
     from ballspot.quickstart.chance import random_predictions
     from ballspot.soccernet.labels import LABELS_FILE, read_labels
     from ballspot.soccernet.results import Prediction
@@ -190,7 +194,7 @@ def _evaluate(plan: QuickstartPlan, games: list[dict]) -> dict[str, Any]:
     matched = np.concatenate(errors)
     return {
         "mAP@1": round(model.mAP, 4),
-        "team_mAP@1": round(model.team_mAP, 4) if with_teams and model.team_mAP is not None else None,
+        "team_mAP@1": _rounded(team_map_of_present_classes(model)) if with_teams else None,
         "chance_mAP@1": round(luck.mAP, 4),
         "median_error_ms": float(np.median(matched)) if len(matched) else None,
         "matched_events": int(len(matched)),

@@ -136,12 +136,12 @@ def predict(game: GameSource, model: Path, params: PostprocessParams, out_root: 
     bar = st.progress(0.0, text=f"Spotting {game.game_id} ...")
     started: dict[int, tuple[float, int]] = {}
 
-    def on_progress(job: VideoJob, done: int, total: int) -> None:
+    def on_progress(job: VideoJob, done: int, total: int | None) -> None:
         now = time.perf_counter()
         first_time, first_done = started.setdefault(job.half, (now, done))
         rate = (done - first_done) / (now - first_time) if now > first_time else 0.0
         half = f"half {job.half}: " if len(game.jobs) > 1 else ""
-        bar.progress(min(1.0, done / max(total, 1)), text=f"{half}{done}/{total} frames, {rate:.0f} frames/s")
+        bar.progress(min(1.0, done / max(total or done, 1)), text=f"{half}{done}/{total} frames, {rate:.0f} frames/s")
 
     run = run_game(game, spotter, params, out_root, cache, on_progress)
     bar.empty()

@@ -201,7 +201,9 @@ def _curves(video: Path, model: Path, classes: list[str], threshold: float) -> N
             video,
             spotter_for(model),
             cache,
-            on_progress=lambda done, total: bar.progress(min(1.0, done / max(total, 1)), text=f"{done}/{total} frames"),
+            on_progress=lambda done, total: bar.progress(
+                min(1.0, done / max(total or done, 1)), text=f"{done}/{total} frames"
+            ),
         )
         bar.empty()
     st.plotly_chart(score_curves(curves, classes, threshold), key="curves_chart", config={"displaylogo": False})
