@@ -9,8 +9,9 @@ from typing import Annotated
 import typer
 
 from ballspot.cli.base import command
-from ballspot.cli.options import DataDirOption, JsonOption, QuietOption, RunsDirOption
+from ballspot.cli.options import DataDirOption, JsonOption, QuietOption, RunsDirOption, ThreadsOption
 from ballspot.errors import BallspotError
+from ballspot.predict.backends import Backend
 
 Opt = typer.Option
 
@@ -37,6 +38,17 @@ def predict(
         str,
         Opt(help="Test-time augmentation: none, or flip (also score the mirrored video, sides swapped; 2x work)."),
     ] = "none",
+    backend: Annotated[
+        Backend,
+        Opt(help="What runs the network: torch, or onnxruntime (exported graphs; pip install 'ballspot[onnx]')."),
+    ] = Backend.torch,
+    threads: ThreadsOption = None,
+    workers: Annotated[
+        int, Opt(min=1, max=64, help="Games in flight at once, sharing the model; decoding overlaps the network.")
+    ] = 1,
+    force: Annotated[
+        bool, Opt("--force", help="Predict games again whose outputs exist for the same model and parameters.")
+    ] = False,
     runs_dir: RunsDirOption = None,
     data_dir: DataDirOption = None,
     json_output: JsonOption = False,
@@ -45,17 +57,22 @@ def predict(
     """Spot events in whole videos: writes results_spotting.json (SoccerNet format) per game."""
     from ballspot import console, paths
     from ballspot.engine.optim import resolve_precision
-    from ballspot.predict.api import default_params, load_spotter
+    from ballspot.threads import passive_waiting
+
+    passive_waiting()  # before torch loads OpenMP
+    from ballspot.predict.backends import load_backend, spotter_params
     from ballspot.predict.postprocess import load_params
     from ballspot.predict.run import plan_videos, predict_games
+    from ballspot.threads import use_threads
 
     console.set_quiet(quiet or json_output)
     if not 1 <= batch_size <= 4096:
         raise BallspotError(f"--batch-size must be between 1 and 4096, got {batch_size}")
     model = model or newest_best(runs_dir or paths.runs_dir(data_dir))
-    spotter = load_spotter(model, device, tta)
+    threads = use_threads(threads)
+    spotter = load_backend(model, backend, device, tta, threads)
     resolve_precision(spotter.device, precision)  # a bad --precision fails before any decoding
-    chosen = load_params(params) if params else default_params(spotter.path, spotter.dense)
+    chosen = load_params(params) if params else spotter_params(spotter)
     overrides = {
         "threshold": threshold,
         "event_threshold": event_threshold,
@@ -68,7 +85,7 @@ def predict(
     chosen.check()
     jobs = plan_videos(sources, resolution)
     out_root = out or (data_dir or paths.data_dir()) / "predictions"
-    results = predict_games(jobs, spotter, chosen, out_root, batch_size, precision)
+    results = predict_games(jobs, spotter, chosen, out_root, batch_size, precision, workers=workers, resume=not force)
     if json_output:
         documents = [r["document"] for r in results]
         typer.echo(json.dumps(documents[0] if len(documents) == 1 else documents))
