@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from ballspot.cli.base import app, error_boundary
-from ballspot.cli.options import CacheDirOption, DataDirOption, JsonOption, QuietOption, RunsDirOption
+from ballspot.cli.options import CacheDirOption, DataDirOption, JsonOption, QuietOption, RunsDirOption, ThreadsOption
 from ballspot.errors import BallspotError
 
 Opt = typer.Option
@@ -64,6 +64,7 @@ def tune(
     device: Annotated[str | None, Opt(help="auto, cpu or cuda.")] = None,
     workers: Annotated[int | None, Opt(help="DataLoader workers.")] = None,
     precision: Annotated[str | None, Opt(help="auto, fp32, bf16 or fp16.")] = None,
+    threads: ThreadsOption = None,
     studies_dir: Annotated[
         Path | None,
         Opt("--studies-dir", help="Studies folder \\[default: $BALLSPOT_STUDIES_DIR or <data folder>/studies]."),
@@ -80,6 +81,10 @@ def tune(
     """
     if ctx.invoked_subcommand is not None:
         return
+    from ballspot.threads import passive_waiting, use_threads
+
+    passive_waiting()  # before torch loads OpenMP
+    use_threads(threads)
     from ballspot import console, paths
     from ballspot.engine.config import resolve_config
     from ballspot.tune import report
@@ -197,11 +202,16 @@ def postprocess(
     min_events: Annotated[
         int, Opt("--min-events", help="Validation events a class needs to get settings of its own.")
     ] = 20,
+    threads: ThreadsOption = None,
     json_output: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
     """Tune smoothing, suppression window and peak threshold per class for mAP@1 on the run's validation
     games (no retraining); saves <run>/postprocess.json, which `ballspot predict` then uses."""
+    from ballspot.threads import passive_waiting, use_threads
+
+    passive_waiting()  # before torch loads OpenMP
+    use_threads(threads)
     from ballspot import console
     from ballspot.tune.postprocess_search import tune_postprocess
 
