@@ -13,10 +13,11 @@ from ballspot.errors import BallspotError
 from ballspot.predict.postprocess import PARAMS_FILE, PostprocessParams, load_params, pick_peaks
 from ballspot.predict.spotter import position_step_s, score_video
 from ballspot.soccernet.results import Prediction
+from ballspot.video.live import LiveSource
 from ballspot.video.probe import probe
 
-ProgressCallback = Callable[[int, int], None]
-"""Called with (frames decoded, frames in the video)."""
+ProgressCallback = Callable[[int, int | None], None]
+"""Called with (frames decoded, frames in the video; None for a live source)."""
 
 TTA_MODES = ("none", "flip")
 TEAM_RIGHT_FROM = 0.5
@@ -139,16 +140,15 @@ def score_track(
     return np.concatenate(times), np.concatenate(scores), team
 
 
-def _blocks(video: Path, spotter: LoadedModel, batch_size: int, precision: str):
-    info = probe(video)
-    total = max(1, int(info.duration_s * spotter.config.fps))
+def _blocks(video: Path | LiveSource, spotter: LoadedModel, batch_size: int, precision: str):
+    total = None if isinstance(video, LiveSource) else max(1, int(probe(video).duration_s * spotter.config.fps))
     blocks = score_video(video, spotter.model, spotter.config, spotter.device, batch_size, precision, flip=spotter.flip)
     for block in blocks:
         yield block, total
 
 
 def predict_video(
-    video: Path | str,
+    video: Path | str | LiveSource,
     model: Path | str | LoadedModel,
     params: PostprocessParams | None = None,
     device: str = "auto",
@@ -159,7 +159,8 @@ def predict_video(
     """Yield the spotted events of a video in time order, each as soon as later frames cannot change it.
 
     These are all candidates at or above `params.threshold` (low by default: what mAP needs); keep those
-    above `params.event_threshold` for a list of confident events.
+    above `params.event_threshold` for a list of confident events. A `LiveSource` (stream, pipe, growing
+    file) is followed until it ends or is stopped.
     """
     spotter = model if isinstance(model, LoadedModel) else load_spotter(model, device)
     params = params or default_params(spotter.path, spotter.dense)
@@ -171,7 +172,8 @@ def predict_video(
     scores = np.zeros((0, len(classes)))
     team: np.ndarray | None = None
     final_until = 0.0  # events before this time have been yielded
-    for block, total in _blocks(Path(video), spotter, batch_size, precision):
+    source = video if isinstance(video, LiveSource) else Path(video)
+    for block, total in _blocks(source, spotter, batch_size, precision):
         times = np.concatenate([times, block.times_s])
         scores = np.concatenate([scores, block.scores[:, : len(classes)]])
         if block.team is not None:
