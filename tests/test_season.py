@@ -20,18 +20,33 @@ def _predict(league, model, out, *extra):  # noqa: F811
     return json.loads(result.stdout)
 
 
+def _same(documents, expected) -> bool:
+    """Same events; confidences equal up to float rounding (the network's thread count changes the sums' order)."""
+    if len(documents) != len(expected):
+        return False
+    for doc, want in zip(documents, expected, strict=True):
+        keys = [[(p["label"], p["position"], p["half"], p.get("team")) for p in d["predictions"]] for d in (doc, want)]
+        close = all(
+            abs(a["confidence"] - b["confidence"]) < 1e-5
+            for a, b in zip(doc["predictions"], want["predictions"], strict=True)
+        )
+        if doc["UrlLocal"] != want["UrlLocal"] or keys[0] != keys[1] or not close:
+            return False
+    return True
+
+
 def test_two_workers_write_what_one_writes_and_a_resumed_run_skips_finished_games(run, league, tmp_path):  # noqa: F811
     one = _predict(league, run["best"], tmp_path / "one", "--workers", "1")
     out = tmp_path / "two"
     two = _predict(league, run["best"], out, "--workers", "2")
-    assert two == one and len(two) == len(GAMES)
+    assert _same(two, one) and len(two) == len(GAMES)
     results = [out / game / "results_spotting.json" for game in GAMES]
     assert all((out / game / DONE_FILE).is_file() for game in GAMES)
     stamps = [path.stat().st_mtime_ns for path in results]
 
     results[0].unlink()  # an interrupted game: its results are gone, so it is predicted again
     again = _predict(league, run["best"], out, "--workers", "2")
-    assert again == one
+    assert _same(again, one)
     assert results[1].stat().st_mtime_ns == stamps[1]  # the finished game was skipped, not rewritten
     assert results[0].is_file()
 

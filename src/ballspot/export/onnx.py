@@ -191,3 +191,42 @@ def read_manifest(folder: Path) -> dict[str, Any]:
         if not file.is_file():
             raise BallspotError(f"{folder}: {file.name} is missing")
     return manifest
+
+
+def _model_of(checkpoint: dict[str, Any]):
+    from ballspot.models.config import ModelConfig
+    from ballspot.models.network import build_model
+
+    model = build_model(ModelConfig.from_dict(checkpoint["model_config"]), load_pretrained=False)
+    model.load_state_dict(checkpoint["model"])
+    return model.eval()
+
+
+def export_onnx_format(checkpoint_path: Path, checkpoint: dict[str, Any], folder: Path, name: str) -> None:
+    """`ballspot export --format onnx`: the checkpoint's encoder and head graphs and onnx.json."""
+    from ballspot.predict.api import default_params
+
+    params = default_params(checkpoint_path, checkpoint["config"].get("task") == "dense").to_dict()
+    export_onnx(_model_of(checkpoint), checkpoint["config"], list(checkpoint["classes"]), params, folder)
+
+
+def export_torchscript_format(checkpoint_path: Path, checkpoint: dict[str, Any], folder: Path, name: str) -> None:
+    """`ballspot export --format torchscript`: encoder.pt and head.pt with the same onnx.json-style description."""
+    from ballspot.predict.api import default_params
+
+    params = default_params(checkpoint_path, checkpoint["config"].get("task") == "dense").to_dict()
+    model = _model_of(checkpoint)
+    export_torchscript(model, checkpoint["config"], folder)
+    write_json(
+        folder / "torchscript.json",
+        {
+            "format": "ballspot-torchscript",
+            "format_version": FORMAT_VERSION,
+            "model_config": model.cfg.to_dict(),
+            "train_config": checkpoint["config"],
+            "classes": list(checkpoint["classes"]),
+            "postprocess": params,
+            "encoder": {"file": "encoder.pt", "input": "stacks [N, C, H, W] float in [0, 1]"},
+            "head": {"file": "head.pt", "outputs": head_outputs(model.cfg)},
+        },
+    )
