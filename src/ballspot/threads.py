@@ -23,8 +23,8 @@ def available_cpus() -> int:
 def passive_waiting() -> None:
     """Make OpenMP's idle threads sleep rather than spin, unless the user chose a policy.
 
-    OpenMP reads the variable once, when torch first loads it, so this must run before `import torch`
-    (the CLI imports torch only inside commands; `ballspot/__main__` and the CLI entry call this first).
+    OpenMP reads the variable once, when torch first loads it, so this must run before `import torch`:
+    importing the `ballspot.cli` package calls it, before any command module is imported.
     """
     os.environ.setdefault(WAIT_POLICY, "PASSIVE")
 

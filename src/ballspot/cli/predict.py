@@ -82,9 +82,6 @@ def predict(
     quiet: QuietOption = False,
 ) -> None:
     """Spot events in whole videos: writes results_spotting.json (SoccerNet format) per game."""
-    from ballspot.threads import passive_waiting
-
-    passive_waiting()  # before torch loads OpenMP
     from ballspot import console, paths
     from ballspot.engine.optim import resolve_precision
     from ballspot.export.onnx import is_onnx_folder

@@ -100,12 +100,10 @@ def train(
 
     Recipes: --config quickstart | cpu | soccernet-gpu | classify-cpu (or a YAML file); options win.
     """
-    from ballspot.threads import passive_waiting, use_threads
-
-    passive_waiting()  # before torch loads OpenMP
     from ballspot import console, paths
     from ballspot.engine.config import resolve_config
     from ballspot.engine.trainer import train as run_training
+    from ballspot.threads import use_threads
 
     console.set_quiet(quiet or json_output)
     use_threads(threads)

@@ -81,9 +81,8 @@ def tune(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from ballspot.threads import passive_waiting, use_threads
+    from ballspot.threads import use_threads
 
-    passive_waiting()  # before torch loads OpenMP
     use_threads(threads)
     from ballspot import console, paths
     from ballspot.engine.config import resolve_config
@@ -208,9 +207,8 @@ def postprocess(
 ) -> None:
     """Tune smoothing, suppression window and peak threshold per class for mAP@1 on the run's validation
     games (no retraining); saves <run>/postprocess.json, which `ballspot predict` then uses."""
-    from ballspot.threads import passive_waiting, use_threads
+    from ballspot.threads import use_threads
 
-    passive_waiting()  # before torch loads OpenMP
     use_threads(threads)
     from ballspot import console
     from ballspot.tune.postprocess_search import tune_postprocess
