@@ -27,7 +27,7 @@ from bench_common import load_average, make_checkpoint, make_league, require_dev
 def run(root: Path, weights: Path, out: Path, extra: list[str]) -> dict:
     command = [sys.executable, "-m", "ballspot", "predict", str(root), "--model", str(weights), "--out", str(out)]
     started = time.perf_counter()
-    process = subprocess.Popen([*command, "-q", *extra])
+    process = subprocess.Popen([*command, "-q", *extra], stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(process.pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"predict failed: {' '.join(extra)}")
