@@ -1,14 +1,15 @@
 """Spotting accuracy per training recipe, side by side: mAP@1, Team-mAP@1, localisation, training time.
 
-    python benchmarks/bench_spotting.py                                   # quick start's league, before/after
-    python benchmarks/bench_spotting.py --recipes quickstart --repeat 2   # determinism: same seed twice
-    python benchmarks/bench_spotting.py --games 12 --minutes 3 --recipes cpu
+    python benchmarks/bench_spotting.py                                   # quick start's league: window vs dense
+    python benchmarks/bench_spotting.py --recipes dense-quickstart --repeat 2   # determinism: same seed twice
+    python benchmarks/bench_spotting.py --games 12 --minutes 3 --recipes dense-cpu
 
 Each recipe runs the quick start's pipeline (league, segment, index, train from random weights, predict the
 held-out test games, evaluate) in its own folder under --out, sharing one league, so the rows differ only by
-the recipe. `window-quickstart` is the previous quick-start recipe (one score per 0.24 s window), kept as the
-"before" row. Prints one table (wall and CPU seconds of training, mAP@1, Team-mAP@1, chance mAP@1, median
-|predicted − true| of the confident matched events) and writes it as JSON with --json.
+the recipe: `quickstart` (the window spotter, one score per 0.24 s) against `dense-quickstart` (a score per
+frame and the team side) by default. Prints one table (wall and CPU seconds of training, mAP@1, Team-mAP@1
+over the classes the test games hold, chance mAP@1, median |predicted − true| of the matched events) and
+writes it as JSON with --json.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def run_recipe(out: Path, league: Path, recipe: str, args: argparse.Namespace, t
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path("bench-spotting"), help="working folder (reused league)")
-    parser.add_argument("--recipes", nargs="+", default=["window-quickstart", "quickstart"])
+    parser.add_argument("--recipes", nargs="+", default=["quickstart", "dense-quickstart"])
     parser.add_argument("--games", type=int, default=6)
     parser.add_argument("--minutes", type=float, default=2.0)
     parser.add_argument("--seed", type=int, default=0)

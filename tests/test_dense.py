@@ -128,3 +128,15 @@ def test_pick_peaks_soft_gives_more_candidates_than_peaks():
     peaks = pick_peaks(scores, ["PASS", "DRIVE"], PostprocessParams(smooth_s=0), 0.04)
     assert len(soft) > len(peaks) > 0
     assert {(c, i) for c, i, _ in peaks} <= {(c, i) for c, i, _ in soft}
+
+
+def test_postprocess_search_soft_events_above_a_threshold_equal_a_run_at_that_threshold():
+    from ballspot.tune.postprocess_search import ScoredGame, class_events
+
+    rng = np.random.default_rng(1)
+    scores = rng.random((300, 1)) ** 3
+    game = ScoredGame("g", {1: (np.arange(300) * 0.04, scores)}, [])
+    low = class_events(game, 0, 0.0, 1.0, 0.01, 0.04, "soft")
+    high = class_events(game, 0, 0.0, 1.0, 0.2, 0.04, "soft")
+    keep = low[2] >= 0.2
+    assert sorted(zip(low[0][keep], low[2][keep], strict=True)) == sorted(zip(high[0], high[2], strict=True))
