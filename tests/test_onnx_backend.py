@@ -85,3 +85,23 @@ def test_an_exported_folder_predicts_alone_and_bad_folders_fail_in_one_line(run,
     (out / "head.onnx").write_bytes(b"not a graph")
     result = runner.invoke(app, ["predict", str(video), "--model", str(out), "--out", str(tmp_path / "q")])
     assert_one_error_line(result, "cannot load the ONNX graphs")
+
+
+def test_torchscript_export_equals_the_checkpoint(run, tmp_path):  # noqa: F811
+    from ballspot.engine.checkpoint import load_model
+
+    out = tmp_path / "ts"
+    result = runner.invoke(app, ["export", str(run["best"]), str(out), "--format", "torchscript", "-q"])
+    assert result.exit_code == 0, result.output
+    model, config, _ = load_model(run["best"])
+    encoder, head = torch.jit.load(str(out / "encoder.pt")), torch.jit.load(str(out / "head.pt"))
+    stacks = torch.rand(3, model.cfg.in_chans, config.height, config.width)
+    with torch.inference_mode():
+        features = model.encode(stacks)
+        assert torch.allclose(encoder(stacks), features, atol=1e-4, rtol=0)
+        windows = features[None].repeat(1, 2, 1, 1, 1)  # 6 stacks: more than the export's example
+        classes, offsets, *team = head(windows)
+        expected = model.head(windows)
+    assert torch.allclose(classes, expected.classes, atol=1e-4, rtol=0)
+    assert torch.allclose(offsets, expected.offsets, atol=1e-4, rtol=0)
+    assert json.loads((out / "torchscript.json").read_text())["classes"][-1] == "BACKGROUND"
