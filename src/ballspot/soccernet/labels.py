@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from ballspot.classes import CLASSES_12
 from ballspot.errors import BallspotError
+from ballspot.inputfiles import read_json
 
 LABELS_FILE = "Labels-ball.json"
 FRAMERATE = 25
@@ -96,12 +96,7 @@ def read_labels(
     frames past the end of a re-encoded video is still usable.
     """
     path = Path(path)
-    if not path.is_file():
-        raise BallspotError(f"labels file not found: {path}")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BallspotError(f"{path}: not valid JSON ({exc})") from None
+    data = read_json(path, "labels file")
     if not isinstance(data, dict) or not isinstance(data.get("annotations"), list):
         raise BallspotError(f"{path}: no 'annotations' list; is this a SoccerNet Labels-ball.json?")
     annotations = [

@@ -4,7 +4,6 @@ plus the `splits.json` that `segment` and `index` read to put each game in train
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +12,7 @@ import numpy as np
 
 from ballspot.atomic import ensure_dir, write_json
 from ballspot.errors import BallspotError
+from ballspot.inputfiles import read_json
 from ballspot.soccernet.labels import LABELS_FILE
 from ballspot.soccernet.splits import SPLITS_FILE
 from ballspot.synthetic.render import SIZE_224P, SIZE_720P, Renderer, Scene
@@ -73,8 +73,10 @@ def _check_params(root: Path, params: dict) -> None:
     if not path.is_file():
         return
     try:
-        old = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError:
+        old = read_json(path, "league settings")
+    except BallspotError:
+        return  # unreadable settings are rewritten
+    if not isinstance(old, dict):
         return
     differ = [key for key in params if key in old and old[key] != params[key]]
     if differ:
