@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
-
 from ballspot.errors import BallspotError
 
 MAX_DEPTH = 64
@@ -23,6 +21,8 @@ _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 
 def nesting_depth(raw: bytes) -> int:
     """How deeply arrays and objects nest in a JSON text (brackets inside strings do not count)."""
+    import numpy as np
+
     text = raw.replace(b"\\\\", b"").replace(b'\\"', b"")  # escaped backslashes first, then escaped quotes
     text = text.translate(None, _NOT_STRUCTURE)  # brackets and quotes: all the depth depends on
     outside_strings = b"".join(text.split(b'"')[::2])

@@ -11,6 +11,7 @@ import typer
 from ballspot.cli.base import command
 from ballspot.cli.options import DataDirOption, JsonOption, QuietOption, RunsDirOption
 from ballspot.errors import BallspotError
+from ballspot.soccernet.layout import Resolution
 
 Opt = typer.Option
 
@@ -32,7 +33,7 @@ def predict(
     ] = None,
     smooth: Annotated[float | None, Opt(help="Score smoothing window, seconds.")] = None,
     nms_window: Annotated[float | None, Opt("--nms-window", help="Suppression window, seconds.")] = None,
-    resolution: Annotated[str, Opt(help="Which video of a dataset game (224p, 720p).")] = "224p",
+    resolution: Annotated[Resolution, Opt(help="Which video of a dataset game.")] = Resolution.P224,
     runs_dir: RunsDirOption = None,
     data_dir: DataDirOption = None,
     json_output: JsonOption = False,
@@ -62,7 +63,7 @@ def predict(
         if value is not None:
             setattr(chosen, key, value)
     chosen.check()
-    jobs = plan_videos(sources, resolution)
+    jobs = plan_videos(sources, resolution.value)
     out_root = out or (data_dir or paths.data_dir()) / "predictions"
     results = predict_games(jobs, spotter, chosen, out_root, batch_size, precision)
     if json_output:

@@ -86,7 +86,14 @@ def tune(
     from ballspot.tune.objective import Objective, metric_column
     from ballspot.tune.space import load_space
     from ballspot.tune.storage import check_study_name, parse_storage
-    from ballspot.tune.study import describe_trial, make_pruner, make_sampler, open_study, run_trials
+    from ballspot.tune.study import (
+        continue_sampler,
+        describe_trial,
+        make_pruner,
+        make_sampler,
+        open_study,
+        run_trials,
+    )
 
     console.set_quiet(quiet or json_output)
     if trials < 1:
@@ -124,6 +131,7 @@ def tune(
     studies = studies_dir or paths.studies_dir(data_dir)
     spec = parse_storage(storage, studies)
     the_study = open_study(spec, study, metric, sampler_obj, pruner_obj)
+    continue_sampler(the_study, sampler, seed)
     objective = Objective(
         base=base,
         space=specs,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +51,19 @@ def game_time(position_ms: int, half: int = 1) -> str:
     return f"{half} - {total // 60:02d}:{total % 60:02d}"
 
 
+GAME_TIME = re.compile(r"^([12])\s*-\s*\d+:\d\d$")
+"""SoccerNet's `gameTime`: the half (1 or 2), then minutes and seconds: `"2 - 45:07"`."""
+
+
+def half_of(game_time: object, where: str) -> int:
+    """The half a `gameTime` names (1 when there is none: a whole-game video); anything else is an error."""
+    if game_time is None:
+        return 1
+    if not isinstance(game_time, str) or not (m := GAME_TIME.match(game_time.strip())):
+        raise BallspotError(f"{where}: 'gameTime' must read \"H - MM:SS\" with half H 1 or 2, got {game_time!r}")
+    return int(m.group(1))
+
+
 def parse_annotation(raw: object, where: str, classes: tuple[str, ...]) -> Annotation:
     """One annotation dict -> Annotation, or a BallspotError naming what is wrong and where."""
     if not isinstance(raw, dict):
@@ -66,15 +80,7 @@ def parse_annotation(raw: object, where: str, classes: tuple[str, ...]) -> Annot
         raise BallspotError(f"{where}: 'position' must be an integer number of ms, got {position!r}") from None
     if position_ms < 0:
         raise BallspotError(f"{where}: negative 'position' {position_ms}")
-    half = 1
-    game_time_raw = raw.get("gameTime")
-    if isinstance(game_time_raw, str) and game_time_raw[:1].isdigit():
-        try:
-            half = int(game_time_raw[0])
-        except ValueError:  # a digit int() does not read, such as "²" (the official evaluator crashes on it)
-            raise BallspotError(
-                f"{where}: 'gameTime' {game_time_raw!r} does not start with the half (\"1 - MM:SS\")"
-            ) from None
+    half = half_of(raw.get("gameTime"), where)
     team = raw.get("team")
     if team is not None and team not in TEAMS:
         raise BallspotError(f"{where}: 'team' must be 'left' or 'right', got {team!r}")
