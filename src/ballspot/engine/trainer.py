@@ -184,15 +184,15 @@ def _train(
         if not dist.is_main:
             splits[split] = prepare_split(index_path, split, config, cache_dir)
     train_data, valid_data = splits[config.train_split], splits[config.valid_split]
-    if dist.is_main:  # only once the data is known good, so a mistyped index leaves no empty run folder
-        ensure_dir(run.root / "weights")
-        write_config(run.config, config)
     grey = config.color == "grey"
     train_set = WindowDataset(train_data.cache, train_data.targets, config.in_chans, grey, config.augment, config.seed)
     valid_set = WindowDataset(valid_data.cache, valid_data.targets, config.in_chans, grey, False, config.seed)
 
     model_config = _model_config(config, len(classes))
     model = build_model(model_config).to(device)
+    if dist.is_main:  # only once the data and the model are known good: a typo leaves no half-made run folder
+        ensure_dir(run.root / "weights")
+        write_config(run.config, config)
     if use_channels_last(device):
         model.to_channels_last()
     net = model

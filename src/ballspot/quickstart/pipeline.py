@@ -63,6 +63,12 @@ class QuickstartPlan:
             raise BallspotError(f"--epochs must be at least 1, got {self.epochs}")
         if not self.config.is_file():
             raise BallspotError(f"config file not found: {self.config}")
+        from ballspot.engine.config import resolve_config
+        from ballspot.engine.runtime import select_device
+
+        # the config and the device are checked before minutes of league generation, not after
+        config = resolve_config(self.config, {"epochs": self.epochs, "device": self.device, "seed": self.seed})
+        select_device(config.device)
 
 
 def run_quickstart(plan: QuickstartPlan) -> dict[str, Any]:

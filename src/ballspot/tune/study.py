@@ -124,6 +124,10 @@ def load_study(spec: StorageSpec, name: str):
     """An existing study (for reports), or a one-line error naming the studies the storage holds."""
     import optuna
 
+    if spec.kind != "database" and spec.target.startswith(("sqlite:///", "/")):
+        file = Path(spec.target.removeprefix("sqlite:///"))
+        if not file.is_file():  # opening would create an empty database
+            raise BallspotError(f"no study {name!r}: {file} does not exist")
     storage = open_storage(spec)
     try:
         return optuna.load_study(study_name=name, storage=storage)
