@@ -1,7 +1,7 @@
 """Run the bad-input corpus (tests/bad_inputs.py) and print, per command: cases, clear one-line errors,
 tracebacks, silent acceptances and other failures, with wall and CPU time.
 
-    python benchmarks/bad_inputs.py [--verbose] [--only COMMAND]
+    python benchmarks/bad_inputs.py [--verbose] [--slowest N] [--only COMMAND] [--skip COMMAND]
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ def main() -> None:
     parser.add_argument("--verbose", action="store_true", help="print every case that is not a clear error")
     parser.add_argument("--slowest", type=int, default=0, help="print the N slowest cases")
     parser.add_argument("--only", help="run the cases of one command")
+    parser.add_argument("--skip", action="append", default=[], help="leave out a command's cases (repeatable)")
     args = parser.parse_args()
     os.environ.setdefault("BALLSPOT_QUIET", "1")
     os.environ.pop("BALLSPOT_DEBUG", None)
@@ -33,7 +34,7 @@ def main() -> None:
             os.environ[f"BALLSPOT_{variable}_DIR"] = str(Path(tmp) / variable.lower())
         kit = Kit(Path(tmp) / "kit")
         for case in CASES:
-            if args.only and case.command != args.only:
+            if (args.only and case.command != args.only) or case.command in args.skip:
                 continue
             start = time.perf_counter()
             outcomes[case.id] = run_case(case, kit)

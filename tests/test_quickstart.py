@@ -86,7 +86,7 @@ def test_chance_predictions_are_random_but_seeded():
 
 @pytest.mark.parametrize(
     "config",
-    [Path(__file__).parents[1] / "src/ballspot/quickstart/train.yaml"]
+    sorted((Path(__file__).parents[1] / "src/ballspot/recipes").glob("*.yaml"))
     + sorted((Path(__file__).parents[1] / "examples").glob("*.yaml")),
     ids=lambda p: p.name,
 )
@@ -94,3 +94,16 @@ def test_shipped_training_configs_are_valid(config):
     """Every key is a training option with a valid value (unknown keys and bad values raise)."""
     resolved = resolve_config(config, {})
     assert resolved.to_dict().items() >= load_yaml(config).items()
+
+
+def test_recipes_are_found_by_name_and_unknown_names_fail():
+    from ballspot.errors import BallspotError
+    from ballspot.recipes import find_config, recipe_names
+
+    assert "quickstart" in recipe_names()
+    assert find_config("quickstart").name == "quickstart.yaml"
+    assert resolve_config("quickstart", {}).task == load_yaml(find_config("quickstart"))["task"]
+    with pytest.raises(BallspotError, match="shipped recipes: .*quickstart"):
+        find_config("no-such-recipe")
+    with pytest.raises(BallspotError, match="config file not found"):
+        find_config("missing/dir/x.yaml")

@@ -23,7 +23,8 @@ def quickstart(
     minutes: Annotated[float, Opt(help="Minutes per game.")] = 2.0,
     epochs: Annotated[int | None, Opt(help="Training epochs \\[default: the quick-start config's].")] = None,
     config: Annotated[
-        Path | None, Opt("--config", help="Training config YAML \\[default: the built-in quick-start one].")
+        str | None,
+        Opt("--config", help="Training recipe name or YAML file \\[default: the shipped recipe 'quickstart']."),
     ] = None,
     device: Annotated[str, Opt(help="auto, cpu or cuda.")] = "auto",
     seed: Annotated[int, Opt(help="Seed of the league and of training.")] = 0,

@@ -21,7 +21,9 @@ def train(
     index: Annotated[
         Path | None, Opt("--index", help="Clip index from `ballspot index` (default: <data>/clips/index.parquet).")
     ] = None,
-    config: Annotated[Path | None, Opt("--config", help="YAML of options; command-line options win.")] = None,
+    config: Annotated[
+        str | None, Opt("--config", help="Recipe name (e.g. quickstart) or YAML file of options; options win.")
+    ] = None,
     name: Annotated[str | None, Opt("--name", help="Run name (default: a timestamp).")] = None,
     resume: Annotated[bool, Opt("--resume", help="Continue the run --name from its weights/last.pt.")] = False,
     task: Annotated[str | None, Opt(help="classify (whole clips, the seed's) or spot (adds background).")] = None,

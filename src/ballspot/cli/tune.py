@@ -50,7 +50,7 @@ def tune(
     ),
     timeout: Annotated[float | None, Opt(help="Stop starting new trials after this many seconds.")] = None,
     seed: Annotated[int | None, Opt(help="Sampler seed (give each worker its own, or none).")] = None,
-    config: Annotated[Path | None, Opt("--config", help="Base training YAML every trial starts from.")] = None,
+    config: Annotated[str | None, Opt("--config", help="Recipe name or training YAML every trial starts from.")] = None,
     index: Annotated[Path | None, Opt("--index", help="Clip index (default: <data>/clips/index.parquet).")] = None,
     epochs: Annotated[int | None, Opt(help="Epochs per trial.")] = None,
     task: Annotated[str | None, Opt(help="classify or spot.")] = None,

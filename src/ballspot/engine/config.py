@@ -182,10 +182,13 @@ def load_yaml(path: Path) -> dict[str, Any]:
     return {str(k).replace("-", "_"): v for k, v in data.items()}
 
 
-def resolve_config(yaml_path: Path | None, options: dict[str, Any]) -> TrainConfig:
-    """Defaults < YAML file < options that were given (None means not given)."""
+def resolve_config(yaml_path: str | Path | None, options: dict[str, Any]) -> TrainConfig:
+    """Defaults < YAML file (a path or a shipped recipe's name) < options that were given (None: not given)."""
+    from ballspot.recipes import find_config
+
     values: dict[str, Any] = {}
     if yaml_path is not None:
+        yaml_path = find_config(yaml_path)
         values.update(load_yaml(yaml_path))
     config = TrainConfig.from_dict(values, str(yaml_path) if yaml_path else "config")
     config = config.merged({k: v for k, v in options.items() if v is not None})

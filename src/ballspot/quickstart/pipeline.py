@@ -17,7 +17,8 @@ from ballspot import console
 from ballspot.atomic import write_text
 from ballspot.errors import BallspotError
 
-TRAIN_CONFIG = Path(__file__).with_name("train.yaml")
+TRAIN_CONFIG = "quickstart"
+"""The shipped recipe the quick start trains with (`--config` takes another name or a YAML file)."""
 RUN_NAME = "quickstart"
 
 
@@ -31,7 +32,7 @@ class QuickstartPlan:
     minutes: float = 2.0
     seed: int = 0
     epochs: int | None = None
-    config: Path = TRAIN_CONFIG
+    config: str | Path = TRAIN_CONFIG
     device: str = "auto"
 
     @property
@@ -61,12 +62,10 @@ class QuickstartPlan:
             raise BallspotError(f"--minutes must be between 0.2 and 120, got {self.minutes}")
         if self.epochs is not None and self.epochs < 1:
             raise BallspotError(f"--epochs must be at least 1, got {self.epochs}")
-        if not self.config.is_file():
-            raise BallspotError(f"config file not found: {self.config}")
         from ballspot.engine.config import resolve_config
         from ballspot.engine.runtime import select_device
 
-        # the config and the device are checked before minutes of league generation, not after
+        # a missing or bad config, or a device that is not there, fails before minutes of league generation
         config = resolve_config(self.config, {"epochs": self.epochs, "device": self.device, "seed": self.seed})
         select_device(config.device)
 
