@@ -63,7 +63,7 @@ def parts(folder: Path) -> list[Path]:
 def test_download_synthetic_killed_mid_video(tmp_path):
     out = tmp_path / "league"
     job = start("download", "synthetic", "--games", "2", "--minutes", "0.3", "--out", str(out), "-q")
-    assert wait_until(lambda: bool(parts(out) and children(job.pid)) or job.poll() is not None, 120)
+    assert wait_until(lambda: bool(parts(out) and children(job.pid)) or job.poll() is not None, 600)
     assert job.poll() is None, job.stderr.read().decode() if job.stderr else ""
     ffmpeg = children(job.pid)
     kill(job)
@@ -81,7 +81,7 @@ def test_train_killed_after_an_epoch_resumes(index, tmp_path):
     folders = ["--runs-dir", str(runs), "--cache-dir", str(cache)]
     last = runs / "killed" / "weights" / "last.pt"
     job = start(*args, *folders)
-    assert wait_until(lambda: last.is_file() or job.poll() is not None, 180)
+    assert wait_until(lambda: last.is_file() or job.poll() is not None, 600)
     assert job.poll() is None, job.stderr.read().decode() if job.stderr else ""
     kill(job)
     resumed = runner.invoke(app, ["train", "--index", str(index), "--name", "killed", "--resume", "-q", *folders])
@@ -100,7 +100,7 @@ def test_tune_killed_mid_trial_fails_that_trial_and_goes_on(index, tmp_path):
               str(tmp_path / "cache"), "--studies-dir", str(tmp_path / "studies"), "-q"]  # fmt: skip
     job = start("tune", "--trials", "3", *common)
     trial = tmp_path / "runs" / "killed" / "trial-0" / "weights" / "last.pt"
-    assert wait_until(lambda: trial.is_file() or job.poll() is not None, 180)
+    assert wait_until(lambda: trial.is_file() or job.poll() is not None, 600)
     assert job.poll() is None, job.stderr.read().decode() if job.stderr else ""
     kill(job)
     result = runner.invoke(app, ["tune", "--trials", "1", *common, "--json"])
@@ -120,7 +120,7 @@ def test_predict_killed_leaves_no_results_and_no_ffmpeg(index, tmp_path):
     out = tmp_path / "out"
     job = start("predict", str(video), "--model", str(runs / "tiny" / "weights" / "best.pt"), "--out", str(out),
                 "--device", "cpu", "-q")  # fmt: skip
-    assert wait_until(lambda: bool(children(job.pid)) or job.poll() is not None, 120)
+    assert wait_until(lambda: bool(children(job.pid)) or job.poll() is not None, 600)
     assert job.poll() is None, job.stderr.read().decode() if job.stderr else ""
     ffmpeg = children(job.pid)
     kill(job)

@@ -93,7 +93,10 @@ def _check_values(values: dict, where: str) -> None:
 
 
 def load_params(path: Path) -> PostprocessParams:
-    data = read_json(path, "post-processing parameters")
+    try:
+        data = read_json(path, "file")
+    except BallspotError as exc:
+        raise BallspotError(f"cannot read post-processing parameters: {exc}") from None
     try:
         return PostprocessParams.from_dict(data)
     except BallspotError as exc:

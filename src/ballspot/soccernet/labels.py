@@ -64,8 +64,12 @@ def half_of(game_time: object, where: str) -> int:
     return int(m.group(1))
 
 
-def parse_annotation(raw: object, where: str, classes: tuple[str, ...]) -> Annotation:
-    """One annotation dict -> Annotation, or a BallspotError naming what is wrong and where."""
+def parse_annotation(raw: object, where: str, classes: tuple[str, ...], strict: bool = False) -> Annotation:
+    """One annotation dict -> Annotation, or a BallspotError naming what is wrong and where.
+
+    `strict` (segmenting, training): `gameTime` must read "H - MM:SS" with half 1 or 2. Otherwise (scoring)
+    the half is read as the official evaluator reads it, from the first character.
+    """
     if not isinstance(raw, dict):
         raise BallspotError(f"{where}: an annotation must be an object, got {type(raw).__name__}")
     label = raw.get("label")
@@ -80,7 +84,17 @@ def parse_annotation(raw: object, where: str, classes: tuple[str, ...]) -> Annot
         raise BallspotError(f"{where}: 'position' must be an integer number of ms, got {position!r}") from None
     if position_ms < 0:
         raise BallspotError(f"{where}: negative 'position' {position_ms}")
-    half = half_of(raw.get("gameTime"), where)
+    half = 1
+    game_time_raw = raw.get("gameTime")
+    if strict:
+        half = half_of(game_time_raw, where)
+    elif isinstance(game_time_raw, str) and game_time_raw[:1].isdigit():
+        try:  # as the official evaluator reads it: the first character (a half other than 1 or 2 is warned about)
+            half = int(game_time_raw[0])
+        except ValueError:  # a digit int() does not read, such as "²" (the official evaluator crashes on it)
+            raise BallspotError(
+                f"{where}: 'gameTime' {game_time_raw!r} does not start with the half (\"1 - MM:SS\")"
+            ) from None
     team = raw.get("team")
     if team is not None and team not in TEAMS:
         raise BallspotError(f"{where}: 'team' must be 'left' or 'right', got {team!r}")
@@ -106,7 +120,8 @@ def read_labels(
     if not isinstance(data, dict) or not isinstance(data.get("annotations"), list):
         raise BallspotError(f"{path}: no 'annotations' list; is this a SoccerNet Labels-ball.json?")
     annotations = [
-        parse_annotation(raw, f"{path.name}: annotation {i}", classes) for i, raw in enumerate(data["annotations"])
+        parse_annotation(raw, f"{path.name}: annotation {i}", classes, strict=True)
+        for i, raw in enumerate(data["annotations"])
     ]
     if duration_ms is not None:
         for i, a in enumerate(annotations):
