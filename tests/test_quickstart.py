@@ -17,13 +17,15 @@ from ballspot.quickstart.chance import random_predictions
 runner = CliRunner()
 
 TINY = {
-    "task": "spot",
+    "task": "dense",
     "backbone": "test_efficientnet",
-    "height": 64,
-    "width": 112,
-    "frames": 6,
+    "pooling": "gem",
+    "height": 32,
+    "width": 64,
+    "frames": 12,
     "stride": 2,
-    "batch_size": 8,
+    "batch_size": 4,
+    "clips_per_epoch": 8,
     "epochs": 1,
 }
 

@@ -181,7 +181,7 @@ def test_yaml_values_of_the_wrong_type_are_one_line_errors(tmp_path, text, messa
         (["--lr", "2"], "--lr must be in (0, 1], got 2.0"),
         (["--dropout", "1"], "--dropout must be in [0, 1)"),
         (["--workers", "-1"], "--workers must be between 0 and 64"),
-        (["--task", "detect"], "--task must be one of classify, spot, got 'detect'"),
+        (["--task", "detect"], "--task must be one of classify, spot, dense, got 'detect'"),
         (["--precision", "fp8"], "--precision must be one of"),
     ],
 )

@@ -4,6 +4,7 @@ from ballspot.cli import (  # noqa: F401
     download_soccernet,
     download_synthetic,
     evaluate,
+    export,
     index,
     predict,
     quickstart,

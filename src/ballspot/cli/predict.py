@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -11,17 +12,26 @@ import typer
 from ballspot.cli.base import command
 from ballspot.cli.options import DataDirOption, JsonOption, QuietOption, RunsDirOption
 from ballspot.errors import BallspotError
+from ballspot.predict.live import DELAY_HELP
+from ballspot.share.sources import MODEL_HELP
 from ballspot.soccernet.layout import Resolution
+from ballspot.soccernet.splits import SPLITS
 
 Opt = typer.Option
+Split = Enum("Split", {name: name for name in SPLITS}, type=str)
 
 
 @command("predict")
 def predict(
-    sources: Annotated[list[Path], typer.Argument(help="Video file(s), or a dataset root (every game with a video).")],
-    model: Annotated[
-        Path | None, Opt("--model", "-m", help="Weights file (default: best.pt of the newest run).")
-    ] = None,
+    sources: Annotated[
+        list[str],
+        typer.Argument(
+            help="Video file(s), or a dataset root (every game with a video); with --follow one live source: "
+            "a growing file, - (standard input) or a stream URL (tcp://, udp://, http://, rtmp://, srt://, ...)."
+        ),
+    ],
+    model: Annotated[str | None, Opt("--model", "-m", help=f"{MODEL_HELP} Default: best.pt of the newest run.")] = None,
+    sha256: Annotated[str | None, Opt("--sha256", help="Expected sha256 of the --model file or URL.")] = None,
     out: Annotated[Path | None, Opt("--out", help="Output folder (default: <data>/predictions).")] = None,
     device: Annotated[str, Opt(help="auto, cpu or cuda.")] = "auto",
     batch_size: Annotated[int, Opt("--batch-size", help="Stacks encoded per batch.")] = 8,
@@ -34,6 +44,27 @@ def predict(
     smooth: Annotated[float | None, Opt(help="Score smoothing window, seconds.")] = None,
     nms_window: Annotated[float | None, Opt("--nms-window", help="Suppression window, seconds.")] = None,
     resolution: Annotated[Resolution, Opt(help="Which video of a dataset game.")] = Resolution.P224,
+    tta: Annotated[
+        str,
+        Opt(help="Test-time augmentation: none, or flip (also score the mirrored video, sides swapped; 2x work)."),
+    ] = "none",
+    split: Annotated[
+        Split | None,
+        Opt(help="Only the games of this split of a dataset root (its splits.json, else the official lists)."),
+    ] = None,
+    zip_path: Annotated[
+        Path | None,
+        Opt(
+            "--zip",
+            help="Also write a submission zip for SoccerNet's evaluation server: each game's results_spotting.json "
+            "at its league/season/game path. Prints the zip's path.",
+        ),
+    ] = None,
+    follow: Annotated[bool, Opt("--follow", help=DELAY_HELP)] = False,
+    idle_timeout: Annotated[
+        float,
+        Opt("--idle-timeout", min=0.1, help="With --follow: a file or URL that sends nothing for this long has ended."),
+    ] = 10.0,
     runs_dir: RunsDirOption = None,
     data_dir: DataDirOption = None,
     json_output: JsonOption = False,
@@ -49,10 +80,14 @@ def predict(
     console.set_quiet(quiet or json_output)
     if not 1 <= batch_size <= 4096:
         raise BallspotError(f"--batch-size must be between 1 and 4096, got {batch_size}")
-    model = model or newest_best(runs_dir or paths.runs_dir(data_dir))
-    spotter = load_spotter(model, device)
+    from ballspot.share.sources import resolve_model
+
+    if sha256 and not model:
+        raise typer.BadParameter("--sha256 checks a --model file or URL; give --model", param_hint="'--sha256'")
+    weights = resolve_model(model, sha256) if model else newest_best(runs_dir or paths.runs_dir(data_dir))
+    spotter = load_spotter(weights, device, tta)
     resolve_precision(spotter.device, precision)  # a bad --precision fails before any decoding
-    chosen = load_params(params) if params else default_params(spotter.path)
+    chosen = load_params(params) if params else default_params(spotter.path, spotter.dense)
     overrides = {
         "threshold": threshold,
         "event_threshold": event_threshold,
@@ -63,16 +98,51 @@ def predict(
         if value is not None:
             setattr(chosen, key, value)
     chosen.check()
-    jobs = plan_videos(sources, resolution.value)
+    if follow:
+        return follow_source(sources, spotter, chosen, batch_size, precision, idle_timeout, split, zip_path, out)
+    paths_given = [Path(source) for source in sources]
+    if split is not None:
+        from ballspot.predict.submission import plan_split
+
+        jobs = plan_split(paths_given, split.value, resolution.value)
+    else:
+        jobs = plan_videos(paths_given, resolution.value)
     out_root = out or (data_dir or paths.data_dir()) / "predictions"
     results = predict_games(jobs, spotter, chosen, out_root, batch_size, precision)
+    if zip_path is not None:
+        from ballspot.predict.submission import write_submission
+
+        write_submission(zip_path, {r["game"]: r["document"] for r in results})
+        console.log(f"submission: {len(results)} game(s) in {zip_path}")
     if json_output:
         documents = [r["document"] for r in results]
         typer.echo(json.dumps(documents[0] if len(documents) == 1 else documents))
         return
     for r in results:
         console.log(f"{r['game']}: {r['candidates']} candidates, {r['events']} events >= {chosen.event_threshold}")
-        typer.echo(r["files"]["results"])
+        if zip_path is None:
+            typer.echo(r["files"]["results"])
+    if zip_path is not None:
+        typer.echo(str(zip_path))
+
+
+def follow_source(sources, spotter, params, batch_size, precision, idle_timeout, split, zip_path, out) -> None:
+    """The --follow branch: one live source, JSON lines on stdout, no files."""
+    import sys
+
+    from ballspot import console
+    from ballspot.predict.live import delay_bound, follow
+    from ballspot.video.live import LiveSource
+
+    if len(sources) != 1:
+        raise typer.BadParameter("--follow reads exactly one source", param_hint="'--follow'")
+    extra = [name for name, value in (("--split", split), ("--zip", zip_path), ("--out", out)) if value is not None]
+    if extra:
+        raise typer.BadParameter(f"{', '.join(extra)} cannot go with --follow (it prints events)", param_hint=extra[0])
+    source = LiveSource(sources[0], idle_timeout)
+    console.log(f"following {sources[0]}: {delay_bound(spotter, params, batch_size).describe()}")
+    printed = follow(source, spotter, params, sys.stdout, batch_size, precision)
+    console.log(f"stream ended: {printed} event(s) >= {params.event_threshold}")
 
 
 def newest_best(runs: Path) -> Path:

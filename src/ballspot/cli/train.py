@@ -26,7 +26,13 @@ def train(
     ] = None,
     name: Annotated[str | None, Opt("--name", help="Run name (default: a timestamp).")] = None,
     resume: Annotated[bool, Opt("--resume", help="Continue the run --name from its weights/last.pt.")] = False,
-    task: Annotated[str | None, Opt(help="classify (whole clips, the seed's) or spot (adds background).")] = None,
+    task: Annotated[
+        str | None,
+        Opt(
+            help="dense (a score for every frame, from clips cut anywhere in the games; the spotter to use), "
+            "classify (one label per event clip) or spot (one score per window, with background)."
+        ),
+    ] = None,
     epochs: Annotated[int | None, Opt(help="Epochs (default: 10).")] = None,
     lr: Annotated[float | None, Opt("--lr", help="Learning rate (default: 1e-3).")] = None,
     dropout: Annotated[float | None, Opt(help="Dropout before the head (default: 0.4).")] = None,
@@ -44,7 +50,23 @@ def train(
     ] = None,
     jitter: Annotated[int | None, Opt(help="Temporal jitter, sampled frames (default: 2).")] = None,
     backbone: Annotated[str | None, Opt(help="Any timm model name (default: tf_efficientnetv2_b0).")] = None,
-    pretrained: Annotated[Path | None, Opt(help="Local timm weights file for the backbone.")] = None,
+    pretrained: Annotated[
+        str | None,
+        Opt(
+            help="Backbone weights: hub (ImageNet weights downloaded by timm, cached), none (random), "
+            "or a local timm weights file."
+        ),
+    ] = None,
+    sequence: Annotated[
+        str | None, Opt(help="Dense head's layer along time: conv, gru, attention or none (default: conv).")
+    ] = None,
+    event_clips: Annotated[
+        float | None, Opt("--event-clips", help="Dense: share of training clips placed around an event (0.75).")
+    ] = None,
+    clips_per_epoch: Annotated[
+        int | None, Opt("--clips-per-epoch", help="Dense: clips per epoch (default 0: cover the videos once).")
+    ] = None,
+    no_team: Annotated[bool, Opt("--no-team", help="Dense: do not learn the acting team's side.")] = False,
     pooling: Annotated[str | None, Opt(help="netvlad (the seed's) or gem (default: netvlad).")] = None,
     loss: Annotated[str | None, Opt(help="focal or ce (default: focal).")] = None,
     gamma: Annotated[float | None, Opt(help="Focal loss gamma (default: 2).")] = None,
@@ -66,7 +88,10 @@ def train(
     json_output: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
-    """Train the seed's 2.5D network (EfficientNetV2 over grey stacks, 3D conv, NetVLAD) on a clip index."""
+    """Train the 2.5D network (a timm encoder over stacks of grey frames, 3D conv, pooling) on a clip index.
+
+    Recipes: --config quickstart | cpu | soccernet-gpu | classify-cpu (or a YAML file); options win.
+    """
     from ballspot import console, paths
     from ballspot.engine.config import resolve_config
     from ballspot.engine.trainer import train as run_training
@@ -87,7 +112,11 @@ def train(
         "crop": crop,
         "jitter": jitter,
         "backbone": backbone,
-        "pretrained": str(pretrained) if pretrained else None,
+        "pretrained": pretrained,
+        "sequence": sequence,
+        "event_clips": event_clips,
+        "clips_per_epoch": clips_per_epoch,
+        "team": False if no_team else None,
         "pooling": pooling,
         "loss": loss,
         "gamma": gamma,
@@ -106,8 +135,10 @@ def train(
     if not cfg.index:
         cfg.index = str(default_index)
     cfg.index = str(Path(cfg.index).expanduser().resolve())
-    if pretrained is not None and not pretrained.is_file():
-        raise BallspotError(f"weights file not found: {pretrained}")
+    if cfg.pretrained not in (None, "", "none", "hub") and not Path(cfg.pretrained).expanduser().is_file():
+        raise BallspotError(
+            f"weights file not found: {cfg.pretrained} (--pretrained takes hub, none or a weights file)"
+        )
     if resume and not name:
         raise BallspotError("--resume needs --name of the run to continue")
     run_name = name or datetime.now().strftime("%Y%m%d-%H%M%S")

@@ -10,7 +10,8 @@ from typing import Any
 
 from ballspot.errors import BallspotError
 
-TASKS = ("classify", "spot")
+TASKS = ("classify", "spot", "dense")
+SEQUENCES = ("conv", "gru", "attention", "none")
 COLORS = ("grey", "rgb")
 POOLINGS = ("netvlad", "gem")
 LOSSES = ("focal", "ce")
@@ -40,9 +41,26 @@ class TrainConfig:
     """Share of the picture's width and height kept, centred, before resizing (1.0: the whole picture)."""
     jitter: int = 2
     augment: bool = True
+    # dense task: clips of `frames` sampled frames anywhere in a game, a target for every frame
+    event_clips: float = 0.75
+    """Share of training clips placed around a random event (the others start anywhere)."""
+    clips_per_epoch: int = 0
+    """Training clips per epoch (0: as many as cover the training videos once)."""
+    target_radius: int = 1
+    """Frames either side of an event that also learn its class, with a weight falling off linearly."""
+    foreground_weight: float = 5.0
+    """Loss weight of the action classes against background (when `alpha` is not given)."""
+    team: bool = True
+    """Also learn the side (left/right) of the acting team, from the labels' `team`."""
+    team_weight: float = 1.0
+    sequence: str = "conv"
+    """The layer mixing stacks along time in the dense head: conv, gru, attention or none."""
+    sequence_layers: int = 3
+    sequence_channels: int = 256
     # model
     backbone: str = "tf_efficientnetv2_b0"
     pretrained: str | None = None
+    """A timm weights file, "hub" (timm downloads the backbone's ImageNet weights), or None/"none"."""
     pooling: str = "netvlad"
     dropout: float = 0.4
     # optimisation
@@ -82,6 +100,7 @@ class TrainConfig:
             "precision": PRECISIONS,
             "device": DEVICES,
             "classes": ("12", "2"),
+            "sequence": SEQUENCES,
         }
         for name, allowed in choices.items():
             value = str(getattr(self, name))
@@ -96,6 +115,10 @@ class TrainConfig:
             "jitter": (0, 50),
             "epochs": (1, 10_000),
             "batch_size": (1, 4096),
+            "clips_per_epoch": (0, 10_000_000),
+            "target_radius": (0, 25),
+            "sequence_layers": (1, 12),
+            "sequence_channels": (4, 4096),
         }
         for name, (low, high) in ranges.items():
             value = getattr(self, name)
@@ -109,6 +132,12 @@ class TrainConfig:
             raise BallspotError(f"--dropout must be in [0, 1), got {self.dropout}")
         if self.gamma < 0 or self.weight_decay < 0 or self.grad_clip < 0 or self.warmup_epochs < 0:
             raise BallspotError("--gamma, --weight-decay, --grad-clip and --warmup-epochs must be >= 0")
+        if not 0.0 <= self.event_clips <= 1.0:
+            raise BallspotError(f"--event-clips must be between 0 and 1, got {self.event_clips}")
+        if self.foreground_weight <= 0 or self.team_weight < 0:
+            raise BallspotError("--foreground-weight must be > 0 and --team-weight >= 0")
+        if self.task == "dense" and self.stacks < 4:
+            raise BallspotError(f"the dense task needs clips of at least 4 stacks (--frames), got {self.stacks}")
         if not 0.1 <= self.crop <= 1.0:
             raise BallspotError(f"--crop must be between 0.1 and 1, got {self.crop}")
         if not 0 < self.fps <= 120:

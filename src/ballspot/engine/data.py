@@ -18,9 +18,9 @@ from ballspot.video.decode import FrameFormat
 
 
 def output_classes(config: TrainConfig) -> list[str]:
-    """The model's outputs: the action classes, plus background when spotting."""
+    """The model's outputs: the action classes, plus background when spotting (window or dense)."""
     classes = list(class_set(config.classes))
-    return [*classes, BACKGROUND] if config.task == "spot" else classes
+    return [*classes, BACKGROUND] if config.task in ("spot", "dense") else classes
 
 
 def window_spec(config: TrainConfig) -> WindowSpec:

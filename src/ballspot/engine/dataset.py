@@ -49,7 +49,7 @@ class WindowDataset(Dataset):
         frames = torch.from_numpy(self.cache.window(i, shift))
         x = to_stacks(frames, self.stack_size, self.grey)
         if self.train:
-            x = augment(x, rng)
+            x, _ = augment(x, rng)
         return x, int(self.labels[i])
 
 
@@ -66,9 +66,13 @@ def to_stacks(frames: torch.Tensor, stack_size: int, grey: bool = True) -> torch
     return x.permute(0, 3, 1, 2).contiguous()
 
 
-def augment(x: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
-    """Horizontal flip, brightness and contrast, a small crop resized back; same for every frame."""
-    if rng.random() < 0.5:
+def augment(x: torch.Tensor, rng: np.random.Generator) -> tuple[torch.Tensor, bool]:
+    """Horizontal flip, brightness and contrast, a small crop resized back; same for every frame.
+
+    Returns the augmented stacks and whether they were mirrored (which swaps the teams' sides).
+    """
+    flipped = bool(rng.random() < 0.5)
+    if flipped:
         x = x.flip(-1)
     contrast = float(rng.uniform(0.8, 1.2))
     brightness = float(rng.uniform(-0.1, 0.1))
@@ -81,4 +85,4 @@ def augment(x: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
         top, left = int(rng.integers(0, h - ch + 1)), int(rng.integers(0, w - cw + 1))
         crop = x[:, :, top : top + ch, left : left + cw]
         x = F.interpolate(crop, size=(h, w), mode="bilinear", align_corners=False)
-    return x
+    return x, flipped

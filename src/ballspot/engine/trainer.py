@@ -24,10 +24,7 @@ from ballspot import console
 from ballspot.atomic import ensure_dir, write_json, write_text
 from ballspot.engine.checkpoint import load_checkpoint, save_checkpoint
 from ballspot.engine.config import TrainConfig
-from ballspot.engine.data import output_classes, prepare_split
-from ballspot.engine.dataset import WindowDataset
-from ballspot.engine.losses import build_loss
-from ballspot.engine.metrics import classification_summary, majority_baseline
+from ballspot.engine.data import output_classes
 from ballspot.engine.optim import (
     autocast_context,
     build_optimizer,
@@ -41,16 +38,8 @@ from ballspot.errors import BallspotError
 METRICS_FILE = "metrics.csv"
 CONFIG_FILE = "config.yaml"
 SUMMARY_FILE = "summary.json"
-METRIC_COLUMNS = (
-    "epoch",
-    "train_loss",
-    "train_accuracy",
-    "valid_loss",
-    "valid_accuracy",
-    "valid_macro_f1",
-    "lr",
-    "seconds",
-)
+TRAIN_COLUMNS = ("epoch", "train_loss", "train_accuracy")
+RUN_COLUMNS = ("lr", "seconds")
 
 EpochCallback = Callable[[int, dict[str, Any]], None]
 
@@ -88,17 +77,20 @@ def write_config(path: Path, config: TrainConfig) -> None:
     write_text(path, yaml.safe_dump(config.to_dict(), sort_keys=False))
 
 
-def write_metrics(path: Path, history: list[dict[str, Any]]) -> None:
+def write_metrics(path: Path, history: list[dict[str, Any]], valid_columns: tuple[str, ...]) -> None:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(METRIC_COLUMNS), extrasaction="ignore")
+    columns = [*TRAIN_COLUMNS, *valid_columns, *RUN_COLUMNS]
+    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
     writer.writerows(history)
     write_text(path, buffer.getvalue())
 
 
 def _model_config(config: TrainConfig, num_outputs: int):
+    from ballspot.engine.dense import positions_per_stack
     from ballspot.models.config import ModelConfig
 
+    dense = config.task == "dense"
     return ModelConfig(
         backbone=config.backbone,
         num_classes=num_outputs,
@@ -106,7 +98,13 @@ def _model_config(config: TrainConfig, num_outputs: int):
         stack_size=config.in_chans,
         pooling=config.pooling,
         dropout=config.dropout,
-        pretrained=config.pretrained,
+        pretrained=None if config.pretrained in (None, "", "none") else config.pretrained,
+        head="dense" if dense else "window",
+        positions_per_stack=positions_per_stack(config) if dense else 1,
+        sequence=config.sequence,
+        sequence_layers=config.sequence_layers,
+        sequence_channels=config.sequence_channels,
+        team=dense and config.team,
     )
 
 
@@ -115,22 +113,6 @@ def resolve_workers(workers: int | None, device: torch.device) -> int:
     if workers is not None:
         return workers
     return 4 if device.type == "cuda" else 0
-
-
-def evaluate_loader(model, loader, loss_fn, device, precision) -> tuple[float, np.ndarray, np.ndarray]:
-    """Mean loss, true labels and predicted labels over a loader."""
-    model.eval()
-    total, count, truths, preds = 0.0, 0, [], []
-    with torch.inference_mode():
-        for x, y in loader:
-            x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
-            with autocast_context(device, precision):
-                logits = model(x)
-            total += float(loss_fn(logits.float(), y)) * len(y)
-            count += len(y)
-            truths.append(y.cpu().numpy())
-            preds.append(logits.argmax(1).cpu().numpy())
-    return total / max(1, count), np.concatenate(truths), np.concatenate(preds)
 
 
 def train(
@@ -171,22 +153,18 @@ def _train(
             raise BallspotError(f"run {run.root.name} already finished its {config.epochs} epochs")
     elif run.last.exists():
         raise BallspotError(f"run folder {run.root} already holds a run; use --resume or another --name")
+    from ballspot.engine.tasks import build_task
+
     classes = output_classes(config)
     torch.manual_seed(config.seed)
 
     index_path = Path(config.index)
-    splits = {}
-    for split in (config.train_split, config.valid_split):
-        if dist.is_main:
-            console.log(f"frame cache for split {split!r} ...")
-            splits[split] = prepare_split(index_path, split, config, cache_dir)
-        dist.barrier()
-        if not dist.is_main:
-            splits[split] = prepare_split(index_path, split, config, cache_dir)
-    train_data, valid_data = splits[config.train_split], splits[config.valid_split]
-    grey = config.color == "grey"
-    train_set = WindowDataset(train_data.cache, train_data.targets, config.in_chans, grey, config.augment, config.seed)
-    valid_set = WindowDataset(valid_data.cache, valid_data.targets, config.in_chans, grey, False, config.seed)
+    if dist.is_main:  # the first process decodes the frame caches, the others then map them
+        task = build_task(config, index_path, cache_dir, is_main=True)
+    dist.barrier()
+    if not dist.is_main:
+        task = build_task(config, index_path, cache_dir, is_main=False)
+    train_set = task.train_set
 
     model_config = _model_config(config, len(classes))
     model = build_model(model_config).to(device)
@@ -200,7 +178,7 @@ def _train(
         net = torch.nn.parallel.DistributedDataParallel(
             model, device_ids=[device.index] if device.type == "cuda" else None
         )
-    loss_fn = build_loss(config.loss, len(classes), gamma=config.gamma, alpha=config.alpha).to(device)
+    task.loss_fn.to(device)
     sampler = DistributedSampler(train_set, shuffle=True, seed=config.seed) if dist.enabled else None
     steps_per_epoch = math.ceil(len(train_set) / (config.batch_size * dist.world_size))
     optimizer = build_optimizer(model, config.optimizer, config.lr, config.weight_decay)
@@ -216,9 +194,7 @@ def _train(
         start_epoch, history, best = checkpoint["epoch"] + 1, checkpoint["history"], checkpoint.get("best")
         console.log(f"resuming {run.root.name} at epoch {start_epoch + 1}/{config.epochs}")
 
-    baseline = majority_baseline(train_data.targets, valid_data.targets, classes, config.task)
     workers = resolve_workers(config.workers, device)
-    valid_loader = DataLoader(valid_set, batch_size=config.batch_size, shuffle=False, num_workers=workers)
     summary: dict[str, Any] = {}
     for epoch in range(start_epoch, config.epochs):
         started = time.perf_counter()
@@ -236,15 +212,16 @@ def _train(
             pin_memory=device.type == "cuda",
         )
         net.train()
-        total_loss, seen, correct = 0.0, 0, 0
+        total_loss, seen, correct, answered = 0.0, 0, 0, 0
         with console.progress() as bar:
-            task = bar.add_task(f"epoch {epoch + 1}/{config.epochs}", total=len(loader))
-            for x, y in loader:
-                x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+            progress = bar.add_task(f"epoch {epoch + 1}/{config.epochs}", total=len(loader))
+            for x, *targets in loader:
+                x = x.to(device, non_blocking=True)
+                targets = [t.to(device, non_blocking=True) for t in targets]
                 optimizer.zero_grad(set_to_none=True)
                 with autocast_context(device, config.precision):
-                    logits = net(x)
-                loss = loss_fn(logits.float(), y)
+                    output = net(x)
+                loss = task.loss(output, *targets)
                 scaler.scale(loss).backward()
                 scaler.unscale_(optimizer)
                 if config.grad_clip > 0:
@@ -252,35 +229,34 @@ def _train(
                 scaler.step(optimizer)
                 scaler.update()
                 scheduler.step()
-                total_loss += float(loss.detach()) * len(y)
-                seen += len(y)
-                correct += int((logits.argmax(1) == y).sum())
+                right, answers = task.correct(output, *targets)
+                total_loss += float(loss.detach()) * len(x)
+                seen += len(x)
+                correct += right
+                answered += answers
                 bar.update(
-                    task, advance=1, description=f"epoch {epoch + 1}/{config.epochs} loss {total_loss / seen:.3f}"
+                    progress, advance=1, description=f"epoch {epoch + 1}/{config.epochs} loss {total_loss / seen:.3f}"
                 )
         if dist.enabled:  # each process saw its share of the epoch: the CSV reports all of them
-            sums = torch.tensor([total_loss, seen, correct], dtype=torch.float64, device=device)
+            sums = torch.tensor([total_loss, seen, correct, answered], dtype=torch.float64, device=device)
             torch.distributed.all_reduce(sums)
-            total_loss, seen, correct = float(sums[0]), int(sums[1]), int(sums[2])
+            total_loss, seen, correct, answered = float(sums[0]), int(sums[1]), int(sums[2]), int(sums[3])
         if not dist.is_main:
             dist.barrier()
             continue
-        valid_loss, truth, predicted = evaluate_loader(model, valid_loader, loss_fn, device, config.precision)
-        scores = classification_summary(truth, predicted, classes, config.task)
+        validation = task.validate(model, device, config.precision, workers)
         row = {
             "epoch": epoch + 1,
             "train_loss": round(total_loss / max(1, seen), 6),
-            "train_accuracy": round(correct / max(1, seen), 6),
-            "valid_loss": round(valid_loss, 6),
-            "valid_accuracy": round(scores["accuracy"], 6),
-            "valid_macro_f1": round(scores["macro_f1"], 6),
+            "train_accuracy": round(correct / max(1, answered), 6),
+            **{column: validation[column] for column in task.columns},
             "lr": optimizer.param_groups[0]["lr"],
             "seconds": round(time.perf_counter() - started, 2),
         }
         history.append(row)
-        improved = best is None or (row["valid_macro_f1"], -row["valid_loss"]) > (best["macro_f1"], -best["loss"])
+        improved = best is None or tuple(validation["score"]) > tuple(best["score"])
         if improved:
-            best = {"epoch": epoch + 1, "macro_f1": row["valid_macro_f1"], "loss": row["valid_loss"], "scores": scores}
+            best = {"epoch": epoch + 1, "score": list(validation["score"]), "scores": validation["scores"]}
         payload = {
             "config": config.to_dict(),
             "model_config": model_config.to_dict(),
@@ -298,22 +274,17 @@ def _train(
         if improved:
             save_checkpoint(run.best, payload)
         save_checkpoint(run.last, payload)
-        write_metrics(run.metrics, history)
+        write_metrics(run.metrics, history, task.columns)
         summary = {
             "run": str(run.root),
+            "task": config.task,
             "epochs_done": epoch + 1,
             "best_epoch": best["epoch"],
-            "best_valid_macro_f1": best["macro_f1"],
-            "best_valid_accuracy": best["scores"]["accuracy"],
-            "majority_baseline": baseline,
-            "per_class": best["scores"]["per_class"],
+            **task.summary(best),
             "weights": {"best": str(run.best), "last": str(run.last)},
         }
         write_json(run.summary, summary)
-        console.log(
-            f"epoch {epoch + 1}/{config.epochs}: train loss {row['train_loss']:.3f}, valid loss "
-            f"{row['valid_loss']:.3f}, accuracy {row['valid_accuracy']:.3f}, macro-F1 {row['valid_macro_f1']:.3f}"
-        )
+        console.log(f"epoch {epoch + 1}/{config.epochs}: train loss {row['train_loss']:.3f}, {task.describe(row)}")
         dist.barrier()
         if on_epoch_end is not None:
             on_epoch_end(epoch, row)

@@ -24,6 +24,7 @@ from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_f
 
 from ballspot.classes import BACKGROUND
 from ballspot.engine.metrics import action_labels
+from ballspot.errors import BallspotError
 
 
 @dataclass(frozen=True)
@@ -216,11 +217,16 @@ def evaluate_run(
     from ballspot.engine.dataset import WindowDataset
     from ballspot.engine.losses import build_loss
     from ballspot.engine.runtime import select_device
-    from ballspot.engine.trainer import evaluate_loader, resolve_workers
+    from ballspot.engine.tasks import evaluate_loader
+    from ballspot.engine.trainer import resolve_workers
 
     started = time.perf_counter()
     target_device = select_device(device)
     model, config, classes = load_model(weights, device=str(target_device))
+    if config.task == "dense":
+        raise BallspotError(
+            f"{weights} is a dense spotter: score it with `ballspot predict` then `ballspot evaluate --predictions`"
+        )
     index = load_index(index_path)
     console.log(f"frame cache for split {split!r} ...")
     data = prepare_split(index_path, split, config, cache_dir)

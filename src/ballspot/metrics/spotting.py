@@ -418,6 +418,18 @@ def undefined_team_note(classes: Sequence[str], weights: np.ndarray, team_ap: li
     )
 
 
+def team_map_of_present_classes(result: SpottingResult) -> float | None:
+    """Team-mAP over the classes that have events (each class's team AP, averaged).
+
+    SoccerNet's 2025 scorer leaves Team-mAP undefined when any class has no event, which is the rule on
+    a whole test set; a short validation or test game seldom holds all 12 classes, so this is the figure
+    training and the quick start report.
+    """
+    present = [c.team_ap for c in result.per_class if c.ground_truth > 0 and c.team_ap is not None]
+    present = [value for value in present if value == value]
+    return float(np.mean(present)) if present else None
+
+
 def team_weights(team: Binned) -> np.ndarray:
     """Per (class, side) column: the sum of target values (+1 visible, -1 not shown), the 2025 weights."""
     return np.bincount(team.gt_column, weights=team.gt_value.astype(np.float64), minlength=team.n_columns)

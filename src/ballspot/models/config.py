@@ -14,6 +14,8 @@ from typing import Any
 from ballspot.errors import BallspotError
 
 POOLINGS: tuple[str, ...] = ("netvlad", "gem")
+HEADS: tuple[str, ...] = ("window", "dense")
+SEQUENCE_LAYERS: tuple[str, ...] = ("conv", "gru", "attention", "none")
 
 PRETRAINED_FROM_HUB = "hub"
 """The `pretrained` value that asks timm to download the backbone's default weights (needs internet)."""
@@ -38,6 +40,16 @@ class ModelConfig:
     temporal_blocks: int = 1
     dropout: float = 0.4
     pretrained: str | None = None
+    head: str = "window"
+    """window: one score vector per window of `stacks` stacks; dense: one per frame over any number of stacks."""
+    positions_per_stack: int = 1
+    """Dense head: output positions (frames at the training rate) each stack scores."""
+    sequence: str = "conv"
+    """Dense head: the layer that mixes the per-stack vectors along time (conv, gru, attention or none)."""
+    sequence_layers: int = 2
+    sequence_channels: int = 256
+    team: bool = False
+    """Dense head: also output the side (left/right) of the team that acts, per position."""
 
     def __post_init__(self) -> None:
         self.validate()
@@ -60,6 +72,15 @@ class ModelConfig:
             raise BallspotError(f"model dropout must be a number, got {self.dropout!r}")
         if not 0.0 <= self.dropout < 1.0:
             raise BallspotError(f"model dropout must be in [0, 1), got {self.dropout}")
+        if self.head not in HEADS:
+            raise BallspotError(f"unknown head {self.head!r}; choose one of: {', '.join(HEADS)}")
+        if self.sequence not in SEQUENCE_LAYERS:
+            choices = ", ".join(SEQUENCE_LAYERS)
+            raise BallspotError(f"unknown sequence layer {self.sequence!r}; choose one of: {choices}")
+        for name in ("positions_per_stack", "sequence_layers", "sequence_channels"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise BallspotError(f"model {name} must be a positive integer, got {value!r}")
         if self.pretrained is not None and not isinstance(self.pretrained, str):
             self.pretrained = str(self.pretrained)
 

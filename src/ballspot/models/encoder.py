@@ -92,7 +92,10 @@ def _create_from_hub(name: str, **kwargs) -> nn.Module:
     try:
         return timm.create_model(name, pretrained=True, **kwargs)
     except Exception as exc:  # network, hub and file-cache errors come in many types
-        raise BallspotError(f"cannot fetch pretrained weights for {name!r}: {_first_line(exc)}") from exc
+        raise BallspotError(
+            f"cannot fetch pretrained weights for {name!r} ({_first_line(exc)}); offline, use --pretrained none "
+            "(random weights) or --pretrained FILE (a local timm weights file)"
+        ) from exc
 
 
 def _first_line(exc: BaseException) -> str:

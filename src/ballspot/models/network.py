@@ -1,4 +1,4 @@
-"""SpotterNet: the seed's 2.5D network, split so that predict can encode each stack once.
+"""The 2.5D networks, split so that predict can encode each stack once.
 
     clip [B, S, C, H, W] in [0, 1] (or uint8)
       → encode: normalise → timm encoder per stack → 1×1 reduce        = features [B·S, D, h, w]
@@ -12,6 +12,8 @@ that, and clip classification does not lose by it.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
 from torch import nn
 
@@ -20,6 +22,9 @@ from ballspot.models.config import ModelConfig
 from ballspot.models.encoder import create_encoder
 from ballspot.models.pooling import build_pooling
 from ballspot.models.temporal import build_temporal
+
+if TYPE_CHECKING:
+    from ballspot.models.dense import DenseSpotterNet
 
 
 class InputNormalizer(nn.Module):
@@ -46,8 +51,11 @@ class InputNormalizer(nn.Module):
         return (x - self.mean) / self.std
 
 
-class SpotterNet(nn.Module):
-    """The seed's network; `forward(x) == head(encode(x.flatten(0, 1)).unflatten(0, (B, S)))`."""
+class StackEncoder(nn.Module):
+    """normalise → timm encoder → 1×1 reduce: one stack of frames to a reduced feature map.
+
+    The part of every head's network that sees pixels, and the expensive one: predict runs it once per stack.
+    """
 
     def __init__(self, cfg: ModelConfig, encoder: nn.Module) -> None:
         super().__init__()
@@ -62,10 +70,6 @@ class SpotterNet(nn.Module):
             nn.BatchNorm2d(cfg.temporal_channels),
             nn.SiLU(inplace=True),
         )
-        self.temporal = build_temporal(cfg.temporal_channels, cfg.temporal_blocks)
-        self.pool = build_pooling(cfg.pooling, cfg.temporal_channels, cfg.vlad_clusters)
-        self.dropout = nn.Dropout(cfg.dropout)
-        self.classifier = nn.Linear(cfg.stacks * self.pool.out_features, cfg.num_classes)
         self.channels_last = False
 
     @property
@@ -88,6 +92,24 @@ class SpotterNet(nn.Module):
             )
         return self.reduce(maps)
 
+    def to_channels_last(self):
+        """Store the 2D parts' weights channels-last and feed them channels-last inputs (faster convs)."""
+        self.encoder.to(memory_format=torch.channels_last)
+        self.reduce.to(memory_format=torch.channels_last)
+        self.channels_last = True
+        return self
+
+
+class SpotterNet(StackEncoder):
+    """The window network; `forward(x) == head(encode(x.flatten(0, 1)).unflatten(0, (B, S)))`."""
+
+    def __init__(self, cfg: ModelConfig, encoder: nn.Module) -> None:
+        super().__init__(cfg, encoder)
+        self.temporal = build_temporal(cfg.temporal_channels, cfg.temporal_blocks)
+        self.pool = build_pooling(cfg.pooling, cfg.temporal_channels, cfg.vlad_clusters)
+        self.dropout = nn.Dropout(cfg.dropout)
+        self.classifier = nn.Linear(cfg.stacks * self.pool.out_features, cfg.num_classes)
+
     def head(self, features: torch.Tensor) -> torch.Tensor:
         """[B, S, D, h, w] per-stack features → [B, num_classes] logits."""
         if features.ndim != 5 or features.shape[1] != self.cfg.stacks:
@@ -104,16 +126,11 @@ class SpotterNet(nn.Module):
         batch, stacks = clips.shape[:2]
         return self.head(self.encode(clips.flatten(0, 1)).unflatten(0, (batch, stacks)))
 
-    def to_channels_last(self) -> SpotterNet:
-        """Store the 2D parts' weights channels-last and feed them channels-last inputs (faster convs)."""
-        self.encoder.to(memory_format=torch.channels_last)
-        self.reduce.to(memory_format=torch.channels_last)
-        self.channels_last = True
-        return self
 
-
-def build_model(cfg: ModelConfig, load_pretrained: bool = True) -> SpotterNet:
+def build_model(cfg: ModelConfig, load_pretrained: bool = True) -> SpotterNet | DenseSpotterNet:
     """The one factory. `load_pretrained=False` skips `cfg.pretrained` (rebuilding from a checkpoint)."""
+    from ballspot.models.dense import DenseSpotterNet
+
     cfg.validate()
     encoder = create_encoder(cfg.backbone, cfg.in_chans, cfg.pretrained if load_pretrained else None)
-    return SpotterNet(cfg, encoder)
+    return DenseSpotterNet(cfg, encoder) if cfg.head == "dense" else SpotterNet(cfg, encoder)

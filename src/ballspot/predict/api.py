@@ -10,13 +10,18 @@ import numpy as np
 
 from ballspot.classes import BACKGROUND
 from ballspot.errors import BallspotError
-from ballspot.predict.postprocess import PARAMS_FILE, PostprocessParams, load_params, pick_events
+from ballspot.predict.postprocess import PARAMS_FILE, PostprocessParams, load_params, pick_peaks
 from ballspot.predict.spotter import position_step_s, score_video
 from ballspot.soccernet.results import Prediction
+from ballspot.video.live import LiveSource
 from ballspot.video.probe import probe
 
-ProgressCallback = Callable[[int, int], None]
-"""Called with (frames decoded, frames in the video)."""
+ProgressCallback = Callable[[int, int | None], None]
+"""Called with (frames decoded, frames in the video; None for a live source)."""
+
+TTA_MODES = ("none", "flip")
+TEAM_RIGHT_FROM = 0.5
+"""A dense model's team output is the probability of the right side; at or above this an event is `right`."""
 
 
 @dataclass
@@ -28,14 +33,23 @@ class LoadedModel:
     classes: list[str]
     device: object
     path: Path
+    flip: bool = False
+    """Flip test-time augmentation: also score the mirrored video and average (team sides swapped)."""
 
     @property
     def action_classes(self) -> list[str]:
         return [c for c in self.classes if c != BACKGROUND]
 
+    @property
+    def dense(self) -> bool:
+        return getattr(self.config, "task", "") == "dense"
 
-def load_spotter(path: Path | str, device: str = "auto") -> LoadedModel:
-    """Load a checkpoint for spotting; a clip classifier (trained without background) cannot spot."""
+
+def load_spotter(path: Path | str, device: str = "auto", tta: str = "none") -> LoadedModel:
+    """Load a checkpoint for spotting; a clip classifier (trained without background) cannot spot.
+
+    `tta="flip"` (dense models) scores the mirrored video too, doubling the network's work.
+    """
     from ballspot.engine.checkpoint import load_model
     from ballspot.engine.runtime import select_device
 
@@ -46,15 +60,51 @@ def load_spotter(path: Path | str, device: str = "auto") -> LoadedModel:
             f"{path} is a clip classifier (trained with --task classify); predict needs a spotter: "
             "train with --task spot"
         )
+    if tta not in TTA_MODES:
+        raise BallspotError(f"--tta must be one of {', '.join(TTA_MODES)}, got {tta!r}")
+    if tta == "flip" and config.task != "dense":
+        raise BallspotError(f"--tta flip needs a dense model; {path} was trained with --task {config.task}")
     if getattr(config, "color", "grey") == "grey" or torch_device.type == "cuda":
         model.to_channels_last()
-    return LoadedModel(model, config, classes, torch_device, Path(path))
+    return LoadedModel(model, config, classes, torch_device, Path(path), flip=tta == "flip")
 
 
-def default_params(model_path: Path) -> PostprocessParams:
-    """The run's tuned post-processing (`<run>/postprocess.json`) when there is one, else the defaults."""
+def dense_default_params() -> PostprocessParams:
+    """Post-processing for per-frame scores: no smoothing, soft suppression over 1 s, scores from 0.01."""
+    return PostprocessParams(smooth_s=0.0, nms_window_s=1.0, threshold=0.01, suppression="soft")
+
+
+def default_params(model_path: Path, dense: bool = False) -> PostprocessParams:
+    """The run's tuned post-processing (`<run>/postprocess.json`) when there is one, else the defaults for the
+    model's kind (dense or window)."""
     tuned = model_path.resolve().parent.parent / PARAMS_FILE
-    return load_params(tuned) if tuned.is_file() else PostprocessParams()
+    if tuned.is_file():
+        return load_params(tuned)
+    return dense_default_params() if dense else PostprocessParams()
+
+
+def predictions_from_scores(
+    track: tuple[np.ndarray, np.ndarray, np.ndarray | None],
+    classes: list[str],
+    params: PostprocessParams,
+    half: int = 1,
+    step_s: float | None = None,
+) -> list[Prediction]:
+    """Events of a (times_s, scores [positions, ≥ classes], team or None) track, each with its team side."""
+    times, scores, team = track
+    if len(times) == 0:
+        return []
+    step = step_s if step_s is not None else float(np.median(np.diff(times))) if len(times) > 1 else 0.04
+    return [
+        Prediction(
+            label=classes[c],
+            position_ms=int(round(times[i] * 1000)),
+            confidence=confidence,
+            half=half,
+            team=None if team is None else ("right" if team[i] >= TEAM_RIGHT_FROM else "left"),
+        )
+        for c, i, confidence in pick_peaks(scores[:, : len(classes)], classes, params, step)
+    ]
 
 
 def predict_scores(
@@ -65,26 +115,40 @@ def predict_scores(
     on_progress: ProgressCallback | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(times_s, scores [positions, action classes]) over the whole video."""
-    times, scores = [], []
+    times, scores, _ = score_track(video, spotter, batch_size, precision, on_progress)
+    return times, scores
+
+
+def score_track(
+    video: Path | str,
+    spotter: LoadedModel,
+    batch_size: int = 8,
+    precision: str = "auto",
+    on_progress: ProgressCallback | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """(times_s, scores [positions, action classes], team [positions] or None) over the whole video."""
+    times, scores, teams = [], [], []
     for block, total in _blocks(Path(video), spotter, batch_size, precision):
         times.append(block.times_s)
         scores.append(block.scores[:, : len(spotter.action_classes)])
+        teams.append(block.team)
         if on_progress:
             on_progress(block.frames_decoded, total)
     if not times:
-        return np.zeros(0), np.zeros((0, len(spotter.action_classes)))
-    return np.concatenate(times), np.concatenate(scores)
+        return np.zeros(0), np.zeros((0, len(spotter.action_classes))), None
+    team = None if any(t is None for t in teams) else np.concatenate(teams)
+    return np.concatenate(times), np.concatenate(scores), team
 
 
-def _blocks(video: Path, spotter: LoadedModel, batch_size: int, precision: str):
-    info = probe(video)
-    total = max(1, int(info.duration_s * spotter.config.fps))
-    for block in score_video(video, spotter.model, spotter.config, spotter.device, batch_size, precision):
+def _blocks(video: Path | LiveSource, spotter: LoadedModel, batch_size: int, precision: str):
+    total = None if isinstance(video, LiveSource) else max(1, int(probe(video).duration_s * spotter.config.fps))
+    blocks = score_video(video, spotter.model, spotter.config, spotter.device, batch_size, precision, flip=spotter.flip)
+    for block in blocks:
         yield block, total
 
 
 def predict_video(
-    video: Path | str,
+    video: Path | str | LiveSource,
     model: Path | str | LoadedModel,
     params: PostprocessParams | None = None,
     device: str = "auto",
@@ -95,34 +159,40 @@ def predict_video(
     """Yield the spotted events of a video in time order, each as soon as later frames cannot change it.
 
     These are all candidates at or above `params.threshold` (low by default: what mAP needs); keep those
-    above `params.event_threshold` for a list of confident events.
+    above `params.event_threshold` for a list of confident events. A `LiveSource` (stream, pipe, growing
+    file) is followed until it ends or is stopped.
     """
     spotter = model if isinstance(model, LoadedModel) else load_spotter(model, device)
-    params = params or default_params(spotter.path)
+    params = params or default_params(spotter.path, spotter.dense)
     params.check()
     classes = spotter.action_classes
     step_s = position_step_s(spotter.config)
     margin = params.margin_s()
     times = np.zeros(0)
     scores = np.zeros((0, len(classes)))
+    team: np.ndarray | None = None
     final_until = 0.0  # events before this time have been yielded
-    for block, total in _blocks(Path(video), spotter, batch_size, precision):
+    source = video if isinstance(video, LiveSource) else Path(video)
+    for block, total in _blocks(source, spotter, batch_size, precision):
         times = np.concatenate([times, block.times_s])
         scores = np.concatenate([scores, block.scores[:, : len(classes)]])
+        if block.team is not None:
+            team = block.team if team is None else np.concatenate([team, block.team])
         if on_progress:
             on_progress(block.frames_decoded, total)
         horizon = times[-1] - margin
         if horizon <= final_until:
             continue
-        yield from _events_between(times, scores, classes, params, step_s, final_until, horizon)
+        yield from _events_between((times, scores, team), classes, params, step_s, final_until, horizon)
         final_until = horizon
         keep = times >= final_until - 2 * margin  # older scores can no longer matter
         times, scores = times[keep], scores[keep]
+        team = None if team is None else team[keep]
     if len(times):
-        yield from _events_between(times, scores, classes, params, step_s, final_until, np.inf)
+        yield from _events_between((times, scores, team), classes, params, step_s, final_until, np.inf)
 
 
-def _events_between(times, scores, classes, params, step_s, start, stop) -> Iterator[Prediction]:
-    for label, time_s, confidence in pick_events(scores, times, classes, params, step_s):
-        if start <= time_s < stop:
-            yield Prediction(label=label, position_ms=int(round(time_s * 1000)), confidence=confidence)
+def _events_between(track, classes, params, step_s, start, stop) -> Iterator[Prediction]:
+    for prediction in predictions_from_scores(track, classes, params, step_s=step_s):
+        if start <= prediction.position_ms / 1000 < stop:
+            yield prediction

@@ -28,6 +28,7 @@ def events_document(predictions: list[Prediction], threshold: float, videos: dic
                 "position": p.position_ms,
                 "label": p.label,
                 "confidence": round(p.confidence, 4),
+                **({"team": p.team} if p.team is not None else {}),
             }
             for p in kept
         ],

@@ -1,5 +1,8 @@
 """Per-position class scores over a whole video, streaming, with each stack of frames encoded once.
 
+Dense models score every frame (`dense_scores`, see `ballspot.predict.dense_scorer`); window models score
+one position per stack, as follows.
+
 The video is decoded at the model's frame rate (the training decode path), every `stride`-th frame is
 kept, and consecutive kept frames form stacks. The 2D encoder runs once per stack; a window of `stacks`
 consecutive stacks goes through the head, so windows slide by one stack and reuse the features of the
@@ -10,7 +13,7 @@ first and last frames are repeated half a window outwards, so events at the very
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,20 +23,26 @@ import torch
 from ballspot.engine.config import TrainConfig
 from ballspot.engine.dataset import to_stacks
 from ballspot.engine.optim import autocast_context
+from ballspot.errors import BallspotError
 from ballspot.video.decode import FrameFormat, stream_frames
 
 
 @dataclass(frozen=True)
 class ScoreBlock:
-    """Scores [n, classes] for consecutive positions; `times_s` are the windows' centre times."""
+    """Scores [n, classes] for consecutive positions at `times_s`; `team` [n] is the right side's probability
+    (dense models with a team output), else None."""
 
     times_s: np.ndarray
     scores: np.ndarray
     frames_decoded: int
+    team: np.ndarray | None = None
 
 
 def position_step_s(config: TrainConfig) -> float:
-    """Seconds between consecutive window positions: one stack of kept frames (3 grey frames, 1 RGB frame)."""
+    """Seconds between consecutive positions: one frame for a dense model; one stack of kept frames (3 grey
+    frames, 1 RGB frame) for a window model."""
+    if config.task == "dense":
+        return 1.0 / config.fps
     group = config.in_chans if config.color == "grey" else 1
     return group * config.stride / config.fps
 
@@ -86,10 +95,89 @@ class StackScorer:
         return torch.cat(out) if out else torch.zeros(0, self.model.cfg.num_classes)
 
 
-def score_video(
-    path: Path, model, config: TrainConfig, device: torch.device, batch_size: int = 8, precision: str = "auto"
+def dense_scores(
+    chunks: Iterable[tuple[np.ndarray, int]],
+    model,
+    config: TrainConfig,
+    device: torch.device,
+    batch_size: int = 8,
+    precision: str = "auto",
+    flip: bool = False,
 ) -> Iterator[ScoreBlock]:
-    """Stream a video and yield scores for each new run of window positions."""
+    """Chunks of (kept frames, frames decoded so far) → per-frame scores of a dense model, as they become final.
+
+    Stacks are consecutive groups of kept frames from the video's first frame; a last incomplete stack is
+    filled with copies of the last frame, and positions past the last decoded frame are dropped.
+    """
+    from ballspot.predict.dense_scorer import DenseScorer
+
+    group = config.in_chans if config.color == "grey" else 1
+    grey = config.color == "grey"
+    scorer = DenseScorer(model, config.stacks, device, batch_size, precision, flip)
+    pending: np.ndarray | None = None
+    decoded = 0
+
+    def stacks_of(frames: np.ndarray) -> torch.Tensor:
+        return to_stacks(torch.from_numpy(np.require(frames, requirements=["C", "W"])), group, grey)
+
+    def blocks(results, decoded: int, limit: float) -> Iterator[ScoreBlock]:
+        for result in results:
+            positions = result.first + np.arange(len(result.classes))
+            keep = positions < limit
+            team = None if result.team is None else result.team[keep]
+            yield ScoreBlock(positions[keep] / config.fps, result.classes[keep], decoded, team)
+
+    for kept, decoded in chunks:
+        pending = kept if pending is None else np.concatenate([pending, kept])
+        usable = len(pending) - len(pending) % group
+        if usable >= group * batch_size:
+            results = scorer.push(stacks_of(pending[:usable]))
+            pending = pending[usable:]
+            yield from blocks(results, decoded, np.inf)
+    if pending is None:
+        return
+    if len(pending) % group:
+        pending = np.concatenate([pending, np.repeat(pending[-1:], group - len(pending) % group, axis=0)])
+    results = scorer.push(stacks_of(pending)) if len(pending) else []
+    yield from blocks([*results, *scorer.finish()], decoded, decoded)
+
+
+def score_sampled_video(video, model, config: TrainConfig, device: torch.device, batch_size: int, precision: str):
+    """(times_s, scores [positions, K], team [positions] or None) of a cached video (`SampledVideo`)."""
+    chunk = 256
+
+    def chunks():
+        for start in range(0, len(video.frames), chunk):
+            kept = np.asarray(video.frames[start : start + chunk])
+            yield kept, min(video.raw_frames, (start + len(kept)) * config.stride)
+
+    return join_blocks(dense_scores(chunks(), model, config, device, batch_size, precision))
+
+
+def join_blocks(blocks: Iterable[ScoreBlock]) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Concatenate score blocks into (times_s, scores, team or None)."""
+    blocks = list(blocks)
+    if not blocks:
+        return np.zeros(0), np.zeros((0, 0)), None
+    team = None if blocks[0].team is None else np.concatenate([b.team for b in blocks])
+    return np.concatenate([b.times_s for b in blocks]), np.concatenate([b.scores for b in blocks]), team
+
+
+def score_video(
+    path: Path,
+    model,
+    config: TrainConfig,
+    device: torch.device,
+    batch_size: int = 8,
+    precision: str = "auto",
+    flip: bool = False,
+) -> Iterator[ScoreBlock]:
+    """Stream a video and yield scores for each new run of positions (frames for a dense model, windows else)."""
+    if getattr(model.cfg, "head", "window") == "dense":
+        yield from dense_scores(sampled_frames(path, config), model, config, device, batch_size, precision, flip)
+        return
+    if flip:
+        raise BallspotError("flip test-time augmentation needs a dense model (train with --task dense)")
     group = config.in_chans if config.color == "grey" else 1
     pad = config.frames // 2
     step_s = position_step_s(config)

@@ -75,11 +75,14 @@ def run_quickstart(plan: QuickstartPlan) -> dict[str, Any]:
     plan.check()
     timings: dict[str, float] = {}
 
+    cpu: dict[str, float] = {}
+
     def step(name: str, func, *args):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         console.log(f"[bold]{name}[/bold]")
         result = func(*args)
         timings[name] = round(time.perf_counter() - started, 1)
+        cpu[name] = round(time.process_time() - cpu_started, 1)
         return result
 
     step("1/5 synthetic league", _make_league, plan)
@@ -96,6 +99,7 @@ def run_quickstart(plan: QuickstartPlan) -> dict[str, Any]:
         "test_games": [g["game"] for g in games],
         **scores,
         "seconds": timings,
+        "cpu_seconds": cpu,
     }
     write_text(plan.summary_file, json.dumps(summary, indent=2) + "\n")
     summary["summary"] = str(plan.summary_file)
@@ -153,33 +157,50 @@ def _predict(plan: QuickstartPlan, best: Path) -> list[dict]:
     if not jobs:
         raise BallspotError(f"the league in {plan.league} has no test game to predict")
     spotter = load_spotter(best, plan.device)
-    return predict_games(jobs, spotter, default_params(best), plan.predictions, batch_size=16, precision="auto")
+    params = default_params(best, spotter.dense)
+    return predict_games(jobs, spotter, params, plan.predictions, batch_size=16, precision="auto")
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
 
 
 def _evaluate(plan: QuickstartPlan, games: list[dict]) -> dict[str, Any]:
+    import numpy as np
+
     from ballspot.classes import CLASSES_12
-    from ballspot.metrics.spotting import spotting_map
+    from ballspot.metrics.localisation import localisation_errors_ms
+    from ballspot.metrics.spotting import spotting_map, team_map_of_present_classes
     from ballspot.quickstart.chance import random_predictions
     from ballspot.soccernet.labels import LABELS_FILE, read_labels
     from ballspot.soccernet.results import Prediction
     from ballspot.video.probe import probe
 
     labels, predicted, chance = {}, {}, {}
+    errors = []
     for i, game in enumerate(games):
         game_id = game["game"]
         labels[game_id] = list(read_labels(plan.league / game_id / LABELS_FILE).annotations)
         predicted[game_id] = [
-            Prediction(p["label"], int(p["position"]), float(p["confidence"]), half=int(p["gameTime"][0]))
+            Prediction(
+                p["label"], int(p["position"]), float(p["confidence"]), half=int(p["gameTime"][0]), team=p.get("team")
+            )
             for p in game["document"]["predictions"]
         ]
+        errors.append(localisation_errors_ms(labels[game_id], predicted[game_id]))
         duration_ms = int(probe(Path(game["videos"][0])).duration_s * 1000)
         per_class = max(1, len(predicted[game_id]) // len(CLASSES_12))
         chance[game_id] = random_predictions(duration_ms, CLASSES_12, 40, per_class, plan.seed + i)
-    model = spotting_map(labels, predicted, CLASSES_12, 1.0)
+    with_teams = any(p.team for game in predicted.values() for p in game)
+    model = spotting_map(labels, predicted, CLASSES_12, 1.0, team=with_teams or None)
     luck = spotting_map(labels, chance, CLASSES_12, 1.0)
+    matched = np.concatenate(errors)
     return {
         "mAP@1": round(model.mAP, 4),
+        "team_mAP@1": _rounded(team_map_of_present_classes(model)) if with_teams else None,
         "chance_mAP@1": round(luck.mAP, 4),
+        "median_error_ms": float(np.median(matched)) if len(matched) else None,
+        "matched_events": int(len(matched)),
         "ap_per_class": {c.name: (None if c.ap != c.ap else round(c.ap, 4)) for c in model.per_class},
         "events_in_test_games": sum(len(v) for v in labels.values()),
     }

@@ -1,5 +1,6 @@
-"""Post-processing search: per class, the smoothing, suppression window and peak threshold that maximise AP@1
-on a trained run's validation games, without retraining.
+"""Post-processing search: the suppression (local peaks or soft non-maximum suppression, for all classes), then
+per class the smoothing, suppression window and threshold that maximise AP@1 on a trained run's validation
+games, without retraining.
 
 The validation videos are scored once (`predict_scores`); every candidate is then peak picking plus the
 SoccerNet metric on those cached scores, which takes milliseconds. A class's AP depends only on its own
@@ -12,13 +13,13 @@ overfit (measured: +0.04 mAP on one 2-minute validation game, -0.07 on the test 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from ballspot.errors import BallspotError
-from ballspot.predict.postprocess import PostprocessParams, local_peaks, smooth
+from ballspot.predict.postprocess import SUPPRESSIONS, PostprocessParams, local_peaks, smooth, soft_suppression
 from ballspot.soccernet.labels import LABELS_FILE, Annotation, read_labels
 from ballspot.soccernet.results import Prediction
 
@@ -120,16 +121,31 @@ def score_games(games: list[ValidGame], spotter, classes: tuple[str, ...], batch
 
 
 def class_events(
-    game: ScoredGame, c: int, smooth_s: float, window_s: float, threshold: float, step_s: float
+    game: ScoredGame,
+    c: int,
+    smooth_s: float,
+    window_s: float,
+    threshold: float,
+    step_s: float,
+    suppression: str = "peaks",
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(position_ms, half, confidence) of class column `c`'s peaks, as `pick_events` makes them."""
+    """(position_ms, half, confidence) of class column `c`'s events, as `pick_events` makes them.
+
+    Keeping the events at or above a higher threshold gives what that threshold picks, for both suppressions
+    (soft suppression only lowers scores, and a position below the threshold never lowers another).
+    """
     ms, halves, conf = [], [], []
     for half, (times, scores) in sorted(game.halves.items()):
         column = smooth(scores[:, c], max(1, int(round(smooth_s / step_s))))
-        peaks = local_peaks(column, max(1, int(round(window_s / 2 / step_s))), threshold)
+        radius = max(1, int(round(window_s / 2 / step_s)))
+        if suppression == "soft":
+            peaks, values = soft_suppression(column, radius, threshold)
+        else:
+            peaks = local_peaks(column, radius, threshold)
+            values = column[peaks]
         ms.append(np.round(times[peaks] * 1000).astype(np.int64))
         halves.append(np.full(len(peaks), half, dtype=np.int64))
-        conf.append(np.clip(column[peaks], 0, 1).astype(np.float64))
+        conf.append(np.clip(values, 0, 1).astype(np.float64))
     return np.concatenate(ms), np.concatenate(halves), np.concatenate(conf)
 
 
@@ -160,16 +176,20 @@ def class_ap(games: list[ScoredGame], label: str, events: list[tuple[np.ndarray,
 
 
 def search_class(
-    games: list[ScoredGame], c: int, label: str, current: tuple[float, float, float], step_s: float
+    games: list[ScoredGame],
+    c: int,
+    label: str,
+    current: tuple[float, float, float],
+    step_s: float,
+    suppression: str = "peaks",
 ) -> tuple[float, tuple[float, float, float], float]:
     """(AP with `current`, the best (smooth_s, window_s, threshold), its AP) for one class."""
-    cur_smooth, cur_window, cur_threshold = current
-    ap_current = class_ap(games, label, [class_events(g, c, *current, step_s) for g in games])
+    ap_current = class_ap(games, label, [class_events(g, c, *current, step_s, suppression) for g in games])
     best, best_ap = current, ap_current
     lowest = min(THRESHOLDS)
     shapes = [(k * step_s, w) for k, w in itertools.product(SMOOTH_POSITIONS, WINDOWS_S)]
     for smooth_s, window_s in shapes:
-        picked = [class_events(g, c, smooth_s, window_s, lowest, step_s) for g in games]
+        picked = [class_events(g, c, smooth_s, window_s, lowest, step_s, suppression) for g in games]
         for threshold in sorted(THRESHOLDS, reverse=True):  # the highest threshold wins ties
             kept = [
                 (ms[conf >= threshold], half[conf >= threshold], conf[conf >= threshold]) for ms, half, conf in picked
@@ -198,11 +218,11 @@ def search(
             results.append(ClassResult(label, 0, 0.0, 0.0, {}))
             continue
         if n_truth < min_events:  # too few events to fit settings of its own
-            ap = class_ap(games, label, [class_events(g, c, *current, step_s) for g in games])
+            ap = class_ap(games, label, [class_events(g, c, *current, step_s, params.suppression) for g in games])
             kept = dict(zip(("smooth_s", "nms_window_s", "threshold"), current, strict=True))
             results.append(ClassResult(label, n_truth, ap, ap, kept))
             continue
-        ap_before, best, ap_after = search_class(games, c, label, current, step_s)
+        ap_before, best, ap_after = search_class(games, c, label, current, step_s, params.suppression)
         chosen = dict(zip(("smooth_s", "nms_window_s", "threshold"), best, strict=True))
         if best != current:
             tuned.per_class[label] = chosen
@@ -269,7 +289,14 @@ def tune_postprocess(
         games = games_from_index(Path(spotter.config.index), split)
     scored = score_games(games, spotter, classes, batch_size)
     step_s = position_step_s(spotter.config)
-    current = default_params(model_path)
+    current = default_params(model_path, spotter.dense)
+    by_suppression = {
+        way: spotting_map_of(scored, classes, replace(current, suppression=way), step_s).mAP for way in SUPPRESSIONS
+    }
+    before = by_suppression[current.suppression]
+    current = replace(
+        current, suppression=max(SUPPRESSIONS, key=lambda way: (by_suppression[way], way == current.suppression))
+    )
     tuned, per_class = search(scored, classes, current, step_s, min_events)
     few = [r.label for r in per_class if 0 < r.ground_truth < min_events]
     if few:
@@ -279,7 +306,6 @@ def tune_postprocess(
             f"{len(few)} class(es) have fewer than {min_events} validation events and keep their settings "
             f"({', '.join(few)}); more validation games (or --min-events) let them have their own"
         )
-    before = spotting_map_of(scored, classes, current, step_s).mAP
     after = spotting_map_of(scored, classes, tuned, step_s).mAP
     run_dir = model_path.resolve().parent.parent
     params_file = save_params(run_dir / PARAMS_FILE, tuned)
@@ -292,6 +318,7 @@ def tune_postprocess(
         "min_events": min_events,
         "mAP_before": before,
         "mAP_after": after,
+        "mAP_by_suppression": by_suppression,
         "per_class": [vars(r) for r in per_class],
         "grid": {
             "smooth_s": [round(k * step_s, 4) for k in SMOOTH_POSITIONS],

@@ -11,6 +11,7 @@ import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import ffmpeg
 import numpy as np
@@ -18,6 +19,9 @@ import numpy as np
 from ballspot.errors import BallspotError
 from ballspot.video.ffmpeg_bin import ffmpeg_exe, tied_to_parent
 from ballspot.video.probe import TRUNCATED_SHORTFALL_S, TRUNCATED_SHORTFALL_SHARE, VideoInfo, probe
+
+if TYPE_CHECKING:
+    from ballspot.video.live import LiveSource
 
 DEFAULT_SIZE = (224, 398)
 """(height, width) of SoccerNet's 224p videos, the model's default input."""
@@ -82,7 +86,7 @@ def _command(path: Path, fmt: FrameFormat, start_s: float, duration_s: float | N
 
 
 def stream_frames(
-    path: Path | str,
+    path: Path | str | LiveSource,
     fmt: FrameFormat = FrameFormat(),
     start_s: float = 0.0,
     duration_s: float | None = None,
@@ -90,10 +94,18 @@ def stream_frames(
 ) -> Iterator[FrameChunk]:
     """Yield the video's frames in chunks, with memory bounded by `chunk_frames` whatever its length.
 
-    Frame k of the stream (counting from `start_s`) shows time `start_s + k / fmt.fps`. A stream read to its
-    end that stops well short of what the header promises (a truncated file) ends in a one-line error. Start it
-    in the thread that reads it: ffmpeg dies with that thread (`tied_to_parent`).
+    Frame k of the stream (counting from `start_s`) shows time `start_s + k / fmt.fps`. A `LiveSource`
+    (a stream, a pipe, a growing file) is decoded as it arrives, from its first frame, without a probe. A file
+    read to its end that stops well short of what its header promises (a truncated file) ends in a one-line
+    error. Start it in the thread that reads it: ffmpeg dies with that thread (`tied_to_parent`).
     """
+    from ballspot.video.live import LiveSource
+
+    if isinstance(path, LiveSource):
+        if start_s or duration_s is not None:
+            raise BallspotError("a live source is read from its start to its end: no time range")
+        yield from path.frames(fmt, chunk_frames)
+        return
     fmt.check()
     path = Path(path)
     info = probe(path)  # one-line errors for missing, empty, corrupt, truncated or video-less files

@@ -1,0 +1,59 @@
+"""`ballspot export`: a trained model as a folder ready to share (Hugging Face Hub layout)."""
+
+from __future__ import annotations
+
+import json
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ballspot.cli.base import command
+from ballspot.cli.options import JsonOption, QuietOption
+
+
+class ExportFormat(str, Enum):
+    """The formats `ballspot export` writes (one exporter each in `ballspot.share.export.EXPORTERS`)."""
+
+    hf = "hf"
+
+
+@command("export")
+def export(
+    model: Annotated[
+        str,
+        typer.Argument(
+            help="The model: a checkpoint (best.pt), a run folder, a model folder, hf-hub:ORG/NAME or an http(s) URL."
+        ),
+    ],
+    out: Annotated[Path, typer.Argument(help="Folder to write (created; must be empty unless --overwrite).")],
+    format_name: Annotated[
+        ExportFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="hf: model.safetensors, config.json, classes.json, postprocess.json and a README.md model card "
+            "(metrics and training data), the layout a Hugging Face Hub model repo holds.",
+        ),
+    ] = ExportFormat.hf,
+    sha256: Annotated[
+        str | None, typer.Option("--sha256", help="Expected sha256 of a model given as a URL or a file.")
+    ] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace a non-empty OUT folder.")] = False,
+    json_output: JsonOption = False,
+    quiet: QuietOption = False,
+) -> None:
+    """Write a trained model in a shareable format; prints the folder (upload it with `hf upload ORG/NAME OUT`)."""
+    from ballspot import console
+    from ballspot.share.export import describe, export_model
+    from ballspot.share.sources import resolve_model
+
+    console.set_quiet(quiet or json_output)
+    checkpoint = resolve_model(model, sha256)
+    written = export_model(checkpoint, format_name.value, out, overwrite=overwrite)
+    if json_output:
+        typer.echo(json.dumps(describe(written)))
+        return
+    console.log(f"exported {model} as {format_name.value} into {written}")
+    typer.echo(str(written))

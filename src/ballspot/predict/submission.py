@@ -1,0 +1,52 @@
+"""Challenge submissions: the games of one split, and the zip SoccerNet's evaluation server takes.
+
+The archive holds each game's `results_spotting.json` at the game's relative path
+(`league/season/game/results_spotting.json`), as `zip -r` from inside a predictions folder makes it.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+from ballspot.atomic import atomic_path
+from ballspot.errors import BallspotError
+from ballspot.predict.run import VideoJob, plan_videos
+from ballspot.soccernet.results import RESULTS_FILE
+from ballspot.soccernet.splits import load_splits
+
+
+def plan_split(sources: list[Path], split: str, resolution: str = "224p") -> list[VideoJob]:
+    """The videos of the games that `split` lists in each dataset root's splits.json (else the official lists)."""
+    from ballspot.console import warn
+
+    jobs: list[VideoJob] = []
+    for root in sources:
+        if not root.is_dir():
+            raise BallspotError(f"--split chooses games of a dataset root; {root} is not a folder")
+        wanted = set(load_splits(root).get(split, ()))
+        if not wanted:
+            raise BallspotError(f"{root}: split {split!r} lists no games")
+        found = [job for job in plan_videos([root], resolution) if job.game_id in wanted]
+        missing = sorted(wanted - {job.game_id for job in found})
+        if len(missing) == len(wanted):
+            raise BallspotError(f"{root}: none of the {len(wanted)} {split} game(s) has a video")
+        if missing:
+            warn(f"{len(missing)} {split} game(s) have no video under {root} and are left out: {missing[0]}")
+        jobs.extend(found)
+    return jobs
+
+
+def write_submission(target: Path, documents: dict[str, dict]) -> Path:
+    """Write `{game id: results document}` as a submission zip, atomically."""
+    from ballspot.console import warn
+
+    if not documents:
+        raise BallspotError("no games to put in the submission")
+    if not any("team" in p for d in documents.values() for p in d.get("predictions", [])):
+        warn("the predictions carry no team side: the 2025 challenge (Team mAP) needs a model that predicts it")
+    with atomic_path(target) as tmp, zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for game_id, document in sorted(documents.items()):
+            archive.writestr(f"{game_id}/{RESULTS_FILE}", json.dumps(document, indent=2) + "\n")
+    return target

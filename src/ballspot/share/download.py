@@ -1,0 +1,92 @@
+"""Download a weights file over http(s) once into the cache, checked against a sha256 when one is given."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urlsplit
+
+from ballspot.atomic import atomic_path
+from ballspot.errors import BallspotError
+
+SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+TIMEOUT_S = 30.0
+
+
+def split_sha256(url: str) -> tuple[str, str | None]:
+    """(url without its fragment, sha256) from `https://host/file.pt#sha256=<hex>`; None when absent."""
+    base, _, fragment = url.partition("#")
+    if not fragment:
+        return base, None
+    key, _, value = fragment.partition("=")
+    if key != "sha256":
+        raise BallspotError(f"unknown URL fragment #{fragment}; the one understood is #sha256=<64 hex digits>")
+    return base, check_sha256(value)
+
+
+def check_sha256(value: str) -> str:
+    """A lower-case 64-digit hex sha256, or a one-line error."""
+    value = value.strip().lower()
+    if not SHA256_PATTERN.match(value):
+        raise BallspotError(f"not a sha256 (64 hex digits): {value!r}")
+    return value
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def cached_download(
+    url: str, cache: Path, sha256: str | None = None, check: Callable[[Path], None] | None = None
+) -> Path:
+    """The file at `url`, fetched once into `cache/<hash of the URL>/<file name>`.
+
+    With `sha256`, a cached copy is used only when it matches, and a fresh download that does not match is
+    deleted with an error; the file only appears under its final name once complete and checked (`check`
+    raises on a file that is not what the caller wants).
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise BallspotError(f"not an http(s) URL: {url}")
+    name = PurePosixPath(unquote(parts.path)).name or "model.pt"
+    target = cache / hashlib.sha256(url.encode()).hexdigest()[:16] / name
+    if target.is_file() and (sha256 is None or file_sha256(target) == sha256):
+        return target
+    with atomic_path(target) as tmp:
+        _fetch(url, tmp)
+        if sha256 is not None:
+            got = file_sha256(tmp)
+            if got != sha256:
+                raise BallspotError(f"sha256 mismatch for {url}: expected {sha256}, downloaded {got}")
+        if check is not None:
+            check(tmp)
+    return target
+
+
+def _fetch(url: str, into: Path) -> None:
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(url, headers={"User-Agent": "ballspot"})
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response, into.open("wb") as out:
+            shutil.copyfileobj(response, out, 1 << 20)
+    except urllib.error.HTTPError as exc:
+        raise BallspotError(f"cannot download {url}: HTTP {exc.code} {exc.reason}") from None
+    except urllib.error.URLError as exc:
+        raise BallspotError(f"cannot download {url}: {_reason(exc.reason)}") from None
+    except (OSError, TimeoutError) as exc:
+        raise BallspotError(f"cannot download {url}: {_reason(exc)}") from None
+
+
+def _reason(reason: object) -> str:
+    if isinstance(reason, OSError) and reason.strerror:
+        return reason.strerror
+    return str(reason) or type(reason).__name__

@@ -1,0 +1,78 @@
+"""`ballspot export`: write a trained model in a format other tools (or the Hub) take.
+
+Each format is one function `(checkpoint path, checkpoint payload, folder being written, model name) -> None` in
+`EXPORTERS`; the folder is written under a temporary name and renamed when complete, so a failed or
+interrupted export leaves nothing under the target's name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from ballspot.atomic import _UMASK, ensure_dir, write_json, write_text
+from ballspot.errors import BallspotError
+from ballspot.share import model_folder as folder_format
+from ballspot.share.card import model_card
+
+Exporter = Callable[[Path, dict[str, Any], Path, str], None]
+
+
+def export_hf(checkpoint_path: Path, checkpoint: dict[str, Any], folder: Path, name: str) -> None:
+    """A Hugging Face Hub-ready folder: safetensors weights, config, classes, post-processing, model card."""
+    from ballspot import __version__
+    from ballspot.predict.api import default_params
+
+    params = default_params(checkpoint_path, checkpoint["config"].get("task") == "dense").to_dict()
+    folder_format.write_weights(folder / folder_format.WEIGHTS_FILE, checkpoint["model"])
+    write_json(folder / folder_format.CONFIG_FILE, folder_format.folder_config(checkpoint))
+    write_json(folder / folder_format.CLASSES_FILE, list(checkpoint["classes"]))
+    write_json(folder / folder_format.PARAMS_FILE, params)
+    card = model_card(name, checkpoint_path, checkpoint, params, __version__)
+    write_text(folder / folder_format.CARD_FILE, card)
+
+
+EXPORTERS: dict[str, Exporter] = {"hf": export_hf}
+
+
+def export_model(checkpoint_path: Path, format_name: str, target: Path, overwrite: bool = False) -> Path:
+    """Export the checkpoint at `checkpoint_path` as `format_name` into the folder `target`."""
+    from ballspot.engine.checkpoint import load_checkpoint
+
+    exporter = EXPORTERS.get(format_name)
+    if exporter is None:
+        raise BallspotError(f"unknown export format {format_name!r}; choose one of: {', '.join(EXPORTERS)}")
+    if target.exists() and not target.is_dir():
+        raise BallspotError(f"cannot export into {target}: a file of that name is in the way")
+    if target.is_dir() and any(target.iterdir()) and not overwrite:
+        raise BallspotError(f"{target} exists and is not empty; choose another folder or pass --overwrite")
+    checkpoint = load_checkpoint(checkpoint_path)
+    with atomic_folder(target) as tmp:
+        exporter(checkpoint_path, checkpoint, tmp, target.resolve().name)
+    return target
+
+
+@contextlib.contextmanager
+def atomic_folder(target: Path) -> Iterator[Path]:
+    """A hidden temporary folder beside `target`, renamed to `target` when the block succeeds."""
+    ensure_dir(target.parent)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent))
+    try:
+        yield tmp
+        os.chmod(tmp, 0o777 & ~_UMASK)
+        if target.is_dir():
+            shutil.rmtree(target)
+        os.replace(tmp, target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def describe(target: Path) -> dict[str, Any]:
+    """What an export wrote: the folder and its files with sizes (for --json)."""
+    files = {p.name: p.stat().st_size for p in sorted(target.iterdir()) if p.is_file()}
+    return {"folder": str(target), "files": files}

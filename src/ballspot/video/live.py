@@ -1,0 +1,140 @@
+"""Decode a live source (a growing file, standard input, a stream URL) as it arrives, with no probe first.
+
+Unlike a file, a live source has no known length and cannot be seeked or read twice, so nothing looks at it
+before the one ffmpeg that decodes it. Frame k shows the picture `k / fps` seconds after the first frame
+received (timestamps are rebased to the first frame), whatever the stream's own clock says.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import threading
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ballspot.errors import BallspotError
+from ballspot.video.decode import FrameChunk, FrameFormat
+from ballspot.video.ffmpeg_bin import ffmpeg_exe, tied_to_parent
+
+STDIN = "-"
+DEFAULT_IDLE_TIMEOUT_S = 10.0
+
+
+@dataclass
+class LiveSource:
+    """Where live video comes from: `-` (standard input), a URL ffmpeg opens, or a file still being written.
+
+    A file or URL that sends nothing for `idle_timeout_s` seconds has ended; standard input ends at EOF.
+    """
+
+    address: str
+    idle_timeout_s: float = DEFAULT_IDLE_TIMEOUT_S
+    _process: subprocess.Popen | None = field(default=None, init=False, repr=False)
+    _stopped: bool = field(default=False, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.idle_timeout_s > 0:
+            raise BallspotError(f"idle timeout must be positive, got {self.idle_timeout_s}")
+        if self.kind == "file" and not Path(self.address).is_file():
+            raise BallspotError(f"video not found: {self.address}")
+
+    @property
+    def kind(self) -> str:
+        if self.address == STDIN:
+            return "stdin"
+        return "url" if "://" in self.address else "file"
+
+    def input_args(self) -> list[str]:
+        """ffmpeg's input options: start decoding after at most ~1 s of stream.
+
+        (`-fflags nobuffer` would start sooner but drops the frames read while probing.)
+        """
+        args = ["-analyzeduration", "1000000", "-probesize", "2000000"]
+        timeout = ["-rw_timeout", str(int(self.idle_timeout_s * 1_000_000))]
+        if self.kind == "stdin":
+            return [*args, "-i", "pipe:0"]
+        if self.kind == "file":
+            return [*args, "-follow", "1", *timeout, "-i", "file:" + str(Path(self.address).resolve())]
+        return [*args, *timeout, "-i", self.address]
+
+    def command(self, fmt: FrameFormat) -> list[str]:
+        filters = ["setpts=PTS-STARTPTS", f"fps=fps={fmt.fps}:start_time=0:round=near"]
+        if fmt.crop < 1.0:
+            filters.append(f"crop=iw*{fmt.crop}:ih*{fmt.crop}")
+        filters.append(f"scale={fmt.width}:{fmt.height}:flags=bilinear")
+        return [
+            ffmpeg_exe(),
+            *("-hide_banner", "-loglevel", "error", "-nostdin"),
+            *self.input_args(),
+            *("-map", "0:v:0", "-vf", ",".join(filters), "-an", "-sn"),
+            *("-f", "rawvideo", "-pix_fmt", "gray" if fmt.grey else "rgb24", "-flush_packets", "1", "pipe:1"),
+        ]
+
+    def frames(self, fmt: FrameFormat, chunk_frames: int = 256) -> Iterator[FrameChunk]:
+        """Yield frames as soon as they are decoded: every complete frame available, up to `chunk_frames`."""
+        fmt.check()
+        stdin = None if self.kind == "stdin" else subprocess.DEVNULL
+        self._process = process = subprocess.Popen(
+            self.command(fmt), stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **tied_to_parent()
+        )
+        assert process.stdout is not None and process.stderr is not None
+        errors: deque[str] = deque(maxlen=5)  # drained all along: a full stderr pipe would stall ffmpeg
+        drain = threading.Thread(target=_keep_lines, args=(process.stderr, errors), daemon=True)
+        drain.start()
+        fd = process.stdout.fileno()
+        buffer, first = bytearray(), 0
+        limit = fmt.frame_bytes * chunk_frames
+        try:
+            while True:
+                block = os.read(fd, max(limit - len(buffer), fmt.frame_bytes))
+                if not block:
+                    break
+                buffer += block
+                n = len(buffer) // fmt.frame_bytes
+                if n:
+                    data = bytes(buffer[: n * fmt.frame_bytes])
+                    del buffer[: n * fmt.frame_bytes]
+                    yield FrameChunk(first=first, frames=np.frombuffer(data, dtype=np.uint8).reshape(fmt.shape(n)))
+                    first += n
+            code = process.wait()
+            drain.join(timeout=5)
+            if code != 0 and not self._stopped and first == 0:
+                last = errors[-1] if errors else f"exit code {code}"
+                raise BallspotError(f"ffmpeg could not read {self.address}: {last}")
+        finally:
+            process.stdout.close()  # a write blocked on a full pipe fails now, so ffmpeg can exit
+            self.stop()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            drain.join(timeout=5)
+            process.stderr.close()
+
+    @property
+    def stopped(self) -> bool:
+        """Whether `stop` was called (the stream was ended on purpose, not by its source)."""
+        return self._stopped
+
+    def stop(self) -> None:
+        """End the stream now: ffmpeg stops, the frames already decoded are still yielded, then the end."""
+        self._stopped = True
+        process = self._process
+        if process is not None and process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                process.send_signal(signal.SIGTERM)
+
+
+def _keep_lines(pipe, lines: deque[str]) -> None:
+    for raw in iter(pipe.readline, b""):
+        text = raw.decode("utf-8", "replace").strip()
+        if text:
+            lines.append(text)

@@ -1,0 +1,142 @@
+"""The dense spotter's pieces: per-frame targets, the windowed scorer, flip TTA, soft suppression."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from ballspot.engine.dense_targets import GameEvents, dense_targets
+from ballspot.models.config import ModelConfig
+from ballspot.models.network import build_model
+from ballspot.predict.dense_scorer import DenseScorer
+from ballspot.predict.postprocess import PostprocessParams, pick_peaks, soft_suppression
+
+ACTIONS = 3
+
+
+def events(frames, classes, teams=None) -> GameEvents:
+    teams = teams if teams is not None else [-1] * len(frames)
+    return GameEvents(np.array(frames), np.array(classes), np.array(teams))
+
+
+def test_an_event_gets_its_class_at_its_frame_and_a_linear_fall_off_around():
+    targets = dense_targets(events([10], [1], [1]), start=5, length=12, num_actions=ACTIONS, radius=2)
+    assert targets.classes.shape == (12, ACTIONS + 1)
+    np.testing.assert_allclose(targets.classes.sum(axis=1), 1.0)
+    np.testing.assert_allclose(targets.classes[3:8, 1], [1 / 3, 2 / 3, 1.0, 2 / 3, 1 / 3])
+    assert targets.classes[:3, ACTIONS].tolist() == [1.0, 1.0, 1.0] and targets.classes[8:, 1].sum() == 0
+    np.testing.assert_allclose(targets.team_weight[3:8], [1 / 3, 2 / 3, 1.0, 2 / 3, 1 / 3])
+    assert targets.team[5] == 1.0 and targets.team_weight[:3].sum() == 0
+
+
+@pytest.mark.parametrize(
+    ("frame", "expected"),
+    [
+        (20, {0: 1.0, 1: 0.5}),  # on the first frame of the clip
+        (19, {0: 0.5}),  # one frame before the clip: only its spread reaches in
+        (18, {}),  # two frames before: nothing
+        (29, {9: 1.0, 8: 0.5}),  # on the last frame
+        (30, {9: 0.5}),  # one frame after the clip
+    ],
+)
+def test_targets_at_the_edges_of_a_clip(frame, expected):
+    targets = dense_targets(events([frame], [2]), start=20, length=10, num_actions=ACTIONS, radius=1)
+    got = {t: float(v) for t, v in enumerate(targets.classes[:, 2]) if v > 0}
+    assert got == pytest.approx(expected)
+
+
+def test_events_a_frame_apart_keep_their_own_frame():
+    targets = dense_targets(events([4, 5], [0, 1]), start=0, length=10, num_actions=ACTIONS, radius=1)
+    first, second = targets.classes[4], targets.classes[5]
+    assert first.argmax() == 0 and second.argmax() == 1
+    assert first.sum() == pytest.approx(1.0) and first[ACTIONS] == 0.0  # no room left for background
+    same = dense_targets(events([4, 5], [1, 1]), start=0, length=10, num_actions=ACTIONS, radius=1)
+    assert same.classes[4, 1] == 1.0 and same.classes[5, 1] == 1.0 and same.classes[6, 1] == 0.5
+
+
+def test_events_without_a_side_carry_no_team_loss():
+    targets = dense_targets(events([3, 8], [0, 1], [-1, 0]), start=0, length=12, num_actions=ACTIONS, radius=1)
+    assert targets.team_weight[2:5].sum() == 0 and targets.team_weight[8] == 1.0 and targets.team[8] == 0.0
+
+
+def tiny_dense(sequence: str = "none", temporal_blocks: int = 0) -> torch.nn.Module:
+    torch.manual_seed(0)
+    cfg = ModelConfig(
+        backbone="test_efficientnet",
+        num_classes=ACTIONS + 1,
+        stacks=8,
+        stack_size=3,
+        pooling="gem",
+        head="dense",
+        positions_per_stack=2,
+        sequence=sequence,
+        sequence_layers=1,
+        sequence_channels=8,
+        temporal_blocks=temporal_blocks,
+        team=True,
+    )
+    return build_model(cfg).eval()
+
+
+def run_scorer(model, stacks: torch.Tensor, window: int, batch_size: int, flip: bool = False):
+    scorer = DenseScorer(model, window, torch.device("cpu"), batch_size=batch_size, flip=flip)
+    results = [*scorer.push(stacks[:5]), *scorer.push(stacks[5:]), *scorer.finish()]
+    return results
+
+
+@pytest.mark.parametrize(("count", "window", "batch_size"), [(3, 8, 2), (8, 8, 3), (23, 8, 4), (40, 12, 5)])
+def test_windows_cover_every_position_once_and_equal_one_pass_when_the_head_is_local(count, window, batch_size):
+    model = tiny_dense()  # no temporal mixing: a position's score depends on its own stack only
+    stacks = torch.rand(count, 3, 32, 64)
+    results = run_scorer(model, stacks, window, batch_size)
+    firsts = [r.first for r in results]
+    lengths = [len(r.classes) for r in results]
+    assert firsts == list(np.cumsum([0, *lengths[:-1]])) and sum(lengths) == count * 2
+    with torch.inference_mode():
+        classes, team = model(stacks[None]).frame_probabilities()
+    np.testing.assert_allclose(np.concatenate([r.classes for r in results]), classes[0].numpy(), atol=1e-5)
+    np.testing.assert_allclose(np.concatenate([r.team for r in results]), team[0].numpy(), atol=1e-5)
+
+
+def test_flip_tta_swaps_the_team_side_of_the_mirror_image():
+    model = tiny_dense(sequence="conv", temporal_blocks=1)
+    stacks = torch.rand(12, 3, 32, 64)
+    straight = np.concatenate([r.team for r in run_scorer(model, stacks, 8, 4, flip=True)])
+    mirrored = np.concatenate([r.team for r in run_scorer(model, stacks.flip(-1), 8, 4, flip=True)])
+    np.testing.assert_allclose(straight, 1.0 - mirrored, atol=1e-5)
+    classes = np.concatenate([r.classes for r in run_scorer(model, stacks, 8, 4, flip=True)])
+    mirrored_classes = np.concatenate([r.classes for r in run_scorer(model, stacks.flip(-1), 8, 4, flip=True)])
+    np.testing.assert_allclose(classes, mirrored_classes, atol=1e-5)
+    plain = np.concatenate([r.team for r in run_scorer(model, stacks, 8, 4)])
+    assert not np.allclose(plain, straight)
+
+
+def test_soft_suppression_keeps_neighbours_with_decayed_scores():
+    scores = np.array([0.0, 0.2, 0.9, 0.4, 0.0, 0.0, 0.0, 0.5, 0.0])
+    kept, confidences = soft_suppression(scores, radius=2, threshold=0.01)
+    assert kept.tolist()[:2] == [2, 7]
+    decayed = dict(zip(kept.tolist(), confidences.tolist(), strict=True))
+    assert decayed[3] == pytest.approx(0.4 / 3) and decayed[1] == pytest.approx(0.2 / 3 * 2 / 3)  # decayed twice
+    assert 0 not in decayed and 4 not in decayed  # below the threshold from the start
+
+
+def test_pick_peaks_soft_gives_more_candidates_than_peaks():
+    rng = np.random.default_rng(0)
+    scores = rng.random((200, 2)) * 0.3
+    soft = pick_peaks(scores, ["PASS", "DRIVE"], PostprocessParams(smooth_s=0, suppression="soft"), 0.04)
+    peaks = pick_peaks(scores, ["PASS", "DRIVE"], PostprocessParams(smooth_s=0), 0.04)
+    assert len(soft) > len(peaks) > 0
+    assert {(c, i) for c, i, _ in peaks} <= {(c, i) for c, i, _ in soft}
+
+
+def test_postprocess_search_soft_events_above_a_threshold_equal_a_run_at_that_threshold():
+    from ballspot.tune.postprocess_search import ScoredGame, class_events
+
+    rng = np.random.default_rng(1)
+    scores = rng.random((300, 1)) ** 3
+    game = ScoredGame("g", {1: (np.arange(300) * 0.04, scores)}, [])
+    low = class_events(game, 0, 0.0, 1.0, 0.01, 0.04, "soft")
+    high = class_events(game, 0, 0.0, 1.0, 0.2, 0.04, "soft")
+    keep = low[2] >= 0.2
+    assert sorted(zip(low[0][keep], low[2][keep], strict=True)) == sorted(zip(high[0], high[2], strict=True))

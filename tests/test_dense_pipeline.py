@@ -1,0 +1,91 @@
+"""The dense task end to end on two tiny games: train, resume, predict with team sides, flip TTA, evaluate."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ballspot.cli.app import app
+from ballspot.metrics import evaluate_spotting
+from ballspot.metrics.spotting import team_map_of_present_classes
+from ballspot.soccernet.labels import Annotation, labels_document
+from tests.assertions import assert_one_error_line
+from tests.videos import counter_frames, encode
+
+runner = CliRunner()
+GAMES = ("league/2020-2021/2020-01-01 - Alpha - Beta", "league/2020-2021/2020-01-02 - Gamma - Delta")
+EVENTS = [("PASS", 700, "left"), ("DRIVE", 1900, "right"), ("PASS", 3100, "right"), ("HEADER", 4300, "left")]
+TINY = [
+    "--task", "dense", "--backbone", "test_efficientnet", "--height", "32", "--width", "64", "--frames", "12",
+    "--stride", "2", "--batch-size", "2", "--device", "cpu", "--clips-per-epoch", "4", "--pooling", "gem",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def league(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("dense-league")
+    for game in GAMES:
+        folder = root / game
+        folder.mkdir(parents=True)
+        encode(folder / "224p.mp4", counter_frames(150), audio=False)  # 6 s
+        annotations = [Annotation(label, ms, team=team) for label, ms, team in EVENTS]
+        (folder / "Labels-ball.json").write_text(json.dumps(labels_document(annotations)))
+    (root / "splits.json").write_text(json.dumps({"train": [GAMES[0]], "valid": [GAMES[1]], "test": [GAMES[1]]}))
+    return root
+
+
+@pytest.fixture(scope="module")
+def run(league, tmp_path_factory) -> dict[str, Path]:
+    base = tmp_path_factory.mktemp("dense-run")
+    clips, runs, cache = base / "clips", base / "runs", base / "cache"
+    assert runner.invoke(app, ["segment", str(league), "--no-clips", "--out", str(clips), "-q"]).exit_code == 0
+    result = runner.invoke(app, ["index", str(clips), "-q"])
+    index = result.stdout.strip()
+    args = ["train", "--index", index, *TINY, "--epochs", "1", "--name", "tiny", "-q"]
+    result = runner.invoke(app, [*args, "--runs-dir", str(runs), "--cache-dir", str(cache)])
+    assert result.exit_code == 0, result.output
+    return {"base": base, "index": Path(index), "runs": runs, "cache": cache, "best": runs / "tiny/weights/best.pt"}
+
+
+def test_a_dense_run_reports_map_per_epoch_and_resumes(run):
+    rows = list(csv.DictReader((run["runs"] / "tiny" / "metrics.csv").open()))
+    assert list(rows[0]) == ["epoch", "train_loss", "train_accuracy", "valid_map", "valid_team_map", "lr", "seconds"]
+    assert 0.0 <= float(rows[0]["valid_map"]) <= 1.0 and float(rows[0]["valid_team_map"]) >= 0.0
+    summary = json.loads((run["runs"] / "tiny" / "summary.json").read_text())
+    assert summary["task"] == "dense" and set(summary["ap_per_class"]) >= {"PASS", "DRIVE", "HEADER"}
+    args = ["train", "--name", "tiny", "--resume", "--epochs", "2", "-q", "--runs-dir", str(run["runs"])]
+    result = runner.invoke(app, [*args, "--cache-dir", str(run["cache"])])
+    assert_one_error_line(result, "already finished its 1 epochs")
+
+
+def test_predictions_carry_team_sides_that_evaluate_reads_back(run, league, tmp_path):
+    out = tmp_path / "predictions"
+    args = ["predict", str(league), "--model", str(run["best"]), "--out", str(out), "-q"]
+    assert runner.invoke(app, args).exit_code == 0
+    for game in GAMES:
+        predictions = json.loads((out / game / "results_spotting.json").read_text())["predictions"]
+        assert predictions and all(p["team"] in ("left", "right") for p in predictions)
+        positions = [p["position"] for p in predictions]
+        assert max(positions) < 6000 and all(p % 40 == 0 for p in positions)  # frame starts at 25 fps
+        events = json.loads((out / game / "events.json").read_text())["events"]
+        assert all(e["team"] in ("left", "right") for e in events)
+    result = evaluate_spotting(league, out, team=True)
+    assert team_map_of_present_classes(result) is not None and 0.0 <= result.mAP <= 1.0
+    report = runner.invoke(app, ["evaluate", "--predictions", str(out), "--labels", str(league), "--json"])
+    assert report.exit_code == 0, report.output
+    per_class = {row["class"]: row["team_ap"] for row in json.loads(report.stdout)["per_class"]}
+    assert per_class["PASS"] == pytest.approx(result.per_class[0].team_ap)
+
+
+def test_flip_tta_runs_and_a_window_model_refuses_it(run, league, tmp_path):
+    video = league / GAMES[1] / "224p.mp4"
+    args = ["predict", str(video), "--model", str(run["best"]), "--tta", "flip", "--json", "--out", str(tmp_path)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert all(p["team"] in ("left", "right") for p in json.loads(result.stdout)["predictions"])
+    result = runner.invoke(app, [*args[:-4], "--tta", "mirror"])
+    assert_one_error_line(result, "--tta must be one of none, flip")

@@ -1,0 +1,216 @@
+"""`predict --follow`: events from a pipe, a loopback stream served by ffmpeg and a growing file, each printed
+before the stream ends, and together exactly the events of a whole-file run of the same video.
+
+The tests gate the stream themselves: they send the first 60% of the video, wait for a first JSON line, and only
+then send the rest, so "before the stream ends" needs no clock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+import ballspot
+from ballspot.predict.postprocess import PostprocessParams
+from ballspot.video.ffmpeg_bin import ffmpeg_exe
+from tests.tiny_run import game_video
+
+HANG_GUARD_S = 120  # only a hang fails on this; nothing here is timed
+
+
+@pytest.fixture(scope="module")
+def stream(tmp_path_factory) -> dict:
+    """A 16 s counter video as MP4 and as an MPEG-TS stream (the same H.264 frames)."""
+    base = tmp_path_factory.mktemp("live")
+    mp4 = game_video(base / "match.mp4", frames=400)
+    ts = base / "match.ts"
+    subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-i", str(mp4), "-c", "copy", "-f", "mpegts", str(ts)],
+        check=True,
+    )
+    return {"mp4": mp4, "ts": ts, "bytes": ts.read_bytes()}
+
+
+@pytest.fixture(scope="module")
+def whole_file(tiny_run, stream) -> list[tuple[int, str, float]]:
+    """(position, label, confidence) of every candidate of a whole-file run."""
+    events = ballspot.predict_video(stream["mp4"], tiny_run["best"], PostprocessParams(), device="cpu")
+    return sorted((e.position_ms, e.label, round(e.confidence, 6)) for e in events)
+
+
+class Follower:
+    """`ballspot predict SOURCE --follow` in a real process, its stdout lines collected by a thread."""
+
+    early: str | None = None
+
+    def __init__(self, source: str, model: Path, *extra: str, stdin=subprocess.DEVNULL) -> None:
+        command = [sys.executable, "-m", "ballspot", "predict", source, "--follow", "-m", str(model)]
+        command += ["--event-threshold", "0", "--device", "cpu", "--batch-size", "1", *extra]
+        env = {k: v for k, v in os.environ.items() if k != "BALLSPOT_QUIET"}  # its log lines are checked
+        pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
+        self.process = subprocess.Popen(command, stdin=stdin, env=env, **pipes)
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self.stderr = ""
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.lines.put(line.decode())
+        self.lines.put(None)
+
+    def first_line(self) -> dict:
+        line = self.lines.get(timeout=HANG_GUARD_S)
+        assert line is not None, self.finish()[1]
+        self.early = line  # kept for finish()
+        return json.loads(line)
+
+    def finish(self) -> tuple[list[dict], str, int]:
+        """All events printed (the first included), stderr and the exit code, once the process has ended."""
+        lines = [self.early] if self.early else []
+        while (line := self.lines.get(timeout=HANG_GUARD_S)) is not None:
+            lines.append(line)
+        self.stderr = self.process.stderr.read().decode()
+        code = self.process.wait(timeout=HANG_GUARD_S)
+        return [json.loads(line) for line in lines], self.stderr, code
+
+
+def as_events(printed: list[dict]) -> list[tuple[int, str, float]]:
+    return sorted((e["position"], e["label"], round(e["confidence"], 6)) for e in printed)
+
+
+def assert_same_events(printed: list[dict], whole_file) -> None:
+    events = as_events(printed)
+    assert len({(p, label) for p, label, _ in events}) == len(events), "an event was printed twice"
+    assert [(p, label) for p, label, _ in events] == [(p, label) for p, label, _ in whole_file]
+    assert [c for _, _, c in events] == pytest.approx([c for _, _, c in whole_file], abs=1e-5)
+    assert all(set(e) == {"gameTime", "label", "position", "half", "confidence"} for e in printed)
+
+
+def test_a_pipe(tiny_run, stream, whole_file):
+    follower = Follower("-", tiny_run["best"], stdin=subprocess.PIPE)
+    data, cut = stream["bytes"], len(stream["bytes"]) * 6 // 10
+    follower.process.stdin.write(data[:cut])
+    follower.process.stdin.flush()
+    follower.first_line()  # printed while the rest of the stream has not even been sent
+    follower.process.stdin.write(data[cut:])
+    follower.process.stdin.close()
+    printed, stderr, code = follower.finish()
+    assert code == 0, stderr
+    assert_same_events(printed, whole_file)
+    assert "events are final at most" in stderr and "stream ended" in stderr
+
+
+def listening(port: int) -> bool:
+    """Whether something listens on 127.0.0.1:port (read from /proc/net/tcp: connecting would take the slot)."""
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        if local == f"0100007F:{port:04X}" and state == "0A":
+            return True
+    return False
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").is_file(), reason="needs Linux's /proc/net/tcp to see the server listen")
+def test_a_loopback_stream_served_by_ffmpeg(tiny_run, stream, whole_file):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-f", "mpegts", "-i", "pipe:0", "-c", "copy"]
+        + ["-f", "mpegts", "-flush_packets", "1", f"tcp://127.0.0.1:{port}?listen=1"],
+        stdin=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    data, cut = stream["bytes"], len(stream["bytes"]) * 6 // 10
+    rest = threading.Event()
+
+    def feed() -> None:  # ffmpeg stops reading while it waits for a client: write from a thread
+        with contextlib.suppress(OSError):  # a server killed by a failing test
+            server.stdin.write(data[:cut])
+            server.stdin.flush()
+            rest.wait(HANG_GUARD_S)
+            server.stdin.write(data[cut:])
+            server.stdin.close()
+
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+    try:
+        guard = threading.Timer(HANG_GUARD_S, server.kill)
+        guard.start()
+        while not listening(port):
+            assert server.poll() is None, server.stderr.read()
+            threading.Event().wait(0.05)
+        guard.cancel()
+        follower = Follower(f"tcp://127.0.0.1:{port}", tiny_run["best"])
+        follower.first_line()
+        assert server.poll() is None  # the server is still streaming: it has not been given the rest yet
+        rest.set()
+        printed, stderr, code = follower.finish()
+        assert code == 0, stderr
+        assert server.wait(timeout=HANG_GUARD_S) == 0
+        assert_same_events(printed, whole_file)
+    finally:
+        rest.set()
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+        feeder.join(timeout=5)
+
+
+def test_a_growing_file(tiny_run, stream, whole_file, tmp_path):
+    growing = tmp_path / "recording.ts"
+    data, cut = stream["bytes"], len(stream["bytes"]) // 2
+    growing.write_bytes(data[:cut])
+    follower = Follower(str(growing), tiny_run["best"], "--idle-timeout", "8")
+    follower.first_line()
+    with growing.open("ab") as handle:
+        handle.write(data[cut:])
+    printed, stderr, code = follower.finish()
+    assert code == 0, stderr
+    assert_same_events(printed, whole_file)
+
+
+def test_ctrl_c_prints_what_is_final_and_exits_0(tiny_run, stream, whole_file):
+    follower = Follower("-", tiny_run["best"], stdin=subprocess.PIPE)
+    follower.process.stdin.write(stream["bytes"][: len(stream["bytes"]) * 6 // 10])
+    follower.process.stdin.flush()
+    follower.first_line()
+    follower.process.send_signal(signal.SIGINT)  # the stream stays open: only the signal ends it
+    printed, stderr, code = follower.finish()
+    follower.process.stdin.close()
+    assert code == 0, stderr
+    assert "Traceback" not in stderr and "stream ended" in stderr
+    events = as_events(printed)
+    assert len({(p, label) for p, label, _ in events}) == len(events)
+    settled = max(p for p, _, _ in events) - 5000  # away from the cut, the events are the whole file's
+    assert [e for e in events if e[0] < settled] == [e for e in whole_file if e[0] < settled]
+
+
+def test_follow_errors_are_one_line(tiny_run, tmp_path):
+    from typer.testing import CliRunner
+
+    from ballspot.cli.app import app
+    from tests.assertions import assert_one_error_line
+
+    runner = CliRunner()
+    model = ["-m", str(tiny_run["best"]), "--follow"]
+    assert_one_error_line(runner.invoke(app, ["predict", str(tmp_path / "none.ts"), *model]), "video not found")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = runner.invoke(app, ["predict", f"tcp://127.0.0.1:{port}", *model, "--idle-timeout", "2"])
+    assert_one_error_line(result, "ffmpeg could not read", f"127.0.0.1:{port}")
+    result = runner.invoke(app, ["predict", "a.ts", "b.ts", *model])
+    assert result.exit_code == 2 and "exactly one source" in result.stderr
+    result = runner.invoke(app, ["predict", "-", *model, "--zip", str(tmp_path / "s.zip")])
+    assert result.exit_code == 2 and "--zip" in result.stderr
+    assert os.listdir(tmp_path) == []

@@ -1,0 +1,246 @@
+"""Shared models: `ballspot export --format hf`, and `--model` from a model folder, a Hub snapshot or a URL.
+
+Everything is offline: the Hub is a fake cache read with HF_HUB_OFFLINE=1, URLs point at a threaded HTTP
+server on loopback.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import shutil
+import socket
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from ballspot.cli.app import app
+from ballspot.engine.checkpoint import load_checkpoint
+from ballspot.share.sources import resolve_model
+from tests.assertions import assert_one_error_line
+from tests.tiny_run import game_video
+
+runner = CliRunner()
+HUB_COMMIT = "0123456789abcdef0123456789abcdef01234567"
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory) -> Path:
+    return game_video(tmp_path_factory.mktemp("clip") / "match.mp4", frames=100)
+
+
+@pytest.fixture(scope="module")
+def exported(tiny_run, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("export") / "tiny-spotter"
+    result = runner.invoke(app, ["export", str(tiny_run["best"]), "--format", "hf", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == str(out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def reference(tiny_run, clip) -> dict:
+    """predict's document for the clip with the run's own checkpoint."""
+    return predict_json(clip, str(tiny_run["best"]))
+
+
+def predict_json(clip: Path, model: str, *extra: str) -> dict:
+    result = runner.invoke(app, ["predict", str(clip), "-m", model, "--device", "cpu", "--json", *extra])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+@pytest.fixture
+def server(tmp_path):
+    """A threaded HTTP server on loopback serving `tmp_path/www`; records the paths requested."""
+    root = tmp_path / "www"
+    root.mkdir()
+    requests: list[str] = []
+
+    class Handler(SimpleHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            requests.append(self.path)
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(root)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    host, port = httpd.server_address[:2]
+    yield {"root": root, "url": f"http://{host}:{port}", "requests": requests}
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join(timeout=5)
+
+
+# --- export ---------------------------------------------------------------------------------------------------
+
+
+def test_export_writes_an_upload_ready_folder(tiny_run, exported):
+    from safetensors.torch import load_file
+
+    assert sorted(p.name for p in exported.iterdir()) == [
+        "README.md",
+        "classes.json",
+        "config.json",
+        "model.safetensors",
+        "postprocess.json",
+    ]
+    checkpoint = load_checkpoint(tiny_run["best"])
+    weights = load_file(str(exported / "model.safetensors"))
+    assert weights.keys() == checkpoint["model"].keys()
+    assert all(torch.equal(weights[k], checkpoint["model"][k]) for k in weights)
+    config = json.loads((exported / "config.json").read_text())
+    assert config["format"] == "ballspot-model" and config["model_config"] == checkpoint["model_config"]
+    assert config["train_config"]["index"] == "index.parquet"  # no local path leaks into a shared model
+    assert json.loads((exported / "classes.json").read_text()) == checkpoint["classes"]
+    assert json.loads((exported / "postprocess.json").read_text())["nms_window_s"] == 1.0
+
+    card = (exported / "README.md").read_text()
+    assert card.startswith("---\nlibrary_name: ballspot\n")
+    summary = json.loads((tiny_run["root"] / "summary.json").read_text())
+    assert f"macro-F1 {summary['best_valid_macro_f1']:.4f}" in card
+    assert "from tiny/summary.json and metrics.csv" in card
+    assert "`train`: 10 clips from 1 game(s): `league/2020-2021/2020-01-01 - Alpha - Beta`" in card
+    epochs = (tiny_run["root"] / "metrics.csv").read_text().splitlines()
+    assert card.count("\n| 1 | ") == len(epochs) - 1  # one row per epoch of metrics.csv
+
+
+def test_export_refuses_to_clobber_and_leaves_nothing_on_failure(tiny_run, exported, tmp_path):
+    result = runner.invoke(app, ["export", str(tiny_run["best"]), str(exported)])
+    assert_one_error_line(result, "not empty", "--overwrite")
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"nope")
+    assert_one_error_line(runner.invoke(app, ["export", str(bad), str(tmp_path / "out")]), "cannot read weights file")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.pt"]
+    result = runner.invoke(app, ["export", str(tiny_run["best"]), "--format", "onnx", str(tmp_path / "out")])
+    assert result.exit_code == 2 and "onnx" in result.stderr
+
+
+def test_predict_from_an_exported_folder_equals_the_checkpoint(exported, reference, clip):
+    assert predict_json(clip, str(exported)) == reference
+    assert predict_json(clip, str(exported)) == reference  # the second time from the converted cache copy
+
+
+def test_the_exported_post_processing_is_the_default(exported, clip, tmp_path, reference):
+    folder = tmp_path / "tuned"
+    shutil.copytree(exported, folder)
+    (folder / "postprocess.json").write_text(json.dumps({"nms_window_s": 3.0, "threshold": 0.02}))
+    tuned = predict_json(clip, str(folder))
+    assert 0 < len(tuned["predictions"]) < len(reference["predictions"])
+    (folder / "postprocess.json").write_text(json.dumps({"nms": 3.0}))
+    result = runner.invoke(app, ["predict", str(clip), "-m", str(folder)])
+    assert_one_error_line(result, "unknown post-processing key")
+
+
+def test_not_a_model_folder(tmp_path, clip, exported):
+    (tmp_path / "notes").mkdir()
+    result = runner.invoke(app, ["predict", str(clip), "-m", str(tmp_path / "notes")])
+    assert_one_error_line(result, "not a ballspot model")
+    broken = tmp_path / "broken"
+    shutil.copytree(exported, broken)
+    (broken / "model.safetensors").write_bytes(b"\x00" * 100)
+    assert_one_error_line(runner.invoke(app, ["predict", str(clip), "-m", str(broken)]), "model.safetensors")
+
+
+# --- Hugging Face Hub (offline, a fake cache) ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def hub_cache(tmp_path, monkeypatch) -> Path:
+    """An empty Hub cache, with huggingface_hub offline (as HF_HUB_OFFLINE=1 makes it)."""
+    from huggingface_hub import constants
+
+    cache = tmp_path / "hf-cache"
+    cache.mkdir()
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_CACHE", str(cache))
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(cache))
+    return cache
+
+
+def add_to_hub_cache(cache: Path, repo_id: str, folder: Path) -> Path:
+    """Lay `folder` out as huggingface_hub caches a downloaded repo: blobs, a snapshot of links, refs/main."""
+    repo = cache / f"models--{repo_id.replace('/', '--')}"
+    snapshot = repo / "snapshots" / HUB_COMMIT
+    snapshot.mkdir(parents=True)
+    (repo / "blobs").mkdir()
+    for file in folder.iterdir():
+        blob = repo / "blobs" / hashlib.sha256(file.read_bytes()).hexdigest()
+        shutil.copyfile(file, blob)
+        (snapshot / file.name).symlink_to(Path("..", "..", "blobs", blob.name))
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(HUB_COMMIT)
+    return snapshot
+
+
+def test_predict_from_a_hub_snapshot(hub_cache, exported, clip, reference):
+    add_to_hub_cache(hub_cache, "ballspot-test/tiny-spotter", exported)
+    assert predict_json(clip, "hf-hub:ballspot-test/tiny-spotter") == reference
+    assert predict_json(clip, f"hf-hub:ballspot-test/tiny-spotter@{HUB_COMMIT}") == reference
+
+
+def test_hub_errors_are_one_line(hub_cache, tmp_path, clip):
+    readme_only = tmp_path / "readme-only"
+    readme_only.mkdir()
+    (readme_only / "README.md").write_text("# some other model\n")
+    add_to_hub_cache(hub_cache, "someone/other-model", readme_only)
+    for model, fragment in (
+        ("hf-hub:someone/other-model", "not a ballspot model"),
+        ("hf-hub:ballspot-test/absent", "not in the local Hub cache"),
+        ("hf-hub:no-slash", "ORG/NAME"),
+    ):
+        assert_one_error_line(runner.invoke(app, ["predict", str(clip), "-m", model]), fragment)
+
+
+# --- URLs (a loopback HTTP server) ----------------------------------------------------------------------------
+
+
+def test_predict_from_a_url_downloads_once(server, tiny_run, clip, reference):
+    shutil.copyfile(tiny_run["best"], server["root"] / "best.pt")
+    url = f"{server['url']}/best.pt"
+    assert predict_json(clip, url) == reference
+    assert predict_json(clip, url) == reference
+    assert server["requests"] == ["/best.pt"]
+
+
+def test_a_url_with_a_matching_sha256(server, tiny_run, clip, reference):
+    shutil.copyfile(tiny_run["best"], server["root"] / "best.pt")
+    digest = hashlib.sha256(tiny_run["best"].read_bytes()).hexdigest()
+    url = f"{server['url']}/best.pt"
+    assert predict_json(clip, f"{url}#sha256={digest}") == reference
+    assert predict_json(clip, url, "--sha256", digest.upper()) == reference
+    assert server["requests"] == ["/best.pt"]
+    # a cached copy that no longer matches is fetched again
+    cached = resolve_model(url, digest)
+    cached.write_bytes(b"damaged")
+    assert resolve_model(url, digest) == cached and cached.read_bytes() == tiny_run["best"].read_bytes()
+    assert server["requests"] == ["/best.pt", "/best.pt"]
+
+
+def test_url_errors_are_one_line_and_leave_no_file(server, tiny_run, clip, isolated_dirs):
+    shutil.copyfile(tiny_run["best"], server["root"] / "best.pt")
+    (server["root"] / "notes.pt").write_text("not weights")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    wrong = "0" * 64
+    cases = [
+        ([f"{server['url']}/best.pt#sha256={wrong}"], "sha256 mismatch"),
+        ([f"{server['url']}/best.pt", "--sha256", wrong], "sha256 mismatch"),
+        ([f"{server['url']}/missing.pt"], "HTTP 404"),
+        ([f"http://127.0.0.1:{closed_port}/best.pt"], "cannot download"),
+        ([f"{server['url']}/notes.pt"], "not a ballspot model"),
+        ([f"{server['url']}/best.pt#md5=abc"], "#sha256="),
+        ([f"{server['url']}/best.pt", "--sha256", "xyz"], "not a sha256"),
+        (["ftp://example.org/best.pt"], "unsupported model address"),
+    ]
+    for model, fragment in cases:
+        result = runner.invoke(app, ["predict", str(clip), "-m", *model])
+        assert_one_error_line(result, fragment)
+    downloads = isolated_dirs / "cache" / "models" / "downloads"
+    assert not [p for p in downloads.rglob("*") if p.is_file()]
