@@ -14,6 +14,7 @@ from ballspot.cli.options import DataDirOption, JsonOption, QuietOption, RunsDir
 from ballspot.errors import BallspotError
 from ballspot.predict.backends import Backend
 from ballspot.share.sources import MODEL_HELP
+from ballspot.soccernet.layout import Resolution
 from ballspot.soccernet.splits import SPLITS
 
 Opt = typer.Option
@@ -53,7 +54,7 @@ def predict(
     ] = None,
     smooth: Annotated[float | None, Opt(help="Score smoothing window, seconds.")] = None,
     nms_window: Annotated[float | None, Opt("--nms-window", help="Suppression window, seconds.")] = None,
-    resolution: Annotated[str, Opt(help="Which video of a dataset game (224p, 720p).")] = "224p",
+    resolution: Annotated[Resolution, Opt(help="Which video of a dataset game.")] = Resolution.P224,
     tta: Annotated[
         str,
         Opt(help="Test-time augmentation: none, or flip (also score the mirrored video, sides swapped; 2x work)."),
@@ -131,9 +132,9 @@ def predict(
     if split is not None:
         from ballspot.predict.submission import plan_split
 
-        jobs = plan_split(paths_given, split.value, resolution)
+        jobs = plan_split(paths_given, split.value, resolution.value)
     else:
-        jobs = plan_videos(paths_given, resolution)
+        jobs = plan_videos(paths_given, resolution.value)
     out_root = out or (data_dir or paths.data_dir()) / "predictions"
     results = predict_games(jobs, spotter, chosen, out_root, batch_size, precision, workers=workers, resume=not force)
     if zip_path is not None:

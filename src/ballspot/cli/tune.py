@@ -90,7 +90,14 @@ def tune(
     from ballspot.tune.objective import Objective, metric_column
     from ballspot.tune.space import load_space
     from ballspot.tune.storage import check_study_name, parse_storage
-    from ballspot.tune.study import describe_trial, make_pruner, make_sampler, open_study, run_trials
+    from ballspot.tune.study import (
+        continue_sampler,
+        describe_trial,
+        make_pruner,
+        make_sampler,
+        open_study,
+        run_trials,
+    )
 
     console.set_quiet(quiet or json_output)
     if trials < 1:
@@ -125,10 +132,7 @@ def tune(
         raise BallspotError(f"{flags} is tuned by the search space; remove it from the space or from the options")
     sampler_obj = make_sampler(sampler, seed)
     pruner_obj = make_pruner(pruner, base.epochs)
-    studies = studies_dir or paths.studies_dir(data_dir)
-    spec = parse_storage(storage, studies)
-    the_study = open_study(spec, study, metric, sampler_obj, pruner_obj)
-    objective = Objective(
+    objective = Objective(  # checks the device before a study is created
         base=base,
         space=specs,
         runs_root=runs_dir or paths.runs_dir(data_dir),
@@ -136,6 +140,10 @@ def tune(
         cache_dir=cache_dir or paths.cache_dir(),
         metric=metric,
     )
+    studies = studies_dir or paths.studies_dir(data_dir)
+    spec = parse_storage(storage, studies)
+    the_study = open_study(spec, study, metric, sampler_obj, pruner_obj)
+    continue_sampler(the_study, sampler, seed)
     if not console.quiet():
         console.err.print(
             f"study {study!r} in {spec.display}: {len(the_study.trials)} trial(s), {trials} more", soft_wrap=True
