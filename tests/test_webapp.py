@@ -519,7 +519,7 @@ def test_predictions_with_team_sides_show_them_and_the_team_map(league, model, m
         for i, a in enumerate(annotations)
     ]
 
-    def with_sides(jobs, spotter, params, out_root, batch_size, precision, on_progress=None):
+    def with_sides(jobs, spotter, params, out_root, batch_size, precision, **options):
         (job,) = jobs
         files = write_game_outputs(out_root / job.game_id, job.game_id, {1: job.video}, predictions, params)
         return [{"document": results_document(predictions, job.game_id), "files": files}]

@@ -24,3 +24,12 @@ CacheDirOption = Annotated[
 ClassesOption = Annotated[
     str, typer.Option("--classes", help="Class set: 12 (2024/2025 editions) or 2 (2023: PASS, DRIVE).")
 ]
+ThreadsOption = Annotated[
+    int | None,
+    typer.Option(
+        "--threads",
+        min=1,
+        max=1024,
+        help="CPU threads for the network \\[default: the CPUs this process may use (its affinity)].",
+    ),
+]

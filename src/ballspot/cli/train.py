@@ -10,7 +10,14 @@ from typing import Annotated
 import typer
 
 from ballspot.cli.base import command
-from ballspot.cli.options import CacheDirOption, DataDirOption, JsonOption, QuietOption, RunsDirOption
+from ballspot.cli.options import (
+    CacheDirOption,
+    DataDirOption,
+    JsonOption,
+    QuietOption,
+    RunsDirOption,
+    ThreadsOption,
+)
 from ballspot.errors import BallspotError
 
 Opt = typer.Option
@@ -82,6 +89,7 @@ def train(
     workers: Annotated[int | None, Opt(help="DataLoader workers (default: auto: 0 on CPU, 4 on CUDA).")] = None,
     seed: Annotated[int | None, Opt(help="Random seed (default: 0).")] = None,
     no_augment: Annotated[bool, Opt("--no-augment", help="Turn training augmentation off.")] = False,
+    threads: ThreadsOption = None,
     runs_dir: RunsDirOption = None,
     cache_dir: CacheDirOption = None,
     data_dir: DataDirOption = None,
@@ -95,8 +103,10 @@ def train(
     from ballspot import console, paths
     from ballspot.engine.config import resolve_config
     from ballspot.engine.trainer import train as run_training
+    from ballspot.threads import use_threads
 
     console.set_quiet(quiet or json_output)
+    use_threads(threads)
     options = {
         "task": task,
         "epochs": epochs,

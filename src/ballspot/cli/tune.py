@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from ballspot.cli.base import app, error_boundary
-from ballspot.cli.options import CacheDirOption, DataDirOption, JsonOption, QuietOption, RunsDirOption
+from ballspot.cli.options import CacheDirOption, DataDirOption, JsonOption, QuietOption, RunsDirOption, ThreadsOption
 from ballspot.errors import BallspotError
 
 Opt = typer.Option
@@ -64,6 +64,7 @@ def tune(
     device: Annotated[str | None, Opt(help="auto, cpu or cuda.")] = None,
     workers: Annotated[int | None, Opt(help="DataLoader workers.")] = None,
     precision: Annotated[str | None, Opt(help="auto, fp32, bf16 or fp16.")] = None,
+    threads: ThreadsOption = None,
     studies_dir: Annotated[
         Path | None,
         Opt("--studies-dir", help="Studies folder \\[default: $BALLSPOT_STUDIES_DIR or <data folder>/studies]."),
@@ -80,13 +81,23 @@ def tune(
     """
     if ctx.invoked_subcommand is not None:
         return
+    from ballspot.threads import use_threads
+
+    use_threads(threads)
     from ballspot import console, paths
     from ballspot.engine.config import resolve_config
     from ballspot.tune import report
     from ballspot.tune.objective import Objective, metric_column
     from ballspot.tune.space import load_space
     from ballspot.tune.storage import check_study_name, parse_storage
-    from ballspot.tune.study import describe_trial, make_pruner, make_sampler, open_study, run_trials
+    from ballspot.tune.study import (
+        continue_sampler,
+        describe_trial,
+        make_pruner,
+        make_sampler,
+        open_study,
+        run_trials,
+    )
 
     console.set_quiet(quiet or json_output)
     if trials < 1:
@@ -121,10 +132,7 @@ def tune(
         raise BallspotError(f"{flags} is tuned by the search space; remove it from the space or from the options")
     sampler_obj = make_sampler(sampler, seed)
     pruner_obj = make_pruner(pruner, base.epochs)
-    studies = studies_dir or paths.studies_dir(data_dir)
-    spec = parse_storage(storage, studies)
-    the_study = open_study(spec, study, metric, sampler_obj, pruner_obj)
-    objective = Objective(
+    objective = Objective(  # checks the device before a study is created
         base=base,
         space=specs,
         runs_root=runs_dir or paths.runs_dir(data_dir),
@@ -132,6 +140,10 @@ def tune(
         cache_dir=cache_dir or paths.cache_dir(),
         metric=metric,
     )
+    studies = studies_dir or paths.studies_dir(data_dir)
+    spec = parse_storage(storage, studies)
+    the_study = open_study(spec, study, metric, sampler_obj, pruner_obj)
+    continue_sampler(the_study, sampler, seed)
     if not console.quiet():
         console.err.print(
             f"study {study!r} in {spec.display}: {len(the_study.trials)} trial(s), {trials} more", soft_wrap=True
@@ -197,11 +209,15 @@ def postprocess(
     min_events: Annotated[
         int, Opt("--min-events", help="Validation events a class needs to get settings of its own.")
     ] = 20,
+    threads: ThreadsOption = None,
     json_output: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
     """Tune smoothing, suppression window and peak threshold per class for mAP@1 on the run's validation
     games (no retraining); saves <run>/postprocess.json, which `ballspot predict` then uses."""
+    from ballspot.threads import use_threads
+
+    use_threads(threads)
     from ballspot import console
     from ballspot.tune.postprocess_search import tune_postprocess
 

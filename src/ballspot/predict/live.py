@@ -22,15 +22,6 @@ from ballspot.predict.postprocess import PostprocessParams
 from ballspot.predict.spotter import position_step_s
 from ballspot.video.live import LiveSource
 
-DELAY_HELP = (
-    "Follow a live source (a growing file, - for standard input, or a stream URL): one JSON line per event on "
-    "stdout as soon as it is final, until the stream ends or Ctrl-C (which prints the remaining events, exit 0). "
-    "Each line comes at most window/2 + batch + smoothing + suppression window + 0.5 s + one position after its "
-    "frame, plus decoding and compute time: with 15-frame windows at stride 2 (0.24 s per position) and the "
-    "default post-processing, 0.56 + 1.92 (--batch-size 8; 0.24 with 1) + 0.24 + 1.0 + 0.5 + 0.24 s = 4.5 s "
-    "(2.8 s with --batch-size 1). The bound for the model used is logged at start."
-)
-
 
 @dataclass(frozen=True)
 class DelayBound:
@@ -61,7 +52,7 @@ def delay_bound(spotter: LoadedModel, params: PostprocessParams, batch_size: int
     stack_s = (config.in_chans if config.color == "grey" else 1) * config.stride / config.fps
     if spotter.dense:
         lookahead = (config.stacks - config.stacks // 4) * stack_s
-        batch = 0.0  # the dense scorer runs the head per window, whatever the encoder's batch size
+        batch = batch_size * stack_s  # stacks wait for a full encoder batch
     else:
         lookahead = (config.frames // 2) * config.stride / config.fps
         batch = batch_size * step

@@ -88,7 +88,9 @@ def run_game(
     params.check()
     key = run_key(game, spotter.path, params, out_root)
     started = time.perf_counter()
-    (result,) = predict_games(list(game.jobs), spotter, params, out_root, batch_size, precision, on_progress)
+    (result,) = predict_games(
+        list(game.jobs), spotter, params, out_root, batch_size, precision, on_progress=on_progress
+    )
     run = GameRun(
         game_id=game.game_id,
         document=result["document"],
