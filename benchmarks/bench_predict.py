@@ -139,6 +139,8 @@ def child(video: Path, weights: Path, device: str, batch_size: int, decode_pass:
         peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         ffmpeg_peak_rss_mb=watcher.stop(),
     )
+    if spotter.device.type == "cuda":
+        result["peak_gpu_memory_mb"] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
     return result
 
 
@@ -209,6 +211,10 @@ def main() -> None:
 
     import torch
 
+    if args.device == "cuda" and not torch.cuda.is_available():
+        raise SystemExit(
+            "error: --device cuda: no CUDA GPU is visible here (run this on a GPU machine, or --device cpu)"
+        )
     results: dict = {"device": args.device, "threads": torch.get_num_threads(), "batch_size": args.batch_size}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -251,6 +257,8 @@ def report(results: dict) -> None:
         share = 100 * t["model_s"] / t["wall_s"]
         print(f"  network (encoder + head) {t['model_s']} s ({share:.0f}%), rest {t['other_s']} s ({100 - share:.0f}%)")
         print(f"  decode-only pass: {t['decode_only_s']} s = {t['decode_only_fps']} frames/s")
+        if "peak_gpu_memory_mb" in t:
+            print(f"  peak GPU memory {t['peak_gpu_memory_mb']} MB")
         print(f"  peak RSS {t['peak_rss_mb']} MB ({t['rss_after_load_mb']} MB once the model is loaded; ffmpeg "
               f"{t['ffmpeg_peak_rss_mb']} MB), {t['events']} candidates")  # fmt: skip
     if "memory" in results:

@@ -115,6 +115,10 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
+    if args.device == "cuda" and not torch.cuda.is_available():
+        raise SystemExit(
+            "error: --device cuda: no CUDA GPU is visible here (run this on a GPU machine, or --device cpu)"
+        )
     config = TrainConfig(backbone=args.backbone, height=args.height, width=args.width, batch_size=args.batch_size)
     device = select_device(args.device)
     results: dict = {
@@ -135,6 +139,8 @@ def main() -> None:
             str(w): round(input_rate(dataset, args.batch_size, w, args.batches), 1) for w in args.workers
         }
         results["model_train_clips_per_s"] = round(model_rate(config, device, args.steps), 2)
+        if device.type == "cuda":
+            results["peak_gpu_memory_mb"] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
     best_input = max(results["input_clips_per_s"].values())
     results["ratio_input_over_model"] = round(best_input / results["model_train_clips_per_s"], 1)
     if args.json:

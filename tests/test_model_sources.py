@@ -116,8 +116,8 @@ def test_export_refuses_to_clobber_and_leaves_nothing_on_failure(tiny_run, expor
     bad.write_bytes(b"nope")
     assert_one_error_line(runner.invoke(app, ["export", str(bad), str(tmp_path / "out")]), "cannot read weights file")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.pt"]
-    result = runner.invoke(app, ["export", str(tiny_run["best"]), "--format", "onnx", str(tmp_path / "out")])
-    assert result.exit_code == 2 and "onnx" in result.stderr
+    result = runner.invoke(app, ["export", str(tiny_run["best"]), "--format", "tflite", str(tmp_path / "out")])
+    assert result.exit_code == 2 and "tflite" in result.stderr
 
 
 def test_predict_from_an_exported_folder_equals_the_checkpoint(exported, reference, clip):

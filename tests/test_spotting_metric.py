@@ -109,7 +109,8 @@ def test_golden_not_shown_event_makes_team_map_nan(tmp_path):
     assert math.isnan(result.team_mAP)
     assert math.isnan(result.per_class[0].team_ap)
     assert result.per_class[1].team_ap == pytest.approx(1.0)
-    assert any("PASS weigh 0" in w for w in result.warnings)
+    note = next(w for w in result.warnings if w.startswith("Team mAP is undefined"))
+    assert "PASS (side weights" in note and "= 0" in note and "\n" not in note
     assert result.to_dict()["team_mAP"] is None
 
 

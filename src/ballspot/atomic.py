@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import os
 import tempfile
@@ -22,6 +23,8 @@ def ensure_dir(path: Path) -> Path:
         raise BallspotError(f"cannot create folder {path}: a file of that name is in the way")
     try:
         path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise BallspotError(f"cannot create folder {path}: a file is in the way") from None
     except OSError as exc:
         raise BallspotError(f"cannot create folder {path}: {exc.strerror or exc}") from exc
     if not os.access(path, os.W_OK):
@@ -33,32 +36,66 @@ def ensure_dir(path: Path) -> Path:
 def atomic_path(target: Path | str, suffix: str | None = None) -> Iterator[Path]:
     """Yield a temporary path next to `target`; on success rename it to `target`, else delete it.
 
-    The temporary name is hidden and ends in `<target's suffix, or suffix>.part`, so a half-written file is
-    never taken for a finished one; a tool that guesses the format from the extension must be told it
+    The temporary name is hidden, holds this process's id and ends in `<target's suffix, or suffix>.part`, so
+    a half-written file is never taken for a finished one, and the next writer of `target` deletes the part
+    files of killed writers; a tool that guesses the format from the extension must be told it
     (ffmpeg `-f mp4`). The finished file gets the usual mode (0666 less the umask), not mkstemp's 0600.
     """
     target = Path(target)
     ensure_dir(target.parent)
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{target.name}.",
-        suffix=(suffix if suffix is not None else target.suffix) + ".part",
-        dir=target.parent,
-    )
+    part_suffix = (suffix if suffix is not None else target.suffix) + ".part"
+    remove_stale_parts(target, part_suffix)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=part_suffix, dir=target.parent)
+    except OSError as exc:
+        raise BallspotError(f"cannot write into {target.parent}: {exc.strerror or exc}") from None
     os.close(fd)
     tmp = Path(tmp_name)
     try:
         yield tmp
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes it owner-only; give it a normal file's mode
-        os.replace(tmp, target)
+        try:
+            os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes it owner-only; give it a normal file's mode
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise BallspotError(f"cannot write {target}: {exc.strerror or exc}") from None
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
 
 
+def remove_stale_parts(target: Path, part_suffix: str = ".part") -> list[Path]:
+    """Delete the temporary files that writers of `target` left when they were killed (their process is gone).
+
+    A temporary file's name holds its writer's process id; a part file of a live process (another worker
+    writing the same file right now) is left alone.
+    """
+    removed = []
+    for part in target.parent.glob(f".{glob.escape(target.name)}.*{glob.escape(part_suffix)}"):
+        pid = part.name[len(target.name) + 2 :].split(".", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            with contextlib.suppress(OSError):
+                part.unlink()
+                removed.append(part)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
 def write_text(target: Path | str, text: str) -> Path:
     """Write `text` to `target` atomically."""
     with atomic_path(target) as tmp:
-        tmp.write_text(text, encoding="utf-8")
+        try:
+            tmp.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise BallspotError(f"cannot write {target}: {exc.strerror or exc}") from None
     return Path(target)
 
 

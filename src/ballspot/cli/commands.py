@@ -11,4 +11,5 @@ from ballspot.cli import (  # noqa: F401
     segment,
     train,
     tune,
+    webapp,
 )

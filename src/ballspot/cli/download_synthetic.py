@@ -10,12 +10,17 @@ import typer
 
 from ballspot.cli.base import command, download_app
 from ballspot.cli.options import DataDirOption, JsonOption, QuietOption
+from ballspot.synthetic.limits import MAX_GAMES, MAX_MINUTES
 
 
 @command("synthetic", on=download_app)
 def download_synthetic(
-    games: Annotated[int, typer.Option("--games", help="Number of games (6 games: 4 train, 1 valid, 1 test).")] = 6,
-    minutes: Annotated[float, typer.Option("--minutes", help="Length of each game in minutes.")] = 2.0,
+    games: Annotated[
+        int, typer.Option("--games", min=1, max=MAX_GAMES, help="Number of games (6 games: 4 train, 1 valid, 1 test).")
+    ] = 6,
+    minutes: Annotated[
+        float, typer.Option("--minutes", min=0, max=MAX_MINUTES, help="Length of each game in minutes (more than 0).")
+    ] = 2.0,
     seed: Annotated[int, typer.Option("--seed", help="Seed: the same seed gives the same games, frame for frame.")] = 0,
     balanced: Annotated[
         bool,
@@ -40,9 +45,7 @@ def download_synthetic(
     from ballspot.soccernet.labels import LABELS_FILE, read_labels
     from ballspot.synthetic.league import generate_league
 
-    if games < 1:
-        raise BallspotError(f"--games must be at least 1, got {games}")
-    if not minutes > 0:
+    if not minutes > 0:  # 0 and nan pass the declared range
         raise BallspotError(f"--minutes must be more than 0, got {minutes}")
     console.set_quiet(quiet or json_output)
     root = out or (data_dir or paths.data_dir()) / "synthetic"

@@ -17,6 +17,8 @@ class ExportFormat(str, Enum):
     """The formats `ballspot export` writes (one exporter each in `ballspot.share.export.EXPORTERS`)."""
 
     hf = "hf"
+    onnx = "onnx"
+    torchscript = "torchscript"
 
 
 @command("export")
@@ -34,7 +36,9 @@ def export(
             "--format",
             "-f",
             help="hf: model.safetensors, config.json, classes.json, postprocess.json and a README.md model card "
-            "(metrics and training data), the layout a Hugging Face Hub model repo holds.",
+            "(metrics and training data), the layout a Hugging Face Hub model repo holds. onnx: encoder.onnx and "
+            "head.onnx with onnx.json (config, classes, post-processing), for `predict --model FOLDER` in ONNX "
+            "Runtime. torchscript: encoder.pt and head.pt (torch.jit.load) with torchscript.json.",
         ),
     ] = ExportFormat.hf,
     sha256: Annotated[

@@ -11,6 +11,14 @@ import typer
 from ballspot.cli.base import command
 from ballspot.cli.options import ClassesOption, DataDirOption, JsonOption, QuietOption
 
+INDEX_SUFFIXES = (".parquet", ".csv")
+
+
+def _index_suffix(value: Path | None) -> Path | None:
+    if value is not None and value.suffix.lower() not in INDEX_SUFFIXES:
+        raise typer.BadParameter(f"{value.name!r} must end in .parquet or .csv")
+    return value
+
 
 @command("index")
 def index(
@@ -19,7 +27,11 @@ def index(
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Index file, .parquet or .csv \\[default: <clips folder>/index.parquet]."),
+        typer.Option(
+            "--out",
+            help="Index file, .parquet or .csv \\[default: <clips folder>/index.parquet].",
+            callback=_index_suffix,
+        ),
     ] = None,
     classes: ClassesOption = "12",
     data_dir: DataDirOption = None,

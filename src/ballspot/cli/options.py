@@ -39,13 +39,6 @@ class Precision(Choice):
     fp16 = "fp16"
 
 
-class Resolution(Choice):
-    """Which video of a SoccerNet game."""
-
-    low = "224p"
-    high = "720p"
-
-
 class Tta(Choice):
     """Test-time augmentation of predict."""
 
@@ -96,4 +89,13 @@ CacheDirOption = Annotated[
 ]
 ClassesOption = Annotated[
     ClassSet, typer.Option("--classes", help="Class set: 12 (2024/2025 editions) or 2 (2023: PASS, DRIVE).")
+]
+ThreadsOption = Annotated[
+    int | None,
+    typer.Option(
+        "--threads",
+        min=1,
+        max=1024,
+        help="CPU threads for the network \\[default: the CPUs this process may use (its affinity)].",
+    ),
 ]

@@ -16,15 +16,27 @@ from ballspot.cli.options import (
     JsonOption,
     Precision,
     QuietOption,
-    Resolution,
     RunsDirOption,
+    ThreadsOption,
     Tta,
 )
-from ballspot.predict.live import DELAY_HELP
+from ballspot.predict.backends import Backend
 from ballspot.share.sources import MODEL_HELP
+from ballspot.soccernet.layout import Resolution
 from ballspot.soccernet.splits import SPLITS
 
 Opt = typer.Option
+
+DELAY_HELP = (
+    "Follow a live source (a growing file, - for standard input, or a stream URL): one JSON line per event on "
+    "stdout as soon as it is final, until the stream ends or Ctrl-C (which prints the remaining events, exit 0). "
+    "Each line comes at most look-ahead + batch + smoothing + suppression window + 0.5 s + one position after "
+    "its frame, plus decoding and compute time. Look-ahead: half a window for a window model (0.56 s with "
+    "15-frame windows at stride 2), three quarters of a window of stacks for a dense model (1.44 s for the "
+    "dense-quickstart recipe). Example, the quickstart window model with default post-processing: 0.56 + 1.92 "
+    "(--batch-size 8; 0.24 with 1) + 0.24 + 1.0 + 0.5 + 0.24 s = 4.5 s (2.8 s with --batch-size 1). The bound "
+    "for the model used is logged at start."
+)
 Split = Enum("Split", {name: name for name in SPLITS}, type=str)
 
 
@@ -53,7 +65,7 @@ def predict(
     ] = None,
     smooth: Annotated[float | None, Opt(help="Score smoothing window, seconds.")] = None,
     nms_window: Annotated[float | None, Opt("--nms-window", help="Suppression window, seconds.")] = None,
-    resolution: Annotated[Resolution, Opt(help="Which video of a dataset game.")] = Resolution.low,
+    resolution: Annotated[Resolution, Opt(help="Which video of a dataset game.")] = Resolution.P224,
     tta: Annotated[
         Tta,
         Opt(help="Test-time augmentation: none, or flip (also score the mirrored video, sides swapped; 2x work)."),
@@ -75,6 +87,17 @@ def predict(
         float,
         Opt("--idle-timeout", min=0.1, help="With --follow: a file or URL that sends nothing for this long has ended."),
     ] = 10.0,
+    backend: Annotated[
+        Backend,
+        Opt(help="What runs the network: torch, or onnxruntime (exported graphs; pip install 'ballspot[onnx]')."),
+    ] = Backend.torch,
+    threads: ThreadsOption = None,
+    workers: Annotated[
+        int, Opt(min=1, max=64, help="Games in flight at once, sharing the model; decoding overlaps the network.")
+    ] = 1,
+    force: Annotated[
+        bool, Opt("--force", help="Predict games again whose outputs exist for the same model and parameters.")
+    ] = False,
     runs_dir: RunsDirOption = None,
     data_dir: DataDirOption = None,
     json_output: JsonOption = False,
@@ -84,20 +107,26 @@ def predict(
     from ballspot import console, paths
     from ballspot.defaults import newest_model
     from ballspot.engine.optim import resolve_precision
-    from ballspot.predict.api import default_params, load_spotter
+    from ballspot.export.onnx import is_onnx_folder
+    from ballspot.predict.backends import load_backend, spotter_params
     from ballspot.predict.postprocess import load_params
     from ballspot.predict.run import plan_videos, predict_games
+    from ballspot.threads import use_threads
 
     console.set_quiet(quiet or json_output)
-    device, precision, resolution, tta = device.value, precision.value, resolution.value, tta.value
+    device, precision, tta = device.value, precision.value, tta.value
     from ballspot.share.sources import resolve_model
 
     if sha256 and not model:
         raise typer.BadParameter("--sha256 checks a --model file or URL; give --model", param_hint="'--sha256'")
-    weights = resolve_model(model, sha256) if model else newest_model(runs_dir, data_dir)
-    spotter = load_spotter(weights, device, tta)
+    if model and is_onnx_folder(Path(model)):
+        weights = Path(model)  # an ONNX export: runs in ONNX Runtime
+    else:
+        weights = resolve_model(model, sha256) if model else newest_model(runs_dir, data_dir)
+    threads = use_threads(threads)
+    spotter = load_backend(weights, backend, device, tta, threads)
     resolve_precision(spotter.device, precision)  # a bad --precision fails before any decoding
-    chosen = load_params(params) if params else default_params(spotter.path, spotter.dense)
+    chosen = load_params(params) if params else spotter_params(spotter)
     overrides = {
         "threshold": threshold,
         "event_threshold": event_threshold,
@@ -114,11 +143,11 @@ def predict(
     if split is not None:
         from ballspot.predict.submission import plan_split
 
-        jobs = plan_split(paths_given, split.value, resolution)
+        jobs = plan_split(paths_given, split.value, resolution.value)
     else:
-        jobs = plan_videos(paths_given, resolution)
+        jobs = plan_videos(paths_given, resolution.value)
     out_root = out or (data_dir or paths.data_dir()) / "predictions"
-    results = predict_games(jobs, spotter, chosen, out_root, batch_size, precision)
+    results = predict_games(jobs, spotter, chosen, out_root, batch_size, precision, workers=workers, resume=not force)
     if zip_path is not None:
         from ballspot.predict.submission import write_submission
 

@@ -10,6 +10,7 @@ import typer
 
 from ballspot.cli.base import command
 from ballspot.cli.options import ClassesOption, DataDirOption, JsonOption, QuietOption
+from ballspot.soccernet.layout import Resolution
 
 
 @command("segment")
@@ -41,8 +42,8 @@ def segment(
     ] = False,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="ffmpeg processes cutting at once.")] = 2,
     resolution: Annotated[
-        str, typer.Option("--resolution", help="Which video of a game to cut (224p, 720p).")
-    ] = "224p",
+        Resolution, typer.Option("--resolution", help="Which video of a dataset game to cut.")
+    ] = Resolution.P224,
     classes: ClassesOption = "12",
     seed: Annotated[int, typer.Option("--seed", help="Seed for the background clips' positions.")] = 0,
     data_dir: DataDirOption = None,
@@ -71,7 +72,7 @@ def segment(
     )
     opts.check()
     out_root = out or (data_dir or paths.data_dir()) / "clips"
-    jobs_list = plan_jobs(source, labels, resolution)
+    jobs_list = plan_jobs(source, labels, resolution.value)
     summary = []
     clip_count = count(1)
     with console.progress(TextColumn("{task.fields[clips]} clips")) as bar:

@@ -24,6 +24,7 @@ from ballspot.cli.options import (
     RunsDirOption,
     Sequence,
     Task,
+    ThreadsOption,
     value_of,
 )
 from ballspot.errors import BallspotError
@@ -107,6 +108,7 @@ def train(
     ] = None,
     seed: Annotated[int | None, Opt(help="Random seed (default: 0).")] = None,
     no_augment: Annotated[bool, Opt("--no-augment", help="Turn training augmentation off.")] = False,
+    threads: ThreadsOption = None,
     runs_dir: RunsDirOption = None,
     cache_dir: CacheDirOption = None,
     data_dir: DataDirOption = None,
@@ -121,8 +123,10 @@ def train(
     from ballspot.defaults import clip_index
     from ballspot.engine.config import resolve_config
     from ballspot.engine.trainer import train as run_training
+    from ballspot.threads import use_threads
 
     console.set_quiet(quiet or json_output)
+    use_threads(threads)
     options = {
         "task": value_of(task),
         "epochs": epochs,

@@ -20,6 +20,7 @@ from ballspot.cli.options import (
     QuietOption,
     RunsDirOption,
     Task,
+    ThreadsOption,
     value_of,
 )
 from ballspot.errors import BallspotError
@@ -123,6 +124,7 @@ def tune(
     device: Annotated[Device | None, Opt(help="Where trials train \\[default: auto].")] = None,
     workers: Annotated[int | None, Opt(min=0, max=64, help="DataLoader workers.")] = None,
     precision: Annotated[Precision | None, Opt(help="Arithmetic on CUDA \\[default: auto].")] = None,
+    threads: ThreadsOption = None,
     studies_dir: Annotated[
         Path | None,
         Opt("--studies-dir", help="Studies folder \\[default: $BALLSPOT_STUDIES_DIR or <data folder>/studies]."),
@@ -141,6 +143,9 @@ def tune(
     """
     if ctx.invoked_subcommand is not None:
         return
+    from ballspot.threads import use_threads
+
+    use_threads(threads)
     from ballspot import console, paths
     from ballspot.defaults import clip_index
     from ballspot.engine.config import resolve_config
@@ -149,7 +154,7 @@ def tune(
     from ballspot.tune.objective import Objective
     from ballspot.tune.space import load_space
     from ballspot.tune.storage import check_study_name, parse_storage
-    from ballspot.tune.study import make_pruner, make_sampler, open_study
+    from ballspot.tune.study import continue_sampler, make_pruner, make_sampler, open_study
 
     console.set_quiet(quiet or json_output)
     if timeout is not None and timeout <= 0:
@@ -190,10 +195,7 @@ def tune(
         raise BallspotError(f"{flags} is tuned by the search space; remove it from the space or from the options")
     sampler_obj = make_sampler(sampler.value, seed)
     pruner_obj = make_pruner(pruner.value, base.epochs)
-    studies = studies_dir or paths.studies_dir(data_dir)
-    spec = parse_storage(storage, studies)
-    the_study = open_study(spec, study, metric.value, sampler_obj, pruner_obj)
-    objective = Objective(
+    objective = Objective(  # checks the device before a study is created
         base=base,
         space=specs,
         runs_root=runs_dir or paths.runs_dir(data_dir),
@@ -201,6 +203,10 @@ def tune(
         cache_dir=cache_dir or paths.cache_dir(),
         metric=metric.value,
     )
+    studies = studies_dir or paths.studies_dir(data_dir)
+    spec = parse_storage(storage, studies)
+    the_study = open_study(spec, study, metric.value, sampler_obj, pruner_obj)
+    continue_sampler(the_study, sampler.value, seed)
     if not console.quiet():
         console.err.print(f"study {study!r} in {spec.display}: {len(the_study.trials)} trial(s), {trials} more")
     run_with_counter(the_study, objective, trials, timeout, metric.value)
@@ -279,11 +285,15 @@ def postprocess(
     min_events: Annotated[
         int, Opt("--min-events", min=1, help="Validation events a class needs to get settings of its own.")
     ] = 20,
+    threads: ThreadsOption = None,
     json_output: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
     """Tune smoothing, suppression window and peak threshold per class for mAP@1 on the run's validation
     games (no retraining); saves <run>/postprocess.json, which `ballspot predict` then uses."""
+    from ballspot.threads import use_threads
+
+    use_threads(threads)
     from ballspot import console
     from ballspot.tune.postprocess_search import tune_postprocess
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
-import json
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from ballspot import console
 from ballspot.atomic import ensure_dir, write_json
 from ballspot.data import unzip
 from ballspot.errors import BallspotError
+from ballspot.inputfiles import read_json
 from ballspot.soccernet.labels import LABELS_FILE
 from ballspot.soccernet.layout import is_video_file
 from ballspot.soccernet.splits import OFFICIAL_SPLITS
@@ -177,9 +177,9 @@ def _read_marker(root: Path, split: str) -> dict[str, dict[str, int]] | None:
     """game id -> {file: size} as the split's zip held them, or None if the split was never unpacked."""
     path = _marker_path(root, split)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = read_json(path, "download marker")
         return {str(g): {str(f): int(s) for f, s in files.items()} for g, files in data["games"].items()}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (BallspotError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
 

@@ -55,6 +55,8 @@ def build_index(clips_dir: Path, classes: tuple[str, ...] = CLASSES_12) -> pd.Da
             if clip["label"] not in ids:
                 raise BallspotError(f"{path}: unknown label {clip['label']!r} for class set of {len(classes)}")
             clip_path = path.parent.resolve() / clip["file"]  # absolute: the index may be read from anywhere
+            if manifest.get("cut", True) and not _nonempty(clip_path):
+                raise BallspotError(f"{path}: clip {clip['file']} is missing or empty; run `ballspot segment` again")
             rows.append(
                 {
                     "clip": str(clip_path) if manifest.get("cut", True) else "",
@@ -77,8 +79,17 @@ def build_index(clips_dir: Path, classes: tuple[str, ...] = CLASSES_12) -> pd.Da
     return frame.sort_values(["split", "game", "half", "event_ms", "kind"], ignore_index=True)
 
 
+def _nonempty(path: Path) -> bool:
+    try:
+        return path.stat().st_size > 0
+    except OSError:
+        return False
+
+
 def save_index(frame: pd.DataFrame, target: Path) -> Path:
-    """Write the index atomically; `.csv` writes CSV, anything else Parquet."""
+    """Write the index atomically: `.csv` writes CSV, `.parquet` Parquet."""
+    if target.suffix.lower() not in (".csv", ".parquet"):
+        raise BallspotError(f"index file {target} must end in .parquet or .csv")
     with atomic_path(target) as tmp:
         if target.suffix.lower() == ".csv":
             frame.to_csv(tmp, index=False)

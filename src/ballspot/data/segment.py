@@ -8,7 +8,6 @@ Background clips are windows whose centre lies at least `background_gap_s` from 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
@@ -19,11 +18,12 @@ import numpy as np
 from ballspot.atomic import ensure_dir, write_json
 from ballspot.classes import BACKGROUND, CLASSES_12
 from ballspot.errors import BallspotError
+from ballspot.inputfiles import read_json
 from ballspot.soccernet.labels import LABELS_FILE, Annotation, read_labels
 from ballspot.soccernet.layout import find_games, soccernet_video_half
 from ballspot.soccernet.splits import load_splits, split_of
 from ballspot.video.cut import cut_clip
-from ballspot.video.probe import probe
+from ballspot.video.probe import frame_times, probe
 
 MANIFEST_FILE = "manifest.json"
 MODES = ("next", "window")
@@ -72,8 +72,12 @@ class ClipSpec:
     visibility: str = "visible"
 
 
-def event_clips(events: list[Annotation], duration_ms: int, opts: SegmentOptions, half: int) -> list[ClipSpec]:
-    """Clip ranges around each event, by the chosen mode, clamped to the video."""
+def event_clips(
+    events: list[Annotation], duration_ms: int, opts: SegmentOptions, half: int, last_frame_ms: int | None = None
+) -> list[ClipSpec]:
+    """Clip ranges around each event, by the chosen mode, clamped to the video: a clip starts at the latest on
+    the last frame (`last_frame_ms`), so an event in the labels' slack past the end still gets that frame."""
+    last_start = duration_ms - 1 if last_frame_ms is None else min(last_frame_ms, duration_ms - 1)
     clips = []
     for i, event in enumerate(events):
         if opts.mode == "next":
@@ -83,10 +87,8 @@ def event_clips(events: list[Annotation], duration_ms: int, opts: SegmentOptions
         else:
             half_window = int(opts.window_s * 500)
             start, end = event.position_ms - half_window, event.position_ms + half_window
-        start, end = max(0, start), min(duration_ms, end)
-        if end <= start:  # an event at (or just past) the video's end: keep its last frame
-            start = max(0, min(start, duration_ms - 40))
-            end = min(duration_ms, start + 40)
+        start = max(0, min(start, last_start))
+        end = max(start + 1, min(duration_ms, end))
         name = f"h{half}_{event.position_ms:09d}_{event.label.replace(' ', '_')}.mp4"
         clips.append(
             ClipSpec(name, event.label, "event", event.position_ms, start, end, half, event.team, event.visibility)
@@ -174,7 +176,8 @@ def segment_game(
     labels = read_labels(labels_path, opts.classes, duration_ms=info.duration_ms, slack_ms=1000)
     events = labels.for_half(half)
     rng = np.random.default_rng([opts.seed, half, len(events)])
-    clips = event_clips(events, info.duration_ms, opts, half) + background_clips(
+    last_frame_ms = int(info.last_frame_s * 1000)
+    clips = event_clips(events, info.duration_ms, opts, half, last_frame_ms) + background_clips(
         events, info.duration_ms, opts, half, rng
     )
     ensure_dir(out_dir)
@@ -189,8 +192,11 @@ def segment_game(
             or (cut_before is not None and cut_before.get(c.file) != (c.start_ms, c.end_ms))
         ]
 
+        times = frame_times(video) if todo else None
+
         def cut(clip: ClipSpec) -> None:
-            cut_clip(video, out_dir / clip.file, clip.start_ms / 1000, (clip.end_ms - clip.start_ms) / 1000)
+            start_s, duration_s = clip.start_ms / 1000, (clip.end_ms - clip.start_ms) / 1000
+            cut_clip(video, out_dir / clip.file, start_s, duration_s, frame_times=times)
             if on_clip:
                 on_clip()
 
@@ -262,9 +268,39 @@ def plan_jobs(source: Path, labels: Path | None, resolution: str = "224p") -> li
 def read_manifest(path: Path) -> dict:
     """A manifest written by `segment_game`."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise BallspotError(f"cannot read clip manifest {path}: {exc}") from None
-    if not isinstance(data, dict) or "clips" not in data:
+        data = read_json(path, "clip manifest")
+    except BallspotError as exc:
+        raise BallspotError(f"cannot read clip manifest {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("clips"), list):
         raise BallspotError(f"{path} is not a ballspot clip manifest")
+    for key in MANIFEST_TEXT_KEYS:
+        if not isinstance(data.get(key), str):
+            raise BallspotError(f"{path}: manifest without a {key!r} text; cut the game again with `ballspot segment`")
+    for i, clip in enumerate(data["clips"]):
+        _check_clip(clip, f"{path}: clip {i}")
     return data
+
+
+MANIFEST_TEXT_KEYS = ("game", "split", "video")
+CLIP_TEXT_KEYS = ("file", "label", "kind")
+CLIP_MS_KEYS = ("event_ms", "start_ms", "end_ms")
+
+
+def _check_clip(clip: object, where: str) -> None:
+    """A manifest's clip entry has the fields the index reads, of the right types."""
+    if not isinstance(clip, dict):
+        raise BallspotError(f"{where}: expected an object, got {type(clip).__name__}")
+    for key in CLIP_TEXT_KEYS:
+        if not isinstance(clip.get(key), str) or not clip[key]:
+            raise BallspotError(f"{where}: no {key!r}; cut the game again with `ballspot segment`")
+    for key in CLIP_MS_KEYS:
+        value = clip.get(key)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise BallspotError(f"{where}: {key!r} must be a whole number of ms >= 0, got {value!r}")
+    if clip["end_ms"] <= clip["start_ms"]:
+        raise BallspotError(f"{where}: ends ({clip['end_ms']} ms) before it starts ({clip['start_ms']} ms)")
+    half = clip.get("half", 1)
+    if half not in (1, 2) or isinstance(half, bool):
+        raise BallspotError(f"{where}: 'half' must be 1 or 2, got {half!r}")
+    if "/" in clip["file"] or "\\" in clip["file"] or clip["file"].startswith("."):
+        raise BallspotError(f"{where}: 'file' must be a file name in the manifest's folder, got {clip['file']!r}")

@@ -203,14 +203,9 @@ def _coerce(key: str, value: Any, annotation: str, source: str) -> Any:
 
 def load_yaml(path: Path) -> dict[str, Any]:
     """Read a YAML mapping of config keys (dashes or underscores)."""
-    import yaml
+    from ballspot.inputfiles import read_yaml
 
-    if not path.is_file():
-        raise BallspotError(f"config file not found: {path}")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise BallspotError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    data = read_yaml(path, "config file") or {}
     if not isinstance(data, dict):
         raise BallspotError(f"{path}: expected a mapping of option: value")
     return {str(k).replace("-", "_"): v for k, v in data.items()}

@@ -165,12 +165,12 @@ def _train(
     if not dist.is_main:
         task = build_task(config, index_path, cache_dir, is_main=False)
     train_set = task.train_set
-    if dist.is_main:  # only once the data is known good, so a mistyped index leaves no empty run folder
-        ensure_dir(run.root / "weights")
-        write_config(run.config, config)
 
     model_config = _model_config(config, len(classes))
     model = build_model(model_config).to(device)
+    if dist.is_main:  # only once the data and the model are known good: a typo leaves no half-made run folder
+        ensure_dir(run.root / "weights")
+        write_config(run.config, config)
     if use_channels_last(device):
         model.to_channels_last()
     net = model

@@ -9,7 +9,6 @@ vouch for a file, the checking way (`game_events`), which words the error or war
 
 from __future__ import annotations
 
-import json
 import os
 import zipfile
 from collections.abc import Collection, Mapping, Sequence
@@ -17,6 +16,7 @@ from pathlib import Path, PurePosixPath
 
 from ballspot.classes import class_index
 from ballspot.errors import BallspotError
+from ballspot.inputfiles import parse_json
 from ballspot.metrics.game_events import Diagnostics, GameEvents, game_from_columns, game_from_documents
 from ballspot.metrics.typed_columns import labels_columns, prediction_columns
 from ballspot.soccernet.labels import LABELS_FILE
@@ -77,11 +77,7 @@ class JsonTree:
 
     def read(self, where: str) -> object:
         """The parsed JSON at `where` (from `games`)."""
-        raw = self.read_bytes(where)
-        try:
-            return json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise BallspotError(f"{self.describe(where)}: not valid JSON ({exc})") from None
+        return parse_json(self.read_bytes(where), self.describe(where))
 
     def close(self) -> None:
         if self._zip is not None:

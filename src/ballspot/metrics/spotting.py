@@ -369,12 +369,7 @@ def summarize(evaluation: SpottingEvaluation, intervals=None) -> SpottingResult:
         team_ap = [float(x) for x in team_class_ap(np.asarray(team_columns), weights)]
         team_mAP = float(np.mean(team_ap))
         if not math.isfinite(team_mAP):
-            zero = [c for c, w in zip(evaluation.classes, weights[0::2] + weights[1::2], strict=True) if w == 0]
-            evaluation.diagnostics.team_notes.append(
-                "Team mAP is undefined (NaN) because "
-                + (f"{', '.join(zero)} weigh 0" if zero else "a class weighs 0")
-                + " (no events, or as many 'not shown' as visible ones: the 2025 scorer counts those -1)"
-            )
+            evaluation.diagnostics.team_notes.append(undefined_team_note(evaluation.classes, weights, team_ap))
     gt = evaluation.standard
     n_gt = np.bincount(gt.gt_column, minlength=len(evaluation.classes))
     n_visible = np.bincount(gt.gt_column[gt.gt_value > 0], minlength=len(evaluation.classes))
@@ -405,6 +400,21 @@ def summarize(evaluation: SpottingEvaluation, intervals=None) -> SpottingResult:
         team_mAP_interval=None if intervals is None else intervals.team_mAP,
         bootstrap=None if intervals is None else intervals.summary,
         warnings=tuple(evaluation.diagnostics.messages()),
+    )
+
+
+def undefined_team_note(classes: Sequence[str], weights: np.ndarray, team_ap: list) -> str:
+    """One line naming the classes whose Team AP is not a number, and why (their side weights sum to 0)."""
+    parts = []
+    for name, w_left, w_right, ap in zip(classes, weights[0::2], weights[1::2], team_ap, strict=True):
+        if math.isfinite(ap):
+            continue
+        why = "no events" if w_left == 0 and w_right == 0 else f"side weights {w_left:g} + {w_right:g} = 0"
+        parts.append(f"{name} ({why}: the 2025 scorer's AP is {'nan' if math.isnan(ap) else ap})")
+    return (
+        "Team mAP is undefined (null in JSON): "
+        + "; ".join(parts)
+        + "; a 'not shown' event weighs -1 and a visible one +1, so they can cancel"
     )
 
 

@@ -87,8 +87,8 @@ def _decode(raw: bytes, decoders: tuple[msgspec.json.Decoder, ...]) -> object | 
             return decoder.decode(raw)
         except msgspec.ValidationError:  # valid JSON, a value outside this decoder's types: try the next
             continue
-        except (msgspec.DecodeError, UnicodeDecodeError):  # JSON msgspec does not read (or none at all)
-            return None
+        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):  # JSON msgspec does not read
+            return None  # (or none at all, or nested too deeply): the checking path words the error
     return None
 
 

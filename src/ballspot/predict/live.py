@@ -15,22 +15,12 @@ import signal
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
+from ballspot.predict.api import LoadedModel, predict_video
 from ballspot.predict.postprocess import PostprocessParams
+from ballspot.predict.spotter import position_step_s
 from ballspot.video.live import LiveSource
-
-if TYPE_CHECKING:  # predict.api loads torch: imported where it runs, so `ballspot --help` stays light
-    from ballspot.predict.api import LoadedModel
-
-DELAY_HELP = (
-    "Follow a live source (a growing file, - for standard input, or a stream URL): one JSON line per event on "
-    "stdout as soon as it is final, until the stream ends or Ctrl-C (which prints the remaining events, exit 0). "
-    "Each line comes at most window/2 + batch + smoothing + suppression window + 0.5 s + one position after its "
-    "frame, plus decoding and compute time: with 15-frame windows at stride 2 (0.24 s per position) and the "
-    "default post-processing, 0.56 + 1.92 (--batch-size 8; 0.24 with 1) + 0.24 + 1.0 + 0.5 + 0.24 s = 4.5 s "
-    "(2.8 s with --batch-size 1). The bound for the model used is logged at start."
-)
 
 
 @dataclass(frozen=True)
@@ -58,13 +48,11 @@ def delay_bound(spotter: LoadedModel, params: PostprocessParams, batch_size: int
     """The bound for this model: a window model scores a position once half a window of frames follows it; the
     dense scorer finalises a stack once the stacks of its window, less the right-hand context quarter, follow."""
     config = spotter.config
-    from ballspot.predict.spotter import position_step_s
-
     step = position_step_s(config)
     stack_s = (config.in_chans if config.color == "grey" else 1) * config.stride / config.fps
     if spotter.dense:
         lookahead = (config.stacks - config.stacks // 4) * stack_s
-        batch = 0.0  # the dense scorer runs the head per window, whatever the encoder's batch size
+        batch = batch_size * stack_s  # stacks wait for a full encoder batch
     else:
         lookahead = (config.frames // 2) * config.stride / config.fps
         batch = batch_size * step
@@ -88,8 +76,6 @@ def follow(
     how many were printed. Ctrl-C or SIGTERM ends the stream early (the events it makes final still print)."""
     printed = 0
     with _stop_on_signals(source):
-        from ballspot.predict.api import predict_video
-
         events = predict_video(source, spotter, params, batch_size=batch_size, precision=precision)
         for event in _confident(events, params):
             try:

@@ -14,7 +14,6 @@ scored position. At most one event per class per position.
 from __future__ import annotations
 
 import heapq
-import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -23,6 +22,7 @@ import numpy as np
 from ballspot.atomic import write_json
 from ballspot.classes import CLASSES_12
 from ballspot.errors import BallspotError
+from ballspot.inputfiles import read_json
 
 PARAMS_FILE = "postprocess.json"
 PER_CLASS_KEYS = ("smooth_s", "nms_window_s", "threshold")
@@ -106,9 +106,9 @@ def _check_values(values: dict, where: str) -> None:
 
 def load_params(path: Path) -> PostprocessParams:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BallspotError(f"cannot read post-processing parameters {path}: {exc}") from None
+        data = read_json(path, "file")
+    except BallspotError as exc:
+        raise BallspotError(f"cannot read post-processing parameters: {exc}") from None
     try:
         return PostprocessParams.from_dict(data)
     except BallspotError as exc:

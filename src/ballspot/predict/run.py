@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from ballspot import console
 from ballspot.errors import BallspotError
-from ballspot.predict.api import LoadedModel, predict_video
-from ballspot.predict.outputs import results_document, write_game_outputs
+from ballspot.predict.api import LoadedModel
 from ballspot.predict.postprocess import PostprocessParams
 from ballspot.soccernet.layout import find_games, is_video_file, soccernet_video_half
-from ballspot.soccernet.results import Prediction
 
 
 @dataclass(frozen=True)
@@ -65,45 +62,18 @@ def predict_games(
     out_root: Path,
     batch_size: int,
     precision: str,
+    workers: int = 1,
+    resume: bool = False,
+    on_progress: Callable[[VideoJob, int, int | None], None] | None = None,
 ) -> list[dict]:
-    """Spot every job's video and write one set of outputs per game; returns a summary per game."""
-    from rich.progress import TextColumn
+    """Spot every job's video and write one set of outputs per game; returns a summary per game.
 
-    games: dict[str, list[VideoJob]] = {}
-    for job in jobs:
-        games.setdefault(job.game_id, []).append(job)
-    results = []
-    with console.progress(TextColumn("{task.fields[speed]}")) as bar:
-        for game_id, halves in games.items():
-            game_started = time.perf_counter()
-            predictions: list[Prediction] = []
-            for job in halves:
-                name = game_id[-40:] if len(halves) == 1 else f"{game_id[-32:]} half {job.half}"
-                task = bar.add_task(name, total=None, speed="")
-                started = time.perf_counter()
+    `workers` games run at once on the shared model; with `resume`, games already predicted with the same
+    model and parameters are skipped (see `ballspot.predict.season`). `on_progress(job, frames decoded,
+    frames in the video)` is called as decoding goes, besides the progress bar.
+    """
+    from ballspot.predict.season import predict_season
 
-                def on_progress(done: int, total: int, task=task, started=started) -> None:
-                    elapsed = max(1e-6, time.perf_counter() - started)
-                    rate = done / elapsed
-                    realtime = rate / spotter.config.fps
-                    speed = f"{rate:.0f} frames/s, {realtime:.1f}x real time"
-                    bar.update(task, completed=done, total=total, speed=speed)
-
-                events = predict_video(
-                    job.video, spotter, params, batch_size=batch_size, precision=precision, on_progress=on_progress
-                )
-                predictions.extend(replace(p, half=job.half) for p in events)
-            videos = {job.half: job.video for job in halves}
-            files = write_game_outputs(out_root / game_id, game_id, videos, predictions, params)
-            results.append(
-                {
-                    "game": game_id,
-                    "videos": [str(job.video) for job in halves],
-                    "candidates": len(predictions),
-                    "events": sum(p.confidence >= params.event_threshold for p in predictions),
-                    "seconds": round(time.perf_counter() - game_started, 2),
-                    "files": files,
-                    "document": results_document(predictions, game_id),
-                }
-            )
-    return results
+    return predict_season(
+        jobs, spotter, params, out_root, batch_size, precision, workers=workers, resume=resume, on_progress=on_progress
+    )

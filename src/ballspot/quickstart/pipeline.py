@@ -62,9 +62,12 @@ class QuickstartPlan:
             raise BallspotError(f"--minutes must be between 0.2 and 120, got {self.minutes}")
         if self.epochs is not None and self.epochs < 1:
             raise BallspotError(f"--epochs must be at least 1, got {self.epochs}")
-        from ballspot.recipes import find_config
+        from ballspot.engine.config import resolve_config
+        from ballspot.engine.runtime import select_device
 
-        find_config(self.config)  # a missing file or unknown recipe fails before any work
+        # a missing or bad config, or a device that is not there, fails before minutes of league generation
+        config = resolve_config(self.config, {"epochs": self.epochs, "device": self.device, "seed": self.seed})
+        select_device(config.device)
 
 
 def run_quickstart(plan: QuickstartPlan) -> dict[str, Any]:

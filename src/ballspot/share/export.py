@@ -37,7 +37,19 @@ def export_hf(checkpoint_path: Path, checkpoint: dict[str, Any], folder: Path, n
     write_text(folder / folder_format.CARD_FILE, card)
 
 
-EXPORTERS: dict[str, Exporter] = {"hf": export_hf}
+def _onnx(checkpoint_path: Path, checkpoint: dict[str, Any], folder: Path, name: str) -> None:
+    from ballspot.export.onnx import export_onnx_format
+
+    export_onnx_format(checkpoint_path, checkpoint, folder, name)
+
+
+def _torchscript(checkpoint_path: Path, checkpoint: dict[str, Any], folder: Path, name: str) -> None:
+    from ballspot.export.onnx import export_torchscript_format
+
+    export_torchscript_format(checkpoint_path, checkpoint, folder, name)
+
+
+EXPORTERS: dict[str, Exporter] = {"hf": export_hf, "onnx": _onnx, "torchscript": _torchscript}
 
 
 def export_model(checkpoint_path: Path, format_name: str, target: Path, overwrite: bool = False) -> Path:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from ballspot.classes import CLASSES_12
 from ballspot.errors import BallspotError
+from ballspot.inputfiles import read_json
 
 LABELS_FILE = "Labels-ball.json"
 FRAMERATE = 25
@@ -50,8 +51,25 @@ def game_time(position_ms: int, half: int = 1) -> str:
     return f"{half} - {total // 60:02d}:{total % 60:02d}"
 
 
-def parse_annotation(raw: object, where: str, classes: tuple[str, ...]) -> Annotation:
-    """One annotation dict -> Annotation, or a BallspotError naming what is wrong and where."""
+GAME_TIME = re.compile(r"^([12])\s*-\s*\d+:\d\d$")
+"""SoccerNet's `gameTime`: the half (1 or 2), then minutes and seconds: `"2 - 45:07"`."""
+
+
+def half_of(game_time: object, where: str) -> int:
+    """The half a `gameTime` names (1 when there is none: a whole-game video); anything else is an error."""
+    if game_time is None:
+        return 1
+    if not isinstance(game_time, str) or not (m := GAME_TIME.match(game_time.strip())):
+        raise BallspotError(f"{where}: 'gameTime' must read \"H - MM:SS\" with half H 1 or 2, got {game_time!r}")
+    return int(m.group(1))
+
+
+def parse_annotation(raw: object, where: str, classes: tuple[str, ...], strict: bool = False) -> Annotation:
+    """One annotation dict -> Annotation, or a BallspotError naming what is wrong and where.
+
+    `strict` (segmenting, training): `gameTime` must read "H - MM:SS" with half 1 or 2. Otherwise (scoring)
+    the half is read as the official evaluator reads it, from the first character.
+    """
     if not isinstance(raw, dict):
         raise BallspotError(f"{where}: an annotation must be an object, got {type(raw).__name__}")
     label = raw.get("label")
@@ -68,8 +86,10 @@ def parse_annotation(raw: object, where: str, classes: tuple[str, ...]) -> Annot
         raise BallspotError(f"{where}: negative 'position' {position_ms}")
     half = 1
     game_time_raw = raw.get("gameTime")
-    if isinstance(game_time_raw, str) and game_time_raw[:1].isdigit():
-        try:
+    if strict:
+        half = half_of(game_time_raw, where)
+    elif isinstance(game_time_raw, str) and game_time_raw[:1].isdigit():
+        try:  # as the official evaluator reads it: the first character (a half other than 1 or 2 is warned about)
             half = int(game_time_raw[0])
         except ValueError:  # a digit int() does not read, such as "²" (the official evaluator crashes on it)
             raise BallspotError(
@@ -96,16 +116,12 @@ def read_labels(
     frames past the end of a re-encoded video is still usable.
     """
     path = Path(path)
-    if not path.is_file():
-        raise BallspotError(f"labels file not found: {path}")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BallspotError(f"{path}: not valid JSON ({exc})") from None
+    data = read_json(path, "labels file")
     if not isinstance(data, dict) or not isinstance(data.get("annotations"), list):
         raise BallspotError(f"{path}: no 'annotations' list; is this a SoccerNet Labels-ball.json?")
     annotations = [
-        parse_annotation(raw, f"{path.name}: annotation {i}", classes) for i, raw in enumerate(data["annotations"])
+        parse_annotation(raw, f"{path.name}: annotation {i}", classes, strict=True)
+        for i, raw in enumerate(data["annotations"])
     ]
     if duration_ms is not None:
         for i, a in enumerate(annotations):

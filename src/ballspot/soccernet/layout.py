@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 
 from ballspot.errors import BallspotError
 from ballspot.soccernet.labels import LABELS_FILE
+
+
+class Resolution(str, Enum):
+    """The video sizes SoccerNet ships for each game."""
+
+    P224 = "224p"
+    P720 = "720p"
+
 
 VIDEO_SUFFIXES = (".mp4", ".mkv", ".avi", ".mov", ".webm")
 _HALF_VIDEO = re.compile(r"^(\d)_(\d+p)\.(mkv|mp4)$")

@@ -6,10 +6,10 @@ Otherwise the official SoccerNet ball-action lists are used (the same 9 games in
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from ballspot.errors import BallspotError
+from ballspot.inputfiles import read_json
 
 SPLITS = ("train", "valid", "test", "challenge")
 SPLITS_FILE = "splits.json"
@@ -42,10 +42,7 @@ def load_splits(root: Path | str) -> dict[str, tuple[str, ...]]:
     path = Path(root) / SPLITS_FILE
     if not path.is_file():
         return OFFICIAL_SPLITS
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise BallspotError(f"{path}: not valid JSON ({exc})") from None
+    data = read_json(path, "splits file")
     if not isinstance(data, dict) or not all(isinstance(v, list) for v in data.values()):
         raise BallspotError(f"{path}: expected an object of split name -> list of game ids")
     unknown = set(data) - set(SPLITS)

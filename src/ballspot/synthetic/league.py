@@ -4,7 +4,6 @@ plus the `splits.json` that `segment` and `index` read to put each game in train
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,8 +12,10 @@ import numpy as np
 
 from ballspot.atomic import ensure_dir, write_json
 from ballspot.errors import BallspotError
+from ballspot.inputfiles import read_json
 from ballspot.soccernet.labels import LABELS_FILE
 from ballspot.soccernet.splits import SPLITS_FILE
+from ballspot.synthetic.limits import MAX_GAMES, MAX_MINUTES
 from ballspot.synthetic.render import SIZE_224P, SIZE_720P, Renderer, Scene
 from ballspot.synthetic.simulate import FPS, Match, simulate_match
 from ballspot.synthetic.writer import write_labels, write_video
@@ -73,8 +74,10 @@ def _check_params(root: Path, params: dict) -> None:
     if not path.is_file():
         return
     try:
-        old = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError:
+        old = read_json(path, "league settings")
+    except BallspotError:
+        return  # unreadable settings are rewritten
+    if not isinstance(old, dict):
         return
     differ = [key for key in params if key in old and old[key] != params[key]]
     if differ:
@@ -125,10 +128,10 @@ def generate_league(
     """
     from ballspot import console
 
-    if games < 1:
-        raise BallspotError(f"--games must be at least 1, got {games}")
-    if not minutes > 0:
-        raise BallspotError(f"--minutes must be more than 0, got {minutes}")
+    if not 1 <= games <= MAX_GAMES:
+        raise BallspotError(f"--games must be between 1 and {MAX_GAMES}, got {games}")
+    if not 0 < minutes <= MAX_MINUTES:  # also refuses nan and inf, which JSON cannot hold
+        raise BallspotError(f"--minutes must be more than 0 and at most {MAX_MINUTES:g}, got {minutes}")
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", season):
         raise BallspotError(f"season {season!r} must be a folder name such as 2099-2100")
     root = ensure_dir(Path(root))

@@ -47,6 +47,11 @@ class Objective:
     cache_dir: Path
     metric: str = "val_macro_f1"
 
+    def __post_init__(self) -> None:
+        from ballspot.engine.runtime import select_device
+
+        select_device(self.base.device)  # a missing GPU fails the command once, not every trial quietly
+
     def __call__(self, trial) -> float:
         import optuna
 

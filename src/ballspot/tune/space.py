@@ -54,15 +54,10 @@ class ParamSpec:
 
 def load_space(path: Path | None = None, base: TrainConfig | None = None) -> list[ParamSpec]:
     """The search space in `path` (default: the built-in one), checked against `base` (the trials' config)."""
-    import yaml
+    from ballspot.inputfiles import read_yaml
 
     path = path or DEFAULT_SPACE
-    if not path.is_file():
-        raise BallspotError(f"search space file not found: {path}")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise BallspotError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    data = read_yaml(path, "search space file")
     if not isinstance(data, dict) or not data:
         raise BallspotError(f"{path}: expected a mapping of training option: range (see `ballspot tune --help`)")
     specs = [parse_entry(str(key).replace("-", "_"), value, path.name) for key, value in data.items()]

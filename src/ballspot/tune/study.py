@@ -2,24 +2,33 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import socket
 from collections.abc import Callable
+from pathlib import Path
 
 from ballspot.errors import BallspotError
-from ballspot.tune.objective import ERROR_ATTR, Objective, metric_column
+from ballspot.tune.objective import ERROR_ATTR, RUN_ATTR, Objective, metric_column
 from ballspot.tune.storage import StorageSpec, open_storage
 
 SAMPLERS = ("tpe", "random")
 PRUNERS = ("median", "hyperband", "none")
 METRIC_ATTR = "metric"
+WORKER_ATTR = "worker"
 PRUNE_STARTUP_TRIALS = 5
 """The median pruner prunes nothing until this many trials have finished."""
 PRUNE_WARMUP_EPOCHS = 1
 """Nor before a trial's second epoch: the first is too noisy to judge."""
 
 
-def make_sampler(name: str, seed: int | None = None):
+def make_sampler(name: str, seed: int | None = None, offset: int = 0):
+    """The sampler; a seeded one starts from `seed + offset` (`offset`: trials the study already holds, so a
+    rerun draws new parameters instead of repeating the first run's)."""
     import optuna
 
+    if seed is not None:
+        seed += offset
     if name == "tpe":
         return optuna.samplers.TPESampler(seed=seed)
     if name == "random":
@@ -66,13 +75,59 @@ def open_study(spec: StorageSpec, name: str, metric: str, sampler=None, pruner=N
         raise BallspotError(f"study {name!r} was created to {study.direction.name.lower()}, not to {direction}")
     if existing is None:
         study.set_user_attr(METRIC_ATTR, metric)
+    fail_dead_trials(study, storage)
     return study
+
+
+def continue_sampler(study, name: str, seed: int | None) -> None:
+    """Give a seeded study a sampler seeded past the trials it holds (nothing to do without a seed)."""
+    if seed is not None:
+        study.sampler = make_sampler(name, seed, len(study.trials))
+
+
+def worker_id() -> str:
+    """This process, as recorded on the trials it runs: `host:pid`."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def fail_dead_trials(study, storage) -> list[int]:
+    """Mark FAIL the RUNNING trials whose worker on this machine is gone (killed): a journal file has no
+    heartbeat, so without this they would stay RUNNING for ever. Returns their numbers."""
+    import optuna
+
+    host = socket.gethostname()
+    failed = []
+    for trial in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
+        worker_host, _, pid = str(trial.user_attrs.get(WORKER_ATTR, "")).rpartition(":")
+        if worker_host != host or not pid.isdigit() or _alive(int(pid)):
+            continue
+        try:
+            storage.set_trial_user_attr(trial._trial_id, ERROR_ATTR, "its worker was killed")
+            storage.set_trial_state_values(trial._trial_id, optuna.trial.TrialState.FAIL)
+        except RuntimeError:  # another worker marked it first
+            continue
+        failed.append(trial.number)
+    return failed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def load_study(spec: StorageSpec, name: str):
     """An existing study (for reports), or a one-line error naming the studies the storage holds."""
     import optuna
 
+    if spec.kind != "database" and spec.target.startswith(("sqlite:///", "/")):
+        file = Path(spec.target.removeprefix("sqlite:///"))
+        if not file.is_file():  # opening would create an empty database
+            raise BallspotError(f"no study {name!r}: {file} does not exist")
     storage = open_storage(spec)
     try:
         return optuna.load_study(study_name=name, storage=storage)
@@ -95,7 +150,28 @@ def run_trials(
     marks the running trial FAIL and stops.
     """
     callbacks = [lambda _study, trial: on_trial(trial)] if on_trial else None
-    study.optimize(objective, n_trials=trials, timeout=timeout, catch=(BallspotError,), callbacks=callbacks)
+    started: list = []
+
+    def tracked(trial) -> float:
+        trial.set_user_attr(WORKER_ATTR, worker_id())
+        started.append(trial)
+        return objective(trial)
+
+    try:
+        study.optimize(tracked, n_trials=trials, timeout=timeout, catch=(BallspotError,), callbacks=callbacks)
+    except KeyboardInterrupt:
+        if started:
+            _remove_if_unused(started[-1].user_attrs.get(RUN_ATTR))
+        raise
+
+
+def _remove_if_unused(run_dir: str | None) -> None:
+    """Delete an interrupted trial's folder when it holds no weights (nothing to look at or resume)."""
+    if not run_dir:
+        return
+    folder = Path(run_dir)
+    if folder.is_dir() and not any(folder.rglob("*.pt")):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def describe_trial(trial, metric: str) -> str:

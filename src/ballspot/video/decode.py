@@ -17,8 +17,8 @@ import ffmpeg
 import numpy as np
 
 from ballspot.errors import BallspotError
-from ballspot.video.ffmpeg_bin import ffmpeg_exe
-from ballspot.video.probe import probe
+from ballspot.video.ffmpeg_bin import ffmpeg_exe, tied_to_parent
+from ballspot.video.probe import TRUNCATED_SHORTFALL_S, TRUNCATED_SHORTFALL_SHARE, VideoInfo, probe
 
 if TYPE_CHECKING:
     from ballspot.video.live import LiveSource
@@ -95,7 +95,9 @@ def stream_frames(
     """Yield the video's frames in chunks, with memory bounded by `chunk_frames` whatever its length.
 
     Frame k of the stream (counting from `start_s`) shows time `start_s + k / fmt.fps`. A `LiveSource`
-    (a stream, a pipe, a growing file) is decoded as it arrives, from its first frame, without a probe.
+    (a stream, a pipe, a growing file) is decoded as it arrives, from its first frame, without a probe. A file
+    read to its end that stops well short of what its header promises (a truncated file) ends in a one-line
+    error. Start it in the thread that reads it: ffmpeg dies with that thread (`tied_to_parent`).
     """
     from ballspot.video.live import LiveSource
 
@@ -106,11 +108,13 @@ def stream_frames(
         return
     fmt.check()
     path = Path(path)
-    probe(path)  # one-line errors for missing, empty, corrupt or video-less files
+    info = probe(path)  # one-line errors for missing, empty, corrupt, truncated or video-less files
     if start_s < 0 or (duration_s is not None and duration_s <= 0):
         raise BallspotError(f"bad time range: start {start_s} s, duration {duration_s} s")
     cmd = _command(path, fmt, start_s, duration_s)
-    process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, **tied_to_parent()
+    )
     chunk_bytes = fmt.frame_bytes * chunk_frames
     first = 0
     try:
@@ -129,6 +133,7 @@ def stream_frames(
         if code != 0:
             last = stderr.strip().splitlines()[-1] if stderr.strip() else f"exit code {code}"
             raise BallspotError(f"ffmpeg could not decode {path}: {last}")
+        _check_complete(info, fmt.fps, start_s, duration_s, first)
     finally:
         if process.poll() is None:
             process.kill()
@@ -136,6 +141,17 @@ def stream_frames(
         for pipe in (process.stdout, process.stderr):
             if pipe is not None:
                 pipe.close()
+
+
+def _check_complete(info: VideoInfo, fps: float, start_s: float, duration_s: float | None, decoded: int) -> None:
+    """A video whose frames stop well before its header says (a truncated file) is an error, not a short video."""
+    end_s = info.duration_s if duration_s is None else min(info.duration_s, start_s + duration_s)
+    expected = (end_s - start_s) * fps
+    if expected - decoded > max(TRUNCATED_SHORTFALL_S * fps, TRUNCATED_SHORTFALL_SHARE * expected):
+        raise BallspotError(
+            f"video is truncated or damaged: {decoded / fps:.1f} s decoded of the {end_s - start_s:.1f} s "
+            f"from {start_s:.1f} s its header gives: {info.path}"
+        )
 
 
 def _read_exactly(pipe, size: int) -> bytes:

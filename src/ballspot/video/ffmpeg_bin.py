@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+import sys
 
 from ballspot.errors import BallspotError
 
@@ -28,3 +29,28 @@ def ffmpeg_exe() -> str:
         return imageio_ffmpeg.get_ffmpeg_exe()
     except RuntimeError as exc:
         raise BallspotError(f"no ffmpeg found ({exc})") from None
+
+
+def tied_to_parent() -> dict:
+    """`subprocess` arguments that kill the child (ffmpeg) when this process dies, even by SIGKILL (Linux);
+    elsewhere nothing."""
+    if not sys.platform.startswith("linux"):
+        return {}
+    import ctypes
+    import signal
+
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return {}
+    parent = os.getpid()
+
+    def set_death_signal() -> None:  # runs in the child, between fork and exec
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
+
+    return {"preexec_fn": set_death_signal}
+
+
+PR_SET_PDEATHSIG = 1

@@ -21,7 +21,7 @@ import numpy as np
 
 from ballspot.errors import BallspotError
 from ballspot.video.decode import FrameChunk, FrameFormat
-from ballspot.video.ffmpeg_bin import ffmpeg_exe
+from ballspot.video.ffmpeg_bin import ffmpeg_exe, tied_to_parent
 
 STDIN = "-"
 DEFAULT_IDLE_TIMEOUT_S = 10.0
@@ -82,7 +82,7 @@ class LiveSource:
         fmt.check()
         stdin = None if self.kind == "stdin" else subprocess.DEVNULL
         self._process = process = subprocess.Popen(
-            self.command(fmt), stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            self.command(fmt), stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **tied_to_parent()
         )
         assert process.stdout is not None and process.stderr is not None
         errors: deque[str] = deque(maxlen=5)  # drained all along: a full stderr pipe would stall ffmpeg

@@ -1,4 +1,9 @@
-"""Probe a video: duration, frame rate, size, estimated frame count (PyAV; imageio-ffmpeg ships no ffprobe)."""
+"""Probe a video: duration, frame rate, size, estimated frame count (PyAV; imageio-ffmpeg ships no ffprobe).
+
+Times are seconds from the container's start, the origin ffmpeg's `-ss` counts from. The end of a video is
+its last frame's timestamp (plus that frame's duration), read from the packets: a header's duration can run
+a second past the last frame (.mkv), and a truncated file's header promises frames that are not there.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,15 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from ballspot.errors import BallspotError
+
+TAIL_S = 2.0
+"""How far before the header's end probing looks for the last frame."""
+TRUNCATED_SHORTFALL_S = 2.0
+TRUNCATED_SHORTFALL_SHARE = 0.05
+"""A video whose frames stop this much (the larger of the two) before its header's end is reported truncated."""
 
 
 @dataclass(frozen=True)
@@ -15,6 +28,7 @@ class VideoInfo:
 
     path: Path
     duration_s: float
+    """Up to the end of the last frame (never past the header's duration)."""
     fps: float
     """Average frame rate of the video stream."""
     width: int
@@ -22,6 +36,8 @@ class VideoInfo:
     frames: int
     """Frames shown, estimated from duration × fps (containers' own counts include hidden packets)."""
     has_audio: bool
+    last_frame_s: float = 0.0
+    """When the last frame is shown: the latest time a clip can start and still hold a frame."""
 
     @property
     def duration_ms(self) -> int:
@@ -29,7 +45,8 @@ class VideoInfo:
 
 
 def probe(path: Path | str) -> VideoInfo:
-    """Read a video's header; a missing, empty, corrupt or video-less file is a one-line error."""
+    """Read a video's header and find its last frame; a missing, empty, corrupt, truncated or video-less file
+    is a one-line error."""
     import av
 
     path = Path(path)
@@ -54,13 +71,88 @@ def probe(path: Path | str) -> VideoInfo:
                 raise BallspotError(f"cannot tell the duration of {path}")
             width, height = stream.codec_context.width, stream.codec_context.height
             has_audio = bool(container.streams.audio)
+            last_frame = _last_frame_s(container, stream, duration) if duration > 0 else None
     except BallspotError:
         raise
     except (av.error.FFmpegError, OSError, UnicodeDecodeError) as exc:
         raise BallspotError(f"cannot read video {path}: {exc}") from None
-    if duration <= 0 or not width or not height:
+    if duration <= 0 or not width or not height or last_frame is None:
         raise BallspotError(f"video has no frames: {path}")
-    frames = max(1, math.floor(duration * fps + 1e-6))
+    end = min(duration, last_frame + 1 / fps)
+    if duration - end > max(TRUNCATED_SHORTFALL_S, TRUNCATED_SHORTFALL_SHARE * duration):
+        raise BallspotError(
+            f"video is truncated or damaged: its frames stop at {end:.1f} s of the {duration:.1f} s its header "
+            f"gives: {path}"
+        )
+    frames = max(1, math.floor(end * fps + 1e-6))
     return VideoInfo(
-        path=path, duration_s=duration, fps=fps, width=width, height=height, frames=frames, has_audio=has_audio
+        path=path,
+        duration_s=end,
+        fps=fps,
+        width=width,
+        height=height,
+        frames=frames,
+        has_audio=has_audio,
+        last_frame_s=last_frame,
     )
+
+
+def _origin_s(container) -> float:
+    return (container.start_time or 0) / 1_000_000
+
+
+def _last_frame_s(container, stream, duration: float) -> float | None:
+    """The last video frame's time: packets from TAIL_S before the header's end, else from the start."""
+    import av
+
+    origin = _origin_s(container)
+    tail = max(0.0, duration - TAIL_S)
+    if tail > 0:
+        try:
+            container.seek(int((origin + tail) / stream.time_base), stream=stream, backward=True)
+            last = _latest_pts(container, stream)
+            if last is not None:
+                return float(last * stream.time_base) - origin
+        except av.error.FFmpegError:
+            pass
+        container.seek(0)
+    last = _latest_pts(container, stream)
+    return None if last is None else float(last * stream.time_base) - origin
+
+
+def _latest_pts(container, stream) -> int | None:
+    latest = None
+    for packet in container.demux(stream):
+        if packet.pts is not None and packet.size and (latest is None or packet.pts > latest):
+            latest = packet.pts
+    return latest
+
+
+def frame_times(path: Path | str) -> np.ndarray:
+    """When each frame of the video is shown (sorted seconds from the container's start), read from its
+    packets without decoding; frames an MP4 edit list hides are left out."""
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            origin = _origin_s(container)
+            pts = [p.pts for p in container.demux(stream) if p.pts is not None and p.size and not p.is_discard]
+            times = np.sort(np.asarray(pts, dtype=np.float64) * float(stream.time_base) - origin)
+    except (av.error.FFmpegError, OSError, IndexError) as exc:
+        raise BallspotError(f"cannot read the frames of {path}: {exc}") from None
+    return times[times >= -1e-6] if len(times) else times
+
+
+def count_frames(path: Path | str) -> int:
+    """Video frames (packets) in a file; 0 for a file without a video stream or with an empty one."""
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.video:
+                return 0
+            stream = container.streams.video[0]
+            return sum(1 for p in container.demux(stream) if p.size)
+    except (av.error.FFmpegError, OSError):
+        return 0

@@ -1,0 +1,204 @@
+"""Every way to run the network in predict, side by side on one synthetic game: frames/s, CPU time, mAP@1.
+
+    python benchmarks/bench_backends.py                                   # quick-start size, 1-minute game
+    python benchmarks/bench_backends.py --backbone tf_efficientnetv2_b0 --height 224 --width 398
+    python benchmarks/bench_backends.py --model runs/x/weights/best.pt    # a trained model: meaningful mAP
+    python benchmarks/bench_backends.py --device cuda --batch-size 64      # a GPU machine
+
+Backends: PyTorch eager (contiguous layout), PyTorch channels-last (what `predict --backend torch` runs
+today), PyTorch with `torch.compile` on the encoder, ONNX Runtime (`--backend onnxruntime`), and ONNX
+Runtime with int8 dynamic quantisation of both graphs. Each runs `predict_video` over the same video in this
+process, after one short warm-up; frames/s is video frames (25 fps) per wall second, the ratio is against
+channels-last. mAP@1 is scored on the game's labels: with the default untrained model it only tells whether
+a backend changes the events, not how good they are.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from bench_common import Clock, load_average, make_checkpoint, make_league, require_device
+
+BASELINE = "torch channels-last"
+
+
+def variants(weights: Path, device: str, threads: int, folder: Path, skip: set[str]):
+    """(name, LoadedModel or an error string) for each backend, built lazily."""
+    from ballspot.predict.api import load_spotter
+
+    def eager():
+        import torch
+
+        spotter = load_spotter(weights, device)
+        spotter.model.to(memory_format=torch.contiguous_format)
+        spotter.model.channels_last = False
+        return spotter
+
+    def channels_last():
+        spotter = load_spotter(weights, device)
+        spotter.model.to_channels_last()
+        return spotter
+
+    def compiled():
+        import torch
+
+        spotter = channels_last()
+        spotter.model.encode = torch.compile(spotter.model.encode, dynamic=False)
+        return spotter
+
+    def onnx(quantised: bool):
+        def build():
+            from ballspot.predict.backends import load_onnx_spotter, onnx_folder_for
+
+            exported = onnx_folder_for(weights, folder / "cache")
+            if not quantised:
+                return load_onnx_spotter(exported, device, threads=threads)
+            from onnxruntime.quantization import QuantType, quantize_dynamic
+
+            target = folder / "int8"
+            shutil.copytree(exported, target, dirs_exist_ok=True)
+            for name in ("encoder.onnx", "head.onnx"):
+                quantize_dynamic(exported / name, target / name, weight_type=QuantType.QInt8)
+            return load_onnx_spotter(target, device, threads=threads)
+
+        return build
+
+    table = [
+        ("torch eager", eager),
+        (BASELINE, channels_last),
+        ("torch.compile", compiled),
+        ("onnxruntime", onnx(False)),
+        ("onnxruntime int8", onnx(True)),
+    ]
+    for name, build in table:
+        if name in skip:
+            continue
+        try:
+            yield name, build()
+        except Exception as exc:  # report a backend that cannot run here and go on with the others
+            yield name, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:160]
+
+
+def measure(spotter, video: Path, game: str, league: Path, batch_size: int, out: Path) -> dict:
+    """Warm up on a few seconds, then predict the whole game and score it."""
+    from ballspot.metrics import evaluate_spotting
+    from ballspot.predict.outputs import write_game_outputs
+
+    with Clock() as warm:
+        _ = list(_predict(video, spotter, batch_size, limit_s=4.0))
+    frames = [0]
+    with Clock() as clock:
+        events = list(_predict(video, spotter, batch_size, on_progress=lambda d, t: frames.__setitem__(0, d)))
+    params = _params(spotter)
+    write_game_outputs(out / game, game, {1: video}, events, params)
+    result = evaluate_spotting(league, out, only_games=[game])
+    return {
+        "frames": frames[0],
+        "wall_s": round(clock.wall_s, 2),
+        "cpu_s": round(clock.cpu_s, 2),
+        "fps": round(frames[0] / clock.wall_s, 1),
+        "warmup_s": round(warm.wall_s, 1),
+        "candidates": len(events),
+        "map_at1": round(result.mAP, 4),
+    }
+
+
+def _params(spotter):
+    from ballspot.predict.backends import spotter_params
+
+    return spotter_params(spotter)
+
+
+def _predict(video: Path, spotter, batch_size: int, on_progress=None, limit_s: float | None = None):
+    from ballspot.predict.api import predict_video
+
+    if limit_s is None:
+        yield from predict_video(video, spotter, _params(spotter), batch_size=batch_size, on_progress=on_progress)
+        return
+    import subprocess
+
+    from ballspot.video.ffmpeg_bin import ffmpeg_exe
+
+    short = video.with_name("warmup.mp4")
+    if not short.is_file():
+        command = [ffmpeg_exe(), "-loglevel", "error", "-y", "-i", str(video), "-t", str(limit_s), "-c", "copy"]
+        subprocess.run([*command, str(short)], check=True)
+    yield from predict_video(short, spotter, _params(spotter), batch_size=batch_size)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", type=Path, help="a trained checkpoint (default: an untrained one, see below)")
+    parser.add_argument("--backbone", default="mobilenetv3_small_050", help="untrained model's timm backbone")
+    parser.add_argument("--height", type=int, default=112)
+    parser.add_argument("--width", type=int, default=192)
+    parser.add_argument("--task", default="dense", choices=("dense", "spot"))
+    parser.add_argument("--minutes", type=float, default=1.0, help="length of the synthetic game")
+    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    parser.add_argument("--threads", type=int, default=None, help="CPU threads (default: the process's CPUs)")
+    parser.add_argument("--skip", nargs="*", default=[], help="backends to leave out, e.g. torch.compile")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    require_device(args.device)
+    from ballspot.threads import passive_waiting
+
+    passive_waiting()
+    from ballspot.threads import use_threads
+
+    threads = use_threads(args.threads)
+    results: dict = {"device": args.device, "threads": threads, "batch_size": args.batch_size, "backends": {}}
+    results["load_average_before"] = load_average()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        league, (game,) = make_league(folder, games=1, minutes=args.minutes)
+        video = league / game / "224p.mp4"
+        weights = args.model
+        if weights is None:
+            weights = folder / "untrained.pt"
+            results["model"] = make_checkpoint(weights, args.backbone, args.height, args.width, args.task)
+        else:
+            results["model"] = {"checkpoint": str(weights)}
+        for name, spotter in variants(weights, args.device, threads, folder, set(args.skip)):
+            if isinstance(spotter, str):
+                results["backends"][name] = {"error": spotter}
+            else:
+                out = folder / "predictions" / name.replace(" ", "-")
+                try:
+                    results["backends"][name] = measure(spotter, video, game, league, args.batch_size, out)
+                except Exception as exc:  # torch.compile without a compiler fails on first use
+                    results["backends"][name] = {"error": f"{type(exc).__name__}: {str(exc).splitlines()[0]}"[:160]}
+            print(f"{name}: {results['backends'][name]}", file=sys.stderr)
+    results["load_average_after"] = load_average()
+    base = results["backends"].get(BASELINE, {}).get("fps")
+    for row in results["backends"].values():
+        if base and "fps" in row:
+            row["ratio"] = round(row["fps"] / base, 2)
+    if args.json:
+        print(json.dumps(results))
+        return
+    report(results)
+
+
+def report(results: dict) -> None:
+    m = results["model"]
+    print(f"device {results['device']}, {results['threads']} threads, batch {results['batch_size']} stacks; "
+          f"model {json.dumps(m)}; load average {results['load_average_before']} -> "
+          f"{results['load_average_after']}")  # fmt: skip
+    print(f"\n| backend | frames/s | vs {BASELINE} | wall s | CPU s | mAP@1 | candidates |")
+    print("|---|---|---|---|---|---|---|")
+    for name, r in results["backends"].items():
+        if "error" in r:
+            print(f"| {name} | failed: {r['error']} | | | | | |")
+            continue
+        print(f"| {name} | {r['fps']} | {r.get('ratio', '')}x | {r['wall_s']} | {r['cpu_s']} | {r['map_at1']} | "
+              f"{r['candidates']} |")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

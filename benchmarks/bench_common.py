@@ -1,0 +1,75 @@
+"""Shared set-up of the inference benchmarks: a synthetic league with labels, an untrained dense checkpoint."""
+
+from __future__ import annotations
+
+import resource
+import sys
+import time
+from pathlib import Path
+
+
+def require_device(device: str) -> None:
+    """Exit with one line when CUDA is asked for and absent (these scripts never fall back silently)."""
+    if device == "cuda":
+        import torch
+
+        if not torch.cuda.is_available():
+            sys.exit("error: --device cuda: no CUDA GPU is visible here (run this on a GPU machine, or --device cpu)")
+
+
+def make_league(folder: Path, games: int = 1, minutes: float = 1.0, seed: int = 0) -> tuple[Path, list[str]]:
+    """Synthetic games (224p video + Labels-ball.json) under `folder/league`: (root, game ids)."""
+    from ballspot.synthetic.league import generate_league
+
+    root = folder / "league"
+    ids = generate_league(root, games=games, minutes=minutes, seed=seed, progress=False)
+    return root, ids
+
+
+def make_checkpoint(path: Path, backbone: str, height: int, width: int, task: str = "dense") -> dict:
+    """An untrained spotter (speed does not depend on the weights), saved the way `ballspot train` saves one."""
+    import torch
+
+    from ballspot.engine.checkpoint import save_checkpoint
+    from ballspot.engine.config import TrainConfig
+    from ballspot.engine.data import output_classes
+    from ballspot.engine.trainer import _model_config
+    from ballspot.models.network import build_model
+
+    config = TrainConfig(backbone=backbone, task=task, height=height, width=width)
+    config.check()
+    classes = output_classes(config)
+    model_config = _model_config(config, len(classes))
+    torch.manual_seed(0)
+    model = build_model(model_config)
+    payload = {"config": config.to_dict(), "model_config": model_config.to_dict(), "classes": classes}
+    save_checkpoint(path, {**payload, "task": task, "epoch": 0, "model": model.state_dict()})
+    return {k: config.to_dict()[k] for k in ("task", "backbone", "height", "width", "frames", "stride")}
+
+
+class Clock:
+    """Wall time and CPU time (this process's threads plus finished children such as ffmpeg) of a block."""
+
+    def __enter__(self) -> Clock:
+        self.wall = time.perf_counter()
+        self.cpu = time.process_time() + _children_cpu()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.wall_s = time.perf_counter() - self.wall
+        self.cpu_s = time.process_time() + _children_cpu() - self.cpu
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def load_average() -> float | None:
+    """The 1-minute load average (how busy the shared machine was), where the OS tells it."""
+    try:
+        import os
+
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None

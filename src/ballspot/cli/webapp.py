@@ -1,0 +1,58 @@
+"""`ballspot app`: a web app to run a spotter on a match, watch the events beside the video, review, export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ballspot.cli.base import command
+from ballspot.cli.options import DataDirOption, RunsDirOption
+
+Opt = typer.Option
+
+
+@command("app")
+def app_command(
+    source: Annotated[
+        Path | None,
+        typer.Argument(
+            help="A video (predicted as soon as the page opens) or a dataset root (choose a game in the page); "
+            "or leave it out and choose in the page.",
+            show_default=False,
+        ),
+    ] = None,
+    model: Annotated[
+        Path | None, Opt("--model", "-m", help="Weights file (default: best.pt of the newest run).")
+    ] = None,
+    port: Annotated[int, Opt("--port", min=1, max=65535, help="Port to serve the app on.")] = 8501,
+    host: Annotated[
+        str,
+        Opt(
+            "--host",
+            help="Address to listen on. 127.0.0.1 serves this machine only; --host 0.0.0.0 lets any machine that "
+            "reaches this one open the app, run models and read the videos it can read: choose it on purpose.",
+        ),
+    ] = "127.0.0.1",
+    runs_dir: RunsDirOption = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Open a web app (needs `pip install 'ballspot\\[app]'`): run a model on a video, watch the events on a
+    timeline beside the player, review them against labels, export JSON, CSV and clips."""
+    import os
+
+    from ballspot.errors import BallspotError
+    from ballspot.webapp.launch import require_streamlit, serve
+    from ballspot.webapp.settings import LaunchSettings
+
+    require_streamlit()
+    if source is not None and not source.exists():
+        raise BallspotError(f"video or dataset root not found: {source}")
+    if model is not None and not model.is_file():
+        raise BallspotError(f"weights file not found: {model}")
+    if data_dir is not None:
+        os.environ["BALLSPOT_DATA_DIR"] = str(data_dir.expanduser().resolve())
+    if runs_dir is not None:
+        os.environ["BALLSPOT_RUNS_DIR"] = str(runs_dir.expanduser().resolve())
+    serve(LaunchSettings(source, model), host, port)

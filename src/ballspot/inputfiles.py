@@ -1,0 +1,81 @@
+"""Read JSON and YAML input the one way every command does: a depth limit, one-line errors, no traceback.
+
+Python's parser recurses once per nesting level, so a document nested a few thousand levels deep ends in a
+RecursionError. No ballspot or SoccerNet document is deeper than a handful of levels; the depth is measured
+(in C-speed byte operations, strings skipped) before anything is parsed.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ballspot.errors import BallspotError
+
+MAX_DEPTH = 64
+"""Deepest nesting of arrays and objects accepted (ballspot's and SoccerNet's documents use at most 4)."""
+
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'[]{}"')
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def nesting_depth(raw: bytes) -> int:
+    """How deeply arrays and objects nest in a JSON text (brackets inside strings do not count)."""
+    import numpy as np
+
+    text = raw.replace(b"\\\\", b"").replace(b'\\"', b"")  # escaped backslashes first, then escaped quotes
+    text = text.translate(None, _NOT_STRUCTURE)  # brackets and quotes: all the depth depends on
+    outside_strings = b"".join(text.split(b'"')[::2])
+    brackets = np.frombuffer(outside_strings.translate(None, _NOT_BRACKETS), dtype=np.uint8)
+    if len(brackets) == 0:
+        return 0
+    steps = np.where((brackets == ord("[")) | (brackets == ord("{")), 1, -1)
+    return int(np.cumsum(steps).max())
+
+
+def parse_json(raw: bytes | str, where: str) -> object:
+    """The document in `raw`; `where` names it in the one-line error (a path, or `zip!member`)."""
+    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
+    depth = nesting_depth(data)
+    if depth > MAX_DEPTH:
+        raise BallspotError(f"{where}: JSON nested {depth} levels deep (at most {MAX_DEPTH} are read)")
+    try:
+        return json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BallspotError(f"{where}: not valid JSON ({exc})") from None
+    except RecursionError:  # pragma: no cover - the depth check comes first
+        raise BallspotError(f"{where}: JSON nested too deeply") from None
+
+
+def read_json(path: Path | str, what: str = "JSON file") -> object:
+    """The document in the file at `path`; a missing, unreadable or malformed file is a one-line error."""
+    path = Path(path)
+    if not path.is_file():
+        raise BallspotError(f"{what} not found: {path}")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise BallspotError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+    return parse_json(raw, str(path))
+
+
+def read_yaml(path: Path | str, what: str = "YAML file") -> object:
+    """The document in the YAML file at `path` (None when empty); a missing, binary, malformed or absurdly
+    nested file is a one-line error."""
+    import yaml
+
+    path = Path(path)
+    if not path.is_file():
+        raise BallspotError(f"{what} not found: {path}")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise BallspotError(f"{path}: not a text file (not UTF-8); expected YAML") from None
+    except OSError as exc:
+        raise BallspotError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise BallspotError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    except RecursionError:
+        raise BallspotError(f"{path}: YAML nested too deeply") from None

@@ -1,0 +1,201 @@
+"""Many games: several in flight sharing one model, finished games skipped, games split across `torchrun` ranks.
+
+With `workers` > 1, each worker thread spots one game at a time with the same loaded model. ffmpeg decodes
+in its own process and the network releases Python's lock while it computes, so one game's decoding and
+stacking overlap another's network; the network's threads are divided between the workers so the cores
+are not over-subscribed. Under `torchrun` (several GPUs), each process takes every WORLD_SIZE-th game.
+
+Each finished game gets `predict.json` beside its results, written last: the model's sha256 and the
+post-processing parameters. A later run with the same model and parameters skips that game, so an
+interrupted season resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from ballspot.atomic import write_json
+from ballspot.predict.postprocess import PostprocessParams
+from ballspot.soccernet.results import RESULTS_FILE
+
+DONE_FILE = "predict.json"
+
+
+def model_digest(path: Path) -> str:
+    """sha256 of a checkpoint, or of an ONNX export folder's files (manifest and graphs, in name order)."""
+    import hashlib
+
+    from ballspot.predict.backends import file_digest
+
+    path = Path(path)
+    if not path.is_dir():
+        return file_digest(path)
+    digest = hashlib.sha256()
+    for file in sorted(p for p in path.iterdir() if p.is_file()):
+        digest.update(file.name.encode() + file_digest(file).encode())
+    return digest.hexdigest()
+
+
+def fingerprint(model_sha256: str, params: PostprocessParams, flip: bool) -> dict[str, Any]:
+    """What decides a game's outputs besides its video: the model, the post-processing, test-time flipping."""
+    return {"model_sha256": model_sha256, "params": params.to_dict(), "tta": "flip" if flip else "none"}
+
+
+def is_done(folder: Path, expected: dict[str, Any]) -> bool:
+    """Whether `folder` holds results made with the same model and parameters."""
+    try:
+        recorded = json.loads((folder / DONE_FILE).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return False
+    return recorded == expected and (folder / RESULTS_FILE).is_file()
+
+
+def rank_share(games: list[str]) -> list[str]:
+    """This process's games under `torchrun` (every WORLD_SIZE-th from its RANK); all of them alone."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    rank = int(os.environ.get("RANK", "0"))
+    return games[rank::world] if world > 1 else games
+
+
+def threads_per_worker(threads: int, workers: int) -> int:
+    """The network's CPU threads for each of `workers` concurrent games (at least one)."""
+    return max(1, threads // max(1, workers))
+
+
+def predict_season(
+    jobs: list,
+    spotter,
+    params: PostprocessParams,
+    out_root: Path,
+    batch_size: int,
+    precision: str,
+    workers: int = 1,
+    resume: bool = True,
+    on_progress=None,
+) -> list[dict]:
+    """Spot every game of `jobs` (VideoJob list) with `workers` games in flight; returns a summary per game.
+
+    on_progress(job, frames decoded, frames in the video), when given, is called besides the progress bar.
+    """
+    from rich.progress import TextColumn
+
+    from ballspot import console
+
+    games: dict[str, list] = {}
+    for job in jobs:
+        games.setdefault(job.game_id, []).append(job)
+    mine = rank_share(list(games))
+    expected = fingerprint(model_digest(spotter.path), params, spotter.flip)
+    results: dict[str, dict] = {}
+    todo = []
+    for game_id in mine:
+        if resume and is_done(out_root / game_id, expected):
+            results[game_id] = _skipped(out_root / game_id, game_id, games[game_id])
+            console.log(f"{game_id}: done before with this model and parameters, skipped (--force redoes it)")
+        else:
+            todo.append(game_id)
+    with console.progress(TextColumn("{task.fields[speed]}")) as bar:
+        lock = threading.Lock()
+
+        def run(game_id: str) -> None:
+            result = _spot_game(
+                game_id, games[game_id], spotter, params, out_root, batch_size, precision, bar, on_progress
+            )
+            write_json(out_root / game_id / DONE_FILE, expected)
+            with lock:
+                results[game_id] = result
+
+        if workers <= 1 or len(todo) <= 1:
+            for game_id in todo:
+                run(game_id)
+        else:
+            with _ThreadShare(workers), ThreadPoolExecutor(max_workers=workers) as pool:
+                for future in [pool.submit(run, game_id) for game_id in todo]:
+                    future.result()
+    return [results[game_id] for game_id in mine]
+
+
+class _ThreadShare:
+    """Divide torch's intra-op threads between concurrent workers for the block, then restore them."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.saved: int | None = None
+
+    def __enter__(self) -> None:
+        import torch
+
+        self.saved = torch.get_num_threads()
+        torch.set_num_threads(threads_per_worker(self.saved, self.workers))
+
+    def __exit__(self, *exc) -> None:
+        import torch
+
+        if self.saved is not None:
+            torch.set_num_threads(self.saved)
+
+
+def _spot_game(game_id, halves, spotter, params, out_root, batch_size, precision, bar, hook=None) -> dict:
+    from ballspot.predict.api import predict_video
+    from ballspot.predict.outputs import results_document, write_game_outputs
+
+    started = time.perf_counter()
+    predictions = []
+    for job in halves:
+        name = game_id[-40:] if len(halves) == 1 else f"{game_id[-32:]} half {job.half}"
+        task = bar.add_task(name, total=None, speed="")
+        began = time.perf_counter()
+
+        def on_progress(done: int, total: int, task=task, began=began, job=job) -> None:
+            if hook:
+                hook(job, done, total)
+            rate = done / max(1e-6, time.perf_counter() - began)
+            speed = f"{rate:.0f} frames/s, {rate / spotter.config.fps:.1f}x real time"
+            bar.update(task, completed=done, total=total, speed=speed)
+
+        events = predict_video(
+            job.video, spotter, params, batch_size=batch_size, precision=precision, on_progress=on_progress
+        )
+        predictions.extend(replace(p, half=job.half) for p in events)
+    videos = {job.half: job.video for job in halves}
+    files = write_game_outputs(out_root / game_id, game_id, videos, predictions, params)
+    return {
+        "game": game_id,
+        "videos": [str(job.video) for job in halves],
+        "candidates": len(predictions),
+        "events": sum(p.confidence >= params.event_threshold for p in predictions),
+        "seconds": round(time.perf_counter() - started, 2),
+        "files": files,
+        "document": results_document(predictions, game_id),
+    }
+
+
+def _skipped(folder: Path, game_id: str, halves: list) -> dict:
+    """A finished game's summary, read back from its files."""
+    from ballspot.predict.outputs import EVENTS_FILE
+    from ballspot.predict.postprocess import PARAMS_FILE
+
+    document = json.loads((folder / RESULTS_FILE).read_text(encoding="utf-8"))
+    try:
+        events = len(json.loads((folder / EVENTS_FILE).read_text(encoding="utf-8"))["events"])
+    except (OSError, ValueError, KeyError, TypeError):
+        events = 0
+    files = {name: str(folder / file) for name, file in (("results", RESULTS_FILE), ("events", EVENTS_FILE))}
+    files["params"] = str(folder / PARAMS_FILE)
+    return {
+        "game": game_id,
+        "videos": [str(job.video) for job in halves],
+        "candidates": len(document.get("predictions", [])),
+        "events": events,
+        "seconds": 0.0,
+        "files": files,
+        "document": document,
+        "skipped": True,
+    }

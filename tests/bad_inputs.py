@@ -1,0 +1,618 @@
+"""The bad-input corpus: small generated files and options that every command must refuse in one line.
+
+Each `Case` is one command line built from a `Kit` of generated inputs (made once, lazily). Running a case
+(`run_case`) gives an `Outcome`: a clear error (the exit code asked for, one error message on stderr, nothing on
+stdout, no traceback, no file left in the output folder), a traceback, a silent acceptance (exit 0), or another
+failure (a wrong code or message). tests/test_bad_inputs.py asserts every case is a clear error;
+benchmarks/bad_inputs.py prints the counts per command.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import shutil
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from tests.videos import counter_frames, encode, ffmpeg
+
+NESTED = "[" * 5000 + "]" * 5000
+"""JSON nested 5000 levels deep: Python's parser runs out of stack at about 1000."""
+UNWRITABLE = "/proc/ballspot-test/out"
+"""A folder no process can create (not even root)."""
+
+
+def labels_text(annotations: list, **extra) -> str:
+    return json.dumps({"UrlLocal": "", "annotations": annotations, **extra})
+
+
+def annotation(label: str = "PASS", position: object = "400", game_time: object = "1 - 00:00", **extra) -> dict:
+    item = {"gameTime": game_time, "label": label, "position": position, **extra}
+    return {k: v for k, v in item.items() if v is not None}
+
+
+class Kit:
+    """Generated inputs under `base`, each made on first use: videos, labels, clips, an index, a tiny model."""
+
+    def __init__(self, base: Path) -> None:
+        self.base = base
+        self._fresh = 0
+
+    def fresh(self) -> Path:
+        """A new folder path (not created) for one case's outputs."""
+        self._fresh += 1
+        return self.base / "out" / f"case-{self._fresh}"
+
+    def file(self, name: str, content: str | bytes) -> Path:
+        path = self.base / "files" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content)
+        return path
+
+    # ---- videos
+
+    @functools.cached_property
+    def video(self) -> Path:
+        """A 2 s 25 fps counter video with audio, Labels-ball.json (two events) beside it."""
+        folder = self.base / "match"
+        folder.mkdir(parents=True, exist_ok=True)
+        encode(folder / "match.mp4", counter_frames(50))
+        (folder / "Labels-ball.json").write_text(labels_text([annotation(), annotation("DRIVE", "1200")]))
+        return folder / "match.mp4"
+
+    @functools.cached_property
+    def labels(self) -> Path:
+        return self.video.parent / "Labels-ball.json"
+
+    @functools.cached_property
+    def truncated(self) -> Path:
+        """The first 30 % of a 10 s MP4 whose index is at the front: the header promises 10 s."""
+        whole = encode(self.base / "files" / "whole.mp4", counter_frames(250), extra=["-movflags", "+faststart"])
+        data = whole.read_bytes()
+        return self.file("truncated.mp4", data[: int(len(data) * 0.3)])
+
+    @functools.cached_property
+    def audio_only(self) -> Path:
+        path = self.base / "files" / "audio.mp4"
+        ffmpeg("-f", "lavfi", "-i", "anullsrc=r=48000:cl=mono", "-t", "1", "-c:a", "aac", str(path))
+        return path
+
+    @functools.cached_property
+    def garbage(self) -> Path:
+        return self.file("garbage.mp4", b"\x00not a video" * 300)
+
+    @functools.cached_property
+    def empty(self) -> Path:
+        return self.file("empty.mp4", b"")
+
+    @functools.cached_property
+    def binary(self) -> Path:
+        return self.file("binary.bin", bytes(range(256)) * 8)
+
+    @functools.cached_property
+    def nested(self) -> Path:
+        return self.file("nested.json", NESTED)
+
+    @functools.cached_property
+    def a_file(self) -> Path:
+        """A plain file, where a folder is expected."""
+        return self.file("a-file", "not a folder")
+
+    # ---- segment's outputs: clips and an index
+
+    @functools.cached_property
+    def clips(self) -> Path:
+        """A clips folder as `segment --no-clips` writes it (manifest only)."""
+        out = self.base / "clips"
+        run_ok(["segment", str(self.video), "--out", str(out), "--no-clips", "-q"])
+        return out
+
+    @functools.cached_property
+    def manifest(self) -> dict:
+        return json.loads((self.clips / "match" / "manifest.json").read_text())
+
+    def clips_with(self, name: str, manifest: object) -> Path:
+        """A clips folder holding one manifest (a document, or raw text or bytes)."""
+        folder = self.base / "bad-clips" / name / "game"
+        folder.mkdir(parents=True, exist_ok=True)
+        raw = manifest if isinstance(manifest, str | bytes) else json.dumps(manifest)
+        (folder / "manifest.json").write_bytes(raw.encode() if isinstance(raw, str) else raw)
+        return folder.parent
+
+    def manifest_clip(self, name: str, **change) -> Path:
+        """The good manifest with its first clip changed (a value None removes the key)."""
+        document = json.loads(json.dumps(self.manifest))
+        clip = document["clips"][0]
+        for key, value in change.items():
+            if value is None:
+                clip.pop(key, None)
+            else:
+                clip[key] = value
+        return self.clips_with(name, document)
+
+    @functools.cached_property
+    def index(self) -> Path:
+        """An index of a two-game dataset (train and valid splits) for train and tune."""
+        root = self.dataset
+        clips = self.base / "dataset-clips"
+        run_ok(["segment", str(root), "--out", str(clips), "--no-clips", "--window", "1.2", "-q"])
+        return Path(run_ok(["index", str(clips), "-q"]).strip())
+
+    @functools.cached_property
+    def dataset(self) -> Path:
+        """A dataset root: two games (train, valid) with a splits.json."""
+        root = self.base / "dataset"
+        games = ("league/2020-2021/2020-01-01 - A - B", "league/2020-2021/2020-01-02 - C - D")
+        for game in games:
+            folder = root / game
+            folder.mkdir(parents=True)
+            shutil.copy(self.video, folder / "224p.mp4")
+            shutil.copy(self.labels, folder / "Labels-ball.json")
+        (root / "splits.json").write_text(json.dumps({"train": [games[0]], "valid": [games[1]]}))
+        return root
+
+    def dataset_with_splits(self, name: str, splits: str) -> Path:
+        root = self.base / "datasets" / name
+        shutil.copytree(self.dataset, root)
+        (root / "splits.json").write_text(splits)
+        return root
+
+    def dataset_without_labels(self) -> Path:
+        root = self.base / "datasets" / "no-labels"
+        folder = root / "league/2020-2021/2020-01-01 - A - B"
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copy(self.video, folder / "224p.mp4")
+        return root
+
+    # ---- a tiny trained model
+
+    @functools.cached_property
+    def model(self) -> Path:
+        runs = self.base / "runs"
+        run_ok(["train", "--index", str(self.index), "--runs-dir", str(runs), "--cache-dir", str(self.base / "cache"),
+                *TINY_TRAIN, "--name", "tiny", "-q"])  # fmt: skip
+        return runs / "tiny" / "weights" / "best.pt"
+
+    # ---- evaluation inputs
+
+    @functools.cached_property
+    def predictions(self) -> Path:
+        items = [{"label": "PASS", "position": "400", "half": "1", "confidence": "0.9", "gameTime": "1 - 00:00"}]
+        return self.file("results_spotting.json", json.dumps({"UrlLocal": "", "predictions": items}))
+
+
+TINY_TRAIN = [
+    *("--task", "spot", "--backbone", "test_efficientnet", "--height", "64", "--width", "112", "--frames", "6"),
+    *("--stack-size", "3", "--stride", "2", "--batch-size", "4", "--epochs", "1", "--device", "cpu"),
+]
+
+_runner = CliRunner()
+
+
+def run_ok(args: list[str]) -> str:
+    """Run a command that must succeed (building the kit); its stdout."""
+    from ballspot.cli.app import app
+
+    result = _runner.invoke(app, args)
+    if result.exit_code != 0:
+        raise RuntimeError(f"kit command {args[0]} failed: {result.output}")
+    return result.stdout
+
+
+@dataclass(frozen=True)
+class Case:
+    """One bad command line: what to run, the exit code and message fragment expected."""
+
+    command: str
+    name: str
+    args: Callable[[Kit, Path], list]
+    """(kit, output folder) -> the command line (paths allowed)."""
+    code: int = 1
+    fragment: str = ""
+    env: dict[str, str] = field(default_factory=dict)
+    no_cuda: bool = False
+    """Run as on a machine without CUDA."""
+
+    @property
+    def id(self) -> str:
+        return f"{self.command}:{self.name}"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: str
+    """clear, traceback, accepted or other."""
+    detail: str = ""
+
+
+def run_case(case: Case, kit: Kit) -> Outcome:
+    """Run one case in this process and say what it gave."""
+    from unittest import mock
+
+    from ballspot.cli.app import app
+
+    out = kit.fresh()
+    args = [str(a) for a in case.args(kit, out)]
+    with mock.patch("torch.cuda.is_available", return_value=False) if case.no_cuda else _nothing():
+        result = _runner.invoke(app, args, env=case.env or None)
+    text = result.output
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        tb = "".join(traceback.format_exception(result.exception))
+        return Outcome("traceback", tb.strip().splitlines()[-1])
+    if "Traceback" in text:
+        return Outcome("traceback", text.strip().splitlines()[-1])
+    if result.exit_code == 0:
+        return Outcome("accepted", result.stdout.strip()[:200])
+    problems = []
+    if result.exit_code != case.code:
+        problems.append(f"exit {result.exit_code}, expected {case.code}")
+    if result.stdout:
+        problems.append(f"stdout: {result.stdout[:120]!r}")
+    message = _error_message(result.stderr, result.exit_code)
+    if message is None:
+        problems.append(f"not one error message: {result.stderr[:300]!r}")
+    elif case.fragment and case.fragment not in message:
+        problems.append(f"{case.fragment!r} not in {message!r}")
+    left = [p for p in out.rglob("*") if p.is_file()] if out.exists() else []
+    left += list(kit.base.rglob("*.part"))
+    if left:
+        problems.append(f"left behind: {[str(p) for p in left[:3]]}")
+    return Outcome("other", "; ".join(problems)) if problems else Outcome("clear", message or "")
+
+
+def _error_message(stderr: str, code: int) -> str | None:
+    """The one error message on stderr: an `error: ` line (exit 1, 130), or Typer's usage box (exit 2)."""
+    lines = stderr.splitlines()
+    if code != 2:
+        return lines[0] if len(lines) == 1 and lines[0].startswith("error: ") else None
+    if sum("Error" in line for line in lines) != 1 or not lines or not lines[0].startswith("Usage: "):
+        return None
+    box = [line.strip("│╭╮╰╯─ ") for line in lines if line.startswith("│")]
+    return " ".join(part for part in box if part)
+
+
+class _nothing:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _cases() -> list[Case]:
+    cases: list[Case] = []
+
+    def add(command: str, name: str, args: Callable[[Kit, Path], list], code: int = 1, fragment: str = "", **kw):
+        cases.append(Case(command, name, args, code, fragment, **kw))
+
+    # ---------------------------------------------------------------- segment
+    def seg(*extra):
+        return lambda k, o: ["segment", *[e(k) if callable(e) else e for e in extra], "--out", o]
+
+    def seg_labels(name: str, text: str | Callable[[Kit], Path]):
+        def build(k: Kit, o: Path) -> list:
+            labels = text(k) if callable(text) else k.file(f"labels-{name}.json", text)
+            return ["segment", k.video, "--labels", labels, "--out", o]
+
+        return build
+
+    add("segment", "missing video", seg(lambda k: k.base / "none.mp4"), fragment="not found")
+    add("segment", "empty video", lambda k, o: ["segment", k.empty, "--labels", k.labels, "--out", o], 1, "empty")
+    add("segment", "garbage video", lambda k, o: ["segment", k.garbage, "--labels", k.labels, "--out", o], 1, "video")
+    add(
+        "segment", "audio only", lambda k, o: ["segment", k.audio_only, "--labels", k.labels, "--out", o], 1, "no video"
+    )
+    add("segment", "truncated mp4", lambda k, o: ["segment", k.truncated, "--labels", k.labels, "--out", o], 1,
+        "truncated")  # fmt: skip
+    add("segment", "text as video", lambda k, o: ["segment", k.file("notes.mp4", "hello"), "--labels", k.labels,
+        "--out", o], 1, "video")  # fmt: skip
+    add("segment", "no labels beside", lambda k, o: ["segment", k.garbage, "--out", o], 1, "labels not found")
+    add("segment", "labels missing", seg_labels("missing", lambda k: k.base / "none.json"), 1, "not found")
+    add("segment", "labels not json", seg_labels("notjson", "{annotations: ["), 1, "not valid JSON")
+    add("segment", "labels binary", seg_labels("binary", lambda k: k.binary), 1, "not valid JSON")
+    add("segment", "labels nested 5000 deep", seg_labels("nested", lambda k: k.nested), 1, "nested")
+    add("segment", "labels a list", seg_labels("list", "[]"), 1, "annotations")
+    add("segment", "labels without annotations", seg_labels("noann", "{}"), 1, "annotations")
+    add("segment", "annotations not a list", seg_labels("annobj", '{"annotations": {}}'), 1, "annotations")
+    add("segment", "annotation a string", seg_labels("annstr", labels_text(["PASS"])), 1, "object")
+    add("segment", "unknown label", seg_labels("label", labels_text([annotation("PAS")])), 1, "unknown label")
+    add("segment", "label missing", seg_labels("nolabel", labels_text([{"position": "400"}])), 1, "label")
+    add("segment", "label a number", seg_labels("labelnum", labels_text([annotation(3)])), 1, "label")
+    add("segment", "position negative", seg_labels("neg", labels_text([annotation(position="-40")])), 1, "negative")
+    add("segment", "position text", seg_labels("postext", labels_text([annotation(position="abc")])), 1, "position")
+    add("segment", "position missing", seg_labels("posnone", labels_text([annotation(position=None)])), 1,
+        "position")  # fmt: skip
+    add("segment", "position a float string", seg_labels("posf", labels_text([annotation(position="4.5")])), 1,
+        "position")  # fmt: skip
+    add("segment", "position past the end", seg_labels("late", labels_text([annotation(position="9000")])), 1,
+        "beyond the video")  # fmt: skip
+    add("segment", "gameTime half 9", seg_labels("half9", labels_text([annotation(game_time="9 - 00:00")])), 1,
+        "gameTime")  # fmt: skip
+    add("segment", "gameTime in words", seg_labels("words", labels_text([annotation(game_time="first half, 0:04")])),
+        1, "gameTime")  # fmt: skip
+    add("segment", "gameTime a number", seg_labels("gtnum", labels_text([annotation(game_time=1)])), 1, "gameTime")
+    add("segment", "gameTime half 0", seg_labels("half0", labels_text([annotation(game_time="0 - 00:00")])), 1,
+        "gameTime")  # fmt: skip
+    add("segment", "team middle", seg_labels("team", labels_text([annotation(team="middle")])), 1, "team")
+    add("segment", "visibility hidden", seg_labels("vis", labels_text([annotation(visibility="hidden")])), 1,
+        "visibility")  # fmt: skip
+    add("segment", "window 0", seg(lambda k: k.video, "--window", "0"), 1, "--window")
+    add("segment", "window 100", seg(lambda k: k.video, "--window", "100"), 1, "--window")
+    add("segment", "window text", seg(lambda k: k.video, "--window", "abc"), 2, "--window")
+    add("segment", "background -1", seg(lambda k: k.video, "--background", "-1"), 1, "--background")
+    add("segment", "background 11", seg(lambda k: k.video, "--background", "11"), 1, "--background")
+    add("segment", "background gap -1", seg(lambda k: k.video, "--background-gap", "-1"), 1, "--background-gap")
+    add("segment", "jobs 0", seg(lambda k: k.video, "--jobs", "0"), 1, "--jobs")
+    add("segment", "jobs 65", seg(lambda k: k.video, "--jobs", "65"), 1, "--jobs")
+    add("segment", "jobs 1.5", seg(lambda k: k.video, "--jobs", "1.5"), 2, "--jobs")
+    add("segment", "resolution 999p", seg(lambda k: k.dataset, "--resolution", "999p"), 2, "999p")
+    add("segment", "classes 7", seg(lambda k: k.video, "--classes", "7"), 1, "7")
+    add("segment", "labels with a dataset root", lambda k, o: ["segment", k.dataset, "--labels", k.labels, "--out", o],
+        1, "--labels")  # fmt: skip
+    add("segment", "root without labels", seg(lambda k: k.dataset_without_labels()), 1, "Labels-ball.json")
+    add("segment", "empty folder", lambda k, o: ["segment", k.base / "files", "--out", o], 1, "no games")
+    add("segment", "splits not json", seg(lambda k: k.dataset_with_splits("bad", "{")), 1, "not valid JSON")
+    add("segment", "splits nested", seg(lambda k: k.dataset_with_splits("nested", NESTED)), 1, "nested")
+    add("segment", "splits unknown split", seg(lambda k: k.dataset_with_splits("unknown", '{"dev": []}')), 1, "dev")
+    add("segment", "splits a list", seg(lambda k: k.dataset_with_splits("list", "[]")), 1, "splits")
+    add("segment", "out is a file", lambda k, o: ["segment", k.video, "--out", k.a_file], 1, "a-file")
+    add("segment", "out unwritable", lambda k, o: ["segment", k.video, "--out", UNWRITABLE], 1, "cannot")
+
+    # ---------------------------------------------------------------- index
+    def idx(clips: Callable[[Kit], Path], *extra):
+        return lambda k, o: ["index", clips(k), "--out", o / "index.parquet", *extra]
+
+    add("index", "missing folder", idx(lambda k: k.base / "no-clips"), 1, "not found")
+    add("index", "no manifests", idx(lambda k: k.base / "files"), 1, "no clip manifests")
+    add("index", "manifest not json", idx(lambda k: k.clips_with("notjson", "{")), 1, "not valid JSON")
+    add("index", "manifest nested", idx(lambda k: k.clips_with("nested", NESTED)), 1, "nested")
+    add("index", "manifest binary", idx(lambda k: k.clips_with("binary", bytes(range(256)))), 1, "manifest")
+    add("index", "manifest a list", idx(lambda k: k.clips_with("list", [])), 1, "not a ballspot clip manifest")
+    add("index", "manifest without clips", idx(lambda k: k.clips_with("noclips", {"game": "g"})), 1, "manifest")
+    add("index", "clips not a list", idx(lambda k: k.clips_with("clipsobj", {**k.manifest, "clips": {}})), 1,
+        "manifest")  # fmt: skip
+    add("index", "manifest without game", idx(lambda k: k.clips_with("nogame", {**k.manifest, "game": None})), 1,
+        "game")  # fmt: skip
+    add("index", "clip a string", idx(lambda k: k.clips_with("clipstr", {**k.manifest, "clips": ["x"]})), 1, "clip 0")
+    add("index", "clip without label", idx(lambda k: k.manifest_clip("nolabel", label=None)), 1, "label")
+    add("index", "clip without file", idx(lambda k: k.manifest_clip("nofile", file=None)), 1, "file")
+    add("index", "clip without kind", idx(lambda k: k.manifest_clip("nokind", kind=None)), 1, "kind")
+    add("index", "clip unknown label", idx(lambda k: k.manifest_clip("unknown", label="PAS")), 1, "unknown label")
+    add("index", "clip start negative", idx(lambda k: k.manifest_clip("neg", start_ms=-5)), 1, "start_ms")
+    add("index", "clip start text", idx(lambda k: k.manifest_clip("text", start_ms="400")), 1, "start_ms")
+    add("index", "clip event_ms missing", idx(lambda k: k.manifest_clip("noevent", event_ms=None)), 1, "event_ms")
+    add("index", "clip ends before start", idx(lambda k: k.manifest_clip("backwards", end_ms=10)), 1, "before")
+    add("index", "clip half 3", idx(lambda k: k.manifest_clip("half3", half=3)), 1, "half")
+    add("index", "clip file a path", idx(lambda k: k.manifest_clip("path", file="../x.mp4")), 1, "file")
+    add("index", "cut clip missing", idx(lambda k: k.clips_with("cutmissing", {**k.manifest, "cut": True})), 1,
+        "missing or empty")  # fmt: skip
+    add("index", "out suffix txt", lambda k, o: ["index", k.clips, "--out", o / "i.txt"], 2, "i.txt")
+    add("index", "out no suffix", lambda k, o: ["index", k.clips, "--out", o / "index"], 2, "index")
+    add("index", "out unwritable", lambda k, o: ["index", k.clips, "--out", "/proc/x.parquet"], 1, "cannot")
+    add("index", "out under a file", lambda k, o: ["index", k.clips, "--out", k.a_file / "i.parquet"], 1, "a-file")
+    add("index", "classes bogus", idx(lambda k: k.clips, "--classes", "bogus"), 1, "bogus")
+
+    # ---------------------------------------------------------------- train
+    def train(*extra):
+        def build(k: Kit, o: Path) -> list:
+            items = [e(k) if callable(e) else e for e in extra]
+            base = ["train", "--runs-dir", o / "runs", "--cache-dir", k.base / "cache", "--name", "bad", "-q"]
+            return base + (items if "--index" in items else ["--index", k.index, *items])
+
+        return build
+
+    def train_config(name: str, text: str | bytes | Callable[[Kit], Path]):
+        def path(k: Kit) -> Path:
+            return text(k) if callable(text) else k.file(f"config-{name}.yaml", text)
+
+        return train("--config", path, "--device", "cpu")
+
+    add("train", "config missing", train_config("missing", lambda k: k.base / "none.yaml"), 1, "not found")
+    add("train", "config binary", train_config("binary", lambda k: k.binary), 1, "not a text file")
+    add("train", "config not yaml", train_config("bad", "epochs: [1, 2\n"), 1, "not valid YAML")
+    add("train", "config nested", train_config("nested", "[" * 3000 + "]" * 3000), 1, "YAML")
+    add("train", "config a list", train_config("list", "- 1\n- 2\n"), 1, "mapping")
+    add("train", "config unknown key", train_config("unknown", "epoch: 3\n"), 1, "epoch")
+    add("train", "config bad type", train_config("type", "epochs: many\n"), 1, "epochs")
+    add("train", "epochs 0", train("--epochs", "0", "--device", "cpu"), 1, "epochs")
+    add("train", "epochs text", train("--epochs", "x"), 2, "--epochs")
+    add("train", "batch size 0", train("--batch-size", "0", "--device", "cpu"), 1, "batch")
+    add("train", "lr negative", train("--lr", "-1", "--device", "cpu"), 1, "lr")
+    add("train", "dropout 2", train("--dropout", "2", "--device", "cpu"), 1, "dropout")
+    add("train", "frames 0", train("--frames", "0", "--device", "cpu"), 1, "frames")
+    add("train", "height 4", train("--height", "4", "--device", "cpu"), 1, "height")
+    add("train", "crop 0", train("--crop", "0", "--device", "cpu"), 1, "crop")
+    add("train", "task bogus", train("--task", "bogus", "--device", "cpu"), 1, "bogus")
+    add("train", "pooling bogus", train("--pooling", "bogus", "--device", "cpu"), 1, "bogus")
+    add("train", "loss bogus", train("--loss", "bogus", "--device", "cpu"), 1, "bogus")
+    add("train", "backbone unknown", train(*TINY_TRAIN, "--backbone", "no_such_net"), 1, "no_such_net")
+    add("train", "device tpu", train("--device", "tpu"), 1, "tpu")
+    add("train", "device cuda without cuda", train(*TINY_TRAIN, "--device", "cuda"), 1, "CUDA", no_cuda=True)
+    add("train", "index missing", train("--index", lambda k: k.base / "none.parquet", "--device", "cpu"), 1,
+        "not found")  # fmt: skip
+    add("train", "index garbage", train("--index", lambda k: k.file("garbage.parquet", b"PAR1xx"), "--device", "cpu"),
+        1, "index")  # fmt: skip
+    add("train", "index csv without columns", train("--index", lambda k: k.file("cols.csv", "a,b\n1,2\n"),
+        "--device", "cpu"), 1, "missing columns")  # fmt: skip
+    add("train", "resume without a run", train(*TINY_TRAIN, "--resume"), 1, "resume")
+    add("train", "pretrained missing", train(*TINY_TRAIN, "--pretrained", lambda k: k.base / "none.pth"), 1,
+        "none.pth")  # fmt: skip
+
+    # ---------------------------------------------------------------- tune
+    def tune(*extra):
+        def build(k: Kit, o: Path) -> list:
+            items = [e(k) if callable(e) else e for e in extra]
+            return ["tune", "--studies-dir", o / "studies", "--runs-dir", o / "runs", "--cache-dir", k.base / "cache",
+                    "--index", k.index, *items]  # fmt: skip
+
+        return build
+
+    add("tune", "trials 0", tune("--trials", "0"), 1, "--trials")
+    add("tune", "trials text", tune("--trials", "x"), 2, "--trials")
+    add("tune", "timeout -1", tune("--timeout", "-1"), 1, "--timeout")
+    add("tune", "study name with a slash", tune("--study", "a/b"), 1, "study name")
+    add("tune", "metric bogus", tune("--metric", "bogus"), 1, "--metric")
+    add("tune", "sampler bogus", tune("--sampler", "bogus"), 1, "--sampler")
+    add("tune", "pruner bogus", tune("--pruner", "bogus"), 1, "--pruner")
+    add("tune", "storage scheme unknown", tune("--storage", "ftp:x"), 1, "--storage")
+    add("tune", "storage journal without path", tune("--storage", "journal:"), 1, "journal")
+    add("tune", "space missing", tune("--space", lambda k: k.base / "none.yaml"), 1, "not found")
+    add("tune", "space binary", tune("--space", lambda k: k.binary), 1, "not a text file")
+    add("tune", "space nested", tune("--space", lambda k: k.file("space-nested.yaml", "[" * 3000 + "]" * 3000)), 1,
+        "YAML")  # fmt: skip
+    add("tune", "space a list", tune("--space", lambda k: k.file("space-list.yaml", "- 1\n")), 1, "mapping")
+    add("tune", "space unknown option", tune("--space", lambda k: k.file("space-bad.yaml", "lrr: [1, 2]\n")), 1,
+        "lrr")  # fmt: skip
+    add("tune", "config binary", tune("--config", lambda k: k.binary), 1, "not a text file")
+    add("tune", "index missing", lambda k, o: ["tune", "--index", k.base / "none.parquet", "--studies-dir", o], 1,
+        "not found")  # fmt: skip
+    add("tune", "device cuda without cuda", tune("--device", "cuda"), 1, "CUDA", no_cuda=True)
+    add("tune", "device tpu", tune("--device", "tpu"), 1, "tpu")
+    add("tune", "report of a missing study", lambda k, o: ["tune", "report", "--study", "none", "--studies-dir", o],
+        1, "no study")  # fmt: skip
+    add("tune", "postprocess missing run", lambda k, o: ["tune", "postprocess", k.base / "no-run"], 1, "not found")
+    add("tune", "postprocess batch size 0", lambda k, o: ["tune", "postprocess", k.model, "--batch-size", "0"], 1,
+        "--batch-size")  # fmt: skip
+
+    # ---------------------------------------------------------------- evaluate (spotting)
+    def ev(labels: Callable[[Kit], Path], predictions: Callable[[Kit], Path], *extra):
+        return lambda k, o: ["evaluate", "--labels", labels(k), "--predictions", predictions(k), *extra]
+
+    def good_labels(k: Kit) -> Path:
+        return k.labels
+
+    def good_predictions(k: Kit) -> Path:
+        return k.predictions
+
+    def doc(name: str, text: str | bytes) -> Callable[[Kit], Path]:
+        return lambda k: k.file(f"eval-{name}.json", text)
+
+    add("evaluate", "labels missing", ev(lambda k: k.base / "none.json", good_predictions), 1, "not found")
+    add("evaluate", "predictions missing", ev(good_labels, lambda k: k.base / "none.json"), 1, "not found")
+    add("evaluate", "labels nested", ev(lambda k: k.nested, good_predictions), 1, "nested")
+    add("evaluate", "predictions nested", ev(good_labels, lambda k: k.nested), 1, "nested")
+    add("evaluate", "labels not json", ev(doc("lbad", "{"), good_predictions), 1, "not valid JSON")
+    add("evaluate", "predictions not json", ev(good_labels, doc("pbad", "{")), 1, "not valid JSON")
+    add("evaluate", "labels binary", ev(doc("lbin", bytes(range(256))), good_predictions), 1, "JSON")
+    add("evaluate", "predictions binary", ev(good_labels, doc("pbin", bytes(range(256)))), 1, "JSON")
+    add("evaluate", "labels a list", ev(doc("llist", "[]"), good_predictions), 1, "annotations")
+    add("evaluate", "predictions a list", ev(good_labels, doc("plist", "[]")), 1, "predictions")
+    add("evaluate", "predictions without list", ev(good_labels, doc("pnone", "{}")), 1, "predictions")
+    add("evaluate", "prediction a string", ev(good_labels, doc("pstr", '{"predictions": ["x"]}')), 1, "prediction")
+    add("evaluate", "prediction without position", ev(good_labels, doc("pnopos", json.dumps({"predictions": [
+        {"label": "PASS", "half": 1, "confidence": 0.5}]}))), 1, "position")  # fmt: skip
+    add("evaluate", "prediction confidence text", ev(good_labels, doc("pconf", json.dumps({"predictions": [
+        {"label": "PASS", "position": 400, "half": 1, "confidence": "high"}]}))), 1, "confidence")  # fmt: skip
+    add("evaluate", "labels zip garbage", ev(lambda k: k.file("labels.zip", b"PK\x03\x04garbage"), good_predictions),
+        1, "zip")  # fmt: skip
+    add("evaluate", "labels folder without labels", ev(lambda k: k.base / "files", good_predictions), 1,
+        "Labels-ball.json")  # fmt: skip
+    add("evaluate", "predictions missing a game", ev(lambda k: k.dataset, lambda k: k.base / "files"), 1,
+        "results_spotting.json")  # fmt: skip
+    add("evaluate", "metric bogus", ev(good_labels, good_predictions, "--metric", "bogus"), 2, "bogus")
+    add("evaluate", "bootstrap -1", ev(good_labels, good_predictions, "--bootstrap", "-1"), 2, "--bootstrap")
+    add("evaluate", "out unwritable", lambda k, o: ["evaluate", "--model", k.model, "--index", k.index,
+        "--split", "valid", "--out", UNWRITABLE], 1, "cannot")  # fmt: skip
+    add("evaluate", "classes bogus", ev(good_labels, good_predictions, "--classes", "bogus"), 1, "bogus")
+    add("evaluate", "model and predictions", lambda k, o: ["evaluate", "--model", k.base / "m.pt", "--predictions",
+        k.predictions], 2, "not both")  # fmt: skip
+    add("evaluate", "model missing", lambda k, o: ["evaluate", "--model", k.base / "none.pt", "--index", k.index,
+        "--out", o], 1, "not found")  # fmt: skip
+    add("evaluate", "split bogus", ev(good_labels, good_predictions, "--split", "bogus"), 2, "bogus")
+
+    # ---------------------------------------------------------------- predict
+    def pr(video: Callable[[Kit], Path], *extra):
+        def build(k: Kit, o: Path) -> list:
+            items = [e(k) if callable(e) else e for e in extra]
+            model = [] if "--model" in items else ["--model", k.model]
+            return ["predict", video(k), *model, "--out", o, "--device", "cpu", "-q", *items]
+
+        return build
+
+    def good_video(k: Kit) -> Path:
+        return k.video
+
+    add("predict", "missing video", pr(lambda k: k.base / "none.mp4"), 1, "not found")
+    add("predict", "empty video", pr(lambda k: k.empty), 1, "empty")
+    add("predict", "garbage video", pr(lambda k: k.garbage), 1, "video")
+    add("predict", "audio only", pr(lambda k: k.audio_only), 1, "no video")
+    add("predict", "truncated mp4", pr(lambda k: k.truncated), 1, "truncated")
+    add("predict", "text file", pr(lambda k: k.file("notes.txt", "hello")), 1, "not a video")
+    add("predict", "model missing", pr(good_video, "--model", lambda k: k.base / "none.pt"), 1, "not found")
+    add("predict", "model garbage", pr(good_video, "--model", lambda k: k.file("w.pt", b"garbage")), 1, "weights")
+    add("predict", "batch size 0", pr(good_video, "--batch-size", "0"), 1, "--batch-size")
+    add("predict", "precision fp8", pr(good_video, "--precision", "fp8"), 1, "fp8")
+    add("predict", "threshold 1.5", pr(good_video, "--threshold", "1.5"), 1, "threshold")
+    add("predict", "smooth -1", pr(good_video, "--smooth", "-1"), 1, "smooth")
+    add("predict", "params nested", pr(good_video, "--params", lambda k: k.nested), 1, "nested")
+    add("predict", "params binary", pr(good_video, "--params", lambda k: k.binary), 1, "JSON")
+    add("predict", "params unknown key", pr(good_video, "--params", lambda k: k.file("p.json", '{"nms": 1}')), 1,
+        "nms")  # fmt: skip
+    add("predict", "resolution 999p", pr(lambda k: k.dataset, "--resolution", "999p"), 2, "999p")
+    add("predict", "device tpu", lambda k, o: ["predict", k.video, "--model", k.model, "--device", "tpu", "--out", o],
+        1, "tpu")  # fmt: skip
+    add("predict", "device cuda without cuda", lambda k, o: ["predict", k.video, "--model", k.model, "--device",
+        "cuda", "--out", o], 1, "CUDA", no_cuda=True)  # fmt: skip
+    add("predict", "out unwritable", lambda k, o: ["predict", k.video, "--model", k.model, "--device", "cpu", "--out",
+        UNWRITABLE], 1, "cannot")  # fmt: skip
+    add("predict", "no runs", lambda k, o: ["predict", k.video, "--runs-dir", k.base / "no-runs", "--out", o], 1,
+        "no trained run")  # fmt: skip
+
+    # ---------------------------------------------------------------- download synthetic
+    def syn(*extra, out: Callable[[Kit, Path], Path] | None = None):
+        return lambda k, o: ["download", "synthetic", "--out", out(k, o) if out else o, *extra]
+
+    add("download synthetic", "games 0", syn("--games", "0"), 2, "--games")
+    add("download synthetic", "games text", syn("--games", "six"), 2, "--games")
+    add("download synthetic", "games 100000", syn("--games", "100000"), 2, "--games")
+    add("download synthetic", "minutes inf", syn("--minutes", "inf"), 2, "--minutes")
+    add("download synthetic", "minutes -1", syn("--minutes", "-1"), 2, "--minutes")
+    add("download synthetic", "minutes 1000", syn("--minutes", "1000"), 2, "--minutes")
+    add("download synthetic", "minutes nan", syn("--minutes", "nan"), 2, "--minutes")
+    add("download synthetic", "minutes 0", syn("--minutes", "0"), 1, "--minutes")
+    add("download synthetic", "out is a file", syn("--minutes", "0.05", "--games", "1", out=lambda k, o: k.a_file),
+        1, "a-file")  # fmt: skip
+    add("download synthetic", "out unwritable", syn("--minutes", "0.05", out=lambda k, o: Path(UNWRITABLE)), 1,
+        "cannot")  # fmt: skip
+
+    # ---------------------------------------------------------------- download soccernet (options only: no network)
+    add("download soccernet", "edition 2019", lambda k, o: ["download", "soccernet", "--edition", "2019",
+        "--data-dir", o], 2, "2019")  # fmt: skip
+    add("download soccernet", "split bogus", lambda k, o: ["download", "soccernet", "--split", "bogus",
+        "--data-dir", o], 2, "bogus")  # fmt: skip
+    add("download soccernet", "source bogus", lambda k, o: ["download", "soccernet", "--source", "bogus",
+        "--data-dir", o], 2, "bogus")  # fmt: skip
+
+    # ---------------------------------------------------------------- quickstart (refused before any work)
+    def qs(*extra):
+        return lambda k, o: ["quickstart", "--workdir", o, *[e(k) if callable(e) else e for e in extra]]
+
+    add("quickstart", "games 0", qs("--games", "0"), 1, "--games")
+    add("quickstart", "minutes inf", qs("--minutes", "inf"), 1, "--minutes")
+    add("quickstart", "config binary", qs("--config", lambda k: k.binary), 1, "not a text file")
+    add("quickstart", "device tpu", qs("--device", "tpu"), 1, "tpu")
+    add("quickstart", "epochs 0", qs("--epochs", "0"), 1, "epochs")
+    return cases
+
+
+CASES = _cases()
+
+
+def counts(outcomes: dict[str, Outcome]) -> dict[str, dict[str, int]]:
+    """Per command: cases, clear errors, tracebacks, silent acceptances, other failures."""
+    table: dict[str, dict[str, int]] = {}
+    for case in CASES:
+        if case.id not in outcomes:
+            continue
+        row = table.setdefault(case.command, {"cases": 0, "clear": 0, "traceback": 0, "accepted": 0, "other": 0})
+        row["cases"] += 1
+        row[outcomes[case.id].kind] += 1
+    return table

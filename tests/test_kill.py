@@ -1,0 +1,128 @@
+"""kill -9 in the middle of train, tune, download synthetic and predict: what survives is whole (no `.part`
+file after a rerun, no half-made output), the job resumes, and no ffmpeg child outlives its parent."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ballspot.cli.app import app
+from tests import test_train
+from tests.test_faults import _running, wait_until
+from tests.test_train import TINY_ARGS
+
+REPO = Path(__file__).resolve().parents[1]
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory) -> Path:
+    """test_train's tiny two-game league, segmented and indexed."""
+    return test_train.index_path.__wrapped__(tmp_path_factory)
+
+
+def start(*args: str) -> subprocess.Popen:
+    """`ballspot ARGS` in a child process (its own process group, so nothing escapes the test)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")])}
+    return subprocess.Popen(
+        [sys.executable, "-m", "ballspot", *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+        start_new_session=True,
+    )
+
+
+def children(pid: int) -> list[int]:
+    """Direct children of `pid` (from /proc)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except FileNotFoundError:
+            continue
+    return found
+
+
+def kill(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+
+
+def parts(folder: Path) -> list[Path]:
+    return list(folder.rglob("*.part"))
+
+
+def test_download_synthetic_killed_mid_video(tmp_path):
+    out = tmp_path / "league"
+    job = start("download", "synthetic", "--games", "2", "--minutes", "0.3", "--out", str(out), "-q")
+    assert wait_until(lambda: bool(parts(out) and children(job.pid)) or job.poll() is not None, 600)
+    assert job.poll() is None, job.stderr.read().decode() if job.stderr else ""
+    ffmpeg = children(job.pid)
+    kill(job)
+    assert ffmpeg and wait_until(lambda: not any(_running(pid) for pid in ffmpeg))
+    assert not list(out.rglob("224p.mp4")) or all(p.stat().st_size for p in out.rglob("224p.mp4"))
+    rerun = runner.invoke(app, ["download", "synthetic", "--games", "2", "--minutes", "0.3", "--out", str(out), "-q"])
+    assert rerun.exit_code == 0, rerun.output
+    assert parts(out) == []
+    assert len(list(out.rglob("224p.mp4"))) == 2 and len(list(out.rglob("Labels-ball.json"))) == 2
+
+
+def test_train_killed_after_an_epoch_resumes(index, tmp_path):
+    runs, cache = tmp_path / "runs", tmp_path / "cache"
+    args = ["train", "--index", str(index), *TINY_ARGS, "--epochs", "3", "--name", "killed", "-q"]
+    folders = ["--runs-dir", str(runs), "--cache-dir", str(cache)]
+    last = runs / "killed" / "weights" / "last.pt"
+    job = start(*args, *folders)
+    assert wait_until(lambda: last.is_file() or job.poll() is not None, 600)
+    assert job.poll() is None, job.stderr.read().decode() if job.stderr else ""
+    kill(job)
+    resumed = runner.invoke(app, ["train", "--index", str(index), "--name", "killed", "--resume", "-q", *folders])
+    assert resumed.exit_code == 0, resumed.output
+    assert parts(runs) == []
+    rows = (runs / "killed" / "metrics.csv").read_text().strip().splitlines()
+    assert [int(r.split(",")[0]) for r in rows[1:]] == [1, 2, 3]  # each epoch once, none lost or repeated
+
+
+def test_tune_killed_mid_trial_fails_that_trial_and_goes_on(index, tmp_path):
+    space = tmp_path / "space.yaml"
+    space.write_text("lr: {type: float, low: 1.0e-4, high: 1.0e-2, log: true}\n")
+    journal = tmp_path / "study.log"
+    common = ["--index", str(index), *TINY_ARGS, "--epochs", "2", "--space", str(space), "--storage",
+              f"journal:{journal}", "--study", "killed", "--runs-dir", str(tmp_path / "runs"), "--cache-dir",
+              str(tmp_path / "cache"), "--studies-dir", str(tmp_path / "studies"), "-q"]  # fmt: skip
+    job = start("tune", "--trials", "3", *common)
+    trial = tmp_path / "runs" / "killed" / "trial-0" / "weights" / "last.pt"
+    assert wait_until(lambda: trial.is_file() or job.poll() is not None, 600)
+    assert job.poll() is None, job.stderr.read().decode() if job.stderr else ""
+    kill(job)
+    result = runner.invoke(app, ["tune", "--trials", "1", *common, "--json"])
+    assert result.exit_code == 0, result.output
+    states = [t["state"] for t in json.loads(result.stdout)["trials"]]
+    assert states == ["fail", "complete"]
+
+
+def test_predict_killed_leaves_no_results_and_no_ffmpeg(index, tmp_path):
+    from tests.videos import counter_frames, encode
+
+    runs = tmp_path / "runs"
+    args = ["train", "--index", str(index), *TINY_ARGS, "--task", "spot", "--epochs", "1", "--name", "tiny"]
+    trained = runner.invoke(app, [*args, "--runs-dir", str(runs), "--cache-dir", str(tmp_path / "c"), "-q"])
+    assert trained.exit_code == 0, trained.output
+    video = encode(tmp_path / "long.mp4", counter_frames(1500, 112, 200), audio=False)  # 1 minute
+    out = tmp_path / "out"
+    job = start("predict", str(video), "--model", str(runs / "tiny" / "weights" / "best.pt"), "--out", str(out),
+                "--device", "cpu", "-q")  # fmt: skip
+    assert wait_until(lambda: bool(children(job.pid)) or job.poll() is not None, 600)
+    assert job.poll() is None, job.stderr.read().decode() if job.stderr else ""
+    ffmpeg = children(job.pid)
+    kill(job)
+    assert wait_until(lambda: not any(_running(pid) for pid in ffmpeg))
+    assert not list(out.rglob("*.json"))

@@ -1,0 +1,107 @@
+"""ONNX export equals PyTorch, and `predict --backend onnxruntime` finds the same events as PyTorch."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from ballspot.cli.app import app
+from ballspot.export.onnx import export_onnx, read_manifest
+from ballspot.models.config import ModelConfig
+from ballspot.models.network import build_model
+from tests.assertions import assert_one_error_line
+from tests.test_dense_pipeline import GAMES, league, run  # noqa: F401  (module fixtures: a tiny trained run)
+
+pytest.importorskip("onnxruntime")
+runner = CliRunner()
+
+
+@pytest.mark.parametrize(
+    "head, sequence, team",
+    [("dense", "conv", True), ("dense", "gru", False), ("dense", "attention", True), ("window", "conv", False)],
+)
+def test_exported_graphs_equal_pytorch_within_1e_4(tmp_path, head, sequence, team):
+    from ballspot.predict.backends import OnnxNetwork
+
+    torch.manual_seed(0)
+    cfg = ModelConfig(backbone="test_efficientnet", num_classes=13, head=head, stacks=4, pooling="gem",
+                      positions_per_stack=6 if head == "dense" else 1, sequence=sequence, sequence_channels=32,
+                      team=team)  # fmt: skip
+    model = build_model(cfg).eval()
+    for module in model.modules():  # random BatchNorm statistics, so the check sees them
+        if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
+            module.running_mean.uniform_(-0.5, 0.5)
+            module.running_var.uniform_(0.5, 2.0)
+    export_onnx(model, {"height": 32, "width": 64}, ["PASS", "BACKGROUND"], {}, tmp_path)
+    network = OnnxNetwork(tmp_path, read_manifest(tmp_path), threads=1)
+    stacks = torch.rand(5, 3, 32, 64)  # another batch size than the export's example
+    with torch.inference_mode():
+        features = model.encode(stacks)
+        assert torch.allclose(network.encode(stacks), features, atol=1e-4, rtol=0)
+        windows = 7 if head == "dense" else 4  # dense heads take any number of stacks
+        feats = torch.randn(2, windows, *features.shape[1:])
+        expected, got = model.head(feats), network.head(feats)
+    if head == "window":
+        assert got.shape == expected.shape and torch.allclose(got, expected, atol=1e-4, rtol=0)
+        return
+    for name in ("classes", "offsets", "team"):
+        want, have = getattr(expected, name), getattr(got, name)
+        assert (want is None) == (have is None)
+        if want is not None:
+            assert have.shape == want.shape and torch.allclose(have, want, atol=1e-4, rtol=0)
+
+
+def test_onnxruntime_backend_finds_the_same_events_as_pytorch(run, league, tmp_path):  # noqa: F811
+    model = str(run["best"])
+    documents = {}
+    for backend in ("torch", "onnxruntime"):
+        out = tmp_path / backend
+        args = ["predict", str(league), "--model", model, "--backend", backend, "--out", str(out), "--json"]
+        result = runner.invoke(app, [*args, "--threads", "1"], env={"BALLSPOT_CACHE_DIR": str(tmp_path / "cache")})
+        assert result.exit_code == 0, result.output
+        documents[backend] = json.loads(result.stdout)
+    assert len(documents["torch"]) == len(GAMES)
+    for want, have in zip(documents["torch"], documents["onnxruntime"], strict=True):
+        assert want["predictions"], "the tiny model finds candidates"
+        keys = [[(p["label"], p["position"], p["half"], p["team"]) for p in d["predictions"]] for d in (want, have)]
+        assert keys[0] == keys[1]
+        confidences = [np.array([p["confidence"] for p in d["predictions"]]) for d in (want, have)]
+        np.testing.assert_allclose(confidences[1], confidences[0], atol=1e-4)
+
+
+def test_an_exported_folder_predicts_alone_and_bad_folders_fail_in_one_line(run, league, tmp_path):  # noqa: F811
+    out = tmp_path / "onnx"
+    result = runner.invoke(app, ["export", str(run["best"]), str(out), "--format", "onnx", "-q"])
+    assert result.exit_code == 0, result.output
+    assert {"encoder.onnx", "head.onnx", "onnx.json"} <= {p.name for p in out.iterdir()}
+    video = league / GAMES[1] / "224p.mp4"
+    result = runner.invoke(app, ["predict", str(video), "--model", str(out), "--json", "--out", str(tmp_path / "p")])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["predictions"]
+    (out / "head.onnx").write_bytes(b"not a graph")
+    result = runner.invoke(app, ["predict", str(video), "--model", str(out), "--out", str(tmp_path / "q")])
+    assert_one_error_line(result, "cannot load the ONNX graphs")
+
+
+def test_torchscript_export_equals_the_checkpoint(run, tmp_path):  # noqa: F811
+    from ballspot.engine.checkpoint import load_model
+
+    out = tmp_path / "ts"
+    result = runner.invoke(app, ["export", str(run["best"]), str(out), "--format", "torchscript", "-q"])
+    assert result.exit_code == 0, result.output
+    model, config, _ = load_model(run["best"])
+    encoder, head = torch.jit.load(str(out / "encoder.pt")), torch.jit.load(str(out / "head.pt"))
+    stacks = torch.rand(3, model.cfg.in_chans, config.height, config.width)
+    with torch.inference_mode():
+        features = model.encode(stacks)
+        assert torch.allclose(encoder(stacks), features, atol=1e-4, rtol=0)
+        windows = features[None].repeat(1, 2, 1, 1, 1)  # 6 stacks: more than the export's example
+        classes, offsets, *team = head(windows)
+        expected = model.head(windows)
+    assert torch.allclose(classes, expected.classes, atol=1e-4, rtol=0)
+    assert torch.allclose(offsets, expected.offsets, atol=1e-4, rtol=0)
+    assert json.loads((out / "torchscript.json").read_text())["classes"][-1] == "BACKGROUND"

@@ -1,0 +1,67 @@
+"""Whole seasons: several games in flight give the same outputs, a resumed run skips finished games."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from ballspot.cli.app import app
+from ballspot.predict.season import DONE_FILE, rank_share, threads_per_worker
+from tests.test_dense_pipeline import GAMES, league, run  # noqa: F401  (module fixtures: a tiny trained run)
+
+runner = CliRunner()
+
+
+def _predict(league, model, out, *extra):  # noqa: F811
+    args = ["predict", str(league), "--model", str(model), "--out", str(out), "--json", *extra]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def _same(documents, expected) -> bool:
+    """Same events; confidences equal up to float rounding (the network's thread count changes the sums' order)."""
+    if len(documents) != len(expected):
+        return False
+    for doc, want in zip(documents, expected, strict=True):
+        keys = [[(p["label"], p["position"], p["half"], p.get("team")) for p in d["predictions"]] for d in (doc, want)]
+        close = all(
+            abs(a["confidence"] - b["confidence"]) < 1e-5
+            for a, b in zip(doc["predictions"], want["predictions"], strict=True)
+        )
+        if doc["UrlLocal"] != want["UrlLocal"] or keys[0] != keys[1] or not close:
+            return False
+    return True
+
+
+def test_two_workers_write_what_one_writes_and_a_resumed_run_skips_finished_games(run, league, tmp_path):  # noqa: F811
+    one = _predict(league, run["best"], tmp_path / "one", "--workers", "1")
+    out = tmp_path / "two"
+    two = _predict(league, run["best"], out, "--workers", "2")
+    assert _same(two, one) and len(two) == len(GAMES)
+    results = [out / game / "results_spotting.json" for game in GAMES]
+    assert all((out / game / DONE_FILE).is_file() for game in GAMES)
+    stamps = [path.stat().st_mtime_ns for path in results]
+
+    results[0].unlink()  # an interrupted game: its results are gone, so it is predicted again
+    again = _predict(league, run["best"], out, "--workers", "2")
+    assert _same(again, one)
+    assert results[1].stat().st_mtime_ns == stamps[1]  # the finished game was skipped, not rewritten
+    assert results[0].is_file()
+
+    changed = _predict(league, run["best"], out, "--threshold", "0.2")  # other parameters: predicted again
+    assert results[1].stat().st_mtime_ns != stamps[1]
+    assert all(p["confidence"] >= 0.2 for doc in changed for p in doc["predictions"])
+    stamp = results[1].stat().st_mtime_ns
+    _predict(league, run["best"], out, "--threshold", "0.2", "--force")
+    assert results[1].stat().st_mtime_ns != stamp
+
+
+def test_games_are_split_between_torchrun_processes(monkeypatch):
+    games = [f"g{i}" for i in range(5)]
+    assert rank_share(games) == games
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("RANK", "1")
+    assert rank_share(games) == ["g1", "g3"]
+    assert threads_per_worker(2, 2) == 1 and threads_per_worker(1, 4) == 1 and threads_per_worker(16, 4) == 4
