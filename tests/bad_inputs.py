@@ -354,7 +354,7 @@ def _cases() -> list[Case]:
     add("segment", "jobs 65", seg(lambda k: k.video, "--jobs", "65"), 1, "--jobs")
     add("segment", "jobs 1.5", seg(lambda k: k.video, "--jobs", "1.5"), 2, "--jobs")
     add("segment", "resolution 999p", seg(lambda k: k.dataset, "--resolution", "999p"), 2, "999p")
-    add("segment", "classes 7", seg(lambda k: k.video, "--classes", "7"), 1, "7")
+    add("segment", "classes 7", seg(lambda k: k.video, "--classes", "7"), 2, "7")
     add("segment", "labels with a dataset root", lambda k, o: ["segment", k.dataset, "--labels", k.labels, "--out", o],
         1, "--labels")  # fmt: skip
     add("segment", "root without labels", seg(lambda k: k.dataset_without_labels()), 1, "Labels-ball.json")
@@ -398,7 +398,7 @@ def _cases() -> list[Case]:
     add("index", "out no suffix", lambda k, o: ["index", k.clips, "--out", o / "index"], 2, "index")
     add("index", "out unwritable", lambda k, o: ["index", k.clips, "--out", "/proc/x.parquet"], 1, "cannot")
     add("index", "out under a file", lambda k, o: ["index", k.clips, "--out", k.a_file / "i.parquet"], 1, "a-file")
-    add("index", "classes bogus", idx(lambda k: k.clips, "--classes", "bogus"), 1, "bogus")
+    add("index", "classes bogus", idx(lambda k: k.clips, "--classes", "bogus"), 2, "bogus")
 
     # ---------------------------------------------------------------- train
     def train(*extra):
@@ -422,19 +422,19 @@ def _cases() -> list[Case]:
     add("train", "config a list", train_config("list", "- 1\n- 2\n"), 1, "mapping")
     add("train", "config unknown key", train_config("unknown", "epoch: 3\n"), 1, "epoch")
     add("train", "config bad type", train_config("type", "epochs: many\n"), 1, "epochs")
-    add("train", "epochs 0", train("--epochs", "0", "--device", "cpu"), 1, "epochs")
+    add("train", "epochs 0", train("--epochs", "0", "--device", "cpu"), 2, "epochs")
     add("train", "epochs text", train("--epochs", "x"), 2, "--epochs")
-    add("train", "batch size 0", train("--batch-size", "0", "--device", "cpu"), 1, "batch")
+    add("train", "batch size 0", train("--batch-size", "0", "--device", "cpu"), 2, "batch")
     add("train", "lr negative", train("--lr", "-1", "--device", "cpu"), 1, "lr")
     add("train", "dropout 2", train("--dropout", "2", "--device", "cpu"), 1, "dropout")
-    add("train", "frames 0", train("--frames", "0", "--device", "cpu"), 1, "frames")
-    add("train", "height 4", train("--height", "4", "--device", "cpu"), 1, "height")
+    add("train", "frames 0", train("--frames", "0", "--device", "cpu"), 2, "frames")
+    add("train", "height 4", train("--height", "4", "--device", "cpu"), 2, "height")
     add("train", "crop 0", train("--crop", "0", "--device", "cpu"), 1, "crop")
-    add("train", "task bogus", train("--task", "bogus", "--device", "cpu"), 1, "bogus")
-    add("train", "pooling bogus", train("--pooling", "bogus", "--device", "cpu"), 1, "bogus")
-    add("train", "loss bogus", train("--loss", "bogus", "--device", "cpu"), 1, "bogus")
+    add("train", "task bogus", train("--task", "bogus", "--device", "cpu"), 2, "bogus")
+    add("train", "pooling bogus", train("--pooling", "bogus", "--device", "cpu"), 2, "bogus")
+    add("train", "loss bogus", train("--loss", "bogus", "--device", "cpu"), 2, "bogus")
     add("train", "backbone unknown", train(*TINY_TRAIN, "--backbone", "no_such_net"), 1, "no_such_net")
-    add("train", "device tpu", train("--device", "tpu"), 1, "tpu")
+    add("train", "device tpu", train("--device", "tpu"), 2, "tpu")
     add("train", "device cuda without cuda", train(*TINY_TRAIN, "--device", "cuda"), 1, "CUDA", no_cuda=True)
     add("train", "index missing", train("--index", lambda k: k.base / "none.parquet", "--device", "cpu"), 1,
         "not found")  # fmt: skip
@@ -455,13 +455,13 @@ def _cases() -> list[Case]:
 
         return build
 
-    add("tune", "trials 0", tune("--trials", "0"), 1, "--trials")
+    add("tune", "trials 0", tune("--trials", "0"), 2, "--trials")
     add("tune", "trials text", tune("--trials", "x"), 2, "--trials")
     add("tune", "timeout -1", tune("--timeout", "-1"), 1, "--timeout")
     add("tune", "study name with a slash", tune("--study", "a/b"), 1, "study name")
-    add("tune", "metric bogus", tune("--metric", "bogus"), 1, "--metric")
-    add("tune", "sampler bogus", tune("--sampler", "bogus"), 1, "--sampler")
-    add("tune", "pruner bogus", tune("--pruner", "bogus"), 1, "--pruner")
+    add("tune", "metric bogus", tune("--metric", "bogus"), 2, "--metric")
+    add("tune", "sampler bogus", tune("--sampler", "bogus"), 2, "--sampler")
+    add("tune", "pruner bogus", tune("--pruner", "bogus"), 2, "--pruner")
     add("tune", "storage scheme unknown", tune("--storage", "ftp:x"), 1, "--storage")
     add("tune", "storage journal without path", tune("--storage", "journal:"), 1, "journal")
     add("tune", "space missing", tune("--space", lambda k: k.base / "none.yaml"), 1, "not found")
@@ -475,11 +475,11 @@ def _cases() -> list[Case]:
     add("tune", "index missing", lambda k, o: ["tune", "--index", k.base / "none.parquet", "--studies-dir", o], 1,
         "not found")  # fmt: skip
     add("tune", "device cuda without cuda", tune("--device", "cuda"), 1, "CUDA", no_cuda=True)
-    add("tune", "device tpu", tune("--device", "tpu"), 1, "tpu")
+    add("tune", "device tpu", tune("--device", "tpu"), 2, "tpu")
     add("tune", "report of a missing study", lambda k, o: ["tune", "report", "--study", "none", "--studies-dir", o],
         1, "no study")  # fmt: skip
     add("tune", "postprocess missing run", lambda k, o: ["tune", "postprocess", k.base / "no-run"], 1, "not found")
-    add("tune", "postprocess batch size 0", lambda k, o: ["tune", "postprocess", k.model, "--batch-size", "0"], 1,
+    add("tune", "postprocess batch size 0", lambda k, o: ["tune", "postprocess", k.model, "--batch-size", "0"], 2,
         "--batch-size")  # fmt: skip
 
     # ---------------------------------------------------------------- evaluate (spotting)
@@ -521,7 +521,7 @@ def _cases() -> list[Case]:
     add("evaluate", "bootstrap -1", ev(good_labels, good_predictions, "--bootstrap", "-1"), 2, "--bootstrap")
     add("evaluate", "out unwritable", lambda k, o: ["evaluate", "--model", k.model, "--index", k.index,
         "--split", "valid", "--out", UNWRITABLE], 1, "cannot")  # fmt: skip
-    add("evaluate", "classes bogus", ev(good_labels, good_predictions, "--classes", "bogus"), 1, "bogus")
+    add("evaluate", "classes bogus", ev(good_labels, good_predictions, "--classes", "bogus"), 2, "bogus")
     add("evaluate", "model and predictions", lambda k, o: ["evaluate", "--model", k.base / "m.pt", "--predictions",
         k.predictions], 2, "not both")  # fmt: skip
     add("evaluate", "model missing", lambda k, o: ["evaluate", "--model", k.base / "none.pt", "--index", k.index,
@@ -548,8 +548,8 @@ def _cases() -> list[Case]:
     add("predict", "text file", pr(lambda k: k.file("notes.txt", "hello")), 1, "not a video")
     add("predict", "model missing", pr(good_video, "--model", lambda k: k.base / "none.pt"), 1, "not found")
     add("predict", "model garbage", pr(good_video, "--model", lambda k: k.file("w.pt", b"garbage")), 1, "weights")
-    add("predict", "batch size 0", pr(good_video, "--batch-size", "0"), 1, "--batch-size")
-    add("predict", "precision fp8", pr(good_video, "--precision", "fp8"), 1, "fp8")
+    add("predict", "batch size 0", pr(good_video, "--batch-size", "0"), 2, "--batch-size")
+    add("predict", "precision fp8", pr(good_video, "--precision", "fp8"), 2, "fp8")
     add("predict", "threshold 1.5", pr(good_video, "--threshold", "1.5"), 1, "threshold")
     add("predict", "smooth -1", pr(good_video, "--smooth", "-1"), 1, "smooth")
     add("predict", "params nested", pr(good_video, "--params", lambda k: k.nested), 1, "nested")
@@ -558,13 +558,13 @@ def _cases() -> list[Case]:
         "nms")  # fmt: skip
     add("predict", "resolution 999p", pr(lambda k: k.dataset, "--resolution", "999p"), 2, "999p")
     add("predict", "device tpu", lambda k, o: ["predict", k.video, "--model", k.model, "--device", "tpu", "--out", o],
-        1, "tpu")  # fmt: skip
+        2, "tpu")  # fmt: skip
     add("predict", "device cuda without cuda", lambda k, o: ["predict", k.video, "--model", k.model, "--device",
         "cuda", "--out", o], 1, "CUDA", no_cuda=True)  # fmt: skip
     add("predict", "out unwritable", lambda k, o: ["predict", k.video, "--model", k.model, "--device", "cpu", "--out",
         UNWRITABLE], 1, "cannot")  # fmt: skip
     add("predict", "no runs", lambda k, o: ["predict", k.video, "--runs-dir", k.base / "no-runs", "--out", o], 1,
-        "no trained run")  # fmt: skip
+        "no trained model")  # fmt: skip
 
     # ---------------------------------------------------------------- download synthetic
     def syn(*extra, out: Callable[[Kit, Path], Path] | None = None):
@@ -595,11 +595,11 @@ def _cases() -> list[Case]:
     def qs(*extra):
         return lambda k, o: ["quickstart", "--workdir", o, *[e(k) if callable(e) else e for e in extra]]
 
-    add("quickstart", "games 0", qs("--games", "0"), 1, "--games")
-    add("quickstart", "minutes inf", qs("--minutes", "inf"), 1, "--minutes")
+    add("quickstart", "games 0", qs("--games", "0"), 2, "--games")
+    add("quickstart", "minutes inf", qs("--minutes", "inf"), 2, "--minutes")
     add("quickstart", "config binary", qs("--config", lambda k: k.binary), 1, "not a text file")
-    add("quickstart", "device tpu", qs("--device", "tpu"), 1, "tpu")
-    add("quickstart", "epochs 0", qs("--epochs", "0"), 1, "epochs")
+    add("quickstart", "device tpu", qs("--device", "tpu"), 2, "tpu")
+    add("quickstart", "epochs 0", qs("--epochs", "0"), 2, "epochs")
     return cases
 
 

@@ -13,7 +13,7 @@ from ballspot.cli.app import app
 from ballspot.metrics import evaluate_spotting
 from ballspot.metrics.spotting import team_map_of_present_classes
 from ballspot.soccernet.labels import Annotation, labels_document
-from tests.assertions import assert_one_error_line
+from tests.assertions import assert_one_error_line, assert_usage_error
 from tests.videos import counter_frames, encode
 
 runner = CliRunner()
@@ -88,4 +88,4 @@ def test_flip_tta_runs_and_a_window_model_refuses_it(run, league, tmp_path):
     assert result.exit_code == 0, result.output
     assert all(p["team"] in ("left", "right") for p in json.loads(result.stdout)["predictions"])
     result = runner.invoke(app, [*args[:-4], "--tta", "mirror"])
-    assert_one_error_line(result, "--tta must be one of none, flip")
+    assert_usage_error(result, "--tta", "'mirror'")

@@ -360,7 +360,7 @@ def test_a_missing_model_is_one_line_in_the_page(league, monkeypatch, tmp_path):
 def test_no_trained_run_is_said_and_the_page_waits(league, monkeypatch):
     page = start(league / GAME / "224p.mp4", None, monkeypatch)
     assert not page.exception and not page.error
-    assert any("no trained run under" in w.value for w in page.warning)
+    assert any("no trained model under" in w.value for w in page.warning)
 
 
 def test_an_unreadable_video_is_one_line_in_the_page(model, monkeypatch, tmp_path):

@@ -92,12 +92,12 @@ def choose_game(settings: LaunchSettings) -> GameSource | None:
 
 def choose_model(settings: LaunchSettings) -> Path | None:
     """The weights file: the command line's, else best.pt of the newest run (as `ballspot predict` picks)."""
-    from ballspot.cli.predict import newest_best
+    from ballspot.defaults import newest_model
 
     default = settings.model
     if default is None:
         try:
-            default = newest_best(paths.runs_dir())
+            default = newest_model()
         except BallspotError as exc:
             st.warning(str(exc))
     typed = st.text_input("Model (weights file)", value=str(default) if default else "", key="model")
