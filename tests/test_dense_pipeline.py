@@ -87,5 +87,5 @@ def test_flip_tta_runs_and_a_window_model_refuses_it(run, league, tmp_path):
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert all(p["team"] in ("left", "right") for p in json.loads(result.stdout)["predictions"])
-    result = runner.invoke(app, [*args[:-4], "--tta", "mirror"])
+    result = runner.invoke(app, [*args[:-5], "--tta", "mirror"])
     assert_usage_error(result, "--tta", "'mirror'")

@@ -186,8 +186,6 @@ def tune(
     base.index = str(Path(base.index).expanduser().resolve())
     if not Path(base.index).is_file():
         raise BallspotError(f"index not found: {base.index} (make one with `ballspot index`, or give --index)")
-    if start.note:
-        console.warn(start.note)
     specs = load_space(start.space, base)
     given = sorted(k for k, v in overrides.items() if v is not None and k in {s.name for s in specs})
     if given:
@@ -207,6 +205,8 @@ def tune(
     spec = parse_storage(storage, studies)
     the_study = open_study(spec, study, metric.value, sampler_obj, pruner_obj)
     continue_sampler(the_study, sampler.value, seed)
+    if start.note:  # once every option is known good, so that an error stays one line
+        console.warn(start.note)
     if not console.quiet():
         console.err.print(f"study {study!r} in {spec.display}: {len(the_study.trials)} trial(s), {trials} more")
     run_with_counter(the_study, objective, trials, timeout, metric.value)
