@@ -69,7 +69,11 @@ class Follower:
         self.lines.put(None)
 
     def first_line(self) -> dict:
-        line = self.lines.get(timeout=HANG_GUARD_S)
+        try:
+            line = self.lines.get(timeout=HANG_GUARD_S)
+        except queue.Empty:
+            self.process.kill()
+            raise AssertionError(f"no event line: {self.process.stderr.read().decode()[-2000:]}") from None
         assert line is not None, self.finish()[1]
         self.early = line  # kept for finish()
         return json.loads(line)

@@ -25,6 +25,8 @@ from ballspot.video.ffmpeg_bin import ffmpeg_exe, tied_to_parent
 
 STDIN = "-"
 DEFAULT_IDLE_TIMEOUT_S = 10.0
+STOP_GRACE_S = 2.0
+"""How long ffmpeg gets to end on SIGTERM before it is killed (the frames it decoded are still used)."""
 
 
 @dataclass
@@ -131,6 +133,14 @@ class LiveSource:
         if process is not None and process.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 process.send_signal(signal.SIGTERM)
+            # ffmpeg checks for the signal between reads: one blocked on a silent pipe or socket never does
+            threading.Timer(STOP_GRACE_S, _kill_if_running, args=(process,)).start()
+
+
+def _kill_if_running(process) -> None:
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
 
 
 def _keep_lines(pipe, lines: deque[str]) -> None:
