@@ -60,6 +60,10 @@ def quickstart(
         f"mAP@1 on the held-out test game: {summary['mAP@1']:.3f} (chance: {summary['chance_mAP@1']:.3f}, "
         f"{better:.1f}x) over {summary['events_in_test_games']} events"
     )
+    if summary.get("team_mAP@1") is not None:
+        console.log(f"Team-mAP@1 over the classes the test game holds: {summary['team_mAP@1']:.3f}")
+    train_s, train_cpu = summary["seconds"]["3/5 train"], summary["cpu_seconds"]["3/5 train"]
+    console.log(f"training took {train_s:.0f} s ({train_cpu:.0f} CPU seconds)")
     default_place = workdir is None and data_dir is None
     for line in next_steps(summary, default_place):
         console.log(line)
