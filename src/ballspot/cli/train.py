@@ -161,9 +161,10 @@ def train(
     }
     options["index"] = str(index) if index else None
     cfg = resolve_config(config, options)
-    if not cfg.index:
+    if not cfg.index and not resume:  # a resumed run trains on the index its checkpoint names
         cfg.index = str(clip_index(data_dir).path)
-    cfg.index = str(Path(cfg.index).expanduser().resolve())
+    if cfg.index:
+        cfg.index = str(Path(cfg.index).expanduser().resolve())
     if cfg.pretrained not in (None, "", "none", "hub") and not Path(cfg.pretrained).expanduser().is_file():
         raise BallspotError(
             f"weights file not found: {cfg.pretrained} (--pretrained takes hub, none or a weights file)"
