@@ -44,6 +44,16 @@ def evaluate_loader(model, loader, loss_fn, device, precision) -> tuple[float, n
     return total / max(1, count), np.concatenate(truths), np.concatenate(preds)
 
 
+def load_splits(config: TrainConfig, prepare, index_path: Path, cache_dir: Path, is_main: bool, what: str):
+    """(train data, valid data) from `prepare(index_path, split, config, cache_dir)`, logged by the main process."""
+    data = []
+    for split in (config.train_split, config.valid_split):
+        if is_main:
+            console.log(f"frame cache for split {split!r}{what} ...")
+        data.append(prepare(index_path, split, config, cache_dir))
+    return data[0], data[1]
+
+
 class WindowTask:
     """Clip classification, with or without a background class."""
 
@@ -52,12 +62,7 @@ class WindowTask:
     def __init__(self, config: TrainConfig, index_path: Path, cache_dir: Path, is_main: bool) -> None:
         self.config = config
         self.classes = output_classes(config)
-        data = {}
-        for split in (config.train_split, config.valid_split):
-            if is_main:
-                console.log(f"frame cache for split {split!r} ...")
-            data[split] = prepare_split(index_path, split, config, cache_dir)
-        self.train_data, self.valid_data = data[config.train_split], data[config.valid_split]
+        self.train_data, self.valid_data = load_splits(config, prepare_split, index_path, cache_dir, is_main, "")
         grey = config.color == "grey"
         self.train_set: Dataset = WindowDataset(
             self.train_data.cache, self.train_data.targets, config.in_chans, grey, config.augment, config.seed
@@ -116,12 +121,9 @@ class DenseTask:
 
         self.config = config
         self.classes = output_classes(config)
-        data = {}
-        for split in (config.train_split, config.valid_split):
-            if is_main:
-                console.log(f"frame cache for split {split!r} (whole videos) ...")
-            data[split] = prepare_dense_split(index_path, split, config, cache_dir)
-        self.train_data, self.valid_data = data[config.train_split], data[config.valid_split]
+        self.train_data, self.valid_data = load_splits(
+            config, prepare_dense_split, index_path, cache_dir, is_main, " (whole videos)"
+        )
         clips = config.clips_per_epoch or max(
             1, math.ceil(sum(len(v.frames) for v in self.train_data.videos) / config.frames)
         )
