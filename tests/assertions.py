@@ -15,11 +15,13 @@ def assert_one_error_line(result, *fragments: str) -> None:
 
 
 def assert_usage_error(result, *fragments: str) -> None:
-    """A value Typer refuses (a choice or range declared on the option): exit 2, the option named, no traceback."""
+    """A value Typer refuses (a choice or range declared on the option): exit 2, one `error:` line naming the
+    option and the command's help, no traceback."""
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
     assert result.stdout == ""
-    flat = " ".join(result.stderr.replace("│", " ").split())
-    assert "No such option" not in flat, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and lines[0].endswith(" -h)"), result.stderr
+    assert "No such option" not in lines[0], result.stderr
     for fragment in fragments:
-        assert fragment in flat, result.stderr
+        assert fragment in lines[0], result.stderr

@@ -269,14 +269,9 @@ def run_case(case: Case, kit: Kit) -> Outcome:
 
 
 def _error_message(stderr: str, code: int) -> str | None:
-    """The one error message on stderr: an `error: ` line (exit 1, 130), or Typer's usage box (exit 2)."""
+    """The one error message on stderr: a single `error: ` line (exit 1, 2 for usage errors, 130)."""
     lines = stderr.splitlines()
-    if code != 2:
-        return lines[0] if len(lines) == 1 and lines[0].startswith("error: ") else None
-    if sum("Error" in line for line in lines) != 1 or not lines or not lines[0].startswith("Usage: "):
-        return None
-    box = [line.strip("│╭╮╰╯─ ") for line in lines if line.startswith("│")]
-    return " ".join(part for part in box if part)
+    return lines[0] if len(lines) == 1 and lines[0].startswith("error: ") else None
 
 
 class _nothing:

@@ -188,6 +188,19 @@ def test_usage_errors_exit_2():
     assert runner.invoke(app, ["segment"]).exit_code == 2
 
 
+def test_usage_errors_are_one_line_naming_the_help():
+    wrong_option = runner.invoke(app, ["train", "--epoch", "3"])
+    assert wrong_option.exit_code == 2 and wrong_option.stdout == ""
+    assert wrong_option.stderr.splitlines() == [wrong_option.stderr.strip()]
+    assert wrong_option.stderr.startswith("error: No such option: --epoch") and "--epochs" in wrong_option.stderr
+    assert wrong_option.stderr.strip().endswith("(see: ballspot train -h)")
+    unknown_command = runner.invoke(app, ["frob"])
+    assert unknown_command.exit_code == 2
+    assert unknown_command.stderr == "error: No such command 'frob'. (see: ballspot -h)\n"
+    no_arguments = runner.invoke(app, [])
+    assert no_arguments.exit_code == 2 and "Usage: ballspot" in no_arguments.stdout and no_arguments.stderr == ""
+
+
 def test_debug_shows_the_exception(monkeypatch):
     monkeypatch.setenv("BALLSPOT_DEBUG", "1")
     result = runner.invoke(boundary_app(), ["expected"])

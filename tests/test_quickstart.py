@@ -113,3 +113,12 @@ def test_recipes_are_found_by_name_and_unknown_names_fail():
         find_config("no-such-recipe")
     with pytest.raises(BallspotError, match="config file not found"):
         find_config("missing/dir/x.yaml")
+
+
+def test_train_help_names_every_shipped_recipe():
+    from ballspot.recipes import recipe_names
+
+    result = runner.invoke(app, ["train", "-h"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    for name in recipe_names():
+        assert f" {name} " in " ".join(result.stdout.replace("│", " ").split()) + " ", name

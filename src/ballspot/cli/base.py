@@ -9,10 +9,48 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
+
+try:  # typer vendors its own click since 0.2x; older versions use click's classes
+    from typer._click import exceptions as click_errors
+except ImportError:  # pragma: no cover
+    from click import exceptions as click_errors
 
 from ballspot import __version__
 
+
+class OneLineErrors(TyperGroup):
+    """The root group: a usage error (unknown option, bad value, missing argument) prints one line,
+    `error: <what is wrong> (see: <command> -h)`, and exits with code 2, instead of a boxed usage screen."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):  # type: ignore[override]
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click_errors.NoArgsIsHelpError as exc:
+            typer.echo(exc.format_message())
+            sys.exit(exc.exit_code)
+        except click_errors.ClickException as exc:
+            sys.stderr.write(f"error: {usage_error_line(exc)}\n")
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            sys.stderr.write("error: aborted\n")
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+def usage_error_line(exc: click_errors.ClickException) -> str:
+    """A click error as one line, naming the help of the command it concerns."""
+    message = " ".join(exc.format_message().split())
+    context = getattr(exc, "ctx", None)
+    if context is not None:
+        message += f" (see: {context.command_path} -h)"
+    return message
+
+
 app = typer.Typer(
+    cls=OneLineErrors,
     name="ballspot",
     help="Ball action spotting in soccer broadcast video (SoccerNet): data, training, evaluation, prediction.",
     no_args_is_help=True,
@@ -61,7 +99,8 @@ def command(name: str | None = None, on: typer.Typer | None = None, **kwargs: An
     """Register a command on `app` (or the group `on`), wrapped in the error boundary.
 
     A `BallspotError` (an expected failure) becomes one line on stderr and exit code 1; with
-    `BALLSPOT_DEBUG=1` the traceback is shown instead. Usage errors stay Typer's (exit 2).
+    `BALLSPOT_DEBUG=1` the traceback is shown instead. Usage errors are one line too, with exit code 2
+    (`OneLineErrors`).
     """
 
     def decorate(func: Callable) -> Callable:

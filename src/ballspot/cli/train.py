@@ -117,7 +117,8 @@ def train(
 ) -> None:
     """Train the 2.5D network (a timm encoder over stacks of grey frames, 3D conv, pooling) on a clip index.
 
-    Recipes: --config quickstart | cpu | soccernet-gpu | classify-cpu (or a YAML file); options win.
+    Recipes: --config quickstart | dense-quickstart | dense-cpu | soccernet-gpu | classify-cpu (or a YAML
+    file); options win.
     """
     from ballspot import console, paths
     from ballspot.defaults import clip_index
