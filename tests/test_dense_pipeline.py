@@ -89,3 +89,26 @@ def test_flip_tta_runs_and_a_window_model_refuses_it(run, league, tmp_path):
     assert all(p["team"] in ("left", "right") for p in json.loads(result.stdout)["predictions"])
     result = runner.invoke(app, [*args[:-5], "--tta", "mirror"])
     assert_usage_error(result, "--tta", "'mirror'")
+
+
+def test_a_motion_run_keeps_its_input_mapping_through_predict(run, league, tmp_path):
+    args = ["train", "--index", str(run["index"]), *TINY, "--epochs", "1", "--motion", "--name", "moving", "-q"]
+    result = runner.invoke(app, [*args, "--runs-dir", str(tmp_path / "runs"), "--cache-dir", str(run["cache"])])
+    assert result.exit_code == 0, result.output
+    weights = tmp_path / "runs/moving/weights/best.pt"
+    from ballspot.engine.checkpoint import load_model
+
+    model, *_ = load_model(weights, "cpu")
+    assert model.cfg.motion is True and type(model.motion).__name__ == "MotionInput"
+    video = league / GAMES[1] / "224p.mp4"
+    args = ["predict", str(video), "--model", str(weights), "--json", "--out", str(tmp_path / "p")]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["predictions"]
+
+
+def test_motion_needs_stacks_of_grey_frames(run, tmp_path):
+    args = ["train", "--index", str(run["index"]), *TINY, "--motion", "--stack-size", "1", "--frames", "12"]
+    result = runner.invoke(app, [*args, "--runs-dir", str(tmp_path / "runs"), "--cache-dir", str(run["cache"])])
+    assert_one_error_line(result, "--motion needs stacks of at least 2 grey frames")
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())

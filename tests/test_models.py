@@ -63,6 +63,7 @@ def test_unknown_config_key_is_an_error_with_a_suggestion():
         ({"stacks": 2.5}, "stacks"),
         ({"dropout": 1.0}, "dropout"),
         ({"temporal_blocks": -1}, "temporal_blocks"),
+        ({"motion": True, "stack_size": 1}, "motion"),
     ],
 )
 def test_invalid_config_values_are_errors(changes, message):
@@ -294,3 +295,30 @@ def test_weights_missing_some_layers_are_refused(tiny_weights, tmp_path):
     torch.save(partial, path)
     with pytest.raises(BallspotError, match=r"tensors missing \(first: conv_head"):
         build_model(tiny_config(pretrained=str(path)))
+
+
+# --- motion input -------------------------------------------------------------------------------------
+
+
+def test_motion_input_is_the_middle_frame_and_the_frame_differences():
+    from ballspot.models.network import MotionInput
+
+    frames = torch.stack([torch.full((4, 6), value) for value in (0.1, 0.4, 0.2)])[None]  # [1, 3, 4, 6]
+    moved = MotionInput(gain=4.0)(frames)
+    assert moved.shape == frames.shape
+    assert torch.allclose(moved[0, 0], frames[0, 1])
+    assert torch.allclose(moved[0, 1], torch.full((4, 6), 4 * 0.3))
+    assert torch.allclose(moved[0, 2], torch.full((4, 6), 4 * -0.2))
+    still = torch.rand(1, 1, 4, 6).expand(1, 3, 4, 6)
+    assert torch.count_nonzero(MotionInput()(still)[:, 1:]) == 0  # nothing moves: no difference signal
+
+
+def test_a_motion_model_sees_what_moves_and_round_trips_its_config():
+    model = build_model(tiny_config(motion=True)).eval()
+    plain = build_model(tiny_config()).eval()
+    plain.load_state_dict(model.state_dict())  # same weights: only the input mapping differs
+    x = clips()
+    with torch.no_grad():
+        assert model(x).shape == plain(x).shape and not torch.allclose(model(x), plain(x))
+    assert ModelConfig.from_dict(model.cfg.to_dict()).motion is True
+    assert ModelConfig.from_dict({k: v for k, v in model.cfg.to_dict().items() if k != "motion"}).motion is False

@@ -91,6 +91,13 @@ def train(
         Opt("--clips-per-epoch", min=0, help="Dense: clips per epoch (default 0: cover the videos once)."),
     ] = None,
     no_team: Annotated[bool, Opt("--no-team", help="Dense: do not learn the acting team's side.")] = False,
+    motion: Annotated[
+        bool | None,
+        Opt(
+            "--motion/--no-motion",
+            help="Feed each stack as its middle frame and the differences between its frames (what moves).",
+        ),
+    ] = None,
     pooling: Annotated[Pooling | None, Opt(help="netvlad or gem (generalised mean) (default: netvlad).")] = None,
     loss: Annotated[Loss | None, Opt(help="focal or ce (default: focal).")] = None,
     gamma: Annotated[float | None, Opt(help="Focal loss gamma (default: 2).")] = None,
@@ -148,6 +155,7 @@ def train(
         "event_clips": event_clips,
         "clips_per_epoch": clips_per_epoch,
         "team": False if no_team else None,
+        "motion": motion,
         "pooling": value_of(pooling),
         "loss": value_of(loss),
         "gamma": gamma,

@@ -41,6 +41,8 @@ class TrainConfig:
     """Share of the picture's width and height kept, centred, before resizing (1.0: the whole picture)."""
     jitter: int = 2
     augment: bool = True
+    motion: bool = False
+    """Feed each grey stack as its middle frame and the differences between its consecutive frames."""
     # dense task: clips of `frames` sampled frames anywhere in a game, a target for every frame
     event_clips: float = 0.75
     """Share of training clips placed around a random event (the others start anywhere)."""
@@ -138,6 +140,8 @@ class TrainConfig:
             raise BallspotError("--foreground-weight must be > 0 and --team-weight >= 0")
         if self.task == "dense" and self.stacks < 4:
             raise BallspotError(f"the dense task needs clips of at least 4 stacks (--frames), got {self.stacks}")
+        if self.motion and (self.color != "grey" or self.stack_size < 2):
+            raise BallspotError("--motion needs stacks of at least 2 grey frames (--color grey, --stack-size >= 2)")
         if not 0.1 <= self.crop <= 1.0:
             raise BallspotError(f"--crop must be between 0.1 and 1, got {self.crop}")
         if not 0 < self.fps <= 120:

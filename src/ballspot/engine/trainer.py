@@ -105,6 +105,7 @@ def _model_config(config: TrainConfig, num_outputs: int):
         sequence_layers=config.sequence_layers,
         sequence_channels=config.sequence_channels,
         team=dense and config.team,
+        motion=config.motion,
     )
 
 

@@ -50,6 +50,8 @@ class ModelConfig:
     sequence_channels: int = 256
     team: bool = False
     """Dense head: also output the side (left/right) of the team that acts, per position."""
+    motion: bool = False
+    """The encoder sees a stack's middle frame and the differences between its consecutive frames."""
 
     def __post_init__(self) -> None:
         self.validate()
@@ -81,6 +83,8 @@ class ModelConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise BallspotError(f"model {name} must be a positive integer, got {value!r}")
+        if not isinstance(self.motion, bool) or (self.motion and self.stack_size < 2):
+            raise BallspotError(f"model motion needs stacks of at least 2 frames, got stack_size {self.stack_size}")
         if self.pretrained is not None and not isinstance(self.pretrained, str):
             self.pretrained = str(self.pretrained)
 

@@ -51,6 +51,25 @@ class InputNormalizer(nn.Module):
         return (x - self.mean) / self.std
 
 
+class MotionInput(nn.Module):
+    """[N, k, H, W] normalised grey frames → their middle frame and the k - 1 differences between consecutive
+    frames (scaled by `gain`, as moving things cover little of the picture), still k channels.
+
+    What moves between the frames of a stack (the ball, the players, the camera) is then in the input
+    itself instead of having to be learnt by the first layers, which a network trained from random
+    weights on few events does slowly. A fixed linear map, so it is part of the model and predict
+    applies it wherever the weights go.
+    """
+
+    def __init__(self, gain: float = 4.0) -> None:
+        super().__init__()
+        self.gain = gain
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        middle = x.shape[1] // 2
+        return torch.cat([x[:, middle : middle + 1], self.gain * (x[:, 1:] - x[:, :-1])], dim=1)
+
+
 class StackEncoder(nn.Module):
     """normalise → timm encoder → 1×1 reduce: one stack of frames to a reduced feature map.
 
@@ -64,6 +83,7 @@ class StackEncoder(nn.Module):
         self.normalize = InputNormalizer(
             tuple(pretrained_cfg.get("mean") or (0.5,)), tuple(pretrained_cfg.get("std") or (0.5,)), cfg.in_chans
         )
+        self.motion = MotionInput() if cfg.motion else nn.Identity()
         self.encoder = encoder
         self.reduce = nn.Sequential(
             nn.Conv2d(encoder.num_features, cfg.temporal_channels, kernel_size=1, bias=False),
@@ -81,7 +101,7 @@ class StackEncoder(nn.Module):
         """[N, C, H, W] stacks → [N, D, h, w] reduced feature maps (h, w = H/32, W/32 for EfficientNets)."""
         if stacks.ndim != 4 or stacks.shape[1] != self.cfg.in_chans:
             raise BallspotError(f"encode expects [N, {self.cfg.in_chans}, H, W] stacks, got {tuple(stacks.shape)}")
-        x = self.normalize(stacks)
+        x = self.motion(self.normalize(stacks))
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
         maps = self.encoder.forward_features(x)
