@@ -140,3 +140,19 @@ def test_postprocess_search_soft_events_above_a_threshold_equal_a_run_at_that_th
     high = class_events(game, 0, 0.0, 1.0, 0.2, 0.04, "soft")
     keep = low[2] >= 0.2
     assert sorted(zip(low[0][keep], low[2][keep], strict=True)) == sorted(zip(high[0], high[2], strict=True))
+
+
+@pytest.mark.parametrize("damage", ["[" * 5000 + "]" * 5000, '{"shape": "x"}', "not json"])
+def test_a_damaged_whole_video_cache_index_is_a_one_line_error(tmp_path, damage):
+    from ballspot.engine.video_cache import cached_video
+    from ballspot.errors import BallspotError
+    from ballspot.video.decode import FrameFormat
+    from tests.videos import counter_frames, encode
+
+    video = encode(tmp_path / "v.mp4", counter_frames(10), audio=False)
+    fmt = FrameFormat(height=32, width=64, fps=25.0, grey=True, crop=1.0)
+    assert len(cached_video(video, fmt, 2, tmp_path / "cache").frames) == 5
+    (meta,) = (tmp_path / "cache").glob("video-*.json")
+    meta.write_text(damage)
+    with pytest.raises(BallspotError, match="is damaged; delete it and rerun"):
+        cached_video(video, fmt, 2, tmp_path / "cache")

@@ -18,6 +18,7 @@ import numpy as np
 
 from ballspot.atomic import atomic_path, ensure_dir, write_json
 from ballspot.errors import BallspotError
+from ballspot.inputfiles import read_json
 from ballspot.video.decode import FrameFormat, stream_frames
 
 
@@ -61,9 +62,13 @@ def cached_video(
             data_path.unlink(missing_ok=True)
             raise BallspotError(f"no frames decoded from {video}")
         write_json(meta_path, {"video": str(video), "raw_frames": raw, "shape": list(fmt.shape(-(-raw // stride)))})
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    shape = tuple(meta["shape"])
+    try:
+        meta = read_json(meta_path, "frame cache index")
+        shape = tuple(int(size) for size in meta["shape"])
+        raw_frames = int(meta["raw_frames"])
+    except (BallspotError, KeyError, TypeError, ValueError):
+        raise BallspotError(f"frame cache {meta_path} is damaged; delete it and rerun") from None
     if data_path.stat().st_size != int(np.prod(shape)):
         raise BallspotError(f"frame cache {data_path} is damaged; delete it and rerun")
     frames = np.memmap(data_path, dtype=np.uint8, mode="r", shape=shape)
-    return SampledVideo(path=video, frames=frames, stride=stride, raw_frames=int(meta["raw_frames"]))
+    return SampledVideo(path=video, frames=frames, stride=stride, raw_frames=raw_frames)

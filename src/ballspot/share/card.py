@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import csv
-import json
 from pathlib import Path
 from typing import Any
 
 from ballspot.classes import BACKGROUND
+from ballspot.errors import BallspotError
+from ballspot.inputfiles import read_json
 
 SUMMARY_FILE = "summary.json"
 METRICS_FILE = "metrics.csv"
@@ -20,11 +21,11 @@ def run_records(checkpoint_path: Path, checkpoint: dict[str, Any]) -> tuple[dict
     summary_path, metrics_path = run / SUMMARY_FILE, run / METRICS_FILE
     if summary_path.is_file() and metrics_path.is_file():
         try:
-            summary = json.loads(summary_path.read_text(encoding="utf-8"))
+            summary = read_json(summary_path)
             with metrics_path.open(newline="", encoding="utf-8") as handle:
                 rows = list(csv.DictReader(handle))
             return summary, rows, f"{run.name}/{SUMMARY_FILE} and {METRICS_FILE}"
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError, csv.Error):
+        except (OSError, UnicodeDecodeError, BallspotError, csv.Error):
             pass
     best = checkpoint.get("best") or {}
     scores = best.get("scores") or {}

@@ -8,12 +8,12 @@ a folder is turned back into a ballspot checkpoint once, in the cache, laid out 
 from __future__ import annotations
 
 import hashlib
-import json
 import shutil
 from pathlib import Path
 from typing import Any
 
 from ballspot.errors import BallspotError
+from ballspot.inputfiles import read_json
 
 WEIGHTS_FILE = "model.safetensors"
 CONFIG_FILE = "config.json"
@@ -26,9 +26,11 @@ FORMAT_VERSION = 1
 
 def is_model_folder(folder: Path) -> bool:
     """Whether `folder` holds a config.json that declares a ballspot model."""
+    if not (folder / CONFIG_FILE).is_file():
+        return False
     try:
-        config = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        config = read_json(folder / CONFIG_FILE)
+    except BallspotError:
         return False
     return isinstance(config, dict) and config.get("format") == FORMAT
 
@@ -95,11 +97,11 @@ def read_folder(folder: Path, name: str) -> dict[str, Any]:
 
 
 def _read_json(path: Path, name: str) -> Any:
+    if not path.is_file():
+        raise BallspotError(f"{name}: {path.name} is missing")
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise BallspotError(f"{name}: {path.name} is missing") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return read_json(path)
+    except BallspotError as exc:
         raise BallspotError(f"{name}: cannot read {path.name} ({exc})") from None
 
 
