@@ -377,6 +377,7 @@ def print_spotting(result: SpottingResult, chance: dict | None = None) -> None:
     from rich.table import Table
 
     from ballspot.console import out
+    from ballspot.metrics.spotting import team_map_of_present_classes
 
     name = metric_label(result)
     level = f"{result.bootstrap.level:.0%} CI" if result.bootstrap else None
@@ -402,6 +403,10 @@ def print_spotting(result: SpottingResult, chance: dict | None = None) -> None:
     out.print(f"  visible: {_fmt(result.mAP_visible)}   not shown: {unshown_text}")
     if result.team_mAP is not None:
         out.print(f"Team {name}: {_fmt(result.team_mAP)} {_interval(result.team_mAP_interval)}".rstrip())
+        present = team_map_of_present_classes(result)
+        if not math.isfinite(result.team_mAP) and present is not None:
+            with_events = sum(1 for c in result.per_class if c.ground_truth > 0)
+            out.print(f"  over the {with_events} classes with events (what training reports): {_fmt(present)}")
     if chance is not None:
         team = "" if chance["team_mAP"] is None or result.team_mAP is None else f", Team {_fmt(chance['team_mAP'])}"
         ratio = f" (the model: {result.mAP / chance['mAP']:.1f}x chance)" if chance["mAP"] > 0 else ""
