@@ -33,6 +33,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from bench_common import save_untrained
+
 MARKERS_JS = """
 const markers = [];
 for (const trace of document.querySelectorAll('.js-plotly-plot .scatterlayer .trace')) {
@@ -66,24 +68,12 @@ def make_video(folder: Path, minutes: float) -> Path:
 
 def make_checkpoint(path: Path, config_name: str) -> Path:
     """An untrained spotter of the quick-start or default configuration, saved as `ballspot train` saves one."""
-    import torch
-
-    from ballspot.engine.checkpoint import save_checkpoint
     from ballspot.engine.config import TrainConfig, load_yaml
-    from ballspot.engine.data import output_classes
-    from ballspot.engine.trainer import _model_config
-    from ballspot.models.network import build_model
     from ballspot.recipes import recipe_path
 
     values = load_yaml(recipe_path("quickstart")) if config_name == "quickstart" else {"task": "spot"}
-    config = TrainConfig.from_dict(values)
-    config.check()
-    classes = output_classes(config)
-    model_config = _model_config(config, len(classes))
-    torch.manual_seed(0)
-    model = build_model(model_config)
-    payload = {"config": config.to_dict(), "model_config": model_config.to_dict(), "classes": classes}
-    return save_checkpoint(path, {**payload, "task": "spot", "epoch": 0, "model": model.state_dict()})
+    save_untrained(path, TrainConfig.from_dict(values))
+    return path
 
 
 def cpu_seconds(pid: int) -> float:

@@ -28,23 +28,30 @@ def make_league(folder: Path, games: int = 1, minutes: float = 1.0, seed: int = 
 
 def make_checkpoint(path: Path, backbone: str, height: int, width: int, task: str = "dense") -> dict:
     """An untrained spotter (speed does not depend on the weights), saved the way `ballspot train` saves one."""
+    from ballspot.engine.config import TrainConfig
+
+    config = save_untrained(path, TrainConfig(backbone=backbone, task=task, height=height, width=width))
+    return {k: config.to_dict()[k] for k in ("task", "backbone", "height", "width", "frames", "stride")}
+
+
+def save_untrained(path: Path, config):
+    """Save a spotter of `config` (a TrainConfig) with seed-0 random weights through the trainer's checkpoint
+    writer; returns the checked config."""
     import torch
 
     from ballspot.engine.checkpoint import save_checkpoint
-    from ballspot.engine.config import TrainConfig
     from ballspot.engine.data import output_classes
     from ballspot.engine.trainer import _model_config
     from ballspot.models.network import build_model
 
-    config = TrainConfig(backbone=backbone, task=task, height=height, width=width)
     config.check()
     classes = output_classes(config)
     model_config = _model_config(config, len(classes))
     torch.manual_seed(0)
     model = build_model(model_config)
     payload = {"config": config.to_dict(), "model_config": model_config.to_dict(), "classes": classes}
-    save_checkpoint(path, {**payload, "task": task, "epoch": 0, "model": model.state_dict()})
-    return {k: config.to_dict()[k] for k in ("task", "backbone", "height", "width", "frames", "stride")}
+    save_checkpoint(path, {**payload, "task": config.task, "epoch": 0, "model": model.state_dict()})
+    return config
 
 
 class Clock:

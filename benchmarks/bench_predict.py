@@ -30,6 +30,8 @@ import threading
 import time
 from pathlib import Path
 
+from bench_common import save_untrained
+
 FPS = 25
 
 
@@ -66,22 +68,9 @@ def looped(base: Path, minutes: float, folder: Path) -> Path:
 
 def make_checkpoint(path: Path, backbone: str) -> dict:
     """An untrained spotter of the default configuration, saved through the trainer's checkpoint writer."""
-    import torch
-
-    from ballspot.engine.checkpoint import save_checkpoint
     from ballspot.engine.config import TrainConfig
-    from ballspot.engine.data import output_classes
-    from ballspot.engine.trainer import _model_config
-    from ballspot.models.network import build_model
 
-    config = TrainConfig(backbone=backbone, task="spot")
-    config.check()
-    classes = output_classes(config)
-    model_config = _model_config(config, len(classes))
-    torch.manual_seed(0)
-    model = build_model(model_config)
-    payload = {"config": config.to_dict(), "model_config": model_config.to_dict(), "classes": classes}
-    save_checkpoint(path, {**payload, "task": "spot", "epoch": 0, "model": model.state_dict()})
+    config = save_untrained(path, TrainConfig(backbone=backbone, task="spot"))
     return {k: config.to_dict()[k] for k in ("backbone", "height", "width", "frames", "stride", "stack_size")}
 
 
