@@ -63,9 +63,15 @@ def parts(folder: Path) -> list[Path]:
 def test_download_synthetic_killed_mid_video(tmp_path):
     out = tmp_path / "league"
     job = start("download", "synthetic", "--games", "2", "--minutes", "0.3", "--out", str(out), "-q")
-    assert wait_until(lambda: bool(parts(out) and children(job.pid)) or job.poll() is not None, 600)
+    ffmpeg: list[int] = []
+
+    def encoding() -> bool:
+        """A `.part` video is being written, and the ffmpeg children seen at that moment are kept."""
+        ffmpeg[:] = children(job.pid) if parts(out) else []
+        return bool(ffmpeg)
+
+    assert wait_until(lambda: encoding() or job.poll() is not None, 600)
     assert job.poll() is None, job.stderr.read().decode() if job.stderr else ""
-    ffmpeg = children(job.pid)
     kill(job)
     assert ffmpeg and wait_until(lambda: not any(_running(pid) for pid in ffmpeg))
     assert not list(out.rglob("224p.mp4")) or all(p.stat().st_size for p in out.rglob("224p.mp4"))
