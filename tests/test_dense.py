@@ -6,7 +6,10 @@ import numpy as np
 import pytest
 import torch
 
+from ballspot.engine.config import TrainConfig
+from ballspot.engine.dense import event_weights
 from ballspot.engine.dense_targets import GameEvents, dense_targets
+from ballspot.errors import BallspotError
 from ballspot.models.config import ModelConfig
 from ballspot.models.network import build_model
 from ballspot.predict.dense_scorer import DenseScorer
@@ -53,6 +56,27 @@ def test_events_a_frame_apart_keep_their_own_frame():
     assert first.sum() == pytest.approx(1.0) and first[ACTIONS] == 0.0  # no room left for background
     same = dense_targets(events([4, 5], [1, 1]), start=0, length=10, num_actions=ACTIONS, radius=1)
     assert same.classes[4, 1] == 1.0 and same.classes[5, 1] == 1.0 and same.classes[6, 1] == 0.5
+
+
+def _events(classes: list[int]) -> GameEvents:
+    n = len(classes)
+    return GameEvents(np.arange(n) * 50, np.array(classes, np.int64), np.zeros(n, np.int64))
+
+
+def test_event_balance_one_picks_every_class_alike_and_zero_every_event_alike():
+    games = [_events([0, 0, 0, 1]), _events([0, 0, 2])]  # five of class 0, one of 1, one of 2
+    assert event_weights(games, 0.0) is None
+    weights = event_weights(games, 1.0)
+    per_class = np.bincount(np.concatenate([g.classes for g in games]), weights=weights)
+    np.testing.assert_allclose(per_class, [1 / 3, 1 / 3, 1 / 3])
+    half = event_weights(games, 0.5)
+    assert half[3] > half[0] and half.sum() == pytest.approx(1.0)  # a rare event more likely than a common one
+
+
+@pytest.mark.parametrize("balance", [-0.1, 1.5])
+def test_event_balance_outside_zero_to_one_is_refused(balance):
+    with pytest.raises(BallspotError, match="event-balance"):
+        TrainConfig(event_balance=balance).check()
 
 
 def test_events_without_a_side_carry_no_team_loss():

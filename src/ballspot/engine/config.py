@@ -46,6 +46,9 @@ class TrainConfig:
     # dense task: clips of `frames` sampled frames anywhere in a game, a target for every frame
     event_clips: float = 0.75
     """Share of training clips placed around a random event (the others start anywhere)."""
+    event_balance: float = 0.0
+    """How an event-centred clip picks its event: each event weighs (events of its class)^-balance, so 0 picks
+    every event alike and 1 every class alike (rare actions seen as often as passes)."""
     clips_per_epoch: int = 0
     """Training clips per epoch (0: as many as cover the training videos once)."""
     target_radius: int = 1
@@ -136,6 +139,8 @@ class TrainConfig:
             raise BallspotError("--gamma, --weight-decay, --grad-clip and --warmup-epochs must be >= 0")
         if not 0.0 <= self.event_clips <= 1.0:
             raise BallspotError(f"--event-clips must be between 0 and 1, got {self.event_clips}")
+        if not 0.0 <= self.event_balance <= 1.0:
+            raise BallspotError(f"--event-balance must be between 0 and 1, got {self.event_balance}")
         if self.foreground_weight <= 0 or self.team_weight < 0:
             raise BallspotError("--foreground-weight must be > 0 and --team-weight >= 0")
         if self.task == "dense" and self.stacks < 4:

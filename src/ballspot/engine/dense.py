@@ -98,6 +98,17 @@ def game_events(rows: pd.DataFrame, actions: list[str], fps: float) -> GameEvent
     )
 
 
+def event_weights(events: list[GameEvents], balance: float) -> np.ndarray | None:
+    """Probabilities of picking each event (videos in order): (events of its class)^-balance, normalised;
+    None for balance 0 (every event alike)."""
+    classes = np.concatenate([e.classes for e in events]) if events else np.zeros(0, np.int64)
+    if balance == 0 or len(classes) == 0:
+        return None
+    counts = np.bincount(classes)
+    weights = counts[classes].astype(np.float64) ** -balance
+    return weights / weights.sum()
+
+
 class DenseClipDataset(Dataset):
     """Samples (x, class targets [T, K], team [T], team weight [T]); x is float [S, C, H, W] in [0, 1]."""
 
@@ -113,6 +124,7 @@ class DenseClipDataset(Dataset):
         self.weights = np.array([len(v.frames) for v in data.videos], dtype=np.float64)
         self.weights /= self.weights.sum()
         self.all_events = [(v, e) for v, events in enumerate(data.events) for e in range(len(events.frames))]
+        self.event_weights = event_weights(data.events, config.event_balance)
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
@@ -123,7 +135,10 @@ class DenseClipDataset(Dataset):
     def clip_start(self, rng: np.random.Generator) -> tuple[int, int]:
         """(video, first sampled frame) of a clip: around a random event, or anywhere."""
         if self.all_events and rng.random() < self.config.event_clips:
-            video, event = self.all_events[int(rng.integers(len(self.all_events)))]
+            if self.event_weights is None:
+                video, event = self.all_events[int(rng.integers(len(self.all_events)))]
+            else:
+                video, event = self.all_events[int(rng.choice(len(self.all_events), p=self.event_weights))]
             centre = int(self.data.events[video].frames[event]) // self.config.stride
             start = centre - int(rng.integers(self.length))
         else:
