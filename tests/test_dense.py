@@ -11,6 +11,7 @@ from ballspot.engine.dense import event_weights
 from ballspot.engine.dense_targets import GameEvents, dense_targets
 from ballspot.errors import BallspotError
 from ballspot.models.config import ModelConfig
+from ballspot.models.dense import DenseOutput
 from ballspot.models.network import build_model
 from ballspot.predict.dense_scorer import DenseScorer
 from ballspot.predict.postprocess import PostprocessParams, pick_peaks, soft_suppression
@@ -77,6 +78,16 @@ def test_event_balance_one_picks_every_class_alike_and_zero_every_event_alike():
 def test_event_balance_outside_zero_to_one_is_refused(balance):
     with pytest.raises(BallspotError, match="event-balance"):
         TrainConfig(event_balance=balance).check()
+
+
+def test_a_stacks_likeliest_frame_carries_its_class_probability():
+    classes = torch.log(torch.tensor([[[0.6, 0.1, 0.3], [0.0, 0.0, 1.0]]]).clamp(min=1e-12))  # 2 actions + background
+    offsets = torch.log(torch.tensor([[[0.5, 0.25, 0.25], [0.2, 0.6, 0.2]]]))
+    frames, team = DenseOutput(classes, offsets, torch.zeros(1, 2)).frame_probabilities()
+    assert frames.shape == (1, 6, 3) and team.shape == (1, 6)
+    np.testing.assert_allclose(frames[0, :3, 0].numpy(), [0.6, 0.3, 0.3], atol=1e-6)  # 0.6 × (1, 1/2, 1/2)
+    np.testing.assert_allclose(frames[0, 0].numpy(), [0.6, 0.1, 0.3], atol=1e-6)
+    assert (frames[..., -1] >= 0).all()  # background is what the actions leave, never negative
 
 
 def test_events_without_a_side_carry_no_team_loss():

@@ -6,7 +6,8 @@
       → per stack: what happens in it (classes + background), on which of its frames (an offset over the
         `positions_per_stack` frames it spans), and which side acts
 
-A frame's score for class c is P(stack holds c) × P(the event is on this frame of the stack). Splitting
+A frame's score for class c is P(stack holds c) × P(the event is on this frame) / P(the stack's likeliest
+frame): the likeliest frame carries the class's probability itself, the others less. Splitting
 "what" from "which frame" lets every event of a class teach the same weights wherever it falls in its
 stack, while the output still runs at the frame rate and the encoder runs once per stack. Every layer after
 the encoder takes any number of stacks, so predict slides long windows over the features of a whole video.
@@ -37,12 +38,18 @@ class DenseOutput:
     team: torch.Tensor | None
 
     def frame_probabilities(self) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """(probabilities [B, S·R, K] per frame with background last, right side's probability [B, S·R])."""
+        """(scores [B, S·R, K] per frame with background last, right side's probability [B, S·R]).
+
+        A class's score on a frame is its stack's probability times how likely the frame is relative to the
+        stack's likeliest one, so how sure the network is of the class (not how sharply it places it inside
+        the stack) ranks the events; background is what the actions leave.
+        """
         stacks, per_stack = self.offsets.shape[1:]
         classes = torch.softmax(self.classes.float(), dim=-1)
         where = torch.softmax(self.offsets.float(), dim=-1)
+        where = where / where.amax(dim=-1, keepdim=True)
         actions = classes[..., None, :-1] * where[..., :, None]  # [B, S, R, K-1]
-        background = 1.0 - actions.sum(dim=-1, keepdim=True)
+        background = (1.0 - actions.sum(dim=-1, keepdim=True)).clamp(min=0.0)
         frames = torch.cat([actions, background], dim=-1).flatten(1, 2)
         team = None
         if self.team is not None:
