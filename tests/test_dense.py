@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
 
 from ballspot.engine.config import TrainConfig
-from ballspot.engine.dense import event_weights
+from ballspot.engine.dense import DenseClipDataset, DenseSplit, event_weights
 from ballspot.engine.dense_targets import GameEvents, dense_targets
+from ballspot.engine.video_cache import SampledVideo
 from ballspot.errors import BallspotError
 from ballspot.models.config import ModelConfig
 from ballspot.models.dense import DenseOutput
@@ -88,6 +91,30 @@ def test_a_stacks_likeliest_frame_carries_its_class_probability():
     np.testing.assert_allclose(frames[0, :3, 0].numpy(), [0.6, 0.3, 0.3], atol=1e-6)  # 0.6 × (1, 1/2, 1/2)
     np.testing.assert_allclose(frames[0, 0].numpy(), [0.6, 0.1, 0.3], atol=1e-6)
     assert (frames[..., -1] >= 0).all()  # background is what the actions leave, never negative
+
+
+def _clips(mixup: float) -> DenseClipDataset:
+    """A dataset over two 100-frame videos, one black with left-side events, one white with right-side ones."""
+    videos = [SampledVideo(Path(f"{i}.mp4"), np.full((100, 8, 8), 255 * i, np.uint8), 2, 200) for i in (0, 1)]
+    events = [GameEvents(np.array([40, 120]), np.array([0, 1]), np.array([side, side])) for side in (0, 1)]
+    data = DenseSplit(videos, events, [[], []], ["a", "b"])
+    config = TrainConfig(task="dense", frames=12, stack_size=3, height=8, width=8, mixup=mixup, augment=False)
+    return DenseClipDataset(data, config, num_actions=2, clips=64)
+
+
+def test_mixup_blends_two_clips_pictures_and_targets_alike():
+    plain, mixed = _clips(0.0), _clips(1.0)
+    blended = 0
+    for i in range(len(mixed)):
+        x, classes, team, team_weight = mixed[i]
+        share = float(x.mean())  # the white video's share of the blend
+        np.testing.assert_allclose(classes.sum(-1).numpy(), 1.0, atol=1e-5)
+        assert ((team >= 0) & (team <= 1)).all() and (team_weight <= 1 + 1e-6).all()
+        blended += 0.01 < share < 0.99
+    assert blended > len(mixed) // 4  # half the pairs come from different videos
+    x, classes, *_ = plain[3]
+    assert float(x.mean()) in (0.0, 1.0) and set(np.unique(classes.numpy())) <= {0.0, 0.5, 1.0}
+    np.testing.assert_array_equal(mixed[5][0].numpy(), mixed[5][0].numpy())  # the same sample every time
 
 
 def test_events_without_a_side_carry_no_team_loss():

@@ -51,6 +51,8 @@ class TrainConfig:
     every event alike and 1 every class alike (rare actions seen as often as passes)."""
     clips_per_epoch: int = 0
     """Training clips per epoch (0: as many as cover the training videos once)."""
+    mixup: float = 0.0
+    """Share of training clips blended with a second clip, pictures and targets alike (weight ~ Beta(0.4, 0.4))."""
     target_radius: int = 1
     """Frames either side of an event that also learn its class, with a weight falling off linearly."""
     foreground_weight: float = 5.0
@@ -139,6 +141,8 @@ class TrainConfig:
             raise BallspotError("--gamma, --weight-decay, --grad-clip and --warmup-epochs must be >= 0")
         if not 0.0 <= self.event_clips <= 1.0:
             raise BallspotError(f"--event-clips must be between 0 and 1, got {self.event_clips}")
+        if not 0.0 <= self.mixup <= 1.0:
+            raise BallspotError(f"--mixup must be between 0 and 1, got {self.mixup}")
         if not 0.0 <= self.event_balance <= 1.0:
             raise BallspotError(f"--event-balance must be between 0 and 1, got {self.event_balance}")
         if self.foreground_weight <= 0 or self.team_weight < 0:

@@ -149,6 +149,24 @@ class DenseClipDataset(Dataset):
 
     def __getitem__(self, i: int):
         rng = np.random.default_rng([self.config.seed, self.epoch, i])
+        x, classes, team, team_weight = self.sample(rng)
+        if self.train and self.config.mixup and rng.random() < self.config.mixup:
+            other = self.sample(rng)
+            share = float(rng.beta(0.4, 0.4))
+            x = share * x + (1 - share) * other[0]
+            classes = share * classes + (1 - share) * other[1]
+            weights = share * team_weight, (1 - share) * other[3]
+            team_weight = weights[0] + weights[1]
+            team = (weights[0] * team + weights[1] * other[2]) / np.maximum(team_weight, 1e-6)
+        return (
+            x,
+            torch.from_numpy(classes.astype(np.float32)),
+            torch.from_numpy(team.astype(np.float32)),
+            torch.from_numpy(team_weight.astype(np.float32)),
+        )
+
+    def sample(self, rng: np.random.Generator) -> tuple[torch.Tensor, np.ndarray, np.ndarray, np.ndarray]:
+        """One clip and its targets: (x, classes [T, K], team [T], team weight [T])."""
         video, start = self.clip_start(rng)
         frames = np.array(self.data.videos[video].frames[start : start + self.length])
         if len(frames) < self.length:  # a video shorter than a clip: repeat its last frame
@@ -162,7 +180,7 @@ class DenseClipDataset(Dataset):
             self.data.events[video], start * stride, self.length * stride, self.num_actions, self.config.target_radius
         )
         team = 1.0 - targets.team if flipped else targets.team  # a mirrored picture swaps the sides
-        return x, torch.from_numpy(targets.classes), torch.from_numpy(team), torch.from_numpy(targets.team_weight)
+        return x, targets.classes, team, targets.team_weight
 
 
 class DenseLoss(nn.Module):
