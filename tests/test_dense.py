@@ -77,10 +77,18 @@ def test_event_balance_one_picks_every_class_alike_and_zero_every_event_alike():
     assert half[3] > half[0] and half.sum() == pytest.approx(1.0)  # a rare event more likely than a common one
 
 
-@pytest.mark.parametrize("balance", [-0.1, 1.5])
-def test_event_balance_outside_zero_to_one_is_refused(balance):
-    with pytest.raises(BallspotError, match="event-balance"):
-        TrainConfig(event_balance=balance).check()
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"event_balance": -0.1}, "event-balance"),
+        ({"event_balance": 1.5}, "event-balance"),
+        ({"mixup": 2.0}, "mixup"),
+        ({"offset_weight": -1.0}, "offset-weight"),
+    ],
+)
+def test_dense_sampling_and_loss_weights_outside_their_range_are_refused(changes, message):
+    with pytest.raises(BallspotError, match=message):
+        TrainConfig(**changes).check()
 
 
 def test_a_stacks_likeliest_frame_carries_its_class_probability():

@@ -60,6 +60,8 @@ class TrainConfig:
     team: bool = True
     """Also learn the side (left/right) of the acting team, from the labels' `team`."""
     team_weight: float = 1.0
+    offset_weight: float = 1.0
+    """Loss weight of placing an event on its frame inside its stack, against recognising it."""
     sequence: str = "conv"
     """The layer mixing stacks along time in the dense head: conv, gru, attention or none."""
     sequence_layers: int = 3
@@ -145,8 +147,8 @@ class TrainConfig:
             raise BallspotError(f"--mixup must be between 0 and 1, got {self.mixup}")
         if not 0.0 <= self.event_balance <= 1.0:
             raise BallspotError(f"--event-balance must be between 0 and 1, got {self.event_balance}")
-        if self.foreground_weight <= 0 or self.team_weight < 0:
-            raise BallspotError("--foreground-weight must be > 0 and --team-weight >= 0")
+        if self.foreground_weight <= 0 or self.team_weight < 0 or self.offset_weight < 0:
+            raise BallspotError("--foreground-weight must be > 0, and --team-weight and --offset-weight >= 0")
         if self.task == "dense" and self.stacks < 4:
             raise BallspotError(f"the dense task needs clips of at least 4 stacks (--frames), got {self.stacks}")
         if self.motion and (self.color != "grey" or self.stack_size < 2):

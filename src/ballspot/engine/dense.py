@@ -196,6 +196,7 @@ class DenseLoss(nn.Module):
         alpha = config.alpha or [config.foreground_weight] * (num_outputs - 1) + [1.0]
         self.classes = build_loss(config.loss, num_outputs, gamma=config.gamma, alpha=alpha)
         self.team_weight = config.team_weight
+        self.offset_weight = config.offset_weight
 
     def forward(self, output, class_targets, team_targets, team_weights) -> torch.Tensor:
         batch, stacks, per_stack = output.offsets.shape
@@ -210,7 +211,7 @@ class DenseLoss(nn.Module):
         if weights.sum() > 0:
             target = where / has_event.clamp(min=1e-6)[..., None]
             per_stack_loss = -(target * F.log_softmax(output.offsets.float(), dim=-1)).sum(dim=-1)
-            loss = loss + (per_stack_loss * weights).sum() / weights.sum()
+            loss = loss + self.offset_weight * (per_stack_loss * weights).sum() / weights.sum()
         if output.team is not None and self.team_weight > 0:
             side_weights = team_weights.reshape(batch, stacks, per_stack)
             side_weight = side_weights.amax(dim=-1)
