@@ -8,7 +8,8 @@ random weights for exactly `--steps` optimiser steps (same seed, same clips), th
 scores (mAP@1 on whole videos) on: the index's validation split, every game of `--extra` (an index of
 another league, e.g. `ballspot download synthetic --games 3 --seed 7`, segmented with `--no-clips`), and
 the first training video (how well the variant fits what it trained on). `mean` weighs each game alike.
-Prints one row per variant with training CPU seconds (validation excluded) and wall seconds.
+Prints one row per variant with training CPU seconds (validation excluded), wall seconds and the median
+|predicted − true| of the matched events (validation game / extra games).
 """
 
 from __future__ import annotations
@@ -57,8 +58,9 @@ def whole_index(index: Path, config, cache: Path) -> DenseSplit:
     return DenseSplit(*(sum((getattr(part, field) for part in parts), []) for field in fields))
 
 
-def score(task: DenseTask, model, games: DenseSplit) -> tuple[float, float | None]:
-    """(mAP@1, Team-mAP@1) of `model` on `games`, as training's validation computes them."""
+def score(task: DenseTask, model, games: DenseSplit) -> tuple[float, float | None, float | None]:
+    """(mAP@1, Team-mAP@1, median |predicted − true| ms of the matched events) of `model` on `games`, as
+    training's validation computes them."""
     kept = task.valid_data
     task.valid_data = games
     try:
@@ -66,7 +68,7 @@ def score(task: DenseTask, model, games: DenseSplit) -> tuple[float, float | Non
     finally:
         task.valid_data = kept
     team = result["valid_team_map"]
-    return result["valid_map"], (None if team == "" else team)
+    return result["valid_map"], (None if team == "" else team), result["scores"]["median_error_ms"]
 
 
 def run_variant(name: str, changes: dict, args: argparse.Namespace) -> dict:
@@ -97,15 +99,16 @@ def run_variant(name: str, changes: dict, args: argparse.Namespace) -> dict:
                 break
         epoch += 1
     train_cpu, train_wall = time.process_time() - cpu_started, time.perf_counter() - started
-    valid_map, valid_team = score(task, model, task.valid_data)
+    valid_map, valid_team, valid_error = score(task, model, task.valid_data)
     row = {"variant": name, "changes": changes, "steps": args.steps, "train_cpu_s": round(train_cpu, 1)}
     row.update({"train_s": round(train_wall, 1), "valid": valid_map, "valid_team": valid_team})
+    row["valid_error_ms"] = valid_error
     first = task.train_data
     one_game = {field: getattr(first, field)[:1] for field in ("videos", "events", "labels", "names")}
     row["train_game"] = score(task, model, replace(first, **one_game))[0]
     games = len(task.valid_data.videos)
     if extra is not None:
-        row["extra"], row["extra_team"] = score(task, model, extra)
+        row["extra"], row["extra_team"], row["extra_error_ms"] = score(task, model, extra)
         count = len(extra.videos)
         row["mean"] = round((valid_map * games + row["extra"] * count) / (games + count), 4)
     return row
@@ -129,14 +132,20 @@ def main() -> None:
     for name, text in args.variant:
         rows.append(run_variant(name, parse_changes(text), args))
         print(json.dumps(rows[-1]), flush=True)
-    print(f"\n{'variant':16s} {'CPU s':>7s} {'wall s':>7s} {'valid':>6s} {'extra':>6s} {'mean':>6s} {'train':>6s}")
+    header = ("variant", "CPU s", "wall s", "valid", "extra", "mean", "train", "error ms")
+    print(f"\n{header[0]:16s} " + " ".join(f"{h:>7s}" for h in header[1:]))
     for row in rows:
-        extra = f"{row['extra']:6.3f}" if "extra" in row else "     -"
-        mean = f"{row['mean']:6.3f}" if "mean" in row else "     -"
-        print(
-            f"{row['variant']:16s} {row['train_cpu_s']:7.1f} {row['train_s']:7.1f} {row['valid']:6.3f} "
-            f"{extra} {mean} {row['train_game']:6.3f}"
-        )
+        errors = [row[k] for k in ("valid_error_ms", "extra_error_ms") if row.get(k) is not None]
+        cells = [
+            f"{row['train_cpu_s']:7.1f}",
+            f"{row['train_s']:7.1f}",
+            f"{row['valid']:7.3f}",
+            f"{row['extra']:7.3f}" if "extra" in row else "      -",
+            f"{row['mean']:7.3f}" if "mean" in row else "      -",
+            f"{row['train_game']:7.3f}",
+            "/".join(f"{e:.0f}" for e in errors).rjust(7) if errors else "      -",
+        ]
+        print(f"{row['variant']:16s} " + " ".join(cells))
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2) + "\n")
 
