@@ -226,3 +226,60 @@ def test_a_damaged_whole_video_cache_index_is_a_one_line_error(tmp_path, damage)
     meta.write_text(damage)
     with pytest.raises(BallspotError, match="is damaged; delete it and rerun"):
         cached_video(video, fmt, 2, tmp_path / "cache")
+
+
+def _phase_model() -> torch.nn.Module:
+    torch.manual_seed(0)
+    cfg = ModelConfig(
+        backbone="test_efficientnet",
+        num_classes=ACTIONS + 1,
+        stacks=8,
+        stack_size=3,
+        pooling="gem",
+        head="dense",
+        positions_per_stack=6,
+        sequence="conv",
+        sequence_layers=1,
+        sequence_channels=8,
+        temporal_blocks=1,
+        team=True,
+    )
+    return build_model(cfg).eval()
+
+
+def _dense_track(model, frames: np.ndarray, phases: int, chunk: int):
+    from ballspot.predict.spotter import dense_scores, join_blocks
+
+    config = TrainConfig(task="dense", frames=24, stack_size=3, stride=2, phases=phases)
+    raw = 2 * len(frames)
+    chunks = ((frames[i : i + chunk], min(raw, 2 * (i + chunk))) for i in range(0, len(frames), chunk))
+    return join_blocks(dense_scores(chunks, model, config, torch.device("cpu"), batch_size=2))
+
+
+@pytest.mark.parametrize("chunk", [7, 64])
+def test_phases_average_the_scores_of_stacks_started_later(chunk):
+    model = _phase_model()
+    frames = np.random.default_rng(0).integers(0, 255, (41, 32, 64), dtype=np.uint8)
+    times, scores, team = _dense_track(model, frames, phases=3, chunk=chunk)
+    assert len(times) == 2 * len(frames) and np.allclose(np.diff(times), 1 / 25)
+    total, teams, counts = np.zeros_like(scores, dtype=np.float64), np.zeros(len(team)), np.zeros(len(team))
+    for shift in (0, 1, 2):  # a third of a 3-frame stack each
+        _, own, own_team = _dense_track(model, frames[shift:], phases=1, chunk=chunk)
+        total[2 * shift :] += own
+        teams[2 * shift :] += own_team
+        counts[2 * shift :] += 1
+    np.testing.assert_allclose(scores, total / counts[:, None], atol=1e-5)
+    np.testing.assert_allclose(team, teams / counts, atol=1e-5)
+    one = _dense_track(model, frames, phases=1, chunk=chunk)[1]
+    assert not np.allclose(one, scores, atol=1e-3)  # the other phases do change the scores
+
+
+def test_phases_on_a_video_shorter_than_the_shift_score_every_frame():
+    times, scores, _ = _dense_track(_phase_model(), np.zeros((1, 32, 64), np.uint8), phases=3, chunk=8)
+    assert len(times) == 2 and scores.shape[0] == 2
+
+
+@pytest.mark.parametrize("changes", [{"phases": 4}, {"phases": 0}, {"phases": 2, "task": "spot"}])
+def test_phases_beyond_a_stack_or_outside_the_dense_task_are_refused(changes):
+    with pytest.raises(BallspotError, match="phases"):
+        TrainConfig(**{"task": "dense", "stack_size": 3, **changes}).check()

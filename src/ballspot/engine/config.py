@@ -60,6 +60,9 @@ class TrainConfig:
     team: bool = True
     """Also learn the side (left/right) of the acting team, from the labels' `team`."""
     team_weight: float = 1.0
+    phases: int = 1
+    """Dense scoring (validation and predict): stack the video from this many starting frames spread over one
+    stack and average the scores (1: stacks from the first frame only; 2 also from half a stack in)."""
     offset_weight: float = 1.0
     """Loss weight of placing an event on its frame inside its stack, against recognising it."""
     sequence: str = "conv"
@@ -143,6 +146,12 @@ class TrainConfig:
             raise BallspotError("--gamma, --weight-decay, --grad-clip and --warmup-epochs must be >= 0")
         if not 0.0 <= self.event_clips <= 1.0:
             raise BallspotError(f"--event-clips must be between 0 and 1, got {self.event_clips}")
+        group = self.stack_size if self.color == "grey" else 1
+        if not 1 <= self.phases <= group or (self.phases > 1 and self.task != "dense"):
+            raise BallspotError(
+                f"--phases must be between 1 and the frames of a stack ({group}), and above 1 only for the dense "
+                f"task; got {self.phases}"
+            )
         if not 0.0 <= self.mixup <= 1.0:
             raise BallspotError(f"--mixup must be between 0 and 1, got {self.mixup}")
         if not 0.0 <= self.event_balance <= 1.0:

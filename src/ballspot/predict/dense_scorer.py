@@ -104,3 +104,56 @@ class DenseScorer:
         self.buffer_start += drop
         self.first_window = False
         return scores
+
+
+class PhaseMerger:
+    """Averages the scores of several stack phases position by position, as each position becomes final.
+
+    Phase i scores positions from `offsets[i]` on (its stacks start that many frames into the video); a
+    position is final once every phase that will score it has, and it gets the mean of those phases.
+    """
+
+    def __init__(self, offsets: list[int]) -> None:
+        self.offsets = offsets
+        self.done = list(offsets)  # per phase: positions below this are final for it
+        self.start = 0  # absolute position of the buffers' first row
+        self.sums: np.ndarray | None = None
+        self.teams: np.ndarray | None = None
+        self.counts = np.zeros(0, dtype=np.int64)
+        self.with_team = True
+
+    def add(self, phase: int, scores: DenseScores) -> None:
+        """Scores of `phase`, positions relative to that phase's first frame."""
+        first = self.offsets[phase] + scores.first - self.start
+        end = first + len(scores.classes)
+        if self.sums is None:
+            self.sums = np.zeros((0, scores.classes.shape[1]), dtype=np.float64)
+            self.teams = np.zeros(0, dtype=np.float64)
+        if end > len(self.counts):
+            grow = end - len(self.counts)
+            self.sums = np.concatenate([self.sums, np.zeros((grow, self.sums.shape[1]))])
+            self.teams = np.concatenate([self.teams, np.zeros(grow)])
+            self.counts = np.concatenate([self.counts, np.zeros(grow, dtype=np.int64)])
+        self.sums[first:end] += scores.classes
+        self.counts[first:end] += 1
+        if scores.team is None:
+            self.with_team = False
+        else:
+            self.teams[first:end] += scores.team
+        self.done[phase] = max(self.done[phase], self.start + end)
+
+    def ready(self, final: bool = False) -> list[DenseScores]:
+        """Scores of the positions that no phase will add to any more (all that were scored, when `final`)."""
+        until = len(self.counts) if final else min(self.done) - self.start
+        until = max(0, min(until, len(self.counts)))
+        if until == 0 or self.sums is None:
+            return []
+        counts = np.maximum(self.counts[:until], 1)
+        merged = DenseScores(
+            first=self.start,
+            classes=(self.sums[:until] / counts[:, None]).astype(np.float32),
+            team=(self.teams[:until] / counts).astype(np.float32) if self.with_team else None,
+        )
+        self.sums, self.teams, self.counts = self.sums[until:], self.teams[until:], self.counts[until:]
+        self.start += until
+        return [merged]

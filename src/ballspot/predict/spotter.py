@@ -95,6 +95,51 @@ class StackScorer:
         return torch.cat(out) if out else torch.zeros(0, self.model.cfg.num_classes)
 
 
+def phase_shifts(group: int, phases: int) -> list[int]:
+    """Kept frames each phase's stacks start after: `phases` starts spread evenly over one stack."""
+    return sorted({round(i * group / phases) for i in range(phases)})
+
+
+class PhaseStream:
+    """One stack phase of a dense scoring: skips its first `shift` kept frames, then stacks and scores."""
+
+    def __init__(self, scorer, shift: int, group: int, grey: bool, batch_size: int) -> None:
+        self.scorer = scorer
+        self.skip = shift
+        self.group = group
+        self.grey = grey
+        self.batch_size = batch_size
+        self.pending: np.ndarray | None = None
+
+    def stacks_of(self, frames: np.ndarray) -> torch.Tensor:
+        return to_stacks(torch.from_numpy(np.require(frames, requirements=["C", "W"])), self.group, self.grey)
+
+    def feed(self, kept: np.ndarray) -> list:
+        """Scores that became final with these kept frames."""
+        if self.skip:
+            dropped = min(self.skip, len(kept))
+            kept, self.skip = kept[dropped:], self.skip - dropped
+        if not len(kept):
+            return []
+        self.pending = kept if self.pending is None else np.concatenate([self.pending, kept])
+        usable = len(self.pending) - len(self.pending) % self.group
+        if usable < self.group * self.batch_size:
+            return []
+        results = self.scorer.push(self.stacks_of(self.pending[:usable]))
+        self.pending = self.pending[usable:]
+        return results
+
+    def finish(self) -> list:
+        """The rest: a last incomplete stack is filled with copies of the last frame."""
+        if self.pending is None:
+            return []
+        pending = self.pending
+        if len(pending) % self.group:
+            pending = np.concatenate([pending, np.repeat(pending[-1:], self.group - len(pending) % self.group, axis=0)])
+        results = self.scorer.push(self.stacks_of(pending)) if len(pending) else []
+        return [*results, *self.scorer.finish()]
+
+
 def dense_scores(
     chunks: Iterable[tuple[np.ndarray, int]],
     model,
@@ -107,18 +152,21 @@ def dense_scores(
     """Chunks of (kept frames, frames decoded so far) → per-frame scores of a dense model, as they become final.
 
     Stacks are consecutive groups of kept frames from the video's first frame; a last incomplete stack is
-    filled with copies of the last frame, and positions past the last decoded frame are dropped.
+    filled with copies of the last frame, and positions past the last decoded frame are dropped. With
+    `config.phases` > 1 the video is also stacked from later starting frames (spread over one stack) and
+    each position gets the mean of the phases that score it: no event then sits only on a stack's edge.
     """
-    from ballspot.predict.dense_scorer import DenseScorer
+    from ballspot.predict.dense_scorer import DenseScorer, PhaseMerger
 
     group = config.in_chans if config.color == "grey" else 1
-    grey = config.color == "grey"
-    scorer = DenseScorer(model, config.stacks, device, batch_size, precision, flip)
-    pending: np.ndarray | None = None
+    shifts = phase_shifts(group, config.phases)
+    streams = [
+        PhaseStream(DenseScorer(model, config.stacks, device, batch_size, precision, flip), shift, group,
+                    config.color == "grey", batch_size)
+        for shift in shifts
+    ]  # fmt: skip
+    merger = PhaseMerger([shift * config.stride for shift in shifts]) if len(streams) > 1 else None
     decoded = 0
-
-    def stacks_of(frames: np.ndarray) -> torch.Tensor:
-        return to_stacks(torch.from_numpy(np.require(frames, requirements=["C", "W"])), group, grey)
 
     def blocks(results, decoded: int, limit: float) -> Iterator[ScoreBlock]:
         for result in results:
@@ -127,19 +175,20 @@ def dense_scores(
             team = None if result.team is None else result.team[keep]
             yield ScoreBlock(positions[keep] / config.fps, result.classes[keep], decoded, team)
 
+    def merged(per_phase: list[list], final: bool) -> list:
+        if merger is None:
+            return per_phase[0]
+        for phase, results in enumerate(per_phase):
+            for result in results:
+                merger.add(phase, result)
+        return merger.ready(final)
+
+    started = False
     for kept, decoded in chunks:
-        pending = kept if pending is None else np.concatenate([pending, kept])
-        usable = len(pending) - len(pending) % group
-        if usable >= group * batch_size:
-            results = scorer.push(stacks_of(pending[:usable]))
-            pending = pending[usable:]
-            yield from blocks(results, decoded, np.inf)
-    if pending is None:
-        return
-    if len(pending) % group:
-        pending = np.concatenate([pending, np.repeat(pending[-1:], group - len(pending) % group, axis=0)])
-    results = scorer.push(stacks_of(pending)) if len(pending) else []
-    yield from blocks([*results, *scorer.finish()], decoded, decoded)
+        started = True
+        yield from blocks(merged([stream.feed(kept) for stream in streams], False), decoded, np.inf)
+    if started:
+        yield from blocks(merged([stream.finish() for stream in streams], True), decoded, decoded)
 
 
 def score_sampled_video(video, model, config: TrainConfig, device: torch.device, batch_size: int, precision: str):
