@@ -26,7 +26,7 @@ def quickstart(
     epochs: Annotated[int | None, Opt(min=1, help="Training epochs \\[default: the recipe's].")] = None,
     config: Annotated[
         str | None,
-        Opt("--config", help="Training recipe name or YAML file \\[default: the shipped recipe 'quickstart']."),
+        Opt("--config", help="Training recipe name or YAML file \\[default: the shipped recipe 'dense-quickstart']."),
     ] = None,
     device: Annotated[Device, Opt(help="Where the network trains and predicts.")] = Device.auto,
     seed: Annotated[int, Opt(help="Seed of the league and of training.")] = 0,

@@ -17,7 +17,7 @@ from ballspot import console
 from ballspot.atomic import write_text
 from ballspot.errors import BallspotError
 
-TRAIN_CONFIG = "quickstart"
+TRAIN_CONFIG = "dense-quickstart"
 """The shipped recipe the quick start trains with (`--config` takes another name or a YAML file)."""
 RUN_NAME = "quickstart"
 
