@@ -95,6 +95,20 @@ def test_flip_tta_runs_and_a_window_model_refuses_it(run, league, tmp_path):
     assert_usage_error(result, "--tta", "'mirror'")
 
 
+def test_predict_phases_changes_the_scores_and_is_refused_beyond_a_stack(run, league, tmp_path):
+    root = tmp_path / "season"
+    args = ["predict", str(league), "--model", str(run["best"]), "--out", str(root), "-q"]
+    assert runner.invoke(app, args).exit_code == 0
+    results = root / GAMES[1] / "results_spotting.json"
+    one = json.loads(results.read_text())["predictions"]
+    assert runner.invoke(app, [*args, "--phases", "3"]).exit_code == 0  # another setting: the games again
+    three = json.loads(results.read_text())["predictions"]
+    assert three and [p["confidence"] for p in three] != [p["confidence"] for p in one]
+    assert all(p["team"] in ("left", "right") for p in three)
+    result = runner.invoke(app, [*args, "--phases", "4"])  # stacks of 3 frames have 3 starting frames
+    assert_one_error_line(result, "--phases 4 does not fit", "between 1 and the frames of a stack (3)")
+
+
 def test_a_motion_run_keeps_its_input_mapping_through_predict(run, league, tmp_path):
     args = ["train", "--index", str(run["index"]), *TINY, "--epochs", "1", "--motion", "--name", "moving", "-q"]
     result = runner.invoke(app, [*args, "--runs-dir", str(tmp_path / "runs"), "--cache-dir", str(run["cache"])])

@@ -70,6 +70,15 @@ def predict(
         Tta,
         Opt(help="Test-time augmentation: none, or flip (also score the mirrored video, sides swapped; 2x work)."),
     ] = Tta.none,
+    phases: Annotated[
+        int | None,
+        Opt(
+            min=1,
+            max=16,
+            help="Dense models: average stacks started from this many frames of a stack (more is surer and "
+            "slower: N x work) [default: the model's].",
+        ),
+    ] = None,
     split: Annotated[
         Split | None,
         Opt(help="Only the games of this split of a dataset root (its splits.json, else the official lists)."),
@@ -108,6 +117,7 @@ def predict(
     from ballspot.defaults import newest_model
     from ballspot.engine.optim import resolve_precision
     from ballspot.export.onnx import is_onnx_folder
+    from ballspot.predict.api import use_phases
     from ballspot.predict.backends import load_backend, spotter_params
     from ballspot.predict.postprocess import load_params
     from ballspot.predict.run import plan_videos, predict_games
@@ -125,6 +135,8 @@ def predict(
         weights = resolve_model(model, sha256) if model else newest_model(runs_dir, data_dir)
     threads = use_threads(threads)
     spotter = load_backend(weights, backend, device, tta, threads)
+    if phases is not None:
+        use_phases(spotter, phases)
     resolve_precision(spotter.device, precision)  # a bad --precision fails before any decoding
     chosen = load_params(params) if params else spotter_params(spotter)
     overrides = {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -67,6 +67,16 @@ def load_spotter(path: Path | str, device: str = "auto", tta: str = "none") -> L
     if getattr(config, "color", "grey") == "grey" or torch_device.type == "cuda":
         model.to_channels_last()
     return LoadedModel(model, config, classes, torch_device, Path(path), flip=tta == "flip")
+
+
+def use_phases(spotter: LoadedModel, phases: int) -> None:
+    """Score with `phases` stack phases instead of the model's own (dense models; 1 to a stack's frames)."""
+    config = replace(spotter.config, phases=phases)
+    try:
+        config.check()
+    except BallspotError as error:
+        raise BallspotError(f"--phases {phases} does not fit {spotter.path}: {error}") from None
+    spotter.config = config
 
 
 def dense_default_params() -> PostprocessParams:

@@ -43,9 +43,11 @@ def model_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-def fingerprint(model_sha256: str, params: PostprocessParams, flip: bool) -> dict[str, Any]:
-    """What decides a game's outputs besides its video: the model, the post-processing, test-time flipping."""
-    return {"model_sha256": model_sha256, "params": params.to_dict(), "tta": "flip" if flip else "none"}
+def fingerprint(model_sha256: str, params: PostprocessParams, flip: bool, phases: int = 1) -> dict[str, Any]:
+    """What decides a game's outputs besides its video: the model, the post-processing, test-time flipping,
+    the stack phases scored (named only when more than 1)."""
+    found = {"model_sha256": model_sha256, "params": params.to_dict(), "tta": "flip" if flip else "none"}
+    return found | ({"phases": phases} if phases != 1 else {})
 
 
 def is_done(folder: Path, expected: dict[str, Any]) -> bool:
@@ -92,7 +94,7 @@ def predict_season(
     for job in jobs:
         games.setdefault(job.game_id, []).append(job)
     mine = rank_share(list(games))
-    expected = fingerprint(model_digest(spotter.path), params, spotter.flip)
+    expected = fingerprint(model_digest(spotter.path), params, spotter.flip, getattr(spotter.config, "phases", 1))
     results: dict[str, dict] = {}
     todo = []
     for game_id in mine:
