@@ -546,6 +546,8 @@ def _cases() -> list[Case]:
     add("predict", "batch size 0", pr(good_video, "--batch-size", "0"), 2, "--batch-size")
     add("predict", "precision fp8", pr(good_video, "--precision", "fp8"), 2, "fp8")
     add("predict", "threshold 1.5", pr(good_video, "--threshold", "1.5"), 1, "threshold")
+    add("predict", "phases 0", pr(good_video, "--phases", "0"), 2, "--phases")
+    add("predict", "phases 12 (beyond a stack)", pr(good_video, "--phases", "12"), 1, "does not fit")
     add("predict", "smooth -1", pr(good_video, "--smooth", "-1"), 1, "smooth")
     add("predict", "params nested", pr(good_video, "--params", lambda k: k.nested), 1, "nested")
     add("predict", "params binary", pr(good_video, "--params", lambda k: k.binary), 1, "JSON")
