@@ -130,7 +130,7 @@ def test_events_without_a_side_carry_no_team_loss():
     assert targets.team_weight[2:5].sum() == 0 and targets.team_weight[8] == 1.0 and targets.team[8] == 0.0
 
 
-def tiny_dense(sequence: str = "none", temporal_blocks: int = 0) -> torch.nn.Module:
+def tiny_dense(sequence: str = "none", temporal_blocks: int = 0, positions_per_stack: int = 2) -> torch.nn.Module:
     torch.manual_seed(0)
     cfg = ModelConfig(
         backbone="test_efficientnet",
@@ -139,7 +139,7 @@ def tiny_dense(sequence: str = "none", temporal_blocks: int = 0) -> torch.nn.Mod
         stack_size=3,
         pooling="gem",
         head="dense",
-        positions_per_stack=2,
+        positions_per_stack=positions_per_stack,
         sequence=sequence,
         sequence_layers=1,
         sequence_channels=8,
@@ -229,22 +229,8 @@ def test_a_damaged_whole_video_cache_index_is_a_one_line_error(tmp_path, damage)
 
 
 def _phase_model() -> torch.nn.Module:
-    torch.manual_seed(0)
-    cfg = ModelConfig(
-        backbone="test_efficientnet",
-        num_classes=ACTIONS + 1,
-        stacks=8,
-        stack_size=3,
-        pooling="gem",
-        head="dense",
-        positions_per_stack=6,
-        sequence="conv",
-        sequence_layers=1,
-        sequence_channels=8,
-        temporal_blocks=1,
-        team=True,
-    )
-    return build_model(cfg).eval()
+    """A dense model with temporal mixing whose stacks span 6 frames (3 kept frames, every 2nd frame)."""
+    return tiny_dense(sequence="conv", temporal_blocks=1, positions_per_stack=6)
 
 
 def _dense_track(model, frames: np.ndarray, phases: int, chunk: int):

@@ -151,13 +151,13 @@ class DenseClipDataset(Dataset):
         rng = np.random.default_rng([self.config.seed, self.epoch, i])
         x, classes, team, team_weight = self.sample(rng)
         if self.train and self.config.mixup and rng.random() < self.config.mixup:
-            other = self.sample(rng)
+            other_x, other_classes, other_team, other_weight = self.sample(rng)
             share = float(rng.beta(0.4, 0.4))
-            x = share * x + (1 - share) * other[0]
-            classes = share * classes + (1 - share) * other[1]
-            weights = share * team_weight, (1 - share) * other[3]
-            team_weight = weights[0] + weights[1]
-            team = (weights[0] * team + weights[1] * other[2]) / np.maximum(team_weight, 1e-6)
+            x = share * x + (1 - share) * other_x
+            classes = share * classes + (1 - share) * other_classes
+            mine, theirs = share * team_weight, (1 - share) * other_weight
+            team_weight = mine + theirs
+            team = (mine * team + theirs * other_team) / np.maximum(team_weight, 1e-6)
         return (
             x,
             torch.from_numpy(classes.astype(np.float32)),

@@ -140,7 +140,7 @@ class DenseTask:
         return dense_accuracy(output, class_targets)
 
     def validate(self, model: nn.Module, device: torch.device, precision: str, workers: int) -> dict[str, Any]:
-        from ballspot.metrics.localisation import localisation_errors_ms
+        from ballspot.metrics.localisation import games_errors_ms
         from ballspot.metrics.spotting import spotting_map, team_map_of_present_classes
         from ballspot.predict.api import dense_default_params, predictions_from_scores
         from ballspot.predict.spotter import score_sampled_video
@@ -153,7 +153,7 @@ class DenseTask:
             track = score_sampled_video(video, model, self.config, device, self.config.batch_size, precision)
             labels[name] = [replace(a, half=1) for a in own]  # each video is scored on its own, as half 1
             predicted[name] = predictions_from_scores(track, actions, params)
-        errors = np.concatenate([localisation_errors_ms(labels[n], predicted[n]) for n in labels] or [np.zeros(0)])
+        errors = games_errors_ms(labels, predicted)
         has_teams = any(a.team for game in labels.values() for a in game)
         result = spotting_map(labels, predicted, actions, 1.0, team=has_teams or None)
         mean_ap = 0.0 if math.isnan(result.mAP) else result.mAP

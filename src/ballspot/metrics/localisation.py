@@ -39,3 +39,11 @@ def localisation_errors_ms(
                 taken[nearest] = True
                 errors.append(int(distance[nearest]))
     return np.asarray(errors, dtype=np.int64)
+
+
+def games_errors_ms(
+    labels: dict[str, Sequence[Annotation]], predictions: dict[str, Sequence[Prediction]], tolerance_s: float = 1.0
+) -> np.ndarray:
+    """|predicted − true| (ms) of the matched pairs of every game in `labels` (games matched on their own)."""
+    per_game = [localisation_errors_ms(own, predictions.get(game, []), tolerance_s) for game, own in labels.items()]
+    return np.concatenate(per_game) if per_game else np.zeros(0, dtype=np.int64)

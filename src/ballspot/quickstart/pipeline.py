@@ -170,14 +170,13 @@ def _evaluate(plan: QuickstartPlan, games: list[dict]) -> dict[str, Any]:
 
     from ballspot.classes import CLASSES_12
     from ballspot.metrics.chance import random_predictions
-    from ballspot.metrics.localisation import localisation_errors_ms
+    from ballspot.metrics.localisation import games_errors_ms
     from ballspot.metrics.spotting import spotting_map, team_map_of_present_classes
     from ballspot.soccernet.labels import LABELS_FILE, read_labels
     from ballspot.soccernet.results import Prediction
     from ballspot.video.probe import probe
 
     labels, predicted, chance = {}, {}, {}
-    errors = []
     for i, game in enumerate(games):
         game_id = game["game"]
         labels[game_id] = list(read_labels(plan.league / game_id / LABELS_FILE).annotations)
@@ -187,14 +186,13 @@ def _evaluate(plan: QuickstartPlan, games: list[dict]) -> dict[str, Any]:
             )
             for p in game["document"]["predictions"]
         ]
-        errors.append(localisation_errors_ms(labels[game_id], predicted[game_id]))
         duration_ms = int(probe(Path(game["videos"][0])).duration_s * 1000)
         per_class = max(1, len(predicted[game_id]) // len(CLASSES_12))
         chance[game_id] = random_predictions(duration_ms, CLASSES_12, 40, per_class, plan.seed + i)
     with_teams = any(p.team for game in predicted.values() for p in game)
     model = spotting_map(labels, predicted, CLASSES_12, 1.0, team=with_teams or None)
     luck = spotting_map(labels, chance, CLASSES_12, 1.0)
-    matched = np.concatenate(errors)
+    matched = games_errors_ms(labels, predicted)
     return {
         "mAP@1": round(model.mAP, 4),
         "team_mAP@1": _rounded(team_map_of_present_classes(model)) if with_teams else None,
