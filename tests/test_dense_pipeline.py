@@ -130,3 +130,20 @@ def test_motion_needs_stacks_of_grey_frames(run, tmp_path):
     result = runner.invoke(app, [*args, "--runs-dir", str(tmp_path / "runs"), "--cache-dir", str(run["cache"])])
     assert_one_error_line(result, "--motion needs stacks of at least 2 grey frames")
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+
+
+def test_validation_can_start_at_a_later_epoch(run, tmp_path):
+    recipe = tmp_path / "late.yaml"
+    recipe.write_text("validate_from: 2\n")
+    args = ["train", "--config", str(recipe), "--index", str(run["index"]), *TINY, "--epochs", "2", "-q"]
+    args += ["--runs-dir", str(tmp_path / "runs"), "--cache-dir", str(run["cache"]), "--name", "late"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader((tmp_path / "runs/late/metrics.csv").open()))
+    assert [row["valid_map"] == "" for row in rows] == [True, False]  # epoch 1 only trained
+    summary = json.loads((tmp_path / "runs/late/summary.json").read_text())
+    assert summary["best_epoch"] == 2 and (tmp_path / "runs/late/weights/best.pt").is_file()
+    recipe.write_text("validate_from: 3\n")
+    result = runner.invoke(app, [*args[:-1], "too-late"])
+    assert_one_error_line(result, "validate_from must be between 1 and the epochs (2), got 3")
+    assert not (tmp_path / "runs/too-late").exists()

@@ -245,17 +245,19 @@ def _train(
         if not dist.is_main:
             dist.barrier()
             continue
-        validation = task.validate(model, device, config.precision, workers)
+        validation = None
+        if epoch + 1 >= config.validate_from:
+            validation = task.validate(model, device, config.precision, workers)
         row = {
             "epoch": epoch + 1,
             "train_loss": round(total_loss / max(1, seen), 6),
             "train_accuracy": round(correct / max(1, answered), 6),
-            **{column: validation[column] for column in task.columns},
+            **{column: validation[column] if validation else "" for column in task.columns},
             "lr": optimizer.param_groups[0]["lr"],
             "seconds": round(time.perf_counter() - started, 2),
         }
         history.append(row)
-        improved = best is None or tuple(validation["score"]) > tuple(best["score"])
+        improved = validation is not None and (best is None or tuple(validation["score"]) > tuple(best["score"]))
         if improved:
             best = {"epoch": epoch + 1, "score": list(validation["score"]), "scores": validation["scores"]}
         payload = {
@@ -280,13 +282,14 @@ def _train(
             "run": str(run.root),
             "task": config.task,
             "epochs_done": epoch + 1,
-            "best_epoch": best["epoch"],
-            **task.summary(best),
-            "weights": {"best": str(run.best), "last": str(run.last)},
+            "best_epoch": best["epoch"] if best else None,
+            **(task.summary(best) if best else {}),
+            "weights": {"best": str(run.best) if best else None, "last": str(run.last)},
         }
         write_json(run.summary, summary)
-        console.log(f"epoch {epoch + 1}/{config.epochs}: train loss {row['train_loss']:.3f}, {task.describe(row)}")
+        checked = task.describe(row) if validation else f"validation from epoch {config.validate_from}"
+        console.log(f"epoch {epoch + 1}/{config.epochs}: train loss {row['train_loss']:.3f}, {checked}")
         dist.barrier()
-        if on_epoch_end is not None:
+        if on_epoch_end is not None and validation is not None:
             on_epoch_end(epoch, row)
     return summary
