@@ -143,7 +143,12 @@ def test_validation_can_start_at_a_later_epoch(run, tmp_path):
     assert [row["valid_map"] == "" for row in rows] == [True, False]  # epoch 1 only trained
     summary = json.loads((tmp_path / "runs/late/summary.json").read_text())
     assert summary["best_epoch"] == 2 and (tmp_path / "runs/late/weights/best.pt").is_file()
-    recipe.write_text("validate_from: 3\n")
-    result = runner.invoke(app, [*args[:-1], "too-late"])
-    assert_one_error_line(result, "validate_from must be between 1 and the epochs (2), got 3")
-    assert not (tmp_path / "runs/too-late").exists()
+    recipe.write_text("validate_from: 5\n")  # beyond the epochs: the last one still validates
+    result = runner.invoke(app, [*args[:-1], "late-5"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader((tmp_path / "runs/late-5/metrics.csv").open()))
+    assert [row["valid_map"] == "" for row in rows] == [True, False]
+    recipe.write_text("validate_from: 0\n")
+    result = runner.invoke(app, [*args[:-1], "never"])
+    assert_one_error_line(result, "validate_from must be at least 1, got 0")
+    assert not (tmp_path / "runs/never").exists()

@@ -79,7 +79,8 @@ class TrainConfig:
     epochs: int = 10
     validate_from: int = 1
     """First epoch (counted from 1) that ends with validation; the ones before only train, as the weights of
-    an early epoch are rarely the best and validating a dense run costs a share of its time."""
+    an early epoch are rarely the best and validating a dense run costs a share of its time. The last epoch
+    always validates, so fewer epochs than this still give a best model."""
     batch_size: int = 8
     lr: float = 1e-3
     optimizer: str = "adam"
@@ -139,10 +140,8 @@ class TrainConfig:
             value = getattr(self, name)
             if not low <= value <= high:
                 raise BallspotError(f"--{name.replace('_', '-')} must be between {low} and {high}, got {value}")
-        if not 1 <= self.validate_from <= self.epochs:
-            raise BallspotError(
-                f"validate_from must be between 1 and the epochs ({self.epochs}), got {self.validate_from}"
-            )
+        if self.validate_from < 1:
+            raise BallspotError(f"validate_from must be at least 1, got {self.validate_from}")
         if self.workers is not None and not 0 <= self.workers <= 64:
             raise BallspotError(f"--workers must be between 0 and 64, got {self.workers}")
         if not 0 < self.lr <= 1:

@@ -246,7 +246,7 @@ def _train(
             dist.barrier()
             continue
         validation = None
-        if epoch + 1 >= config.validate_from:
+        if epoch + 1 >= min(config.validate_from, config.epochs):
             validation = task.validate(model, device, config.precision, workers)
         row = {
             "epoch": epoch + 1,
@@ -287,7 +287,7 @@ def _train(
             "weights": {"best": str(run.best) if best else None, "last": str(run.last)},
         }
         write_json(run.summary, summary)
-        checked = task.describe(row) if validation else f"validation from epoch {config.validate_from}"
+        checked = task.describe(row) if validation else f"validation from epoch {config.validate_from} on"
         console.log(f"epoch {epoch + 1}/{config.epochs}: train loss {row['train_loss']:.3f}, {checked}")
         dist.barrier()
         if on_epoch_end is not None and validation is not None:
