@@ -196,6 +196,7 @@ def _train(
         console.log(f"resuming {run.root.name} at epoch {start_epoch + 1}/{config.epochs}")
 
     workers = resolve_workers(config.workers, device)
+    first_validated = min(config.validate_from, config.epochs)  # the last epoch always validates
     summary: dict[str, Any] = {}
     for epoch in range(start_epoch, config.epochs):
         started = time.perf_counter()
@@ -246,7 +247,7 @@ def _train(
             dist.barrier()
             continue
         validation = None
-        if epoch + 1 >= min(config.validate_from, config.epochs):
+        if epoch + 1 >= first_validated:
             validation = task.validate(model, device, config.precision, workers)
         row = {
             "epoch": epoch + 1,
@@ -287,7 +288,7 @@ def _train(
             "weights": {"best": str(run.best) if best else None, "last": str(run.last)},
         }
         write_json(run.summary, summary)
-        checked = task.describe(row) if validation else f"validation from epoch {config.validate_from} on"
+        checked = task.describe(row) if validation else f"validation from epoch {first_validated} on"
         console.log(f"epoch {epoch + 1}/{config.epochs}: train loss {row['train_loss']:.3f}, {checked}")
         dist.barrier()
         if on_epoch_end is not None and validation is not None:
