@@ -8,6 +8,7 @@ random weights for exactly `--steps` optimiser steps (same seed, same clips), th
 scores (mAP@1 on whole videos) on: the index's validation split, every game of `--extra` (an index of
 another league, e.g. `ballspot download synthetic --games 3 --seed 7`, segmented with `--no-clips`), and
 the first training video (how well the variant fits what it trained on). `mean` weighs each game alike.
+The encoder runs channels-last, as `ballspot train` runs it.
 Prints one row per variant with training CPU seconds (validation excluded), wall seconds and the median
 |predicted − true| of the matched events (validation game / extra games).
 """
@@ -28,7 +29,7 @@ from torch.utils.data import DataLoader
 
 from ballspot.engine.config import resolve_config
 from ballspot.engine.dense import DenseSplit, prepare_dense_split
-from ballspot.engine.optim import build_optimizer, build_scheduler
+from ballspot.engine.optim import build_optimizer, build_scheduler, use_channels_last
 from ballspot.engine.tasks import DenseTask
 from ballspot.engine.trainer import _model_config
 from ballspot.errors import BallspotError
@@ -77,6 +78,8 @@ def run_variant(name: str, changes: dict, args: argparse.Namespace) -> dict:
     extra = whole_index(args.extra, config, args.cache) if args.extra else None
     torch.manual_seed(config.seed)
     model = build_model(_model_config(config, len(task.classes)))
+    if use_channels_last("cpu"):  # as `ballspot train` runs it
+        model.to_channels_last()
     optimizer = build_optimizer(model, config.optimizer, config.lr, config.weight_decay)
     scheduler = build_scheduler(optimizer, math.ceil(0.05 * args.steps), args.steps)  # 5% warm-up, then cosine
     started, cpu_started = time.perf_counter(), time.process_time()

@@ -418,6 +418,7 @@ def _cases() -> list[Case]:
     add("train", "config unknown key", train_config("unknown", "epoch: 3\n"), 1, "epoch")
     add("train", "config bad type", train_config("type", "epochs: many\n"), 1, "epochs")
     add("train", "config validate_from 0", train_config("validate", "validate_from: 0\n"), 1, "validate_from")
+    add("train", "config zoom 0", train_config("zoom", "zoom: 0\n"), 1, "zoom")
     add("train", "epochs 0", train("--epochs", "0", "--device", "cpu"), 2, "epochs")
     add("train", "epochs text", train("--epochs", "x"), 2, "--epochs")
     add("train", "batch size 0", train("--batch-size", "0", "--device", "cpu"), 2, "batch")

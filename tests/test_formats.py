@@ -15,7 +15,7 @@ from ballspot.classes import BACKGROUND, CLASSES_2, CLASSES_12, class_index, cla
 from ballspot.errors import BallspotError
 from ballspot.soccernet.labels import Annotation, game_time, labels_document, read_labels
 from ballspot.soccernet.layout import find_games, soccernet_video_half
-from ballspot.soccernet.results import Prediction, results_document, write_results
+from ballspot.soccernet.results import Prediction, plain_view, results_document, write_results
 from ballspot.soccernet.splits import OFFICIAL_SPLITS, SPLITS, load_splits, split_of
 
 OFFICIAL_ORDER = [
@@ -234,6 +234,30 @@ def test_results_are_sorted_by_time_then_confidence():
     items = results_document(predictions)["predictions"]
     assert [(i["position"], i["label"]) for i in items] == [(1000, "SHOT"), (1000, "DRIVE"), (2000, "PASS")]
     assert Prediction("PASS", 1999.9, 0.5).to_json()["position"] == 1999
+
+
+def test_an_unsure_side_is_written_both_ways_the_likelier_last():
+    predictions = [
+        Prediction("PASS", 1000, 0.8, team="right", team_probability=0.8),
+        Prediction("SHOT", 3000, 0.5, team="left", team_probability=1.0),  # sure: one side only
+        Prediction("DRIVE", 5000, 0.4, team="left", team_probability=0.99),  # other side below the floor
+        Prediction("OUT", 7000, 0.3),  # no side
+    ]
+    items = results_document(predictions, floor=0.01)["predictions"]
+    assert [(i["label"], i.get("team"), round(i["confidence"], 6)) for i in items] == [
+        ("PASS", "left", 0.2),  # 0.8 x (1 - 0.8) / 0.8
+        ("PASS", "right", 0.8),
+        ("SHOT", "left", 0.5),
+        ("DRIVE", "left", 0.4),
+        ("OUT", None, 0.3),
+    ]
+    both = [Prediction(i["label"], i["position"], i["confidence"], 1, i.get("team")) for i in items]
+    assert [(p.label, p.team) for p in plain_view(both)] == [
+        ("PASS", "right"),
+        ("SHOT", "left"),
+        ("DRIVE", "left"),
+        ("OUT", None),
+    ]
 
 
 # ---------------------------------------------------------------- layout

@@ -80,6 +80,24 @@ def test_golden_right_team_events_predicted_as_left(tmp_path):
     assert result.team_mAP == pytest.approx(0.25, abs=1e-12)
 
 
+def test_both_sides_of_an_event_keep_plain_map_and_find_the_wrong_side(tmp_path):
+    """Every golden event given the wrong side (p = 0.6), written both ways: plain mAP as with one side; in
+    Team mAP each (class, side) now finds its event (at 0.4 / 0.6 of the confidence) below the other event's
+    wrong side: precision 1/2 at full recall, 0.5 instead of 0; no duplicate warning."""
+    from ballspot.soccernet.results import results_document
+
+    wrong = [
+        Prediction(CLASSES_12[i], ms, 0.9, team=TEAMS[1 - TEAMS.index(team)], team_probability=0.6)
+        for i, _, ms, team in golden_events()
+    ]
+    one_side = score(tmp_path / "one", golden_labels(), [p.to_json() for p in wrong])
+    both = score(tmp_path / "both", golden_labels(), results_document(wrong)["predictions"])
+    assert one_side.mAP == both.mAP == pytest.approx(1.0, abs=1e-12)
+    assert one_side.team_mAP == pytest.approx(0.0, abs=1e-12)
+    assert both.team_mAP == pytest.approx(0.5, abs=1e-12)
+    assert not any("share a 40 ms frame" in w for w in both.warnings)
+
+
 def test_golden_half_two_copies_are_false_positives_with_a_warning(tmp_path):
     copies = [prediction(CLASSES_12[i], ms, 1.0, team, half=2) for i, k, ms, team in golden_events() if k == 0]
     result = score(tmp_path, golden_labels(), exact() + copies)
@@ -483,3 +501,17 @@ def test_result_to_dict_is_plain_json(tmp_path):
         "ap_unshown": 0.0,
         "team_ap": 1.0,
     }
+
+
+def test_localisation_errors_count_each_event_once_and_from_the_top():
+    from ballspot.metrics.localisation import localisation_errors_ms
+
+    labels = [Annotation("PASS", 10_000, half=1), Annotation("PASS", 20_000, half=1)]
+    predictions = [
+        Prediction("PASS", 10_040, 0.9),
+        Prediction("PASS", 19_880, 0.2, team="left"),  # the other side of the next one: not counted
+        Prediction("PASS", 19_880, 0.8, team="right"),
+        Prediction("PASS", 30_000, 0.1),  # below the two most confident
+    ]
+    assert sorted(localisation_errors_ms(labels, predictions).tolist()) == [40, 120]
+    assert localisation_errors_ms(labels, [Prediction("PASS", 10_600, 0.9)]).tolist() == []  # 600 ms: not matched

@@ -494,6 +494,8 @@ def test_team_side_is_shown_when_predictions_carry_it():
     }
     frame = predictions_frame(document)
     assert list(frame["team"]) == ["left", "right", ""]
+    other_side = dict(document["predictions"][0], team="right", confidence=0.1)  # written before its event
+    assert predictions_frame({"predictions": [other_side, *document["predictions"]]}).equals(frame)
     figure = timeline(frame, ["PASS", "DRIVE"], 10_000)
     (trace,) = figure.data
     assert list(trace.marker.symbol) == ["triangle-left", "triangle-right", "circle"]

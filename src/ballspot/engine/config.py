@@ -41,6 +41,9 @@ class TrainConfig:
     """Share of the picture's width and height kept, centred, before resizing (1.0: the whole picture)."""
     jitter: int = 2
     augment: bool = True
+    zoom: float = 0.88
+    """Augmentation: half the training samples keep a random part of the picture, at least this share of its
+    width and height, resized back (1.0: no zoom)."""
     motion: bool = False
     """Feed each grey stack as its middle frame and the differences between its consecutive frames."""
     # dense task: clips of `frames` sampled frames anywhere in a game, a target for every frame
@@ -170,6 +173,8 @@ class TrainConfig:
             raise BallspotError("--motion needs stacks of at least 2 grey frames (--color grey, --stack-size >= 2)")
         if not 0.1 <= self.crop <= 1.0:
             raise BallspotError(f"--crop must be between 0.1 and 1, got {self.crop}")
+        if not 0.1 <= self.zoom <= 1.0:
+            raise BallspotError(f"zoom must be between 0.1 and 1, got {self.zoom}")
         if not 0 < self.fps <= 120:
             raise BallspotError(f"--fps must be in (0, 120], got {self.fps}")
         if self.color == "grey" and self.frames % self.stack_size:

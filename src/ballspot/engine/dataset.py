@@ -25,6 +25,7 @@ class WindowDataset(Dataset):
         grey: bool = True,
         train: bool = False,
         seed: int = 0,
+        zoom: float = 0.88,
     ):
         if len(labels) != len(cache):
             raise ValueError("one label per cached row")
@@ -34,6 +35,7 @@ class WindowDataset(Dataset):
         self.grey = grey
         self.train = train
         self.seed = seed
+        self.zoom = zoom
         self.epoch = 0
 
     def set_epoch(self, epoch: int) -> None:
@@ -49,7 +51,7 @@ class WindowDataset(Dataset):
         frames = torch.from_numpy(self.cache.window(i, shift))
         x = to_stacks(frames, self.stack_size, self.grey)
         if self.train:
-            x, _ = augment(x, rng)
+            x, _ = augment(x, rng, self.zoom)
         return x, int(self.labels[i])
 
 
@@ -66,8 +68,9 @@ def to_stacks(frames: torch.Tensor, stack_size: int, grey: bool = True) -> torch
     return x.permute(0, 3, 1, 2).contiguous()
 
 
-def augment(x: torch.Tensor, rng: np.random.Generator) -> tuple[torch.Tensor, bool]:
-    """Horizontal flip, brightness and contrast, a small crop resized back; same for every frame.
+def augment(x: torch.Tensor, rng: np.random.Generator, zoom: float = 0.88) -> tuple[torch.Tensor, bool]:
+    """Horizontal flip, brightness and contrast, and (half the time) a crop of at least `zoom` of the width and
+    height resized back; the same for every frame.
 
     Returns the augmented stacks and whether they were mirrored (which swaps the teams' sides).
     """
@@ -80,7 +83,7 @@ def augment(x: torch.Tensor, rng: np.random.Generator) -> tuple[torch.Tensor, bo
     x = ((x - mean) * contrast + mean + brightness).clamp_(0, 1)
     if rng.random() < 0.5:
         s, c, h, w = x.shape
-        scale = float(rng.uniform(0.88, 1.0))
+        scale = float(rng.uniform(zoom, 1.0))
         ch, cw = max(8, int(h * scale)), max(8, int(w * scale))
         top, left = int(rng.integers(0, h - ch + 1)), int(rng.integers(0, w - cw + 1))
         crop = x[:, :, top : top + ch, left : left + cw]

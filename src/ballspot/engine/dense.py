@@ -174,7 +174,7 @@ class DenseClipDataset(Dataset):
         x = to_stacks(torch.from_numpy(frames), self.group, self.config.color == "grey")
         flipped = False
         if self.train and self.config.augment:
-            x, flipped = augment(x, rng)
+            x, flipped = augment(x, rng, self.config.zoom)
         stride = self.config.stride
         targets = dense_targets(
             self.data.events[video], start * stride, self.length * stride, self.num_actions, self.config.target_radius

@@ -65,7 +65,13 @@ class WindowTask:
         self.train_data, self.valid_data = load_splits(config, prepare_split, index_path, cache_dir, is_main, "")
         grey = config.color == "grey"
         self.train_set: Dataset = WindowDataset(
-            self.train_data.cache, self.train_data.targets, config.in_chans, grey, config.augment, config.seed
+            self.train_data.cache,
+            self.train_data.targets,
+            config.in_chans,
+            grey,
+            config.augment,
+            config.seed,
+            config.zoom,
         )
         self.valid_set = WindowDataset(
             self.valid_data.cache, self.valid_data.targets, config.in_chans, grey, False, config.seed
@@ -144,6 +150,7 @@ class DenseTask:
         from ballspot.metrics.spotting import spotting_map, team_map_of_present_classes
         from ballspot.predict.api import dense_default_params, predictions_from_scores
         from ballspot.predict.spotter import score_sampled_video
+        from ballspot.soccernet.results import with_other_sides
 
         model.eval()
         actions = self.classes[:-1]
@@ -152,7 +159,7 @@ class DenseTask:
         for name, video, own in zip(self.valid_data.names, self.valid_data.videos, self.valid_data.labels, strict=True):
             track = score_sampled_video(video, model, self.config, device, self.config.batch_size, precision)
             labels[name] = [replace(a, half=1) for a in own]  # each video is scored on its own, as half 1
-            predicted[name] = predictions_from_scores(track, actions, params)
+            predicted[name] = with_other_sides(predictions_from_scores(track, actions, params), params.threshold)
         errors = games_errors_ms(labels, predicted)
         has_teams = any(a.team for game in labels.values() for a in game)
         result = spotting_map(labels, predicted, actions, 1.0, team=has_teams or None)

@@ -104,7 +104,7 @@ class Diagnostics:
             )
         if self.duplicate_predictions:
             notes.append(
-                f"{self.duplicate_predictions} prediction(s) share a 40 ms frame and class with one written "
+                f"{self.duplicate_predictions} prediction(s) share a 40 ms frame, class and team side with one written "
                 "after them: only the last written counts, as in the official evaluator; de-duplicate (NMS) "
                 "before writing"
             )

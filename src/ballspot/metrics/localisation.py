@@ -2,8 +2,9 @@
 
 Confidences of different models are not on one scale, so the predictions looked at are, per class and
 half, as many of the most confident ones as there are true events (the break-even point of precision and
-recall). From the most confident down, each is matched to the nearest not yet matched true event of its
-class within ±`tolerance_s` / 2 (mAP@1's window).
+recall), taken from the one-side list the plain scorer counts (`plain_view`). From the most confident down,
+each is matched to the nearest not yet matched true event of its class within ±`tolerance_s` / 2 (mAP@1's
+window).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ballspot.soccernet.labels import Annotation
-from ballspot.soccernet.results import Prediction
+from ballspot.soccernet.results import Prediction, plain_view
 
 
 def localisation_errors_ms(
@@ -26,7 +27,7 @@ def localisation_errors_ms(
     for a in labels:
         truths[(a.label, a.half)].append(a.position_ms)
     guesses: dict[tuple[str, int], list[Prediction]] = defaultdict(list)
-    for p in predictions:
+    for p in plain_view(list(predictions)):
         guesses[(p.label, p.half)].append(p)
     errors = []
     for key, positions in truths.items():

@@ -149,7 +149,10 @@ def bin_classes(games: Sequence[GameEvents], n_classes: int, diagnostics: Diagno
         diagnostics.gt_bad_half += int((~gt_ok).sum())
         diagnostics.pred_bad_half += int((~det_ok).sum())
         diagnostics.duplicate_gt += len(gt_seg) - len(gt[0])
-        diagnostics.duplicate_predictions += len(det_seg) - len(det[0])
+        # an event written for both team sides (the likelier one last) is by design, not a duplicate
+        sides = _concat(games, "pred_team", np.int64)[det_ok] - NO_TEAM
+        same_side = _last_write_wins(det_seg * 3 + sides, np.minimum(det_raw, last))
+        diagnostics.duplicate_predictions += len(det_seg) - len(same_side[0])
         diagnostics.clamped_gt += int((gt_raw > last).sum())
         diagnostics.clamped_predictions += int((det_raw > last).sum())
     return _binned(n_classes, len(games), gt, det)

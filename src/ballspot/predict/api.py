@@ -112,6 +112,7 @@ def predictions_from_scores(
             confidence=confidence,
             half=half,
             team=None if team is None else ("right" if team[i] >= TEAM_RIGHT_FROM else "left"),
+            team_probability=None if team is None else float(max(team[i], 1.0 - team[i])),
         )
         for c, i, confidence in pick_peaks(scores[:, : len(classes)], classes, params, step)
     ]

@@ -38,8 +38,9 @@ def events_document(predictions: list[Prediction], threshold: float, videos: dic
 def write_game_outputs(
     folder: Path, game_id: str, videos: dict[int, Path], predictions: list[Prediction], params: PostprocessParams
 ) -> dict[str, str]:
-    """Write results_spotting.json (every candidate), events.json (confident ones), postprocess.json."""
-    results = write_results(folder / RESULTS_FILE, predictions, url_local=game_id)
+    """Write results_spotting.json (every candidate, unsure sides both ways), events.json (confident ones, the
+    likelier side), postprocess.json."""
+    results = write_results(folder / RESULTS_FILE, predictions, url_local=game_id, floor=params.threshold)
     events = write_json(folder / EVENTS_FILE, events_document(predictions, params.event_threshold, videos))
     used = save_params(folder / PARAMS_FILE, params)
     return {"results": str(results), "events": str(events), "params": str(used)}

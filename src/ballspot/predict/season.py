@@ -175,7 +175,7 @@ def _spot_game(game_id, halves, spotter, params, out_root, batch_size, precision
         "events": sum(p.confidence >= params.event_threshold for p in predictions),
         "seconds": round(time.perf_counter() - started, 2),
         "files": files,
-        "document": results_document(predictions, game_id),
+        "document": results_document(predictions, game_id, params.threshold),
     }
 
 

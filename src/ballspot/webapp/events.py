@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from ballspot.soccernet.labels import game_time, read_labels
-from ballspot.soccernet.results import Prediction
+from ballspot.soccernet.results import Prediction, plain_view
 
 PREDICTION_COLUMNS = ["half", "time", "position_ms", "label", "confidence", "team"]
 LABEL_COLUMNS = ["half", "time", "position_ms", "label", "team", "visibility"]
@@ -20,17 +20,14 @@ def clock(position_ms: int) -> str:
 
 
 def predictions_frame(document: dict) -> pd.DataFrame:
-    """A results_spotting.json document -> one row per candidate, in time order (team "" when not given)."""
-    rows = [
-        (
-            int(p["half"]),
-            clock(int(p["position"])),
-            int(p["position"]),
-            p["label"],
-            float(p["confidence"]),
-            p.get("team") or "",
-        )
+    """A results_spotting.json document -> one row per candidate, in time order (team "" when not given); of
+    an event written for both sides, the likelier side (written last)."""
+    written = [
+        Prediction(p["label"], int(p["position"]), float(p["confidence"]), int(p["half"]), p.get("team"))
         for p in document.get("predictions", [])
+    ]
+    rows = [
+        (p.half, clock(p.position_ms), p.position_ms, p.label, p.confidence, p.team or "") for p in plain_view(written)
     ]
     frame = pd.DataFrame(rows, columns=PREDICTION_COLUMNS)
     return frame.sort_values(["half", "position_ms"], kind="stable").reset_index(drop=True)
