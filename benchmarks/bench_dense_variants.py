@@ -9,8 +9,9 @@ scores (mAP@1 on whole videos) on: the index's validation split, every game of `
 another league, e.g. `ballspot download synthetic --games 3 --seed 7`, segmented with `--no-clips`), and
 the first training video (how well the variant fits what it trained on). `mean` weighs each game alike.
 The encoder runs channels-last, as `ballspot train` runs it.
-Prints one row per variant with training CPU seconds (validation excluded), wall seconds and the median
-|predicted − true| of the matched events (validation game / extra games).
+Prints one row per variant with training CPU seconds (validation excluded), wall seconds, the median
+|predicted − true| of the matched events (validation game / extra games) and the share of them given the
+right team side (validation / extra / training game).
 """
 
 from __future__ import annotations
@@ -59,9 +60,9 @@ def whole_index(index: Path, config, cache: Path) -> DenseSplit:
     return DenseSplit(*(sum((getattr(part, field) for part in parts), []) for field in fields))
 
 
-def score(task: DenseTask, model, games: DenseSplit) -> tuple[float, float | None, float | None]:
-    """(mAP@1, Team-mAP@1, median |predicted − true| ms of the matched events) of `model` on `games`, as
-    training's validation computes them."""
+def score(task: DenseTask, model, games: DenseSplit) -> tuple[float, float | None, float | None, float | None]:
+    """(mAP@1, Team-mAP@1, median |predicted − true| ms of the matched events, share of them given the right
+    side) of `model` on `games`, as training's validation computes them."""
     kept = task.valid_data
     task.valid_data = games
     try:
@@ -69,7 +70,8 @@ def score(task: DenseTask, model, games: DenseSplit) -> tuple[float, float | Non
     finally:
         task.valid_data = kept
     team = result["valid_team_map"]
-    return result["valid_map"], (None if team == "" else team), result["scores"]["median_error_ms"]
+    scores = result["scores"]
+    return result["valid_map"], (None if team == "" else team), scores["median_error_ms"], scores["side_accuracy"]
 
 
 def run_variant(name: str, changes: dict, args: argparse.Namespace) -> dict:
@@ -102,16 +104,17 @@ def run_variant(name: str, changes: dict, args: argparse.Namespace) -> dict:
                 break
         epoch += 1
     train_cpu, train_wall = time.process_time() - cpu_started, time.perf_counter() - started
-    valid_map, valid_team, valid_error = score(task, model, task.valid_data)
+    valid_map, valid_team, valid_error, valid_side = score(task, model, task.valid_data)
     row = {"variant": name, "changes": changes, "steps": args.steps, "train_cpu_s": round(train_cpu, 1)}
     row.update({"train_s": round(train_wall, 1), "valid": valid_map, "valid_team": valid_team})
-    row["valid_error_ms"] = valid_error
+    row["valid_error_ms"], row["valid_side"] = valid_error, valid_side
     first = task.train_data
     one_game = {field: getattr(first, field)[:1] for field in ("videos", "events", "labels", "names")}
-    row["train_game"] = score(task, model, replace(first, **one_game))[0]
+    train_game = score(task, model, replace(first, **one_game))
+    row["train_game"], row["train_side"] = train_game[0], train_game[3]
     games = len(task.valid_data.videos)
     if extra is not None:
-        row["extra"], row["extra_team"], row["extra_error_ms"] = score(task, model, extra)
+        row["extra"], row["extra_team"], row["extra_error_ms"], row["extra_side"] = score(task, model, extra)
         count = len(extra.videos)
         row["mean"] = round((valid_map * games + row["extra"] * count) / (games + count), 4)
     return row
@@ -135,10 +138,11 @@ def main() -> None:
     for name, text in args.variant:
         rows.append(run_variant(name, parse_changes(text), args))
         print(json.dumps(rows[-1]), flush=True)
-    header = ("variant", "CPU s", "wall s", "valid", "extra", "mean", "train", "error ms")
+    header = ("variant", "CPU s", "wall s", "valid", "extra", "mean", "train", "error ms", "side right")
     print(f"\n{header[0]:16s} " + " ".join(f"{h:>7s}" for h in header[1:]))
     for row in rows:
         errors = [row[k] for k in ("valid_error_ms", "extra_error_ms") if row.get(k) is not None]
+        sides = ("valid_side", "extra_side", "train_side")
         cells = [
             f"{row['train_cpu_s']:7.1f}",
             f"{row['train_s']:7.1f}",
@@ -147,6 +151,7 @@ def main() -> None:
             f"{row['mean']:7.3f}" if "mean" in row else "      -",
             f"{row['train_game']:7.3f}",
             "/".join(f"{e:.0f}" for e in errors).rjust(7) if errors else "      -",
+            "/".join("-" if row.get(k) is None else f"{row[k]:.2f}" for k in sides).rjust(10),
         ]
         print(f"{row['variant']:16s} " + " ".join(cells))
     if args.json:

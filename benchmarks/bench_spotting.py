@@ -8,8 +8,8 @@ Each recipe runs the quick start's pipeline (league, segment, index, train from 
 held-out test games, evaluate) in its own folder under --out, sharing one league, so the rows differ only by
 the recipe: `quickstart` (the window spotter, one score per 0.24 s) against `dense-quickstart` (a score per
 frame and the team side) by default. Prints one table (wall and CPU seconds of training, mAP@1, Team-mAP@1
-over the classes the test games hold, chance mAP@1, median |predicted − true| of the matched events) and
-writes it as JSON with --json.
+over the classes the test games hold, chance mAP@1, median |predicted − true| of the matched events, the
+share of them given the right team side) and writes it as JSON with --json.
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ def run_recipe(out: Path, league: Path, recipe: str, args: argparse.Namespace, t
         "chance_mAP@1": summary["chance_mAP@1"],
         "median_error_ms": summary["median_error_ms"],
         "matched": summary["matched_events"],
+        "side_accuracy": summary["side_accuracy"],
         "events": summary["events_in_test_games"],
     }
 
@@ -85,16 +86,17 @@ def main() -> None:
             tag = f"{Path(recipe).stem}-{args.games}x{args.minutes:g}" + (f"-{repeat + 1}" if args.repeat > 1 else "")
             rows.append(run_recipe(args.out, league, recipe, args, tag))
             print(json.dumps(rows[-1]), flush=True)
-    columns = ("train s", "CPU s", "mAP@1", "Team", "chance", "median ms")
+    columns = ("train s", "CPU s", "mAP@1", "Team", "chance", "median ms", "side right")
     header = f"{'recipe':24s} " + " ".join(f"{c:>{max(7, len(c))}s}" for c in columns)
     print(f"\nleague: {args.games} games x {args.minutes:g} min, seed {args.seed}; test events: {rows[0]['events']}")
     print(header)
     for row in rows:
         team = "-" if row["team_mAP@1"] is None else f"{row['team_mAP@1']:.3f}"
         median = "-" if row["median_error_ms"] is None else f"{row['median_error_ms']:.0f}"
+        side = "-" if row["side_accuracy"] is None else f"{row['side_accuracy']:.3f}"
         print(
             f"{row['run']:24s} {row['train_s']:7.1f} {row['train_cpu_s']:7.1f} {row['mAP@1']:7.3f} {team:>7s} "
-            f"{row['chance_mAP@1']:7.3f} {median:>9s}"
+            f"{row['chance_mAP@1']:7.3f} {median:>9s} {side:>10s}"
         )
     base = rows[0]
     for row in rows[1:]:

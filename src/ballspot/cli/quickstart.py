@@ -62,6 +62,13 @@ def quickstart(
     )
     if summary.get("team_mAP@1") is not None:
         console.log(f"Team-mAP@1 over the classes the test game holds: {summary['team_mAP@1']:.3f}")
+    if summary.get("median_error_ms") is not None:
+        side = summary.get("side_accuracy")
+        console.log(
+            f"{summary['matched_events']} events found among the most confident predictions, "
+            f"median |predicted - true| {summary['median_error_ms']:.0f} ms"
+            + ("" if side is None else f", team side right for {side:.0%} of them")
+        )
     train_s, train_cpu = summary["seconds"]["3/5 train"], summary["cpu_seconds"]["3/5 train"]
     console.log(f"training took {train_s:.0f} s ({train_cpu:.0f} CPU seconds)")
     default_place = workdir is None and data_dir is None

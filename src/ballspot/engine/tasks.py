@@ -146,7 +146,7 @@ class DenseTask:
         return dense_accuracy(output, class_targets)
 
     def validate(self, model: nn.Module, device: torch.device, precision: str, workers: int) -> dict[str, Any]:
-        from ballspot.metrics.localisation import games_errors_ms
+        from ballspot.metrics.localisation import errors_ms, games_matched_pairs, side_accuracy
         from ballspot.metrics.spotting import spotting_map, team_map_of_present_classes
         from ballspot.predict.api import dense_default_params, predictions_from_scores
         from ballspot.predict.spotter import score_sampled_video
@@ -160,7 +160,8 @@ class DenseTask:
             track = score_sampled_video(video, model, self.config, device, self.config.batch_size, precision)
             labels[name] = [replace(a, half=1) for a in own]  # each video is scored on its own, as half 1
             predicted[name] = with_other_sides(predictions_from_scores(track, actions, params), params.threshold)
-        errors = games_errors_ms(labels, predicted)
+        pairs = games_matched_pairs(labels, predicted)
+        errors = errors_ms(pairs)
         has_teams = any(a.team for game in labels.values() for a in game)
         result = spotting_map(labels, predicted, actions, 1.0, team=has_teams or None)
         mean_ap = 0.0 if math.isnan(result.mAP) else result.mAP
@@ -175,6 +176,7 @@ class DenseTask:
                 "team_mAP@1": None if math.isnan(team_map) else team_map,
                 "ap_per_class": {c.name: (None if c.ap != c.ap else round(c.ap, 4)) for c in result.per_class},
                 "median_error_ms": float(np.median(errors)) if len(errors) else None,
+                "side_accuracy": side_accuracy(pairs),
             },
         }
 

@@ -170,7 +170,7 @@ def _evaluate(plan: QuickstartPlan, games: list[dict]) -> dict[str, Any]:
 
     from ballspot.classes import CLASSES_12
     from ballspot.metrics.chance import random_predictions
-    from ballspot.metrics.localisation import games_errors_ms
+    from ballspot.metrics.localisation import errors_ms, games_matched_pairs, side_accuracy
     from ballspot.metrics.spotting import spotting_map, team_map_of_present_classes
     from ballspot.soccernet.labels import LABELS_FILE, read_labels
     from ballspot.soccernet.results import Prediction
@@ -192,13 +192,15 @@ def _evaluate(plan: QuickstartPlan, games: list[dict]) -> dict[str, Any]:
     with_teams = any(p.team for game in predicted.values() for p in game)
     model = spotting_map(labels, predicted, CLASSES_12, 1.0, team=with_teams or None)
     luck = spotting_map(labels, chance, CLASSES_12, 1.0)
-    matched = games_errors_ms(labels, predicted)
+    pairs = games_matched_pairs(labels, predicted)
+    matched = errors_ms(pairs)
     return {
         "mAP@1": round(model.mAP, 4),
         "team_mAP@1": _rounded(team_map_of_present_classes(model)) if with_teams else None,
         "chance_mAP@1": round(luck.mAP, 4),
         "median_error_ms": float(np.median(matched)) if len(matched) else None,
         "matched_events": int(len(matched)),
+        "side_accuracy": _rounded(side_accuracy(pairs)),
         "ap_per_class": {c.name: (None if c.ap != c.ap else round(c.ap, 4)) for c in model.per_class},
         "events_in_test_games": sum(len(v) for v in labels.values()),
     }
