@@ -153,3 +153,23 @@ def test_chance_games_keep_labels_and_density_and_move_predictions(two_game_leag
     assert (first.pred_half == game.pred_half).all()
     assert first.pred_ms.max() <= max(game.pred_ms.max(), game.gt_ms.max()) and first.pred_ms.min() >= 0
     assert ((first.pred_team >= 0) == (game.pred_team >= 0)).all()
+
+
+def test_chance_moves_an_event_written_for_both_sides_as_one():
+    import numpy as np
+
+    from ballspot.metrics.game_events import GameEvents
+
+    ms = np.array([1000, 1000, 5000, 9000])
+    game = GameEvents(
+        game_id="g",
+        gt_class=np.array([0]), gt_ms=np.array([1000]), gt_half=np.array([1]), gt_team=np.array([0], np.int8),
+        gt_value=np.array([1], np.int8),
+        pred_class=np.array([0, 0, 0, 1]), pred_ms=ms, pred_half=np.ones(4, np.int64),
+        pred_team=np.array([1, 0, 0, -1], np.int8), pred_score=np.array([0.2, 0.8, 0.5, 0.4]),
+    )  # fmt: skip
+    moved = [chance_games([game], seed=s)[0] for s in range(8)]
+    for m in moved:
+        assert m.pred_ms[0] == m.pred_ms[1] and m.pred_team[0] != m.pred_team[1] and m.pred_team[3] == -1
+    assert len({int(m.pred_ms[0]) for m in moved}) > 1 and {int(m.pred_team[2]) for m in moved} == {0, 1}
+    assert game.pred_ms.tolist() == [1000, 1000, 5000, 9000]  # the input is left as it was

@@ -133,3 +133,35 @@ def test_same_numbers_from_zips(tmp_path):
     result = evaluate_spotting(tmp_path / "labels.zip", tmp_path / "preds.zip")
     assert result.mAP == pytest.approx(expected["a_mAP"], abs=1e-6)
     assert list(result.ap_per_class) == pytest.approx(list(expected["a_mAP_per_class"]), abs=1e-6)
+
+
+def test_results_written_for_both_sides_score_like_one_side_and_match_the_team_scorer(tmp_path):
+    """What predict writes for an unsure side: the official evaluator's plain mAP is the one-side list's, and
+    Team mAP (the 2025 rules) is ballspot's and higher than with one side."""
+    from dataclasses import replace
+
+    from ballspot.soccernet.results import Prediction, results_document
+
+    labels, predictions = random_games(np.random.default_rng(11), n_games=2, n_events=120, halves=False, quirks=False)
+    rng = np.random.default_rng(12)
+    one_side, both_sides = {}, {}
+    for game, document in predictions.items():
+        sure = [
+            Prediction(p["label"], p["position"], p["confidence"], 1, p["team"], float(rng.uniform(0.5, 1.0)))
+            for p in document["predictions"]
+        ]
+        both_sides[game] = results_document(sure, game)
+        one_side[game] = results_document([replace(p, team_probability=None) for p in sure], game)
+    write_tree(tmp_path / "labels", labels, LABELS_FILE)
+    for name, tree in (("one", one_side), ("both", both_sides)):
+        write_tree(tmp_path / name, tree, RESULTS_FILE)
+
+    plain_one = official(tmp_path / "labels", tmp_path / "one", "at1", CLASSES_12)
+    plain_both = official(tmp_path / "labels", tmp_path / "both", "at1", CLASSES_12)
+    result = evaluate_spotting(tmp_path / "labels", tmp_path / "both")
+    one = evaluate_spotting(tmp_path / "labels", tmp_path / "one")
+    assert plain_both["a_mAP"] == pytest.approx(plain_one["a_mAP"], abs=1e-12)
+    assert result.mAP == pytest.approx(plain_both["a_mAP"], abs=1e-6)
+    team_map, _ = official_team_map(labels, both_sides, "at1", CLASSES_12)
+    assert result.team_mAP == pytest.approx(team_map, abs=1e-6)
+    assert result.team_mAP > one.team_mAP

@@ -39,11 +39,14 @@ def random_predictions(
 
 
 def chance_games(games: Sequence[GameEvents], seed: int) -> list[GameEvents]:
-    """The same games with every prediction moved to a random time of its half and given a random confidence.
+    """The same games with every predicted event moved to a random time of its half, its predictions given
+    random confidences.
 
     Labels, and the number of predictions per game, half and class, stay as they are: the result is what a
-    spotter that knows nothing scores at the model's density. A half's length is taken as its latest labelled
-    or predicted event. Predictions that name a team get a random one (left or right).
+    spotter that knows nothing scores at the model's density. Predictions sharing a half, class and position
+    (an event written for both team sides) are one event and move together. A half's length is taken as its
+    latest labelled or predicted event. Each event's sides are flipped or kept at random, so a single side
+    becomes a random one and an event written for both sides keeps both.
     """
     rng = np.random.default_rng(seed)
     shuffled = []
@@ -55,7 +58,14 @@ def chance_games(games: Sequence[GameEvents], seed: int) -> list[GameEvents]:
                 int(game.pred_ms[in_half].max(initial=0)), int(game.gt_ms[game.gt_half == half].max(initial=0))
             )
             ends[in_half] = latest
-        positions = (rng.random(len(ends)) * (ends + 1)).astype(np.int64)
-        teams = np.where(game.pred_team == NO_TEAM, NO_TEAM, rng.integers(0, 2, len(ends))).astype(game.pred_team.dtype)
+        keys = np.stack([game.pred_half, game.pred_class, game.pred_ms]) if len(ends) else np.zeros((3, 0), np.int64)
+        _, event = np.unique(keys, axis=1, return_inverse=True)
+        event = event.reshape(-1)
+        events = event.max(initial=-1) + 1
+        event_end = np.zeros(events, dtype=np.int64)
+        event_end[event] = ends  # the same for every prediction of an event (one half)
+        positions = (rng.random(events) * (event_end + 1)).astype(np.int64)[event]
+        flip = rng.integers(0, 2, events)[event]
+        teams = np.where(game.pred_team == NO_TEAM, NO_TEAM, game.pred_team ^ flip).astype(game.pred_team.dtype)
         shuffled.append(replace(game, pred_ms=positions, pred_score=rng.random(len(ends)), pred_team=teams))
     return shuffled

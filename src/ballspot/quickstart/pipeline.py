@@ -173,7 +173,7 @@ def _evaluate(plan: QuickstartPlan, games: list[dict]) -> dict[str, Any]:
     from ballspot.metrics.localisation import errors_ms, games_matched_pairs, side_accuracy
     from ballspot.metrics.spotting import spotting_map, team_map_of_present_classes
     from ballspot.soccernet.labels import LABELS_FILE, read_labels
-    from ballspot.soccernet.results import Prediction
+    from ballspot.soccernet.results import Prediction, plain_view
     from ballspot.video.probe import probe
 
     labels, predicted, chance = {}, {}, {}
@@ -187,7 +187,7 @@ def _evaluate(plan: QuickstartPlan, games: list[dict]) -> dict[str, Any]:
             for p in game["document"]["predictions"]
         ]
         duration_ms = int(probe(Path(game["videos"][0])).duration_s * 1000)
-        per_class = max(1, len(predicted[game_id]) // len(CLASSES_12))
+        per_class = max(1, len(plain_view(predicted[game_id])) // len(CLASSES_12))  # one per event
         chance[game_id] = random_predictions(duration_ms, CLASSES_12, 40, per_class, plan.seed + i)
     with_teams = any(p.team for game in predicted.values() for p in game)
     model = spotting_map(labels, predicted, CLASSES_12, 1.0, team=with_teams or None)
