@@ -504,7 +504,7 @@ def test_result_to_dict_is_plain_json(tmp_path):
 
 
 def test_localisation_errors_count_each_event_once_and_from_the_top():
-    from ballspot.metrics.localisation import localisation_errors_ms, matched_pairs, side_accuracy
+    from ballspot.metrics.localisation import errors_ms, matched_pairs, side_accuracy
 
     labels = [Annotation("PASS", 10_000, 1, "left"), Annotation("PASS", 20_000, 1, "left")]
     predictions = [
@@ -513,7 +513,7 @@ def test_localisation_errors_count_each_event_once_and_from_the_top():
         Prediction("PASS", 19_880, 0.8, team="right"),
         Prediction("PASS", 30_000, 0.1),  # below the two most confident
     ]
-    assert sorted(localisation_errors_ms(labels, predictions).tolist()) == [40, 120]
+    assert sorted(errors_ms(matched_pairs(labels, predictions)).tolist()) == [40, 120]
     assert side_accuracy(matched_pairs(labels, predictions)) == 0.5  # the event at 20 s is given the right side
     assert side_accuracy(matched_pairs(labels, [Prediction("PASS", 10_000, 0.9)])) is None  # no side predicted
-    assert localisation_errors_ms(labels, [Prediction("PASS", 10_600, 0.9)]).tolist() == []  # 600 ms: not matched
+    assert errors_ms(matched_pairs(labels, [Prediction("PASS", 10_600, 0.9)])).tolist() == []  # 600 ms: not matched

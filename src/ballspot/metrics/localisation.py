@@ -61,17 +61,3 @@ def side_accuracy(pairs: Sequence[Match]) -> float | None:
     """Share of the pairs whose event has a side that the prediction gives right; None when none has both."""
     sided = [(a.team, p.team) for a, p in pairs if a.team and p.team]
     return sum(truth == guess for truth, guess in sided) / len(sided) if sided else None
-
-
-def localisation_errors_ms(
-    labels: Sequence[Annotation], predictions: Sequence[Prediction], tolerance_s: float = 1.0
-) -> np.ndarray:
-    """|predicted − true| (ms) of each matched pair in one game."""
-    return errors_ms(matched_pairs(labels, predictions, tolerance_s))
-
-
-def games_errors_ms(
-    labels: dict[str, Sequence[Annotation]], predictions: dict[str, Sequence[Prediction]], tolerance_s: float = 1.0
-) -> np.ndarray:
-    """|predicted − true| (ms) of the matched pairs of every game in `labels` (games matched on their own)."""
-    return errors_ms(games_matched_pairs(labels, predictions, tolerance_s))
