@@ -125,6 +125,21 @@ def test_a_motion_run_keeps_its_input_mapping_through_predict(run, league, tmp_p
     assert json.loads(result.stdout)["predictions"]
 
 
+def test_a_camera_run_predicts_from_the_camera_shift_it_was_trained_with(run, league, tmp_path):
+    args = ["train", "--index", str(run["index"]), *TINY, "--epochs", "1", "--camera", "--name", "panning", "-q"]
+    result = runner.invoke(app, [*args, "--runs-dir", str(tmp_path / "runs"), "--cache-dir", str(run["cache"])])
+    assert result.exit_code == 0, result.output
+    weights = tmp_path / "runs/panning/weights/best.pt"
+    from ballspot.engine.checkpoint import load_model
+
+    model, *_ = load_model(weights, "cpu")
+    assert model.cfg.camera is True and model.feature_channels == model.cfg.temporal_channels + 2
+    args = ["predict", str(league / GAMES[1] / "224p.mp4"), "--model", str(weights), "--json", "--tta", "flip"]
+    result = runner.invoke(app, [*args, "--out", str(tmp_path / "p")])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["predictions"]
+
+
 def test_motion_needs_stacks_of_grey_frames(run, tmp_path):
     args = ["train", "--index", str(run["index"]), *TINY, "--motion", "--stack-size", "1", "--frames", "12"]
     result = runner.invoke(app, [*args, "--runs-dir", str(tmp_path / "runs"), "--cache-dir", str(run["cache"])])

@@ -21,16 +21,22 @@ runner = CliRunner()
 
 
 @pytest.mark.parametrize(
-    "head, sequence, team",
-    [("dense", "conv", True), ("dense", "gru", False), ("dense", "attention", True), ("window", "conv", False)],
+    "head, sequence, team, camera",
+    [
+        ("dense", "conv", True, False),
+        ("dense", "gru", False, False),
+        ("dense", "attention", True, False),
+        ("dense", "conv", True, True),
+        ("window", "conv", False, False),
+    ],
 )
-def test_exported_graphs_equal_pytorch_within_1e_4(tmp_path, head, sequence, team):
+def test_exported_graphs_equal_pytorch_within_1e_4(tmp_path, head, sequence, team, camera):
     from ballspot.predict.backends import OnnxNetwork
 
     torch.manual_seed(0)
     cfg = ModelConfig(backbone="test_efficientnet", num_classes=13, head=head, stacks=4, pooling="gem",
                       positions_per_stack=6 if head == "dense" else 1, sequence=sequence, sequence_channels=32,
-                      team=team)  # fmt: skip
+                      team=team, camera=camera)  # fmt: skip
     model = build_model(cfg).eval()
     for module in model.modules():  # random BatchNorm statistics, so the check sees them
         if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):

@@ -98,6 +98,13 @@ def train(
             help="Feed each stack as its middle frame and the differences between its frames (what moves).",
         ),
     ] = None,
+    camera: Annotated[
+        bool | None,
+        Opt(
+            "--camera/--no-camera",
+            help="Dense: the team side also reads how far the picture moves in each stack (the camera's pan).",
+        ),
+    ] = None,
     pooling: Annotated[Pooling | None, Opt(help="netvlad or gem (generalised mean) (default: netvlad).")] = None,
     loss: Annotated[Loss | None, Opt(help="focal or ce (default: focal).")] = None,
     gamma: Annotated[float | None, Opt(help="Focal loss gamma (default: 2).")] = None,
@@ -156,6 +163,7 @@ def train(
         "clips_per_epoch": clips_per_epoch,
         "team": False if no_team else None,
         "motion": motion,
+        "camera": camera,
         "pooling": value_of(pooling),
         "loss": value_of(loss),
         "gamma": gamma,

@@ -52,6 +52,8 @@ class ModelConfig:
     """Dense head: also output the side (left/right) of the team that acts, per position."""
     motion: bool = False
     """The encoder sees a stack's middle frame and the differences between its consecutive frames."""
+    camera: bool = False
+    """Dense head: the team side also reads how the camera moves around each stack (`ballspot.models.camera`)."""
 
     def __post_init__(self) -> None:
         self.validate()
@@ -85,6 +87,10 @@ class ModelConfig:
                 raise BallspotError(f"model {name} must be a positive integer, got {value!r}")
         if not isinstance(self.motion, bool) or (self.motion and self.stack_size < 2):
             raise BallspotError(f"model motion needs stacks of at least 2 frames, got stack_size {self.stack_size}")
+        if not isinstance(self.camera, bool) or (
+            self.camera and (self.head != "dense" or not self.team or self.stack_size < 2)
+        ):
+            raise BallspotError("model camera needs the dense head with a team side and stacks of at least 2 frames")
         if self.pretrained is not None and not isinstance(self.pretrained, str):
             self.pretrained = str(self.pretrained)
 

@@ -4,7 +4,8 @@
       → encode (shared with the window network): per stack [D, h, w]
       → 3D block over the S stacks → pooling per stack → dropout → sequence layer along S
       → per stack: what happens in it (classes + background), on which of its frames (an offset over the
-        `positions_per_stack` frames it spans), and which side acts
+        `positions_per_stack` frames it spans), and which side acts (helped by how the camera moves around
+        the stack, with `camera`)
 
 A frame's score for class c is P(stack holds c) × P(the event is on this frame) / P(the stack's likeliest
 frame): the likeliest frame carries the class's probability itself, the others less. Splitting
@@ -21,6 +22,7 @@ import torch
 from torch import nn
 
 from ballspot.errors import BallspotError
+from ballspot.models.camera import CameraSide, split_camera
 from ballspot.models.config import ModelConfig
 from ballspot.models.network import StackEncoder
 from ballspot.models.pooling import build_pooling
@@ -69,18 +71,21 @@ class DenseSpotterNet(StackEncoder):
         self.classifier = nn.Linear(cfg.sequence_channels, cfg.num_classes)
         self.offset = nn.Linear(cfg.sequence_channels, cfg.positions_per_stack)
         self.team = nn.Linear(cfg.sequence_channels, 1) if cfg.team else None
+        self.camera_side = CameraSide() if cfg.camera else None
 
     def head(self, features: torch.Tensor) -> DenseOutput:
         """[B, S, D, h, w] per-stack features (any S) → DenseOutput for the S stacks."""
-        if features.ndim != 5 or features.shape[2] != self.cfg.temporal_channels:
-            raise BallspotError(
-                f"head expects [B, S, {self.cfg.temporal_channels}, h, w] features, got {tuple(features.shape)}"
-            )
+        if features.ndim != 5 or features.shape[2] != self.feature_channels:
+            expected = f"[B, S, {self.feature_channels}, h, w]"
+            raise BallspotError(f"head expects {expected} features, got {tuple(features.shape)}")
         batch, stacks = features.shape[:2]
+        features, camera = split_camera(features, self.cfg.temporal_channels)
         mixed = self.temporal(features.transpose(1, 2)).transpose(1, 2)  # Conv3d wants [B, D, S, h, w]
         pooled = self.pool(mixed.flatten(0, 1)).unflatten(0, (batch, stacks))
         hidden = self.sequence(self.dropout(pooled))
         team = self.team(hidden)[..., 0] if self.team is not None else None
+        if self.camera_side is not None:
+            team = team + self.camera_side(camera).to(team.dtype)
         return DenseOutput(classes=self.classifier(hidden), offsets=self.offset(hidden), team=team)
 
     def forward(self, clips: torch.Tensor) -> DenseOutput:

@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from ballspot.errors import BallspotError
+from ballspot.models.camera import CameraShift, append_camera
 from ballspot.models.config import ModelConfig
 from ballspot.models.encoder import create_encoder
 from ballspot.models.pooling import build_pooling
@@ -84,6 +85,7 @@ class StackEncoder(nn.Module):
             tuple(pretrained_cfg.get("mean") or (0.5,)), tuple(pretrained_cfg.get("std") or (0.5,)), cfg.in_chans
         )
         self.motion = MotionInput() if cfg.motion else nn.Identity()
+        self.camera = CameraShift() if cfg.camera else None
         self.encoder = encoder
         self.reduce = nn.Sequential(
             nn.Conv2d(encoder.num_features, cfg.temporal_channels, kernel_size=1, bias=False),
@@ -94,14 +96,16 @@ class StackEncoder(nn.Module):
 
     @property
     def feature_channels(self) -> int:
-        """D of `encode`'s output: the width of what predict caches per stack."""
-        return self.cfg.temporal_channels
+        """D of `encode`'s output: the width of what predict caches per stack (+ 2 with the camera shift)."""
+        return self.cfg.temporal_channels + (2 if self.camera is not None else 0)
 
     def encode(self, stacks: torch.Tensor) -> torch.Tensor:
-        """[N, C, H, W] stacks → [N, D, h, w] reduced feature maps (h, w = H/32, W/32 for EfficientNets)."""
+        """[N, C, H, W] stacks → [N, D, h, w] reduced feature maps (h, w = H/32, W/32 for EfficientNets); with
+        `camera`, two more constant maps hold the stack's camera shift."""
         if stacks.ndim != 4 or stacks.shape[1] != self.cfg.in_chans:
             raise BallspotError(f"encode expects [N, {self.cfg.in_chans}, H, W] stacks, got {tuple(stacks.shape)}")
-        x = self.motion(self.normalize(stacks))
+        frames = self.normalize(stacks)
+        x = self.motion(frames)
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
         maps = self.encoder.forward_features(x)
@@ -110,7 +114,10 @@ class StackEncoder(nn.Module):
                 f"backbone {self.cfg.backbone!r} gives no 2D feature map (output {tuple(maps.shape)}); "
                 "use a convolutional timm model"
             )
-        return self.reduce(maps)
+        reduced = self.reduce(maps)
+        if self.camera is None:
+            return reduced
+        return append_camera(reduced, self.camera(frames))
 
     def to_channels_last(self):
         """Store the 2D parts' weights channels-last and feed them channels-last inputs (faster convs)."""
