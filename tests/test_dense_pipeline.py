@@ -109,35 +109,33 @@ def test_predict_phases_changes_the_scores_and_is_refused_beyond_a_stack(run, le
     assert_one_error_line(result, "--phases 4 does not fit", "between 1 and the frames of a stack (3)")
 
 
-def test_a_motion_run_keeps_its_input_mapping_through_predict(run, league, tmp_path):
-    args = ["train", "--index", str(run["index"]), *TINY, "--epochs", "1", "--motion", "--name", "moving", "-q"]
-    result = runner.invoke(app, [*args, "--runs-dir", str(tmp_path / "runs"), "--cache-dir", str(run["cache"])])
-    assert result.exit_code == 0, result.output
-    weights = tmp_path / "runs/moving/weights/best.pt"
+def train_with(option: str, run, tmp_path) -> tuple[Path, object]:
+    """A one-epoch tiny dense run with `option` on; (its best.pt, the model rebuilt from it)."""
     from ballspot.engine.checkpoint import load_model
 
-    model, *_ = load_model(weights, "cpu")
-    assert model.cfg.motion is True and type(model.motion).__name__ == "MotionInput"
-    video = league / GAMES[1] / "224p.mp4"
-    args = ["predict", str(video), "--model", str(weights), "--json", "--out", str(tmp_path / "p")]
-    result = runner.invoke(app, args)
+    args = ["train", "--index", str(run["index"]), *TINY, "--epochs", "1", option, "--name", "with", "-q"]
+    result = runner.invoke(app, [*args, "--runs-dir", str(tmp_path / "runs"), "--cache-dir", str(run["cache"])])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["predictions"]
+    weights = tmp_path / "runs/with/weights/best.pt"
+    return weights, load_model(weights, "cpu")[0]
+
+
+def predicted_events(weights: Path, video: Path, out: Path, *options: str) -> list:
+    result = runner.invoke(app, ["predict", str(video), "--model", str(weights), "--json", "--out", str(out), *options])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)["predictions"]
+
+
+def test_a_motion_run_keeps_its_input_mapping_through_predict(run, league, tmp_path):
+    weights, model = train_with("--motion", run, tmp_path)
+    assert model.cfg.motion is True and type(model.motion).__name__ == "MotionInput"
+    assert predicted_events(weights, league / GAMES[1] / "224p.mp4", tmp_path / "p")
 
 
 def test_a_camera_run_predicts_from_the_camera_shift_it_was_trained_with(run, league, tmp_path):
-    args = ["train", "--index", str(run["index"]), *TINY, "--epochs", "1", "--camera", "--name", "panning", "-q"]
-    result = runner.invoke(app, [*args, "--runs-dir", str(tmp_path / "runs"), "--cache-dir", str(run["cache"])])
-    assert result.exit_code == 0, result.output
-    weights = tmp_path / "runs/panning/weights/best.pt"
-    from ballspot.engine.checkpoint import load_model
-
-    model, *_ = load_model(weights, "cpu")
+    weights, model = train_with("--camera", run, tmp_path)
     assert model.cfg.camera is True and model.feature_channels == model.cfg.temporal_channels + 2
-    args = ["predict", str(league / GAMES[1] / "224p.mp4"), "--model", str(weights), "--json", "--tta", "flip"]
-    result = runner.invoke(app, [*args, "--out", str(tmp_path / "p")])
-    assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["predictions"]
+    assert predicted_events(weights, league / GAMES[1] / "224p.mp4", tmp_path / "p", "--tta", "flip")
 
 
 def test_motion_needs_stacks_of_grey_frames(run, tmp_path):
