@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -82,6 +84,15 @@ def test_a_camera_model_caches_the_shift_beside_its_features_and_predicts_from_i
 def test_the_camera_needs_the_dense_task_and_stacks_of_frames():
     with pytest.raises(BallspotError, match="camera needs the dense head with a team side"):
         ModelConfig(backbone="test_efficientnet", camera=True)
-    with pytest.raises(BallspotError, match="--camera needs --task dense"):
+    with pytest.raises(BallspotError, match="--camera needs --task dense and stacks"):
         TrainConfig(task="spot", camera=True).check()
     assert ModelConfig.from_dict({k: v for k, v in dense(True).cfg.to_dict().items() if k != "camera"}).camera is False
+
+
+def test_without_the_team_side_the_camera_is_left_out():
+    from ballspot.engine.trainer import _model_config
+
+    config = TrainConfig(task="dense", frames=12, stack_size=3, team=False, camera=True, backbone="test_efficientnet")
+    config.check()
+    assert _model_config(config, 13).camera is False
+    assert _model_config(dataclasses.replace(config, team=True), 13).camera is True

@@ -138,6 +138,15 @@ def test_a_camera_run_predicts_from_the_camera_shift_it_was_trained_with(run, le
     assert predicted_events(weights, league / GAMES[1] / "224p.mp4", tmp_path / "p", "--tta", "flip")
 
 
+def test_a_run_without_the_team_side_validates_and_predicts_without_it(run, league, tmp_path):
+    weights, model = train_with("--no-team", run, tmp_path)  # the labels have sides; the run ignores them
+    assert model.cfg.team is False and model.team is None
+    rows = list(csv.DictReader((tmp_path / "runs/with/metrics.csv").open()))
+    assert rows[-1]["valid_map"] != "" and rows[-1]["valid_team_map"] == ""
+    events = predicted_events(weights, league / GAMES[1] / "224p.mp4", tmp_path / "p")
+    assert events and all("team" not in event for event in events)
+
+
 def test_motion_needs_stacks_of_grey_frames(run, tmp_path):
     args = ["train", "--index", str(run["index"]), *TINY, "--motion", "--stack-size", "1", "--frames", "12"]
     result = runner.invoke(app, [*args, "--runs-dir", str(tmp_path / "runs"), "--cache-dir", str(run["cache"])])

@@ -47,7 +47,8 @@ class TrainConfig:
     motion: bool = False
     """Feed each grey stack as its middle frame and the differences between its consecutive frames."""
     camera: bool = False
-    """Dense task: the team side also reads how far the picture moves in each stack (the camera's pan)."""
+    """Dense task: the team side also reads how far the picture moves in each stack (the camera's pan); no
+    effect without the team side."""
     # dense task: clips of `frames` sampled frames anywhere in a game, a target for every frame
     event_clips: float = 0.75
     """Share of training clips placed around a random event (the others start anywhere)."""
@@ -171,8 +172,8 @@ class TrainConfig:
             raise BallspotError("--foreground-weight must be > 0, and --team-weight and --offset-weight >= 0")
         if self.task == "dense" and self.stacks < 4:
             raise BallspotError(f"the dense task needs clips of at least 4 stacks (--frames), got {self.stacks}")
-        if self.camera and (self.task != "dense" or not self.team or self.color != "grey" or self.stack_size < 2):
-            raise BallspotError("--camera needs --task dense with the team side and stacks of at least 2 grey frames")
+        if self.camera and (self.task != "dense" or self.color != "grey" or self.stack_size < 2):
+            raise BallspotError("--camera needs --task dense and stacks of at least 2 grey frames")
         if self.motion and (self.color != "grey" or self.stack_size < 2):
             raise BallspotError("--motion needs stacks of at least 2 grey frames (--color grey, --stack-size >= 2)")
         if not 0.1 <= self.crop <= 1.0:

@@ -162,7 +162,7 @@ class DenseTask:
             predicted[name] = with_other_sides(predictions_from_scores(track, actions, params), params.threshold)
         pairs = games_matched_pairs(labels, predicted)
         errors = errors_ms(pairs)
-        has_teams = any(a.team for game in labels.values() for a in game)
+        has_teams = self.config.team and any(a.team for game in labels.values() for a in game)
         result = spotting_map(labels, predicted, actions, 1.0, team=has_teams or None)
         mean_ap = 0.0 if math.isnan(result.mAP) else result.mAP
         present = team_map_of_present_classes(result) if has_teams else None

@@ -106,7 +106,7 @@ def _model_config(config: TrainConfig, num_outputs: int):
         sequence_channels=config.sequence_channels,
         team=dense and config.team,
         motion=config.motion,
-        camera=dense and config.camera,
+        camera=dense and config.team and config.camera,
     )
 
 
