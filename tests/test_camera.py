@@ -96,3 +96,17 @@ def test_without_the_team_side_the_camera_is_left_out():
     config.check()
     assert _model_config(config, 13).camera is False
     assert _model_config(dataclasses.replace(config, team=True), 13).camera is True
+
+
+def test_a_torchscript_export_carries_the_camera_shift(tmp_path):
+    from ballspot.export.onnx import export_torchscript
+
+    model = dense(camera=True)
+    export_torchscript(model, {"height": 48, "width": 96}, tmp_path)
+    encoder, head = torch.jit.load(str(tmp_path / "encoder.pt")), torch.jit.load(str(tmp_path / "head.pt"))
+    stacks = torch.stack([panned([2 * i, 2 * i + 1, 2 * i + 3], seed=i)[0] for i in range(5)])
+    with torch.inference_mode():
+        features = model.encode(stacks)
+        torch.testing.assert_close(encoder(stacks), features, atol=1e-4, rtol=0)
+        team = head(features[None])[2]
+        torch.testing.assert_close(team, model.head(features[None]).team, atol=1e-4, rtol=0)
