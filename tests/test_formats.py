@@ -156,6 +156,17 @@ def test_positions_beyond_the_video_are_refused_beyond_the_slack(tmp_path):
         read_labels(path, duration_ms=10000, slack_ms=499)
 
 
+def test_positions_are_bounded_by_their_own_halfs_video(tmp_path):
+    path = write_labels(
+        tmp_path / "Labels-ball.json", [annotation("PASS", "1000"), annotation("DRIVE", "9000", game="2 - 00:09")]
+    )
+    assert len(read_labels(path, duration_ms=5000, half=1).annotations) == 2
+    with pytest.raises(BallspotError, match=r"9000 ms is beyond the video's end \(5000 ms\)"):
+        read_labels(path, duration_ms=5000, half=2)
+    with pytest.raises(BallspotError, match="beyond the video's end"):
+        read_labels(path, duration_ms=5000)
+
+
 @pytest.mark.parametrize(
     ("position_ms", "half", "expected"),
     [

@@ -16,6 +16,7 @@ from ballspot.cli.app import app
 from ballspot.data.index import COLUMNS, load_index
 from ballspot.errors import BallspotError
 from ballspot.video.decode import decode_range
+from tests.assertions import assert_one_error_line
 from tests.videos import counter_frames, encode, ffmpeg, read_counter
 
 runner = CliRunner()
@@ -240,6 +241,23 @@ def test_dataset_root_segments_every_game(dataset, tmp_path):
     assert counts["test"]["GOAL"] == 1 and counts["valid"]["DRIVE"] == 1 and counts["train"]["OUT"] == 1
     frame = load_index(out / "index.parquet")
     assert frame.loc[frame["game"] == MIDDLESBROUGH, "half"].tolist() == [1, 2]
+
+
+def test_a_2023_half_is_bounded_by_its_own_video_not_the_other_halfs(tmp_path):
+    game = tmp_path / "root" / MIDDLESBROUGH
+    game.mkdir(parents=True)
+    encode(game / "1_224p.mkv", counter_frames(50), audio=False)  # 2 s
+    encode(game / "2_224p.mkv", counter_frames(100), audio=False)  # 4 s: the second half runs longer
+    annotations = json.loads(labels_json([("PASS", 1000)], half=1))["annotations"]
+    annotations += json.loads(labels_json([("DRIVE", 3500)], half=2))["annotations"]
+    (game / "Labels-ball.json").write_text(json.dumps({"annotations": annotations}))
+    out = tmp_path / "clips"
+    report = json.loads(ok("segment", tmp_path / "root", "--out", out, "--no-clips", "--json").stdout)
+    assert [(g["half"], g["clips"]) for g in report["games"]] == [(1, 1), (2, 1)]
+    annotations += json.loads(labels_json([("PASS", 5500)], half=2))["annotations"]
+    (game / "Labels-ball.json").write_text(json.dumps({"annotations": annotations}))
+    result = invoke("segment", tmp_path / "root", "--out", out, "--no-clips", "-q")
+    assert_one_error_line(result, "at 5500 ms is beyond the video's end (4000 ms)")
 
 
 def test_dataset_root_with_its_own_splits_and_resolution(dataset, tmp_path):

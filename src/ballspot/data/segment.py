@@ -173,7 +173,7 @@ def segment_game(
     """Cut one video's clips into `out_dir` (skipping those already there) and write its manifest."""
     opts.check()
     info = probe(video)
-    labels = read_labels(labels_path, opts.classes, duration_ms=info.duration_ms, slack_ms=1000)
+    labels = read_labels(labels_path, opts.classes, duration_ms=info.duration_ms, slack_ms=1000, half=half)
     events = labels.for_half(half)
     rng = np.random.default_rng([opts.seed, half, len(events)])
     last_frame_ms = int(info.last_frame_s * 1000)

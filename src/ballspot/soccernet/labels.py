@@ -109,11 +109,13 @@ def read_labels(
     classes: tuple[str, ...] = CLASSES_12,
     duration_ms: int | None = None,
     slack_ms: int = 0,
+    half: int | None = None,
 ) -> GameLabels:
     """Read a `Labels-ball.json`, checking every annotation.
 
     `duration_ms` (the video's length, when known) bounds positions, give or take `slack_ms`: a label a few
-    frames past the end of a re-encoded video is still usable.
+    frames past the end of a re-encoded video is still usable. With `half` (a 2023 game's video holds one
+    half), only that half's positions are bounded: the other half can be longer.
     """
     path = Path(path)
     data = read_json(path, "labels file")
@@ -125,7 +127,7 @@ def read_labels(
     ]
     if duration_ms is not None:
         for i, a in enumerate(annotations):
-            if a.position_ms > duration_ms + slack_ms:
+            if (half is None or a.half == half) and a.position_ms > duration_ms + slack_ms:
                 raise BallspotError(
                     f"{path.name}: annotation {i} ({a.label}) at {a.position_ms} ms is beyond the video's end "
                     f"({duration_ms} ms)"
