@@ -348,6 +348,8 @@ def _cases() -> list[Case]:
     add("segment", "jobs 0", seg(lambda k: k.video, "--jobs", "0"), 1, "--jobs")
     add("segment", "jobs 65", seg(lambda k: k.video, "--jobs", "65"), 1, "--jobs")
     add("segment", "jobs 1.5", seg(lambda k: k.video, "--jobs", "1.5"), 2, "--jobs")
+    add("segment", "seed -1", seg(lambda k: k.video, "--seed", "-1"), 2, "--seed")
+    add("segment", "seed 2**64", seg(lambda k: k.video, "--seed", str(2**64)), 2, "--seed")
     add("segment", "resolution 999p", seg(lambda k: k.dataset, "--resolution", "999p"), 2, "999p")
     add("segment", "classes 7", seg(lambda k: k.video, "--classes", "7"), 2, "7")
     add("segment", "labels with a dataset root", lambda k, o: ["segment", k.dataset, "--labels", k.labels, "--out", o],
@@ -419,10 +421,15 @@ def _cases() -> list[Case]:
     add("train", "config bad type", train_config("type", "epochs: many\n"), 1, "epochs")
     add("train", "config validate_from 0", train_config("validate", "validate_from: 0\n"), 1, "validate_from")
     add("train", "config zoom 0", train_config("zoom", "zoom: 0\n"), 1, "zoom")
+    add("train", "config seed -1", train_config("seed", "seed: -1\n"), 1, "seed")
     add("train", "epochs 0", train("--epochs", "0", "--device", "cpu"), 2, "epochs")
     add("train", "epochs text", train("--epochs", "x"), 2, "--epochs")
     add("train", "batch size 0", train("--batch-size", "0", "--device", "cpu"), 2, "batch")
     add("train", "lr negative", train("--lr", "-1", "--device", "cpu"), 1, "lr")
+    add("train", "seed -1", train("--seed", "-1", "--device", "cpu"), 2, "--seed")
+    add("train", "warmup nan", train("--warmup-epochs", "nan", "--device", "cpu"), 1, "--warmup-epochs")
+    add("train", "gamma nan", train("--gamma", "nan", "--device", "cpu"), 1, "--gamma")
+    add("train", "weight decay nan", train("--weight-decay", "nan", "--device", "cpu"), 1, "--weight-decay")
     add("train", "dropout 2", train("--dropout", "2", "--device", "cpu"), 1, "dropout")
     add("train", "frames 0", train("--frames", "0", "--device", "cpu"), 2, "frames")
     add("train", "height 4", train("--height", "4", "--device", "cpu"), 2, "height")
@@ -455,6 +462,7 @@ def _cases() -> list[Case]:
     add("tune", "trials 0", tune("--trials", "0"), 2, "--trials")
     add("tune", "trials text", tune("--trials", "x"), 2, "--trials")
     add("tune", "timeout -1", tune("--timeout", "-1"), 1, "--timeout")
+    add("tune", "seed -1", tune("--seed", "-1"), 2, "--seed")
     add("tune", "study name with a slash", tune("--study", "a/b"), 1, "study name")
     add("tune", "metric bogus", tune("--metric", "bogus"), 2, "--metric")
     add("tune", "sampler bogus", tune("--sampler", "bogus"), 2, "--sampler")
@@ -516,6 +524,7 @@ def _cases() -> list[Case]:
         "results_spotting.json")  # fmt: skip
     add("evaluate", "metric bogus", ev(good_labels, good_predictions, "--metric", "bogus"), 2, "bogus")
     add("evaluate", "bootstrap -1", ev(good_labels, good_predictions, "--bootstrap", "-1"), 2, "--bootstrap")
+    add("evaluate", "seed -1", ev(good_labels, good_predictions, "--seed", "-1"), 2, "--seed")
     add("evaluate", "out unwritable", lambda k, o: ["evaluate", "--model", k.model, "--index", k.index,
         "--split", "valid", "--out", UNWRITABLE], 1, "cannot")  # fmt: skip
     add("evaluate", "classes bogus", ev(good_labels, good_predictions, "--classes", "bogus"), 2, "bogus")
@@ -577,6 +586,7 @@ def _cases() -> list[Case]:
     add("download synthetic", "minutes 1000", syn("--minutes", "1000"), 2, "--minutes")
     add("download synthetic", "minutes nan", syn("--minutes", "nan"), 2, "--minutes")
     add("download synthetic", "minutes 0", syn("--minutes", "0"), 1, "--minutes")
+    add("download synthetic", "seed -1", syn("--seed", "-1"), 2, "--seed")
     add("download synthetic", "out is a file", syn("--minutes", "0.05", "--games", "1", out=lambda k, o: k.a_file),
         1, "a-file")  # fmt: skip
     add("download synthetic", "out unwritable", syn("--minutes", "0.05", out=lambda k, o: Path(UNWRITABLE)), 1,
@@ -599,6 +609,7 @@ def _cases() -> list[Case]:
     add("quickstart", "config binary", qs("--config", lambda k: k.binary), 1, "not a text file")
     add("quickstart", "device tpu", qs("--device", "tpu"), 2, "tpu")
     add("quickstart", "epochs 0", qs("--epochs", "0"), 2, "epochs")
+    add("quickstart", "seed -1", qs("--seed", "-1"), 2, "--seed")
     return cases
 
 

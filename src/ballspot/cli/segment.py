@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from ballspot.cli.base import command
-from ballspot.cli.options import ClassesOption, DataDirOption, JsonOption, QuietOption
+from ballspot.cli.options import SEED_MAX, ClassesOption, DataDirOption, JsonOption, QuietOption
 from ballspot.soccernet.layout import Resolution
 
 
@@ -45,7 +45,9 @@ def segment(
         Resolution, typer.Option("--resolution", help="Which video of a dataset game to cut.")
     ] = Resolution.P224,
     classes: ClassesOption = "12",
-    seed: Annotated[int, typer.Option("--seed", help="Seed for the background clips' positions.")] = 0,
+    seed: Annotated[
+        int, typer.Option("--seed", min=0, max=SEED_MAX, help="Seed for the background clips' positions.")
+    ] = 0,
     data_dir: DataDirOption = None,
     json_output: JsonOption = False,
     quiet: QuietOption = False,

@@ -11,6 +11,7 @@ import typer
 
 from ballspot.cli.base import command
 from ballspot.cli.options import (
+    SEED_MAX,
     CacheDirOption,
     Color,
     DataDirOption,
@@ -120,7 +121,7 @@ def train(
     workers: Annotated[
         int | None, Opt(min=0, max=64, help="DataLoader workers (default: auto: 0 on CPU, 4 on CUDA).")
     ] = None,
-    seed: Annotated[int | None, Opt(help="Random seed (default: 0).")] = None,
+    seed: Annotated[int | None, Opt(min=0, max=SEED_MAX, help="Random seed (default: 0).")] = None,
     no_augment: Annotated[bool, Opt("--no-augment", help="Turn training augmentation off.")] = False,
     threads: ThreadsOption = None,
     runs_dir: RunsDirOption = None,

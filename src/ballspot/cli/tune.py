@@ -11,6 +11,7 @@ import typer
 
 from ballspot.cli.base import app, error_boundary
 from ballspot.cli.options import (
+    SEED_MAX,
     CacheDirOption,
     Choice,
     DataDirOption,
@@ -96,7 +97,9 @@ def tune(
         Metric, Opt(help="val_macro_f1, val_accuracy (maximised) or val_loss (minimised).")
     ] = Metric.val_macro_f1,
     timeout: Annotated[float | None, Opt(help="Stop starting new trials after this many seconds.")] = None,
-    seed: Annotated[int | None, Opt(help="Sampler seed (give each worker its own, or none).")] = None,
+    seed: Annotated[
+        int | None, Opt(min=0, max=SEED_MAX, help="Sampler seed (give each worker its own, or none).")
+    ] = None,
     config: Annotated[
         str | None,
         Opt(
