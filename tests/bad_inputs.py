@@ -323,6 +323,11 @@ def _cases() -> list[Case]:
     add("segment", "label a number", seg_labels("labelnum", labels_text([annotation(3)])), 1, "label")
     add("segment", "position negative", seg_labels("neg", labels_text([annotation(position="-40")])), 1, "negative")
     add("segment", "position text", seg_labels("postext", labels_text([annotation(position="abc")])), 1, "position")
+    add("segment", "position Infinity", seg_labels("posinf", labels_text([annotation(position=1)]).replace(
+        '"position": 1', '"position": Infinity')), 1, "position")  # fmt: skip
+    add("segment", "position true", seg_labels("posbool", labels_text([annotation(position=True)])), 1, "position")
+    add("segment", "position 4.5 (a number)", seg_labels("posnum", labels_text([annotation(position=4.5)])), 1,
+        "position")  # fmt: skip
     add("segment", "position missing", seg_labels("posnone", labels_text([annotation(position=None)])), 1,
         "position")  # fmt: skip
     add("segment", "position a float string", seg_labels("posf", labels_text([annotation(position="4.5")])), 1,
@@ -516,6 +521,8 @@ def _cases() -> list[Case]:
         {"label": "PASS", "half": 1, "confidence": 0.5}]}))), 1, "position")  # fmt: skip
     add("evaluate", "prediction confidence text", ev(good_labels, doc("pconf", json.dumps({"predictions": [
         {"label": "PASS", "position": 400, "half": 1, "confidence": "high"}]}))), 1, "confidence")  # fmt: skip
+    add("evaluate", "labels position Infinity", ev(doc("linf", labels_text([annotation(position=1)]).replace(
+        '"position": 1', '"position": Infinity')), good_predictions), 1, "position")  # fmt: skip
     add("evaluate", "labels zip garbage", ev(lambda k: k.file("labels.zip", b"PK\x03\x04garbage"), good_predictions),
         1, "zip")  # fmt: skip
     add("evaluate", "labels folder without labels", ev(lambda k: k.base / "files", good_predictions), 1,
