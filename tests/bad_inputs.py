@@ -452,6 +452,8 @@ def _cases() -> list[Case]:
     add("train", "index csv without columns", train("--index", lambda k: k.file("cols.csv", "a,b\n1,2\n"),
         "--device", "cpu"), 1, "missing columns")  # fmt: skip
     add("train", "resume without a run", train(*TINY_TRAIN, "--resume"), 1, "resume")
+    add("train", "name with a slash", train(*TINY_TRAIN, "--name", "a/b"), 1, "--name")
+    add("train", "name ..", train(*TINY_TRAIN, "--name", ".."), 1, "--name")
     add("train", "pretrained missing", train(*TINY_TRAIN, "--pretrained", lambda k: k.base / "none.pth"), 1,
         "none.pth")  # fmt: skip
 
