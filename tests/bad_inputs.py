@@ -181,6 +181,29 @@ class Kit:
                 *TINY_TRAIN, "--name", "tiny", "-q"])  # fmt: skip
         return runs / "tiny" / "weights" / "best.pt"
 
+    def model_with(self, name: str, **change) -> Path:
+        """The tiny model's checkpoint with parts changed (a value None removes the part)."""
+        import torch
+
+        data = torch.load(self.model, map_location="cpu", weights_only=False)
+        for key, value in change.items():
+            if value is None:
+                data.pop(key, None)
+            else:
+                data[key] = value
+        path = self.base / "files" / f"model-{name}.pt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        torch.save(data, path)
+        return path
+
+    def misshapen_weights(self) -> dict:
+        """The tiny model's weights with its first tensor replaced by one of the wrong shape."""
+        import torch
+
+        weights = dict(torch.load(self.model, map_location="cpu", weights_only=False)["model"])
+        weights[next(iter(weights))] = torch.zeros(1)
+        return weights
+
     # ---- evaluation inputs
 
     @functools.cached_property
@@ -541,6 +564,8 @@ def _cases() -> list[Case]:
         k.predictions], 2, "not both")  # fmt: skip
     add("evaluate", "model missing", lambda k, o: ["evaluate", "--model", k.base / "none.pt", "--index", k.index,
         "--out", o], 1, "not found")  # fmt: skip
+    add("evaluate", "model weights misshapen", lambda k, o: ["evaluate", "--model", k.model_with("shape",
+        model=k.misshapen_weights()), "--index", k.index, "--split", "valid", "--out", o], 1, "do not fit")  # fmt: skip
     add("evaluate", "split bogus", ev(good_labels, good_predictions, "--split", "bogus"), 2, "bogus")
 
     # ---------------------------------------------------------------- predict
@@ -563,6 +588,12 @@ def _cases() -> list[Case]:
     add("predict", "text file", pr(lambda k: k.file("notes.txt", "hello")), 1, "not a video")
     add("predict", "model missing", pr(good_video, "--model", lambda k: k.base / "none.pt"), 1, "not found")
     add("predict", "model garbage", pr(good_video, "--model", lambda k: k.file("w.pt", b"garbage")), 1, "weights")
+    add("predict", "model without weights", pr(good_video, "--model", lambda k: k.model_with("noweights", model=None)),
+        1, "damaged")  # fmt: skip
+    add("predict", "model with a short class list", pr(good_video, "--model", lambda k: k.model_with("short",
+        classes=["PASS"])), 1, "classes")  # fmt: skip
+    add("predict", "model weights misshapen", pr(good_video, "--model", lambda k: k.model_with("shape",
+        model=k.misshapen_weights())), 1, "do not fit")  # fmt: skip
     add("predict", "batch size 0", pr(good_video, "--batch-size", "0"), 2, "--batch-size")
     add("predict", "precision fp8", pr(good_video, "--precision", "fp8"), 2, "fp8")
     add("predict", "threshold 1.5", pr(good_video, "--threshold", "1.5"), 1, "threshold")
@@ -600,6 +631,12 @@ def _cases() -> list[Case]:
         1, "a-file")  # fmt: skip
     add("download synthetic", "out unwritable", syn("--minutes", "0.05", out=lambda k, o: Path(UNWRITABLE)), 1,
         "cannot")  # fmt: skip
+
+    # ---------------------------------------------------------------- export
+    add("export", "model without config", lambda k, o: ["export", k.model_with("noconfig", model_config=None), o],
+        1, "damaged")  # fmt: skip
+    add("export", "model weights misshapen", lambda k, o: ["export", k.model_with("shape",
+        model=k.misshapen_weights()), o], 1, "do not fit")  # fmt: skip
 
     # ---------------------------------------------------------------- download soccernet (options only: no network)
     add("download soccernet", "edition 2019", lambda k, o: ["download", "soccernet", "--edition", "2019",
