@@ -160,7 +160,7 @@ def tune(
     from ballspot.tune.study import continue_sampler, make_pruner, make_sampler, open_study
 
     console.set_quiet(quiet or json_output)
-    if timeout is not None and timeout <= 0:
+    if timeout is not None and not timeout > 0:  # NaN too
         raise BallspotError(f"--timeout must be > 0 seconds, got {timeout}")
     check_study_name(study)
     model_given = any(v is not None for v in (task, backbone, frames, stride, stack_size, height, width))

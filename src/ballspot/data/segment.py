@@ -8,6 +8,7 @@ Background clips are windows whose centre lies at least `background_gap_s` from 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
@@ -50,8 +51,8 @@ class SegmentOptions:
             raise BallspotError(f"--window must be between 0.2 and 60 seconds, got {self.window_s}")
         if not 0 <= self.background_per_event <= 10:
             raise BallspotError(f"--background must be between 0 and 10, got {self.background_per_event}")
-        if self.background_gap_s < 0:
-            raise BallspotError(f"--background-gap must be >= 0, got {self.background_gap_s}")
+        if not 0 <= self.background_gap_s < math.inf:  # NaN and inf too
+            raise BallspotError(f"--background-gap must be >= 0 seconds (and finite), got {self.background_gap_s}")
         if not 1 <= self.jobs <= 64:
             raise BallspotError(f"--jobs must be between 1 and 64, got {self.jobs}")
 
