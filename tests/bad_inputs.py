@@ -616,6 +616,8 @@ def _cases() -> list[Case]:
         UNWRITABLE], 1, "cannot")  # fmt: skip
     add("predict", "no runs", lambda k, o: ["predict", k.video, "--runs-dir", k.base / "no-runs", "--out", o], 1,
         "no trained model")  # fmt: skip
+    add("predict", "zip is a folder", pr(good_video, "--zip", lambda k: k.base / "files"), 1, "--zip")
+    add("predict", "zip unwritable", pr(good_video, "--zip", UNWRITABLE + "/s.zip"), 1, "cannot")
 
     # ---------------------------------------------------------------- download synthetic
     def syn(*extra, out: Callable[[Kit, Path], Path] | None = None):
