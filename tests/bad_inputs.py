@@ -390,6 +390,7 @@ def _cases() -> list[Case]:
     add("segment", "splits nested", seg(lambda k: k.dataset_with_splits("nested", NESTED)), 1, "nested")
     add("segment", "splits unknown split", seg(lambda k: k.dataset_with_splits("unknown", '{"dev": []}')), 1, "dev")
     add("segment", "splits a list", seg(lambda k: k.dataset_with_splits("list", "[]")), 1, "splits")
+    add("segment", "splits game a number", seg(lambda k: k.dataset_with_splits("number", '{"train": [1]}')), 1, "1")
     add("segment", "out is a file", lambda k, o: ["segment", k.video, "--out", k.a_file], 1, "a-file")
     add("segment", "out unwritable", lambda k, o: ["segment", k.video, "--out", UNWRITABLE], 1, "cannot")
 
