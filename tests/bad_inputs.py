@@ -420,6 +420,12 @@ def _cases() -> list[Case]:
     add("index", "clip ends before start", idx(lambda k: k.manifest_clip("backwards", end_ms=10)), 1, "before")
     add("index", "clip half 3", idx(lambda k: k.manifest_clip("half3", half=3)), 1, "half")
     add("index", "clip file a path", idx(lambda k: k.manifest_clip("path", file="../x.mp4")), 1, "file")
+    add("index", "clip kind bogus", idx(lambda k: k.manifest_clip("kind", kind="bogus")), 1, "kind")
+    add("index", "clip team middle", idx(lambda k: k.manifest_clip("team", team="middle")), 1, "team")
+    add("index", "clip visibility hidden", idx(lambda k: k.manifest_clip("vis", visibility="hidden")), 1, "visibility")
+    add("index", "manifest game empty", idx(lambda k: k.clips_with("gameempty", {**k.manifest, "game": ""})), 1, "game")
+    add("index", "manifest split bogus", idx(lambda k: k.clips_with("split", {**k.manifest, "split": "dev"})), 1,
+        "split")  # fmt: skip
     add("index", "cut clip missing", idx(lambda k: k.clips_with("cutmissing", {**k.manifest, "cut": True})), 1,
         "missing or empty")  # fmt: skip
     add("index", "out suffix txt", lambda k, o: ["index", k.clips, "--out", o / "i.txt"], 2, "i.txt")

@@ -20,9 +20,9 @@ from ballspot.atomic import ensure_dir, write_json
 from ballspot.classes import BACKGROUND, CLASSES_12
 from ballspot.errors import BallspotError
 from ballspot.inputfiles import read_json
-from ballspot.soccernet.labels import LABELS_FILE, Annotation, read_labels
+from ballspot.soccernet.labels import LABELS_FILE, TEAMS, VISIBILITIES, Annotation, read_labels
 from ballspot.soccernet.layout import find_games, soccernet_video_half
-from ballspot.soccernet.splits import load_splits, split_of
+from ballspot.soccernet.splits import SPLITS, load_splits, split_of
 from ballspot.video.cut import cut_clip
 from ballspot.video.probe import frame_times, probe
 
@@ -275,8 +275,10 @@ def read_manifest(path: Path) -> dict:
     if not isinstance(data, dict) or not isinstance(data.get("clips"), list):
         raise BallspotError(f"{path} is not a ballspot clip manifest")
     for key in MANIFEST_TEXT_KEYS:
-        if not isinstance(data.get(key), str):
+        if not isinstance(data.get(key), str) or not data[key]:
             raise BallspotError(f"{path}: manifest without a {key!r} text; cut the game again with `ballspot segment`")
+    if data["split"] not in SPLITS:
+        raise BallspotError(f"{path}: unknown split {data['split']!r}; expected one of: {', '.join(SPLITS)}")
     for i, clip in enumerate(data["clips"]):
         _check_clip(clip, f"{path}: clip {i}")
     return data
@@ -285,6 +287,7 @@ def read_manifest(path: Path) -> dict:
 MANIFEST_TEXT_KEYS = ("game", "split", "video")
 CLIP_TEXT_KEYS = ("file", "label", "kind")
 CLIP_MS_KEYS = ("event_ms", "start_ms", "end_ms")
+CLIP_KINDS = ("event", "background")
 
 
 def _check_clip(clip: object, where: str) -> None:
@@ -300,6 +303,12 @@ def _check_clip(clip: object, where: str) -> None:
             raise BallspotError(f"{where}: {key!r} must be a whole number of ms >= 0, got {value!r}")
     if clip["end_ms"] <= clip["start_ms"]:
         raise BallspotError(f"{where}: ends ({clip['end_ms']} ms) before it starts ({clip['start_ms']} ms)")
+    if clip["kind"] not in CLIP_KINDS:
+        raise BallspotError(f"{where}: 'kind' must be one of {', '.join(CLIP_KINDS)}, got {clip['kind']!r}")
+    if clip.get("team") not in (None, *TEAMS):
+        raise BallspotError(f"{where}: 'team' must be 'left', 'right' or null, got {clip['team']!r}")
+    if clip.get("visibility", "visible") not in VISIBILITIES:
+        raise BallspotError(f"{where}: 'visibility' must be 'visible' or 'not shown', got {clip['visibility']!r}")
     half = clip.get("half", 1)
     if half not in (1, 2) or isinstance(half, bool):
         raise BallspotError(f"{where}: 'half' must be 1 or 2, got {half!r}")
