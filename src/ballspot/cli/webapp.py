@@ -51,6 +51,10 @@ def app_command(
         raise BallspotError(f"video or dataset root not found: {source}")
     if model is not None and not model.is_file():
         raise BallspotError(f"weights file not found: {model}")
+    if model is not None:
+        from ballspot.engine.checkpoint import load_checkpoint
+
+        load_checkpoint(model)  # a file that is no checkpoint fails here, not in the page after the server starts
     if data_dir is not None:
         os.environ["BALLSPOT_DATA_DIR"] = str(data_dir.expanduser().resolve())
     if runs_dir is not None:
