@@ -566,6 +566,7 @@ def _cases() -> list[Case]:
         "results_spotting.json")  # fmt: skip
     add("evaluate", "metric bogus", ev(good_labels, good_predictions, "--metric", "bogus"), 2, "bogus")
     add("evaluate", "bootstrap -1", ev(good_labels, good_predictions, "--bootstrap", "-1"), 2, "--bootstrap")
+    add("evaluate", "bootstrap 10**9", ev(good_labels, good_predictions, "--bootstrap", "1000000000"), 2, "--bootstrap")
     add("evaluate", "seed -1", ev(good_labels, good_predictions, "--seed", "-1"), 2, "--seed")
     add("evaluate", "out unwritable", lambda k, o: ["evaluate", "--model", k.model, "--index", k.index,
         "--split", "valid", "--out", UNWRITABLE], 1, "cannot")  # fmt: skip

@@ -153,6 +153,7 @@ def evaluate(
             "--bootstrap",
             rich_help_panel=SPOT_PANEL,
             min=0,
+            max=100_000,
             help="Bootstrap replicates for the 95% intervals (resampling 60 s blocks of game time); 0: none.",
         ),
     ] = 1000,
