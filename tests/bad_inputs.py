@@ -330,6 +330,10 @@ def _cases() -> list[Case]:
     )
     add("segment", "truncated mp4", lambda k, o: ["segment", k.truncated, "--labels", k.labels, "--out", o], 1,
         "truncated")  # fmt: skip
+    add("segment", "text file", lambda k, o: ["segment", k.file("notes.txt", "hello"), "--labels", k.labels,
+        "--out", o], 1, "not a video")  # fmt: skip
+    add("segment", "jpeg image", lambda k, o: ["segment", k.file("frame.jpg", b"\xff\xd8\xff\xe0"), "--labels",
+        k.labels, "--out", o], 1, "not a video")  # fmt: skip
     add("segment", "text as video", lambda k, o: ["segment", k.file("notes.mp4", "hello"), "--labels", k.labels,
         "--out", o], 1, "video")  # fmt: skip
     add("segment", "no labels beside", lambda k, o: ["segment", k.garbage, "--out", o], 1, "labels not found")

@@ -21,7 +21,7 @@ from ballspot.classes import BACKGROUND, CLASSES_12
 from ballspot.errors import BallspotError
 from ballspot.inputfiles import read_json
 from ballspot.soccernet.labels import LABELS_FILE, TEAMS, VISIBILITIES, Annotation, read_labels
-from ballspot.soccernet.layout import find_games, soccernet_video_half
+from ballspot.soccernet.layout import find_games, is_video_file, soccernet_video_half
 from ballspot.soccernet.splits import SPLITS, load_splits, split_of
 from ballspot.video.cut import cut_clip
 from ballspot.video.probe import frame_times, probe
@@ -251,6 +251,8 @@ def plan_jobs(source: Path, labels: Path | None, resolution: str = "224p") -> li
         return jobs
     if not source.exists():
         raise BallspotError(f"video not found: {source}")
+    if not is_video_file(source):
+        raise BallspotError(f"not a video file (expected .mp4, .mkv, ...): {source}")
     labels = labels or source.parent / LABELS_FILE
     if not labels.is_file():
         raise BallspotError(f"labels not found: {labels} (give them with --labels)")
