@@ -172,6 +172,16 @@ class Kit:
         shutil.copy(self.video, folder / "224p.mp4")
         return root
 
+    def index_only(self, split: str) -> Path:
+        """The index with the clips of one split only."""
+        import pandas as pd
+
+        frame = pd.read_parquet(self.index)
+        path = self.base / "files" / f"index-{split}.parquet"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        frame[frame["split"] == split].to_parquet(path)
+        return path
+
     # ---- a tiny trained model
 
     @functools.cached_property
@@ -523,6 +533,8 @@ def _cases() -> list[Case]:
     add("tune", "config binary", tune("--config", lambda k: k.binary), 1, "not a text file")
     add("tune", "index missing", lambda k, o: ["tune", "--index", k.base / "none.parquet", "--studies-dir", o], 1,
         "not found")  # fmt: skip
+    add("tune", "index without a valid split", lambda k, o: ["tune", "--index", k.index_only("train"),
+        "--studies-dir", o / "studies", "--runs-dir", o / "runs", "--trials", "1"], 1, "valid")  # fmt: skip
     add("tune", "device cuda without cuda", tune("--device", "cuda"), 1, "CUDA", no_cuda=True)
     add("tune", "device tpu", tune("--device", "tpu"), 2, "tpu")
     add("tune", "report of a missing study", lambda k, o: ["tune", "report", "--study", "none", "--studies-dir", o],
