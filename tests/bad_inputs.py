@@ -165,6 +165,14 @@ class Kit:
         (root / "splits.json").write_text(splits)
         return root
 
+    def dataset_with_damaged(self, name: str, file: str, content: bytes) -> Path:
+        """The dataset with one file of its second game (224p.mp4, Labels-ball.json) replaced."""
+        root = self.base / "datasets" / f"damaged-{name}"
+        if not root.exists():
+            shutil.copytree(self.dataset, root)
+            (root / "league/2020-2021/2020-01-02 - C - D" / file).write_bytes(content)
+        return root
+
     def dataset_without_labels(self) -> Path:
         root = self.base / "datasets" / "no-labels"
         folder = root / "league/2020-2021/2020-01-01 - A - B"
@@ -399,6 +407,10 @@ def _cases() -> list[Case]:
     add("segment", "labels with a dataset root", lambda k, o: ["segment", k.dataset, "--labels", k.labels, "--out", o],
         1, "--labels")  # fmt: skip
     add("segment", "root without labels", seg(lambda k: k.dataset_without_labels()), 1, "Labels-ball.json")
+    add("segment", "one game's video damaged", seg(lambda k: k.dataset_with_damaged("video", "224p.mp4",
+        b"\x00not a video" * 300)), 1, "cannot read video")  # fmt: skip
+    add("segment", "one game's labels damaged", seg(lambda k: k.dataset_with_damaged("labels", "Labels-ball.json",
+        b"{")), 1, "not valid JSON")  # fmt: skip
     add("segment", "empty folder", lambda k, o: ["segment", k.base / "files", "--out", o], 1, "no games")
     add("segment", "splits not json", seg(lambda k: k.dataset_with_splits("bad", "{")), 1, "not valid JSON")
     add("segment", "splits nested", seg(lambda k: k.dataset_with_splits("nested", NESTED)), 1, "nested")
@@ -612,6 +624,8 @@ def _cases() -> list[Case]:
     add("predict", "garbage video", pr(lambda k: k.garbage), 1, "video")
     add("predict", "audio only", pr(lambda k: k.audio_only), 1, "no video")
     add("predict", "truncated mp4", pr(lambda k: k.truncated), 1, "truncated")
+    add("predict", "one game's video damaged", pr(lambda k: k.dataset_with_damaged("video", "224p.mp4",
+        b"\x00not a video" * 300)), 1, "cannot read video")  # fmt: skip
     add("predict", "text file", pr(lambda k: k.file("notes.txt", "hello")), 1, "not a video")
     add("predict", "model missing", pr(good_video, "--model", lambda k: k.base / "none.pt"), 1, "not found")
     add("predict", "model garbage", pr(good_video, "--model", lambda k: k.file("w.pt", b"garbage")), 1, "weights")

@@ -59,7 +59,7 @@ def segment(
 
     from ballspot import console, paths
     from ballspot.classes import class_set
-    from ballspot.data.segment import SegmentOptions, plan_jobs, segment_game
+    from ballspot.data.segment import SegmentOptions, check_jobs, plan_jobs, segment_game
 
     console.set_quiet(quiet or json_output)
     opts = SegmentOptions(
@@ -75,6 +75,7 @@ def segment(
     opts.check()
     out_root = out or (data_dir or paths.data_dir()) / "clips"
     jobs_list = plan_jobs(source, labels, resolution.value)
+    check_jobs(jobs_list, opts.classes)
     summary = []
     clip_count = count(1)
     with console.progress(TextColumn("{task.fields[clips]} clips")) as bar:

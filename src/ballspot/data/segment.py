@@ -268,6 +268,14 @@ def plan_jobs(source: Path, labels: Path | None, resolution: str = "224p") -> li
     return [GameJob(source, labels, game_id, split, half)]
 
 
+def check_jobs(jobs: list[GameJob], classes: tuple[str, ...] = CLASSES_12) -> None:
+    """Probe every video and read its labels before anything is cut, so that a damaged game anywhere in a
+    dataset fails before the clips of the games ahead of it are written."""
+    for job in jobs:
+        info = probe(job.video)
+        read_labels(job.labels, classes, duration_ms=info.duration_ms, slack_ms=1000)
+
+
 def read_manifest(path: Path) -> dict:
     """A manifest written by `segment_game`."""
     try:
