@@ -127,6 +127,14 @@ class Kit:
         (folder / "manifest.json").write_bytes(raw.encode() if isinstance(raw, str) else raw)
         return folder.parent
 
+    def clips_twice(self) -> Path:
+        """A clips folder holding the same game's manifest in two folders (a copied game)."""
+        folder = self.base / "bad-clips" / "twice"
+        for copy in ("game", "game-copy"):
+            (folder / copy).mkdir(parents=True, exist_ok=True)
+            (folder / copy / "manifest.json").write_text(json.dumps(self.manifest))
+        return folder
+
     def manifest_clip(self, name: str, **change) -> Path:
         """The good manifest with its first clip changed (a value None removes the key)."""
         document = json.loads(json.dumps(self.manifest))
@@ -446,6 +454,7 @@ def _cases() -> list[Case]:
     add("index", "clip ends before start", idx(lambda k: k.manifest_clip("backwards", end_ms=10)), 1, "before")
     add("index", "clip half 3", idx(lambda k: k.manifest_clip("half3", half=3)), 1, "half")
     add("index", "clip file a path", idx(lambda k: k.manifest_clip("path", file="../x.mp4")), 1, "file")
+    add("index", "one game in two folders", idx(lambda k: k.clips_twice()), 1, "both hold game")
     add("index", "clip kind bogus", idx(lambda k: k.manifest_clip("kind", kind="bogus")), 1, "kind")
     add("index", "clip team middle", idx(lambda k: k.manifest_clip("team", team="middle")), 1, "team")
     add("index", "clip visibility hidden", idx(lambda k: k.manifest_clip("vis", visibility="hidden")), 1, "visibility")
