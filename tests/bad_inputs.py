@@ -512,6 +512,7 @@ def _cases() -> list[Case]:
     add("train", "backbone unknown", train(*TINY_TRAIN, "--backbone", "no_such_net"), 1, "no_such_net")
     add("train", "device tpu", train("--device", "tpu"), 2, "tpu")
     add("train", "device cuda without cuda", train(*TINY_TRAIN, "--device", "cuda"), 1, "CUDA", no_cuda=True)
+    add("train", "index a clips folder", train("--index", lambda k: k.clips, "--device", "cpu"), 1, "is a folder")
     add("train", "index missing", train("--index", lambda k: k.base / "none.parquet", "--device", "cpu"), 1,
         "not found")  # fmt: skip
     add("train", "index garbage", train("--index", lambda k: k.file("garbage.parquet", b"PAR1xx"), "--device", "cpu"),

@@ -105,6 +105,10 @@ def save_index(frame: pd.DataFrame, target: Path) -> Path:
 
 def load_index(path: Path) -> pd.DataFrame:
     """Read an index written by `save_index`, checking its columns."""
+    if path.is_dir():
+        raise BallspotError(
+            f"{path} is a folder, not an index file (`ballspot index {path}` writes {path / 'index.parquet'})"
+        )
     if not path.is_file():
         raise BallspotError(f"index not found: {path} (make it with `ballspot index CLIPS_FOLDER --out {path}`)")
     try:
