@@ -127,6 +127,14 @@ class Kit:
         (folder / "manifest.json").write_bytes(raw.encode() if isinstance(raw, str) else raw)
         return folder.parent
 
+    def clips_twice(self) -> Path:
+        """A clips folder holding the same game's manifest in two folders (a copied game)."""
+        folder = self.base / "bad-clips" / "twice"
+        for copy in ("game", "game-copy"):
+            (folder / copy).mkdir(parents=True, exist_ok=True)
+            (folder / copy / "manifest.json").write_text(json.dumps(self.manifest))
+        return folder
+
     def manifest_clip(self, name: str, **change) -> Path:
         """The good manifest with its first clip changed (a value None removes the key)."""
         document = json.loads(json.dumps(self.manifest))
@@ -165,12 +173,30 @@ class Kit:
         (root / "splits.json").write_text(splits)
         return root
 
+    def dataset_with_damaged(self, name: str, file: str, content: bytes) -> Path:
+        """The dataset with one file of its second game (224p.mp4, Labels-ball.json) replaced."""
+        root = self.base / "datasets" / f"damaged-{name}"
+        if not root.exists():
+            shutil.copytree(self.dataset, root)
+            (root / "league/2020-2021/2020-01-02 - C - D" / file).write_bytes(content)
+        return root
+
     def dataset_without_labels(self) -> Path:
         root = self.base / "datasets" / "no-labels"
         folder = root / "league/2020-2021/2020-01-01 - A - B"
         folder.mkdir(parents=True, exist_ok=True)
         shutil.copy(self.video, folder / "224p.mp4")
         return root
+
+    def index_only(self, split: str) -> Path:
+        """The index with the clips of one split only."""
+        import pandas as pd
+
+        frame = pd.read_parquet(self.index)
+        path = self.base / "files" / f"index-{split}.parquet"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        frame[frame["split"] == split].to_parquet(path)
+        return path
 
     # ---- a tiny trained model
 
@@ -180,6 +206,29 @@ class Kit:
         run_ok(["train", "--index", str(self.index), "--runs-dir", str(runs), "--cache-dir", str(self.base / "cache"),
                 *TINY_TRAIN, "--name", "tiny", "-q"])  # fmt: skip
         return runs / "tiny" / "weights" / "best.pt"
+
+    def model_with(self, name: str, **change) -> Path:
+        """The tiny model's checkpoint with parts changed (a value None removes the part)."""
+        import torch
+
+        data = torch.load(self.model, map_location="cpu", weights_only=False)
+        for key, value in change.items():
+            if value is None:
+                data.pop(key, None)
+            else:
+                data[key] = value
+        path = self.base / "files" / f"model-{name}.pt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        torch.save(data, path)
+        return path
+
+    def misshapen_weights(self) -> dict:
+        """The tiny model's weights with its first tensor replaced by one of the wrong shape."""
+        import torch
+
+        weights = dict(torch.load(self.model, map_location="cpu", weights_only=False)["model"])
+        weights[next(iter(weights))] = torch.zeros(1)
+        return weights
 
     # ---- evaluation inputs
 
@@ -307,6 +356,10 @@ def _cases() -> list[Case]:
     )
     add("segment", "truncated mp4", lambda k, o: ["segment", k.truncated, "--labels", k.labels, "--out", o], 1,
         "truncated")  # fmt: skip
+    add("segment", "text file", lambda k, o: ["segment", k.file("notes.txt", "hello"), "--labels", k.labels,
+        "--out", o], 1, "not a video")  # fmt: skip
+    add("segment", "jpeg image", lambda k, o: ["segment", k.file("frame.jpg", b"\xff\xd8\xff\xe0"), "--labels",
+        k.labels, "--out", o], 1, "not a video")  # fmt: skip
     add("segment", "text as video", lambda k, o: ["segment", k.file("notes.mp4", "hello"), "--labels", k.labels,
         "--out", o], 1, "video")  # fmt: skip
     add("segment", "no labels beside", lambda k, o: ["segment", k.garbage, "--out", o], 1, "labels not found")
@@ -323,6 +376,11 @@ def _cases() -> list[Case]:
     add("segment", "label a number", seg_labels("labelnum", labels_text([annotation(3)])), 1, "label")
     add("segment", "position negative", seg_labels("neg", labels_text([annotation(position="-40")])), 1, "negative")
     add("segment", "position text", seg_labels("postext", labels_text([annotation(position="abc")])), 1, "position")
+    add("segment", "position Infinity", seg_labels("posinf", labels_text([annotation(position=1)]).replace(
+        '"position": 1', '"position": Infinity')), 1, "position")  # fmt: skip
+    add("segment", "position true", seg_labels("posbool", labels_text([annotation(position=True)])), 1, "position")
+    add("segment", "position 4.5 (a number)", seg_labels("posnum", labels_text([annotation(position=4.5)])), 1,
+        "position")  # fmt: skip
     add("segment", "position missing", seg_labels("posnone", labels_text([annotation(position=None)])), 1,
         "position")  # fmt: skip
     add("segment", "position a float string", seg_labels("posf", labels_text([annotation(position="4.5")])), 1,
@@ -345,19 +403,28 @@ def _cases() -> list[Case]:
     add("segment", "background -1", seg(lambda k: k.video, "--background", "-1"), 1, "--background")
     add("segment", "background 11", seg(lambda k: k.video, "--background", "11"), 1, "--background")
     add("segment", "background gap -1", seg(lambda k: k.video, "--background-gap", "-1"), 1, "--background-gap")
+    add("segment", "background gap nan", seg(lambda k: k.video, "--background-gap", "nan"), 1, "--background-gap")
+    add("segment", "background gap inf", seg(lambda k: k.video, "--background-gap", "inf"), 1, "--background-gap")
     add("segment", "jobs 0", seg(lambda k: k.video, "--jobs", "0"), 1, "--jobs")
     add("segment", "jobs 65", seg(lambda k: k.video, "--jobs", "65"), 1, "--jobs")
     add("segment", "jobs 1.5", seg(lambda k: k.video, "--jobs", "1.5"), 2, "--jobs")
+    add("segment", "seed -1", seg(lambda k: k.video, "--seed", "-1"), 2, "--seed")
+    add("segment", "seed 2**64", seg(lambda k: k.video, "--seed", str(2**64)), 2, "--seed")
     add("segment", "resolution 999p", seg(lambda k: k.dataset, "--resolution", "999p"), 2, "999p")
     add("segment", "classes 7", seg(lambda k: k.video, "--classes", "7"), 2, "7")
     add("segment", "labels with a dataset root", lambda k, o: ["segment", k.dataset, "--labels", k.labels, "--out", o],
         1, "--labels")  # fmt: skip
     add("segment", "root without labels", seg(lambda k: k.dataset_without_labels()), 1, "Labels-ball.json")
+    add("segment", "one game's video damaged", seg(lambda k: k.dataset_with_damaged("video", "224p.mp4",
+        b"\x00not a video" * 300)), 1, "cannot read video")  # fmt: skip
+    add("segment", "one game's labels damaged", seg(lambda k: k.dataset_with_damaged("labels", "Labels-ball.json",
+        b"{")), 1, "not valid JSON")  # fmt: skip
     add("segment", "empty folder", lambda k, o: ["segment", k.base / "files", "--out", o], 1, "no games")
     add("segment", "splits not json", seg(lambda k: k.dataset_with_splits("bad", "{")), 1, "not valid JSON")
     add("segment", "splits nested", seg(lambda k: k.dataset_with_splits("nested", NESTED)), 1, "nested")
     add("segment", "splits unknown split", seg(lambda k: k.dataset_with_splits("unknown", '{"dev": []}')), 1, "dev")
     add("segment", "splits a list", seg(lambda k: k.dataset_with_splits("list", "[]")), 1, "splits")
+    add("segment", "splits game a number", seg(lambda k: k.dataset_with_splits("number", '{"train": [1]}')), 1, "1")
     add("segment", "out is a file", lambda k, o: ["segment", k.video, "--out", k.a_file], 1, "a-file")
     add("segment", "out unwritable", lambda k, o: ["segment", k.video, "--out", UNWRITABLE], 1, "cannot")
 
@@ -387,6 +454,13 @@ def _cases() -> list[Case]:
     add("index", "clip ends before start", idx(lambda k: k.manifest_clip("backwards", end_ms=10)), 1, "before")
     add("index", "clip half 3", idx(lambda k: k.manifest_clip("half3", half=3)), 1, "half")
     add("index", "clip file a path", idx(lambda k: k.manifest_clip("path", file="../x.mp4")), 1, "file")
+    add("index", "one game in two folders", idx(lambda k: k.clips_twice()), 1, "both hold game")
+    add("index", "clip kind bogus", idx(lambda k: k.manifest_clip("kind", kind="bogus")), 1, "kind")
+    add("index", "clip team middle", idx(lambda k: k.manifest_clip("team", team="middle")), 1, "team")
+    add("index", "clip visibility hidden", idx(lambda k: k.manifest_clip("vis", visibility="hidden")), 1, "visibility")
+    add("index", "manifest game empty", idx(lambda k: k.clips_with("gameempty", {**k.manifest, "game": ""})), 1, "game")
+    add("index", "manifest split bogus", idx(lambda k: k.clips_with("split", {**k.manifest, "split": "dev"})), 1,
+        "split")  # fmt: skip
     add("index", "cut clip missing", idx(lambda k: k.clips_with("cutmissing", {**k.manifest, "cut": True})), 1,
         "missing or empty")  # fmt: skip
     add("index", "out suffix txt", lambda k, o: ["index", k.clips, "--out", o / "i.txt"], 2, "i.txt")
@@ -419,10 +493,15 @@ def _cases() -> list[Case]:
     add("train", "config bad type", train_config("type", "epochs: many\n"), 1, "epochs")
     add("train", "config validate_from 0", train_config("validate", "validate_from: 0\n"), 1, "validate_from")
     add("train", "config zoom 0", train_config("zoom", "zoom: 0\n"), 1, "zoom")
+    add("train", "config seed -1", train_config("seed", "seed: -1\n"), 1, "seed")
     add("train", "epochs 0", train("--epochs", "0", "--device", "cpu"), 2, "epochs")
     add("train", "epochs text", train("--epochs", "x"), 2, "--epochs")
     add("train", "batch size 0", train("--batch-size", "0", "--device", "cpu"), 2, "batch")
     add("train", "lr negative", train("--lr", "-1", "--device", "cpu"), 1, "lr")
+    add("train", "seed -1", train("--seed", "-1", "--device", "cpu"), 2, "--seed")
+    add("train", "warmup nan", train("--warmup-epochs", "nan", "--device", "cpu"), 1, "--warmup-epochs")
+    add("train", "gamma nan", train("--gamma", "nan", "--device", "cpu"), 1, "--gamma")
+    add("train", "weight decay nan", train("--weight-decay", "nan", "--device", "cpu"), 1, "--weight-decay")
     add("train", "dropout 2", train("--dropout", "2", "--device", "cpu"), 1, "dropout")
     add("train", "frames 0", train("--frames", "0", "--device", "cpu"), 2, "frames")
     add("train", "height 4", train("--height", "4", "--device", "cpu"), 2, "height")
@@ -433,6 +512,7 @@ def _cases() -> list[Case]:
     add("train", "backbone unknown", train(*TINY_TRAIN, "--backbone", "no_such_net"), 1, "no_such_net")
     add("train", "device tpu", train("--device", "tpu"), 2, "tpu")
     add("train", "device cuda without cuda", train(*TINY_TRAIN, "--device", "cuda"), 1, "CUDA", no_cuda=True)
+    add("train", "index a clips folder", train("--index", lambda k: k.clips, "--device", "cpu"), 1, "is a folder")
     add("train", "index missing", train("--index", lambda k: k.base / "none.parquet", "--device", "cpu"), 1,
         "not found")  # fmt: skip
     add("train", "index garbage", train("--index", lambda k: k.file("garbage.parquet", b"PAR1xx"), "--device", "cpu"),
@@ -440,6 +520,8 @@ def _cases() -> list[Case]:
     add("train", "index csv without columns", train("--index", lambda k: k.file("cols.csv", "a,b\n1,2\n"),
         "--device", "cpu"), 1, "missing columns")  # fmt: skip
     add("train", "resume without a run", train(*TINY_TRAIN, "--resume"), 1, "resume")
+    add("train", "name with a slash", train(*TINY_TRAIN, "--name", "a/b"), 1, "--name")
+    add("train", "name ..", train(*TINY_TRAIN, "--name", ".."), 1, "--name")
     add("train", "pretrained missing", train(*TINY_TRAIN, "--pretrained", lambda k: k.base / "none.pth"), 1,
         "none.pth")  # fmt: skip
 
@@ -455,6 +537,8 @@ def _cases() -> list[Case]:
     add("tune", "trials 0", tune("--trials", "0"), 2, "--trials")
     add("tune", "trials text", tune("--trials", "x"), 2, "--trials")
     add("tune", "timeout -1", tune("--timeout", "-1"), 1, "--timeout")
+    add("tune", "timeout nan", tune("--timeout", "nan"), 1, "--timeout")
+    add("tune", "seed -1", tune("--seed", "-1"), 2, "--seed")
     add("tune", "study name with a slash", tune("--study", "a/b"), 1, "study name")
     add("tune", "metric bogus", tune("--metric", "bogus"), 2, "--metric")
     add("tune", "sampler bogus", tune("--sampler", "bogus"), 2, "--sampler")
@@ -471,6 +555,8 @@ def _cases() -> list[Case]:
     add("tune", "config binary", tune("--config", lambda k: k.binary), 1, "not a text file")
     add("tune", "index missing", lambda k, o: ["tune", "--index", k.base / "none.parquet", "--studies-dir", o], 1,
         "not found")  # fmt: skip
+    add("tune", "index without a valid split", lambda k, o: ["tune", "--index", k.index_only("train"),
+        "--studies-dir", o / "studies", "--runs-dir", o / "runs", "--trials", "1"], 1, "valid")  # fmt: skip
     add("tune", "device cuda without cuda", tune("--device", "cuda"), 1, "CUDA", no_cuda=True)
     add("tune", "device tpu", tune("--device", "tpu"), 2, "tpu")
     add("tune", "report of a missing study", lambda k, o: ["tune", "report", "--study", "none", "--studies-dir", o],
@@ -508,6 +594,8 @@ def _cases() -> list[Case]:
         {"label": "PASS", "half": 1, "confidence": 0.5}]}))), 1, "position")  # fmt: skip
     add("evaluate", "prediction confidence text", ev(good_labels, doc("pconf", json.dumps({"predictions": [
         {"label": "PASS", "position": 400, "half": 1, "confidence": "high"}]}))), 1, "confidence")  # fmt: skip
+    add("evaluate", "labels position Infinity", ev(doc("linf", labels_text([annotation(position=1)]).replace(
+        '"position": 1', '"position": Infinity')), good_predictions), 1, "position")  # fmt: skip
     add("evaluate", "labels zip garbage", ev(lambda k: k.file("labels.zip", b"PK\x03\x04garbage"), good_predictions),
         1, "zip")  # fmt: skip
     add("evaluate", "labels folder without labels", ev(lambda k: k.base / "files", good_predictions), 1,
@@ -516,6 +604,8 @@ def _cases() -> list[Case]:
         "results_spotting.json")  # fmt: skip
     add("evaluate", "metric bogus", ev(good_labels, good_predictions, "--metric", "bogus"), 2, "bogus")
     add("evaluate", "bootstrap -1", ev(good_labels, good_predictions, "--bootstrap", "-1"), 2, "--bootstrap")
+    add("evaluate", "bootstrap 10**9", ev(good_labels, good_predictions, "--bootstrap", "1000000000"), 2, "--bootstrap")
+    add("evaluate", "seed -1", ev(good_labels, good_predictions, "--seed", "-1"), 2, "--seed")
     add("evaluate", "out unwritable", lambda k, o: ["evaluate", "--model", k.model, "--index", k.index,
         "--split", "valid", "--out", UNWRITABLE], 1, "cannot")  # fmt: skip
     add("evaluate", "classes bogus", ev(good_labels, good_predictions, "--classes", "bogus"), 2, "bogus")
@@ -523,6 +613,8 @@ def _cases() -> list[Case]:
         k.predictions], 2, "not both")  # fmt: skip
     add("evaluate", "model missing", lambda k, o: ["evaluate", "--model", k.base / "none.pt", "--index", k.index,
         "--out", o], 1, "not found")  # fmt: skip
+    add("evaluate", "model weights misshapen", lambda k, o: ["evaluate", "--model", k.model_with("shape",
+        model=k.misshapen_weights()), "--index", k.index, "--split", "valid", "--out", o], 1, "do not fit")  # fmt: skip
     add("evaluate", "split bogus", ev(good_labels, good_predictions, "--split", "bogus"), 2, "bogus")
 
     # ---------------------------------------------------------------- predict
@@ -542,9 +634,17 @@ def _cases() -> list[Case]:
     add("predict", "garbage video", pr(lambda k: k.garbage), 1, "video")
     add("predict", "audio only", pr(lambda k: k.audio_only), 1, "no video")
     add("predict", "truncated mp4", pr(lambda k: k.truncated), 1, "truncated")
+    add("predict", "one game's video damaged", pr(lambda k: k.dataset_with_damaged("video", "224p.mp4",
+        b"\x00not a video" * 300)), 1, "cannot read video")  # fmt: skip
     add("predict", "text file", pr(lambda k: k.file("notes.txt", "hello")), 1, "not a video")
     add("predict", "model missing", pr(good_video, "--model", lambda k: k.base / "none.pt"), 1, "not found")
     add("predict", "model garbage", pr(good_video, "--model", lambda k: k.file("w.pt", b"garbage")), 1, "weights")
+    add("predict", "model without weights", pr(good_video, "--model", lambda k: k.model_with("noweights", model=None)),
+        1, "damaged")  # fmt: skip
+    add("predict", "model with a short class list", pr(good_video, "--model", lambda k: k.model_with("short",
+        classes=["PASS"])), 1, "classes")  # fmt: skip
+    add("predict", "model weights misshapen", pr(good_video, "--model", lambda k: k.model_with("shape",
+        model=k.misshapen_weights())), 1, "do not fit")  # fmt: skip
     add("predict", "batch size 0", pr(good_video, "--batch-size", "0"), 2, "--batch-size")
     add("predict", "precision fp8", pr(good_video, "--precision", "fp8"), 2, "fp8")
     add("predict", "threshold 1.5", pr(good_video, "--threshold", "1.5"), 1, "threshold")
@@ -564,6 +664,8 @@ def _cases() -> list[Case]:
         UNWRITABLE], 1, "cannot")  # fmt: skip
     add("predict", "no runs", lambda k, o: ["predict", k.video, "--runs-dir", k.base / "no-runs", "--out", o], 1,
         "no trained model")  # fmt: skip
+    add("predict", "zip is a folder", pr(good_video, "--zip", lambda k: k.base / "files"), 1, "--zip")
+    add("predict", "zip unwritable", pr(good_video, "--zip", UNWRITABLE + "/s.zip"), 1, "cannot")
 
     # ---------------------------------------------------------------- download synthetic
     def syn(*extra, out: Callable[[Kit, Path], Path] | None = None):
@@ -577,10 +679,17 @@ def _cases() -> list[Case]:
     add("download synthetic", "minutes 1000", syn("--minutes", "1000"), 2, "--minutes")
     add("download synthetic", "minutes nan", syn("--minutes", "nan"), 2, "--minutes")
     add("download synthetic", "minutes 0", syn("--minutes", "0"), 1, "--minutes")
+    add("download synthetic", "seed -1", syn("--seed", "-1"), 2, "--seed")
     add("download synthetic", "out is a file", syn("--minutes", "0.05", "--games", "1", out=lambda k, o: k.a_file),
         1, "a-file")  # fmt: skip
     add("download synthetic", "out unwritable", syn("--minutes", "0.05", out=lambda k, o: Path(UNWRITABLE)), 1,
         "cannot")  # fmt: skip
+
+    # ---------------------------------------------------------------- export
+    add("export", "model without config", lambda k, o: ["export", k.model_with("noconfig", model_config=None), o],
+        1, "damaged")  # fmt: skip
+    add("export", "model weights misshapen", lambda k, o: ["export", k.model_with("shape",
+        model=k.misshapen_weights()), o], 1, "do not fit")  # fmt: skip
 
     # ---------------------------------------------------------------- download soccernet (options only: no network)
     add("download soccernet", "edition 2019", lambda k, o: ["download", "soccernet", "--edition", "2019",
@@ -599,6 +708,7 @@ def _cases() -> list[Case]:
     add("quickstart", "config binary", qs("--config", lambda k: k.binary), 1, "not a text file")
     add("quickstart", "device tpu", qs("--device", "tpu"), 2, "tpu")
     add("quickstart", "epochs 0", qs("--epochs", "0"), 2, "epochs")
+    add("quickstart", "seed -1", qs("--seed", "-1"), 2, "--seed")
     return cases
 
 

@@ -463,6 +463,13 @@ def test_bootstrap_of_a_perfect_run_is_a_point(tmp_path):
     assert result.bootstrap.replicates == 200 and result.bootstrap.blocks == 24
 
 
+def test_bootstrap_of_labels_without_events_scores_zero_like_the_point_estimate(tmp_path):
+    labels = {**golden_labels(), "annotations": []}
+    result = score(tmp_path, labels, exact(), bootstrap=50)
+    assert result.mAP == 0.0 and result.mAP_interval == (0.0, 0.0)
+    assert result.mAP == score(tmp_path, labels, exact()).mAP
+
+
 def test_bootstrap_intervals_are_reproducible_and_wider_for_rare_classes(tmp_path):
     labels, predictions = random_games(np.random.default_rng(11), n_games=2, n_events=300, quirks=False)
     # make GOAL rare: 3 events per game, each found at confidence 0.9, and 3 false goals at 0.95

@@ -132,6 +132,15 @@ def test_bad_videos_are_one_line_errors(tmp_path, content, message):
         next(stream_frames(path))
 
 
+def test_a_pipe_named_like_a_video_is_not_read(tmp_path):
+    import os
+
+    path = tmp_path / "live.mp4"
+    os.mkfifo(path)  # opening it for reading would block until a writer came
+    with pytest.raises(BallspotError, match="not a regular file"):
+        probe(path)
+
+
 def test_audio_only_file_has_no_video_stream(tmp_path):
     path = tmp_path / "audio.m4a"
     ffmpeg("-f", "lavfi", "-i", "anullsrc=r=48000:cl=mono", "-t", "1", "-c:a", "aac", str(path))

@@ -429,6 +429,30 @@ def test_bad_arguments_are_one_line_errors(args, message):
     assert_one_error_line(result, message)
 
 
+def test_a_model_that_is_no_checkpoint_is_refused_before_the_server_starts(monkeypatch, tmp_path):
+    calls = []
+    monkeypatch.setattr("streamlit.web.cli.main", lambda **kwargs: calls.append(kwargs))
+    weights = tmp_path / "best.pt"
+    weights.write_bytes(b"not a checkpoint" * 64)
+    result = runner.invoke(app, ["app", "--model", str(weights)])
+    assert result.exit_code == 1 and not calls
+    assert_one_error_line(result, f"cannot read weights file {weights}")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [("notes.txt", b"hello", "not a video file"), ("match.mp4", b"\x00garbage" * 200, "cannot read video")],
+)
+def test_a_source_that_is_no_video_is_refused_before_the_server_starts(monkeypatch, tmp_path, name, content, message):
+    calls = []
+    monkeypatch.setattr("streamlit.web.cli.main", lambda **kwargs: calls.append(kwargs))
+    source = tmp_path / name
+    source.write_bytes(content)
+    result = runner.invoke(app, ["app", str(source)])
+    assert result.exit_code == 1 and not calls
+    assert_one_error_line(result, message)
+
+
 def test_a_port_in_use_is_one_line_error():
     import socket
 

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from ballspot.cli.base import command, download_app
-from ballspot.cli.options import DataDirOption, JsonOption, QuietOption
+from ballspot.cli.options import SEED_MAX, DataDirOption, JsonOption, QuietOption
 from ballspot.synthetic.limits import MAX_GAMES, MAX_MINUTES
 
 
@@ -21,7 +21,10 @@ def download_synthetic(
     minutes: Annotated[
         float, typer.Option("--minutes", min=0, max=MAX_MINUTES, help="Length of each game in minutes (more than 0).")
     ] = 2.0,
-    seed: Annotated[int, typer.Option("--seed", help="Seed: the same seed gives the same games, frame for frame.")] = 0,
+    seed: Annotated[
+        int,
+        typer.Option("--seed", min=0, max=SEED_MAX, help="Seed: the same seed gives the same games, frame for frame."),
+    ] = 0,
     balanced: Annotated[
         bool,
         typer.Option("--balanced", help="About 7% of events for every rare class, instead of the real mix."),

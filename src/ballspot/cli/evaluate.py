@@ -18,6 +18,7 @@ import typer
 
 from ballspot.cli.base import command
 from ballspot.cli.options import (
+    SEED_MAX,
     CacheDirOption,
     ClassesOption,
     ClassSet,
@@ -152,11 +153,15 @@ def evaluate(
             "--bootstrap",
             rich_help_panel=SPOT_PANEL,
             min=0,
+            max=100_000,
             help="Bootstrap replicates for the 95% intervals (resampling 60 s blocks of game time); 0: none.",
         ),
     ] = 1000,
     seed: Annotated[
-        int, typer.Option("--seed", rich_help_panel=SPOT_PANEL, help="Seed of the bootstrap resampling.")
+        int,
+        typer.Option(
+            "--seed", rich_help_panel=SPOT_PANEL, min=0, max=SEED_MAX, help="Seed of the bootstrap resampling."
+        ),
     ] = 0,
     json_output: JsonOption = False,
     quiet: QuietOption = False,

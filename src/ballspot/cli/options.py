@@ -73,6 +73,9 @@ def value_of(choice: Choice | None) -> str | None:
     return None if choice is None else str(choice.value)
 
 
+SEED_MAX = 2**32 - 1
+"""Largest seed every random generator ballspot seeds accepts (NumPy's legacy seed, Optuna's samplers)."""
+
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout, nothing else.")]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or log lines.")]
 DataDirOption = Annotated[

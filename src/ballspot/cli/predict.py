@@ -158,6 +158,10 @@ def predict(
         jobs = plan_split(paths_given, split.value, resolution.value)
     else:
         jobs = plan_videos(paths_given, resolution.value)
+    if zip_path is not None:
+        from ballspot.predict.submission import check_submission_target
+
+        check_submission_target(zip_path)
     out_root = out or (data_dir or paths.data_dir()) / "predictions"
     results = predict_games(jobs, spotter, chosen, out_root, batch_size, precision, workers=workers, resume=not force)
     if zip_path is not None:

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from ballspot.cli.base import command
-from ballspot.cli.options import CacheDirOption, DataDirOption, Device, JsonOption, QuietOption
+from ballspot.cli.options import SEED_MAX, CacheDirOption, DataDirOption, Device, JsonOption, QuietOption
 
 Opt = typer.Option
 
@@ -29,7 +29,7 @@ def quickstart(
         Opt("--config", help="Training recipe name or YAML file \\[default: the shipped recipe 'dense-quickstart']."),
     ] = None,
     device: Annotated[Device, Opt(help="Where the network trains and predicts.")] = Device.auto,
-    seed: Annotated[int, Opt(help="Seed of the league and of training.")] = 0,
+    seed: Annotated[int, Opt(min=0, max=SEED_MAX, help="Seed of the league and of training.")] = 0,
     data_dir: DataDirOption = None,
     cache_dir: CacheDirOption = None,
     json_output: JsonOption = False,

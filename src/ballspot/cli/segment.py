@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from ballspot.cli.base import command
-from ballspot.cli.options import ClassesOption, DataDirOption, JsonOption, QuietOption
+from ballspot.cli.options import SEED_MAX, ClassesOption, DataDirOption, JsonOption, QuietOption
 from ballspot.soccernet.layout import Resolution
 
 
@@ -45,7 +45,9 @@ def segment(
         Resolution, typer.Option("--resolution", help="Which video of a dataset game to cut.")
     ] = Resolution.P224,
     classes: ClassesOption = "12",
-    seed: Annotated[int, typer.Option("--seed", help="Seed for the background clips' positions.")] = 0,
+    seed: Annotated[
+        int, typer.Option("--seed", min=0, max=SEED_MAX, help="Seed for the background clips' positions.")
+    ] = 0,
     data_dir: DataDirOption = None,
     json_output: JsonOption = False,
     quiet: QuietOption = False,
@@ -57,7 +59,7 @@ def segment(
 
     from ballspot import console, paths
     from ballspot.classes import class_set
-    from ballspot.data.segment import SegmentOptions, plan_jobs, segment_game
+    from ballspot.data.segment import SegmentOptions, check_jobs, plan_jobs, segment_game
 
     console.set_quiet(quiet or json_output)
     opts = SegmentOptions(
@@ -73,6 +75,7 @@ def segment(
     opts.check()
     out_root = out or (data_dir or paths.data_dir()) / "clips"
     jobs_list = plan_jobs(source, labels, resolution.value)
+    check_jobs(jobs_list, opts.classes)
     summary = []
     clip_count = count(1)
     with console.progress(TextColumn("{task.fields[clips]} clips")) as bar:

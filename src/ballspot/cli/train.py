@@ -11,6 +11,7 @@ import typer
 
 from ballspot.cli.base import command
 from ballspot.cli.options import (
+    SEED_MAX,
     CacheDirOption,
     Color,
     DataDirOption,
@@ -120,7 +121,7 @@ def train(
     workers: Annotated[
         int | None, Opt(min=0, max=64, help="DataLoader workers (default: auto: 0 on CPU, 4 on CUDA).")
     ] = None,
-    seed: Annotated[int | None, Opt(help="Random seed (default: 0).")] = None,
+    seed: Annotated[int | None, Opt(min=0, max=SEED_MAX, help="Random seed (default: 0).")] = None,
     no_augment: Annotated[bool, Opt("--no-augment", help="Turn training augmentation off.")] = False,
     threads: ThreadsOption = None,
     runs_dir: RunsDirOption = None,
@@ -188,6 +189,8 @@ def train(
         )
     if resume and not name:
         raise BallspotError("--resume needs --name of the run to continue")
+    if name is not None and (name in ("", ".", "..") or "/" in name or "\\" in name):
+        raise BallspotError(f"--name must be a folder name inside the runs folder (no '/', '..'), got {name!r}")
     run_name = name or datetime.now().strftime("%Y%m%d-%H%M%S")
     run_dir = (runs_dir or paths.runs_dir(data_dir)) / run_name
     summary = run_training(cfg, run_dir, cache_dir or paths.cache_dir(), resume=resume)

@@ -11,6 +11,7 @@ import typer
 
 from ballspot.cli.base import app, error_boundary
 from ballspot.cli.options import (
+    SEED_MAX,
     CacheDirOption,
     Choice,
     DataDirOption,
@@ -96,7 +97,9 @@ def tune(
         Metric, Opt(help="val_macro_f1, val_accuracy (maximised) or val_loss (minimised).")
     ] = Metric.val_macro_f1,
     timeout: Annotated[float | None, Opt(help="Stop starting new trials after this many seconds.")] = None,
-    seed: Annotated[int | None, Opt(help="Sampler seed (give each worker its own, or none).")] = None,
+    seed: Annotated[
+        int | None, Opt(min=0, max=SEED_MAX, help="Sampler seed (give each worker its own, or none).")
+    ] = None,
     config: Annotated[
         str | None,
         Opt(
@@ -157,7 +160,7 @@ def tune(
     from ballspot.tune.study import continue_sampler, make_pruner, make_sampler, open_study
 
     console.set_quiet(quiet or json_output)
-    if timeout is not None and timeout <= 0:
+    if timeout is not None and not timeout > 0:  # NaN too
         raise BallspotError(f"--timeout must be > 0 seconds, got {timeout}")
     check_study_name(study)
     model_given = any(v is not None for v in (task, backbone, frames, stride, stack_size, height, width))
@@ -186,6 +189,12 @@ def tune(
     base.index = str(Path(base.index).expanduser().resolve())
     if not Path(base.index).is_file():
         raise BallspotError(f"index not found: {base.index} (make one with `ballspot index`, or give --index)")
+    from ballspot.data.index import load_index
+    from ballspot.engine.data import split_rows
+
+    clips = load_index(Path(base.index))
+    for split in (base.train_split, base.valid_split):  # an index no trial can train on fails once, here
+        split_rows(clips, split, base)
     specs = load_space(start.space, base)
     given = sorted(k for k, v in overrides.items() if v is not None and k in {s.name for s in specs})
     if given:

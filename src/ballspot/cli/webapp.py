@@ -49,8 +49,19 @@ def app_command(
     require_streamlit()
     if source is not None and not source.exists():
         raise BallspotError(f"video or dataset root not found: {source}")
+    if source is not None and not source.is_dir():
+        from ballspot.soccernet.layout import is_video_file
+        from ballspot.video.probe import probe
+
+        if not is_video_file(source):
+            raise BallspotError(f"not a video file (expected .mp4, .mkv, ...) or a dataset root: {source}")
+        probe(source)  # an empty, damaged or video-less file fails here, not in the page after the server starts
     if model is not None and not model.is_file():
         raise BallspotError(f"weights file not found: {model}")
+    if model is not None:
+        from ballspot.engine.checkpoint import load_checkpoint
+
+        load_checkpoint(model)  # a file that is no checkpoint fails here, not in the page after the server starts
     if data_dir is not None:
         os.environ["BALLSPOT_DATA_DIR"] = str(data_dir.expanduser().resolve())
     if runs_dir is not None:

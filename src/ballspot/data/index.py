@@ -49,8 +49,13 @@ def build_index(clips_dir: Path, classes: tuple[str, ...] = CLASSES_12) -> pd.Da
     """One row per clip. `label_id` follows the official class order; background is `len(classes)`."""
     ids = class_index(classes) | {BACKGROUND: len(classes)}
     rows = []
+    seen: dict[tuple[str, object], Path] = {}
     for path in find_manifests(clips_dir):
         manifest = read_manifest(path)
+        video = (manifest["game"], manifest.get("half", 1))
+        if video in seen:  # a copied game folder: every clip would count twice
+            raise BallspotError(f"{path} and {seen[video]} both hold game {video[0]!r} (half {video[1]}); keep one")
+        seen[video] = path
         for clip in manifest["clips"]:
             if clip["label"] not in ids:
                 raise BallspotError(f"{path}: unknown label {clip['label']!r} for class set of {len(classes)}")
@@ -100,6 +105,10 @@ def save_index(frame: pd.DataFrame, target: Path) -> Path:
 
 def load_index(path: Path) -> pd.DataFrame:
     """Read an index written by `save_index`, checking its columns."""
+    if path.is_dir():
+        raise BallspotError(
+            f"{path} is a folder, not an index file (`ballspot index {path}` writes {path / 'index.parquet'})"
+        )
     if not path.is_file():
         raise BallspotError(f"index not found: {path} (make it with `ballspot index CLIPS_FOLDER --out {path}`)")
     try:

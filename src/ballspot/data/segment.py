@@ -8,6 +8,7 @@ Background clips are windows whose centre lies at least `background_gap_s` from 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
@@ -19,9 +20,9 @@ from ballspot.atomic import ensure_dir, write_json
 from ballspot.classes import BACKGROUND, CLASSES_12
 from ballspot.errors import BallspotError
 from ballspot.inputfiles import read_json
-from ballspot.soccernet.labels import LABELS_FILE, Annotation, read_labels
-from ballspot.soccernet.layout import find_games, soccernet_video_half
-from ballspot.soccernet.splits import load_splits, split_of
+from ballspot.soccernet.labels import LABELS_FILE, TEAMS, VISIBILITIES, Annotation, read_labels
+from ballspot.soccernet.layout import find_games, is_video_file, soccernet_video_half
+from ballspot.soccernet.splits import SPLITS, load_splits, split_of
 from ballspot.video.cut import cut_clip
 from ballspot.video.probe import frame_times, probe
 
@@ -50,8 +51,8 @@ class SegmentOptions:
             raise BallspotError(f"--window must be between 0.2 and 60 seconds, got {self.window_s}")
         if not 0 <= self.background_per_event <= 10:
             raise BallspotError(f"--background must be between 0 and 10, got {self.background_per_event}")
-        if self.background_gap_s < 0:
-            raise BallspotError(f"--background-gap must be >= 0, got {self.background_gap_s}")
+        if not 0 <= self.background_gap_s < math.inf:  # NaN and inf too
+            raise BallspotError(f"--background-gap must be >= 0 seconds (and finite), got {self.background_gap_s}")
         if not 1 <= self.jobs <= 64:
             raise BallspotError(f"--jobs must be between 1 and 64, got {self.jobs}")
 
@@ -250,6 +251,8 @@ def plan_jobs(source: Path, labels: Path | None, resolution: str = "224p") -> li
         return jobs
     if not source.exists():
         raise BallspotError(f"video not found: {source}")
+    if not is_video_file(source):
+        raise BallspotError(f"not a video file (expected .mp4, .mkv, ...): {source}")
     labels = labels or source.parent / LABELS_FILE
     if not labels.is_file():
         raise BallspotError(f"labels not found: {labels} (give them with --labels)")
@@ -265,6 +268,14 @@ def plan_jobs(source: Path, labels: Path | None, resolution: str = "224p") -> li
     return [GameJob(source, labels, game_id, split, half)]
 
 
+def check_jobs(jobs: list[GameJob], classes: tuple[str, ...] = CLASSES_12) -> None:
+    """Probe every video and read its labels before anything is cut, so that a damaged game anywhere in a
+    dataset fails before the clips of the games ahead of it are written."""
+    for job in jobs:
+        info = probe(job.video)
+        read_labels(job.labels, classes, duration_ms=info.duration_ms, slack_ms=1000)
+
+
 def read_manifest(path: Path) -> dict:
     """A manifest written by `segment_game`."""
     try:
@@ -274,8 +285,10 @@ def read_manifest(path: Path) -> dict:
     if not isinstance(data, dict) or not isinstance(data.get("clips"), list):
         raise BallspotError(f"{path} is not a ballspot clip manifest")
     for key in MANIFEST_TEXT_KEYS:
-        if not isinstance(data.get(key), str):
+        if not isinstance(data.get(key), str) or not data[key]:
             raise BallspotError(f"{path}: manifest without a {key!r} text; cut the game again with `ballspot segment`")
+    if data["split"] not in SPLITS:
+        raise BallspotError(f"{path}: unknown split {data['split']!r}; expected one of: {', '.join(SPLITS)}")
     for i, clip in enumerate(data["clips"]):
         _check_clip(clip, f"{path}: clip {i}")
     return data
@@ -284,6 +297,7 @@ def read_manifest(path: Path) -> dict:
 MANIFEST_TEXT_KEYS = ("game", "split", "video")
 CLIP_TEXT_KEYS = ("file", "label", "kind")
 CLIP_MS_KEYS = ("event_ms", "start_ms", "end_ms")
+CLIP_KINDS = ("event", "background")
 
 
 def _check_clip(clip: object, where: str) -> None:
@@ -299,6 +313,12 @@ def _check_clip(clip: object, where: str) -> None:
             raise BallspotError(f"{where}: {key!r} must be a whole number of ms >= 0, got {value!r}")
     if clip["end_ms"] <= clip["start_ms"]:
         raise BallspotError(f"{where}: ends ({clip['end_ms']} ms) before it starts ({clip['start_ms']} ms)")
+    if clip["kind"] not in CLIP_KINDS:
+        raise BallspotError(f"{where}: 'kind' must be one of {', '.join(CLIP_KINDS)}, got {clip['kind']!r}")
+    if clip.get("team") not in (None, *TEAMS):
+        raise BallspotError(f"{where}: 'team' must be 'left', 'right' or null, got {clip['team']!r}")
+    if clip.get("visibility", "visible") not in VISIBILITIES:
+        raise BallspotError(f"{where}: 'visibility' must be 'visible' or 'not shown', got {clip['visibility']!r}")
     half = clip.get("half", 1)
     if half not in (1, 2) or isinstance(half, bool):
         raise BallspotError(f"{where}: 'half' must be 1 or 2, got {half!r}")

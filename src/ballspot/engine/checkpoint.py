@@ -10,6 +10,8 @@ from ballspot.atomic import atomic_path
 from ballspot.errors import BallspotError
 
 FORMAT = "ballspot-checkpoint"
+PARTS = {"config": dict, "model_config": dict, "classes": list, "model": dict}
+"""What every checkpoint holds, and of what type: enough to rebuild the network and its classes."""
 
 
 def save_checkpoint(path: Path, payload: dict[str, Any]) -> Path:
@@ -34,17 +36,35 @@ def load_checkpoint(path: Path | str, map_location: str = "cpu") -> dict[str, An
         raise BallspotError(f"cannot read weights file {path}: {str(exc).splitlines()[0]}") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise BallspotError(f"{path} is not a ballspot checkpoint (train one with `ballspot train`)")
+    damaged = [key for key, kind in PARTS.items() if not isinstance(data.get(key), kind)]
+    if damaged:
+        raise BallspotError(f"{path} is a damaged ballspot checkpoint (no valid {', '.join(damaged)})")
     return data
 
 
 def load_model(path: Path | str, device: str = "cpu"):
     """The trained network of a checkpoint, in eval mode, with its training config and classes."""
     from ballspot.engine.config import TrainConfig
+
+    data = load_checkpoint(path)
+    model = network_of(data, str(path))
+    model.to(device).eval()
+    return model, TrainConfig.from_dict(data["config"], str(path)), list(data["classes"])
+
+
+def network_of(data: dict[str, Any], where: str):
+    """The network of a loaded checkpoint with its weights in, in eval mode; weights that do not fit its
+    config (a class list of another length, missing or misshapen tensors) are a one-line error naming `where`."""
     from ballspot.models.config import ModelConfig
     from ballspot.models.network import build_model
 
-    data = load_checkpoint(path)
-    model = build_model(ModelConfig.from_dict(data["model_config"]), load_pretrained=False)
-    model.load_state_dict(data["model"])
-    model.to(device).eval()
-    return model, TrainConfig.from_dict(data["config"], str(path)), list(data["classes"])
+    model_config = ModelConfig.from_dict(data["model_config"])
+    if len(data["classes"]) != model_config.num_classes:
+        raise BallspotError(f"{where}: {len(data['classes'])} classes for {model_config.num_classes} network outputs")
+    model = build_model(model_config, load_pretrained=False)
+    try:
+        model.load_state_dict(data["model"])
+    except RuntimeError as exc:  # the first line only names the network; the next names the tensor
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        raise BallspotError(f"{where}: weights do not fit its config ({lines[min(1, len(lines) - 1)]})") from None
+    return model.eval()

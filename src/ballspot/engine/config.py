@@ -141,6 +141,7 @@ class TrainConfig:
             "target_radius": (0, 25),
             "sequence_layers": (1, 12),
             "sequence_channels": (4, 4096),
+            "seed": (0, 2**32 - 1),
         }
         for name, (low, high) in ranges.items():
             value = getattr(self, name)
@@ -154,7 +155,7 @@ class TrainConfig:
             raise BallspotError(f"--lr must be in (0, 1], got {self.lr}")
         if not 0 <= self.dropout < 1:
             raise BallspotError(f"--dropout must be in [0, 1), got {self.dropout}")
-        if self.gamma < 0 or self.weight_decay < 0 or self.grad_clip < 0 or self.warmup_epochs < 0:
+        if not all(v >= 0 for v in (self.gamma, self.weight_decay, self.grad_clip, self.warmup_epochs)):  # NaN too
             raise BallspotError("--gamma, --weight-decay, --grad-clip and --warmup-epochs must be >= 0")
         if not 0.0 <= self.event_clips <= 1.0:
             raise BallspotError(f"--event-clips must be between 0 and 1, got {self.event_clips}")
@@ -168,7 +169,7 @@ class TrainConfig:
             raise BallspotError(f"--mixup must be between 0 and 1, got {self.mixup}")
         if not 0.0 <= self.event_balance <= 1.0:
             raise BallspotError(f"--event-balance must be between 0 and 1, got {self.event_balance}")
-        if self.foreground_weight <= 0 or self.team_weight < 0 or self.offset_weight < 0:
+        if not (self.foreground_weight > 0 and self.team_weight >= 0 and self.offset_weight >= 0):
             raise BallspotError("--foreground-weight must be > 0, and --team-weight and --offset-weight >= 0")
         if self.task == "dense" and self.stacks < 4:
             raise BallspotError(f"the dense task needs clips of at least 4 stacks (--frames), got {self.stacks}")

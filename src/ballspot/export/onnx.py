@@ -194,12 +194,9 @@ def read_manifest(folder: Path) -> dict[str, Any]:
 
 
 def _model_of(checkpoint: dict[str, Any]):
-    from ballspot.models.config import ModelConfig
-    from ballspot.models.network import build_model
+    from ballspot.engine.checkpoint import network_of
 
-    model = build_model(ModelConfig.from_dict(checkpoint["model_config"]), load_pretrained=False)
-    model.load_state_dict(checkpoint["model"])
-    return model.eval()
+    return network_of(checkpoint, "checkpoint")
 
 
 def export_onnx_format(checkpoint_path: Path, checkpoint: dict[str, Any], folder: Path, name: str) -> None:

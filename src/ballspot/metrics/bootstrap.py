@@ -98,7 +98,8 @@ def _block_counts(view: Binned, matches: Matches, blocks: _Blocks) -> _BlockCoun
     n_columns, n_thresholds = view.n_columns, len(THRESHOLDS)
     gt_block = blocks.of(view.gt_game_half, view.gt_frame)
     own_block = blocks.of(view.det_game_half, view.det_frame)
-    det_block = np.where(matches.det_tp, gt_block[np.maximum(matches.det_gt, 0)], own_block)
+    matched_block = gt_block[np.maximum(matches.det_gt, 0)] if len(gt_block) else own_block  # no ground truth
+    det_block = np.where(matches.det_tp, matched_block, own_block)
     gt_index = gt_block * n_columns + view.gt_column
     size = blocks.count * n_columns
     gt = np.bincount(gt_index, minlength=size).reshape(blocks.count, n_columns)

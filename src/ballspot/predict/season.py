@@ -24,6 +24,7 @@ from typing import Any
 from ballspot.atomic import write_json
 from ballspot.predict.postprocess import PostprocessParams
 from ballspot.soccernet.results import RESULTS_FILE
+from ballspot.video.probe import probe
 
 DONE_FILE = "predict.json"
 
@@ -103,6 +104,9 @@ def predict_season(
             console.log(f"{game_id}: done before with this model and parameters, skipped (--force redoes it)")
         else:
             todo.append(game_id)
+    for game_id in todo:  # a damaged video fails now, before the games ahead of it are predicted and written
+        for job in games[game_id]:
+            probe(job.video)
     with console.progress(TextColumn("{task.fields[speed]}")) as bar:
         lock = threading.Lock()
 

@@ -10,7 +10,7 @@ import json
 import zipfile
 from pathlib import Path
 
-from ballspot.atomic import atomic_path
+from ballspot.atomic import atomic_path, ensure_dir
 from ballspot.errors import BallspotError
 from ballspot.predict.run import VideoJob, plan_videos
 from ballspot.soccernet.results import RESULTS_FILE
@@ -36,6 +36,15 @@ def plan_split(sources: list[Path], split: str, resolution: str = "224p") -> lis
             warn(f"{len(missing)} {split} game(s) have no video under {root} and are left out: {missing[0]}")
         jobs.extend(found)
     return jobs
+
+
+def check_submission_target(target: Path) -> Path:
+    """Refuse a submission path that cannot be written (a folder, an unwritable place) before any game is
+    predicted, rather than after."""
+    if target.is_dir():
+        raise BallspotError(f"--zip {target} is a folder; give a zip file's path, such as {target / 'submission.zip'}")
+    ensure_dir(target.parent)
+    return target
 
 
 def write_submission(target: Path, documents: dict[str, dict]) -> Path:

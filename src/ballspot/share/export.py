@@ -54,7 +54,7 @@ EXPORTERS: dict[str, Exporter] = {"hf": export_hf, "onnx": _onnx, "torchscript":
 
 def export_model(checkpoint_path: Path, format_name: str, target: Path, overwrite: bool = False) -> Path:
     """Export the checkpoint at `checkpoint_path` as `format_name` into the folder `target`."""
-    from ballspot.engine.checkpoint import load_checkpoint
+    from ballspot.engine.checkpoint import load_checkpoint, network_of
 
     exporter = EXPORTERS.get(format_name)
     if exporter is None:
@@ -64,6 +64,7 @@ def export_model(checkpoint_path: Path, format_name: str, target: Path, overwrit
     if target.is_dir() and any(target.iterdir()) and not overwrite:
         raise BallspotError(f"{target} exists and is not empty; choose another folder or pass --overwrite")
     checkpoint = load_checkpoint(checkpoint_path)
+    network_of(checkpoint, str(checkpoint_path))  # weights that do not fit are an error before anything is written
     with atomic_folder(target) as tmp:
         exporter(checkpoint_path, checkpoint, tmp, target.resolve().name)
     return target

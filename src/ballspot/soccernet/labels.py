@@ -78,9 +78,12 @@ def parse_annotation(raw: object, where: str, classes: tuple[str, ...], strict: 
     if label not in classes:
         raise BallspotError(f"{where}: unknown label {label!r}; expected one of: {', '.join(classes)}")
     position = raw.get("position")
+    not_whole = isinstance(position, float) and not position.is_integer()  # 4.5, inf, nan
+    if isinstance(position, bool) or (strict and not_whole):
+        raise BallspotError(f"{where}: 'position' must be an integer number of ms, got {position!r}")
     try:
         position_ms = int(position)  # SoccerNet writes it as a string of an integer
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise BallspotError(f"{where}: 'position' must be an integer number of ms, got {position!r}") from None
     if position_ms < 0:
         raise BallspotError(f"{where}: negative 'position' {position_ms}")

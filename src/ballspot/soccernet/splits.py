@@ -48,6 +48,10 @@ def load_splits(root: Path | str) -> dict[str, tuple[str, ...]]:
     unknown = set(data) - set(SPLITS)
     if unknown:
         raise BallspotError(f"{path}: unknown split(s) {sorted(unknown)}; expected {', '.join(SPLITS)}")
+    for name, games in data.items():
+        for game in games:
+            if not isinstance(game, str):
+                raise BallspotError(f"{path}: split {name!r} lists {game!r}; game ids are texts (league/season/game)")
     return {name: tuple(games) for name, games in data.items()}
 
 

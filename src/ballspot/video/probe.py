@@ -51,6 +51,8 @@ def probe(path: Path | str) -> VideoInfo:
 
     path = Path(path)
     if not path.is_file():
+        if path.exists():  # a pipe, a device, a folder: ffmpeg would block on a pipe or read /dev/zero forever
+            raise BallspotError(f"not a regular file (a pipe, device or folder), cannot read it as a video: {path}")
         raise BallspotError(f"video not found: {path}")
     if path.stat().st_size == 0:
         raise BallspotError(f"video is empty (0 bytes): {path}")
