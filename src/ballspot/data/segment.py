@@ -273,7 +273,7 @@ def check_jobs(jobs: list[GameJob], classes: tuple[str, ...] = CLASSES_12) -> No
     dataset fails before the clips of the games ahead of it are written."""
     for job in jobs:
         info = probe(job.video)
-        read_labels(job.labels, classes, duration_ms=info.duration_ms, slack_ms=1000)
+        read_labels(job.labels, classes, duration_ms=info.duration_ms, slack_ms=1000, half=job.half)
 
 
 def read_manifest(path: Path) -> dict:
