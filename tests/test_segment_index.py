@@ -260,6 +260,18 @@ def test_a_2023_half_is_bounded_by_its_own_video_not_the_other_halfs(tmp_path):
     assert_one_error_line(result, "at 5500 ms is beyond the video's end (4000 ms)")
 
 
+def test_labels_of_a_half_without_a_video_are_left_out_with_a_warning(tmp_path):
+    game = tmp_path / "root" / MIDDLESBROUGH
+    game.mkdir(parents=True)
+    encode(game / "224p.mp4", counter_frames(100), audio=False)  # one whole-match video: every label is half 1
+    annotations = json.loads(labels_json([("PASS", 1000), ("DRIVE", 2000)], half=1))["annotations"]
+    annotations += json.loads(labels_json([("DRIVE", 1500)], half=2))["annotations"]
+    (game / "Labels-ball.json").write_text(json.dumps({"annotations": annotations}))
+    result = ok("segment", tmp_path / "root", "--out", tmp_path / "clips", "--no-clips", "--json")
+    assert [g["clips"] for g in json.loads(result.stdout)["games"]] == [2]
+    assert "1 label(s) of half 2 left out: no video holds that half" in " ".join(result.stderr.split())
+
+
 def test_dataset_root_with_its_own_splits_and_resolution(dataset, tmp_path):
     root = tmp_path / "root"
     shutil.copytree(dataset / READING, root / READING)

@@ -270,10 +270,22 @@ def plan_jobs(source: Path, labels: Path | None, resolution: str = "224p") -> li
 
 def check_jobs(jobs: list[GameJob], classes: tuple[str, ...] = CLASSES_12) -> None:
     """Probe every video and read its labels before anything is cut, so that a damaged game anywhere in a
-    dataset fails before the clips of the games ahead of it are written."""
+    dataset fails before the clips of the games ahead of it are written. Labels of a half that has no video
+    (a whole-match video with labels of half 2, or a 2023 game missing one half) are left out, with a warning."""
+    from ballspot.console import warn
+
+    halves: dict[str, set[int]] = {}
+    for job in jobs:
+        halves.setdefault(job.game_id, set()).add(job.half)
     for job in jobs:
         info = probe(job.video)
-        read_labels(job.labels, classes, duration_ms=info.duration_ms, slack_ms=1000, half=job.half)
+        labels = read_labels(job.labels, classes, duration_ms=info.duration_ms, slack_ms=1000, half=job.half)
+        if job.half != min(halves[job.game_id]):
+            continue  # one warning per game
+        orphans = [a for a in labels.annotations if a.half not in halves[job.game_id]]
+        if orphans:
+            left_out = " and ".join(str(h) for h in sorted({a.half for a in orphans}))
+            warn(f"{job.game_id}: {len(orphans)} label(s) of half {left_out} left out: no video holds that half")
 
 
 def read_manifest(path: Path) -> dict:
