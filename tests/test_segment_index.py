@@ -322,6 +322,18 @@ def test_index_round_trips_as_parquet_and_csv(segmented, tmp_path):
     assert from_csv["label_id"].dtype.kind == "i" and from_csv["duration_s"].dtype.kind == "f"
 
 
+@pytest.mark.parametrize(
+    ("column", "value"), [("start_ms", "-40"), ("event_ms", "soon"), ("half", ""), ("label_id", "1.5")]
+)
+def test_a_hand_edited_index_with_a_bad_number_is_refused(segmented, tmp_path, column, value):
+    ok("index", segmented, "--out", tmp_path / "index.csv")
+    frame = pd.read_csv(tmp_path / "index.csv", keep_default_na=False, dtype=str)
+    frame.loc[2, column] = value
+    frame.to_csv(tmp_path / "edited.csv", index=False)
+    with pytest.raises(BallspotError, match=f"row 2: '{column}' must be a whole number >= 0"):
+        load_index(tmp_path / "edited.csv")
+
+
 def test_index_default_target_and_counts(segmented, monkeypatch):
     monkeypatch.delenv("BALLSPOT_QUIET")
     result = ok("index", segmented)

@@ -29,6 +29,8 @@ COLUMNS = (
     "team",
     "visibility",
 )
+WHOLE_COLUMNS = ("label_id", "half", "event_ms", "start_ms", "end_ms")
+"""Columns that hold whole numbers >= 0."""
 
 
 def find_manifests(clips_dir: Path) -> list[Path]:
@@ -118,6 +120,13 @@ def load_index(path: Path) -> pd.DataFrame:
     missing = [c for c in COLUMNS if c not in frame.columns]
     if missing:
         raise BallspotError(f"{path} is not a ballspot index (missing columns: {', '.join(missing)})")
+    for column in WHOLE_COLUMNS:  # a hand-edited CSV can hold anything
+        values = pd.to_numeric(frame[column], errors="coerce")
+        bad = values.isna() | (values < 0) | (values % 1 != 0)
+        if bad.any():
+            row = int(bad.to_numpy().argmax())
+            value = frame[column].iloc[row]
+            raise BallspotError(f"{path}: row {row}: {column!r} must be a whole number >= 0, got {value!r}")
     return frame
 
 
