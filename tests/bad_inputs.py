@@ -42,6 +42,7 @@ class Kit:
     def __init__(self, base: Path) -> None:
         self.base = base
         self._fresh = 0
+        (base / "files").mkdir(parents=True, exist_ok=True)  # every case can run alone (`-k`)
 
     def fresh(self) -> Path:
         """A new folder path (not created) for one case's outputs."""
