@@ -189,12 +189,6 @@ def tune(
     base.index = str(Path(base.index).expanduser().resolve())
     if not Path(base.index).is_file():
         raise BallspotError(f"index not found: {base.index} (make one with `ballspot index`, or give --index)")
-    from ballspot.data.index import load_index
-    from ballspot.engine.data import split_rows
-
-    clips = load_index(Path(base.index))
-    for split in (base.train_split, base.valid_split):  # an index no trial can train on fails once, here
-        split_rows(clips, split, base)
     specs = load_space(start.space, base)
     given = sorted(k for k, v in overrides.items() if v is not None and k in {s.name for s in specs})
     if given:
@@ -210,6 +204,12 @@ def tune(
         cache_dir=cache_dir or paths.cache_dir(),
         metric=metric.value,
     )
+    from ballspot.data.index import load_index
+    from ballspot.engine.data import split_rows
+
+    clips = load_index(Path(base.index))
+    for split in (base.train_split, base.valid_split):  # an index no trial can train on fails once, here
+        split_rows(clips, split, base)
     studies = studies_dir or paths.studies_dir(data_dir)
     spec = parse_storage(storage, studies)
     the_study = open_study(spec, study, metric.value, sampler_obj, pruner_obj)
