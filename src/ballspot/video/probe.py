@@ -7,6 +7,7 @@ a second past the last frame (.mkv), and a truncated file's header promises fram
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,15 +48,24 @@ class VideoInfo:
 def probe(path: Path | str) -> VideoInfo:
     """Read a video's header and find its last frame; a missing, empty, corrupt, truncated or video-less file
     is a one-line error."""
-    import av
 
     path = Path(path)
     if not path.is_file():
         if path.exists():  # a pipe, a device, a folder: ffmpeg would block on a pipe or read /dev/zero forever
             raise BallspotError(f"not a regular file (a pipe, device or folder), cannot read it as a video: {path}")
         raise BallspotError(f"video not found: {path}")
-    if path.stat().st_size == 0:
+    stat = path.stat()
+    if stat.st_size == 0:
         raise BallspotError(f"video is empty (0 bytes): {path}")
+    return _probe_file(path, stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=256)
+def _probe_file(path: Path, size: int, mtime_ns: int) -> VideoInfo:
+    """`probe` of a file as it is now (its size and modification time are part of the key): a dataset
+    checked before it is cut or predicted is not read twice. Errors are not cached."""
+    import av
+
     try:
         with av.open(str(path)) as container:
             if not container.streams.video:
