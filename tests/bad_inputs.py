@@ -521,6 +521,7 @@ def _cases() -> list[Case]:
     add("train", "index csv without columns", train("--index", lambda k: k.file("cols.csv", "a,b\n1,2\n"),
         "--device", "cpu"), 1, "missing columns")  # fmt: skip
     add("train", "resume without a run", train(*TINY_TRAIN, "--resume"), 1, "resume")
+    add("train", "dense-only option on the spot task", train(*TINY_TRAIN, "--sequence", "gru"), 1, "--task dense")
     add("train", "name with a slash", train(*TINY_TRAIN, "--name", "a/b"), 1, "--name")
     add("train", "name ..", train(*TINY_TRAIN, "--name", ".."), 1, "--name")
     add("train", "pretrained missing", train(*TINY_TRAIN, "--pretrained", lambda k: k.base / "none.pth"), 1,
@@ -638,6 +639,7 @@ def _cases() -> list[Case]:
     add("predict", "one game's video damaged", pr(lambda k: k.dataset_with_damaged("video", "224p.mp4",
         b"\x00not a video" * 300)), 1, "cannot read video")  # fmt: skip
     add("predict", "text file", pr(lambda k: k.file("notes.txt", "hello")), 1, "not a video")
+    add("predict", "idle timeout without follow", pr(good_video, "--idle-timeout", "3"), 2, "--follow")
     add("predict", "model missing", pr(good_video, "--model", lambda k: k.base / "none.pt"), 1, "not found")
     add("predict", "model garbage", pr(good_video, "--model", lambda k: k.file("w.pt", b"garbage")), 1, "weights")
     add("predict", "model without weights", pr(good_video, "--model", lambda k: k.model_with("noweights", model=None)),
@@ -680,6 +682,7 @@ def _cases() -> list[Case]:
     add("download synthetic", "minutes 1000", syn("--minutes", "1000"), 2, "--minutes")
     add("download synthetic", "minutes nan", syn("--minutes", "nan"), 2, "--minutes")
     add("download synthetic", "minutes 0", syn("--minutes", "0"), 1, "--minutes")
+    add("download synthetic", "minutes too short for an event", syn("--minutes", "0.0001"), 1, "no event")
     add("download synthetic", "seed -1", syn("--seed", "-1"), 2, "--seed")
     add("download synthetic", "out is a file", syn("--minutes", "0.05", "--games", "1", out=lambda k, o: k.a_file),
         1, "a-file")  # fmt: skip

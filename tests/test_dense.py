@@ -269,3 +269,16 @@ def test_phases_on_a_video_shorter_than_the_shift_score_every_frame():
 def test_phases_beyond_a_stack_or_outside_the_dense_task_are_refused(changes):
     with pytest.raises(BallspotError, match="phases"):
         TrainConfig(**{"task": "dense", "stack_size": 3, **changes}).check()
+
+
+@pytest.mark.parametrize(
+    ("changes", "named"),
+    [
+        ({"task": "classify", "sequence": "gru"}, "--sequence only applies"),
+        ({"task": "spot", "team": False, "mixup": 0.5}, "--mixup, --no-team only apply"),
+    ],
+)
+def test_dense_only_options_on_another_task_are_refused(changes, named):
+    with pytest.raises(BallspotError, match=named):
+        TrainConfig(**changes).check()
+    TrainConfig(task="dense", **{k: v for k, v in changes.items() if k != "task"}).check()

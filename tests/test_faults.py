@@ -131,8 +131,8 @@ def test_nesting_depth_skips_strings_and_escapes():
     assert nesting_depth(b"[]") == 1 and nesting_depth(b'"[["') == 0
 
 
-@pytest.mark.parametrize("game_time", ["9 - 00:04", "first half, 0:04", "1-", 2])
-def test_a_game_time_without_half_1_or_2_is_an_error(tmp_path, game_time):
+@pytest.mark.parametrize("game_time", ["9 - 00:04", "first half, 0:04", "1-", 2, "1 - 99:99", "2 - 00:60"])
+def test_a_game_time_without_half_1_or_2_or_with_seconds_past_59_is_an_error(tmp_path, game_time):
     path = tmp_path / "Labels-ball.json"
     path.write_text(json.dumps({"annotations": [{"gameTime": game_time, "label": "PASS", "position": "4000"}]}))
     with pytest.raises(BallspotError, match="gameTime"):

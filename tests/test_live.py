@@ -217,4 +217,6 @@ def test_follow_errors_are_one_line(tiny_run, tmp_path):
     assert result.exit_code == 2 and "exactly one source" in result.stderr
     result = runner.invoke(app, ["predict", "-", *model, "--zip", str(tmp_path / "s.zip")])
     assert result.exit_code == 2 and "--zip" in result.stderr
+    result = runner.invoke(app, ["predict", "a.ts", "-m", str(tiny_run["best"]), "--idle-timeout", "2"])
+    assert result.exit_code == 2 and "only applies with --follow" in result.stderr
     assert os.listdir(tmp_path) == []

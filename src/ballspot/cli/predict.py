@@ -93,9 +93,13 @@ def predict(
     ] = None,
     follow: Annotated[bool, Opt("--follow", help=DELAY_HELP)] = False,
     idle_timeout: Annotated[
-        float,
-        Opt("--idle-timeout", min=0.1, help="With --follow: a file or URL that sends nothing for this long has ended."),
-    ] = 10.0,
+        float | None,
+        Opt(
+            "--idle-timeout",
+            min=0.1,
+            help="With --follow: a file or URL that sends nothing for this many seconds has ended [default: 10].",
+        ),
+    ] = None,
     backend: Annotated[
         Backend,
         Opt(help="What runs the network: torch, or onnxruntime (exported graphs; pip install 'ballspot[onnx]')."),
@@ -129,6 +133,8 @@ def predict(
 
     if sha256 and not model:
         raise typer.BadParameter("--sha256 checks a --model file or URL; give --model", param_hint="'--sha256'")
+    if idle_timeout is not None and not follow:
+        raise typer.BadParameter("--idle-timeout only applies with --follow", param_hint="'--idle-timeout'")
     if model and is_onnx_folder(Path(model)):
         weights = Path(model)  # an ONNX export: runs in ONNX Runtime
     else:
@@ -194,7 +200,7 @@ def follow_source(sources, spotter, params, batch_size, precision, idle_timeout,
     extra = [name for name, value in (("--split", split), ("--zip", zip_path), ("--out", out)) if value is not None]
     if extra:
         raise typer.BadParameter(f"{', '.join(extra)} cannot go with --follow (it prints events)", param_hint=extra[0])
-    source = LiveSource(sources[0], idle_timeout)
+    source = LiveSource(sources[0], 10.0 if idle_timeout is None else idle_timeout)
     console.log(f"following {sources[0]}: {delay_bound(spotter, params, batch_size).describe()}")
     printed = follow(source, spotter, params, sys.stdout, batch_size, precision)
     console.log(f"stream ended: {printed} event(s) >= {params.event_threshold}")

@@ -18,6 +18,21 @@ LOSSES = ("focal", "ce")
 OPTIMIZERS = ("adam", "adamw")
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 DEVICES = ("auto", "cpu", "cuda")
+DENSE_ONLY = (
+    "event_clips",
+    "event_balance",
+    "clips_per_epoch",
+    "mixup",
+    "target_radius",
+    "foreground_weight",
+    "team",
+    "team_weight",
+    "offset_weight",
+    "sequence",
+    "sequence_layers",
+    "sequence_channels",
+)
+"""Options only the dense task reads: set on another task they would do nothing, so they are refused."""
 
 
 @dataclass
@@ -171,6 +186,17 @@ class TrainConfig:
             raise BallspotError(f"--event-balance must be between 0 and 1, got {self.event_balance}")
         if not (self.foreground_weight > 0 and self.team_weight >= 0 and self.offset_weight >= 0):
             raise BallspotError("--foreground-weight must be > 0, and --team-weight and --offset-weight >= 0")
+        if self.task != "dense":
+            default = TrainConfig()
+            changed = [name for name in DENSE_ONLY if getattr(self, name) != getattr(default, name)]
+            if changed:
+                names = ", ".join(
+                    f"--{'no-' if getattr(self, name) is False else ''}{name.replace('_', '-')}" for name in changed
+                )
+                raise BallspotError(
+                    f"{names} only appl{'ies' if len(changed) == 1 else 'y'} to --task dense "
+                    f"(this run's task is {self.task})"
+                )
         if self.task == "dense" and self.stacks < 4:
             raise BallspotError(f"the dense task needs clips of at least 4 stacks (--frames), got {self.stacks}")
         if self.camera and (self.task != "dense" or self.color != "grey" or self.stack_size < 2):

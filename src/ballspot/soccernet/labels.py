@@ -51,7 +51,7 @@ def game_time(position_ms: int, half: int = 1) -> str:
     return f"{half} - {total // 60:02d}:{total % 60:02d}"
 
 
-GAME_TIME = re.compile(r"^([12])\s*-\s*\d+:\d\d$")
+GAME_TIME = re.compile(r"^([12])\s*-\s*\d+:[0-5]\d$")
 """SoccerNet's `gameTime`: the half (1 or 2), then minutes and seconds: `"2 - 45:07"`."""
 
 
@@ -60,7 +60,9 @@ def half_of(game_time: object, where: str) -> int:
     if game_time is None:
         return 1
     if not isinstance(game_time, str) or not (m := GAME_TIME.match(game_time.strip())):
-        raise BallspotError(f"{where}: 'gameTime' must read \"H - MM:SS\" with half H 1 or 2, got {game_time!r}")
+        raise BallspotError(
+            f"{where}: 'gameTime' must read \"H - MM:SS\" with half H 1 or 2 and seconds 00-59, got {game_time!r}"
+        )
     return int(m.group(1))
 
 

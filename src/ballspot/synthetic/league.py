@@ -15,7 +15,7 @@ from ballspot.errors import BallspotError
 from ballspot.inputfiles import read_json
 from ballspot.soccernet.labels import LABELS_FILE
 from ballspot.soccernet.splits import SPLITS_FILE
-from ballspot.synthetic.limits import MAX_GAMES, MAX_MINUTES
+from ballspot.synthetic.limits import MAX_GAMES, MAX_MINUTES, MIN_MINUTES
 from ballspot.synthetic.render import SIZE_224P, SIZE_720P, Renderer, Scene
 from ballspot.synthetic.simulate import FPS, Match, simulate_match
 from ballspot.synthetic.writer import write_labels, write_video
@@ -130,8 +130,11 @@ def generate_league(
 
     if not 1 <= games <= MAX_GAMES:
         raise BallspotError(f"--games must be between 1 and {MAX_GAMES}, got {games}")
-    if not 0 < minutes <= MAX_MINUTES:  # also refuses nan and inf, which JSON cannot hold
-        raise BallspotError(f"--minutes must be more than 0 and at most {MAX_MINUTES:g}, got {minutes}")
+    if not MIN_MINUTES <= minutes <= MAX_MINUTES:  # also refuses nan and inf, which JSON cannot hold
+        raise BallspotError(
+            f"--minutes must be between {MIN_MINUTES:g} (a shorter game holds no event) and {MAX_MINUTES:g}, "
+            f"got {minutes}"
+        )
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", season):
         raise BallspotError(f"season {season!r} must be a folder name such as 2099-2100")
     root = ensure_dir(Path(root))
