@@ -125,6 +125,25 @@ def test_mixup_blends_two_clips_pictures_and_targets_alike():
     np.testing.assert_array_equal(mixed[5][0].numpy(), mixed[5][0].numpy())  # the same sample every time
 
 
+def test_every_frame_clips_start_on_odd_frames_too_and_their_targets_follow():
+    raw = np.arange(200, dtype=np.uint8)[:, None, None].repeat(8, 1).repeat(8, 2)  # frame i reads i
+    video = SampledVideo(Path("v.mp4"), raw, 1, 200)
+    data = DenseSplit([video], [GameEvents(np.array([41, 120]), np.array([0, 1]), np.array([0, 1]))], [[]], ["v"])
+    config = TrainConfig(task="dense", frames=12, stack_size=3, height=8, width=8, augment=False, every_frame=True)
+    clips = DenseClipDataset(data, config, num_actions=2, clips=64)
+    starts = set()
+    for i in range(len(clips)):
+        x, classes, *_ = clips[i]
+        shown = np.rint(x.flatten(0, 1)[:, 0, 0].numpy() * 255).astype(int)  # the raw frame of each sampled one
+        np.testing.assert_array_equal(np.diff(shown), 2)  # every 2nd frame, from wherever the clip starts
+        starts.add(shown[0] % 2)
+        for frame, action in ((41, 0), (120, 1)):
+            if 0 <= frame - shown[0] < 24:  # targets cover every frame the clip spans
+                assert classes[frame - shown[0], action] == 1.0
+    assert starts == {0, 1}
+    assert len(video.at_stride(2).frames) == 100 and video.at_stride(2).frames[3, 0, 0] == 6
+
+
 def test_events_without_a_side_carry_no_team_loss():
     targets = dense_targets(events([3, 8], [0, 1], [-1, 0]), start=0, length=12, num_actions=ACTIONS, radius=1)
     assert targets.team_weight[2:5].sum() == 0 and targets.team_weight[8] == 1.0 and targets.team[8] == 0.0

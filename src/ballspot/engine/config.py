@@ -22,6 +22,7 @@ DENSE_ONLY = (
     "event_clips",
     "event_balance",
     "clips_per_epoch",
+    "every_frame",
     "mixup",
     "target_radius",
     "foreground_weight",
@@ -72,6 +73,9 @@ class TrainConfig:
     every event alike and 1 every class alike (rare actions seen as often as passes)."""
     clips_per_epoch: int = 0
     """Training clips per epoch (0: as many as cover the training videos once)."""
+    every_frame: bool = False
+    """Training clips start on any frame at `fps`, not only every `stride`-th one, so the frames between the
+    sampled ones are trained on too (the training videos' cache then holds every frame)."""
     mixup: float = 0.0
     """Share of training clips blended with a second clip, pictures and targets alike (weight ~ Beta(0.4, 0.4))."""
     target_radius: int = 1

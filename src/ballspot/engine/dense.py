@@ -54,9 +54,15 @@ class DenseSplit:
 
 
 def prepare_dense_split(
-    index_path: Path, split: str, config: TrainConfig, cache_dir: Path, on_video: Callable[[], None] | None = None
+    index_path: Path,
+    split: str,
+    config: TrainConfig,
+    cache_dir: Path,
+    on_video: Callable[[], None] | None = None,
+    every_frame: bool = False,
 ) -> DenseSplit:
-    """Decode (or map from the cache) every video of `split` in the index, with its events."""
+    """Decode (or map from the cache) every video of `split` in the index, with its events: every
+    `stride`-th frame, or with `every_frame` every frame."""
     index = load_index(index_path)
     rows = index[index["split"] == split]
     if rows.empty:
@@ -73,7 +79,8 @@ def prepare_dense_split(
     split_data = DenseSplit([], [], [], [])
     for (game, half, video), group in rows.groupby(["game", "half", "video"], sort=True):
         own = group[group["kind"] == "event"]
-        split_data.videos.append(cached_video(Path(video), fmt, config.stride, cache_dir / "videos"))
+        stride = 1 if every_frame else config.stride
+        split_data.videos.append(cached_video(Path(video), fmt, stride, cache_dir / "videos"))
         split_data.events.append(game_events(own, actions, config.fps))
         split_data.labels.append(
             [
@@ -132,20 +139,29 @@ class DenseClipDataset(Dataset):
     def __len__(self) -> int:
         return self.clips
 
-    def clip_start(self, rng: np.random.Generator) -> tuple[int, int]:
-        """(video, first sampled frame) of a clip: around a random event, or anywhere."""
+    def clip_start(self, rng: np.random.Generator) -> tuple[int, int, int]:
+        """(video, first cached frame, cached frames between sampled ones) of a clip: around a random event,
+        or anywhere."""
         if self.all_events and rng.random() < self.config.event_clips:
             if self.event_weights is None:
                 video, event = self.all_events[int(rng.integers(len(self.all_events)))]
             else:
                 video, event = self.all_events[int(rng.choice(len(self.all_events), p=self.event_weights))]
-            centre = int(self.data.events[video].frames[event]) // self.config.stride
-            start = centre - int(rng.integers(self.length))
+            cached = self.data.videos[video]
+            step, span = self.span(cached)
+            centre = int(self.data.events[video].frames[event]) // cached.stride
+            start = centre - int(rng.integers(span))
         else:
             video = int(rng.choice(len(self.data.videos), p=self.weights))
-            start = int(rng.integers(max(1, len(self.data.videos[video].frames) - self.length + 1)))
-        available = len(self.data.videos[video].frames)
-        return video, int(np.clip(start, 0, max(0, available - self.length)))
+            cached = self.data.videos[video]
+            step, span = self.span(cached)
+            start = int(rng.integers(max(1, len(cached.frames) - span + 1)))
+        return video, int(np.clip(start, 0, max(0, len(cached.frames) - span))), step
+
+    def span(self, cached: SampledVideo) -> tuple[int, int]:
+        """(cached frames from one sampled frame to the next, cached frames a clip spans)."""
+        step = self.config.stride // cached.stride
+        return step, (self.length - 1) * step + 1
 
     def __getitem__(self, i: int):
         rng = np.random.default_rng([self.config.seed, self.epoch, i])
@@ -167,17 +183,21 @@ class DenseClipDataset(Dataset):
 
     def sample(self, rng: np.random.Generator) -> tuple[torch.Tensor, np.ndarray, np.ndarray, np.ndarray]:
         """One clip and its targets: (x, classes [T, K], team [T], team weight [T])."""
-        video, start = self.clip_start(rng)
-        frames = np.array(self.data.videos[video].frames[start : start + self.length])
+        video, start, step = self.clip_start(rng)
+        cached = self.data.videos[video]
+        frames = np.array(cached.frames[start : start + (self.length - 1) * step + 1 : step])
         if len(frames) < self.length:  # a video shorter than a clip: repeat its last frame
             frames = np.concatenate([frames, np.repeat(frames[-1:], self.length - len(frames), axis=0)])
         x = to_stacks(torch.from_numpy(frames), self.group, self.config.color == "grey")
         flipped = False
         if self.train and self.config.augment:
             x, flipped = augment(x, rng, self.config.zoom)
-        stride = self.config.stride
         targets = dense_targets(
-            self.data.events[video], start * stride, self.length * stride, self.num_actions, self.config.target_radius
+            self.data.events[video],
+            start * cached.stride,
+            self.length * self.config.stride,
+            self.num_actions,
+            self.config.target_radius,
         )
         team = 1.0 - targets.team if flipped else targets.team  # a mirrored picture swaps the sides
         return x, targets.classes, team, targets.team_weight

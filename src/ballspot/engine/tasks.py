@@ -127,12 +127,16 @@ class DenseTask:
 
         self.config = config
         self.classes = output_classes(config)
+
+        def prepare(index: Path, split: str, config: TrainConfig, cache: Path):
+            every_frame = config.every_frame and split == config.train_split
+            return prepare_dense_split(index, split, config, cache, every_frame=every_frame)
+
         self.train_data, self.valid_data = load_splits(
-            config, prepare_dense_split, index_path, cache_dir, is_main, " (whole videos)"
+            config, prepare, index_path, cache_dir, is_main, " (whole videos)"
         )
-        clips = config.clips_per_epoch or max(
-            1, math.ceil(sum(len(v.frames) for v in self.train_data.videos) / config.frames)
-        )
+        sampled = sum(len(v.at_stride(config.stride).frames) for v in self.train_data.videos)
+        clips = config.clips_per_epoch or max(1, math.ceil(sampled / config.frames))
         self.train_set: Dataset = DenseClipDataset(self.train_data, config, len(self.classes) - 1, clips)
         self.loss_fn = DenseLoss(config, len(self.classes))
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +31,12 @@ class SampledVideo:
     stride: int
     raw_frames: int
     """Frames at `fps` the video holds (positions a dense model scores)."""
+
+    def at_stride(self, stride: int) -> SampledVideo:
+        """The same video sampled every `stride`-th frame (a multiple of this one's stride), as a view."""
+        if stride % self.stride:
+            raise BallspotError(f"cannot sample every {stride}th frame from a cache of every {self.stride}th")
+        return replace(self, frames=self.frames[:: stride // self.stride], stride=stride)
 
 
 def video_key(video: Path, fmt: FrameFormat, stride: int) -> str:

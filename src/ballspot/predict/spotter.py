@@ -194,6 +194,7 @@ def dense_scores(
 def score_sampled_video(video, model, config: TrainConfig, device: torch.device, batch_size: int, precision: str):
     """(times_s, scores [positions, K], team [positions] or None) of a cached video (`SampledVideo`)."""
     chunk = 256
+    video = video.at_stride(config.stride)
 
     def chunks():
         for start in range(0, len(video.frames), chunk):
