@@ -420,6 +420,10 @@ def test_torchrun_two_processes_on_cpu_train_one_run(tmp_path, index_path):
     command += ["--master_port", str(free_port()), "-m", "ballspot", "train", "--index", str(index_path)]
     command += [*TINY_ARGS, "--task", "spot", "--name", "ddp", "--json"]
     result = subprocess.run(command, capture_output=True, text=True, cwd=REPO, env=env, timeout=300)
+    if result.returncode != 0 and "terminate called without an active exception" in result.stderr:
+        shutil.rmtree(runs, ignore_errors=True)  # gloo's rare abort at teardown: one more try, from scratch
+        command[command.index("--master_port") + 1] = str(free_port())
+        result = subprocess.run(command, capture_output=True, text=True, cwd=REPO, env=env, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     summary = json.loads(result.stdout)  # one JSON document: the other rank prints nothing
     root = runs / "ddp"

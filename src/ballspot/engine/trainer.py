@@ -129,7 +129,9 @@ def train(
     device = select_device(config.device)
     dist = init_distributed(device)
     try:
-        return _train(config, RunFolder(run_dir), cache_dir, resume, on_epoch_end, device_for(device, dist), dist)
+        summary = _train(config, RunFolder(run_dir), cache_dir, resume, on_epoch_end, device_for(device, dist), dist)
+        dist.barrier()  # every process tears the group down together (gloo aborts one whose peer left mid-exchange)
+        return summary
     finally:
         shutdown(dist)
 
