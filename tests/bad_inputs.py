@@ -428,6 +428,8 @@ def _cases() -> list[Case]:
     add("segment", "splits game a number", seg(lambda k: k.dataset_with_splits("number", '{"train": [1]}')), 1, "1")
     add("segment", "out is a file", lambda k, o: ["segment", k.video, "--out", k.a_file], 1, "a-file")
     add("segment", "out unwritable", lambda k, o: ["segment", k.video, "--out", UNWRITABLE], 1, "cannot")
+    add("segment", "labels without an event", seg_labels("noevent", labels_text([])), 1, "no event")
+    add("segment", "out name too long", lambda k, o: ["segment", k.video, "--out", o / ("x" * 300)], 1, "too long")
 
     # ---------------------------------------------------------------- index
     def idx(clips: Callable[[Kit], Path], *extra):
@@ -469,6 +471,15 @@ def _cases() -> list[Case]:
     add("index", "out unwritable", lambda k, o: ["index", k.clips, "--out", "/proc/x.parquet"], 1, "cannot")
     add("index", "out under a file", lambda k, o: ["index", k.clips, "--out", k.a_file / "i.parquet"], 1, "a-file")
     add("index", "classes bogus", idx(lambda k: k.clips, "--classes", "bogus"), 2, "bogus")
+    add("index", "clip times past a day", idx(lambda k: k.manifest_clip("huge", start_ms=10**30, end_ms=10**31,
+        event_ms=10**30)), 1, "whole number of ms")  # fmt: skip
+    add("index", "clip event outside it", idx(lambda k: k.manifest_clip("outside", event_ms=10**7)), 1, "outside")
+    add("index", "event clip labelled background", idx(lambda k: k.manifest_clip("bgevent", kind="event",
+        label="BACKGROUND")), 1, "labelled")  # fmt: skip
+    add("index", "clip listed twice", idx(lambda k: k.clips_with("dupclip", {**k.manifest,
+        "clips": k.manifest["clips"][:1] * 2})), 1, "more than once")  # fmt: skip
+    add("index", "manifest without a clip", idx(lambda k: k.clips_with("zero", {**k.manifest, "clips": []})), 1,
+        "no clips")  # fmt: skip
 
     # ---------------------------------------------------------------- train
     def train(*extra):
@@ -495,6 +506,9 @@ def _cases() -> list[Case]:
     add("train", "config validate_from 0", train_config("validate", "validate_from: 0\n"), 1, "validate_from")
     add("train", "config zoom 0", train_config("zoom", "zoom: 0\n"), 1, "zoom")
     add("train", "config seed -1", train_config("seed", "seed: -1\n"), 1, "seed")
+    add("train", "config key twice", train_config("twice", "epochs: 1\nepochs: 2\n"), 1, "twice")
+    add("train", "config foreground_weight .inf", train_config("fginf", "foreground_weight: .inf\n"), 1,
+        "foreground-weight")  # fmt: skip
     add("train", "epochs 0", train("--epochs", "0", "--device", "cpu"), 2, "epochs")
     add("train", "epochs text", train("--epochs", "x"), 2, "--epochs")
     add("train", "batch size 0", train("--batch-size", "0", "--device", "cpu"), 2, "batch")
@@ -503,6 +517,9 @@ def _cases() -> list[Case]:
     add("train", "warmup nan", train("--warmup-epochs", "nan", "--device", "cpu"), 1, "--warmup-epochs")
     add("train", "gamma nan", train("--gamma", "nan", "--device", "cpu"), 1, "--gamma")
     add("train", "weight decay nan", train("--weight-decay", "nan", "--device", "cpu"), 1, "--weight-decay")
+    add("train", "warmup inf", train("--warmup-epochs", "inf", "--device", "cpu"), 1, "--warmup-epochs")
+    add("train", "gamma inf", train("--gamma", "inf", "--device", "cpu"), 1, "--gamma")
+    add("train", "weight decay inf", train("--weight-decay", "inf", "--device", "cpu"), 1, "--weight-decay")
     add("train", "dropout 2", train("--dropout", "2", "--device", "cpu"), 1, "dropout")
     add("train", "frames 0", train("--frames", "0", "--device", "cpu"), 2, "frames")
     add("train", "height 4", train("--height", "4", "--device", "cpu"), 2, "height")
@@ -554,6 +571,8 @@ def _cases() -> list[Case]:
     add("tune", "space a list", tune("--space", lambda k: k.file("space-list.yaml", "- 1\n")), 1, "mapping")
     add("tune", "space unknown option", tune("--space", lambda k: k.file("space-bad.yaml", "lrr: [1, 2]\n")), 1,
         "lrr")  # fmt: skip
+    add("tune", "space choice inf", tune("--space", lambda k: k.file("space-inf.yaml", "warmup_epochs: [.inf]\n")),
+        1, "warmup")  # fmt: skip
     add("tune", "config binary", tune("--config", lambda k: k.binary), 1, "not a text file")
     add("tune", "index missing", lambda k, o: ["tune", "--index", k.base / "none.parquet", "--studies-dir", o], 1,
         "not found")  # fmt: skip
@@ -669,6 +688,7 @@ def _cases() -> list[Case]:
         "no trained model")  # fmt: skip
     add("predict", "zip is a folder", pr(good_video, "--zip", lambda k: k.base / "files"), 1, "--zip")
     add("predict", "zip unwritable", pr(good_video, "--zip", UNWRITABLE + "/s.zip"), 1, "cannot")
+    add("predict", "zip not a .zip", pr(good_video, "--zip", lambda k: k.base / "sub.txt"), 1, ".zip")
 
     # ---------------------------------------------------------------- download synthetic
     def syn(*extra, out: Callable[[Kit, Path], Path] | None = None):

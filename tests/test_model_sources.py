@@ -120,6 +120,24 @@ def test_export_refuses_to_clobber_and_leaves_nothing_on_failure(tiny_run, expor
     assert result.exit_code == 2 and "tflite" in result.stderr
 
 
+def test_export_never_overwrites_its_own_model_or_a_folder_of_folders(tiny_run, tmp_path):
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(tiny_run["root"], run)
+    before = sorted(str(p.relative_to(run)) for p in run.rglob("*"))
+    for out in (run, tmp_path):  # the run itself, and a folder above it
+        result = runner.invoke(app, ["export", str(run), str(out), "--overwrite"])
+        assert_one_error_line(result, "inside it")
+    assert sorted(str(p.relative_to(run)) for p in run.rglob("*")) == before
+    home = tmp_path / "home"
+    (home / "photos").mkdir(parents=True)
+    (home / "notes.txt").write_text("mine")
+    result = runner.invoke(app, ["export", str(run), str(home), "--overwrite"])
+    assert_one_error_line(result, "holds folders")
+    assert (home / "notes.txt").read_text() == "mine" and (home / "photos").is_dir()
+
+
 def test_predict_from_an_exported_folder_equals_the_checkpoint(exported, reference, clip):
     assert predict_json(clip, str(exported)) == reference
     assert predict_json(clip, str(exported)) == reference  # the second time from the converted cache copy

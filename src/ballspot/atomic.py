@@ -19,9 +19,9 @@ os.umask(_UMASK)  # read once, at import: os.umask can only be read by setting i
 
 def ensure_dir(path: Path) -> Path:
     """Create `path` (and parents), with a one-line error when that is not possible."""
-    if path.exists() and not path.is_dir():
-        raise BallspotError(f"cannot create folder {path}: a file of that name is in the way")
     try:
+        if path.exists() and not path.is_dir():
+            raise BallspotError(f"cannot create folder {path}: a file of that name is in the way")
         path.mkdir(parents=True, exist_ok=True)
     except FileExistsError:
         raise BallspotError(f"cannot create folder {path}: a file is in the way") from None

@@ -74,8 +74,27 @@ def read_yaml(path: Path | str, what: str = "YAML file") -> object:
     except OSError as exc:
         raise BallspotError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_unique_keys_loader())  # noqa: S506 (a SafeLoader)
     except yaml.YAMLError as exc:
         raise BallspotError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
     except RecursionError:
         raise BallspotError(f"{path}: YAML nested too deeply") from None
+
+
+def _unique_keys_loader():
+    """A SafeLoader that refuses a mapping holding the same key twice (plain YAML keeps the last one)."""
+    import yaml
+
+    class UniqueKeyLoader(yaml.SafeLoader):
+        def construct_mapping(self, node, deep=False):
+            seen = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                if isinstance(key, str | int | float | bool) and key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"key {key!r} appears twice (line {key_node.start_mark.line + 1})"
+                    )
+                seen.add(key)
+            return super().construct_mapping(node, deep=deep)
+
+    return UniqueKeyLoader

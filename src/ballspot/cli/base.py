@@ -110,7 +110,8 @@ def command(name: str | None = None, on: typer.Typer | None = None, **kwargs: An
 
 
 def error_boundary(func: Callable) -> Callable:
-    """Wrap a command (or a group callback): a `BallspotError` or Ctrl-C becomes one `error:` line and an exit code."""
+    """Wrap a command (or a group callback): a `BallspotError`, an `OSError` or Ctrl-C becomes one `error:` line and an
+    exit code."""
     from ballspot.errors import BallspotError
 
     @functools.wraps(func)
@@ -125,5 +126,10 @@ def error_boundary(func: Callable) -> Callable:
             if debug_enabled():
                 raise
             raise fail("interrupted", 130) from None
+        except OSError as exc:  # what no check foresaw: a full disk, a name too long, a file taken away
+            if debug_enabled():
+                raise
+            where = f": {exc.filename}" if exc.filename else ""
+            raise fail(f"{exc.strerror or exc}{where}") from None
 
     return wrapper

@@ -123,7 +123,7 @@ def predict(
     from ballspot.export.onnx import is_onnx_folder
     from ballspot.predict.api import use_phases
     from ballspot.predict.backends import load_backend, spotter_params
-    from ballspot.predict.postprocess import load_params
+    from ballspot.predict.postprocess import PostprocessParams, load_params
     from ballspot.predict.run import plan_videos, predict_games
     from ballspot.threads import use_threads
 
@@ -135,6 +135,15 @@ def predict(
         raise typer.BadParameter("--sha256 checks a --model file or URL; give --model", param_hint="'--sha256'")
     if idle_timeout is not None and not follow:
         raise typer.BadParameter("--idle-timeout only applies with --follow", param_hint="'--idle-timeout'")
+    overrides = {
+        "threshold": threshold,
+        "event_threshold": event_threshold,
+        "smooth_s": smooth,
+        "nms_window_s": nms_window,
+    }
+    given = {key: value for key, value in overrides.items() if value is not None}
+    file_params = load_params(params) if params else None  # bad post-processing fails before the model loads
+    PostprocessParams(**given).check()
     if model and is_onnx_folder(Path(model)):
         weights = Path(model)  # an ONNX export: runs in ONNX Runtime
     else:
@@ -144,16 +153,9 @@ def predict(
     if phases is not None:
         use_phases(spotter, phases)
     resolve_precision(spotter.device, precision)  # a bad --precision fails before any decoding
-    chosen = load_params(params) if params else spotter_params(spotter)
-    overrides = {
-        "threshold": threshold,
-        "event_threshold": event_threshold,
-        "smooth_s": smooth,
-        "nms_window_s": nms_window,
-    }
-    for key, value in overrides.items():
-        if value is not None:
-            setattr(chosen, key, value)
+    chosen = file_params or spotter_params(spotter)
+    for key, value in given.items():
+        setattr(chosen, key, value)
     chosen.check()
     if follow:
         return follow_source(sources, spotter, chosen, batch_size, precision, idle_timeout, split, zip_path, out)

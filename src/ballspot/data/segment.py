@@ -277,15 +277,20 @@ def check_jobs(jobs: list[GameJob], classes: tuple[str, ...] = CLASSES_12) -> No
     halves: dict[str, set[int]] = {}
     for job in jobs:
         halves.setdefault(job.game_id, set()).add(job.half)
+    events = 0
     for job in jobs:
         info = probe(job.video)
         labels = read_labels(job.labels, classes, duration_ms=info.duration_ms, slack_ms=1000, half=job.half)
+        events += sum(a.half in halves[job.game_id] for a in labels.annotations)
         if job.half != min(halves[job.game_id]):
             continue  # one warning per game
         orphans = [a for a in labels.annotations if a.half not in halves[job.game_id]]
         if orphans:
             left_out = " and ".join(str(h) for h in sorted({a.half for a in orphans}))
             warn(f"{job.game_id}: {len(orphans)} label(s) of half {left_out} left out: no video holds that half")
+    if jobs and not events:
+        where = jobs[0].labels if len(jobs) == 1 else "any game's labels"
+        raise BallspotError(f"no event in {where}: nothing to cut (clips are cut around the labelled events)")
 
 
 def read_manifest(path: Path) -> dict:
@@ -310,6 +315,8 @@ MANIFEST_TEXT_KEYS = ("game", "split", "video")
 CLIP_TEXT_KEYS = ("file", "label", "kind")
 CLIP_MS_KEYS = ("event_ms", "start_ms", "end_ms")
 CLIP_KINDS = ("event", "background")
+MAX_CLIP_MS = 24 * 3600 * 1000
+"""A day: no video of a game is longer."""
 
 
 def _check_clip(clip: object, where: str) -> None:
@@ -321,12 +328,16 @@ def _check_clip(clip: object, where: str) -> None:
             raise BallspotError(f"{where}: no {key!r}; cut the game again with `ballspot segment`")
     for key in CLIP_MS_KEYS:
         value = clip.get(key)
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise BallspotError(f"{where}: {key!r} must be a whole number of ms >= 0, got {value!r}")
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_CLIP_MS:
+            raise BallspotError(f"{where}: {key!r} must be a whole number of ms from 0 to {MAX_CLIP_MS}, got {value!r}")
     if clip["end_ms"] <= clip["start_ms"]:
         raise BallspotError(f"{where}: ends ({clip['end_ms']} ms) before it starts ({clip['start_ms']} ms)")
+    if not clip["start_ms"] <= clip["event_ms"] <= clip["end_ms"]:
+        raise BallspotError(f"{where}: its event ({clip['event_ms']} ms) lies outside the clip")
     if clip["kind"] not in CLIP_KINDS:
         raise BallspotError(f"{where}: 'kind' must be one of {', '.join(CLIP_KINDS)}, got {clip['kind']!r}")
+    if (clip["kind"] == "background") != (clip["label"] == BACKGROUND):
+        raise BallspotError(f"{where}: a {clip['kind']} clip labelled {clip['label']!r}")
     if clip.get("team") not in (None, *TEAMS):
         raise BallspotError(f"{where}: 'team' must be 'left', 'right' or null, got {clip['team']!r}")
     if clip.get("visibility", "visible") not in VISIBILITIES:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -162,6 +163,10 @@ class TrainConfig:
             "sequence_channels": (4, 4096),
             "seed": (0, 2**32 - 1),
         }
+        for spec in dataclasses.fields(self):
+            value = getattr(self, spec.name)
+            if isinstance(value, float) and not math.isfinite(value):
+                raise BallspotError(f"--{spec.name.replace('_', '-')} must be a finite number, got {value}")
         for name, (low, high) in ranges.items():
             value = getattr(self, name)
             if not low <= value <= high:

@@ -43,6 +43,8 @@ def check_submission_target(target: Path) -> Path:
     predicted, rather than after."""
     if target.is_dir():
         raise BallspotError(f"--zip {target} is a folder; give a zip file's path, such as {target / 'submission.zip'}")
+    if target.suffix.lower() != ".zip":
+        raise BallspotError(f"--zip {target} must end in .zip (the evaluation server takes zip files)")
     ensure_dir(target.parent)
     return target
 
