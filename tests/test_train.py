@@ -219,6 +219,14 @@ def test_a_split_with_no_rows_is_an_error(tmp_path, index_path, shared, base_run
     assert_one_error_line(result, "no clips in split 'test'", "splits in the index: train, valid")
 
 
+def test_validating_on_the_training_split_warns(tmp_path, index_path, shared, base_run):
+    config_file = tmp_path / "run.yaml"
+    config_file.write_text("valid_split: train\n")
+    result = invoke_train("--config", str(config_file), "--name", "fit", index_path=index_path, cache=shared["cache"])
+    assert result.exit_code == 0, result.stderr
+    assert "validating on the training split 'train'" in " ".join(result.stderr.split())
+
+
 def test_resume_of_a_missing_run_is_an_error(tmp_path, index_path):
     result = invoke_train("--resume", "--name", "never-ran", index_path=index_path, cache=tmp_path)
     assert_one_error_line(result, "no run to resume", "never-ran")

@@ -46,6 +46,11 @@ def evaluate_loader(model, loader, loss_fn, device, precision) -> tuple[float, n
 
 def load_splits(config: TrainConfig, prepare, index_path: Path, cache_dir: Path, is_main: bool, what: str):
     """(train data, valid data) from `prepare(index_path, split, config, cache_dir)`, logged by the main process."""
+    if is_main and config.train_split == config.valid_split:
+        console.warn(
+            f"validating on the training split {config.train_split!r}: the scores and the best epoch say how well "
+            "the model fits what it saw, not how it does on unseen games"
+        )
     data = []
     for split in (config.train_split, config.valid_split):
         if is_main:
