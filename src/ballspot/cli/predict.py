@@ -153,7 +153,7 @@ def predict(
     if phases is not None:
         use_phases(spotter, phases)
     resolve_precision(spotter.device, precision)  # a bad --precision fails before any decoding
-    chosen = file_params or spotter_params(spotter)
+    chosen = file_params if file_params is not None else spotter_params(spotter)
     for key, value in given.items():
         setattr(chosen, key, value)
     chosen.check()

@@ -61,10 +61,10 @@ def export_model(checkpoint_path: Path, format_name: str, target: Path, overwrit
         raise BallspotError(f"unknown export format {format_name!r}; choose one of: {', '.join(EXPORTERS)}")
     if target.exists() and not target.is_dir():
         raise BallspotError(f"cannot export into {target}: a file of that name is in the way")
-    if target.is_dir() and any(target.iterdir()) and not overwrite:
-        raise BallspotError(f"{target} exists and is not empty; choose another folder or pass --overwrite")
     if checkpoint_path.resolve().is_relative_to(target.resolve()):
         raise BallspotError(f"cannot export into {target}: the model {checkpoint_path} is inside it")
+    if target.is_dir() and any(target.iterdir()) and not overwrite:
+        raise BallspotError(f"{target} exists and is not empty; choose another folder or pass --overwrite")
     if target.is_dir() and any(child.is_dir() for child in target.iterdir()):
         raise BallspotError(
             f"{target} holds folders; --overwrite only replaces a folder of files (such as an earlier export)"
