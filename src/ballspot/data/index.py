@@ -58,12 +58,6 @@ def build_index(clips_dir: Path, classes: tuple[str, ...] = CLASSES_12) -> pd.Da
         if video in seen:  # a copied game folder: every clip would count twice
             raise BallspotError(f"{path} and {seen[video]} both hold game {video[0]!r} (half {video[1]}); keep one")
         seen[video] = path
-        files = [clip["file"] for clip in manifest["clips"]]
-        if len(set(files)) < len(files):
-            twice = next(name for name in files if files.count(name) > 1)
-            raise BallspotError(
-                f"{path}: clip {twice} is listed more than once; cut the game again with `ballspot segment`"
-            )
         for clip in manifest["clips"]:
             if clip["label"] not in ids:
                 raise BallspotError(f"{path}: unknown label {clip['label']!r} for class set of {len(classes)}")

@@ -306,8 +306,12 @@ def read_manifest(path: Path) -> dict:
             raise BallspotError(f"{path}: manifest without a {key!r} text; cut the game again with `ballspot segment`")
     if data["split"] not in SPLITS:
         raise BallspotError(f"{path}: unknown split {data['split']!r}; expected one of: {', '.join(SPLITS)}")
+    files: set[str] = set()
     for i, clip in enumerate(data["clips"]):
         _check_clip(clip, f"{path}: clip {i}")
+        if clip["file"] in files:
+            raise BallspotError(f"{path}: clip {clip['file']} is listed more than once; cut the game again")
+        files.add(clip["file"])
     return data
 
 
