@@ -32,7 +32,7 @@ from ballspot.engine.config import resolve_config
 from ballspot.engine.dense import DenseSplit, prepare_dense_split
 from ballspot.engine.optim import build_optimizer, build_scheduler, use_channels_last
 from ballspot.engine.tasks import DenseTask
-from ballspot.engine.trainer import _model_config
+from ballspot.engine.trainer import _model_config, weight_average
 from ballspot.errors import BallspotError
 from ballspot.models.network import build_model
 
@@ -84,6 +84,7 @@ def run_variant(name: str, changes: dict, args: argparse.Namespace) -> dict:
         model.to_channels_last()
     optimizer = build_optimizer(model, config.optimizer, config.lr, config.weight_decay)
     scheduler = build_scheduler(optimizer, math.ceil(0.05 * args.steps), args.steps)  # 5% warm-up, then cosine
+    averaged = weight_average(model, config.ema)  # `ema`: the moving average is what gets scored
     started, cpu_started = time.perf_counter(), time.process_time()
     step, epoch = 0, 0
     while step < args.steps:
@@ -100,10 +101,13 @@ def run_variant(name: str, changes: dict, args: argparse.Namespace) -> dict:
             optimizer.step()
             scheduler.step()
             step += 1
+            if averaged is not None:
+                averaged.update(model, step=step)
             if step >= args.steps:
                 break
         epoch += 1
     train_cpu, train_wall = time.process_time() - cpu_started, time.perf_counter() - started
+    model = model if averaged is None else averaged.module
     valid_map, valid_team, valid_error, valid_side = score(task, model, task.valid_data)
     row = {"variant": name, "changes": changes, "steps": args.steps, "train_cpu_s": round(train_cpu, 1)}
     row.update({"train_s": round(train_wall, 1), "valid": valid_map, "valid_team": valid_team})

@@ -414,6 +414,38 @@ def test_resume_after_an_interruption_ends_with_the_uninterrupted_weights(
     assert summary["best_epoch"] == base_run["summary"]["best_epoch"]
 
 
+def test_a_weight_average_is_what_is_saved_and_resume_keeps_both(tmp_path, index_path, shared, monkeypatch):
+    """`ema`: checkpoints hold the moving average as `model` (what validation and predict use) and the
+    weights as trained beside it, and a resumed run ends exactly where an uninterrupted one does."""
+    config = tiny_config(index_path, ema=0.9)
+    forbid_decoding(monkeypatch)
+    train(config, tmp_path / "whole", shared["cache"])
+    whole = load_checkpoint(tmp_path / "whole/weights/last.pt")
+    averaged, trained = whole["model"], whole["trained_model"]
+    assert averaged.keys() == trained.keys()
+    assert any(not torch.equal(v, trained[k]) for k, v in averaged.items() if v.is_floating_point())
+    model, _, _ = load_model(tmp_path / "whole/weights/last.pt")
+    assert all(torch.equal(v, averaged[k]) for k, v in model.state_dict().items())
+
+    def interrupt(epoch: int, row: dict) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train(config, tmp_path / "cut", shared["cache"], on_epoch_end=interrupt)
+    train(config, tmp_path / "cut", shared["cache"], resume=True)
+    resumed = load_checkpoint(tmp_path / "cut/weights/last.pt")
+    for key in ("model", "trained_model"):
+        assert [k for k, v in whole[key].items() if not torch.equal(v, resumed[key][k])] == []
+
+
+def test_ema_must_be_below_one(tmp_path, index_path):
+    for value in ("1.0", "-0.1"):
+        config = tmp_path / f"ema{value}.yaml"
+        config.write_text(f"ema: {value}\n")
+        result = invoke_train("--config", str(config), index_path=index_path, cache=tmp_path)
+        assert_one_error_line(result, "ema must be at least 0 and below 1")
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

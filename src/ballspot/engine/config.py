@@ -116,6 +116,9 @@ class TrainConfig:
     gamma: float = 2.0
     alpha: list[float] | None = None
     grad_clip: float = 1.0
+    ema: float = 0.0
+    """Validate, keep and predict with a moving average of the weights, each step weighing the old average by
+    this much (e.g. 0.99: about the last 100 steps; warmed up over the first steps); 0: the weights as trained."""
     precision: str = "auto"
     # runtime
     device: str = "auto"
@@ -189,6 +192,8 @@ class TrainConfig:
                 f"--phases must be between 1 and the frames of a stack ({group}), and above 1 only for the dense "
                 f"task; got {self.phases}"
             )
+        if not 0.0 <= self.ema < 1.0:
+            raise BallspotError(f"ema must be at least 0 and below 1, got {self.ema}")
         if not 0.0 <= self.mixup <= 1.0:
             raise BallspotError(f"--mixup must be between 0 and 1, got {self.mixup}")
         if not 0.0 <= self.event_balance <= 1.0:

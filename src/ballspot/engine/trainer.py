@@ -41,6 +41,9 @@ SUMMARY_FILE = "summary.json"
 TRAIN_COLUMNS = ("epoch", "train_loss", "train_accuracy")
 RUN_COLUMNS = ("lr", "seconds")
 
+TRAINED_WEIGHTS = "trained_model"
+"""Checkpoint key of the weights as trained, when `model` holds their moving average (`ema`); resume reads it."""
+
 EpochCallback = Callable[[int, dict[str, Any]], None]
 
 
@@ -108,6 +111,19 @@ def _model_config(config: TrainConfig, num_outputs: int):
         motion=config.motion,
         camera=dense and config.team and config.camera,
     )
+
+
+def weight_average(model: torch.nn.Module, decay: float):
+    """A moving average of `model`'s weights and buffers (timm's ModelEmaV3), or None when `decay` is 0.
+
+    Its decay warms up as n / (n + 1) over the first steps (a plain mean of the weights so far) until it
+    reaches `decay`, so the random first weights do not linger in a short run.
+    """
+    if decay <= 0:
+        return None
+    from timm.utils import ModelEmaV3
+
+    return ModelEmaV3(model, decay=decay, use_warmup=True, warmup_power=1.0)
 
 
 def resolve_workers(workers: int | None, device: torch.device) -> int:
@@ -189,9 +205,13 @@ def _train(
     scheduler = build_scheduler(optimizer, int(config.warmup_epochs * steps_per_epoch), config.epochs * steps_per_epoch)
     scaler = make_grad_scaler(device, config.precision)
 
+    averaged = weight_average(model, config.ema)
+    kept = model if averaged is None else averaged.module  # the weights validated, saved and predicted with
     start_epoch, history, best = 0, [], None
     if checkpoint is not None:
-        model.load_state_dict(checkpoint["model"])
+        model.load_state_dict(checkpoint.get(TRAINED_WEIGHTS, checkpoint["model"]))
+        if averaged is not None:
+            averaged.module.load_state_dict(checkpoint["model"])
         optimizer.load_state_dict(checkpoint["optimizer"])
         scheduler.load_state_dict(checkpoint["scheduler"])
         scaler.load_state_dict(checkpoint["scaler"])
@@ -201,6 +221,7 @@ def _train(
     workers = resolve_workers(config.workers, device)
     first_validated = min(config.validate_from, config.epochs)  # the last epoch always validates
     summary: dict[str, Any] = {}
+    step = start_epoch * steps_per_epoch
     for epoch in range(start_epoch, config.epochs):
         started = time.perf_counter()
         torch.manual_seed(config.seed * 1_000_003 + epoch)
@@ -234,6 +255,9 @@ def _train(
                 scaler.step(optimizer)
                 scaler.update()
                 scheduler.step()
+                step += 1
+                if averaged is not None:
+                    averaged.update(model, step=step)
                 right, answers = task.correct(output, *targets)
                 total_loss += float(loss.detach()) * len(x)
                 seen += len(x)
@@ -251,7 +275,7 @@ def _train(
             continue
         validation = None
         if epoch + 1 >= first_validated:
-            validation = task.validate(model, device, config.precision, workers)
+            validation = task.validate(kept, device, config.precision, workers)
         row = {
             "epoch": epoch + 1,
             "train_loss": round(total_loss / max(1, seen), 6),
@@ -270,7 +294,8 @@ def _train(
             "classes": classes,
             "task": config.task,
             "epoch": epoch,
-            "model": model.state_dict(),
+            "model": kept.state_dict(),
+            **({TRAINED_WEIGHTS: model.state_dict()} if averaged is not None else {}),
             "optimizer": optimizer.state_dict(),
             "scheduler": scheduler.state_dict(),
             "scaler": scaler.state_dict(),
