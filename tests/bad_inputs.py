@@ -476,6 +476,8 @@ def _cases() -> list[Case]:
     add("index", "clip event outside it", idx(lambda k: k.manifest_clip("outside", event_ms=10**7)), 1, "outside")
     add("index", "event clip labelled background", idx(lambda k: k.manifest_clip("bgevent", kind="event",
         label="BACKGROUND")), 1, "labelled")  # fmt: skip
+    add("index", "video missing", idx(lambda k: k.clips_with("novideo", {**k.manifest,
+        "video": str(k.base / "gone.mp4")})), 1, "gone.mp4 is not a file")  # fmt: skip
     add("index", "clip listed twice", idx(lambda k: k.clips_with("dupclip", {**k.manifest,
         "clips": k.manifest["clips"][:1] * 2})), 1, "more than once")  # fmt: skip
     add("index", "manifest without a clip", idx(lambda k: k.clips_with("zero", {**k.manifest, "clips": []})), 1,

@@ -58,6 +58,8 @@ def build_index(clips_dir: Path, classes: tuple[str, ...] = CLASSES_12) -> pd.Da
         if video in seen:  # a copied game folder: every clip would count twice
             raise BallspotError(f"{path} and {seen[video]} both hold game {video[0]!r} (half {video[1]}); keep one")
         seen[video] = path
+        if not Path(manifest["video"]).is_file():  # training and predict read the frames from it, not the clips
+            raise BallspotError(f"{path}: its video {manifest['video']} is not a file; segment the game again")
         for clip in manifest["clips"]:
             if clip["label"] not in ids:
                 raise BallspotError(f"{path}: unknown label {clip['label']!r} for class set of {len(classes)}")
