@@ -7,9 +7,12 @@ import difflib
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ballspot.errors import BallspotError
+
+if TYPE_CHECKING:
+    from ballspot.video.decode import FrameFormat
 
 TASKS = ("classify", "spot", "dense")
 SEQUENCES = ("conv", "gru", "attention", "none")
@@ -227,6 +230,18 @@ class TrainConfig:
             raise BallspotError(
                 f"--frames ({self.frames}) must be a multiple of --stack-size ({self.stack_size}) for grey stacks"
             )
+
+    def frame_format(self) -> FrameFormat:
+        """The frames the network reads, as decoded for training and predict alike."""
+        from ballspot.video.decode import FrameFormat
+
+        return FrameFormat(
+            height=self.height,
+            width=self.width,
+            fps=self.fps,
+            grey=self.color == "grey",
+            crop=self.crop,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -14,7 +14,6 @@ from ballspot.data.index import load_index
 from ballspot.engine.config import TrainConfig
 from ballspot.engine.frame_cache import FrameCache, WindowSpec, build_cache
 from ballspot.errors import BallspotError
-from ballspot.video.decode import FrameFormat
 
 
 def output_classes(config: TrainConfig) -> list[str]:
@@ -24,10 +23,7 @@ def output_classes(config: TrainConfig) -> list[str]:
 
 
 def window_spec(config: TrainConfig) -> WindowSpec:
-    fmt = FrameFormat(
-        height=config.height, width=config.width, fps=config.fps, grey=config.color == "grey", crop=config.crop
-    )
-    return WindowSpec(frames=config.frames, stride=config.stride, jitter=config.jitter, fmt=fmt)
+    return WindowSpec(frames=config.frames, stride=config.stride, jitter=config.jitter, fmt=config.frame_format())
 
 
 def split_rows(index: pd.DataFrame, split: str, config: TrainConfig) -> pd.DataFrame:

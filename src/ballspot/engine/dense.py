@@ -30,7 +30,6 @@ from ballspot.engine.losses import build_loss
 from ballspot.engine.video_cache import SampledVideo, cached_video
 from ballspot.errors import BallspotError
 from ballspot.soccernet.labels import Annotation
-from ballspot.video.decode import FrameFormat
 
 
 def frames_per_stack(config: TrainConfig) -> int:
@@ -73,9 +72,7 @@ def prepare_dense_split(
     unknown = sorted(set(events["label"]) - set(actions))
     if unknown:
         raise BallspotError(f"the index has labels outside the {config.classes}-class set: {', '.join(unknown)}")
-    fmt = FrameFormat(
-        height=config.height, width=config.width, fps=config.fps, grey=config.color == "grey", crop=config.crop
-    )
+    fmt = config.frame_format()
     split_data = DenseSplit([], [], [], [])
     for (game, half, video), group in rows.groupby(["game", "half", "video"], sort=True):
         own = group[group["kind"] == "event"]

@@ -24,7 +24,7 @@ from ballspot.engine.config import TrainConfig
 from ballspot.engine.dataset import to_stacks
 from ballspot.engine.optim import autocast_context
 from ballspot.errors import BallspotError
-from ballspot.video.decode import FrameFormat, stream_frames
+from ballspot.video.decode import stream_frames
 
 
 @dataclass(frozen=True)
@@ -47,16 +47,10 @@ def position_step_s(config: TrainConfig) -> float:
     return group * config.stride / config.fps
 
 
-def frame_format(config: TrainConfig) -> FrameFormat:
-    return FrameFormat(
-        height=config.height, width=config.width, fps=config.fps, grey=config.color == "grey", crop=config.crop
-    )
-
-
 def sampled_frames(path: Path, config: TrainConfig, chunk_frames: int = 256) -> Iterator[tuple[np.ndarray, int]]:
     """(kept frames, raw frames decoded so far) chunks: every `stride`-th frame at the model's rate."""
     seen = 0
-    for chunk in stream_frames(path, frame_format(config), chunk_frames=chunk_frames):
+    for chunk in stream_frames(path, config.frame_format(), chunk_frames=chunk_frames):
         first_kept = (-chunk.first) % config.stride
         seen += len(chunk.frames)
         kept = chunk.frames[first_kept :: config.stride]
