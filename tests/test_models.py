@@ -62,6 +62,8 @@ def test_unknown_config_key_is_an_error_with_a_suggestion():
         ({"num_classes": 0}, "num_classes"),
         ({"stacks": 2.5}, "stacks"),
         ({"dropout": 1.0}, "dropout"),
+        ({"drop_path": 1.0}, "drop_path"),
+        ({"drop_path": "0.1"}, "drop_path"),
         ({"temporal_blocks": -1}, "temporal_blocks"),
         ({"motion": True, "stack_size": 1}, "motion"),
     ],
@@ -69,6 +71,22 @@ def test_unknown_config_key_is_an_error_with_a_suggestion():
 def test_invalid_config_values_are_errors(changes, message):
     with pytest.raises(BallspotError, match=message):
         ModelConfig(**changes)
+
+
+def test_drop_path_skips_residual_blocks_only_while_training():
+    from timm.layers import DropPath
+
+    small = dict(backbone="mobilenetv3_small_050", pooling="gem")  # the tiny test net has no residual block
+    plain, deep = build_model(tiny_config(**small)), build_model(tiny_config(**small, drop_path=0.5))
+    assert not any(isinstance(m, DropPath) for m in plain.modules())
+    assert any(isinstance(m, DropPath) for m in deep.modules())
+    deep.load_state_dict(plain.state_dict())  # no weights of its own: checkpoints stay interchangeable
+    x = clips()
+    deep.eval(), plain.eval()
+    torch.testing.assert_close(deep(x), plain(x))  # off at inference
+    deep.train()
+    torch.manual_seed(0)
+    assert not torch.allclose(deep(x), deep(x))  # a different set of blocks skipped each step
 
 
 # --- shapes and the encode/head split -----------------------------------------------------------------

@@ -104,6 +104,9 @@ class TrainConfig:
     """A timm weights file, "hub" (timm downloads the backbone's ImageNet weights), or None/"none"."""
     pooling: str = "netvlad"
     dropout: float = 0.4
+    drop_path: float = 0.0
+    """Stochastic depth in the encoder: the chance its deepest residual block is skipped in a training step
+    (timm's drop_path_rate, lower for earlier blocks); 0 = off."""
     # optimisation
     epochs: int = 10
     validate_from: int = 1
@@ -185,6 +188,8 @@ class TrainConfig:
             raise BallspotError(f"--lr must be in (0, 1], got {self.lr}")
         if not 0 <= self.dropout < 1:
             raise BallspotError(f"--dropout must be in [0, 1), got {self.dropout}")
+        if not 0 <= self.drop_path < 1:
+            raise BallspotError(f"drop_path must be in [0, 1), got {self.drop_path}")
         if not all(v >= 0 for v in (self.gamma, self.weight_decay, self.grad_clip, self.warmup_epochs)):  # NaN too
             raise BallspotError("--gamma, --weight-decay, --grad-clip and --warmup-epochs must be >= 0")
         if not 0.0 <= self.event_clips <= 1.0:

@@ -101,6 +101,7 @@ def _model_config(config: TrainConfig, num_outputs: int):
         stack_size=config.in_chans,
         pooling=config.pooling,
         dropout=config.dropout,
+        drop_path=config.drop_path,
         pretrained=None if config.pretrained in (None, "", "none") else config.pretrained,
         head="dense" if dense else "window",
         positions_per_stack=positions_per_stack(config) if dense else 1,

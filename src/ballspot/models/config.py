@@ -39,6 +39,8 @@ class ModelConfig:
     temporal_channels: int = 128
     temporal_blocks: int = 1
     dropout: float = 0.4
+    drop_path: float = 0.0
+    """Stochastic depth of the encoder's residual blocks while training (timm's drop_path_rate)."""
     pretrained: str | None = None
     head: str = "window"
     """window: one score vector per window of `stacks` stacks; dense: one per frame over any number of stacks."""
@@ -76,6 +78,10 @@ class ModelConfig:
             raise BallspotError(f"model dropout must be a number, got {self.dropout!r}")
         if not 0.0 <= self.dropout < 1.0:
             raise BallspotError(f"model dropout must be in [0, 1), got {self.dropout}")
+        if isinstance(self.drop_path, bool) or not isinstance(self.drop_path, int | float):
+            raise BallspotError(f"model drop_path must be a number, got {self.drop_path!r}")
+        if not 0.0 <= self.drop_path < 1.0:
+            raise BallspotError(f"model drop_path must be in [0, 1), got {self.drop_path}")
         if self.head not in HEADS:
             raise BallspotError(f"unknown head {self.head!r}; choose one of: {', '.join(HEADS)}")
         if self.sequence not in SEQUENCE_LAYERS:

@@ -21,14 +21,17 @@ from ballspot.models.config import PRETRAINED_FROM_HUB
 _HUB_PREFIXES = ("hf-hub:", "hf_hub:", "local-dir:")
 
 
-def create_encoder(name: str, in_chans: int, pretrained: str | None = None) -> nn.Module:
+def create_encoder(name: str, in_chans: int, pretrained: str | None = None, drop_path: float = 0.0) -> nn.Module:
     """A timm backbone whose `forward_features` gives [N, num_features, h, w] maps.
 
     `pretrained`: None (random weights, nothing fetched), a local weights file (a timm state_dict, .pth
     or .safetensors, with or without the classifier), or "hub" (timm downloads the default weights).
+    `drop_path`: stochastic depth while training (timm's drop_path_rate).
     """
     check_backbone_name(name)
     kwargs = dict(num_classes=0, global_pool="", in_chans=in_chans)
+    if drop_path:
+        kwargs["drop_path_rate"] = drop_path  # not every timm model takes it, so only when asked for
     if pretrained is None:
         return _create(name, pretrained=False, **kwargs)
     if pretrained == PRETRAINED_FROM_HUB:

@@ -159,5 +159,7 @@ def build_model(cfg: ModelConfig, load_pretrained: bool = True) -> SpotterNet | 
     from ballspot.models.dense import DenseSpotterNet
 
     cfg.validate()
-    encoder = create_encoder(cfg.backbone, cfg.in_chans, cfg.pretrained if load_pretrained else None)
+    encoder = create_encoder(
+        cfg.backbone, cfg.in_chans, cfg.pretrained if load_pretrained else None, drop_path=cfg.drop_path
+    )
     return DenseSpotterNet(cfg, encoder) if cfg.head == "dense" else SpotterNet(cfg, encoder)
