@@ -377,6 +377,8 @@ def _cases() -> list[Case]:
     add("segment", "label a number", seg_labels("labelnum", labels_text([annotation(3)])), 1, "label")
     add("segment", "position negative", seg_labels("neg", labels_text([annotation(position="-40")])), 1, "negative")
     add("segment", "position text", seg_labels("postext", labels_text([annotation(position="abc")])), 1, "position")
+    add("segment", "position 5000 digits", seg_labels("posdigits", labels_text([annotation(position=1)]).replace(
+        '"position": 1', '"position": 1' + "0" * 5000)), 1, "digits long")  # fmt: skip
     add("segment", "position Infinity", seg_labels("posinf", labels_text([annotation(position=1)]).replace(
         '"position": 1', '"position": Infinity')), 1, "position")  # fmt: skip
     add("segment", "position true", seg_labels("posbool", labels_text([annotation(position=True)])), 1, "position")
@@ -619,6 +621,9 @@ def _cases() -> list[Case]:
         {"label": "PASS", "position": 400, "half": 1, "confidence": "high"}]}))), 1, "confidence")  # fmt: skip
     add("evaluate", "labels position Infinity", ev(doc("linf", labels_text([annotation(position=1)]).replace(
         '"position": 1', '"position": Infinity')), good_predictions), 1, "position")  # fmt: skip
+    add("evaluate", "predictions position 5000 digits", ev(good_labels, doc("pdigits", json.dumps({"predictions": [
+        {"label": "PASS", "position": 1, "half": 1, "confidence": 0.5}]}).replace('"position": 1',
+        '"position": 1' + "0" * 5000))), 1, "digits long")  # fmt: skip
     add("evaluate", "labels zip garbage", ev(lambda k: k.file("labels.zip", b"PK\x03\x04garbage"), good_predictions),
         1, "zip")  # fmt: skip
     add("evaluate", "labels folder without labels", ev(lambda k: k.base / "files", good_predictions), 1,

@@ -43,6 +43,8 @@ def parse_json(raw: bytes | str, where: str) -> object:
         return json.loads(data)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BallspotError(f"{where}: not valid JSON ({exc})") from None
+    except ValueError:  # an integer longer than Python converts (sys.get_int_max_str_digits(), 4300 digits)
+        raise BallspotError(f"{where}: holds a number thousands of digits long; no field takes one") from None
     except RecursionError:  # pragma: no cover - the depth check comes first
         raise BallspotError(f"{where}: JSON nested too deeply") from None
 
