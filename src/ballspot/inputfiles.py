@@ -79,6 +79,8 @@ def read_yaml(path: Path | str, what: str = "YAML file") -> object:
         return yaml.load(text, Loader=_unique_keys_loader())  # noqa: S506 (a SafeLoader)
     except yaml.YAMLError as exc:
         raise BallspotError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    except ValueError as exc:  # a value YAML reads but Python cannot hold: 2020-13-45, an int of 5000 digits
+        raise BallspotError(f"{path}: not valid YAML ({str(exc).split(';')[0]})") from None
     except RecursionError:
         raise BallspotError(f"{path}: YAML nested too deeply") from None
 
