@@ -507,6 +507,7 @@ def _cases() -> list[Case]:
     add("train", "config month 13", train_config("month", "epochs: 2020-13-45\n"), 1, "month must be in 1..12")
     add("train", "config epochs 5000 digits", train_config("digits", "epochs: 1" + "0" * 5000 + "\n"), 1,
         "5001 digits")  # fmt: skip
+    add("train", "config key a list", train_config("listkey", "? [epochs]\n: 1\n"), 1, "unhashable key, line 1")
     add("train", "config a list", train_config("list", "- 1\n- 2\n"), 1, "mapping")
     add("train", "config unknown key", train_config("unknown", "epoch: 3\n"), 1, "epoch")
     add("train", "config bad type", train_config("type", "epochs: many\n"), 1, "epochs")

@@ -78,11 +78,21 @@ def read_yaml(path: Path | str, what: str = "YAML file") -> object:
     try:
         return yaml.load(text, Loader=_unique_keys_loader())  # noqa: S506 (a SafeLoader)
     except yaml.YAMLError as exc:
-        raise BallspotError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+        raise BallspotError(f"{path}: not valid YAML ({_yaml_problem(exc)})") from None
     except ValueError as exc:  # a value YAML reads but Python cannot hold: 2020-13-45, an int of 5000 digits
         raise BallspotError(f"{path}: not valid YAML ({str(exc).split(';')[0]})") from None
     except RecursionError:
         raise BallspotError(f"{path}: YAML nested too deeply") from None
+
+
+def _yaml_problem(exc: Exception) -> str:
+    """What a YAML error says is wrong, and on which line ("found unhashable key, line 1"); PyYAML's first
+    line of text is often only the context ("while constructing a mapping")."""
+    problem = getattr(exc, "problem", None)
+    if not problem:
+        return str(exc).splitlines()[0]
+    mark = getattr(exc, "problem_mark", None)
+    return f"{problem}, line {mark.line + 1}" if mark is not None else problem
 
 
 def _unique_keys_loader():
@@ -94,7 +104,9 @@ def _unique_keys_loader():
             seen = set()
             for key_node, _ in node.value:
                 key = self.construct_object(key_node, deep=True)
-                if isinstance(key, str | int | float | bool) and key in seen:
+                if not isinstance(key, str | int | float | bool):
+                    continue  # a list or mapping as a key: SafeLoader refuses it (unhashable)
+                if key in seen:
                     raise yaml.constructor.ConstructorError(
                         None, None, f"key {key!r} appears twice (line {key_node.start_mark.line + 1})"
                     )
