@@ -131,7 +131,7 @@ def predict(
     device, precision, tta = device.value, precision.value, tta.value
     from ballspot.share.sources import resolve_model
 
-    if sha256 and not model:
+    if sha256 is not None and not model:
         raise typer.BadParameter("--sha256 checks a --model file or URL; give --model", param_hint="'--sha256'")
     if idle_timeout is not None and not follow:
         raise typer.BadParameter("--idle-timeout only applies with --follow", param_hint="'--idle-timeout'")

@@ -32,7 +32,7 @@ def models_cache() -> Path:
 def resolve_model(spec: str | Path, sha256: str | None = None) -> Path:
     """A local checkpoint path for a `--model` value; downloads and conversions happen once, into caches."""
     text = str(spec)
-    expected = check_sha256(sha256) if sha256 else None
+    expected = check_sha256(sha256) if sha256 is not None else None  # --sha256 "" is an error, not no check
     if text.startswith(HUB_PREFIX):
         _refuse_sha(expected, "hf-hub: models", "the Hub checks its own files")
         folder = hub_snapshot(text[len(HUB_PREFIX) :])
