@@ -679,6 +679,8 @@ def _cases() -> list[Case]:
     add("predict", "model weights misshapen", pr(good_video, "--model", lambda k: k.model_with("shape",
         model=k.misshapen_weights())), 1, "do not fit")  # fmt: skip
     add("predict", "sha256 empty", pr(good_video, "--sha256", ""), 1, "not a sha256")
+    add("predict", "sha256 with a run folder", pr(good_video, "--model", lambda k: k.model.parent.parent, "--sha256",
+        "0" * 64), 1, "a folder")  # fmt: skip
     add("predict", "batch size 0", pr(good_video, "--batch-size", "0"), 2, "--batch-size")
     add("predict", "precision fp8", pr(good_video, "--precision", "fp8"), 2, "fp8")
     add("predict", "threshold 1.5", pr(good_video, "--threshold", "1.5"), 1, "threshold")

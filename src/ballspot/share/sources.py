@@ -51,6 +51,7 @@ def resolve_model(spec: str | Path, sha256: str | None = None) -> Path:
         if path.is_file() and file_sha256(path) != expected:
             raise BallspotError(f"sha256 mismatch for {path}: expected {expected}")
     if path.is_dir():
+        _refuse_sha(expected, f"a folder ({path})", "it checks one file; give the checkpoint file (weights/best.pt)")
         if is_model_folder(path):
             return folder_checkpoint(path, models_cache() / "converted", str(path))
         best = path / "weights" / "best.pt"
