@@ -15,6 +15,7 @@ from ballspot.models.config import ModelConfig
 from ballspot.models.network import build_model
 from tests.assertions import assert_one_error_line
 from tests.test_dense_pipeline import GAMES, league, run  # noqa: F401  (module fixtures: a tiny trained run)
+from tests.videos import counter_frames, encode
 
 pytest.importorskip("onnxruntime")
 runner = CliRunner()
@@ -91,6 +92,29 @@ def test_an_exported_folder_predicts_alone_and_bad_folders_fail_in_one_line(run,
     (out / "head.onnx").write_bytes(b"not a graph")
     result = runner.invoke(app, ["predict", str(video), "--model", str(out), "--out", str(tmp_path / "q")])
     assert_one_error_line(result, "cannot load the ONNX graphs")
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"encoder": "encoder.onnx"}, "no valid encoder"),
+        ({"model_config": None}, "no valid model_config"),
+        ({"classes": 13}, "no valid classes"),
+        ({"classes": [*range(12), "BACKGROUND"]}, "no valid classes"),
+        ({"opset": "DIGITS"}, "digits long"),  # written as a number 5001 digits long
+    ],
+)
+def test_a_damaged_onnx_json_is_one_line(tmp_path, change, message):
+    cfg = ModelConfig(backbone="test_efficientnet", num_classes=13, pooling="gem")
+    export_onnx(build_model(cfg).eval(), {"height": 32, "width": 64}, [f"C{i}" for i in range(12)] + ["BACKGROUND"],
+                {}, tmp_path / "onnx")  # fmt: skip
+    manifest = json.loads((tmp_path / "onnx" / "onnx.json").read_text())
+    manifest.update({key: value for key, value in change.items() if value is not None})
+    manifest = {key: value for key, value in manifest.items() if change.get(key, ...) is not None}
+    (tmp_path / "onnx" / "onnx.json").write_text(json.dumps(manifest).replace('"DIGITS"', "1" + "0" * 5000))
+    video = encode(tmp_path / "clip.mp4", counter_frames(10, 64, 112))
+    result = runner.invoke(app, ["predict", str(video), "--model", str(tmp_path / "onnx"), "--out", str(tmp_path)])
+    assert_one_error_line(result, message)
 
 
 def test_torchscript_export_equals_the_checkpoint(run, tmp_path):  # noqa: F811

@@ -13,13 +13,13 @@ files that `torch.jit.load` reads without ballspot's model code.
 
 from __future__ import annotations
 
-import json
 import warnings
 from pathlib import Path
 from typing import Any
 
 from ballspot.atomic import atomic_path, write_json
 from ballspot.errors import BallspotError
+from ballspot.inputfiles import read_json
 
 FORMAT = "ballspot-onnx"
 FORMAT_VERSION = 1
@@ -28,6 +28,9 @@ ENCODER_FILE = "encoder.onnx"
 HEAD_FILE = "head.onnx"
 OPSET = 17
 DENSE_OUTPUTS = ("classes", "offsets", "team")
+MANIFEST_PARTS = {"model_config": dict, "train_config": dict, "classes": list, "postprocess": dict, "encoder": dict,
+                  "head": dict}  # fmt: skip
+"""What every onnx.json holds, and of what type, besides its format and version."""
 
 
 def _parts(model):
@@ -178,16 +181,18 @@ def is_onnx_folder(path: Path) -> bool:
 def read_manifest(folder: Path) -> dict[str, Any]:
     """onnx.json of an exported folder, checked, with one-line errors."""
     path = Path(folder) / MANIFEST
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BallspotError(f"cannot read {path}: {exc}") from None
+    manifest = read_json(path, "ONNX export manifest")
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise BallspotError(f"{path} is not a ballspot ONNX export (format {FORMAT!r})")
     if manifest.get("format_version") != FORMAT_VERSION:
         raise BallspotError(f"{path}: format version {manifest.get('format_version')!r} is not supported")
+    damaged = [key for key, kind in MANIFEST_PARTS.items() if not isinstance(manifest.get(key), kind)]
+    if not damaged and not all(isinstance(name, str) for name in manifest["classes"]):
+        damaged = ["classes"]
+    if damaged:
+        raise BallspotError(f"{path} is a damaged ballspot ONNX export (no valid {', '.join(damaged)}); export again")
     for part in ("encoder", "head"):
-        file = Path(folder) / str(manifest.get(part, {}).get("file", ""))
+        file = Path(folder) / str(manifest[part].get("file", ""))
         if not file.is_file():
             raise BallspotError(f"{folder}: {file.name} is missing")
     return manifest
