@@ -102,6 +102,7 @@ def test_an_exported_folder_predicts_alone_and_bad_folders_fail_in_one_line(run,
         ({"classes": 13}, "no valid classes"),
         ({"classes": [*range(12), "BACKGROUND"]}, "no valid classes"),
         ({"opset": "DIGITS"}, "digits long"),  # written as a number 5001 digits long
+        ({"classes": ["PASS", "BACKGROUND"]}, "2 classes for 13 network outputs"),
     ],
 )
 def test_a_damaged_onnx_json_is_one_line(tmp_path, change, message):

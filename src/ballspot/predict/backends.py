@@ -154,6 +154,9 @@ def load_onnx_spotter(model: Path, device: str = "cpu", tta: str = "none", threa
     manifest = read_manifest(folder)
     config = TrainConfig.from_dict(manifest["train_config"], str(folder))
     classes = list(manifest["classes"])
+    outputs = manifest["model_config"].get("num_classes")
+    if len(classes) != outputs:
+        raise BallspotError(f"{folder}: {len(classes)} classes for {outputs} network outputs; export again")
     if BACKGROUND not in classes:
         raise BallspotError(f"{model} is a clip classifier (trained with --task classify); predict needs a spotter")
     if tta not in TTA_MODES:
