@@ -65,3 +65,13 @@ def test_games_are_split_between_torchrun_processes(monkeypatch):
     monkeypatch.setenv("RANK", "1")
     assert rank_share(games) == ["g1", "g3"]
     assert threads_per_worker(2, 2) == 1 and threads_per_worker(1, 4) == 1 and threads_per_worker(16, 4) == 4
+
+
+def test_a_finished_game_whose_results_file_is_damaged_is_predicted_again(run, league, tmp_path):  # noqa: F811
+    out = tmp_path / "out"
+    first = _predict(league, run["best"], out)
+    results = out / GAMES[0] / "results_spotting.json"
+    for damage in ("{", "[]", '{"predictions": 3}'):
+        results.write_text(damage)
+        assert _same(_predict(league, run["best"], out), first)
+        assert json.loads(results.read_text())["predictions"] == first[0]["predictions"]

@@ -55,7 +55,7 @@ def is_done(folder: Path, expected: dict[str, Any]) -> bool:
     """Whether `folder` holds results made with the same model and parameters."""
     try:
         recorded = json.loads((folder / DONE_FILE).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+    except (OSError, ValueError, RecursionError):
         return False
     return recorded == expected and (folder / RESULTS_FILE).is_file()
 
@@ -99,8 +99,10 @@ def predict_season(
     results: dict[str, dict] = {}
     todo = []
     for game_id in mine:
-        if resume and is_done(out_root / game_id, expected):
-            results[game_id] = _skipped(out_root / game_id, game_id, games[game_id])
+        folder = out_root / game_id
+        done = resume and is_done(folder, expected) and _skipped(folder, game_id, games[game_id])
+        if done:
+            results[game_id] = done
             console.log(f"{game_id}: done before with this model and parameters, skipped (--force redoes it)")
         else:
             todo.append(game_id)
@@ -183,12 +185,18 @@ def _spot_game(game_id, halves, spotter, params, out_root, batch_size, precision
     }
 
 
-def _skipped(folder: Path, game_id: str, halves: list) -> dict:
-    """A finished game's summary, read back from its files."""
+def _skipped(folder: Path, game_id: str, halves: list) -> dict | None:
+    """A finished game's summary, read back from its files; None when its results file is missing or damaged
+    (the game is predicted again)."""
     from ballspot.predict.outputs import EVENTS_FILE
     from ballspot.predict.postprocess import PARAMS_FILE
 
-    document = json.loads((folder / RESULTS_FILE).read_text(encoding="utf-8"))
+    try:
+        document = json.loads((folder / RESULTS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
+    if not isinstance(document, dict) or not isinstance(document.get("predictions"), list):
+        return None
     try:
         events = len(json.loads((folder / EVENTS_FILE).read_text(encoding="utf-8"))["events"])
     except (OSError, ValueError, KeyError, TypeError):
@@ -198,7 +206,7 @@ def _skipped(folder: Path, game_id: str, halves: list) -> dict:
     return {
         "game": game_id,
         "videos": [str(job.video) for job in halves],
-        "candidates": len(document.get("predictions", [])),
+        "candidates": len(document["predictions"]),
         "events": events,
         "seconds": 0.0,
         "files": files,
