@@ -199,6 +199,18 @@ class Kit:
         frame[frame["split"] == split].to_parquet(path)
         return path
 
+    def index_with(self, name: str, **columns) -> Path:
+        """The index with whole columns replaced (a value, or a function of the column)."""
+        import pandas as pd
+
+        frame = pd.read_parquet(self.index)
+        for column, value in columns.items():
+            frame[column] = value(frame[column]) if callable(value) else value
+        path = self.base / "files" / f"index-{name}.parquet"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        frame.to_parquet(path)
+        return path
+
     # ---- a tiny trained model
 
     @functools.cached_property
@@ -545,6 +557,20 @@ def _cases() -> list[Case]:
         1, "index")  # fmt: skip
     add("train", "index csv without columns", train("--index", lambda k: k.file("cols.csv", "a,b\n1,2\n"),
         "--device", "cpu"), 1, "missing columns")  # fmt: skip
+    add("train", "index split missing", train(*TINY_TRAIN, "--index", lambda k: k.index_with("nosplit", split=None)),
+        1, "'split' must be text")  # fmt: skip
+    add("train", "index video missing", train(*TINY_TRAIN, "--index", lambda k: k.index_with("novideo", video=None)),
+        1, "'video' must be text")  # fmt: skip
+    add("train", "index half 7", train(*TINY_TRAIN, "--index", lambda k: k.index_with("half7", half=7)), 1,
+        "'half' must be one of 1, 2, got 7")  # fmt: skip
+    add("train", "index kind bogus", train(*TINY_TRAIN, "--index", lambda k: k.index_with("kind", kind="bogus")), 1,
+        "'kind' must be one of")  # fmt: skip
+    add("train", "index team middle", train(*TINY_TRAIN, "--index", lambda k: k.index_with("team", team="middle")),
+        1, "'team' must be one of")  # fmt: skip
+    add("train", "index clips end where they start", train(*TINY_TRAIN, "--index", lambda k: k.index_with("ends",
+        end_ms=lambda end: 0, start_ms=lambda start: 0, event_ms=lambda event: 0)), 1, "after 'start_ms'")  # fmt: skip
+    add("train", "index event outside its clip", train(*TINY_TRAIN, "--index", lambda k: k.index_with("outside",
+        event_ms=lambda event: event + 10**6)), 1, "within 'start_ms'..'end_ms'")  # fmt: skip
     add("train", "resume without a run", train(*TINY_TRAIN, "--resume"), 1, "resume")
     add("train", "dense-only option on the spot task", train(*TINY_TRAIN, "--sequence", "gru"), 1, "--task dense")
     add("train", "name with a slash", train(*TINY_TRAIN, "--name", "a/b"), 1, "--name")

@@ -8,8 +8,9 @@ import pandas as pd
 
 from ballspot.atomic import atomic_path
 from ballspot.classes import BACKGROUND, CLASSES_12, class_index
-from ballspot.data.segment import read_manifest
+from ballspot.data.segment import CLIP_KINDS, CLIP_MS_KEYS, MAX_CLIP_MS, read_manifest
 from ballspot.errors import BallspotError
+from ballspot.soccernet.labels import TEAMS, VISIBILITIES
 from ballspot.soccernet.splits import SPLITS
 
 INDEX_FILE = "index.parquet"
@@ -124,14 +125,36 @@ def load_index(path: Path) -> pd.DataFrame:
     missing = [c for c in COLUMNS if c not in frame.columns]
     if missing:
         raise BallspotError(f"{path} is not a ballspot index (missing columns: {', '.join(missing)})")
-    for column in WHOLE_COLUMNS:  # a hand-edited CSV can hold anything
-        values = pd.to_numeric(frame[column], errors="coerce")
-        bad = values.isna() | (values < 0) | (values % 1 != 0)
-        if bad.any():
-            row = int(bad.to_numpy().argmax())
-            value = frame[column].iloc[row]
-            raise BallspotError(f"{path}: row {row}: {column!r} must be a whole number >= 0, got {value!r}")
+    numbers = {}
+    for column in WHOLE_COLUMNS:  # a hand-edited CSV (or a Parquet file written by hand) can hold anything
+        numbers[column] = values = pd.to_numeric(frame[column], errors="coerce")
+        _refuse_rows(path, frame, column, values.isna() | (values < 0) | (values % 1 != 0), "a whole number >= 0")
+    for column in CLIP_MS_KEYS:
+        _refuse_rows(path, frame, column, numbers[column] > MAX_CLIP_MS, f"at most {MAX_CLIP_MS} ms (a day)")
+    for column in TEXT_COLUMNS:
+        _refuse_rows(path, frame, column, ~frame[column].map(lambda v: isinstance(v, str) and v != ""), "text")
+    for column, allowed in CHOICES.items():
+        _refuse_rows(path, frame, column, ~frame[column].isin(allowed), f"one of {', '.join(map(repr, allowed))}")
+    start, event, end = numbers["start_ms"], numbers["event_ms"], numbers["end_ms"]
+    _refuse_rows(path, frame, "end_ms", end <= start, "after 'start_ms'")
+    _refuse_rows(path, frame, "event_ms", (event < start) | (event > end), "within 'start_ms'..'end_ms'")
+    background = (frame["kind"] == "background") != (frame["label"] == BACKGROUND)
+    _refuse_rows(path, frame, "label", background, f"{BACKGROUND} exactly on the background clips")
     return frame
+
+
+TEXT_COLUMNS = ("label", "kind", "game", "split", "video")
+CHOICES = {"kind": CLIP_KINDS, "split": SPLITS, "half": (1, 2), "team": ("", *TEAMS), "visibility": VISIBILITIES}
+"""Columns that hold one of a few values (no team: "")."""
+
+
+def _refuse_rows(path: Path, frame: pd.DataFrame, column: str, bad: pd.Series, expected: str) -> None:
+    """A one-line error naming the first row where `bad` holds, if any."""
+    if bad.any():
+        row = int(bad.to_numpy().argmax())
+        value = frame[column].iloc[row]
+        value = value.item() if hasattr(value, "item") else value  # 7, not np.int64(7)
+        raise BallspotError(f"{path}: row {row}: {column!r} must be {expected}, got {value!r}")
 
 
 def class_counts(frame: pd.DataFrame, classes: tuple[str, ...] = CLASSES_12) -> dict[str, dict[str, int]]:
