@@ -59,7 +59,12 @@ def parse_storage(value: str | None, studies_dir: Path) -> StorageSpec:
             raise BallspotError("--storage journal:PATH needs a file path after 'journal:'")
         return StorageSpec("journal", str(Path(path).expanduser().resolve()))
     if "://" in value:
-        scheme = value.split("://", 1)[0]
+        scheme, database = value.split("://", 1)
+        if scheme.startswith("sqlite") and database.split("?")[0] in ("", "/", "/:memory:"):
+            raise BallspotError(
+                f"--storage {value!r} is an in-memory SQLite database: the trials' workers cannot share it and the "
+                "study ends with the process; give a file, sqlite:///PATH.db"
+            )
         return StorageSpec("sqlite" if scheme.startswith("sqlite") else "database", value)
     if value.endswith(JOURNAL_SUFFIXES):
         return StorageSpec("journal", str(Path(value).expanduser().resolve()))
