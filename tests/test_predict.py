@@ -390,6 +390,20 @@ def test_edit_list_that_hides_leading_frames(monkeypatch, spotter, tmp_path):
     assert_valid_results(json.loads((out / "edited" / "results_spotting.json").read_text()), "edited", 4800)
 
 
+@pytest.mark.parametrize("suffix", [".ts", ".mpg"])
+def test_a_broadcast_capture_is_read_from_its_first_frame(monkeypatch, spotter, tmp_path, suffix):
+    """MPEG-TS and MPEG-PS (their clock starts at 1.4 s or 0.5 s, not 0) are videos like any other."""
+    video = encode(tmp_path / f"capture{suffix}", counter_frames(150), audio=False)
+    seen = spy_on_encoder(monkeypatch, spotter)
+    times, _ = predict_scores(video, spotter)
+    assert len(times) == int(np.ceil(75 / 3))
+    assert centre_frames(seen, len(times)) == [round(t * 25) for t in times]
+    out = tmp_path / "out"
+    result = invoke(str(video), "-m", str(spotter.path), "--out", str(out), "-q")
+    assert result.exit_code == 0, result.output
+    assert_valid_results(json.loads((out / "capture" / "results_spotting.json").read_text()), "capture", 6000)
+
+
 @pytest.mark.parametrize("frames", [1, 4, 11])
 def test_a_video_shorter_than_one_window(run, spotter, tmp_path, frames):
     """1, 4 and 11 frames (a window spans 12): every frame is still a window centre, edges padded."""

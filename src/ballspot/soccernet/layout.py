@@ -18,7 +18,8 @@ class Resolution(str, Enum):
     P720 = "720p"
 
 
-VIDEO_SUFFIXES = (".mp4", ".mkv", ".avi", ".mov", ".webm")
+VIDEO_SUFFIXES = (".mp4", ".mkv", ".avi", ".mov", ".webm", ".m4v", ".ts", ".m2ts", ".mts", ".mpg", ".mpeg")
+"""Suffixes read as videos (any ffmpeg reads): downloads, phone clips and broadcast captures (MPEG-TS, MPEG-PS)."""
 _HALF_VIDEO = re.compile(r"^(\d)_(\d+p)\.(mkv|mp4)$")
 _WHOLE_VIDEO = re.compile(r"^(\d+p)\.(mkv|mp4)$")
 
@@ -102,4 +103,5 @@ def soccernet_video_half(name: str) -> int | None:
 
 
 def is_video_file(path: Path) -> bool:
+    """True for a file name with a video suffix (`VIDEO_SUFFIXES`, any case)."""
     return path.suffix.lower() in VIDEO_SUFFIXES

@@ -32,6 +32,8 @@ MAX_CLIPS = 100
 """Most clips cut at once (each is re-encoded)."""
 PLAYER_TYPES = {".mkv": "video/webm", ".webm": "video/webm"}
 """What the player is told a file is (browsers play Matroska as WebM); MP4 otherwise."""
+UNPLAYABLE = {".avi": "AVI", ".ts": "MPEG-TS", ".m2ts": "MPEG-TS", ".mts": "MPEG-TS", ".mpg": "MPEG", ".mpeg": "MPEG"}
+"""Containers browsers do not play (ballspot reads them all), by suffix: the player says so."""
 
 
 def show_run(game: GameSource, run: GameRun, key: str, model: Path) -> None:
@@ -73,8 +75,8 @@ def show_run(game: GameSource, run: GameRun, key: str, model: Path) -> None:
     player, line = st.columns([2, 3])
     with player:
         st.video(str(video), format=PLAYER_TYPES.get(video.suffix.lower(), "video/mp4"), start_time=(seek or 0) // 1000)
-        if video.suffix.lower() == ".avi":
-            st.caption("Browsers do not play AVI files: convert it to MP4 to watch it here.")
+        if container := UNPLAYABLE.get(video.suffix.lower()):
+            st.caption(f"Browsers do not play {container} files: convert it to MP4 to watch it here.")
         if seek is not None:
             st.caption(f"Player at {clock(seek)[:5]} (event at {clock(seek)}, half {half})")
     with line:
