@@ -87,6 +87,14 @@ class Kit:
         return path
 
     @functools.cached_property
+    def still_image(self) -> Path:
+        """A PNG picture named .mp4."""
+        path = self.base / "files" / "still.mp4"
+        ffmpeg("-f", "lavfi", "-i", "color=c=green:s=64x64", "-frames:v", "1", "-c:v", "png", "-f", "image2pipe",
+               str(path))  # fmt: skip
+        return path
+
+    @functools.cached_property
     def garbage(self) -> Path:
         return self.file("garbage.mp4", b"\x00not a video" * 300)
 
@@ -373,6 +381,8 @@ def _cases() -> list[Case]:
         "--out", o], 1, "not a video")  # fmt: skip
     add("segment", "jpeg image", lambda k, o: ["segment", k.file("frame.jpg", b"\xff\xd8\xff\xe0"), "--labels",
         k.labels, "--out", o], 1, "not a video")  # fmt: skip
+    add("segment", "png image named .mp4", lambda k, o: ["segment", k.still_image, "--labels", k.labels, "--out", o],
+        1, "holds a still image (PNG)")  # fmt: skip
     add("segment", "text as video", lambda k, o: ["segment", k.file("notes.mp4", "hello"), "--labels", k.labels,
         "--out", o], 1, "video")  # fmt: skip
     add("segment", "no labels beside", lambda k, o: ["segment", k.garbage, "--out", o], 1, "labels not found")
@@ -696,6 +706,7 @@ def _cases() -> list[Case]:
     add("predict", "one game's video damaged", pr(lambda k: k.dataset_with_damaged("video", "224p.mp4",
         b"\x00not a video" * 300)), 1, "cannot read video")  # fmt: skip
     add("predict", "text file", pr(lambda k: k.file("notes.txt", "hello")), 1, "not a video")
+    add("predict", "png image named .mp4", pr(lambda k: k.still_image), 1, "holds a still image (PNG)")
     add("predict", "idle timeout without follow", pr(good_video, "--idle-timeout", "3"), 2, "--follow")
     add("predict", "model missing", pr(good_video, "--model", lambda k: k.base / "none.pt"), 1, "not found")
     add("predict", "model garbage", pr(good_video, "--model", lambda k: k.file("w.pt", b"garbage")), 1, "weights")

@@ -71,6 +71,8 @@ def _probe_file(path: Path, size: int, mtime_ns: int) -> VideoInfo:
             if not container.streams.video:
                 raise BallspotError(f"no video stream in {path}")
             stream = container.streams.video[0]
+            if image := _still_image(container, stream):
+                raise BallspotError(f"not a video: {path} holds a still image ({image})")
             rate = stream.average_rate or stream.base_rate or stream.guessed_rate
             if not rate:
                 raise BallspotError(f"cannot tell the frame rate of {path}")
@@ -107,6 +109,16 @@ def _probe_file(path: Path, size: int, mtime_ns: int) -> VideoInfo:
         has_audio=has_audio,
         last_frame_s=last_frame,
     )
+
+
+def _still_image(container, stream) -> str | None:
+    """The kind of picture (PNG, JPEG, ...) a file holds when it is one still image, not a video; else None."""
+    name = container.format.name
+    if name.endswith("_pipe"):  # ffmpeg's image readers: png_pipe, jpeg_pipe, webp_pipe, ...
+        return name.removesuffix("_pipe").upper()
+    if name in ("image2", "image2pipe") or (name == "gif" and stream.frames <= 1):
+        return stream.codec_context.name.upper()
+    return None
 
 
 def _origin_s(container) -> float:
