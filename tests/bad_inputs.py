@@ -436,6 +436,7 @@ def _cases() -> list[Case]:
     add("segment", "seed -1", seg(lambda k: k.video, "--seed", "-1"), 2, "--seed")
     add("segment", "seed 2**64", seg(lambda k: k.video, "--seed", str(2**64)), 2, "--seed")
     add("segment", "resolution 999p", seg(lambda k: k.dataset, "--resolution", "999p"), 2, "999p")
+    add("segment", "resolution with a video file", seg(lambda k: k.video, "--resolution", "720p"), 2, "--resolution")
     add("segment", "classes 7", seg(lambda k: k.video, "--classes", "7"), 2, "7")
     add("segment", "labels with a dataset root", lambda k, o: ["segment", k.dataset, "--labels", k.labels, "--out", o],
         1, "--labels")  # fmt: skip
@@ -730,6 +731,7 @@ def _cases() -> list[Case]:
     add("predict", "params unknown key", pr(good_video, "--params", lambda k: k.file("p.json", '{"nms": 1}')), 1,
         "nms")  # fmt: skip
     add("predict", "resolution 999p", pr(lambda k: k.dataset, "--resolution", "999p"), 2, "999p")
+    add("predict", "resolution with video files", pr(good_video, "--resolution", "720p"), 2, "leave --resolution out")
     add("predict", "device tpu", lambda k, o: ["predict", k.video, "--model", k.model, "--device", "tpu", "--out", o],
         2, "tpu")  # fmt: skip
     add("predict", "device cuda without cuda", lambda k, o: ["predict", k.video, "--model", k.model, "--device",

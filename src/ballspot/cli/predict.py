@@ -65,7 +65,9 @@ def predict(
     ] = None,
     smooth: Annotated[float | None, Opt(help="Score smoothing window, seconds.")] = None,
     nms_window: Annotated[float | None, Opt("--nms-window", help="Suppression window, seconds.")] = None,
-    resolution: Annotated[Resolution, Opt(help="Which video of a dataset game.")] = Resolution.P224,
+    resolution: Annotated[
+        Resolution | None, Opt(help="Which video of a dataset root's games (not for video files) \\[default: 224p].")
+    ] = None,
     tta: Annotated[
         Tta,
         Opt(help="Test-time augmentation: none, or flip (also score the mirrored video, sides swapped; 2x work)."),
@@ -135,6 +137,11 @@ def predict(
         raise typer.BadParameter("--sha256 checks a --model file or URL; give --model", param_hint="'--sha256'")
     if idle_timeout is not None and not follow:
         raise typer.BadParameter("--idle-timeout only applies with --follow", param_hint="'--idle-timeout'")
+    if resolution is not None and not follow and only_files([Path(source) for source in sources]):
+        raise typer.BadParameter(
+            "picks the video of a dataset root's games; the sources are video files (leave --resolution out)",
+            param_hint="'--resolution'",
+        )
     overrides = {
         "threshold": threshold,
         "event_threshold": event_threshold,
@@ -158,14 +165,16 @@ def predict(
         setattr(chosen, key, value)
     chosen.check()
     if follow:
-        return follow_source(sources, spotter, chosen, batch_size, precision, idle_timeout, split, zip_path, out)
+        return follow_source(
+            sources, spotter, chosen, batch_size, precision, idle_timeout, split, zip_path, out, resolution
+        )
     paths_given = [Path(source) for source in sources]
     if split is not None:
         from ballspot.predict.submission import plan_split
 
-        jobs = plan_split(paths_given, split.value, resolution.value)
+        jobs = plan_split(paths_given, split.value, (resolution or Resolution.P224).value)
     else:
-        jobs = plan_videos(paths_given, resolution.value)
+        jobs = plan_videos(paths_given, (resolution or Resolution.P224).value)
     if zip_path is not None:
         from ballspot.predict.submission import check_submission_target
 
@@ -189,7 +198,14 @@ def predict(
         typer.echo(str(zip_path))
 
 
-def follow_source(sources, spotter, params, batch_size, precision, idle_timeout, split, zip_path, out) -> None:
+def only_files(sources: list[Path]) -> bool:
+    """True when every source is an existing file (no dataset root), so --resolution has nothing to pick."""
+    return all(source.is_file() for source in sources)
+
+
+def follow_source(
+    sources, spotter, params, batch_size, precision, idle_timeout, split, zip_path, out, resolution
+) -> None:
     """The --follow branch: one live source, JSON lines on stdout, no files."""
     import sys
 
@@ -199,7 +215,8 @@ def follow_source(sources, spotter, params, batch_size, precision, idle_timeout,
 
     if len(sources) != 1:
         raise typer.BadParameter("--follow reads exactly one source", param_hint="'--follow'")
-    extra = [name for name, value in (("--split", split), ("--zip", zip_path), ("--out", out)) if value is not None]
+    given = (("--split", split), ("--zip", zip_path), ("--out", out), ("--resolution", resolution))
+    extra = [name for name, value in given if value is not None]
     if extra:
         raise typer.BadParameter(f"{', '.join(extra)} cannot go with --follow (it prints events)", param_hint=extra[0])
     source = LiveSource(sources[0], 10.0 if idle_timeout is None else idle_timeout)

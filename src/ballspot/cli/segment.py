@@ -42,8 +42,12 @@ def segment(
     ] = False,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="ffmpeg processes cutting at once.")] = 2,
     resolution: Annotated[
-        Resolution, typer.Option("--resolution", help="Which video of a dataset game to cut.")
-    ] = Resolution.P224,
+        Resolution | None,
+        typer.Option(
+            "--resolution",
+            help="Which video of a dataset root's games to cut (not for a video file) \\[default: 224p].",
+        ),
+    ] = None,
     classes: ClassesOption = "12",
     seed: Annotated[
         int, typer.Option("--seed", min=0, max=SEED_MAX, help="Seed for the background clips' positions.")
@@ -62,6 +66,11 @@ def segment(
     from ballspot.data.segment import SegmentOptions, check_jobs, plan_jobs, segment_game
 
     console.set_quiet(quiet or json_output)
+    if resolution is not None and source.is_file():
+        raise typer.BadParameter(
+            f"picks the video of a dataset root's games; {source} is a video file (leave --resolution out)",
+            param_hint="'--resolution'",
+        )
     opts = SegmentOptions(
         mode="window" if window is not None else "next",
         window_s=window if window is not None else 2.0,
@@ -74,7 +83,7 @@ def segment(
     )
     opts.check()
     out_root = out or (data_dir or paths.data_dir()) / "clips"
-    jobs_list = plan_jobs(source, labels, resolution.value)
+    jobs_list = plan_jobs(source, labels, (resolution or Resolution.P224).value)
     check_jobs(jobs_list, opts.classes)
     summary = []
     clip_count = count(1)
