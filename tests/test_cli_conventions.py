@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -46,6 +47,19 @@ def test_help_says_what_not_whence():
     for words in every_command():
         text = runner.invoke(app, [*words, "--help"], env={"COLUMNS": "300"}).stdout.lower()
         assert "seed's" not in text and "the seed " not in text, words
+
+
+def test_help_shows_every_bracketed_default():
+    """A "[default: ...]" written into an option's help is shown, not eaten as Rich markup (needs a backslash)."""
+    for words in every_command():
+        command = get_command(app)
+        for word in words:
+            command = command.commands[word]
+        shown = runner.invoke(app, [*words, "--help"], env={"COLUMNS": "300"}).stdout
+        shown = " ".join(shown.replace("│", " ").split())
+        for param in command.params:
+            for default in re.findall(r"\[default: [^]]*\]", getattr(param, "help", None) or ""):
+                assert default in shown, (words, param.name, default)
 
 
 def test_shell_completion_is_offered_and_shown():

@@ -78,7 +78,7 @@ def predict(
             min=1,
             max=16,
             help="Dense models: average stacks started from this many frames of a stack (more is surer and "
-            "slower: N x work) [default: the model's].",
+            "slower: N x work) \\[default: the model's].",
         ),
     ] = None,
     split: Annotated[
@@ -99,7 +99,7 @@ def predict(
         Opt(
             "--idle-timeout",
             min=0.1,
-            help="With --follow: a file or URL that sends nothing for this many seconds has ended [default: 10].",
+            help="With --follow: a file or URL that sends nothing for this many seconds has ended \\[default: 10].",
         ),
     ] = None,
     backend: Annotated[
