@@ -454,12 +454,15 @@ def _cases() -> list[Case]:
     add("segment", "out is a file", lambda k, o: ["segment", k.video, "--out", k.a_file], 1, "a-file")
     add("segment", "out unwritable", lambda k, o: ["segment", k.video, "--out", UNWRITABLE], 1, "cannot")
     add("segment", "labels without an event", seg_labels("noevent", labels_text([])), 1, "no event")
+    add("segment", "out empty (an unset variable)", lambda k, o: ["segment", k.video, "--out", ""], 2, "an empty path")
     add("segment", "out name too long", lambda k, o: ["segment", k.video, "--out", o / ("x" * 300)], 1, "too long")
 
     # ---------------------------------------------------------------- index
     def idx(clips: Callable[[Kit], Path], *extra):
         return lambda k, o: ["index", clips(k), "--out", o / "index.parquet", *extra]
 
+    add("index", "clips folder empty", lambda k, o: ["index", "", "--out", o / "index.parquet"], 2,
+        "an empty path; give a file or folder (")  # fmt: skip
     add("index", "missing folder", idx(lambda k: k.base / "no-clips"), 1, "not found")
     add("index", "no manifests", idx(lambda k: k.base / "files"), 1, "no clip manifests")
     add("index", "manifest not json", idx(lambda k: k.clips_with("notjson", "{")), 1, "not valid JSON")
@@ -740,6 +743,9 @@ def _cases() -> list[Case]:
         UNWRITABLE], 1, "cannot")  # fmt: skip
     add("predict", "no runs", lambda k, o: ["predict", k.video, "--runs-dir", k.base / "no-runs", "--out", o], 1,
         "no trained model")  # fmt: skip
+    add("predict", "out empty (an unset variable)", pr(good_video, "--out", ""), 2, "or leave the option out")
+    add("predict", "data dir empty", lambda k, o: ["predict", k.video, "--model", k.model, "--device", "cpu",
+        "--data-dir", ""], 2, "--data-dir")  # fmt: skip
     add("predict", "zip is a folder", pr(good_video, "--zip", lambda k: k.base / "files"), 1, "--zip")
     add("predict", "zip unwritable", pr(good_video, "--zip", UNWRITABLE + "/s.zip"), 1, "cannot")
     add("predict", "zip not a .zip", pr(good_video, "--zip", lambda k: k.base / "sub.txt"), 1, ".zip")
@@ -760,6 +766,8 @@ def _cases() -> list[Case]:
     add("download synthetic", "seed -1", syn("--seed", "-1"), 2, "--seed")
     add("download synthetic", "out is a file", syn("--minutes", "0.05", "--games", "1", out=lambda k, o: k.a_file),
         1, "a-file")  # fmt: skip
+    add("download synthetic", "out empty", syn("--minutes", "0.05", "--games", "1", out=lambda k, o: ""), 2,
+        "an empty path")  # fmt: skip
     add("download synthetic", "out unwritable", syn("--minutes", "0.05", out=lambda k, o: Path(UNWRITABLE)), 1,
         "cannot")  # fmt: skip
 

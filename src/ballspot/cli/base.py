@@ -6,6 +6,7 @@ import functools
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -26,6 +27,7 @@ class OneLineErrors(TyperGroup):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):  # type: ignore[override]
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        refuse_empty_paths(self)
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click_errors.NoArgsIsHelpError as exc:
@@ -38,6 +40,26 @@ class OneLineErrors(TyperGroup):
             sys.stderr.write("error: aborted\n")
             sys.exit(1)
         sys.exit(result if isinstance(result, int) else 0)
+
+
+def refuse_empty_paths(command: Any) -> None:
+    """Make every path option and argument under `command` refuse an empty value: Python reads "" as the
+    current folder, so `--out "$UNSET"` would write there and `--data-dir ""` would read from there."""
+    for param in getattr(command, "params", []):
+        descriptor = getattr(param, "type_descriptor", None)
+        if descriptor is not None and descriptor.annotation is Path and not hasattr(param, "_refuses_empty"):
+            param.process_value = functools.partial(_nonempty_path, param.process_value, param)
+            param._refuses_empty = True
+    for sub in getattr(command, "commands", {}).values():
+        refuse_empty_paths(sub)
+
+
+def _nonempty_path(process: Callable, param: Any, ctx: Any, value: Any) -> Any:
+    if value == "" or (isinstance(value, list | tuple) and "" in value):
+        optional = getattr(param, "param_type_name", "") == "option" and not param.required
+        hint = ", or leave the option out" if optional else ""
+        raise click_errors.BadParameter(f"an empty path; give a file or folder{hint}", ctx=ctx, param=param)
+    return process(ctx, value)
 
 
 def usage_error_line(exc: click_errors.ClickException) -> str:
