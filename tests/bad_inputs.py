@@ -713,6 +713,7 @@ def _cases() -> list[Case]:
     add("predict", "png image named .mp4", pr(lambda k: k.still_image), 1, "holds a still image (PNG)")
     add("predict", "idle timeout without follow", pr(good_video, "--idle-timeout", "3"), 2, "--follow")
     add("predict", "model missing", pr(good_video, "--model", lambda k: k.base / "none.pt"), 1, "not found")
+    add("predict", "model empty (an unset variable)", pr(good_video, "--model", ""), 1, "empty model path")
     add("predict", "model garbage", pr(good_video, "--model", lambda k: k.file("w.pt", b"garbage")), 1, "weights")
     add("predict", "model without weights", pr(good_video, "--model", lambda k: k.model_with("noweights", model=None)),
         1, "damaged")  # fmt: skip
@@ -774,6 +775,7 @@ def _cases() -> list[Case]:
     # ---------------------------------------------------------------- export
     add("export", "model without config", lambda k, o: ["export", k.model_with("noconfig", model_config=None), o],
         1, "damaged")  # fmt: skip
+    add("export", "model empty", lambda k, o: ["export", "", o], 1, "empty model path")
     add("export", "model weights misshapen", lambda k, o: ["export", k.model_with("shape",
         model=k.misshapen_weights()), o], 1, "do not fit")  # fmt: skip
 

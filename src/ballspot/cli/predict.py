@@ -133,7 +133,7 @@ def predict(
     device, precision, tta = device.value, precision.value, tta.value
     from ballspot.share.sources import resolve_model
 
-    if sha256 is not None and not model:
+    if sha256 is not None and model is None:
         raise typer.BadParameter("--sha256 checks a --model file or URL; give --model", param_hint="'--sha256'")
     if idle_timeout is not None and not follow:
         raise typer.BadParameter("--idle-timeout only applies with --follow", param_hint="'--idle-timeout'")
@@ -153,8 +153,8 @@ def predict(
     PostprocessParams(**given).check()
     if model and is_onnx_folder(Path(model)):
         weights = Path(model)  # an ONNX export: runs in ONNX Runtime
-    else:
-        weights = resolve_model(model, sha256) if model else newest_model(runs_dir, data_dir)
+    else:  # --model "" is an error, not the newest run's model
+        weights = resolve_model(model, sha256) if model is not None else newest_model(runs_dir, data_dir)
     threads = use_threads(threads)
     spotter = load_backend(weights, backend, device, tta, threads)
     if phases is not None:

@@ -32,6 +32,10 @@ def models_cache() -> Path:
 def resolve_model(spec: str | Path, sha256: str | None = None) -> Path:
     """A local checkpoint path for a `--model` value; downloads and conversions happen once, into caches."""
     text = str(spec)
+    if not text.strip():  # an unset $MODEL: not the current folder, not the newest run
+        raise BallspotError(
+            "empty model path or address: give a checkpoint file, a run or model folder, hf-hub:ORG/NAME or a URL"
+        )
     expected = check_sha256(sha256) if sha256 is not None else None  # --sha256 "" is an error, not no check
     if text.startswith(HUB_PREFIX):
         _refuse_sha(expected, "hf-hub: models", "the Hub checks its own files")
