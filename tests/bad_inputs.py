@@ -612,6 +612,7 @@ def _cases() -> list[Case]:
     add("tune", "pruner bogus", tune("--pruner", "bogus"), 2, "--pruner")
     add("tune", "storage scheme unknown", tune("--storage", "ftp:x"), 1, "--storage")
     add("tune", "storage sqlite in memory", tune("--storage", "sqlite://"), 1, "in-memory")
+    add("tune", "storage empty (an unset variable)", tune("--storage", ""), 1, "--storage is empty")
     add("tune", "storage journal without path", tune("--storage", "journal:"), 1, "journal")
     add("tune", "space missing", tune("--space", lambda k: k.base / "none.yaml"), 1, "not found")
     add("tune", "space binary", tune("--space", lambda k: k.binary), 1, "not a text file")
