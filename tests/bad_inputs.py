@@ -243,6 +243,17 @@ class Kit:
         torch.save(data, path)
         return path
 
+    def model_setting(self, name: str, part: str, **change) -> Path:
+        """The tiny model's checkpoint with settings of one part (config, model_config) changed."""
+        import torch
+
+        data = torch.load(self.model, map_location="cpu", weights_only=False)
+        data[part] = {**data[part], **change}
+        path = self.base / "files" / f"model-{name}.pt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        torch.save(data, path)
+        return path
+
     def misshapen_weights(self) -> dict:
         """The tiny model's weights with its first tensor replaced by one of the wrong shape."""
         import torch
@@ -689,6 +700,8 @@ def _cases() -> list[Case]:
         "--out", o], 1, "not found")  # fmt: skip
     add("evaluate", "model weights misshapen", lambda k, o: ["evaluate", "--model", k.model_with("shape",
         model=k.misshapen_weights()), "--index", k.index, "--split", "valid", "--out", o], 1, "do not fit")  # fmt: skip
+    add("evaluate", "model config stride 0", lambda k, o: ["evaluate", "--model", k.model_setting("stride0", "config",
+        stride=0), "--index", k.index, "--split", "valid", "--out", o], 1, "--stride must be between")  # fmt: skip
     add("evaluate", "split bogus", ev(good_labels, good_predictions, "--split", "bogus"), 2, "bogus")
 
     # ---------------------------------------------------------------- predict
@@ -722,6 +735,12 @@ def _cases() -> list[Case]:
         classes=["PASS"])), 1, "classes")  # fmt: skip
     add("predict", "model weights misshapen", pr(good_video, "--model", lambda k: k.model_with("shape",
         model=k.misshapen_weights())), 1, "do not fit")  # fmt: skip
+    add("predict", "model config stride 0", pr(good_video, "--model", lambda k: k.model_setting("stride0", "config",
+        stride=0)), 1, "damaged ballspot checkpoint: --stride")  # fmt: skip
+    add("predict", "model config frames 0", pr(good_video, "--model", lambda k: k.model_setting("frames0", "config",
+        frames=0)), 1, "damaged ballspot checkpoint: --frames")  # fmt: skip
+    add("predict", "model stacks 0", pr(good_video, "--model", lambda k: k.model_setting("stacks0", "model_config",
+        stacks=0)), 1, "model-stacks0.pt is a damaged ballspot checkpoint: model stacks")  # fmt: skip
     add("predict", "sha256 empty", pr(good_video, "--sha256", ""), 1, "not a sha256")
     add("predict", "sha256 with a run folder", pr(good_video, "--model", lambda k: k.model.parent.parent, "--sha256",
         "0" * 64), 1, "a folder")  # fmt: skip
@@ -777,6 +796,8 @@ def _cases() -> list[Case]:
     add("export", "model without config", lambda k, o: ["export", k.model_with("noconfig", model_config=None), o],
         1, "damaged")  # fmt: skip
     add("export", "model empty", lambda k, o: ["export", "", o], 1, "empty model path")
+    add("export", "model config with an unknown key", lambda k, o: ["export", k.model_setting("unknownkey", "config",
+        bogus=1), o], 1, "its config: unknown key 'bogus'")  # fmt: skip
     add("export", "model weights misshapen", lambda k, o: ["export", k.model_with("shape",
         model=k.misshapen_weights()), o], 1, "do not fit")  # fmt: skip
 

@@ -39,7 +39,21 @@ def load_checkpoint(path: Path | str, map_location: str = "cpu") -> dict[str, An
     damaged = [key for key, kind in PARTS.items() if not isinstance(data.get(key), kind)]
     if damaged:
         raise BallspotError(f"{path} is a damaged ballspot checkpoint (no valid {', '.join(damaged)})")
+    _check_configs(data, path)
     return data
+
+
+def _check_configs(data: dict[str, Any], path: Path) -> None:
+    """Refuse a checkpoint whose training or model config no run could have used (training checks both), so
+    that predict, evaluate and export fail in one line naming the file, not deep inside the network."""
+    from ballspot.engine.config import TrainConfig
+    from ballspot.models.config import ModelConfig
+
+    try:
+        TrainConfig.from_dict(data["config"], "its config").check()
+        ModelConfig.from_dict(data["model_config"])
+    except BallspotError as exc:
+        raise BallspotError(f"{path} is a damaged ballspot checkpoint: {exc}") from None
 
 
 def load_model(path: Path | str, device: str = "cpu"):
