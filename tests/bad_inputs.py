@@ -702,6 +702,8 @@ def _cases() -> list[Case]:
         model=k.misshapen_weights()), "--index", k.index, "--split", "valid", "--out", o], 1, "do not fit")  # fmt: skip
     add("evaluate", "model config stride 0", lambda k, o: ["evaluate", "--model", k.model_setting("stride0", "config",
         stride=0), "--index", k.index, "--split", "valid", "--out", o], 1, "--stride must be between")  # fmt: skip
+    add("evaluate", "model classes not its config's", lambda k, o: ["evaluate", "--model", k.model_with("p13",
+        classes=["PASS"] * 13), "--index", k.index, "--split", "valid", "--out", o], 1, "classes are not")  # fmt: skip
     add("evaluate", "split bogus", ev(good_labels, good_predictions, "--split", "bogus"), 2, "bogus")
 
     # ---------------------------------------------------------------- predict

@@ -532,6 +532,7 @@ def test_a_clip_classifier_cannot_spot(run, clip, tmp_path):
 
     data = load_checkpoint(run["best"])
     data["classes"] = [c for c in data["classes"] if c in CLASSES_12]
+    data["config"] = {**data["config"], "task": "classify"}
     data["model_config"] = {**data["model_config"], "num_classes": 12}
     data["model"] = {k: v[:12] if k.startswith("classifier.") else v for k, v in data["model"].items()}
     classifier = save_checkpoint(tmp_path / "classifier.pt", data)

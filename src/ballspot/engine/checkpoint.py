@@ -47,13 +47,21 @@ def _check_configs(data: dict[str, Any], path: Path) -> None:
     """Refuse a checkpoint whose training or model config no run could have used (training checks both), so
     that predict, evaluate and export fail in one line naming the file, not deep inside the network."""
     from ballspot.engine.config import TrainConfig
+    from ballspot.engine.data import output_classes
     from ballspot.models.config import ModelConfig
 
     try:
-        TrainConfig.from_dict(data["config"], "its config").check()
+        config = TrainConfig.from_dict(data["config"], "its config")
+        config.check()
         ModelConfig.from_dict(data["model_config"])
     except BallspotError as exc:
         raise BallspotError(f"{path} is a damaged ballspot checkpoint: {exc}") from None
+    expected = output_classes(config)
+    if data["classes"] != expected:  # the names of the network's outputs, in order: scores would be misnamed
+        raise BallspotError(
+            f"{path} is a damaged ballspot checkpoint: its classes are not the {len(expected)} its config "
+            f"(--task {config.task}, --classes {config.classes}) trains: {', '.join(expected[:2])}, ..., {expected[-1]}"
+        )
 
 
 def load_model(path: Path | str, device: str = "cpu"):
