@@ -21,6 +21,11 @@ from typer.testing import CliRunner
 
 from tests.videos import counter_frames, encode, ffmpeg
 
+ALIAS_BOMB = "extra:\n  a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"  {name}: &{name} [{', '.join([f'*{previous}'] * 9)}]\n"
+    for previous, name in zip("abcdefgh", "bcdefghi", strict=True)
+)
+"""A YAML config of 400 bytes whose aliases of aliases expand to 9**9 values (a "billion laughs")."""
 NESTED = "[" * 5000 + "]" * 5000
 """JSON nested 5000 levels deep: Python's parser runs out of stack at about 1000."""
 UNWRITABLE = "/proc/ballspot-test/out"
@@ -545,6 +550,7 @@ def _cases() -> list[Case]:
     add("train", "config epochs 5000 digits", train_config("digits", "epochs: 1" + "0" * 5000 + "\n"), 1,
         "5001 digits")  # fmt: skip
     add("train", "config key a list", train_config("listkey", "? [epochs]\n: 1\n"), 1, "unhashable key, line 1")
+    add("train", "config aliases of aliases", train_config("bomb", ALIAS_BOMB), 1, "expands to more than")
     add("train", "config a list", train_config("list", "- 1\n- 2\n"), 1, "mapping")
     add("train", "config unknown key", train_config("unknown", "epoch: 3\n"), 1, "epoch")
     add("train", "config bad type", train_config("type", "epochs: many\n"), 1, "epochs")

@@ -14,6 +14,9 @@ from ballspot.errors import BallspotError
 
 MAX_DEPTH = 64
 """Deepest nesting of arrays and objects accepted (ballspot's and SoccerNet's documents use at most 4)."""
+MAX_YAML_VALUES = 100_000
+"""Most values a YAML document may expand to: aliases of aliases (`b: [*a, *a, ...]`) grow it exponentially,
+and configs and search spaces hold a few dozen."""
 
 _NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'[]{}"')
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
@@ -76,13 +79,32 @@ def read_yaml(path: Path | str, what: str = "YAML file") -> object:
     except OSError as exc:
         raise BallspotError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
     try:
-        return yaml.load(text, Loader=_unique_keys_loader())  # noqa: S506 (a SafeLoader)
+        document = yaml.load(text, Loader=_unique_keys_loader())  # noqa: S506 (a SafeLoader)
     except yaml.YAMLError as exc:
         raise BallspotError(f"{path}: not valid YAML ({_yaml_problem(exc)})") from None
     except ValueError as exc:  # a value YAML reads but Python cannot hold: 2020-13-45, an int of 5000 digits
         raise BallspotError(f"{path}: not valid YAML ({str(exc).split(';')[0]})") from None
     except RecursionError:
         raise BallspotError(f"{path}: YAML nested too deeply") from None
+    if _more_values_than(document, MAX_YAML_VALUES):  # copying or saving it would take minutes and gigabytes
+        raise BallspotError(f"{path}: YAML expands to more than {MAX_YAML_VALUES} values (aliases of aliases?)")
+    return document
+
+
+def _more_values_than(document: object, limit: int) -> bool:
+    """True when `document` holds more than `limit` values, each alias counted every time it is used."""
+    pending, seen = [document], 0
+    while pending:
+        value = pending.pop()
+        seen += 1
+        if seen > limit:
+            return True
+        if isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return False
 
 
 def _yaml_problem(exc: Exception) -> str:
