@@ -551,6 +551,8 @@ def _cases() -> list[Case]:
         "5001 digits")  # fmt: skip
     add("train", "config key a list", train_config("listkey", "? [epochs]\n: 1\n"), 1, "unhashable key, line 1")
     add("train", "config aliases of aliases", train_config("bomb", ALIAS_BOMB), 1, "expands to more than")
+    add("train", "config of a user that does not exist", train_config("nouser", lambda k: "~nosuchuser/c.yaml"), 1,
+        "no such user")  # fmt: skip
     add("train", "config a list", train_config("list", "- 1\n- 2\n"), 1, "mapping")
     add("train", "config unknown key", train_config("unknown", "epoch: 3\n"), 1, "epoch")
     add("train", "config bad type", train_config("type", "epochs: many\n"), 1, "epochs")
@@ -736,6 +738,10 @@ def _cases() -> list[Case]:
     add("predict", "idle timeout without follow", pr(good_video, "--idle-timeout", "3"), 2, "--follow")
     add("predict", "model missing", pr(good_video, "--model", lambda k: k.base / "none.pt"), 1, "not found")
     add("predict", "model empty (an unset variable)", pr(good_video, "--model", ""), 1, "empty model path")
+    add("predict", "model of a user that does not exist", pr(good_video, "--model", "~nosuchuser/best.pt"), 1,
+        "no such user")  # fmt: skip
+    add("predict", "BALLSPOT_DATA_DIR of a user that does not exist", lambda k, o: ["predict", k.video, "--model",
+        k.model, "--device", "cpu"], 1, "cannot expand", env={"BALLSPOT_DATA_DIR": "~nosuchuser/data"})  # fmt: skip
     add("predict", "model garbage", pr(good_video, "--model", lambda k: k.file("w.pt", b"garbage")), 1, "weights")
     add("predict", "model without weights", pr(good_video, "--model", lambda k: k.model_with("noweights", model=None)),
         1, "damaged")  # fmt: skip

@@ -10,12 +10,24 @@ from pathlib import Path
 
 from platformdirs import PlatformDirs
 
+from ballspot.errors import BallspotError
+
 _DIRS = PlatformDirs("ballspot", appauthor=False)
+
+
+def expand_user(path: str | Path) -> Path:
+    """`path` with a leading `~` or `~user` expanded; a user without a home folder is a one-line error, not
+    Python's RuntimeError."""
+    try:
+        return Path(path).expanduser()
+    except RuntimeError:
+        user = str(path).split("/")[0]
+        raise BallspotError(f"cannot expand {user!r} in {path}: no such user (or no home folder)") from None
 
 
 def _from_env(variable: str, default: str) -> Path:
     value = os.environ.get(variable)
-    return Path(value).expanduser() if value else Path(default)
+    return expand_user(value) if value else Path(default)
 
 
 def data_dir() -> Path:

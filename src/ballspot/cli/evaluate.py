@@ -27,6 +27,7 @@ from ballspot.cli.options import (
     JsonOption,
     QuietOption,
 )
+from ballspot.paths import expand_user
 
 if TYPE_CHECKING:
     from ballspot.metrics.spotting import SpottingResult
@@ -229,7 +230,7 @@ def run_classification(
         raise BallspotError(f"weights file not found: {model}")
     index_path = index if index is not None else clip_index(data_dir).path
     report = evaluate_run(
-        model, index_path.expanduser().resolve(), split, cache_dir or paths.cache_dir(), device, batch_size
+        model, expand_user(index_path).resolve(), split, cache_dir or paths.cache_dir(), device, batch_size
     )
     write_report(report, out or default_out_dir(model, split))
     for message in report["warnings"]:

@@ -10,6 +10,7 @@ import typer
 
 from ballspot.cli.base import command
 from ballspot.cli.options import SEED_MAX, CacheDirOption, DataDirOption, Device, JsonOption, QuietOption
+from ballspot.paths import expand_user
 
 Opt = typer.Option
 
@@ -42,7 +43,7 @@ def quickstart(
 
     console.set_quiet(quiet or json_output)
     plan = QuickstartPlan(
-        workdir=(workdir or (data_dir or paths.data_dir()) / "quickstart").expanduser().resolve(),
+        workdir=expand_user(workdir or (data_dir or paths.data_dir()) / "quickstart").resolve(),
         cache_dir=cache_dir or paths.cache_dir(),
         games=games,
         minutes=minutes,

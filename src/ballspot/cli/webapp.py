@@ -9,6 +9,7 @@ import typer
 
 from ballspot.cli.base import command
 from ballspot.cli.options import DataDirOption, RunsDirOption
+from ballspot.paths import expand_user
 
 Opt = typer.Option
 
@@ -63,7 +64,7 @@ def app_command(
 
         load_checkpoint(model)  # a file that is no checkpoint fails here, not in the page after the server starts
     if data_dir is not None:
-        os.environ["BALLSPOT_DATA_DIR"] = str(data_dir.expanduser().resolve())
+        os.environ["BALLSPOT_DATA_DIR"] = str(expand_user(data_dir).resolve())
     if runs_dir is not None:
-        os.environ["BALLSPOT_RUNS_DIR"] = str(runs_dir.expanduser().resolve())
+        os.environ["BALLSPOT_RUNS_DIR"] = str(expand_user(runs_dir).resolve())
     serve(LaunchSettings(source, model), host, port)

@@ -17,6 +17,7 @@ from torch import nn
 
 from ballspot.errors import BallspotError
 from ballspot.models.config import PRETRAINED_FROM_HUB
+from ballspot.paths import expand_user
 
 _HUB_PREFIXES = ("hf-hub:", "hf_hub:", "local-dir:")
 
@@ -36,7 +37,7 @@ def create_encoder(name: str, in_chans: int, pretrained: str | None = None, drop
         return _create(name, pretrained=False, **kwargs)
     if pretrained == PRETRAINED_FROM_HUB:
         return _create_from_hub(name, **kwargs)
-    path = Path(pretrained).expanduser()
+    path = expand_user(pretrained)
     file_state = read_weights_file(path)
     try:
         encoder = timm.create_model(name, pretrained=True, pretrained_cfg_overlay=dict(file=str(path)), **kwargs)

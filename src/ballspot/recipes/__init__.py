@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ballspot.errors import BallspotError
+from ballspot.paths import expand_user
 
 RECIPES_DIR = Path(__file__).parent
 
@@ -24,7 +25,7 @@ def recipe_path(name: str) -> Path:
 
 def find_config(value: str | Path) -> Path:
     """A config given as a file path (used when it exists) or as the name of a shipped recipe."""
-    path = Path(value).expanduser()
+    path = expand_user(value)
     if path.is_file():
         return path
     name = str(value)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ballspot.errors import BallspotError
+from ballspot.paths import expand_user
 from ballspot.share.download import cached_download, check_sha256, split_sha256
 from ballspot.share.model_folder import folder_checkpoint, is_model_folder
 
@@ -48,7 +49,7 @@ def resolve_model(spec: str | Path, sha256: str | None = None) -> Path:
         return cached_download(url, models_cache() / "downloads", in_url or expected, _checkpoint_check(url))
     if "://" in text:
         raise BallspotError(f"unsupported model address {text}: use a path, hf-hub:ORG/NAME or an http(s) URL")
-    path = Path(text).expanduser()
+    path = expand_user(text)
     if expected:
         from ballspot.share.download import file_sha256
 

@@ -14,6 +14,7 @@ import streamlit as st
 
 from ballspot import paths
 from ballspot.errors import BallspotError
+from ballspot.paths import expand_user
 from ballspot.predict.postprocess import PostprocessParams
 from ballspot.predict.run import VideoJob
 from ballspot.soccernet.layout import VIDEO_SUFFIXES
@@ -79,7 +80,7 @@ def choose_game(settings: LaunchSettings) -> GameSource | None:
             saved[upload.file_id] = str(save_upload(upload.name, upload, paths.data_dir() / "uploads"))
         target = Path(saved[upload.file_id])
     elif typed.strip():
-        target = Path(typed.strip()).expanduser()
+        target = expand_user(typed.strip())
     else:
         return None
     games = open_target(target)
@@ -103,7 +104,7 @@ def choose_model(settings: LaunchSettings) -> Path | None:
     typed = st.text_input("Model (weights file)", value=str(default) if default else "", key="model")
     if not typed.strip():
         return None
-    model = Path(typed.strip()).expanduser()
+    model = expand_user(typed.strip())
     if not model.is_file():
         raise BallspotError(f"weights file not found: {model}")
     return model

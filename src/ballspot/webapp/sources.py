@@ -9,6 +9,7 @@ from typing import BinaryIO
 
 from ballspot.atomic import atomic_path
 from ballspot.errors import BallspotError
+from ballspot.paths import expand_user
 from ballspot.predict.run import VideoJob, plan_videos
 from ballspot.soccernet.labels import LABELS_FILE
 from ballspot.soccernet.layout import is_video_file
@@ -37,7 +38,7 @@ def open_target(target: Path | str, resolution: str = "224p") -> list[GameSource
     Games are planned by `ballspot predict`'s own planner, so ids and output folders are the same. A game's
     labels are the `Labels-ball.json` beside its video(s), when there is one.
     """
-    target = Path(target).expanduser()
+    target = expand_user(target)
     jobs = plan_videos([target], resolution)
     grouped: dict[str, list[VideoJob]] = {}
     for job in jobs:
