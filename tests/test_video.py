@@ -157,6 +157,14 @@ def test_truncated_video_is_an_error(counter_video, tmp_path):
         decode_range(path, 0, 4)
 
 
+def test_an_ffmpeg_that_gives_no_frame_is_an_error(counter_video, monkeypatch):
+    """No frame from an ffmpeg that exits 0 (a wrong BALLSPOT_FFMPEG) is said so: a 2 s video read as empty, a
+    longer one was called truncated."""
+    monkeypatch.setattr("ballspot.video.decode.ffmpeg_exe", lambda: "true")  # exits 0, writes nothing
+    with pytest.raises(BallspotError, match="ffmpeg decoded no frame of .*counter.mp4"):
+        list(stream_frames(counter_video))
+
+
 def test_bad_format_values():
     with pytest.raises(BallspotError, match="out of range"):
         FrameFormat(fps=0).check()

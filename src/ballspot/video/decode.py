@@ -147,6 +147,8 @@ def _check_complete(info: VideoInfo, fps: float, start_s: float, duration_s: flo
     """A video whose frames stop well before its header says (a truncated file) is an error, not a short video."""
     end_s = info.duration_s if duration_s is None else min(info.duration_s, start_s + duration_s)
     expected = (end_s - start_s) * fps
+    if decoded == 0 and expected >= 1:  # ffmpeg said nothing went wrong, yet gave no frame (a wrong BALLSPOT_FFMPEG)
+        raise BallspotError(f"ffmpeg decoded no frame of {info.path} ({end_s - start_s:.1f} s from {start_s:.1f} s)")
     if expected - decoded > max(TRUNCATED_SHORTFALL_S * fps, TRUNCATED_SHORTFALL_SHARE * expected):
         raise BallspotError(
             f"video is truncated or damaged: {decoded / fps:.1f} s decoded of the {end_s - start_s:.1f} s "
