@@ -735,6 +735,9 @@ def _cases() -> list[Case]:
         b"\x00not a video" * 300)), 1, "cannot read video")  # fmt: skip
     add("predict", "text file", pr(lambda k: k.file("notes.txt", "hello")), 1, "not a video")
     add("predict", "png image named .mp4", pr(lambda k: k.still_image), 1, "holds a still image (PNG)")
+    add("predict", "stream URL without --follow", pr(lambda k: "http://127.0.0.1:9/live.ts"), 1,
+        "http://127.0.0.1:9/live.ts is a live source")  # fmt: skip
+    add("predict", "standard input without --follow", pr(lambda k: "-"), 1, "read it with --follow")
     add("predict", "idle timeout without follow", pr(good_video, "--idle-timeout", "3"), 2, "--follow")
     add("predict", "model missing", pr(good_video, "--model", lambda k: k.base / "none.pt"), 1, "not found")
     add("predict", "model empty (an unset variable)", pr(good_video, "--model", ""), 1, "empty model path")

@@ -20,6 +20,7 @@ from ballspot.cli.options import (
     ThreadsOption,
     Tta,
 )
+from ballspot.errors import BallspotError
 from ballspot.predict.backends import Backend
 from ballspot.share.sources import MODEL_HELP
 from ballspot.soccernet.layout import Resolution
@@ -137,6 +138,9 @@ def predict(
         raise typer.BadParameter("--sha256 checks a --model file or URL; give --model", param_hint="'--sha256'")
     if idle_timeout is not None and not follow:
         raise typer.BadParameter("--idle-timeout only applies with --follow", param_hint="'--idle-timeout'")
+    live = [source for source in sources if source == "-" or "://" in source]  # Path() reads http:/h/x
+    if live and not follow:
+        raise BallspotError(f"{live[0]} is a live source (a stream or standard input): read it with --follow")
     if resolution is not None and not follow and only_files([Path(source) for source in sources]):
         raise typer.BadParameter(
             "picks the video of a dataset root's games; the sources are video files (leave --resolution out)",
