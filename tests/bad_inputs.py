@@ -806,6 +806,8 @@ def _cases() -> list[Case]:
         1, "a-file")  # fmt: skip
     add("download synthetic", "out empty", syn("--minutes", "0.05", "--games", "1", out=lambda k, o: ""), 2,
         "an empty path")  # fmt: skip
+    add("download synthetic", "out a dataset root", syn("--minutes", "0.05", "--games", "1", out=lambda k, o:
+        k.dataset_with_splits("synthetic-target", '{"train": []}')), 1, "holds no synthetic league")  # fmt: skip
     add("download synthetic", "out unwritable", syn("--minutes", "0.05", out=lambda k, o: Path(UNWRITABLE)), 1,
         "cannot")  # fmt: skip
 

@@ -69,9 +69,11 @@ def splits_of(game_ids: list[str]) -> dict[str, list[str]]:
 
 
 def _check_params(root: Path, params: dict) -> None:
-    """Refuse to mix games made with other settings into one league folder."""
+    """Refuse to mix games made with other settings into one league folder, or a league into another folder."""
     path = root / PARAMS_FILE
     if not path.is_file():
+        if any(root.iterdir()):  # a dataset root or any other folder: its splits.json would be replaced
+            raise BallspotError(f"{root} is not empty and holds no synthetic league; give --out a new or empty folder")
         return
     try:
         old = read_json(path, "league settings")
