@@ -835,6 +835,7 @@ def _cases() -> list[Case]:
     add("quickstart", "games 0", qs("--games", "0"), 2, "--games")
     add("quickstart", "minutes inf", qs("--minutes", "inf"), 2, "--minutes")
     add("quickstart", "config binary", qs("--config", lambda k: k.binary), 1, "not a text file")
+    add("quickstart", "config a clip classifier", qs("--config", "classify-cpu"), 1, "trains a clip classifier")
     add("quickstart", "device tpu", qs("--device", "tpu"), 2, "tpu")
     add("quickstart", "epochs 0", qs("--epochs", "0"), 2, "epochs")
     add("quickstart", "seed -1", qs("--seed", "-1"), 2, "--seed")

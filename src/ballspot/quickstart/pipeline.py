@@ -67,6 +67,11 @@ class QuickstartPlan:
 
         # a missing or bad config, or a device that is not there, fails before minutes of league generation
         config = resolve_config(self.config, {"epochs": self.epochs, "device": self.device, "seed": self.seed})
+        if config.task == "classify":  # a clip classifier cannot spot the test games' events
+            raise BallspotError(
+                f"--config {self.config} trains a clip classifier (task classify); the quick start predicts and "
+                "scores events: give a spotting recipe (task spot or dense)"
+            )
         select_device(config.device)
 
 
