@@ -640,6 +640,8 @@ def _cases() -> list[Case]:
     add("tune", "space a list", tune("--space", lambda k: k.file("space-list.yaml", "- 1\n")), 1, "mapping")
     add("tune", "space unknown option", tune("--space", lambda k: k.file("space-bad.yaml", "lrr: [1, 2]\n")), 1,
         "lrr")  # fmt: skip
+    add("tune", "space range without type", tune("--space", lambda k: k.file("space-notype.yaml",
+        "lr: {low: 0.001, high: 0.1}\n")), 1, "lr: no type; add type: float")  # fmt: skip
     add("tune", "space choice inf", tune("--space", lambda k: k.file("space-inf.yaml", "warmup_epochs: [.inf]\n")),
         1, "warmup")  # fmt: skip
     add("tune", "config binary", tune("--config", lambda k: k.binary), 1, "not a text file")

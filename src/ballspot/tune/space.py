@@ -79,6 +79,8 @@ def parse_entry(name: str, value: Any, where: str) -> ParamSpec:
     if not isinstance(value, dict):
         raise BallspotError(f"{where}: {name}: expected {{type: float|int|categorical, ...}} or a list of choices")
     kind = value.get("type")
+    if "type" not in value:  # {low: 0.001, high: 0.1} alone: say what is missing, not "got None"
+        raise BallspotError(f"{where}: {name}: no type; add type: {' | '.join(KINDS)} (or give a list of choices)")
     if kind not in KINDS:
         raise BallspotError(f"{where}: {name}: type must be one of {', '.join(KINDS)}, got {kind!r}")
     allowed = {"type", "choices"} if kind == "categorical" else {"type", "low", "high", "log", "step"}
