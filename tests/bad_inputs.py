@@ -259,6 +259,12 @@ class Kit:
         torch.save(data, path)
         return path
 
+    def first_weights(self, n: int) -> dict:
+        """The tiny model's first `n` tensors only."""
+        import torch
+
+        return dict(list(torch.load(self.model, map_location="cpu", weights_only=False)["model"].items())[:n])
+
     def misshapen_weights(self) -> dict:
         """The tiny model's weights with its first tensor replaced by one of the wrong shape."""
         import torch
@@ -760,6 +766,8 @@ def _cases() -> list[Case]:
         frames=0)), 1, "damaged ballspot checkpoint: --frames")  # fmt: skip
     add("predict", "model stacks 0", pr(good_video, "--model", lambda k: k.model_setting("stacks0", "model_config",
         stacks=0)), 1, "model-stacks0.pt is a damaged ballspot checkpoint: model stacks")  # fmt: skip
+    add("predict", "model weights with tensors missing", pr(good_video, "--model", lambda k: k.model_with("few",
+        model=k.first_weights(3))), 1, "tensor(s) missing: classifier.bias, classifier.weight, ")  # fmt: skip
     add("predict", "sha256 empty", pr(good_video, "--sha256", ""), 1, "not a sha256")
     add("predict", "sha256 with a run folder", pr(good_video, "--model", lambda k: k.model.parent.parent, "--sha256",
         "0" * 64), 1, "a folder")  # fmt: skip

@@ -88,5 +88,22 @@ def network_of(data: dict[str, Any], where: str):
         model.load_state_dict(data["model"])
     except RuntimeError as exc:  # the first line only names the network; the next names the tensor
         lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-        raise BallspotError(f"{where}: weights do not fit its config ({lines[min(1, len(lines) - 1)]})") from None
+        detail = _key_mismatch(set(model.state_dict()), set(data["model"])) or lines[min(1, len(lines) - 1)]
+        raise BallspotError(f"{where}: weights do not fit its config ({detail})") from None
     return model.eval()
+
+
+def _key_mismatch(wanted: set[str], given: set[str]) -> str:
+    """Tensors the network has and the weights lack, and the reverse, as counts and a few names ("" if none):
+    torch lists every one, a line of kilobytes."""
+
+    def some(names: set[str]) -> str:
+        first = sorted(names)[:3]
+        return ", ".join(first) + (f" and {len(names) - len(first)} more" if len(names) > len(first) else "")
+
+    parts = []
+    if wanted - given:
+        parts.append(f"{len(wanted - given)} tensor(s) missing: {some(wanted - given)}")
+    if given - wanted:
+        parts.append(f"{len(given - wanted)} unexpected: {some(given - wanted)}")
+    return "; ".join(parts)
