@@ -754,6 +754,8 @@ def _cases() -> list[Case]:
     add("predict", "BALLSPOT_DATA_DIR of a user that does not exist", lambda k, o: ["predict", k.video, "--model",
         k.model, "--device", "cpu"], 1, "cannot expand", env={"BALLSPOT_DATA_DIR": "~nosuchuser/data"})  # fmt: skip
     add("predict", "model garbage", pr(good_video, "--model", lambda k: k.file("w.pt", b"garbage")), 1, "weights")
+    add("predict", "model truncated", pr(good_video, "--model", lambda k: k.file("half.pt", k.model.read_bytes()[
+        : k.model.stat().st_size // 2])), 1, "half.pt: the file is truncated or damaged (")  # fmt: skip
     add("predict", "model without weights", pr(good_video, "--model", lambda k: k.model_with("noweights", model=None)),
         1, "damaged")  # fmt: skip
     add("predict", "model with a short class list", pr(good_video, "--model", lambda k: k.model_with("short",

@@ -33,7 +33,7 @@ def load_checkpoint(path: Path | str, map_location: str = "cpu") -> dict[str, An
     try:
         data = torch.load(path, map_location=map_location, weights_only=False)
     except Exception as exc:  # torch raises many types for a damaged file
-        raise BallspotError(f"cannot read weights file {path}: {str(exc).splitlines()[0]}") from None
+        raise BallspotError(f"cannot read weights file {path}: {_load_problem(exc, path)}") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise BallspotError(f"{path} is not a ballspot checkpoint (train one with `ballspot train`)")
     damaged = [key for key, kind in PARTS.items() if not isinstance(data.get(key), kind)]
@@ -62,6 +62,21 @@ def _check_configs(data: dict[str, Any], path: Path) -> None:
             f"{path} is a damaged ballspot checkpoint: its classes are not the {len(expected)} its config "
             f"(--task {config.task}, --classes {config.classes}) trains: {', '.join(expected[:2])}, ..., {expected[-1]}"
         )
+
+
+def _load_problem(exc: Exception, path: Path) -> str:
+    """torch's complaint in one sentence (it adds paragraphs of advice), and what it means for a zip-format
+    checkpoint cut short or damaged."""
+    import re
+    import zipfile
+
+    text = str(exc).strip() or type(exc).__name__
+    sentence = re.split(r"(?<=[.!?])\s", text.splitlines()[0], maxsplit=1)[0]
+    with path.open("rb") as file:
+        zipped = file.read(4) == b"PK\x03\x04"
+    if zipped and not zipfile.is_zipfile(path):
+        return f"the file is truncated or damaged ({sentence.rstrip('.')}); copy or download it again"
+    return sentence
 
 
 def load_model(path: Path | str, device: str = "cpu"):
