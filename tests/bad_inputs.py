@@ -473,6 +473,9 @@ def _cases() -> list[Case]:
     add("segment", "splits unknown split", seg(lambda k: k.dataset_with_splits("unknown", '{"dev": []}')), 1, "dev")
     add("segment", "splits a list", seg(lambda k: k.dataset_with_splits("list", "[]")), 1, "splits")
     add("segment", "splits game a number", seg(lambda k: k.dataset_with_splits("number", '{"train": [1]}')), 1, "1")
+    add("segment", "splits game in two splits", seg(lambda k: k.dataset_with_splits("twice", json.dumps({"train": [
+        "league/2020-2021/2020-01-01 - A - B"], "valid": ["league/2020-2021/2020-01-01 - A - B"]}))), 1,
+        "is in split 'train' and 'valid'")  # fmt: skip
     add("segment", "out is a file", lambda k, o: ["segment", k.video, "--out", k.a_file], 1, "a-file")
     add("segment", "out unwritable", lambda k, o: ["segment", k.video, "--out", UNWRITABLE], 1, "cannot")
     add("segment", "labels without an event", seg_labels("noevent", labels_text([])), 1, "no event")
