@@ -392,6 +392,8 @@ def _cases() -> list[Case]:
         return build
 
     add("segment", "missing video", seg(lambda k: k.base / "none.mp4"), fragment="not found")
+    add("segment", "missing video with a newline in its name", seg(lambda k: k.base / "two\nlines.mp4"), 1,
+        "two\\nlines.mp4")  # fmt: skip
     add("segment", "empty video", lambda k, o: ["segment", k.empty, "--labels", k.labels, "--out", o], 1, "empty")
     add("segment", "garbage video", lambda k, o: ["segment", k.garbage, "--labels", k.labels, "--out", o], 1, "video")
     add(

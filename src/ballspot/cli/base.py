@@ -111,7 +111,9 @@ def debug_enabled() -> bool:
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print `error: message` on stderr and return the Exit to raise."""
+    """Print `error: message` on stderr, on one line (a path can hold a newline: it is shown as \\n), and
+    return the Exit to raise."""
+    message = message.replace("\r", "\\r").replace("\n", "\\n")
     sys.stderr.write(f"error: {message}\n")
     sys.stderr.flush()
     return typer.Exit(code)
