@@ -618,6 +618,7 @@ def _cases() -> list[Case]:
     add("train", "resume without a run", train(*TINY_TRAIN, "--resume"), 1, "resume")
     add("train", "dense-only option on the spot task", train(*TINY_TRAIN, "--sequence", "gru"), 1, "--task dense")
     add("train", "name with a slash", train(*TINY_TRAIN, "--name", "a/b"), 1, "--name")
+    add("train", "name with a newline", train(*TINY_TRAIN, "--name", "two\nlines"), 1, "--name")
     add("train", "name ..", train(*TINY_TRAIN, "--name", ".."), 1, "--name")
     add("train", "pretrained missing", train(*TINY_TRAIN, "--pretrained", lambda k: k.base / "none.pth"), 1,
         "none.pth")  # fmt: skip

@@ -190,8 +190,10 @@ def train(
         )
     if resume and not name:
         raise BallspotError("--resume needs --name of the run to continue")
-    if name is not None and (name in ("", ".", "..") or "/" in name or "\\" in name):
-        raise BallspotError(f"--name must be a folder name inside the runs folder (no '/', '..'), got {name!r}")
+    if name is not None and (name in ("", ".", "..") or "/" in name or "\\" in name or not name.isprintable()):
+        raise BallspotError(
+            f"--name must be a folder name inside the runs folder (no '/', '..' or newline), got {name!r}"
+        )
     run_name = name or datetime.now().strftime("%Y%m%d-%H%M%S")
     run_dir = (runs_dir or paths.runs_dir(data_dir)) / run_name
     summary = run_training(cfg, run_dir, cache_dir or paths.cache_dir(), resume=resume)
