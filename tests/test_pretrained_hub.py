@@ -64,3 +64,28 @@ def test_hub_weights_missing_offline_is_one_line_naming_the_alternatives(tmp_pat
     assert len(lines) == 1 and lines[0].startswith("error: cannot fetch pretrained weights"), result.stdout
     assert "--pretrained none" in lines[0] and "--pretrained FILE" in lines[0]
     assert "Traceback" not in result.stderr
+
+
+def test_hub_retries_logged_while_offline_stay_off_stderr(tmp_path):
+    """Without HF_HUB_OFFLINE an unreachable Hub is retried, each retry logged; only the error line shows."""
+    script = textwrap.dedent(
+        """
+        import logging, sys, timm
+        from ballspot.errors import BallspotError
+        from ballspot.models.encoder import create_encoder
+
+        def unreachable(*args, **kwargs):
+            for retry in range(5):
+                logging.getLogger("huggingface_hub.utils._http").warning("Retrying in 1s [Retry %d/5].", retry + 1)
+            raise OSError("cannot reach the Hub")
+
+        timm.create_model = unreachable
+        try:
+            create_encoder("test_efficientnet", 3, "hub")
+        except BallspotError as exc:
+            print("error:", exc)
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.stdout.startswith("error: cannot fetch pretrained weights"), result.stdout
+    assert result.stderr == ""

@@ -8,7 +8,10 @@ non-strictly once the classifier is dropped, which would leave layers at random 
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import timm
@@ -94,12 +97,25 @@ def _create_from_hub(name: str, **kwargs) -> nn.Module:
         if cfg is None or not (cfg.hf_hub_id or cfg.url):
             raise BallspotError(f"timm has no downloadable pretrained weights for {name!r}")
     try:
-        return timm.create_model(name, pretrained=True, **kwargs)
+        with _quiet_hub():
+            return timm.create_model(name, pretrained=True, **kwargs)
     except Exception as exc:  # network, hub and file-cache errors come in many types
         raise BallspotError(
             f"cannot fetch pretrained weights for {name!r} ({_first_line(exc)}); offline, use --pretrained none "
             "(random weights) or --pretrained FILE (a local timm weights file)"
         ) from exc
+
+
+@contextlib.contextmanager
+def _quiet_hub() -> Iterator[None]:
+    """huggingface_hub's warnings off: offline, it logs two lines per retry (twenty) before the one error."""
+    hub = logging.getLogger("huggingface_hub")
+    level = hub.level
+    hub.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        hub.setLevel(level)
 
 
 def _first_line(exc: BaseException) -> str:
