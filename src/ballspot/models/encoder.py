@@ -66,10 +66,25 @@ def read_weights_file(path: Path) -> dict[str, torch.Tensor]:
     try:
         state = timm.models.load_state_dict(str(path), use_ema=True)
     except Exception as exc:  # torch.load and safetensors raise many types on a damaged file
-        raise BallspotError(f"cannot read weights file {path}: {_first_line(exc)}") from exc
+        raise BallspotError(f"cannot read weights file {path}: {_weights_problem(exc, path)}") from exc
     if not isinstance(state, dict) or not all(isinstance(value, torch.Tensor) for value in state.values()):
         raise BallspotError(f"weights file {path} holds no state_dict of tensors")
     return state
+
+
+def _weights_problem(exc: BaseException, path: Path) -> str:
+    """What is wrong with a file torch would not load as weights: torch's own words advise weights_only=False,
+    which is no option of ballspot's."""
+    if "weights_only" not in str(exc):
+        return _first_line(exc)
+    with path.open("rb") as file:
+        saved_by_torch = file.read(4) == b"PK\x03\x04"
+    if saved_by_torch:
+        return (
+            "it holds more than tensors (a ballspot checkpoint? --pretrained takes a timm backbone's weights; "
+            "continue a run with --resume)"
+        )
+    return "not a PyTorch (.pth, .bin) or safetensors weights file"
 
 
 def _check_all_loaded(encoder: nn.Module, file_state: dict, path: Path, name: str) -> None:
