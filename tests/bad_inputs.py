@@ -649,6 +649,10 @@ def _cases() -> list[Case]:
     add("tune", "storage sqlite in memory", tune("--storage", "sqlite://"), 1, "in-memory")
     add("tune", "storage empty (an unset variable)", tune("--storage", ""), 1, "--storage is empty")
     add("tune", "storage journal without path", tune("--storage", "journal:"), 1, "journal")
+    add("tune", "task dense (its runs report no F1)", tune("--task", "dense", "--frames", "12", "--device", "cpu"), 1,
+        "dense runs (task dense) do not measure")  # fmt: skip
+    add("tune", "space drawing task dense", tune("--device", "cpu", "--frames", "12", "--space", lambda k: k.file(
+        "space-dense.yaml", "task: [spot, dense]\n")), 1, "dense runs (task dense) do not measure")  # fmt: skip
     add("tune", "space missing", tune("--space", lambda k: k.base / "none.yaml"), 1, "not found")
     add("tune", "space binary", tune("--space", lambda k: k.binary), 1, "not a text file")
     add("tune", "space nested", tune("--space", lambda k: k.file("space-nested.yaml", "[" * 3000 + "]" * 3000)), 1,

@@ -51,6 +51,19 @@ class Objective:
         from ballspot.engine.runtime import select_device
 
         select_device(self.base.device)  # a missing GPU fails the command once, not every trial quietly
+        self.check_measured(self.base)
+        for spec in self.space:  # a space drawing task: dense would fail those trials one by one
+            if spec.name == "task" and "dense" in spec.choices:
+                self.check_measured(self.base.merged({"task": "dense"}, "search space"))
+
+    def check_measured(self, config: TrainConfig) -> None:
+        """Refuse a config whose runs do not write the metric's column: dense runs report mAP, not F1."""
+        column, _ = metric_column(self.metric)
+        if config.task == "dense":
+            raise BallspotError(
+                f"--metric {self.metric} reads {column}, which dense runs (task dense) do not measure; tune the "
+                "classify or spot task"
+            )
 
     def __call__(self, trial) -> float:
         import optuna
@@ -74,6 +87,7 @@ class Objective:
         try:
             config = self.base.merged(params, "search space")
             config.check()
+            self.check_measured(config)
             trial.set_user_attr(CONFIG_ATTR, config.to_dict())
             train(config, run_dir, self.cache_dir, on_epoch_end=on_epoch_end)
             if not values:
