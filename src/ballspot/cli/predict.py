@@ -180,9 +180,10 @@ def predict(
     else:
         jobs = plan_videos(paths_given, (resolution or Resolution.P224).value)
     if zip_path is not None:
-        from ballspot.predict.submission import check_submission_target
+        from ballspot.predict.submission import check_submission_games, check_submission_target
 
         check_submission_target(zip_path)
+        check_submission_games(jobs)
     out_root = out or (data_dir or paths.data_dir()) / "predictions"
     results = predict_games(jobs, spotter, chosen, out_root, batch_size, precision, workers=workers, resume=not force)
     if zip_path is not None:

@@ -49,6 +49,17 @@ def check_submission_target(target: Path) -> Path:
     return target
 
 
+def check_submission_games(jobs: list[VideoJob]) -> None:
+    """Refuse a video outside a SoccerNet game folder: the zip would file it under its stem, a path the
+    evaluation server does not know."""
+    loose = [job for job in jobs if job.game_id.count("/") != 2]
+    if loose:
+        raise BallspotError(
+            f"--zip files each game at its league/season/game path; {loose[0].video} is not in such a game "
+            "folder as 224p.mp4 (or 1_224p.mkv, ...): predict the dataset root, or its games' videos"
+        )
+
+
 def write_submission(target: Path, documents: dict[str, dict]) -> Path:
     """Write `{game id: results document}` as a submission zip, atomically."""
     from ballspot.console import warn
