@@ -265,6 +265,15 @@ class Kit:
 
         return dict(list(torch.load(self.model, map_location="cpu", weights_only=False)["model"].items())[:n])
 
+    def nan_weights(self) -> dict:
+        """The tiny model's weights with its first tensor NaN (a training that diverged)."""
+        import torch
+
+        weights = dict(torch.load(self.model, map_location="cpu", weights_only=False)["model"])
+        first = next(iter(weights))
+        weights[first] = torch.full_like(weights[first], float("nan"))
+        return weights
+
     def misshapen_weights(self) -> dict:
         """The tiny model's weights with its first tensor replaced by one of the wrong shape."""
         import torch
@@ -784,6 +793,8 @@ def _cases() -> list[Case]:
         stacks=0)), 1, "model-stacks0.pt is a damaged ballspot checkpoint: model stacks")  # fmt: skip
     add("predict", "model weights with tensors missing", pr(good_video, "--model", lambda k: k.model_with("few",
         model=k.first_weights(3))), 1, "tensor(s) missing: classifier.bias, classifier.weight, ")  # fmt: skip
+    add("predict", "model weights NaN", pr(good_video, "--model", lambda k: k.model_with("nan",
+        model=k.nan_weights())), 1, "hold NaN or infinite values")  # fmt: skip
     add("predict", "sha256 empty", pr(good_video, "--sha256", ""), 1, "not a sha256")
     add("predict", "sha256 with a run folder", pr(good_video, "--model", lambda k: k.model.parent.parent, "--sha256",
         "0" * 64), 1, "a folder")  # fmt: skip

@@ -98,6 +98,12 @@ def network_of(data: dict[str, Any], where: str):
     model_config = ModelConfig.from_dict(data["model_config"])
     if len(data["classes"]) != model_config.num_classes:
         raise BallspotError(f"{where}: {len(data['classes'])} classes for {model_config.num_classes} network outputs")
+    broken = [name for name, tensor in data["model"].items() if _not_finite(tensor)]
+    if broken:  # every score would be NaN: predict would find no event and say nothing
+        raise BallspotError(
+            f"{where}: {len(broken)} weight tensor(s) hold NaN or infinite values (first: {broken[0]}); a diverged "
+            "training? train again with a lower --lr"
+        )
     model = build_model(model_config, load_pretrained=False)
     try:
         model.load_state_dict(data["model"])
@@ -106,6 +112,12 @@ def network_of(data: dict[str, Any], where: str):
         detail = _key_mismatch(set(model.state_dict()), set(data["model"])) or lines[min(1, len(lines) - 1)]
         raise BallspotError(f"{where}: weights do not fit its config ({detail})") from None
     return model.eval()
+
+
+def _not_finite(tensor: object) -> bool:
+    import torch
+
+    return isinstance(tensor, torch.Tensor) and tensor.is_floating_point() and not bool(torch.isfinite(tensor).all())
 
 
 def _key_mismatch(wanted: set[str], given: set[str]) -> str:
