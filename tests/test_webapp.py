@@ -453,6 +453,15 @@ def test_a_source_that_is_no_video_is_refused_before_the_server_starts(monkeypat
     assert_one_error_line(result, message)
 
 
+def test_a_folder_without_games_is_refused_before_the_server_starts(monkeypatch, tmp_path):
+    calls = []
+    monkeypatch.setattr("streamlit.web.cli.main", lambda **kwargs: calls.append(kwargs))
+    (tmp_path / "notes.txt").write_text("no games here")
+    result = runner.invoke(app, ["app", str(tmp_path)])
+    assert result.exit_code == 1 and not calls
+    assert_one_error_line(result, f"no games under {tmp_path}")
+
+
 def test_a_port_in_use_is_one_line_error():
     import socket
 

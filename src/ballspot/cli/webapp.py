@@ -57,6 +57,10 @@ def app_command(
         if not is_video_file(source):
             raise BallspotError(f"not a video file (expected .mp4, .mkv, ...) or a dataset root: {source}")
         probe(source)  # an empty, damaged or video-less file fails here, not in the page after the server starts
+    if source is not None and source.is_dir():
+        from ballspot.soccernet.layout import find_games
+
+        find_games(source, require_video=True)  # a folder without games fails here, not in the page
     if model is not None and not model.is_file():
         raise BallspotError(f"weights file not found: {model}")
     if model is not None:
