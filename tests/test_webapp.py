@@ -453,13 +453,16 @@ def test_a_source_that_is_no_video_is_refused_before_the_server_starts(monkeypat
     assert_one_error_line(result, message)
 
 
-def test_a_folder_without_games_is_refused_before_the_server_starts(monkeypatch, tmp_path):
+def test_folders_the_page_cannot_use_are_refused_before_the_server_starts(monkeypatch, tmp_path):
     calls = []
     monkeypatch.setattr("streamlit.web.cli.main", lambda **kwargs: calls.append(kwargs))
     (tmp_path / "notes.txt").write_text("no games here")
     result = runner.invoke(app, ["app", str(tmp_path)])
     assert result.exit_code == 1 and not calls
     assert_one_error_line(result, f"no games under {tmp_path}")
+    result = runner.invoke(app, ["app", "--runs-dir", str(tmp_path / "notes.txt")])
+    assert result.exit_code == 1 and not calls
+    assert_one_error_line(result, "--runs-dir", "is a file, not a folder")
 
 
 def test_a_port_in_use_is_one_line_error():

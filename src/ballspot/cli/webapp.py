@@ -67,6 +67,9 @@ def app_command(
         from ballspot.engine.checkpoint import load_checkpoint
 
         load_checkpoint(model)  # a file that is no checkpoint fails here, not in the page after the server starts
+    for option, folder in (("--data-dir", data_dir), ("--runs-dir", runs_dir)):
+        if folder is not None and folder.exists() and not folder.is_dir():  # the page would fail on every run
+            raise BallspotError(f"{option} {folder} is a file, not a folder")
     if data_dir is not None:
         os.environ["BALLSPOT_DATA_DIR"] = str(expand_user(data_dir).resolve())
     if runs_dir is not None:
