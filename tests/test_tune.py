@@ -222,6 +222,17 @@ def test_a_failing_trial_is_marked_failed_and_the_study_goes_on(tmp_path, league
     assert "no clips in split 'test'" in study.trials[0].user_attrs["error"]
 
 
+def test_a_run_whose_every_trial_failed_is_an_error(tmp_path, league_index, cache):
+    """Every trial failing (here: --runs-dir is a file) is exit 1 naming the first failure, not exit 0."""
+    space = tmp_path / "space.yaml"
+    space.write_text("dropout: [0.1]\n")
+    in_the_way = tmp_path / "runs"
+    in_the_way.write_text("a file, not a folder")
+    args = ["--space", str(space), "--trials", "2", "--studies-dir", str(tmp_path / "studies"), "-q"]
+    result = invoke_tune(*args, league_index=league_index, cache=cache, runs=in_the_way)
+    assert_one_error_line(result, "all 2 trial(s) failed; trial 0: cannot create folder", "runs")
+
+
 def run_two_workers(storage: str, study: str, league_index: Path, cache: Path, runs: Path, space: Path) -> dict:
     """Two `ballspot tune` processes on one study at the same time, 2 trials each; then a report."""
     common = ["--storage", storage, "--study", study, "--index", str(league_index), *TUNE_ARGS, "--space", str(space)]

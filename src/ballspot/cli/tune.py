@@ -158,7 +158,7 @@ def tune(
     from ballspot.tune.objective import Objective
     from ballspot.tune.space import load_space
     from ballspot.tune.storage import check_study_name, parse_storage
-    from ballspot.tune.study import continue_sampler, make_pruner, make_sampler, open_study
+    from ballspot.tune.study import continue_sampler, make_pruner, make_sampler, open_study, refuse_all_failed
 
     console.set_quiet(quiet or json_output)
     if timeout is not None and not timeout > 0:  # NaN too
@@ -219,7 +219,7 @@ def tune(
         console.warn(start.note)
     if not console.quiet():
         console.err.print(f"study {study!r} in {spec.display}: {len(the_study.trials)} trial(s), {trials} more")
-    run_with_counter(the_study, objective, trials, timeout, metric.value)
+    refuse_all_failed(the_study, run_with_counter(the_study, objective, trials, timeout, metric.value))
     best_config = report.write_best_config(the_study, studies / study / report.BEST_FILE)
     result = report.summary(the_study, spec, best_config)
     if json_output:
@@ -232,8 +232,9 @@ def tune(
     typer.echo(best_config or spec.dashboard)
 
 
-def run_with_counter(study, objective, trials: int, timeout: float | None, metric: str) -> None:
-    """Run the trials under a progress bar counting them (each trial's epochs show beneath it)."""
+def run_with_counter(study, objective, trials: int, timeout: float | None, metric: str) -> list[int]:
+    """Run the trials under a progress bar counting them (each trial's epochs show beneath it); returns their
+    numbers."""
     from ballspot import console
     from ballspot.tune.study import describe_trial, run_trials
 
@@ -244,7 +245,7 @@ def run_with_counter(study, objective, trials: int, timeout: float | None, metri
             console.log(describe_trial(trial, metric))
             bar.advance(task)
 
-        run_trials(study, objective, trials, timeout, on_trial=on_trial)
+        return run_trials(study, objective, trials, timeout, on_trial=on_trial)
 
 
 @tune_app.command("report")

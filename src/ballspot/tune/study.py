@@ -143,8 +143,9 @@ def run_trials(
     trials: int,
     timeout: float | None = None,
     on_trial: Callable[[object], None] | None = None,
-) -> None:
-    """Run `trials` more trials in this process (others may run at the same time on the same study).
+) -> list[int]:
+    """Run `trials` more trials in this process (others may run at the same time on the same study); returns
+    their numbers.
 
     A trial whose training fails with a BallspotError is marked FAIL and the study goes on; an interrupt
     marks the running trial FAIL and stops.
@@ -163,6 +164,16 @@ def run_trials(
         if started:
             _remove_if_unused(started[-1].user_attrs.get(RUN_ATTR))
         raise
+    return [trial.number for trial in started]
+
+
+def refuse_all_failed(study, numbers: list[int]) -> None:
+    """Trials that all failed are an error naming the first failure (every trial hit the same bad option or
+    folder, most likely), not a run that ends with exit 0 and no result."""
+    mine = [trial for trial in study.get_trials(deepcopy=False) if trial.number in set(numbers)]
+    if mine and all(trial.state.name == "FAIL" for trial in mine):
+        first = mine[0].user_attrs.get(ERROR_ATTR, "see its run folder")
+        raise BallspotError(f"all {len(mine)} trial(s) failed; trial {mine[0].number}: {first}")
 
 
 def _remove_if_unused(run_dir: str | None) -> None:
