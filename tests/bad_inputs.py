@@ -573,6 +573,8 @@ def _cases() -> list[Case]:
     add("train", "config aliases of aliases", train_config("bomb", ALIAS_BOMB), 1, "expands to more than")
     add("train", "config of a user that does not exist", train_config("nouser", lambda k: "~nosuchuser/c.yaml"), 1,
         "no such user")  # fmt: skip
+    add("train", "config extra holding a date", train_config("extradate", "extra: {when: 2020-01-01}\n"), 1,
+        "got datetime.date(2020, 1, 1)")  # fmt: skip
     add("train", "config a list", train_config("list", "- 1\n- 2\n"), 1, "mapping")
     add("train", "config unknown key", train_config("unknown", "epoch: 3\n"), 1, "epoch")
     add("train", "config bad type", train_config("type", "epochs: many\n"), 1, "epochs")
@@ -673,6 +675,8 @@ def _cases() -> list[Case]:
         "lr: {low: 0.001, high: 0.1}\n")), 1, "lr: no type; add type: float")  # fmt: skip
     add("tune", "space choice inf", tune("--space", lambda k: k.file("space-inf.yaml", "warmup_epochs: [.inf]\n")),
         1, "warmup")  # fmt: skip
+    add("tune", "config extra holding a date", tune("--config", lambda k: k.file("tune-extra.yaml",
+        "extra: {when: 2020-01-01}\n")), 1, "extra may hold text")  # fmt: skip
     add("tune", "config binary", tune("--config", lambda k: k.binary), 1, "not a text file")
     add("tune", "index missing", lambda k, o: ["tune", "--index", k.base / "none.parquet", "--studies-dir", o], 1,
         "not found")  # fmt: skip

@@ -296,10 +296,33 @@ def _coerce(key: str, value: Any, annotation: str, source: str) -> Any:
     elif kind.startswith("list") and isinstance(value, list):
         return [_coerce(f"{key}[{i}]", item, "float", source) for i, item in enumerate(value)]
     elif kind.startswith("dict") and isinstance(value, dict):
+        odd = _not_plain(value)
+        if odd is not None:  # runs, checkpoints and tune's study keep the config as YAML or JSON
+            raise BallspotError(
+                f"{source}: {key} may hold text, finite numbers, true/false, lists and mappings with text keys; "
+                f"got {odd!r}"
+            )
         return value
     wanted = {"int": "an integer", "float": "a number", "str": "text", "bool": "true or false"}
     described = wanted.get(kind, "a list of numbers" if kind.startswith("list") else "a mapping")
     raise BallspotError(f"{source}: {key} must be {described}, got {value!r}")
+
+
+def _not_plain(value: Any) -> Any:
+    """The first value JSON cannot hold as it is (a date, bytes, NaN, a non-text key), or None."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                return key
+            odd = _not_plain(item)
+            if odd is not None:
+                return odd
+        return None
+    if isinstance(value, list):
+        return next((odd for odd in map(_not_plain, value) if odd is not None), None)
+    if isinstance(value, float) and not math.isfinite(value):
+        return value
+    return None if value is None or isinstance(value, str | int | float | bool) else value
 
 
 def load_yaml(path: Path) -> dict[str, Any]:
