@@ -174,3 +174,22 @@ def test_validation_can_start_at_a_later_epoch(run, tmp_path):
     result = runner.invoke(app, [*args[:-1], "never"])
     assert_one_error_line(result, "validate_from must be at least 1, got 0")
     assert not (tmp_path / "runs/never").exists()
+
+
+def test_training_on_several_splits_reads_every_game_of_them(run, tmp_path):
+    from ballspot.engine.config import TrainConfig
+    from ballspot.engine.dense import prepare_dense_split
+
+    config = TrainConfig(task="dense", height=32, width=64, frames=12, stride=2)
+    both = prepare_dense_split(run["index"], "train,valid", config, run["cache"])
+    assert both.names == [f"{GAMES[0]} half 1", f"{GAMES[1]} half 1"]
+    assert prepare_dense_split(run["index"], "train", config, run["cache"]).names == [f"{GAMES[0]} half 1"]
+    recipe = tmp_path / "final.yaml"
+    recipe.write_text("train_split: train, valid\n")
+    args = ["train", "--config", str(recipe), "--index", str(run["index"]), *TINY, "--epochs", "1", "--name", "fit"]
+    result = runner.invoke(app, [*args, "--runs-dir", str(tmp_path / "runs"), "--cache-dir", str(run["cache"])])
+    assert result.exit_code == 0, result.output
+    assert "also trained on" in " ".join(result.output.split())  # the validation game is no longer unseen
+    recipe.write_text("train_split: train,vlaid\n")
+    result = runner.invoke(app, [*args[:-1], "typo", "--runs-dir", str(tmp_path / "runs")])
+    assert_one_error_line(result, "train_split must name splits among train, valid, test, challenge")

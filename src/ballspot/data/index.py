@@ -157,6 +157,16 @@ def _refuse_rows(path: Path, frame: pd.DataFrame, column: str, bad: pd.Series, e
         raise BallspotError(f"{path}: row {row}: {column!r} must be {expected}, got {value!r}")
 
 
+def split_names(split: str) -> list[str]:
+    """The splits a `train_split` / `valid_split` value names: one, or several joined by commas ("train,valid")."""
+    return [name.strip() for name in split.split(",") if name.strip()]
+
+
+def split_rows_of(frame: pd.DataFrame, split: str) -> pd.DataFrame:
+    """The index rows of the split(s) `split` names."""
+    return frame[frame["split"].isin(split_names(split))]
+
+
 def class_counts(frame: pd.DataFrame, classes: tuple[str, ...] = CLASSES_12) -> dict[str, dict[str, int]]:
     """split -> label -> number of clips; splits as train, valid, test, challenge; labels in the official order
     (background last)."""

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ballspot.errors import BallspotError
+from ballspot.soccernet.splits import SPLITS
 
 if TYPE_CHECKING:
     from ballspot.video.decode import FrameFormat
@@ -47,6 +48,7 @@ class TrainConfig:
     # data
     index: str = ""
     train_split: str = "train"
+    """The split(s) trained on: one, or several joined by commas (`train,valid` for a final fit on both)."""
     valid_split: str = "valid"
     classes: str = "12"
     task: str = "classify"
@@ -180,6 +182,13 @@ class TrainConfig:
             value = getattr(self, name)
             if not low <= value <= high:
                 raise BallspotError(f"--{name.replace('_', '-')} must be between {low} and {high}, got {value}")
+        for name in ("train_split", "valid_split"):
+            value = getattr(self, name)
+            names = [part.strip() for part in str(value).split(",")]
+            if not all(part in SPLITS for part in names):
+                raise BallspotError(
+                    f"{name} must name splits among {', '.join(SPLITS)}, joined by commas (train,valid), got {value!r}"
+                )
         if self.validate_from < 1:
             raise BallspotError(f"validate_from must be at least 1, got {self.validate_from}")
         if self.workers is not None and not 0 <= self.workers <= 64:

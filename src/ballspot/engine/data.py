@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ballspot.classes import BACKGROUND, class_set
-from ballspot.data.index import load_index
+from ballspot.data.index import load_index, split_rows_of
 from ballspot.engine.config import TrainConfig
 from ballspot.engine.frame_cache import FrameCache, WindowSpec, build_cache
 from ballspot.errors import BallspotError
@@ -27,8 +27,8 @@ def window_spec(config: TrainConfig) -> WindowSpec:
 
 
 def split_rows(index: pd.DataFrame, split: str, config: TrainConfig) -> pd.DataFrame:
-    """The rows of one split the task uses (classification drops background), each video's rows together."""
-    rows = index[index["split"] == split]
+    """The rows of the split(s) the task uses (classification drops background), each video's rows together."""
+    rows = split_rows_of(index, split)
     if config.task == "classify":
         rows = rows[rows["kind"] == "event"]
     if rows.empty:

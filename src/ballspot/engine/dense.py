@@ -21,7 +21,7 @@ from torch import nn
 from torch.utils.data import Dataset
 
 from ballspot.classes import class_set
-from ballspot.data.index import load_index
+from ballspot.data.index import load_index, split_rows_of
 from ballspot.engine.config import TrainConfig
 from ballspot.engine.dataset import augment, to_stacks
 from ballspot.engine.dense_targets import TEAM_SIDES, GameEvents, dense_targets
@@ -63,7 +63,7 @@ def prepare_dense_split(
     """Decode (or map from the cache) every video of `split` in the index, with its events: every
     `stride`-th frame, or with `every_frame` every frame."""
     index = load_index(index_path)
-    rows = index[index["split"] == split]
+    rows = split_rows_of(index, split)
     if rows.empty:
         available = ", ".join(sorted(index["split"].unique())) or "none"
         raise BallspotError(f"no videos in split {split!r} (splits in the index: {available})")

@@ -40,7 +40,7 @@ def run_records(checkpoint_path: Path, checkpoint: dict[str, Any]) -> tuple[dict
 
 def training_data(config: dict[str, Any]) -> list[str]:
     """Markdown lines on the data the run was trained on: its index, splits, games and clips per class."""
-    from ballspot.data.index import class_counts, load_index
+    from ballspot.data.index import class_counts, load_index, split_rows_of
     from ballspot.errors import BallspotError
 
     index = config.get("index") or ""
@@ -54,7 +54,7 @@ def training_data(config: dict[str, Any]) -> list[str]:
     except BallspotError:
         return [*lines, "- the index was not available at export time: games and clip counts unknown"]
     for split in (train_split, valid_split):
-        rows = frame[frame["split"] == split]
+        rows = split_rows_of(frame, split)
         games = sorted(rows["game"].unique())
         lines.append(f"- `{split}`: {len(rows)} clips from {len(games)} game(s): " + ", ".join(f"`{g}`" for g in games))
     counts = class_counts(frame)
