@@ -421,6 +421,21 @@ def test_zips_and_single_files_give_the_folder_result(tmp_path):
     assert single.mAP == alone.mAP and single.games == ("",)
 
 
+def test_a_zip_member_that_unpacks_past_the_cap_is_refused_before_it_is_read_whole(tmp_path, monkeypatch):
+    from ballspot.metrics import sources
+
+    labels, predictions = random_games(np.random.default_rng(3), n_events=10)
+    write_tree(tmp_path / "labels", labels, LABELS_FILE)
+    largest = max(len(json.dumps(document)) for document in predictions.values())
+    monkeypatch.setattr(sources, "MAX_MEMBER_BYTES", largest + 100)
+    for game in predictions:  # the same document padded with spaces: a zip bomb in miniature
+        padding = " " * 500 if game == sorted(predictions)[-1] else ""
+        with zipfile.ZipFile(tmp_path / "preds.zip", "a", zipfile.ZIP_DEFLATED) as z:
+            z.writestr(f"{game}/{RESULTS_FILE}", json.dumps(predictions[game]) + padding)
+    with pytest.raises(BallspotError, match=r"preds\.zip!.*unpacks to more than 0 MiB"):
+        evaluate_spotting(tmp_path / "labels", tmp_path / "preds.zip")
+
+
 def test_in_memory_api_equals_the_files(tmp_path):
     labels = {GAME: [Annotation(CLASSES_12[i], ms, 1, team) for i, _, ms, team in golden_events()]}
     predictions = {GAME: [Prediction(p["label"], p["position"], p["confidence"], 1, p["team"]) for p in exact(520)]}

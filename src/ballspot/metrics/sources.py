@@ -23,6 +23,10 @@ from ballspot.soccernet.labels import LABELS_FILE
 from ballspot.soccernet.results import RESULTS_FILE
 
 
+MAX_MEMBER_BYTES = 64 * 2**20
+"""The most a zip member may unpack to: a whole match's results file is well under 1 MiB; more is a zip bomb."""
+
+
 class JsonTree:
     """A read-only tree of JSON files: a folder, a zip, or one file."""
 
@@ -70,7 +74,7 @@ class JsonTree:
                 info = self._zip.getinfo(where)
                 if info.flag_bits & 0x1:
                     raise BallspotError(f"{label}: encrypted zip member; extract the zip first (ballspot download)")
-                return self._zip.read(info)
+                return read_member(self._zip, info, label)
             return Path(where).read_bytes()
         except (OSError, zipfile.BadZipFile, NotImplementedError) as exc:
             raise BallspotError(f"{label}: cannot read ({exc})") from None
@@ -82,6 +86,17 @@ class JsonTree:
     def close(self) -> None:
         if self._zip is not None:
             self._zip.close()
+
+
+def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str) -> bytes:
+    """A zip member's bytes, refusing one that unpacks past MAX_MEMBER_BYTES (its header may lie)."""
+    with archive.open(info) as member:
+        raw = member.read(MAX_MEMBER_BYTES + 1)
+    if len(raw) > MAX_MEMBER_BYTES:
+        raise BallspotError(
+            f"{label}: unpacks to more than {MAX_MEMBER_BYTES // 2**20} MiB, too large for a labels or results file"
+        )
+    return raw
 
 
 class MissingPredictionsError(BallspotError):
