@@ -22,7 +22,6 @@ from ballspot.metrics.typed_columns import labels_columns, prediction_columns
 from ballspot.soccernet.labels import LABELS_FILE
 from ballspot.soccernet.results import RESULTS_FILE
 
-
 MAX_MEMBER_BYTES = 64 * 2**20
 """The most a zip member may unpack to: a whole match's results file is well under 1 MiB; more is a zip bomb."""
 
