@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import textwrap
@@ -89,3 +90,42 @@ def test_hub_retries_logged_while_offline_stay_off_stderr(tmp_path):
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert result.stdout.startswith("error: cannot fetch pretrained weights"), result.stdout
     assert result.stderr == ""
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_an_unreachable_hub_reads_the_cache_without_waiting_for_retries(tmp_path):
+    first = fake_snapshot(tmp_path / "hub")
+    env = {k: v for k, v in os.environ.items() if k not in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")}
+    env |= {"HF_ENDPOINT": f"http://127.0.0.1:{closed_port()}", "HF_HUB_CACHE": str(tmp_path / "hub")}
+    env["HF_HOME"] = str(tmp_path)
+    result = subprocess.run([sys.executable, "-c", BUILD], capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert float(result.stdout.strip().splitlines()[-1]) == float(first.flatten()[0])
+    (tmp_path / "empty").mkdir()
+    env["HF_HUB_CACHE"] = str(tmp_path / "empty")
+    result = subprocess.run([sys.executable, "-c", BUILD], capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 1 and result.stdout.startswith("error: cannot fetch pretrained weights")
+
+
+def test_offline_mode_is_switched_on_only_while_the_hub_cannot_be_reached(monkeypatch):
+    from huggingface_hub import constants
+
+    from ballspot.models.encoder import _offline_unless_reachable
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(constants, "ENDPOINT", f"http://127.0.0.1:{closed_port()}")
+    with _offline_unless_reachable():
+        assert constants.HF_HUB_OFFLINE is True
+    assert constants.HF_HUB_OFFLINE is False
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        monkeypatch.setattr(constants, "ENDPOINT", f"http://127.0.0.1:{server.getsockname()[1]}")
+        with _offline_unless_reachable():
+            assert constants.HF_HUB_OFFLINE is False

@@ -11,6 +11,8 @@ from __future__ import annotations
 import contextlib
 import difflib
 import logging
+import socket
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -112,7 +114,7 @@ def _create_from_hub(name: str, **kwargs) -> nn.Module:
         if cfg is None or not (cfg.hf_hub_id or cfg.url):
             raise BallspotError(f"timm has no downloadable pretrained weights for {name!r}")
     try:
-        with _quiet_hub():
+        with _quiet_hub(), _offline_unless_reachable():
             return timm.create_model(name, pretrained=True, **kwargs)
     except Exception as exc:  # network, hub and file-cache errors come in many types
         raise BallspotError(
@@ -131,6 +133,33 @@ def _quiet_hub() -> Iterator[None]:
         yield
     finally:
         hub.setLevel(level)
+
+
+@contextlib.contextmanager
+def _offline_unless_reachable(timeout_s: float = 5.0) -> Iterator[None]:
+    """huggingface_hub in offline mode (its cache only) when its server cannot be reached: without it, an
+    offline machine waits about 50 s of retries for the same error."""
+    from huggingface_hub import constants
+
+    if constants.HF_HUB_OFFLINE or _reachable(constants.ENDPOINT, timeout_s):
+        yield
+        return
+    constants.HF_HUB_OFFLINE = True
+    try:
+        yield
+    finally:
+        constants.HF_HUB_OFFLINE = False
+
+
+def _reachable(url: str, timeout_s: float) -> bool:
+    """Whether a TCP connection to the URL's host and port opens within the timeout."""
+    parts = urllib.parse.urlsplit(url)
+    try:
+        port = parts.port or (80 if parts.scheme == "http" else 443)
+        with socket.create_connection((parts.hostname or "", port), timeout=timeout_s):
+            return True
+    except (OSError, ValueError):
+        return False
 
 
 def _first_line(exc: BaseException) -> str:
