@@ -565,6 +565,8 @@ def _cases() -> list[Case]:
     add("train", "config missing", train_config("missing", lambda k: k.base / "none.yaml"), 1, "not found")
     add("train", "config binary", train_config("binary", lambda k: k.binary), 1, "not a text file")
     add("train", "config not yaml", train_config("bad", "epochs: [1, 2\n"), 1, "not valid YAML")
+    add("train", "config empty", train_config("empty", ""), 1, "the config file sets nothing")
+    add("train", "config only comments", train_config("comments", "# epochs: 3\n"), 1, "sets nothing")
     add("train", "config nested", train_config("nested", "[" * 3000 + "]" * 3000), 1, "YAML")
     add("train", "config month 13", train_config("month", "epochs: 2020-13-45\n"), 1, "month must be in 1..12")
     add("train", "config epochs 5000 digits", train_config("digits", "epochs: 1" + "0" * 5000 + "\n"), 1,

@@ -338,7 +338,9 @@ def load_yaml(path: Path) -> dict[str, Any]:
     """Read a YAML mapping of config keys (dashes or underscores)."""
     from ballspot.inputfiles import read_yaml
 
-    data = read_yaml(path, "config file") or {}
+    data = read_yaml(path, "config file")
+    if data is None:  # an empty file or only comments: most likely the wrong file, not "all defaults"
+        raise BallspotError(f"{path}: the config file sets nothing (write at least one option: value)")
     if not isinstance(data, dict):
         raise BallspotError(f"{path}: expected a mapping of option: value")
     return {str(k).replace("-", "_"): v for k, v in data.items()}
