@@ -206,6 +206,13 @@ def test_a_video_gives_valid_soccernet_json_and_the_analyst_list(run, clip, midd
     assert PostprocessParams.from_dict(used) == PostprocessParams(event_threshold=threshold)
 
 
+def test_a_folder_where_events_json_goes_leaves_no_half_written_game(run, clip, tmp_path):
+    (tmp_path / "out" / "match" / "events.json").mkdir(parents=True)
+    result = invoke(str(clip), "--model", str(run["best"]), "--out", str(tmp_path / "out"))
+    assert_one_error_line(result, "events.json: a folder of that name is in the way")
+    assert [p.name for p in (tmp_path / "out" / "match").iterdir()] == ["events.json"]
+
+
 def test_postprocessing_options_and_the_runs_tuned_file(run, clip, middle_confidence, tmp_path):
     """--threshold drops candidates; <run>/postprocess.json is used by default; options beat it."""
     low, high = tmp_path / "low", tmp_path / "high"

@@ -188,6 +188,13 @@ def test_window_cut_is_centred_and_clamped_to_the_video(match, tmp_path):
     assert [p.name for p in (tmp_path / "match").iterdir()] == ["manifest.json"]
 
 
+def test_a_folder_where_the_manifest_goes_is_refused_before_any_clip_is_cut(match, tmp_path):
+    (tmp_path / "match" / "manifest.json").mkdir(parents=True)
+    result = runner.invoke(app, ["segment", str(match), "--out", str(tmp_path), "--background", "0"])
+    assert_one_error_line(result, "manifest.json: a folder of that name is in the way")
+    assert [p.name for p in (tmp_path / "match").iterdir()] == ["manifest.json"]
+
+
 def test_labels_option_and_an_event_at_the_very_end(match, tmp_path):
     labels = tmp_path / "elsewhere.json"
     labels.write_text(labels_json([("PASS", 9000), ("GOAL", 10400)]))  # 0.4 s past the end: within the slack

@@ -32,6 +32,14 @@ def ensure_dir(path: Path) -> Path:
     return path
 
 
+def refuse_folders_in_the_way(*targets: Path) -> None:
+    """Before writing a set of files that belong together: none of them may be a folder (writing the others
+    first would leave the set half made)."""
+    for target in targets:
+        if target.is_dir():
+            raise BallspotError(f"cannot write {target}: a folder of that name is in the way")
+
+
 @contextlib.contextmanager
 def atomic_path(target: Path | str, suffix: str | None = None) -> Iterator[Path]:
     """Yield a temporary path next to `target`; on success rename it to `target`, else delete it.

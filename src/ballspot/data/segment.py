@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ballspot.atomic import ensure_dir, write_json
+from ballspot.atomic import ensure_dir, refuse_folders_in_the_way, write_json
 from ballspot.classes import BACKGROUND, CLASSES_12
 from ballspot.errors import BallspotError
 from ballspot.inputfiles import read_json
@@ -183,6 +183,7 @@ def segment_game(
     )
     ensure_dir(out_dir)
     manifest_path = out_dir / MANIFEST_FILE if half == 1 else out_dir / f"manifest_h{half}.json"
+    refuse_folders_in_the_way(manifest_path)  # before cutting clips no manifest would list
     if opts.cut:
         # a clip file is reused only when it was cut over the same range (options may have changed)
         cut_before = _cut_before(manifest_path, video)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ballspot.atomic import write_json
+from ballspot.atomic import refuse_folders_in_the_way, write_json
 from ballspot.predict.postprocess import PARAMS_FILE, PostprocessParams, save_params
 from ballspot.soccernet.labels import game_time
 from ballspot.soccernet.results import RESULTS_FILE, Prediction, results_document, write_results
@@ -40,6 +40,7 @@ def write_game_outputs(
 ) -> dict[str, str]:
     """Write results_spotting.json (every candidate, unsure sides both ways), events.json (confident ones, the
     likelier side), postprocess.json."""
+    refuse_folders_in_the_way(folder / RESULTS_FILE, folder / EVENTS_FILE, folder / PARAMS_FILE)
     results = write_results(folder / RESULTS_FILE, predictions, url_local=game_id, floor=params.threshold)
     events = write_json(folder / EVENTS_FILE, events_document(predictions, params.event_threshold, videos))
     used = save_params(folder / PARAMS_FILE, params)
