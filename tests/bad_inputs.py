@@ -195,6 +195,19 @@ class Kit:
             (root / "league/2020-2021/2020-01-02 - C - D" / file).write_bytes(content)
         return root
 
+    def dataset_with_unreadable_video(self, kind: str) -> Path:
+        """The dataset with its second game's 224p.mp4 a broken link or a folder."""
+        root = self.base / "datasets" / f"video-{kind}"
+        if not root.exists():
+            shutil.copytree(self.dataset, root)
+            video = root / "league/2020-2021/2020-01-02 - C - D" / "224p.mp4"
+            video.unlink()
+            if kind == "folder":
+                video.mkdir()
+            else:
+                video.symlink_to(root / "gone.mp4")
+        return root
+
     def dataset_without_labels(self) -> Path:
         root = self.base / "datasets" / "no-labels"
         folder = root / "league/2020-2021/2020-01-01 - A - B"
@@ -476,6 +489,10 @@ def _cases() -> list[Case]:
     add("segment", "root without labels", seg(lambda k: k.dataset_without_labels()), 1, "Labels-ball.json")
     add("segment", "one game's video damaged", seg(lambda k: k.dataset_with_damaged("video", "224p.mp4",
         b"\x00not a video" * 300)), 1, "cannot read video")  # fmt: skip
+    add("segment", "one game's video a broken link", seg(lambda k: k.dataset_with_unreadable_video("link")), 1,
+        "the game's video is a broken link")  # fmt: skip
+    add("segment", "one game's video a folder", seg(lambda k: k.dataset_with_unreadable_video("folder")), 1,
+        "the game's video is a folder")  # fmt: skip
     add("segment", "one game's labels damaged", seg(lambda k: k.dataset_with_damaged("labels", "Labels-ball.json",
         b"{")), 1, "not valid JSON")  # fmt: skip
     add("segment", "empty folder", lambda k, o: ["segment", k.base / "files", "--out", o], 1, "no games")
@@ -768,6 +785,8 @@ def _cases() -> list[Case]:
     add("predict", "garbage video", pr(lambda k: k.garbage), 1, "video")
     add("predict", "audio only", pr(lambda k: k.audio_only), 1, "no video")
     add("predict", "truncated mp4", pr(lambda k: k.truncated), 1, "truncated")
+    add("predict", "one game's video a broken link", pr(lambda k: k.dataset_with_unreadable_video("link")), 1,
+        "the game's video is a broken link")  # fmt: skip
     add("predict", "one game's video damaged", pr(lambda k: k.dataset_with_damaged("video", "224p.mp4",
         b"\x00not a video" * 300)), 1, "cannot read video")  # fmt: skip
     add("predict", "text file", pr(lambda k: k.file("notes.txt", "hello")), 1, "not a video")

@@ -267,6 +267,17 @@ def test_a_2023_half_is_bounded_by_its_own_video_not_the_other_halfs(tmp_path):
     assert_one_error_line(result, "at 5500 ms is beyond the video's end (4000 ms)")
 
 
+def test_a_game_with_labels_but_no_video_is_left_out_with_a_warning(dataset, tmp_path):
+    root = tmp_path / "root"
+    shutil.copytree(dataset, root)
+    for video in (root / BRENTFORD).glob("*.mp4"):
+        video.unlink()
+    result = invoke("segment", root, "--out", tmp_path / "clips", "--no-clips", "-q")
+    assert result.exit_code == 0, result.output
+    assert f"1 game(s) with labels but no video left out: {BRENTFORD}" in " ".join(result.stderr.split())
+    assert not (tmp_path / "clips" / BRENTFORD).exists() and (tmp_path / "clips" / READING).is_dir()
+
+
 def test_labels_of_a_half_without_a_video_are_left_out_with_a_warning(tmp_path):
     game = tmp_path / "root" / MIDDLESBROUGH
     game.mkdir(parents=True)

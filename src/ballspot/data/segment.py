@@ -241,14 +241,23 @@ def plan_jobs(source: Path, labels: Path | None, resolution: str = "224p") -> li
         if labels is not None:
             raise BallspotError("--labels applies to a single video; a dataset root uses each game's labels")
         splits = load_splits(source)
-        jobs = []
+        jobs, unwatched = [], []
         for game in find_games(source, resolution):
+            if game.labels is not None and not game.videos:
+                unwatched.append(game.game_id)
             if game.labels is None or not game.videos:
                 continue
             for half, video in game.videos.items():
                 jobs.append(GameJob(video, game.labels, game.game_id, split_of(game.game_id, splits), half))
         if not jobs:
             raise BallspotError(f"no game under {source} has both a video and {LABELS_FILE}")
+        if unwatched:
+            from ballspot.console import warn
+
+            warn(
+                f"{len(unwatched)} game(s) with labels but no video left out: {', '.join(unwatched[:3])}"
+                + (" ..." if len(unwatched) > 3 else "")
+            )
         return jobs
     if not source.exists():
         raise BallspotError(f"video not found: {source}")

@@ -48,6 +48,9 @@ def _videos_in(folder: Path, resolution: str) -> dict[int, Path]:
     halves: dict[str, dict[int, Path]] = {}
     for f in sorted(folder.iterdir()):
         if not f.is_file():
+            if _WHOLE_VIDEO.match(f.name) or _HALF_VIDEO.match(f.name):
+                what = "a folder" if f.is_dir() else "a broken link" if f.is_symlink() else "not a regular file"
+                raise BallspotError(f"{f}: the game's video is {what}")
             continue
         if m := _WHOLE_VIDEO.match(f.name):
             whole.setdefault(m.group(1), f)
