@@ -323,6 +323,19 @@ def test_find_games_in_the_2023_layout_and_fallback_resolution(tmp_path):
     assert "other_league/2020/game" not in {g.game_id for g in find_games(tmp_path, require_video=True)}
 
 
+def test_a_chosen_video_that_is_a_broken_link_is_an_error_and_another_size_is_not(tmp_path):
+    game = tmp_path / SEASON / "2019-10-01 - Reading - Fulham"
+    touch(game / "224p.mp4")
+    (game / "720p.mp4").symlink_to(tmp_path / "gone.mp4")
+    assert find_games(tmp_path)[0].videos == {1: game / "224p.mp4"}  # the broken 720p is never read
+    with pytest.raises(BallspotError, match="720p.mp4: the game's video is a broken link"):
+        find_games(tmp_path, "720p")
+    (game / "224p.mp4").unlink()
+    (game / "224p.mp4").mkdir()
+    with pytest.raises(BallspotError, match="224p.mp4: the game's video is a folder"):
+        find_games(tmp_path)
+
+
 def test_a_root_without_games_is_an_error(tmp_path):
     touch(tmp_path / "a" / "b" / "c" / "notes.txt")
     touch(tmp_path / "match.mp4")  # a video, but not in a league/season/game folder

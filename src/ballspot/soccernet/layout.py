@@ -44,14 +44,20 @@ class Game:
 
 
 def _videos_in(folder: Path, resolution: str) -> dict[int, Path]:
+    """The game's videos (half -> file) at `resolution`, else at the smallest it has; a chosen video that is a
+    folder or a broken link is an error (skipping it would drop the game without a word)."""
+    videos = _named_videos(folder, resolution)
+    for video in videos.values():
+        if not video.is_file():
+            what = "a folder" if video.is_dir() else "a broken link" if video.is_symlink() else "not a regular file"
+            raise BallspotError(f"{video}: the game's video is {what}")
+    return videos
+
+
+def _named_videos(folder: Path, resolution: str) -> dict[int, Path]:
     whole: dict[str, Path] = {}
     halves: dict[str, dict[int, Path]] = {}
     for f in sorted(folder.iterdir()):
-        if not f.is_file():
-            if _WHOLE_VIDEO.match(f.name) or _HALF_VIDEO.match(f.name):
-                what = "a folder" if f.is_dir() else "a broken link" if f.is_symlink() else "not a regular file"
-                raise BallspotError(f"{f}: the game's video is {what}")
-            continue
         if m := _WHOLE_VIDEO.match(f.name):
             whole.setdefault(m.group(1), f)
         elif m := _HALF_VIDEO.match(f.name):
