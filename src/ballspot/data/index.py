@@ -11,7 +11,7 @@ from ballspot.classes import BACKGROUND, CLASSES_12, class_index
 from ballspot.data.segment import CLIP_KINDS, CLIP_MS_KEYS, MAX_CLIP_MS, read_manifest
 from ballspot.errors import BallspotError
 from ballspot.soccernet.labels import TEAMS, VISIBILITIES
-from ballspot.soccernet.splits import SPLITS
+from ballspot.soccernet.splits import SPLITS, split_names
 
 INDEX_FILE = "index.parquet"
 COLUMNS = (
@@ -155,11 +155,6 @@ def _refuse_rows(path: Path, frame: pd.DataFrame, column: str, bad: pd.Series, e
         value = frame[column].iloc[row]
         value = value.item() if hasattr(value, "item") else value  # 7, not np.int64(7)
         raise BallspotError(f"{path}: row {row}: {column!r} must be {expected}, got {value!r}")
-
-
-def split_names(split: str) -> list[str]:
-    """The splits a `train_split` / `valid_split` value names: one, or several joined by commas ("train,valid")."""
-    return [name.strip() for name in split.split(",") if name.strip()]
 
 
 def split_rows_of(frame: pd.DataFrame, split: str) -> pd.DataFrame:

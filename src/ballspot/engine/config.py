@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ballspot.errors import BallspotError
-from ballspot.soccernet.splits import SPLITS
+from ballspot.soccernet.splits import SPLITS, split_names
 
 if TYPE_CHECKING:
     from ballspot.video.decode import FrameFormat
@@ -184,8 +184,7 @@ class TrainConfig:
                 raise BallspotError(f"--{name.replace('_', '-')} must be between {low} and {high}, got {value}")
         for name in ("train_split", "valid_split"):
             value = getattr(self, name)
-            names = [part.strip() for part in str(value).split(",")]
-            if not all(part in SPLITS for part in names):
+            if not all(part in SPLITS for part in split_names(str(value))):
                 raise BallspotError(
                     f"{name} must name splits among {', '.join(SPLITS)}, joined by commas (train,valid), got {value!r}"
                 )

@@ -20,7 +20,6 @@ from torch import nn
 from torch.utils.data import Dataset
 
 from ballspot import console
-from ballspot.data.index import split_names
 from ballspot.engine.config import TrainConfig
 from ballspot.engine.data import output_classes, prepare_split
 from ballspot.engine.dataset import WindowDataset
@@ -47,9 +46,9 @@ def evaluate_loader(model, loader, loss_fn, device, precision) -> tuple[float, n
 
 def load_splits(config: TrainConfig, prepare, index_path: Path, cache_dir: Path, is_main: bool, what: str):
     """(train data, valid data) from `prepare(index_path, split, config, cache_dir)`, logged by the main process."""
-    if is_main and set(split_names(config.valid_split)) & set(split_names(config.train_split)):
+    if is_main and config.valid_split == config.train_split:  # a list naming both is a deliberate final fit
         console.warn(
-            f"validating on split {config.valid_split!r}, also trained on: the scores and the best epoch say how well "
+            f"validating on the training split {config.valid_split!r}: the scores and the best epoch say how well "
             "the model fits what it saw, not how it does on unseen games"
         )
     data = []

@@ -14,6 +14,12 @@ from ballspot.inputfiles import read_json
 SPLITS = ("train", "valid", "test", "challenge")
 SPLITS_FILE = "splits.json"
 
+
+def split_names(split: str) -> list[str]:
+    """The splits a `train_split` / `valid_split` value names: one, or several joined by commas ("train,valid")."""
+    return [name.strip() for name in split.split(",")]
+
+
 _SEASON = "england_efl/2019-2020/"
 OFFICIAL_SPLITS: dict[str, tuple[str, ...]] = {
     "train": tuple(
