@@ -138,6 +138,15 @@ def test_export_never_overwrites_its_own_model_or_a_folder_of_folders(tiny_run, 
     assert (home / "notes.txt").read_text() == "mine" and (home / "photos").is_dir()
 
 
+def test_export_of_a_run_whose_summary_is_not_an_object_uses_the_checkpoint_history(tiny_run, tmp_path):
+    run = tmp_path / "run"
+    shutil.copytree(tiny_run["root"], run)
+    (run / "summary.json").write_text("[]")
+    result = runner.invoke(app, ["export", str(run), str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "from the checkpoint's own history" in (tmp_path / "out" / "README.md").read_text()
+
+
 def test_predict_from_an_exported_folder_equals_the_checkpoint(exported, reference, clip):
     assert predict_json(clip, str(exported)) == reference
     assert predict_json(clip, str(exported)) == reference  # the second time from the converted cache copy

@@ -24,7 +24,8 @@ def run_records(checkpoint_path: Path, checkpoint: dict[str, Any]) -> tuple[dict
             summary = read_json(summary_path)
             with metrics_path.open(newline="", encoding="utf-8") as handle:
                 rows = list(csv.DictReader(handle))
-            return summary, rows, f"{run.name}/{SUMMARY_FILE} and {METRICS_FILE}"
+            if isinstance(summary, dict):  # a list or a number is no summary: use the checkpoint's history
+                return summary, rows, f"{run.name}/{SUMMARY_FILE} and {METRICS_FILE}"
         except (OSError, UnicodeDecodeError, BallspotError, csv.Error):
             pass
     best = checkpoint.get("best") or {}
