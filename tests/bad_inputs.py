@@ -120,6 +120,13 @@ class Kit:
         """A plain file, where a folder is expected."""
         return self.file("a-file", "not a folder")
 
+    @functools.cached_property
+    def link_loop(self) -> Path:
+        """A symbolic link that points at itself."""
+        path = self.base / "files" / "loop"
+        path.symlink_to(path)
+        return path
+
     # ---- segment's outputs: clips and an index
 
     @functools.cached_property
@@ -883,6 +890,8 @@ def _cases() -> list[Case]:
         bogus=1), o], 1, "its config: unknown key 'bogus'")  # fmt: skip
     add("export", "model weights misshapen", lambda k, o: ["export", k.model_with("shape",
         model=k.misshapen_weights()), o], 1, "do not fit")  # fmt: skip
+    add("export", "out a symbolic link loop", lambda k, o: ["export", k.model, k.link_loop], 1,
+        "its symbolic links form a loop")  # fmt: skip
 
     # ---------------------------------------------------------------- download soccernet (options only: no network)
     add("download soccernet", "edition 2019", lambda k, o: ["download", "soccernet", "--edition", "2019",

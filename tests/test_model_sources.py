@@ -138,6 +138,15 @@ def test_export_never_overwrites_its_own_model_or_a_folder_of_folders(tiny_run, 
     assert (home / "notes.txt").read_text() == "mine" and (home / "photos").is_dir()
 
 
+def test_export_into_a_link_to_a_folder_fills_that_folder_and_keeps_the_link(tiny_run, tmp_path):
+    (tmp_path / "models").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "models")
+    for _ in range(2):  # into the empty folder, then over that export
+        result = runner.invoke(app, ["export", str(tiny_run["best"]), str(tmp_path / "link"), "--overwrite"])
+        assert result.exit_code == 0, result.output
+    assert (tmp_path / "link").is_symlink() and (tmp_path / "models" / "model.safetensors").is_file()
+
+
 def test_export_of_a_run_whose_summary_is_not_an_object_uses_the_checkpoint_history(tiny_run, tmp_path):
     run = tmp_path / "run"
     shutil.copytree(tiny_run["root"], run)

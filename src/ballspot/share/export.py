@@ -59,9 +59,13 @@ def export_model(checkpoint_path: Path, format_name: str, target: Path, overwrit
     exporter = EXPORTERS.get(format_name)
     if exporter is None:
         raise BallspotError(f"unknown export format {format_name!r}; choose one of: {', '.join(EXPORTERS)}")
+    try:
+        folder = target.resolve()  # a link to a folder: the export replaces the folder it names; the link stays
+    except (RuntimeError, OSError):  # a loop of symbolic links (RuntimeError up to Python 3.12)
+        raise BallspotError(f"cannot export into {target}: its symbolic links form a loop") from None
     if target.exists() and not target.is_dir():
         raise BallspotError(f"cannot export into {target}: a file of that name is in the way")
-    if checkpoint_path.resolve().is_relative_to(target.resolve()):
+    if checkpoint_path.resolve().is_relative_to(folder):
         raise BallspotError(f"cannot export into {target}: the model {checkpoint_path} is inside it")
     if target.is_dir() and any(target.iterdir()) and not overwrite:
         raise BallspotError(f"{target} exists and is not empty; choose another folder or pass --overwrite")
@@ -71,8 +75,8 @@ def export_model(checkpoint_path: Path, format_name: str, target: Path, overwrit
         )
     checkpoint = load_checkpoint(checkpoint_path)
     network_of(checkpoint, str(checkpoint_path))  # weights that do not fit are an error before anything is written
-    with atomic_folder(target) as tmp:
-        exporter(checkpoint_path, checkpoint, tmp, target.resolve().name)
+    with atomic_folder(folder) as tmp:
+        exporter(checkpoint_path, checkpoint, tmp, folder.name)
     return target
 
 
