@@ -601,6 +601,8 @@ def _cases() -> list[Case]:
         "no such user")  # fmt: skip
     add("train", "config extra holding a date", train_config("extradate", "extra: {when: 2020-01-01}\n"), 1,
         "got datetime.date(2020, 1, 1)")  # fmt: skip
+    add("train", "index a symbolic link loop", train("--index", lambda k: k.link_loop, "--device", "cpu"), 1,
+        "its symbolic links form a loop")  # fmt: skip
     add("train", "config a list", train_config("list", "- 1\n- 2\n"), 1, "mapping")
     add("train", "config unknown key", train_config("unknown", "epoch: 3\n"), 1, "epoch")
     add("train", "config bad type", train_config("type", "epochs: many\n"), 1, "epochs")
@@ -706,6 +708,8 @@ def _cases() -> list[Case]:
     add("tune", "config binary", tune("--config", lambda k: k.binary), 1, "not a text file")
     add("tune", "index missing", lambda k, o: ["tune", "--index", k.base / "none.parquet", "--studies-dir", o], 1,
         "not found")  # fmt: skip
+    add("tune", "index a symbolic link loop", lambda k, o: ["tune", "--index", k.link_loop, "--studies-dir", o], 1,
+        "its symbolic links form a loop")  # fmt: skip
     add("tune", "index without a valid split", lambda k, o: ["tune", "--index", k.index_only("train"),
         "--studies-dir", o / "studies", "--runs-dir", o / "runs", "--trials", "1"], 1, "valid")  # fmt: skip
     add("tune", "device cuda without cuda", tune("--device", "cuda"), 1, "CUDA", no_cuda=True)
@@ -762,6 +766,8 @@ def _cases() -> list[Case]:
     add("evaluate", "seed -1", ev(good_labels, good_predictions, "--seed", "-1"), 2, "--seed")
     add("evaluate", "out unwritable", lambda k, o: ["evaluate", "--model", k.model, "--index", k.index,
         "--split", "valid", "--out", UNWRITABLE], 1, "cannot")  # fmt: skip
+    add("evaluate", "index a symbolic link loop", lambda k, o: ["evaluate", "--model", k.model, "--index",
+        k.link_loop, "--out", o], 1, "its symbolic links form a loop")  # fmt: skip
     add("evaluate", "classes bogus", ev(good_labels, good_predictions, "--classes", "bogus"), 2, "bogus")
     add("evaluate", "model and predictions", lambda k, o: ["evaluate", "--model", k.base / "m.pt", "--predictions",
         k.predictions], 2, "not both")  # fmt: skip
@@ -891,7 +897,7 @@ def _cases() -> list[Case]:
     add("export", "model weights misshapen", lambda k, o: ["export", k.model_with("shape",
         model=k.misshapen_weights()), o], 1, "do not fit")  # fmt: skip
     add("export", "out a symbolic link loop", lambda k, o: ["export", k.model, k.link_loop], 1,
-        "its symbolic links form a loop")  # fmt: skip
+        "loop: its symbolic links form a loop")  # fmt: skip
 
     # ---------------------------------------------------------------- download soccernet (options only: no network)
     add("download soccernet", "edition 2019", lambda k, o: ["download", "soccernet", "--edition", "2019",
@@ -912,6 +918,8 @@ def _cases() -> list[Case]:
     add("quickstart", "device tpu", qs("--device", "tpu"), 2, "tpu")
     add("quickstart", "epochs 0", qs("--epochs", "0"), 2, "epochs")
     add("quickstart", "seed -1", qs("--seed", "-1"), 2, "--seed")
+    add("quickstart", "workdir a symbolic link loop", lambda k, o: ["quickstart", "--workdir", k.link_loop], 1,
+        "its symbolic links form a loop")  # fmt: skip
     return cases
 
 

@@ -465,6 +465,16 @@ def test_folders_the_page_cannot_use_are_refused_before_the_server_starts(monkey
     assert_one_error_line(result, "--runs-dir", "is a file, not a folder")
 
 
+@pytest.mark.parametrize("option", ["--data-dir", "--runs-dir"])
+def test_a_folder_that_is_a_symbolic_link_loop_is_refused_before_the_server_starts(monkeypatch, tmp_path, option):
+    calls = []
+    monkeypatch.setattr("streamlit.web.cli.main", lambda **kwargs: calls.append(kwargs))
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    result = runner.invoke(app, ["app", option, str(tmp_path / "loop")])
+    assert result.exit_code == 1 and not calls
+    assert_one_error_line(result, "its symbolic links form a loop")
+
+
 def test_a_port_in_use_is_one_line_error():
     import socket
 

@@ -25,6 +25,16 @@ def expand_user(path: str | Path) -> Path:
         raise BallspotError(f"cannot expand {user!r} in {path}: no such user (or no home folder)") from None
 
 
+def absolute(path: str | Path) -> Path:
+    """`path` expanded (`expand_user`) and resolved to an absolute path without links; a loop of symbolic links
+    is a one-line error, not Python's RuntimeError."""
+    expanded = expand_user(path)
+    try:
+        return expanded.resolve()
+    except (RuntimeError, OSError):  # a loop: RuntimeError up to Python 3.12
+        raise BallspotError(f"cannot resolve {path}: its symbolic links form a loop") from None
+
+
 def _from_env(variable: str, default: str) -> Path:
     value = os.environ.get(variable)
     return expand_user(value) if value else Path(default)

@@ -27,7 +27,7 @@ from ballspot.cli.options import (
     JsonOption,
     QuietOption,
 )
-from ballspot.paths import expand_user
+from ballspot.paths import absolute
 
 if TYPE_CHECKING:
     from ballspot.metrics.spotting import SpottingResult
@@ -229,9 +229,7 @@ def run_classification(
     if not model.is_file():
         raise BallspotError(f"weights file not found: {model}")
     index_path = index if index is not None else clip_index(data_dir).path
-    report = evaluate_run(
-        model, expand_user(index_path).resolve(), split, cache_dir or paths.cache_dir(), device, batch_size
-    )
+    report = evaluate_run(model, absolute(index_path), split, cache_dir or paths.cache_dir(), device, batch_size)
     write_report(report, out or default_out_dir(model, split))
     for message in report["warnings"]:
         warn(message)

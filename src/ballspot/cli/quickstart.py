@@ -10,7 +10,7 @@ import typer
 
 from ballspot.cli.base import command
 from ballspot.cli.options import SEED_MAX, CacheDirOption, DataDirOption, Device, JsonOption, QuietOption
-from ballspot.paths import expand_user
+from ballspot.paths import absolute
 
 Opt = typer.Option
 
@@ -43,7 +43,7 @@ def quickstart(
 
     console.set_quiet(quiet or json_output)
     plan = QuickstartPlan(
-        workdir=expand_user(workdir or (data_dir or paths.data_dir()) / "quickstart").resolve(),
+        workdir=absolute(workdir or (data_dir or paths.data_dir()) / "quickstart"),
         cache_dir=cache_dir or paths.cache_dir(),
         games=games,
         minutes=minutes,

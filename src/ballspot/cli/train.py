@@ -29,7 +29,7 @@ from ballspot.cli.options import (
     value_of,
 )
 from ballspot.errors import BallspotError
-from ballspot.paths import expand_user
+from ballspot.paths import absolute, expand_user
 
 Opt = typer.Option
 
@@ -183,7 +183,7 @@ def train(
     if not cfg.index and not resume:  # a resumed run trains on the index its checkpoint names
         cfg.index = str(clip_index(data_dir).path)
     if cfg.index:
-        cfg.index = str(expand_user(cfg.index).resolve())
+        cfg.index = str(absolute(cfg.index))
     if cfg.pretrained not in (None, "", "none", "hub") and not expand_user(cfg.pretrained).is_file():
         raise BallspotError(
             f"weights file not found: {cfg.pretrained} (--pretrained takes hub, none or a weights file)"

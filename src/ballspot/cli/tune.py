@@ -25,7 +25,7 @@ from ballspot.cli.options import (
     value_of,
 )
 from ballspot.errors import BallspotError
-from ballspot.paths import expand_user
+from ballspot.paths import absolute
 from ballspot.tune.machine import CPU_RECIPE, CPU_TRIAL_EPOCHS
 
 Opt = typer.Option
@@ -187,7 +187,7 @@ def tune(
         if found.from_quickstart:
             console.log(f"tuning on the quick start's clips: {found.path}")
         base.index = str(found.path)
-    base.index = str(expand_user(base.index).resolve())
+    base.index = str(absolute(base.index))
     if not Path(base.index).is_file():
         raise BallspotError(f"index not found: {base.index} (make one with `ballspot index`, or give --index)")
     specs = load_space(start.space, base)

@@ -9,7 +9,7 @@ import typer
 
 from ballspot.cli.base import command
 from ballspot.cli.options import DataDirOption, RunsDirOption
-from ballspot.paths import expand_user
+from ballspot.paths import absolute
 
 Opt = typer.Option
 
@@ -71,7 +71,7 @@ def app_command(
         if folder is not None and folder.exists() and not folder.is_dir():  # the page would fail on every run
             raise BallspotError(f"{option} {folder} is a file, not a folder")
     if data_dir is not None:
-        os.environ["BALLSPOT_DATA_DIR"] = str(expand_user(data_dir).resolve())
+        os.environ["BALLSPOT_DATA_DIR"] = str(absolute(data_dir))
     if runs_dir is not None:
-        os.environ["BALLSPOT_RUNS_DIR"] = str(expand_user(runs_dir).resolve())
+        os.environ["BALLSPOT_RUNS_DIR"] = str(absolute(runs_dir))
     serve(LaunchSettings(source, model), host, port)

@@ -17,6 +17,7 @@ from typing import Any
 
 from ballspot.atomic import _UMASK, ensure_dir, write_json, write_text
 from ballspot.errors import BallspotError
+from ballspot.paths import absolute
 from ballspot.share import model_folder as folder_format
 from ballspot.share.card import model_card
 
@@ -59,10 +60,7 @@ def export_model(checkpoint_path: Path, format_name: str, target: Path, overwrit
     exporter = EXPORTERS.get(format_name)
     if exporter is None:
         raise BallspotError(f"unknown export format {format_name!r}; choose one of: {', '.join(EXPORTERS)}")
-    try:
-        folder = target.resolve()  # a link to a folder: the export replaces the folder it names; the link stays
-    except (RuntimeError, OSError):  # a loop of symbolic links (RuntimeError up to Python 3.12)
-        raise BallspotError(f"cannot export into {target}: its symbolic links form a loop") from None
+    folder = absolute(target)  # a link to a folder: the export replaces the folder it names; the link stays
     if target.exists() and not target.is_dir():
         raise BallspotError(f"cannot export into {target}: a file of that name is in the way")
     if checkpoint_path.resolve().is_relative_to(folder):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ballspot.errors import BallspotError
-from ballspot.paths import expand_user
+from ballspot.paths import absolute
 
 DEFAULT_DB = "optuna.db"
 JOURNAL_PREFIX = "journal:"
@@ -62,7 +62,7 @@ def parse_storage(value: str | None, studies_dir: Path) -> StorageSpec:
         path = value[len(JOURNAL_PREFIX) :]
         if not path:
             raise BallspotError("--storage journal:PATH needs a file path after 'journal:'")
-        return StorageSpec("journal", str(expand_user(path).resolve()))
+        return StorageSpec("journal", str(absolute(path)))
     if "://" in value:
         scheme, database = value.split("://", 1)
         if scheme.startswith("sqlite") and database.split("?")[0] in ("", "/", "/:memory:"):
@@ -72,9 +72,9 @@ def parse_storage(value: str | None, studies_dir: Path) -> StorageSpec:
             )
         return StorageSpec("sqlite" if scheme.startswith("sqlite") else "database", value)
     if value.endswith(JOURNAL_SUFFIXES):
-        return StorageSpec("journal", str(expand_user(value).resolve()))
+        return StorageSpec("journal", str(absolute(value)))
     if value.endswith((".db", ".sqlite", ".sqlite3")):
-        return StorageSpec("sqlite", f"sqlite:///{expand_user(value).resolve()}")
+        return StorageSpec("sqlite", f"sqlite:///{absolute(value)}")
     raise BallspotError(
         f"--storage {value!r}: expected a database URL (sqlite:///..., postgresql://user@host/db), "
         "journal:PATH, or a file ending in .log (journal) or .db (SQLite)"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ballspot.atomic import write_json
 from ballspot.errors import BallspotError
-from ballspot.paths import expand_user
+from ballspot.paths import absolute
 from ballspot.predict.api import LoadedModel
 from ballspot.predict.postprocess import PostprocessParams
 from ballspot.predict.run import VideoJob, predict_games
@@ -59,7 +59,7 @@ def run_key(game: GameSource, model: Path, params: PostprocessParams, out_root: 
         "videos": {str(half): file_identity(video) for half, video in sorted(game.videos.items())},
         "model": file_identity(model),
         "params": params.to_dict(),
-        "out": str(expand_user(out_root).resolve()),
+        "out": str(absolute(out_root)),
     }
     return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:32]
 
