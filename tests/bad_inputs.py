@@ -807,6 +807,8 @@ def _cases() -> list[Case]:
     add("predict", "stream URL without --follow", pr(lambda k: "http://127.0.0.1:9/live.ts"), 1,
         "http://127.0.0.1:9/live.ts is a live source")  # fmt: skip
     add("predict", "standard input without --follow", pr(lambda k: "-"), 1, "read it with --follow")
+    add("predict", "follow a png image named .mp4", lambda k, o: ["predict", k.still_image, "--model", k.model,
+        "--device", "cpu", "-q", "--follow", "--idle-timeout", "1"], 1, "holds a still image (PNG)")  # fmt: skip
     add("predict", "idle timeout without follow", pr(good_video, "--idle-timeout", "3"), 2, "--follow")
     add("predict", "model missing", pr(good_video, "--model", lambda k: k.base / "none.pt"), 1, "not found")
     add("predict", "model empty (an unset variable)", pr(good_video, "--model", ""), 1, "empty model path")

@@ -22,6 +22,7 @@ import numpy as np
 from ballspot.errors import BallspotError
 from ballspot.video.decode import FrameChunk, FrameFormat
 from ballspot.video.ffmpeg_bin import ffmpeg_exe, tied_to_parent
+from ballspot.video.probe import refuse_still_image
 
 STDIN = "-"
 DEFAULT_IDLE_TIMEOUT_S = 10.0
@@ -44,8 +45,10 @@ class LiveSource:
     def __post_init__(self) -> None:
         if not self.idle_timeout_s > 0:
             raise BallspotError(f"idle timeout must be positive, got {self.idle_timeout_s}")
-        if self.kind == "file" and not Path(self.address).is_file():
-            raise BallspotError(f"video not found: {self.address}")
+        if self.kind == "file":
+            if not Path(self.address).is_file():
+                raise BallspotError(f"video not found: {self.address}")
+            refuse_still_image(Path(self.address))  # a picture would decode as one frame and end with no event
 
     @property
     def kind(self) -> str:

@@ -72,7 +72,7 @@ def _probe_file(path: Path, size: int, mtime_ns: int) -> VideoInfo:
                 raise BallspotError(f"no video stream in {path}")
             stream = container.streams.video[0]
             if image := _still_image(container, stream):
-                raise BallspotError(f"not a video: {path} holds a still image ({image})")
+                raise _still_image_error(path, image)
             rate = stream.average_rate or stream.base_rate or stream.guessed_rate
             if not rate:
                 raise BallspotError(f"cannot tell the frame rate of {path}")
@@ -109,6 +109,24 @@ def _probe_file(path: Path, size: int, mtime_ns: int) -> VideoInfo:
         has_audio=has_audio,
         last_frame_s=last_frame,
     )
+
+
+def refuse_still_image(path: Path) -> None:
+    """Fail when `path` holds one still picture (PNG, JPEG, ...), for a file read without `probe` (--follow); a
+    file ffmpeg cannot open yet (empty, or a recording whose header is not written) passes."""
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            image = _still_image(container, container.streams.video[0]) if container.streams.video else None
+    except (av.error.FFmpegError, OSError, UnicodeDecodeError):
+        return
+    if image:
+        raise _still_image_error(path, image)
+
+
+def _still_image_error(path: Path, image: str) -> BallspotError:
+    return BallspotError(f"not a video: {path} holds a still image ({image})")
 
 
 def _still_image(container, stream) -> str | None:
