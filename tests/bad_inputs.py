@@ -809,6 +809,10 @@ def _cases() -> list[Case]:
     add("predict", "standard input without --follow", pr(lambda k: "-"), 1, "read it with --follow")
     add("predict", "follow a png image named .mp4", lambda k, o: ["predict", k.still_image, "--model", k.model,
         "--device", "cpu", "-q", "--follow", "--idle-timeout", "1"], 1, "holds a still image (PNG)")  # fmt: skip
+    add("predict", "follow a folder", lambda k, o: ["predict", k.base / "files", "--model", k.model, "--device",
+        "cpu", "-q", "--follow"], 1, "files; follow a video file, - (standard input")  # fmt: skip
+    add("predict", "follow audio only", lambda k, o: ["predict", k.audio_only, "--model", k.model, "--device",
+        "cpu", "-q", "--follow", "--idle-timeout", "1"], 1, "no video stream in")  # fmt: skip
     add("predict", "idle timeout without follow", pr(good_video, "--idle-timeout", "3"), 2, "--follow")
     add("predict", "model missing", pr(good_video, "--model", lambda k: k.base / "none.pt"), 1, "not found")
     add("predict", "model empty (an unset variable)", pr(good_video, "--model", ""), 1, "empty model path")

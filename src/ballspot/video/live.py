@@ -46,6 +46,11 @@ class LiveSource:
         if not self.idle_timeout_s > 0:
             raise BallspotError(f"idle timeout must be positive, got {self.idle_timeout_s}")
         if self.kind == "file":
+            if Path(self.address).exists() and not Path(self.address).is_file():
+                raise BallspotError(
+                    f"not a video file (a folder, pipe or device): {self.address}; follow a video file, "
+                    "- (standard input: `- < PIPE`) or a stream URL"
+                )
             if not Path(self.address).is_file():
                 raise BallspotError(f"video not found: {self.address}")
             refuse_still_image(Path(self.address))  # a picture would decode as one frame and end with no event
@@ -111,6 +116,8 @@ class LiveSource:
             code = process.wait()
             drain.join(timeout=5)
             if code != 0 and not self._stopped and first == 0:
+                if any("matches no streams" in line for line in errors):  # -map 0:v:0 found no video
+                    raise BallspotError(f"no video stream in {self.address}")
                 last = errors[-1] if errors else f"exit code {code}"
                 raise BallspotError(f"ffmpeg could not read {self.address}: {last}")
         finally:
