@@ -408,6 +408,18 @@ def test_wrong_password_is_one_line_and_leaves_no_game(tmp_path, fake_hub):
     assert len(game_folders(root)) == len(OFFICIAL_SPLITS["train"])
 
 
+def test_a_zip_without_games_is_an_error_and_the_split_is_not_recorded_complete(tmp_path, fake_hub):
+    fake_hub.repos["SoccerNet/SN-BAS-2024"]["valid.zip"] = zip_bytes({"README.md": b"nothing here"})
+    args = ("-e", "2024", "-s", "valid", "--data-dir", str(tmp_path / "data"))
+    result = run_cli(*args)
+    assert result.exit_code == 1
+    assert "valid.zip holds no game folder" in one_error_line(result)
+    fake_hub.repos["SoccerNet/SN-BAS-2024"]["valid.zip"] = zip_bytes(split_members("valid", b"video"))
+    (tmp_path / "data" / "spotting-ball-2024" / "valid.zip").unlink()
+    assert run_cli(*args).exit_code == 0
+    assert len(game_folders(tmp_path / "data" / "spotting-ball-2024")) == len(OFFICIAL_SPLITS["valid"])
+
+
 def test_2025_without_password_fails_before_downloading(tmp_path, fake_hub):
     result = run_cli("-e", "2025", "--data-dir", str(tmp_path / "data"))
     assert result.exit_code == 1

@@ -367,6 +367,10 @@ def unpack_zip(
     password = credentials.password(zip_path.name) if needs_password else credentials.nda_password
     with unzip.open_zip(zip_path, password) as archive:
         index = unzip.index_zip(archive, zip_path)
+        if not index.games:  # recorded as complete, the split would never be fetched again
+            raise BallspotError(
+                f"{zip_path} holds no game folder (league/season/game/...): delete it and download again"
+            )
         if index.encrypted and not password:
             password = credentials.password(f"{zip_path.name} is encrypted: it")
             archive.setpassword(password.encode("utf-8"))
