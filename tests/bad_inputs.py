@@ -719,6 +719,8 @@ def _cases() -> list[Case]:
     add("tune", "postprocess missing run", lambda k, o: ["tune", "postprocess", k.base / "no-run"], 1, "not found")
     add("tune", "postprocess batch size 0", lambda k, o: ["tune", "postprocess", k.model, "--batch-size", "0"], 2,
         "--batch-size")  # fmt: skip
+    add("tune", "postprocess labels a video file", lambda k, o: ["tune", "postprocess", k.model, "--labels", k.video,
+        "--device", "cpu"], 1, "match.mp4 is a file, not a dataset root")  # fmt: skip
 
     # ---------------------------------------------------------------- evaluate (spotting)
     def ev(labels: Callable[[Kit], Path], predictions: Callable[[Kit], Path], *extra):

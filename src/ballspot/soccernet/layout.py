@@ -81,6 +81,8 @@ def _named_videos(folder: Path, resolution: str) -> dict[int, Path]:
 def find_games(root: Path | str, resolution: str = "224p", require_video: bool = False) -> list[Game]:
     """Every `league/season/game` folder under `root` holding a labels file or a video, sorted by id."""
     root = Path(root)
+    if root.exists() and not root.is_dir():
+        raise BallspotError(f"{root} is a file, not a dataset root (a folder of league/season/game folders)")
     if not root.is_dir():
         raise BallspotError(f"dataset root not found: {root}")
     games = []
