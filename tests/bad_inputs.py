@@ -721,6 +721,8 @@ def _cases() -> list[Case]:
         "--batch-size")  # fmt: skip
     add("tune", "postprocess labels a video file", lambda k, o: ["tune", "postprocess", k.model, "--labels", k.video,
         "--device", "cpu"], 1, "match.mp4 is a file, not a dataset root")  # fmt: skip
+    add("tune", "postprocess weights outside a run", lambda k, o: ["tune", "postprocess", k.model_with("loose"),
+        "--device", "cpu"], 1, "model-loose.pt is not in a run's weights folder")  # fmt: skip
 
     # ---------------------------------------------------------------- evaluate (spotting)
     def ev(labels: Callable[[Kit], Path], predictions: Callable[[Kit], Path], *extra):

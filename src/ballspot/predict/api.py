@@ -84,11 +84,18 @@ def dense_default_params() -> PostprocessParams:
     return PostprocessParams(smooth_s=0.0, nms_window_s=1.0, threshold=0.01, suppression="soft")
 
 
+def tuned_params_path(model_path: Path) -> Path | None:
+    """Where the tuned post-processing of a checkpoint `<run>/weights/<name>.pt` lives: `<run>/postprocess.json`;
+    None for weights outside a run's weights folder (the folder two levels up is not theirs)."""
+    weights = model_path.resolve().parent
+    return weights.parent / PARAMS_FILE if weights.name == "weights" else None
+
+
 def default_params(model_path: Path, dense: bool = False) -> PostprocessParams:
     """The run's tuned post-processing (`<run>/postprocess.json`) when there is one, else the defaults for the
     model's kind (dense or window)."""
-    tuned = model_path.resolve().parent.parent / PARAMS_FILE
-    if tuned.is_file():
+    tuned = tuned_params_path(model_path)
+    if tuned is not None and tuned.is_file():
         return load_params(tuned)
     return dense_default_params() if dense else PostprocessParams()
 

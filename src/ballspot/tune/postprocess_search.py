@@ -272,11 +272,17 @@ def tune_postprocess(
     """Score the split's games once, search, save `<run>/postprocess.json`; returns the report."""
     from ballspot.atomic import write_json
     from ballspot.classes import class_set
-    from ballspot.predict.api import default_params, load_spotter
-    from ballspot.predict.postprocess import PARAMS_FILE, save_params
+    from ballspot.predict.api import default_params, load_spotter, tuned_params_path
+    from ballspot.predict.postprocess import save_params
     from ballspot.predict.spotter import position_step_s
 
     model_path = resolve_model(model_path)
+    params_path = tuned_params_path(model_path)
+    if params_path is None:
+        raise BallspotError(
+            f"{model_path} is not in a run's weights folder, so there is no run to save postprocess.json in: "
+            "give the run folder (or put the file in <run>/weights/)"
+        )
     spotter = load_spotter(model_path, device)
     classes = tuple(class_set(spotter.config.classes))
     if tuple(spotter.action_classes) != classes:
@@ -307,8 +313,8 @@ def tune_postprocess(
             f"({', '.join(few)}); more validation games (or --min-events) let them have their own"
         )
     after = spotting_map_of(scored, classes, tuned, step_s).mAP
-    run_dir = model_path.resolve().parent.parent
-    params_file = save_params(run_dir / PARAMS_FILE, tuned)
+    run_dir = params_path.parent
+    params_file = save_params(params_path, tuned)
     report = {
         "model": str(model_path),
         "params_file": str(params_file),
