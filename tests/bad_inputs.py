@@ -854,6 +854,8 @@ def _cases() -> list[Case]:
     add("predict", "smooth -1", pr(good_video, "--smooth", "-1"), 1, "smooth")
     add("predict", "params nested", pr(good_video, "--params", lambda k: k.nested), 1, "nested")
     add("predict", "params binary", pr(good_video, "--params", lambda k: k.binary), 1, "JSON")
+    add("predict", "params a folder", pr(good_video, "--params", lambda k: k.base / "files"), 1,
+        "files is a folder; give the file itself")  # fmt: skip
     add("predict", "params unknown key", pr(good_video, "--params", lambda k: k.file("p.json", '{"nms": 1}')), 1,
         "nms")  # fmt: skip
     add("predict", "resolution 999p", pr(lambda k: k.dataset, "--resolution", "999p"), 2, "999p")

@@ -52,11 +52,21 @@ def parse_json(raw: bytes | str, where: str) -> object:
         raise BallspotError(f"{where}: JSON nested too deeply") from None
 
 
+def require_file(path: Path, what: str) -> None:
+    """Refuse what is not a regular file: a missing path, a folder, a pipe or device (reading it could block)."""
+    if path.is_file():
+        return
+    if path.is_dir():
+        raise BallspotError(f"{what} {path} is a folder; give the file itself")
+    if path.exists():
+        raise BallspotError(f"{what} {path} is not a regular file (a pipe or device)")
+    raise BallspotError(f"{what} not found: {path}")
+
+
 def read_json(path: Path | str, what: str = "JSON file") -> object:
     """The document in the file at `path`; a missing, unreadable or malformed file is a one-line error."""
     path = Path(path)
-    if not path.is_file():
-        raise BallspotError(f"{what} not found: {path}")
+    require_file(path, what)
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -70,8 +80,7 @@ def read_yaml(path: Path | str, what: str = "YAML file") -> object:
     import yaml
 
     path = Path(path)
-    if not path.is_file():
-        raise BallspotError(f"{what} not found: {path}")
+    require_file(path, what)
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
