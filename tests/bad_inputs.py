@@ -279,6 +279,14 @@ class Kit:
         torch.save(data, path)
         return path
 
+    def run_with_params_folder(self) -> Path:
+        """A copy of the tiny model's run whose postprocess.json is a folder."""
+        run = self.base / "runs-copies" / "params-folder"
+        if not run.exists():
+            shutil.copytree(self.model.parent.parent, run)
+            (run / "postprocess.json").mkdir()
+        return run
+
     def first_weights(self, n: int) -> dict:
         """The tiny model's first `n` tensors only."""
         import torch
@@ -856,6 +864,8 @@ def _cases() -> list[Case]:
     add("predict", "params binary", pr(good_video, "--params", lambda k: k.binary), 1, "JSON")
     add("predict", "params a folder", pr(good_video, "--params", lambda k: k.base / "files"), 1,
         "files is a folder; give the file itself")  # fmt: skip
+    add("predict", "model's postprocess.json a folder", pr(good_video, "--model", lambda k: k.run_with_params_folder()),
+        1, "postprocess.json is a folder")  # fmt: skip
     add("predict", "params unknown key", pr(good_video, "--params", lambda k: k.file("p.json", '{"nms": 1}')), 1,
         "nms")  # fmt: skip
     add("predict", "resolution 999p", pr(lambda k: k.dataset, "--resolution", "999p"), 2, "999p")

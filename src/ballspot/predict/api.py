@@ -95,7 +95,7 @@ def default_params(model_path: Path, dense: bool = False) -> PostprocessParams:
     """The run's tuned post-processing (`<run>/postprocess.json`) when there is one, else the defaults for the
     model's kind (dense or window)."""
     tuned = tuned_params_path(model_path)
-    if tuned is not None and tuned.is_file():
+    if tuned is not None and (tuned.exists() or tuned.is_symlink()):  # a folder or a broken link is an error
         return load_params(tuned)
     return dense_default_params() if dense else PostprocessParams()
 

@@ -293,9 +293,9 @@ def tune_postprocess(
         if not spotter.config.index:
             raise BallspotError(f"{model_path} does not name its clip index; give the dataset with --labels")
         games = games_from_index(Path(spotter.config.index), split)
+    current = default_params(model_path, spotter.dense)  # a damaged postprocess.json fails before the scoring
     scored = score_games(games, spotter, classes, batch_size)
     step_s = position_step_s(spotter.config)
-    current = default_params(model_path, spotter.dense)
     by_suppression = {
         way: spotting_map_of(scored, classes, replace(current, suppression=way), step_s).mAP for way in SUPPRESSIONS
     }
