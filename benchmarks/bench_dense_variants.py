@@ -5,7 +5,8 @@
 
 Each variant is the recipe (`--recipe`, default dense-quickstart) with `key=value` changes, trained from
 random weights for exactly `--steps` optimiser steps (same seed, same clips), then scored as `predict`
-scores (mAP@1 on whole videos) on: the index's validation split, every game of `--extra` (an index of
+scores (mAP@1 on whole videos) on: the index's validation split (never trained on: the variants train on the
+`train` split unless their changes name another `train_split`), every game of `--extra` (an index of
 another league, e.g. `ballspot download synthetic --games 3 --seed 7`, segmented with `--no-clips`), and
 the first training video (how well the variant fits what it trained on). `mean` weighs each game alike.
 The encoder runs channels-last, as `ballspot train` runs it.
@@ -75,7 +76,9 @@ def score(task: DenseTask, model, games: DenseSplit) -> tuple[float, float | Non
 
 
 def run_variant(name: str, changes: dict, args: argparse.Namespace) -> dict:
-    config = resolve_config(args.recipe, {**changes, "index": str(args.index), "device": "cpu"})
+    # the recipe's own train_split may hold the validation game (a final fit); here it must stay unseen
+    base = {"train_split": "train"}
+    config = resolve_config(args.recipe, {**base, **changes, "index": str(args.index), "device": "cpu"})
     task = DenseTask(config, args.index, args.cache, is_main=True)
     extra = whole_index(args.extra, config, args.cache) if args.extra else None
     torch.manual_seed(config.seed)
