@@ -127,6 +127,13 @@ class Kit:
         path.symlink_to(path)
         return path
 
+    @functools.cached_property
+    def broken_link(self) -> Path:
+        """A symbolic link to a path that does not exist."""
+        path = self.base / "files" / "broken-link"
+        path.symlink_to(self.base / "nowhere")
+        return path
+
     # ---- segment's outputs: clips and an index
 
     @functools.cached_property
@@ -909,6 +916,10 @@ def _cases() -> list[Case]:
         k.dataset_with_splits("synthetic-target", '{"train": []}')), 1, "holds no synthetic league")  # fmt: skip
     add("download synthetic", "out unwritable", syn("--minutes", "0.05", out=lambda k, o: Path(UNWRITABLE)), 1,
         "cannot")  # fmt: skip
+    add("download synthetic", "out a symbolic link loop", syn("--minutes", "0.05", out=lambda k, o: k.link_loop), 1,
+        "loop: its symbolic links form a loop")  # fmt: skip
+    add("download synthetic", "out a broken symbolic link", syn("--minutes", "0.05", out=lambda k, o: k.broken_link),
+        1, "broken-link: it is a symbolic link to ")  # fmt: skip
 
     # ---------------------------------------------------------------- export
     add("export", "model without config", lambda k, o: ["export", k.model_with("noconfig", model_config=None), o],
@@ -926,6 +937,8 @@ def _cases() -> list[Case]:
         "--data-dir", o], 2, "2019")  # fmt: skip
     add("download soccernet", "split bogus", lambda k, o: ["download", "soccernet", "--split", "bogus",
         "--data-dir", o], 2, "bogus")  # fmt: skip
+    add("download soccernet", "data dir a symbolic link loop", lambda k, o: ["download", "soccernet", "-e", "2024",
+        "--data-dir", k.link_loop], 1, "its symbolic links form a loop")  # fmt: skip
     add("download soccernet", "source bogus", lambda k, o: ["download", "soccernet", "--source", "bogus",
         "--data-dir", o], 2, "bogus")  # fmt: skip
 

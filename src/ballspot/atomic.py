@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ballspot.errors import BallspotError
+from ballspot.paths import absolute
 
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)  # read once, at import: os.umask can only be read by setting it, which races with threads
@@ -24,6 +25,12 @@ def ensure_dir(path: Path) -> Path:
             raise BallspotError(f"cannot create folder {path}: a file of that name is in the way")
         path.mkdir(parents=True, exist_ok=True)
     except FileExistsError:
+        if path.is_symlink():  # a link that leads nowhere: mkdir finds the name taken, exists() says False
+            absolute(path)  # a loop of links is its own one-line error
+            raise BallspotError(
+                f"cannot create folder {path}: it is a symbolic link to {os.readlink(path)}, which does not exist; "
+                "remove the link or create its target"
+            ) from None
         raise BallspotError(f"cannot create folder {path}: a file is in the way") from None
     except OSError as exc:
         raise BallspotError(f"cannot create folder {path}: {exc.strerror or exc}") from exc
