@@ -929,6 +929,8 @@ def _cases() -> list[Case]:
         bogus=1), o], 1, "its config: unknown key 'bogus'")  # fmt: skip
     add("export", "model weights misshapen", lambda k, o: ["export", k.model_with("shape",
         model=k.misshapen_weights()), o], 1, "do not fit")  # fmt: skip
+    add("export", "out in a folder that takes no new folder", lambda k, o: ["export", k.model, "/proc/ballspot-test"],
+        1, "cannot write into /proc: No such file or directory")  # fmt: skip
     add("export", "out a symbolic link loop", lambda k, o: ["export", k.model, k.link_loop], 1,
         "loop: its symbolic links form a loop")  # fmt: skip
 

@@ -82,7 +82,10 @@ def export_model(checkpoint_path: Path, format_name: str, target: Path, overwrit
 def atomic_folder(target: Path) -> Iterator[Path]:
     """A hidden temporary folder beside `target`, renamed to `target` when the block succeeds."""
     ensure_dir(target.parent)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent))
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent))
+    except OSError as exc:  # a folder that takes no new folder (/proc): not the temporary name's error
+        raise BallspotError(f"cannot write into {target.parent}: {exc.strerror or exc}") from None
     try:
         yield tmp
         os.chmod(tmp, 0o777 & ~_UMASK)
