@@ -931,6 +931,10 @@ def _cases() -> list[Case]:
         model=k.misshapen_weights()), o], 1, "do not fit")  # fmt: skip
     add("export", "out in a folder that takes no new folder", lambda k, o: ["export", k.model, "/proc/ballspot-test"],
         1, "cannot write into /proc: No such file or directory")  # fmt: skip
+    add("export", "model an empty file", lambda k, o: ["export", k.file("empty.pt", b""), o], 1,
+        "empty.pt: the file is empty")  # fmt: skip
+    add("export", "model a text file", lambda k, o: ["export", k.file("config.pt", "epochs: 3\n"), o], 1,
+        "config.pt: not a PyTorch checkpoint")  # fmt: skip
     add("export", "out a symbolic link loop", lambda k, o: ["export", k.model, k.link_loop], 1,
         "loop: its symbolic links form a loop")  # fmt: skip
 
