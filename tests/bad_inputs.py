@@ -959,6 +959,10 @@ def _cases() -> list[Case]:
     add("quickstart", "device tpu", qs("--device", "tpu"), 2, "tpu")
     add("quickstart", "epochs 0", qs("--epochs", "0"), 2, "epochs")
     add("quickstart", "seed -1", qs("--seed", "-1"), 2, "--seed")
+    add("quickstart", "workdir a file", lambda k, o: ["quickstart", "--workdir", k.a_file, "--device", "cpu"], 1,
+        "a-file: a file of that name is in the way")  # fmt: skip
+    add("quickstart", "cache dir a file (before the league is made)", qs("--cache-dir", lambda k: k.a_file, "--device",
+        "cpu"), 1, "a-file: a file of that name is in the way")  # fmt: skip
     add("quickstart", "workdir a symbolic link loop", lambda k, o: ["quickstart", "--workdir", k.link_loop], 1,
         "its symbolic links form a loop")  # fmt: skip
     return cases

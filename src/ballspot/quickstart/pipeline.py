@@ -73,6 +73,10 @@ class QuickstartPlan:
                 "scores events: give a spotting recipe (task spot or dense)"
             )
         select_device(config.device)
+        from ballspot.atomic import ensure_dir
+
+        ensure_dir(self.workdir)  # a file in the way or an unwritable place fails now, not after minutes of work
+        ensure_dir(self.cache_dir)
 
 
 def run_quickstart(plan: QuickstartPlan) -> dict[str, Any]:
