@@ -627,6 +627,7 @@ def _cases() -> list[Case]:
     add("train", "config key twice", train_config("twice", "epochs: 1\nepochs: 2\n"), 1, "twice")
     add("train", "config foreground_weight .inf", train_config("fginf", "foreground_weight: .inf\n"), 1,
         "foreground-weight")  # fmt: skip
+    add("train", "config fps 0.001", train_config("fps", "fps: 0.001\n"), 1, "fps must be between 1 and 120")
     add("train", "epochs 0", train("--epochs", "0", "--device", "cpu"), 2, "epochs")
     add("train", "epochs text", train("--epochs", "x"), 2, "--epochs")
     add("train", "batch size 0", train("--batch-size", "0", "--device", "cpu"), 2, "batch")

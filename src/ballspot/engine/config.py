@@ -237,8 +237,8 @@ class TrainConfig:
             raise BallspotError(f"--crop must be between 0.1 and 1, got {self.crop}")
         if not 0.1 <= self.zoom <= 1.0:
             raise BallspotError(f"zoom must be between 0.1 and 1, got {self.zoom}")
-        if not 0 < self.fps <= 120:
-            raise BallspotError(f"--fps must be in (0, 120], got {self.fps}")
+        if not 1 <= self.fps <= 120:  # below 1 a clip or a short video decodes to no frame at all
+            raise BallspotError(f"fps must be between 1 and 120 frames a second, got {self.fps}")
         if self.color == "grey" and self.frames % self.stack_size:
             raise BallspotError(
                 f"--frames ({self.frames}) must be a multiple of --stack-size ({self.stack_size}) for grey stacks"
