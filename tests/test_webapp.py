@@ -465,6 +465,15 @@ def test_folders_the_page_cannot_use_are_refused_before_the_server_starts(monkey
     assert_one_error_line(result, "--runs-dir", "is a file, not a folder")
 
 
+def test_a_run_folder_as_model_says_it_is_a_folder(monkeypatch, tmp_path):
+    calls = []
+    monkeypatch.setattr("streamlit.web.cli.main", lambda **kwargs: calls.append(kwargs))
+    (tmp_path / "run" / "weights").mkdir(parents=True)
+    result = runner.invoke(app, ["app", "--model", str(tmp_path / "run")])
+    assert result.exit_code == 1 and not calls
+    assert_one_error_line(result, f"weights file {tmp_path / 'run'} is a folder; give the file itself")
+
+
 @pytest.mark.parametrize("option", ["--data-dir", "--runs-dir"])
 def test_a_folder_that_is_a_symbolic_link_loop_is_refused_before_the_server_starts(monkeypatch, tmp_path, option):
     calls = []

@@ -61,11 +61,11 @@ def app_command(
         from ballspot.soccernet.layout import find_games
 
         find_games(source, require_video=True)  # a folder without games fails here, not in the page
-    if model is not None and not model.is_file():
-        raise BallspotError(f"weights file not found: {model}")
     if model is not None:
         from ballspot.engine.checkpoint import load_checkpoint
+        from ballspot.inputfiles import require_file
 
+        require_file(model, "weights file")  # a run folder is no weights file: the page takes only files
         load_checkpoint(model)  # a file that is no checkpoint fails here, not in the page after the server starts
     for option, folder in (("--data-dir", data_dir), ("--runs-dir", runs_dir)):
         if folder is not None and folder.exists() and not folder.is_dir():  # the page would fail on every run

@@ -14,6 +14,7 @@ import streamlit as st
 
 from ballspot import paths
 from ballspot.errors import BallspotError
+from ballspot.inputfiles import require_file
 from ballspot.paths import expand_user
 from ballspot.predict.postprocess import PostprocessParams
 from ballspot.predict.run import VideoJob
@@ -105,8 +106,7 @@ def choose_model(settings: LaunchSettings) -> Path | None:
     if not typed.strip():
         return None
     model = expand_user(typed.strip())
-    if not model.is_file():
-        raise BallspotError(f"weights file not found: {model}")
+    require_file(model, "weights file")
     return model
 
 
