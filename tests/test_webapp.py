@@ -474,6 +474,16 @@ def test_a_run_folder_as_model_says_it_is_a_folder(monkeypatch, tmp_path):
     assert_one_error_line(result, f"weights file {tmp_path / 'run'} is a folder; give the file itself")
 
 
+@pytest.mark.parametrize("variable", ["BALLSPOT_DATA_DIR", "BALLSPOT_RUNS_DIR"])
+def test_a_folder_variable_naming_a_file_is_refused_before_the_server_starts(monkeypatch, tmp_path, variable):
+    calls = []
+    monkeypatch.setattr("streamlit.web.cli.main", lambda **kwargs: calls.append(kwargs))
+    (tmp_path / "notes.txt").write_text("not a folder")
+    result = runner.invoke(app, ["app"], env={variable: str(tmp_path / "notes.txt")})
+    assert result.exit_code == 1 and not calls
+    assert_one_error_line(result, variable, "notes.txt is a file, not a folder")
+
+
 @pytest.mark.parametrize("option", ["--data-dir", "--runs-dir"])
 def test_a_folder_that_is_a_symbolic_link_loop_is_refused_before_the_server_starts(monkeypatch, tmp_path, option):
     calls = []

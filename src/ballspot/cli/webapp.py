@@ -67,9 +67,21 @@ def app_command(
 
         require_file(model, "weights file")  # a run folder is no weights file: the page takes only files
         load_checkpoint(model)  # a file that is no checkpoint fails here, not in the page after the server starts
-    for option, folder in (("--data-dir", data_dir), ("--runs-dir", runs_dir)):
-        if folder is not None and folder.exists() and not folder.is_dir():  # the page would fail on every run
-            raise BallspotError(f"{option} {folder} is a file, not a folder")
+    from ballspot import paths
+
+    folders = (
+        ("--data-dir", "BALLSPOT_DATA_DIR", data_dir, paths.data_dir),
+        ("--runs-dir", "BALLSPOT_RUNS_DIR", runs_dir, lambda: paths.runs_dir(data_dir)),
+    )
+    for option, variable, given, default in folders:
+        folder = absolute(given if given is not None else default())  # a loop of links fails here
+        if folder.exists() and not folder.is_dir():  # the page would fail on every run
+            if given is not None:
+                raise BallspotError(f"{option} {given} is a file, not a folder")
+            raise BallspotError(
+                f"{variable} (or its default) {folder} is a file, not a folder; point {variable} at a folder "
+                f"or give {option}"
+            )
     if data_dir is not None:
         os.environ["BALLSPOT_DATA_DIR"] = str(absolute(data_dir))
     if runs_dir is not None:
