@@ -294,6 +294,15 @@ class Kit:
             (run / "postprocess.json").mkdir()
         return run
 
+    def model_folder_with_params_folder(self) -> Path:
+        """The tiny model exported as a model folder (--format hf) whose postprocess.json is a folder."""
+        folder = self.base / "model-folders" / "params-folder"
+        if not folder.exists():
+            run_ok(["export", str(self.model), str(folder), "-q"])
+            (folder / "postprocess.json").unlink()
+            (folder / "postprocess.json").mkdir()
+        return folder
+
     def first_weights(self, n: int) -> dict:
         """The tiny model's first `n` tensors only."""
         import torch
@@ -874,6 +883,8 @@ def _cases() -> list[Case]:
         "files is a folder; give the file itself")  # fmt: skip
     add("predict", "model's postprocess.json a folder", pr(good_video, "--model", lambda k: k.run_with_params_folder()),
         1, "postprocess.json is a folder")  # fmt: skip
+    add("predict", "model folder whose postprocess.json is a folder", pr(good_video, "--model", lambda k:
+        k.model_folder_with_params_folder()), 1, "postprocess.json is a folder")  # fmt: skip
     add("predict", "params unknown key", pr(good_video, "--params", lambda k: k.file("p.json", '{"nms": 1}')), 1,
         "nms")  # fmt: skip
     add("predict", "resolution 999p", pr(lambda k: k.dataset, "--resolution", "999p"), 2, "999p")
@@ -936,6 +947,8 @@ def _cases() -> list[Case]:
         "empty.pt: the file is empty")  # fmt: skip
     add("export", "model a text file", lambda k, o: ["export", k.file("config.pt", "epochs: 3\n"), o], 1,
         "config.pt: not a PyTorch checkpoint")  # fmt: skip
+    add("export", "model folder whose postprocess.json is a folder", lambda k, o: ["export",
+        k.model_folder_with_params_folder(), o], 1, "postprocess.json is a folder")  # fmt: skip
     add("export", "out a symbolic link loop", lambda k, o: ["export", k.model, k.link_loop], 1,
         "loop: its symbolic links form a loop")  # fmt: skip
 

@@ -142,7 +142,7 @@ def folder_checkpoint(folder: Path, cache: Path, name: str | None = None) -> Pat
     except RuntimeError as exc:
         raise BallspotError(f"{name}: weights do not fit its config ({str(exc).splitlines()[0]})") from None
     params = folder / PARAMS_FILE
-    if params.is_file():
+    if params.exists() or params.is_symlink():  # a folder or a broken link is an error, not "use the defaults"
         from ballspot.atomic import atomic_path
         from ballspot.predict.postprocess import load_params
 
