@@ -294,14 +294,25 @@ class Kit:
             (run / "postprocess.json").mkdir()
         return run
 
-    def model_folder_with_params_folder(self) -> Path:
-        """The tiny model exported as a model folder (--format hf) whose postprocess.json is a folder."""
-        folder = self.base / "model-folders" / "params-folder"
+    def model_folder_with(self, name: str, file: str, content: bytes | None = None) -> Path:
+        """The tiny model exported as a model folder (--format hf) with one file replaced (None: by a folder)."""
+        folder = self.base / "model-folders" / name
         if not folder.exists():
             run_ok(["export", str(self.model), str(folder), "-q"])
-            (folder / "postprocess.json").unlink()
-            (folder / "postprocess.json").mkdir()
+            (folder / file).unlink()
+            if content is None:
+                (folder / file).mkdir()
+            else:
+                (folder / file).write_bytes(content)
         return folder
+
+    def run_without_weights(self) -> Path:
+        """A copy of the tiny model's run without weights/best.pt (a training stopped before its first epoch)."""
+        run = self.base / "runs-copies" / "no-weights"
+        if not run.exists():
+            shutil.copytree(self.model.parent.parent, run)
+            (run / "weights" / "best.pt").unlink()
+        return run
 
     def first_weights(self, n: int) -> dict:
         """The tiny model's first `n` tensors only."""
@@ -884,7 +895,7 @@ def _cases() -> list[Case]:
     add("predict", "model's postprocess.json a folder", pr(good_video, "--model", lambda k: k.run_with_params_folder()),
         1, "postprocess.json is a folder")  # fmt: skip
     add("predict", "model folder whose postprocess.json is a folder", pr(good_video, "--model", lambda k:
-        k.model_folder_with_params_folder()), 1, "postprocess.json is a folder")  # fmt: skip
+        k.model_folder_with("params-folder", "postprocess.json")), 1, "postprocess.json is a folder")  # fmt: skip
     add("predict", "params unknown key", pr(good_video, "--params", lambda k: k.file("p.json", '{"nms": 1}')), 1,
         "nms")  # fmt: skip
     add("predict", "resolution 999p", pr(lambda k: k.dataset, "--resolution", "999p"), 2, "999p")
@@ -948,7 +959,13 @@ def _cases() -> list[Case]:
     add("export", "model a text file", lambda k, o: ["export", k.file("config.pt", "epochs: 3\n"), o], 1,
         "config.pt: not a PyTorch checkpoint")  # fmt: skip
     add("export", "model folder whose postprocess.json is a folder", lambda k, o: ["export",
-        k.model_folder_with_params_folder(), o], 1, "postprocess.json is a folder")  # fmt: skip
+        k.model_folder_with("params-folder", "postprocess.json"), o], 1, "postprocess.json is a folder")  # fmt: skip
+    add("export", "model folder whose config.json is damaged", lambda k, o: ["export", k.model_folder_with(
+        "config-damaged", "config.json", b"{"), o], 1, "cannot read config.json (")  # fmt: skip
+    add("export", "model folder whose config.json is a folder", lambda k, o: ["export", k.model_folder_with(
+        "config-folder", "config.json"), o], 1, "config.json is a folder")  # fmt: skip
+    add("export", "run folder without weights/best.pt", lambda k, o: ["export", k.run_without_weights(), o], 1,
+        "weights file not found: ")  # fmt: skip
     add("export", "out a symbolic link loop", lambda k, o: ["export", k.model, k.link_loop], 1,
         "loop: its symbolic links form a loop")  # fmt: skip
 

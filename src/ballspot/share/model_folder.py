@@ -68,9 +68,12 @@ def read_folder(folder: Path, name: str) -> dict[str, Any]:
     from safetensors import SafetensorError
     from safetensors.torch import load_file
 
-    if not is_model_folder(folder):
-        raise BallspotError(f"{name} is not a ballspot model (no {CONFIG_FILE} declaring format {FORMAT!r})")
-    config = _read_json(folder / CONFIG_FILE, name)
+    not_ours = BallspotError(f"{name} is not a ballspot model (no {CONFIG_FILE} declaring format {FORMAT!r})")
+    if not ((folder / CONFIG_FILE).exists() or (folder / CONFIG_FILE).is_symlink()):
+        raise not_ours
+    config = _read_json(folder / CONFIG_FILE, name)  # a damaged config.json says how it is damaged
+    if not isinstance(config, dict) or config.get("format") != FORMAT:
+        raise not_ours
     version = config.get("format_version")
     if version != FORMAT_VERSION:
         raise BallspotError(f"{name}: model folder format {version!r} is not supported (this ballspot reads 1)")
@@ -97,7 +100,7 @@ def read_folder(folder: Path, name: str) -> dict[str, Any]:
 
 
 def _read_json(path: Path, name: str) -> Any:
-    if not path.is_file():
+    if not (path.exists() or path.is_symlink()):  # a folder or a broken link: read_json says which
         raise BallspotError(f"{name}: {path.name} is missing")
     try:
         return read_json(path)

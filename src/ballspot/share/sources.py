@@ -12,9 +12,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from ballspot.errors import BallspotError
+from ballspot.inputfiles import require_file
 from ballspot.paths import expand_user
 from ballspot.share.download import cached_download, check_sha256, split_sha256
-from ballspot.share.model_folder import folder_checkpoint, is_model_folder
+from ballspot.share.model_folder import CONFIG_FILE, folder_checkpoint, is_model_folder
 
 HUB_PREFIX = "hf-hub:"
 MODEL_HELP = (
@@ -60,8 +61,11 @@ def resolve_model(spec: str | Path, sha256: str | None = None) -> Path:
         if is_model_folder(path):
             return folder_checkpoint(path, models_cache() / "converted", str(path))
         best = path / "weights" / "best.pt"
-        if best.is_file():
+        if (path / "weights").is_dir() or best.is_symlink():  # a run folder: its best.pt missing or no file
+            require_file(best, "weights file")
             return best
+        if (path / CONFIG_FILE).exists():  # a model folder whose config.json is damaged: say how
+            return folder_checkpoint(path, models_cache() / "converted", str(path))
         raise BallspotError(f"{path} is not a ballspot model (neither an exported model folder nor a run folder)")
     return path
 
