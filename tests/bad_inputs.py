@@ -750,6 +750,10 @@ def _cases() -> list[Case]:
         "--studies-dir", o / "studies", "--runs-dir", o / "runs", "--trials", "1"], 1, "valid")  # fmt: skip
     add("tune", "device cuda without cuda", tune("--device", "cuda"), 1, "CUDA", no_cuda=True)
     add("tune", "device tpu", tune("--device", "tpu"), 2, "tpu")
+    add("tune", "studies dir a symbolic link loop", lambda k, o: ["tune", "--index", k.index, "--studies-dir",
+        k.link_loop], 1, "its symbolic links form a loop")  # fmt: skip
+    add("tune", "report with the studies dir a symbolic link loop", lambda k, o: ["tune", "report",
+        "--studies-dir", k.link_loop], 1, "its symbolic links form a loop")  # fmt: skip
     add("tune", "report of a missing study", lambda k, o: ["tune", "report", "--study", "none", "--studies-dir", o],
         1, "no study")  # fmt: skip
     add("tune", "postprocess missing run", lambda k, o: ["tune", "postprocess", k.base / "no-run"], 1, "not found")

@@ -53,7 +53,7 @@ def check_study_name(name: str) -> str:
 def parse_storage(value: str | None, studies_dir: Path) -> StorageSpec:
     """`--storage` as given (None: SQLite in the studies folder) -> StorageSpec."""
     if value is None:
-        return StorageSpec("sqlite", f"sqlite:///{(studies_dir / DEFAULT_DB).resolve()}")
+        return StorageSpec("sqlite", f"sqlite:///{absolute(studies_dir / DEFAULT_DB)}")  # a link loop: one line
     if not value.strip():  # an unset $STORAGE: workers meant to share a database would each get their own
         raise BallspotError(
             "--storage is empty: give a database URL or journal:PATH, or leave it out (SQLite in the studies folder)"
