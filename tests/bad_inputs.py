@@ -970,6 +970,8 @@ def _cases() -> list[Case]:
         "config-folder", "config.json"), o], 1, "config.json is a folder")  # fmt: skip
     add("export", "run folder without weights/best.pt", lambda k, o: ["export", k.run_without_weights(), o], 1,
         "weights file not found: ")  # fmt: skip
+    add("export", "model a symbolic link loop", lambda k, o: ["export", k.link_loop, o], 1,
+        "loop: its symbolic links form a loop")  # fmt: skip
     add("export", "out a symbolic link loop", lambda k, o: ["export", k.model, k.link_loop], 1,
         "loop: its symbolic links form a loop")  # fmt: skip
 

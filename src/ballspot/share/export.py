@@ -63,7 +63,7 @@ def export_model(checkpoint_path: Path, format_name: str, target: Path, overwrit
     folder = absolute(target)  # a link to a folder: the export replaces the folder it names; the link stays
     if target.exists() and not target.is_dir():
         raise BallspotError(f"cannot export into {target}: a file of that name is in the way")
-    if checkpoint_path.resolve().is_relative_to(folder):
+    if absolute(checkpoint_path).is_relative_to(folder):  # a loop of links: one line, not a RuntimeError
         raise BallspotError(f"cannot export into {target}: the model {checkpoint_path} is inside it")
     if target.is_dir() and any(target.iterdir()) and not overwrite:
         raise BallspotError(f"{target} exists and is not empty; choose another folder or pass --overwrite")
