@@ -136,6 +136,10 @@ def test_export_never_overwrites_its_own_model_or_a_folder_of_folders(tiny_run, 
     result = runner.invoke(app, ["export", str(run), str(home), "--overwrite"])
     assert_one_error_line(result, "holds folders")
     assert (home / "notes.txt").read_text() == "mine" and (home / "photos").is_dir()
+    (home / "photos").rmdir()  # a folder of the user's files only: no earlier export to replace
+    result = runner.invoke(app, ["export", str(run), str(home), "--overwrite"])
+    assert_one_error_line(result, "holds files but no earlier export")
+    assert sorted(p.name for p in home.iterdir()) == ["notes.txt"]
 
 
 def test_export_into_a_link_to_a_folder_fills_that_folder_and_keeps_the_link(tiny_run, tmp_path):

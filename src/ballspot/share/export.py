@@ -71,11 +71,23 @@ def export_model(checkpoint_path: Path, format_name: str, target: Path, overwrit
         raise BallspotError(
             f"{target} holds folders; --overwrite only replaces a folder of files (such as an earlier export)"
         )
+    if target.is_dir() and any(target.iterdir()) and not _an_export(target):  # the user's own files: keep them
+        raise BallspotError(
+            f"{target} holds files but no earlier export (no {folder_format.CONFIG_FILE}, onnx.json or "
+            "torchscript.json of ballspot); --overwrite only replaces an export: choose another folder"
+        )
     checkpoint = load_checkpoint(checkpoint_path)
     network_of(checkpoint, str(checkpoint_path))  # weights that do not fit are an error before anything is written
     with atomic_folder(folder) as tmp:
         exporter(checkpoint_path, checkpoint, tmp, folder.name)
     return target
+
+
+def _an_export(folder: Path) -> bool:
+    """Whether `folder` is what `ballspot export` wrote, in any format."""
+    from ballspot.export.onnx import is_onnx_folder
+
+    return folder_format.is_model_folder(folder) or is_onnx_folder(folder) or (folder / "torchscript.json").is_file()
 
 
 @contextlib.contextmanager
