@@ -744,6 +744,8 @@ def _cases() -> list[Case]:
     add("tune", "config binary", tune("--config", lambda k: k.binary), 1, "not a text file")
     add("tune", "index missing", lambda k, o: ["tune", "--index", k.base / "none.parquet", "--studies-dir", o], 1,
         "not found")  # fmt: skip
+    add("tune", "index a clips folder", lambda k, o: ["tune", "--index", k.clips, "--studies-dir", o], 1,
+        "clips is a folder, not an index file")  # fmt: skip
     add("tune", "index a symbolic link loop", lambda k, o: ["tune", "--index", k.link_loop, "--studies-dir", o], 1,
         "its symbolic links form a loop")  # fmt: skip
     add("tune", "index without a valid split", lambda k, o: ["tune", "--index", k.index_only("train"),

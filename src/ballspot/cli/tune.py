@@ -188,8 +188,10 @@ def tune(
             console.log(f"tuning on the quick start's clips: {found.path}")
         base.index = str(found.path)
     base.index = str(absolute(base.index))
-    if not Path(base.index).is_file():
-        raise BallspotError(f"index not found: {base.index} (make one with `ballspot index`, or give --index)")
+    from ballspot.data.index import load_index
+    from ballspot.engine.data import split_rows
+
+    clips = load_index(Path(base.index))  # missing, a folder or damaged: one line, before the space is read
     specs = load_space(start.space, base)
     given = sorted(k for k, v in overrides.items() if v is not None and k in {s.name for s in specs})
     if given:
@@ -205,10 +207,6 @@ def tune(
         cache_dir=cache_dir or paths.cache_dir(),
         metric=metric.value,
     )
-    from ballspot.data.index import load_index
-    from ballspot.engine.data import split_rows
-
-    clips = load_index(Path(base.index))
     for split in (base.train_split, base.valid_split):  # an index no trial can train on fails once, here
         split_rows(clips, split, base)
     studies = studies_dir or paths.studies_dir(data_dir)
