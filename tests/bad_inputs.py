@@ -819,6 +819,8 @@ def _cases() -> list[Case]:
         k.predictions], 2, "not both")  # fmt: skip
     add("evaluate", "model missing", lambda k, o: ["evaluate", "--model", k.base / "none.pt", "--index", k.index,
         "--out", o], 1, "not found")  # fmt: skip
+    add("evaluate", "model a run folder", lambda k, o: ["evaluate", "--model", k.model.parent.parent, "--index",
+        k.index, "--out", o], 1, "tiny is a folder; give the file itself")  # fmt: skip
     add("evaluate", "model weights misshapen", lambda k, o: ["evaluate", "--model", k.model_with("shape",
         model=k.misshapen_weights()), "--index", k.index, "--split", "valid", "--out", o], 1, "do not fit")  # fmt: skip
     add("evaluate", "model config stride 0", lambda k, o: ["evaluate", "--model", k.model_setting("stride0", "config",

@@ -223,11 +223,10 @@ def run_classification(
     from ballspot import paths
     from ballspot.console import log, warn
     from ballspot.defaults import clip_index
-    from ballspot.errors import BallspotError
+    from ballspot.inputfiles import require_file
     from ballspot.metrics.classification import default_out_dir, evaluate_run, write_report
 
-    if not model.is_file():
-        raise BallspotError(f"weights file not found: {model}")
+    require_file(model, "weights file")  # a run folder says it is a folder, not "not found"
     index_path = index if index is not None else clip_index(data_dir).path
     report = evaluate_run(model, absolute(index_path), split, cache_dir or paths.cache_dir(), device, batch_size)
     write_report(report, out or default_out_dir(model, split))
