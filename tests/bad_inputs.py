@@ -950,7 +950,9 @@ def _cases() -> list[Case]:
     add("download synthetic", "out a symbolic link loop", syn("--minutes", "0.05", out=lambda k, o: k.link_loop), 1,
         "loop: its symbolic links form a loop")  # fmt: skip
     add("download synthetic", "out a broken symbolic link", syn("--minutes", "0.05", out=lambda k, o: k.broken_link),
-        1, "broken-link: it is a symbolic link to ")  # fmt: skip
+        1, "broken-link is a symbolic link to ")  # fmt: skip
+    add("download synthetic", "out under a broken symbolic link", syn("--minutes", "0.05", out=lambda k, o:
+        k.broken_link / "league"), 1, "broken-link is a symbolic link to ")  # fmt: skip
 
     # ---------------------------------------------------------------- export
     add("export", "model without config", lambda k, o: ["export", k.model_with("noconfig", model_config=None), o],

@@ -25,12 +25,13 @@ def ensure_dir(path: Path) -> Path:
             raise BallspotError(f"cannot create folder {path}: a file of that name is in the way")
         path.mkdir(parents=True, exist_ok=True)
     except FileExistsError:
-        if path.is_symlink():  # a link that leads nowhere: mkdir finds the name taken, exists() says False
-            absolute(path)  # a loop of links is its own one-line error
-            raise BallspotError(
-                f"cannot create folder {path}: it is a symbolic link to {os.readlink(path)}, which does not exist; "
-                "remove the link or create its target"
-            ) from None
+        for link in (path, *path.parents):  # a link that leads nowhere: mkdir finds the name taken, exists() not
+            if link.is_symlink() and not link.exists():
+                absolute(link)  # a loop of links is its own one-line error
+                raise BallspotError(
+                    f"cannot create folder {path}: {link} is a symbolic link to {os.readlink(link)}, which does not "
+                    "exist; remove the link or create its target"
+                ) from None
         raise BallspotError(f"cannot create folder {path}: a file is in the way") from None
     except OSError as exc:
         raise BallspotError(f"cannot create folder {path}: {exc.strerror or exc}") from exc
