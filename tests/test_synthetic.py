@@ -117,6 +117,14 @@ def test_rerun_skips_complete_games_and_refuses_other_settings(tmp_path):
         generate_league(tmp_path, games=1, minutes=0.1, seed=1, progress=False)
 
 
+def test_rerun_with_fewer_games_is_refused(tmp_path):
+    generate_league(tmp_path, games=3, minutes=0.05, seed=0, progress=False)
+    splits = (tmp_path / "splits.json").read_text()
+    with pytest.raises(BallspotError, match=r"holds 1 game\(s\) beyond --games 2 .* give --games 3"):
+        generate_league(tmp_path, games=2, minutes=0.05, seed=0, progress=False)
+    assert (tmp_path / "splits.json").read_text() == splits  # the test game stays in its split
+
+
 def test_cli_prints_the_root_and_json_and_rejects_bad_values(tmp_path):
     result = ok("download", "synthetic", "--games", "1", "--minutes", "0.1", "--out", tmp_path, "--json")
     report = json.loads(result.stdout)

@@ -89,6 +89,19 @@ def _check_params(root: Path, params: dict) -> None:
         )
 
 
+def _check_no_other_games(season_dir: Path, planned: set[str], games: int) -> None:
+    """Refuse a rerun with fewer games than the folder holds: splits.json would leave the others out, and
+    segment would then put them (the old test games too) in train."""
+    if not season_dir.is_dir():
+        return
+    others = sorted(p.name for p in season_dir.iterdir() if p.is_dir() and p.name not in planned)
+    if others:
+        raise BallspotError(
+            f"{season_dir.parent.parent} holds {len(others)} game(s) beyond --games {games} (first: {others[0]}), "
+            f"which splits.json would leave out; give --games {games + len(others)} or another --out folder"
+        )
+
+
 def _missing(folder: Path, hd: bool) -> list[str]:
     wanted = [VIDEO_224P, *([VIDEO_720P] if hd else []), LABELS_FILE]
     return [name for name in wanted if not (folder / name).is_file()]
@@ -142,8 +155,9 @@ def generate_league(
     root = ensure_dir(Path(root))
     params = {"seed": int(seed), "minutes": float(minutes), "balanced": bool(balanced), "season": season}
     _check_params(root, params)
-    write_json(root / PARAMS_FILE, {"generator": "ballspot synthetic league", **params})
     plans = plan(games, seed, season)
+    _check_no_other_games(root / LEAGUE / season, {g.game_id.rsplit("/", 1)[-1] for g in plans}, games)
+    write_json(root / PARAMS_FILE, {"generator": "ballspot synthetic league", **params})
     todo = [(g, _missing(root / g.game_id, hd)) for g in plans]
     todo = [(g, missing) for g, missing in todo if missing]
     frames_per_game = max(1, int(round(minutes * 60 * FPS)))
