@@ -213,6 +213,18 @@ def test_a_folder_where_events_json_goes_leaves_no_half_written_game(run, clip, 
     assert [p.name for p in (tmp_path / "out" / "match").iterdir()] == ["events.json"]
 
 
+def test_an_out_that_cannot_be_written_fails_before_any_video_is_spotted(run, clip, tmp_path, monkeypatch):
+    import ballspot.predict.api as api
+
+    def spotted(*args, **kwargs):
+        raise AssertionError("a video was spotted before --out was checked")
+
+    monkeypatch.setattr(api, "predict_video", spotted)
+    (tmp_path / "a-file").write_text("not a folder")
+    result = invoke(str(clip), "--model", str(run["best"]), "--out", str(tmp_path / "a-file" / "out"))
+    assert_one_error_line(result, "a-file")
+
+
 def test_postprocessing_options_and_the_runs_tuned_file(run, clip, middle_confidence, tmp_path):
     """--threshold drops candidates; <run>/postprocess.json is used by default; options beat it."""
     low, high = tmp_path / "low", tmp_path / "high"

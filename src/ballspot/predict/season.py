@@ -21,7 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ballspot.atomic import write_json
+from ballspot.atomic import ensure_dir, write_json
 from ballspot.predict.postprocess import PostprocessParams
 from ballspot.soccernet.results import RESULTS_FILE
 from ballspot.video.probe import probe
@@ -109,6 +109,7 @@ def predict_season(
     for game_id in todo:  # a damaged video fails now, before the games ahead of it are predicted and written
         for job in games[game_id]:
             probe(job.video)
+        ensure_dir(out_root / game_id)  # so does an --out that cannot be written (a file in the way, no access)
     with console.progress(TextColumn("{task.fields[speed]}")) as bar:
         lock = threading.Lock()
 
