@@ -240,6 +240,22 @@ def test_errors(index_path, classify_run, folders, tmp_path):
     assert result.exit_code == 2 and "classification mode" in result.stderr
 
 
+def test_an_out_that_cannot_be_written_fails_before_any_clip_is_classified(
+    index_path, classify_run, folders, tmp_path, monkeypatch
+):
+    import ballspot.metrics.classification as classification
+
+    def classified(*args, **kwargs):
+        raise AssertionError("clips were classified before --out was checked")
+
+    monkeypatch.setattr(classification, "evaluate_run", classified)
+    (tmp_path / "a-file").write_text("not a folder")
+    weights = str(classify_run / "weights" / "best.pt")
+    result = evaluate("--model", weights, "--index", str(index_path), "--out", str(tmp_path / "a-file" / "eval"),
+                      cache=folders["cache"])  # fmt: skip
+    assert_one_error_line(result, "a-file")
+
+
 def test_spotting_mode_still_works_from_the_command(tmp_path):
     write_tree(tmp_path / "labels", {GAME: golden_labels()}, "Labels-ball.json")
     exact = [prediction(CLASSES_12[i], ms, 1.0, team) for i, _, ms, team in golden_events()]
