@@ -475,6 +475,8 @@ def _cases() -> list[Case]:
         "--out", o], 1, "video")  # fmt: skip
     add("segment", "no labels beside", lambda k, o: ["segment", k.garbage, "--out", o], 1, "labels not found")
     add("segment", "labels missing", seg_labels("missing", lambda k: k.base / "none.json"), 1, "not found")
+    add("segment", "labels a folder", seg_labels("folder", lambda k: k.base / "files"), 1,
+        "files is a folder; give the file itself")  # fmt: skip
     add("segment", "labels not json", seg_labels("notjson", "{annotations: ["), 1, "not valid JSON")
     add("segment", "labels binary", seg_labels("binary", lambda k: k.binary), 1, "not valid JSON")
     add("segment", "labels nested 5000 deep", seg_labels("nested", lambda k: k.nested), 1, "nested")
@@ -622,6 +624,8 @@ def _cases() -> list[Case]:
         return train("--config", path, "--device", "cpu")
 
     add("train", "config missing", train_config("missing", lambda k: k.base / "none.yaml"), 1, "not found")
+    add("train", "config a folder", train_config("folder", lambda k: k.base / "files"), 1,
+        "files is a folder; give the file itself")  # fmt: skip
     add("train", "config binary", train_config("binary", lambda k: k.binary), 1, "not a text file")
     add("train", "config not yaml", train_config("bad", "epochs: [1, 2\n"), 1, "not valid YAML")
     add("train", "config empty", train_config("empty", ""), 1, "the config file sets nothing")
@@ -699,6 +703,8 @@ def _cases() -> list[Case]:
         "a ballspot checkpoint? --pretrained takes a timm backbone's weights")  # fmt: skip
     add("train", "pretrained a video", train(*TINY_TRAIN, "--pretrained", lambda k: k.video), 1,
         "not a PyTorch (.pth, .bin) or safetensors weights file")  # fmt: skip
+    add("train", "pretrained a folder", train(*TINY_TRAIN, "--pretrained", lambda k: k.base / "files"), 1,
+        "files is a folder; give the file itself")  # fmt: skip
     add("train", "pretrained missing", train(*TINY_TRAIN, "--pretrained", lambda k: k.base / "none.pth"), 1,
         "none.pth")  # fmt: skip
 

@@ -29,6 +29,7 @@ from ballspot.cli.options import (
     value_of,
 )
 from ballspot.errors import BallspotError
+from ballspot.inputfiles import require_file
 from ballspot.paths import absolute, expand_user
 
 Opt = typer.Option
@@ -184,7 +185,10 @@ def train(
         cfg.index = str(clip_index(data_dir).path)
     if cfg.index:
         cfg.index = str(absolute(cfg.index))
-    if cfg.pretrained not in (None, "", "none", "hub") and not expand_user(cfg.pretrained).is_file():
+    pretrained = None if cfg.pretrained in (None, "", "none", "hub") else expand_user(cfg.pretrained)
+    if pretrained is not None and pretrained.exists():
+        require_file(pretrained, "--pretrained")  # a folder or a pipe says what it is, not "not found"
+    if pretrained is not None and not pretrained.is_file():
         raise BallspotError(
             f"weights file not found: {cfg.pretrained} (--pretrained takes hub, none or a weights file)"
         )

@@ -19,7 +19,7 @@ import numpy as np
 from ballspot.atomic import ensure_dir, refuse_folders_in_the_way, write_json
 from ballspot.classes import BACKGROUND, CLASSES_12
 from ballspot.errors import BallspotError
-from ballspot.inputfiles import read_json
+from ballspot.inputfiles import read_json, require_file
 from ballspot.soccernet.labels import LABELS_FILE, TEAMS, VISIBILITIES, Annotation, read_labels
 from ballspot.soccernet.layout import find_games, is_video_file, soccernet_video_half
 from ballspot.soccernet.splits import SPLITS, load_splits, split_of
@@ -264,6 +264,8 @@ def plan_jobs(source: Path, labels: Path | None, resolution: str = "224p") -> li
     if not is_video_file(source):
         raise BallspotError(f"not a video file (expected .mp4, .mkv, ...): {source}")
     labels = labels or source.parent / LABELS_FILE
+    if labels.exists():
+        require_file(labels, "labels")  # a folder or a pipe says what it is, not "not found"
     if not labels.is_file():
         raise BallspotError(f"labels not found: {labels} (give them with --labels)")
     root = dataset_root_of(source)

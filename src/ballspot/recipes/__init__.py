@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ballspot.errors import BallspotError
+from ballspot.inputfiles import require_file
 from ballspot.paths import expand_user
 
 RECIPES_DIR = Path(__file__).parent
@@ -33,4 +34,6 @@ def find_config(value: str | Path) -> Path:
         if (RECIPES_DIR / f"{name}.yaml").is_file():
             return RECIPES_DIR / f"{name}.yaml"
         raise BallspotError(f"no config file or recipe called {name!r}; shipped recipes: {', '.join(recipe_names())}")
+    if path.exists():
+        require_file(path, "config file")  # a folder or a pipe says what it is, not "not found"
     raise BallspotError(f"config file not found: {path} (or name a shipped recipe: {', '.join(recipe_names())})")
