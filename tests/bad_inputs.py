@@ -561,6 +561,8 @@ def _cases() -> list[Case]:
     add("index", "clips folder empty", lambda k, o: ["index", "", "--out", o / "index.parquet"], 2,
         "an empty path; give a file or folder (")  # fmt: skip
     add("index", "missing folder", idx(lambda k: k.base / "no-clips"), 1, "not found")
+    add("index", "clips folder an index file", lambda k, o: ["index", k.index, "--out", o / "index.parquet"], 1,
+        "index.parquet is a file, not a clips folder")  # fmt: skip
     add("index", "no manifests", idx(lambda k: k.base / "files"), 1, "no clip manifests")
     add("index", "manifest not json", idx(lambda k: k.clips_with("notjson", "{")), 1, "not valid JSON")
     add("index", "manifest nested", idx(lambda k: k.clips_with("nested", NESTED)), 1, "nested")

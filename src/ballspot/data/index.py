@@ -36,6 +36,8 @@ WHOLE_COLUMNS = ("label_id", "half", "event_ms", "start_ms", "end_ms")
 
 def find_manifests(clips_dir: Path) -> list[Path]:
     """Every clip manifest under `clips_dir`."""
+    if clips_dir.exists() and not clips_dir.is_dir():  # an index or a video given where the clips folder goes
+        raise BallspotError(f"{clips_dir} is a file, not a clips folder (the folder `ballspot segment` wrote)")
     if not clips_dir.is_dir():
         raise BallspotError(
             f"clips folder not found: {clips_dir} (cut clips into it with `ballspot segment VIDEO_OR_DATASET_ROOT`)"
