@@ -876,6 +876,8 @@ def _cases() -> list[Case]:
         "no such user")  # fmt: skip
     add("predict", "BALLSPOT_DATA_DIR of a user that does not exist", lambda k, o: ["predict", k.video, "--model",
         k.model, "--device", "cpu"], 1, "cannot expand", env={"BALLSPOT_DATA_DIR": "~nosuchuser/data"})  # fmt: skip
+    add("predict", "model URL with a port that is no number", pr(good_video, "--model", "http://127.0.0.1:abc/b.pt"),
+        1, "not a valid URL: http://127.0.0.1:abc/b.pt (nonnumeric port")  # fmt: skip
     add("predict", "model garbage", pr(good_video, "--model", lambda k: k.file("w.pt", b"garbage")), 1, "weights")
     add("predict", "model truncated", pr(good_video, "--model", lambda k: k.file("half.pt", k.model.read_bytes()[
         : k.model.stat().st_size // 2])), 1, "half.pt: the file is truncated or damaged (")  # fmt: skip
@@ -986,6 +988,8 @@ def _cases() -> list[Case]:
         "weights file not found: ")  # fmt: skip
     add("export", "model a symbolic link loop", lambda k, o: ["export", k.link_loop, o], 1,
         "loop: its symbolic links form a loop")  # fmt: skip
+    add("export", "model URL with an unclosed [", lambda k, o: ["export", "http://[::1/best.pt", o], 1,
+        "not a valid URL: http://[::1/best.pt (Invalid IPv6 URL)")  # fmt: skip
     add("export", "out a symbolic link loop", lambda k, o: ["export", k.model, k.link_loop], 1,
         "loop: its symbolic links form a loop")  # fmt: skip
 

@@ -52,7 +52,10 @@ def cached_download(
     deleted with an error; the file only appears under its final name once complete and checked (`check`
     raises on a file that is not what the caller wants).
     """
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # "Invalid IPv6 URL" (an unclosed [), a port that is no number
+        raise BallspotError(f"not a valid URL: {url} ({exc})") from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise BallspotError(f"not an http(s) URL: {url}")
     name = PurePosixPath(unquote(parts.path)).name or "model.pt"
@@ -71,6 +74,7 @@ def cached_download(
 
 
 def _fetch(url: str, into: Path) -> None:
+    import http.client
     import urllib.error
     import urllib.request
 
@@ -84,6 +88,10 @@ def _fetch(url: str, into: Path) -> None:
         raise BallspotError(f"cannot download {url}: {_reason(exc.reason)}") from None
     except (OSError, TimeoutError) as exc:
         raise BallspotError(f"cannot download {url}: {_reason(exc)}") from None
+    except http.client.InvalidURL as exc:  # a port that is no number, a space in the host
+        raise BallspotError(f"not a valid URL: {url} ({exc})") from None
+    except http.client.HTTPException as exc:  # a reply that is no HTTP at all
+        raise BallspotError(f"cannot download {url}: {type(exc).__name__} {_reason(exc)}") from None
 
 
 def _reason(reason: object) -> str:
