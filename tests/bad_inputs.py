@@ -654,6 +654,17 @@ def _cases() -> list[Case]:
     add("train", "config foreground_weight .inf", train_config("fginf", "foreground_weight: .inf\n"), 1,
         "foreground-weight")  # fmt: skip
     add("train", "config fps 0.001", train_config("fps", "fps: 0.001\n"), 1, "fps must be between 1 and 120")
+    add("train", "config alpha a number", train_config("alpha", "alpha: 0.5\n"), 1, "alpha must be a list of numbers")
+    add("train", "config alpha holding text", train_config("alphatext", "alpha: [x]\n"), 1, "alpha[0] must be a number")
+    add("train", "config augment yes (text)", train_config("augment", "augment: 'yes'\n"), 1,
+        "augment must be true or false")  # fmt: skip
+    add("train", "config pretrained a list", train_config("pretrained", "pretrained: [a]\n"), 1,
+        "pretrained must be text")  # fmt: skip
+    add("train", "config workers true", train_config("workers", "workers: true\n"), 1, "workers must be an integer")
+    add("train", "config index a list", train_config("indexlist", "index: [a, b]\n"), 1, "index must be text")
+    add("train", "config extra a list", train_config("extralist", "extra: [1]\n"), 1, "extra must be a mapping")
+    add("train", "config train_split dev", train_config("split", "train_split: dev\n"), 1, "train_split must name")
+    add("train", "config classes 7", train_config("classes", "classes: 7\n"), 1, "--classes must be one of 12, 2")
     add("train", "epochs 0", train("--epochs", "0", "--device", "cpu"), 2, "epochs")
     add("train", "epochs text", train("--epochs", "x"), 2, "--epochs")
     add("train", "batch size 0", train("--batch-size", "0", "--device", "cpu"), 2, "batch")
