@@ -975,6 +975,10 @@ def _cases() -> list[Case]:
     add("download synthetic", "out under a broken symbolic link", syn("--minutes", "0.05", out=lambda k, o:
         k.broken_link / "league"), 1, "broken-link is a symbolic link to ")  # fmt: skip
 
+    add("download synthetic", "BALLSPOT_DATA_DIR a file", lambda k, o: ["download", "synthetic", "--games", "1",
+        "--minutes", "0.05"], 1, "/proc/version/synthetic: Not a directory",
+        env={"BALLSPOT_DATA_DIR": "/proc/version"})  # fmt: skip
+
     # ---------------------------------------------------------------- export
     add("export", "model without config", lambda k, o: ["export", k.model_with("noconfig", model_config=None), o],
         1, "damaged")  # fmt: skip
@@ -1014,6 +1018,9 @@ def _cases() -> list[Case]:
     add("download soccernet", "source bogus", lambda k, o: ["download", "soccernet", "--source", "bogus",
         "--data-dir", o], 2, "bogus")  # fmt: skip
 
+    add("download soccernet", "BALLSPOT_DATA_DIR a file", lambda k, o: ["download", "soccernet", "-e", "2024"], 1,
+        "/proc/version: a file of that name is in the way", env={"BALLSPOT_DATA_DIR": "/proc/version"})  # fmt: skip
+
     # ---------------------------------------------------------------- quickstart (refused before any work)
     def qs(*extra):
         return lambda k, o: ["quickstart", "--workdir", o, *[e(k) if callable(e) else e for e in extra]]
@@ -1029,6 +1036,8 @@ def _cases() -> list[Case]:
         "a-file: a file of that name is in the way")  # fmt: skip
     add("quickstart", "cache dir a file (before the league is made)", qs("--cache-dir", lambda k: k.a_file, "--device",
         "cpu"), 1, "a-file: a file of that name is in the way")  # fmt: skip
+    add("quickstart", "BALLSPOT_CACHE_DIR a file", qs("--device", "cpu"), 1,
+        "/proc/version: a file of that name is in the way", env={"BALLSPOT_CACHE_DIR": "/proc/version"})  # fmt: skip
     add("quickstart", "workdir a symbolic link loop", lambda k, o: ["quickstart", "--workdir", k.link_loop], 1,
         "its symbolic links form a loop")  # fmt: skip
     return cases
