@@ -494,6 +494,14 @@ def test_a_folder_that_is_a_symbolic_link_loop_is_refused_before_the_server_star
     assert_one_error_line(result, "its symbolic links form a loop")
 
 
+def test_an_empty_host_is_one_line_error(monkeypatch):
+    calls = []
+    monkeypatch.setattr("streamlit.web.cli.main", lambda **kwargs: calls.append(kwargs))
+    result = runner.invoke(app, ["app", "--host", ""])
+    assert result.exit_code == 1 and not calls
+    assert_one_error_line(result, "--host is empty")
+
+
 def test_a_port_in_use_is_one_line_error():
     import socket
 

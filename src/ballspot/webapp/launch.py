@@ -24,6 +24,8 @@ def require_streamlit() -> None:
 
 def check_port(host: str, port: int) -> None:
     """Fail with one line, before Streamlit starts, when the address cannot be listened on."""
+    if not host.strip():  # an unset $HOST
+        raise BallspotError("--host is empty: give an address such as 127.0.0.1 (this machine only)")
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
