@@ -301,3 +301,29 @@ def test_dense_only_options_on_another_task_are_refused(changes, named):
     with pytest.raises(BallspotError, match=named):
         TrainConfig(**changes).check()
     TrainConfig(task="dense", **{k: v for k, v in changes.items() if k != "task"}).check()
+
+
+def test_speed_picks_frames_further_apart_or_closer_and_moves_the_targets_with_them(monkeypatch):
+    monkeypatch.setattr("ballspot.engine.dense.augment", lambda x, rng, zoom: (x, False))  # frames stay readable
+    raw = (np.arange(400) % 256).astype(np.uint8)[:, None, None].repeat(8, 1).repeat(8, 2)  # frame i reads i
+    video = SampledVideo(Path("v.mp4"), raw[:256], 1, 256)
+    data = DenseSplit([video], [GameEvents(np.array([100]), np.array([0]), np.array([1]))], [[]], ["v"])
+    config = TrainConfig(task="dense", frames=12, stack_size=3, height=8, width=8, every_frame=True, speed=0.3)
+    clips = DenseClipDataset(data, config, num_actions=2, clips=64)
+    steps = set()
+    for i in range(len(clips)):
+        x, classes, *_ = clips[i]
+        shown = np.rint(x.flatten(0, 1)[:, 0, 0].numpy() * 255).astype(int)
+        speed = (shown[-1] - shown[0]) / (2 * 11)  # 12 sampled frames, every 2nd at speed 1
+        assert 0.7 - 0.05 <= speed <= 1.3 + 0.05
+        steps.update(np.diff(shown).tolist())
+        if shown[0] <= 100 <= shown[-1]:  # the event lands where the clip shows its frame
+            target = int(np.argmax(classes[:, 0].numpy()))
+            assert abs(shown[0] + target * speed - 100) <= 1.5
+    assert {1, 2, 3} <= steps  # slower and faster than every 2nd frame
+
+
+@pytest.mark.parametrize("speed", [-0.1, 0.6])
+def test_speed_outside_its_range_is_refused(speed):
+    with pytest.raises(BallspotError, match="speed"):
+        TrainConfig(task="dense", speed=speed).check()

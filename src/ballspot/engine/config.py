@@ -29,6 +29,7 @@ DENSE_ONLY = (
     "clips_per_epoch",
     "every_frame",
     "mixup",
+    "speed",
     "target_radius",
     "foreground_weight",
     "team",
@@ -82,6 +83,9 @@ class TrainConfig:
     every_frame: bool = False
     """Training clips start on any frame at `fps`, not only every `stride`-th one, so the frames between the
     sampled ones are trained on too (the training videos' cache then holds every frame)."""
+    speed: float = 0.0
+    """Training clips play at a random speed between 1 - speed and 1 + speed (frames picked further apart or
+    closer together, targets moved with them); 0 = off."""
     mixup: float = 0.0
     """Share of training clips blended with a second clip, pictures and targets alike (weight ~ Beta(0.4, 0.4))."""
     target_radius: int = 1
@@ -210,6 +214,8 @@ class TrainConfig:
             )
         if not 0.0 <= self.ema < 1.0:
             raise BallspotError(f"ema must be at least 0 and below 1, got {self.ema}")
+        if not 0.0 <= self.speed <= 0.5:
+            raise BallspotError(f"speed must be between 0 and 0.5, got {self.speed}")
         if not 0.0 <= self.mixup <= 1.0:
             raise BallspotError(f"--mixup must be between 0 and 1, got {self.mixup}")
         if not 0.0 <= self.event_balance <= 1.0:

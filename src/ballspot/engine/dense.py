@@ -136,7 +136,7 @@ class DenseClipDataset(Dataset):
     def __len__(self) -> int:
         return self.clips
 
-    def clip_start(self, rng: np.random.Generator) -> tuple[int, int, int]:
+    def clip_start(self, rng: np.random.Generator, speed: float = 1.0) -> tuple[int, int, int]:
         """(video, first cached frame, cached frames between sampled ones) of a clip: around a random event,
         or anywhere."""
         if self.all_events and rng.random() < self.config.event_clips:
@@ -145,20 +145,20 @@ class DenseClipDataset(Dataset):
             else:
                 video, event = self.all_events[int(rng.choice(len(self.all_events), p=self.event_weights))]
             cached = self.data.videos[video]
-            step, span = self.span(cached)
+            step, span = self.span(cached, speed)
             centre = int(self.data.events[video].frames[event]) // cached.stride
             start = centre - int(rng.integers(span))
         else:
             video = int(rng.choice(len(self.data.videos), p=self.weights))
             cached = self.data.videos[video]
-            step, span = self.span(cached)
+            step, span = self.span(cached, speed)
             start = int(rng.integers(max(1, len(cached.frames) - span + 1)))
         return video, int(np.clip(start, 0, max(0, len(cached.frames) - span))), step
 
-    def span(self, cached: SampledVideo) -> tuple[int, int]:
-        """(cached frames from one sampled frame to the next, cached frames a clip spans)."""
+    def span(self, cached: SampledVideo, speed: float = 1.0) -> tuple[int, int]:
+        """(cached frames from one sampled frame to the next, cached frames a clip spans at `speed`)."""
         step = self.config.stride // cached.stride
-        return step, (self.length - 1) * step + 1
+        return step, int(round((self.length - 1) * step * speed)) + 1
 
     def __getitem__(self, i: int):
         rng = np.random.default_rng([self.config.seed, self.epoch, i])
@@ -180,17 +180,26 @@ class DenseClipDataset(Dataset):
 
     def sample(self, rng: np.random.Generator) -> tuple[torch.Tensor, np.ndarray, np.ndarray, np.ndarray]:
         """One clip and its targets: (x, classes [T, K], team [T], team weight [T])."""
-        video, start, step = self.clip_start(rng)
+        speed = 1.0
+        if self.train and self.config.augment and self.config.speed:
+            speed = float(rng.uniform(1 - self.config.speed, 1 + self.config.speed))
+        video, start, step = self.clip_start(rng, speed)
         cached = self.data.videos[video]
-        frames = np.array(cached.frames[start : start + (self.length - 1) * step + 1 : step])
+        picks = start + np.round(np.arange(self.length) * step * speed).astype(np.int64)
+        frames = np.array(cached.frames[picks[picks < len(cached.frames)]])
         if len(frames) < self.length:  # a video shorter than a clip: repeat its last frame
             frames = np.concatenate([frames, np.repeat(frames[-1:], self.length - len(frames), axis=0)])
         x = to_stacks(torch.from_numpy(frames), self.group, self.config.color == "grey")
         flipped = False
         if self.train and self.config.augment:
             x, flipped = augment(x, rng, self.config.zoom)
+        events = self.data.events[video]
+        if speed != 1.0:  # the clip's frame j shows the video's frame first + j * speed
+            first = start * cached.stride
+            moved = first + np.round((events.frames - first) / speed).astype(np.int64)
+            events = GameEvents(moved, events.classes, events.teams)
         targets = dense_targets(
-            self.data.events[video],
+            events,
             start * cached.stride,
             self.length * self.config.stride,
             self.num_actions,
