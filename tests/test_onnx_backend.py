@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -122,8 +123,11 @@ def test_torchscript_export_equals_the_checkpoint(run, tmp_path):  # noqa: F811
     from ballspot.engine.checkpoint import load_model
 
     out = tmp_path / "ts"
-    result = runner.invoke(app, ["export", str(run["best"]), str(out), "--format", "torchscript", "-q"])
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("always")
+        result = runner.invoke(app, ["export", str(run["best"]), str(out), "--format", "torchscript", "-q"])
     assert result.exit_code == 0, result.output
+    assert not [w for w in shown if issubclass(w.category, FutureWarning)]  # nothing on stderr with -q
     model, config, _ = load_model(run["best"])
     encoder, head = torch.jit.load(str(out / "encoder.pt")), torch.jit.load(str(out / "head.pt"))
     stacks = torch.rand(3, model.cfg.in_chans, config.height, config.width)

@@ -165,10 +165,10 @@ def export_torchscript(model, train_config: dict[str, Any], folder: Path) -> lis
     written = []
     for name, module, example in (("encoder.pt", encode, stacks), ("head.pt", head, features)):
         with warnings.catch_warnings(), torch.no_grad():
-            warnings.simplefilter("ignore")
+            warnings.simplefilter("ignore")  # tracing notes, and torch's FutureWarning that TorchScript is deprecated
             traced = torch.jit.trace(module, (example,), check_trace=False)
-        with atomic_path(folder / name) as tmp:
-            torch.jit.save(traced, str(tmp))
+            with atomic_path(folder / name) as tmp:
+                torch.jit.save(traced, str(tmp))
         written.append(folder / name)
     return written
 
