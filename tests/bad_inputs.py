@@ -676,6 +676,8 @@ def _cases() -> list[Case]:
     add("train", "warmup inf", train("--warmup-epochs", "inf", "--device", "cpu"), 1, "--warmup-epochs")
     add("train", "gamma inf", train("--gamma", "inf", "--device", "cpu"), 1, "--gamma")
     add("train", "weight decay inf", train("--weight-decay", "inf", "--device", "cpu"), 1, "--weight-decay")
+    add("train", "gamma 1e30", train("--gamma", "1e30", "--device", "cpu"), 1, "--gamma must be at most 10")
+    add("train", "weight decay 1e30", train("--weight-decay", "1e30", "--device", "cpu"), 1, "--weight-decay must")
     add("train", "dropout 2", train("--dropout", "2", "--device", "cpu"), 1, "dropout")
     add("train", "frames 0", train("--frames", "0", "--device", "cpu"), 2, "frames")
     add("train", "height 4", train("--height", "4", "--device", "cpu"), 2, "height")

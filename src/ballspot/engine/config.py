@@ -204,6 +204,10 @@ class TrainConfig:
             raise BallspotError(f"drop_path must be in [0, 1), got {self.drop_path}")
         if not all(v >= 0 for v in (self.gamma, self.weight_decay, self.grad_clip, self.warmup_epochs)):  # NaN too
             raise BallspotError("--gamma, --weight-decay, --grad-clip and --warmup-epochs must be >= 0")
+        if self.gamma > 10:
+            raise BallspotError(f"--gamma must be at most 10 (0 to 5 is usual), got {self.gamma}")
+        if self.weight_decay > 1:
+            raise BallspotError(f"--weight-decay must be at most 1 (1e-4 to 0.05 is usual), got {self.weight_decay}")
         if not 0.0 <= self.event_clips <= 1.0:
             raise BallspotError(f"--event-clips must be between 0 and 1, got {self.event_clips}")
         group = self.stack_size if self.color == "grey" else 1
