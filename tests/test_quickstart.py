@@ -13,7 +13,7 @@ from ballspot.classes import CLASSES_12
 from ballspot.cli.app import app
 from ballspot.engine.config import load_yaml, resolve_config
 from ballspot.metrics.chance import random_predictions
-from tests.assertions import assert_usage_error
+from tests.assertions import assert_one_error_line, assert_usage_error
 
 runner = CliRunner()
 
@@ -122,3 +122,15 @@ def test_train_help_names_every_shipped_recipe():
     assert result.exit_code == 0
     for name in recipe_names():
         assert f" {name} " in " ".join(result.stdout.replace("│", " ").split()) + " ", name
+
+
+def test_a_workdir_holding_other_files_is_refused_before_any_work(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    result = runner.invoke(app, ["quickstart", "--workdir", str(tmp_path), "--games", "3", "--minutes", "0.3"])
+    assert_one_error_line(result, "notes.txt")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]  # nothing made, nothing indexed
+    own = tmp_path / "own"
+    (own / "clips" / "a-game").mkdir(parents=True)  # someone's own clips, beside no synthetic league
+    result = runner.invoke(app, ["quickstart", "--workdir", str(own), "--games", "3", "--minutes", "0.3"])
+    assert_one_error_line(result, "clips")
+    assert sorted(p.name for p in own.iterdir()) == ["clips"]

@@ -75,8 +75,26 @@ class QuickstartPlan:
         select_device(config.device)
         from ballspot.atomic import ensure_dir
 
+        self.check_workdir_is_its_own()
         ensure_dir(self.workdir)  # a file in the way or an unwritable place fails now, not after minutes of work
         ensure_dir(self.cache_dir)
+
+    def check_workdir_is_its_own(self) -> None:
+        """An existing work folder must hold only what a quick start writes, so that it never writes into (or
+        indexes) someone's own clips, runs or files."""
+        if not self.workdir.is_dir():
+            return
+        own = {self.league.name, self.clips.name, self.run.parent.name, self.predictions.name, self.summary_file.name}
+        others = sorted(p.name for p in self.workdir.iterdir() if p.name not in own and not p.name.startswith("."))
+        from ballspot.synthetic.league import PARAMS_FILE
+
+        if not others and self.clips.exists() and not (self.league / PARAMS_FILE).is_file():
+            others = [self.clips.name]  # clips beside no synthetic league: not the quick start's
+        if others:
+            raise BallspotError(
+                f"--workdir {self.workdir} holds files the quick start did not write ({', '.join(others[:3])}); "
+                "give a new or empty folder, or an earlier quick start's"
+            )
 
 
 def run_quickstart(plan: QuickstartPlan) -> dict[str, Any]:
