@@ -842,6 +842,10 @@ def _cases() -> list[Case]:
         "--out", o], 1, "not found")  # fmt: skip
     add("evaluate", "model a run folder", lambda k, o: ["evaluate", "--model", k.model.parent.parent, "--index",
         k.index, "--out", o], 1, "tiny is a folder; give the file itself")  # fmt: skip
+    add("evaluate", "model a symbolic link loop", lambda k, o: ["evaluate", "--model", k.link_loop, "--index",
+        k.index, "--out", o], 1, "its symbolic links form a loop")  # fmt: skip
+    add("evaluate", "model a broken link", lambda k, o: ["evaluate", "--model", k.broken_link, "--index", k.index,
+        "--out", o], 1, "which does not exist")  # fmt: skip
     add("evaluate", "model weights misshapen", lambda k, o: ["evaluate", "--model", k.model_with("shape",
         model=k.misshapen_weights()), "--index", k.index, "--split", "valid", "--out", o], 1, "do not fit")  # fmt: skip
     add("evaluate", "model config stride 0", lambda k, o: ["evaluate", "--model", k.model_setting("stride0", "config",
@@ -863,6 +867,8 @@ def _cases() -> list[Case]:
         return k.video
 
     add("predict", "missing video", pr(lambda k: k.base / "none.mp4"), 1, "not found")
+    add("predict", "model a symbolic link loop", pr(lambda k: k.video, "--model", lambda k: k.link_loop), 1,
+        "its symbolic links form a loop")  # fmt: skip
     add("predict", "empty video", pr(lambda k: k.empty), 1, "empty")
     add("predict", "garbage video", pr(lambda k: k.garbage), 1, "video")
     add("predict", "audio only", pr(lambda k: k.audio_only), 1, "no video")

@@ -60,7 +60,9 @@ def require_file(path: Path, what: str) -> None:
         raise BallspotError(f"{what} {path} is a folder; give the file itself")
     if path.exists():
         raise BallspotError(f"{what} {path} is not a regular file (a pipe or device)")
-    raise BallspotError(f"{what} not found: {path}")
+    from ballspot.paths import not_found
+
+    raise not_found(path, what)
 
 
 def read_json(path: Path | str, what: str = "JSON file") -> object:

@@ -5,6 +5,7 @@ Every command also takes an option for each folder; an option beats the variable
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
@@ -33,6 +34,18 @@ def absolute(path: str | Path) -> Path:
         return expanded.resolve()
     except (RuntimeError, OSError):  # a loop: RuntimeError up to Python 3.12
         raise BallspotError(f"cannot resolve {path}: its symbolic links form a loop") from None
+
+
+def not_found(path: Path, what: str) -> BallspotError:
+    """The error for a path that leads to nothing: "not found", or what is wrong with the link it is."""
+    if path.is_symlink():
+        try:
+            os.stat(path)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                return BallspotError(f"{what} {path}: its symbolic links form a loop")
+        return BallspotError(f"{what} {path} is a symbolic link to {os.readlink(path)}, which does not exist")
+    return BallspotError(f"{what} not found: {path}")
 
 
 def _from_env(variable: str, default: str) -> Path:

@@ -29,7 +29,9 @@ def load_checkpoint(path: Path | str, map_location: str = "cpu") -> dict[str, An
 
     path = Path(path)
     if not path.is_file():
-        raise BallspotError(f"weights file not found: {path}")
+        from ballspot.paths import not_found
+
+        raise not_found(path, "weights file")
     try:
         data = torch.load(path, map_location=map_location, weights_only=False)
     except Exception as exc:  # torch raises many types for a damaged file

@@ -257,7 +257,9 @@ def resolve_model(path: Path) -> Path:
             raise BallspotError(f"no weights/best.pt in {path}; give a run folder or a weights file")
         return best
     if not path.is_file():
-        raise BallspotError(f"run folder or weights file not found: {path}")
+        from ballspot.paths import not_found
+
+        raise not_found(path, "run folder or weights file")
     return path
 
 
