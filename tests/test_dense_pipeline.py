@@ -57,9 +57,10 @@ def test_a_dense_run_reports_map_per_epoch_and_resumes(run):
     assert 0.0 <= float(rows[0]["valid_map"]) <= 1.0 and float(rows[0]["valid_team_map"]) >= 0.0
     summary = json.loads((run["runs"] / "tiny" / "summary.json").read_text())
     assert summary["task"] == "dense" and set(summary["ap_per_class"]) >= {"PASS", "DRIVE", "HEADER"}
-    args = ["train", "--name", "tiny", "--resume", "--epochs", "2", "-q", "--runs-dir", str(run["runs"])]
-    result = runner.invoke(app, [*args, "--cache-dir", str(run["cache"])])
-    assert_one_error_line(result, "already finished its 1 epochs")
+    args = ["train", "--name", "tiny", "--resume", "-q", "--runs-dir", str(run["runs"])]
+    args += ["--cache-dir", str(run["cache"])]
+    assert_one_error_line(runner.invoke(app, args), "already finished its 1 epochs")
+    assert_one_error_line(runner.invoke(app, [*args, "--epochs", "2"]), "cannot change epochs 1 -> 2")
 
 
 def test_predictions_carry_team_sides_that_evaluate_reads_back(run, league, tmp_path):

@@ -28,7 +28,7 @@ from ballspot.classes import BACKGROUND, CLASSES_12
 from ballspot.cli.app import app
 from ballspot.engine import frame_cache
 from ballspot.engine.checkpoint import load_checkpoint, load_model
-from ballspot.engine.config import TrainConfig, resolve_config
+from ballspot.engine.config import TrainConfig, resolve_config, resumed_config
 from ballspot.engine.data import output_classes, prepare_split, split_rows, targets
 from ballspot.engine.dataset import WindowDataset, to_stacks
 from ballspot.engine.frame_cache import event_frame
@@ -245,6 +245,28 @@ def test_resuming_a_finished_run_is_an_error(index_path, shared, base_run):
     args = ("--resume", "--name", "base", "--runs-dir", str(shared["runs"]))
     result = invoke_train(*args, index_path=index_path, cache=shared["cache"])
     assert_one_error_line(result, "already finished its 2 epochs")
+
+
+def test_resume_refuses_settings_that_differ_from_the_run_and_names_them(index_path, shared, base_run):
+    args = ("--resume", "--name", "base", "--runs-dir", str(shared["runs"]))
+    last = base_run["root"] / "weights" / "last.pt"
+    before = last.read_bytes()
+    result = invoke_train(*args, "--lr", "0.5", "--epochs", "9", index_path=index_path, cache=shared["cache"])
+    assert_one_error_line(result, "cannot change", "epochs 2 -> 9", "lr", "0.5", "another --name")
+    result = invoke_train(*args, "--config", "quickstart", index_path=index_path, cache=shared["cache"])
+    assert_one_error_line(result, "cannot change", "pooling 'netvlad' -> 'gem'")
+    assert last.read_bytes() == before
+    # where the run continues is not what it learns: --device and --workers pass on to the finished-run check
+    result = invoke_train(*args, "--device", "cpu", "--workers", "0", index_path=index_path, cache=shared["cache"])
+    assert_one_error_line(result, "already finished its 2 epochs")
+
+
+def test_a_resumed_config_takes_only_where_it_runs_from_the_command_line(index_path):
+    saved = tiny_config(index_path)
+    resumed = resumed_config(saved, {"workers": 3, "device": "cpu", "lr": saved.lr}, "run")
+    assert (resumed.workers, resumed.device, resumed.lr) == (3, "cpu", saved.lr)
+    with pytest.raises(BallspotError, match="cannot change seed 0 -> 5"):
+        resumed_config(saved, {"seed": 5}, "run")
 
 
 def test_corrupt_weights_are_one_line_errors(tmp_path, index_path, shared, base_run):

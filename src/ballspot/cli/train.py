@@ -48,7 +48,9 @@ def train(
         str | None, Opt("--config", help="Recipe name (e.g. quickstart) or YAML file of options; options win.")
     ] = None,
     name: Annotated[str | None, Opt("--name", help="Run name (default: a timestamp).")] = None,
-    resume: Annotated[bool, Opt("--resume", help="Continue the run --name from its weights/last.pt.")] = False,
+    resume: Annotated[
+        bool, Opt("--resume", help="Continue the run --name from its weights/last.pt, with its own settings.")
+    ] = False,
     task: Annotated[
         Task | None,
         Opt(
@@ -139,7 +141,7 @@ def train(
     """
     from ballspot import console, paths
     from ballspot.defaults import clip_index
-    from ballspot.engine.config import resolve_config
+    from ballspot.engine.config import requested_settings, resolve_config
     from ballspot.engine.trainer import train as run_training
     from ballspot.threads import use_threads
 
@@ -200,7 +202,12 @@ def train(
         )
     run_name = name or datetime.now().strftime("%Y%m%d-%H%M%S")
     run_dir = (runs_dir or paths.runs_dir(data_dir)) / run_name
-    summary = run_training(cfg, run_dir, cache_dir or paths.cache_dir(), resume=resume)
+    requested = None
+    if resume:  # what the command line asks for; the run keeps its own settings, so a change is an error
+        requested = requested_settings(config, options)
+        if "index" in requested:
+            requested["index"] = str(absolute(requested["index"]))
+    summary = run_training(cfg, run_dir, cache_dir or paths.cache_dir(), resume=resume, requested=requested)
     if not summary:  # a torchrun process other than rank 0: rank 0 reports
         return
     if json_output:

@@ -355,6 +355,36 @@ def load_yaml(path: Path) -> dict[str, Any]:
     return {str(k).replace("-", "_"): v for k, v in data.items()}
 
 
+def requested_settings(yaml_path: str | Path | None, options: dict[str, Any]) -> dict[str, Any]:
+    """The settings a command line asks for: its YAML file's (a path or a shipped recipe's name), then the
+    options that were given (None: not given)."""
+    from ballspot.recipes import find_config
+
+    values: dict[str, Any] = load_yaml(find_config(yaml_path)) if yaml_path is not None else {}
+    return {**values, **{k: v for k, v in options.items() if v is not None}}
+
+
+RESUME_FREE = ("device", "workers")
+"""Settings a resumed run may take from the command line: where it continues, not what it learns."""
+
+
+def resumed_config(saved: TrainConfig, requested: dict[str, Any], run_name: str) -> TrainConfig:
+    """The saved settings of a run being resumed, with `RESUME_FREE` ones from `requested`; any other
+    requested setting that differs from the saved one is an error naming it."""
+    asked = saved.merged(requested, "options")
+    changed = [
+        f"{key} {getattr(saved, key)!r} -> {getattr(asked, key)!r}"
+        for key in requested
+        if key not in RESUME_FREE and getattr(asked, key) != getattr(saved, key)
+    ]
+    if changed:
+        raise BallspotError(
+            f"--resume continues run {run_name} with the settings it started with, so it cannot change "
+            f"{', '.join(changed)}; drop those options, or start a new run with another --name"
+        )
+    return saved.merged({key: requested[key] for key in RESUME_FREE if key in requested})
+
+
 def resolve_config(yaml_path: str | Path | None, options: dict[str, Any]) -> TrainConfig:
     """Defaults < YAML file (a path or a shipped recipe's name) < options that were given (None: not given)."""
     from ballspot.recipes import find_config

@@ -23,7 +23,7 @@ from torch.utils.data.distributed import DistributedSampler
 from ballspot import console
 from ballspot.atomic import ensure_dir, write_json, write_text
 from ballspot.engine.checkpoint import load_checkpoint, save_checkpoint
-from ballspot.engine.config import TrainConfig
+from ballspot.engine.config import TrainConfig, resumed_config
 from ballspot.engine.data import output_classes
 from ballspot.engine.optim import (
     autocast_context,
@@ -140,13 +140,17 @@ def train(
     cache_dir: Path,
     resume: bool = False,
     on_epoch_end: EpochCallback | None = None,
+    requested: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Train (or resume) a run in `run_dir`; returns the run summary."""
+    """Train (or resume) a run in `run_dir`; returns the run summary. A resumed run keeps its saved settings:
+    `requested` (what the command line asked for) may change only where it runs (`resumed_config`)."""
     config.check()
     device = select_device(config.device)
     dist = init_distributed(device)
     try:
-        summary = _train(config, RunFolder(run_dir), cache_dir, resume, on_epoch_end, device_for(device, dist), dist)
+        summary = _train(
+            config, RunFolder(run_dir), cache_dir, resume, on_epoch_end, device_for(device, dist), dist, requested or {}
+        )
         dist.barrier()  # every process tears the group down together (gloo aborts one whose peer left mid-exchange)
         return summary
     finally:
@@ -161,6 +165,7 @@ def _train(
     on_epoch_end: EpochCallback | None,
     device: torch.device,
     dist: Distributed,
+    requested: dict[str, Any],
 ) -> dict[str, Any]:
     from ballspot.models.network import build_model
 
@@ -169,7 +174,7 @@ def _train(
         if not run.last.is_file():
             raise BallspotError(f"no run to resume in {run.root} (no weights/last.pt); start it without --resume")
         checkpoint = load_checkpoint(run.last)
-        config = TrainConfig.from_dict(checkpoint["config"], str(run.last))
+        config = resumed_config(TrainConfig.from_dict(checkpoint["config"], str(run.last)), requested, run.root.name)
         if checkpoint["epoch"] + 1 >= config.epochs:
             raise BallspotError(f"run {run.root.name} already finished its {config.epochs} epochs")
     elif run.last.exists():
