@@ -715,7 +715,7 @@ def _cases() -> list[Case]:
     add("train", "name with a newline", train(*TINY_TRAIN, "--name", "two\nlines"), 1, "--name")
     add("train", "name ..", train(*TINY_TRAIN, "--name", ".."), 1, "--name")
     add("train", "pretrained a ballspot checkpoint", train(*TINY_TRAIN, "--pretrained", lambda k: k.model), 1,
-        "a ballspot checkpoint? --pretrained takes a timm backbone's weights")  # fmt: skip
+        "it is a ballspot checkpoint; --pretrained takes a timm backbone's weights")  # fmt: skip
     add("train", "pretrained a video", train(*TINY_TRAIN, "--pretrained", lambda k: k.video), 1,
         "not a PyTorch (.pth, .bin) or safetensors weights file")  # fmt: skip
     add("train", "pretrained a folder", train(*TINY_TRAIN, "--pretrained", lambda k: k.base / "files"), 1,

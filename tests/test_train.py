@@ -269,6 +269,28 @@ def test_a_resumed_config_takes_only_where_it_runs_from_the_command_line(index_p
         resumed_config(saved, {"seed": 5}, "run")
 
 
+class RunsCode:
+    """An object whose unpickling writes a file: what a hostile checkpoint would do."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.write_text, (self.marker, "code ran"))
+
+
+def test_a_checkpoint_that_would_run_code_is_refused_unread(tmp_path, base_run):
+    data = torch.load(base_run["root"] / "weights" / "best.pt", weights_only=True)
+    marker = tmp_path / "ran"
+    torch.save({**data, "extra": RunsCode(marker)}, tmp_path / "hostile.pt")
+    result = runner.invoke(app, ["export", str(tmp_path / "hostile.pt"), str(tmp_path / "x")])
+    assert_one_error_line(result, "cannot read weights file", "could run code")
+    assert not marker.exists()
+    # numpy's random state, which earlier checkpoints kept, still reads
+    torch.save({**data, "rng": {"numpy": np.random.get_state()}}, tmp_path / "earlier.pt")
+    assert load_checkpoint(tmp_path / "earlier.pt")["rng"]["numpy"][0] == "MT19937"
+
+
 def test_corrupt_weights_are_one_line_errors(tmp_path, index_path, shared, base_run):
     runs = tmp_path / "runs"
     shutil.copytree(base_run["root"], runs / "broken")

@@ -32,8 +32,9 @@ def load_checkpoint(path: Path | str, map_location: str = "cpu") -> dict[str, An
         from ballspot.paths import not_found
 
         raise not_found(path, "weights file")
-    try:
-        data = torch.load(path, map_location=map_location, weights_only=False)
+    try:  # tensors, numbers, strings and containers only: unpickling anything else could run its code
+        with torch.serialization.safe_globals(_numpy_arrays()):
+            data = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as exc:  # torch raises many types for a damaged file
         raise BallspotError(f"cannot read weights file {path}: {_load_problem(exc, path)}") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
@@ -66,6 +67,15 @@ def _check_configs(data: dict[str, Any], path: Path) -> None:
         )
 
 
+def _numpy_arrays() -> list:
+    """What unpickles a numpy array of plain numbers (earlier checkpoints kept numpy's random state)."""
+    import numpy as np
+
+    core = getattr(np, "_core", None) or np.core
+    plain = {type(np.dtype(code)) for code in "?bBhHiIlLqQefd"}  # booleans, integers and floats
+    return [core.multiarray._reconstruct, np.ndarray, np.dtype, *sorted(plain, key=str)]
+
+
 def _load_problem(exc: Exception, path: Path) -> str:
     """torch's complaint in one sentence (it adds paragraphs of advice), and what it means for a zip-format
     checkpoint cut short or damaged."""
@@ -73,6 +83,11 @@ def _load_problem(exc: Exception, path: Path) -> str:
     import zipfile
 
     text = str(exc).strip() or type(exc).__name__
+    if "Weights only load failed" in text or "Unsupported global" in text:
+        return (
+            "it holds Python objects besides weights and settings, which could run code when read; ballspot "
+            "reads only checkpoints of tensors, numbers and text (give the weights/best.pt a training run wrote)"
+        )
     sentence = re.split(r"(?<=[.!?])\s", text.splitlines()[0], maxsplit=1)[0]
     with path.open("rb") as file:
         head = file.read(4)

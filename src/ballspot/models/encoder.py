@@ -65,6 +65,11 @@ def read_weights_file(path: Path) -> dict[str, torch.Tensor]:
     """The state_dict in a timm weights file, or a one-line error when it is missing or unreadable."""
     if not path.is_file():
         raise BallspotError(f"pretrained weights file not found: {path}")
+    if _is_ballspot_checkpoint(path):
+        raise BallspotError(
+            f"cannot read weights file {path}: it is a ballspot checkpoint; --pretrained takes a timm backbone's "
+            "weights (continue a run with --resume)"
+        )
     try:
         state = timm.models.load_state_dict(str(path), use_ema=True)
     except Exception as exc:  # torch.load and safetensors raise many types on a damaged file
@@ -72,6 +77,17 @@ def read_weights_file(path: Path) -> dict[str, torch.Tensor]:
     if not isinstance(state, dict) or not all(isinstance(value, torch.Tensor) for value in state.values()):
         raise BallspotError(f"weights file {path} holds no state_dict of tensors")
     return state
+
+
+def _is_ballspot_checkpoint(path: Path) -> bool:
+    """Whether `path` is a checkpoint `ballspot train` wrote (its format tag), read without running code."""
+    from ballspot.engine.checkpoint import FORMAT
+
+    try:
+        data = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+    except Exception:  # not a torch file of plain data: timm's reader says what it is
+        return False
+    return isinstance(data, dict) and data.get("format") == FORMAT
 
 
 def _weights_problem(exc: BaseException, path: Path) -> str:
@@ -83,8 +99,8 @@ def _weights_problem(exc: BaseException, path: Path) -> str:
         saved_by_torch = file.read(4) == b"PK\x03\x04"
     if saved_by_torch:
         return (
-            "it holds more than tensors (a ballspot checkpoint? --pretrained takes a timm backbone's weights; "
-            "continue a run with --resume)"
+            "it holds more than tensors (an earlier ballspot checkpoint? --pretrained takes a timm backbone's "
+            "weights; continue a run with --resume)"
         )
     return "not a PyTorch (.pth, .bin) or safetensors weights file"
 
