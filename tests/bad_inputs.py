@@ -1001,6 +1001,10 @@ def _cases() -> list[Case]:
         "empty.pt: the file is empty")  # fmt: skip
     add("export", "model a text file", lambda k, o: ["export", k.file("config.pt", "epochs: 3\n"), o], 1,
         "config.pt: not a PyTorch checkpoint")  # fmt: skip
+    add("export", "model a JSON file", lambda k, o: ["export", k.file("json.pt", '{"a": 1}\n'), o], 1,
+        "json.pt: not a PyTorch checkpoint")  # fmt: skip
+    add("export", "model an HTML page", lambda k, o: ["export", k.file("page.pt", "<html>\n"), o], 1,
+        "page.pt: not a PyTorch checkpoint")  # fmt: skip
     add("export", "model folder whose postprocess.json is a folder", lambda k, o: ["export",
         k.model_folder_with("params-folder", "postprocess.json"), o], 1, "postprocess.json is a folder")  # fmt: skip
     add("export", "model folder whose config.json is damaged", lambda k, o: ["export", k.model_folder_with(

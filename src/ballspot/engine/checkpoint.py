@@ -83,21 +83,21 @@ def _load_problem(exc: Exception, path: Path) -> str:
     import zipfile
 
     text = str(exc).strip() or type(exc).__name__
+    with path.open("rb") as file:
+        head = file.read(4)
+    zipped = head == b"PK\x03\x04"
+    if not head:
+        return "the file is empty; copy or download it again"
+    if not zipped and head[:1] != b"\x80":  # neither torch.save's zip nor a pickle (JSON, HTML): torch's words mislead
+        return "not a PyTorch checkpoint; give the weights/best.pt a training run wrote"
     if "Weights only load failed" in text or "Unsupported global" in text:
         return (
             "it holds Python objects besides weights and settings, which could run code when read; ballspot "
             "reads only checkpoints of tensors, numbers and text (give the weights/best.pt a training run wrote)"
         )
     sentence = re.split(r"(?<=[.!?])\s", text.splitlines()[0], maxsplit=1)[0]
-    with path.open("rb") as file:
-        head = file.read(4)
-    zipped = head == b"PK\x03\x04"
-    if not head:
-        return "the file is empty; copy or download it again"
     if zipped and not zipfile.is_zipfile(path):
         return f"the file is truncated or damaged ({sentence.rstrip('.')}); copy or download it again"
-    if not zipped and head[:1] != b"\x80":  # neither torch.save's zip nor a pickle: pickle's words mean nothing
-        return "not a PyTorch checkpoint; give the weights/best.pt a training run wrote"
     return sentence
 
 
