@@ -491,6 +491,8 @@ def _cases() -> list[Case]:
     add("segment", "position text", seg_labels("postext", labels_text([annotation(position="abc")])), 1, "position")
     add("segment", "position 5000 digits", seg_labels("posdigits", labels_text([annotation(position=1)]).replace(
         '"position": 1', '"position": 1' + "0" * 5000)), 1, "digits long")  # fmt: skip
+    add("segment", "position given twice", seg_labels("postwice", labels_text([annotation(position="400")]).replace(
+        '"position": "400"', '"position": "400", "position": "9000"')), 1, "key 'position' appears twice")  # fmt: skip
     add("segment", "position Infinity", seg_labels("posinf", labels_text([annotation(position=1)]).replace(
         '"position": 1', '"position": Infinity')), 1, "position")  # fmt: skip
     add("segment", "position true", seg_labels("posbool", labels_text([annotation(position=True)])), 1, "position")
@@ -543,6 +545,8 @@ def _cases() -> list[Case]:
     add("segment", "splits not json", seg(lambda k: k.dataset_with_splits("bad", "{")), 1, "not valid JSON")
     add("segment", "splits nested", seg(lambda k: k.dataset_with_splits("nested", NESTED)), 1, "nested")
     add("segment", "splits unknown split", seg(lambda k: k.dataset_with_splits("unknown", '{"dev": []}')), 1, "dev")
+    add("segment", "splits train twice", seg(lambda k: k.dataset_with_splits("traintwice",
+        '{"train": [], "train": []}')), 1, "key 'train' appears twice in one object; keep one")  # fmt: skip
     add("segment", "splits a list", seg(lambda k: k.dataset_with_splits("list", "[]")), 1, "splits")
     add("segment", "splits game a number", seg(lambda k: k.dataset_with_splits("number", '{"train": [1]}')), 1, "1")
     add("segment", "splits game in two splits", seg(lambda k: k.dataset_with_splits("twice", json.dumps({"train": [
@@ -933,6 +937,8 @@ def _cases() -> list[Case]:
         1, "postprocess.json is a folder")  # fmt: skip
     add("predict", "model folder whose postprocess.json is a folder", pr(good_video, "--model", lambda k:
         k.model_folder_with("params-folder", "postprocess.json")), 1, "postprocess.json is a folder")  # fmt: skip
+    add("predict", "params threshold twice", pr(good_video, "--params", lambda k: k.file("twice.json",
+        '{"threshold": 0.1, "threshold": 0.9}')), 1, "key 'threshold' appears twice")  # fmt: skip
     add("predict", "params unknown key", pr(good_video, "--params", lambda k: k.file("p.json", '{"nms": 1}')), 1,
         "nms")  # fmt: skip
     add("predict", "resolution 999p", pr(lambda k: k.dataset, "--resolution", "999p"), 2, "999p")

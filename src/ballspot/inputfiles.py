@@ -43,13 +43,27 @@ def parse_json(raw: bytes | str, where: str) -> object:
     if depth > MAX_DEPTH:
         raise BallspotError(f"{where}: JSON nested {depth} levels deep (at most {MAX_DEPTH} are read)")
     try:
-        return json.loads(data)
+        return json.loads(data, object_pairs_hook=_unique_keys)
+    except _DuplicateKey as exc:
+        raise BallspotError(f"{where}: key {exc.args[0]!r} appears twice in one object; keep one") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BallspotError(f"{where}: not valid JSON ({exc})") from None
     except ValueError:  # an integer longer than Python converts (sys.get_int_max_str_digits(), 4300 digits)
         raise BallspotError(f"{where}: holds a number thousands of digits long; no field takes one") from None
     except RecursionError:  # pragma: no cover - the depth check comes first
         raise BallspotError(f"{where}: JSON nested too deeply") from None
+
+
+class _DuplicateKey(Exception):
+    """A key given twice in one JSON object (Python's parser keeps the last without a word)."""
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
+    document = dict(pairs)
+    if len(document) < len(pairs):
+        seen: set[str] = set()
+        raise _DuplicateKey(next(key for key, _ in pairs if key in seen or seen.add(key)))
+    return document
 
 
 def require_file(path: Path, what: str) -> None:
