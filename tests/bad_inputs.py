@@ -222,6 +222,22 @@ class Kit:
                 video.symlink_to(root / "gone.mp4")
         return root
 
+    @functools.cached_property
+    def latin1_video(self) -> Path:
+        """The video under a name holding the byte 0xe9 (é on a Latin-1 system), which is not UTF-8."""
+        path = self.base / "files" / "caf\udce9.mp4"
+        shutil.copy(self.video, path)
+        return path
+
+    def dataset_with_latin1_game(self) -> Path:
+        """The dataset with its second game's folder named in Latin-1 (not UTF-8)."""
+        root = self.base / "datasets" / "latin1"
+        if not root.exists():
+            shutil.copytree(self.dataset, root)
+            season = root / "league/2020-2021"
+            (season / "2020-01-02 - C - D").rename(season / "2020-01-02 - C\udce9 - D")
+        return root
+
     def dataset_without_labels(self) -> Path:
         root = self.base / "datasets" / "no-labels"
         folder = root / "league/2020-2021/2020-01-01 - A - B"
@@ -456,6 +472,11 @@ def _cases() -> list[Case]:
         return build
 
     add("segment", "missing video", seg(lambda k: k.base / "none.mp4"), fragment="not found")
+    add("segment", "video name not UTF-8", seg(lambda k: k.latin1_video), 2, "caf\\xe9.mp4: the name is not valid")
+    add("segment", "out name not UTF-8", lambda k, o: ["segment", k.video, "--out", o / "clips\udce9"], 2,
+        "clips\\xe9: the name is not valid UTF-8")  # fmt: skip
+    add("segment", "a game folder's name not UTF-8", seg(lambda k: k.dataset_with_latin1_game()), 1,
+        "C\\xe9 - D/224p.mp4: the name is not valid UTF-8")  # fmt: skip
     add("segment", "missing video with a newline in its name", seg(lambda k: k.base / "two\nlines.mp4"), 1,
         "two\\nlines.mp4")  # fmt: skip
     add("segment", "empty video", lambda k, o: ["segment", k.empty, "--labels", k.labels, "--out", o], 1, "empty")
@@ -871,6 +892,9 @@ def _cases() -> list[Case]:
         return k.video
 
     add("predict", "missing video", pr(lambda k: k.base / "none.mp4"), 1, "not found")
+    add("predict", "video name not UTF-8", pr(lambda k: k.latin1_video), 1, "caf\\xe9.mp4: the name is not valid")
+    add("predict", "a game folder's name not UTF-8", pr(lambda k: k.dataset_with_latin1_game()), 1,
+        "C\\xe9 - D/224p.mp4: the name is not valid UTF-8")  # fmt: skip
     add("predict", "model a symbolic link loop", pr(lambda k: k.video, "--model", lambda k: k.link_loop), 1,
         "its symbolic links form a loop")  # fmt: skip
     add("predict", "empty video", pr(lambda k: k.empty), 1, "empty")

@@ -48,6 +48,17 @@ def not_found(path: Path, what: str) -> BallspotError:
     return BallspotError(f"{what} not found: {path}")
 
 
+def not_utf8(path: str | Path) -> BallspotError | None:
+    """The error for a name holding bytes that are not UTF-8 (from a Latin-1 system), which the ffmpeg command
+    builder, manifests and indexes cannot hold; None for a good name."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        shown = os.fsencode(path).decode("utf-8", "backslashreplace")
+        return BallspotError(f"{shown}: the name is not valid UTF-8; rename it (or its folder)")
+    return None
+
+
 def _from_env(variable: str, default: str) -> Path:
     value = os.environ.get(variable)
     return expand_user(value) if value else Path(default)

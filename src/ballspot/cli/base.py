@@ -44,7 +44,8 @@ class OneLineErrors(TyperGroup):
 
 def refuse_empty_paths(command: Any) -> None:
     """Make every path option and argument under `command` refuse an empty value: Python reads "" as the
-    current folder, so `--out "$UNSET"` would write there and `--data-dir ""` would read from there."""
+    current folder, so `--out "$UNSET"` would write there and `--data-dir ""` would read from there. A name
+    that is not UTF-8 is refused too."""
     for param in getattr(command, "params", []):
         descriptor = getattr(param, "type_descriptor", None)
         if descriptor is not None and descriptor.annotation is Path and not hasattr(param, "_refuses_empty"):
@@ -59,6 +60,11 @@ def _nonempty_path(process: Callable, param: Any, ctx: Any, value: Any) -> Any:
         optional = getattr(param, "param_type_name", "") == "option" and not param.required
         hint = ", or leave the option out" if optional else ""
         raise click_errors.BadParameter(f"an empty path; give a file or folder{hint}", ctx=ctx, param=param)
+    from ballspot.paths import not_utf8
+
+    for item in value if isinstance(value, list | tuple) else [value]:
+        if isinstance(item, str) and (error := not_utf8(item)):
+            raise click_errors.BadParameter(str(error), ctx=ctx, param=param)
     return process(ctx, value)
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ballspot.errors import BallspotError
+from ballspot.paths import not_utf8
 
 TAIL_S = 2.0
 """How far before the header's end probing looks for the last frame."""
@@ -50,6 +51,8 @@ def probe(path: Path | str) -> VideoInfo:
     is a one-line error."""
 
     path = Path(path)
+    if error := not_utf8(path):  # a game folder's or video's name: ffmpeg-python's command builder fails on it
+        raise error
     if not path.is_file():
         if path.exists():  # a pipe, a device, a folder: ffmpeg would block on a pipe or read /dev/zero forever
             raise BallspotError(f"not a regular file (a pipe, device or folder), cannot read it as a video: {path}")
