@@ -2,8 +2,8 @@
 
 Each `Case` is one command line built from a `Kit` of generated inputs (made once, lazily). Running a case
 (`run_case`) gives an `Outcome`: a clear error (the exit code asked for, one error message on stderr, nothing on
-stdout, no traceback, no file left in the output folder), a traceback, a silent acceptance (exit 0), or another
-failure (a wrong code or message). tests/test_bad_inputs.py asserts every case is a clear error;
+stdout, no traceback, no file or folder left in the output folder), a traceback, a silent acceptance (exit 0),
+or another failure (a wrong code or message). tests/test_bad_inputs.py asserts every case is a clear error;
 benchmarks/bad_inputs.py prints the counts per command.
 """
 
@@ -433,7 +433,7 @@ def run_case(case: Case, kit: Kit) -> Outcome:
         problems.append(f"not one error message: {result.stderr[:300]!r}")
     elif case.fragment and case.fragment not in message:
         problems.append(f"{case.fragment!r} not in {message!r}")
-    left = [p for p in out.rglob("*") if p.is_file()] if out.exists() else []
+    left = list(out.rglob("*")) if out.exists() else []
     left += list(kit.base.rglob("*.part"))
     if left:
         problems.append(f"left behind: {[str(p) for p in left[:3]]}")

@@ -109,7 +109,8 @@ def predict_season(
     for game_id in todo:  # a damaged video fails now, before the games ahead of it are predicted and written
         for job in games[game_id]:
             probe(job.video)
-        ensure_dir(out_root / game_id)  # so does an --out that cannot be written (a file in the way, no access)
+    for game_id in todo:  # then an --out that cannot be written (a file in the way, no access), before any folder
+        ensure_dir(out_root / game_id)
     with console.progress(TextColumn("{task.fields[speed]}")) as bar:
         lock = threading.Lock()
 
