@@ -1070,6 +1070,8 @@ def _cases() -> list[Case]:
     add("quickstart", "games 0", qs("--games", "0"), 2, "--games")
     add("quickstart", "minutes inf", qs("--minutes", "inf"), 2, "--minutes")
     add("quickstart", "config binary", qs("--config", lambda k: k.binary), 1, "not a text file")
+    add("quickstart", "config empty (an unset variable)", qs("--config", "", "--device", "cpu"), 1,
+        "no config file or recipe called ''")  # fmt: skip
     add("quickstart", "config a clip classifier", qs("--config", "classify-cpu"), 1, "trains a clip classifier")
     add("quickstart", "device tpu", qs("--device", "tpu"), 2, "tpu")
     add("quickstart", "epochs 0", qs("--epochs", "0"), 2, "epochs")

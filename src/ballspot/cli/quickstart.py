@@ -49,7 +49,7 @@ def quickstart(
         minutes=minutes,
         seed=seed,
         epochs=epochs,
-        config=config or TRAIN_CONFIG,
+        config=TRAIN_CONFIG if config is None else config,  # "" (an unset variable) is refused, not the default
         device=device.value,
     )
     summary = run_quickstart(plan)
