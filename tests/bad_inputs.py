@@ -975,6 +975,10 @@ def _cases() -> list[Case]:
         UNWRITABLE], 1, "cannot")  # fmt: skip
     add("predict", "no runs", lambda k, o: ["predict", k.video, "--runs-dir", k.base / "no-runs", "--out", o], 1,
         "no trained model")  # fmt: skip
+    add("predict", "runs dir a file", lambda k, o: ["predict", k.video, "--runs-dir", k.a_file, "--out", o], 1,
+        "a-file is a file, not a folder; point --runs-dir (or BALLSPOT_RUNS_DIR) at a folder")  # fmt: skip
+    add("predict", "BALLSPOT_RUNS_DIR a file", lambda k, o: ["predict", k.video, "--out", o], 1,
+        "runs folder /proc/version is a file, not a folder", env={"BALLSPOT_RUNS_DIR": "/proc/version"})  # fmt: skip
     add("predict", "out empty (an unset variable)", pr(good_video, "--out", ""), 2, "or leave the option out")
     add("predict", "data dir empty", lambda k, o: ["predict", k.video, "--model", k.model, "--device", "cpu",
         "--data-dir", ""], 2, "--data-dir")  # fmt: skip

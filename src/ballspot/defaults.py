@@ -22,6 +22,11 @@ SUMMARY_FILE = "summary.json"
 def newest_model(runs: Path | None = None, data: Path | None = None) -> Path:
     """best.pt of the most recently trained run, among the runs folder's and the quick start's runs."""
     runs = runs or paths.runs_dir(data)
+    if runs.exists() and not runs.is_dir():  # "no trained model under" a file would send one looking for runs
+        raise BallspotError(
+            f"runs folder {runs} is a file, not a folder; point --runs-dir (or BALLSPOT_RUNS_DIR) at a folder, "
+            "or give --model"
+        )
     quickstart_runs = paths.quickstart_dir(data) / "runs"
     candidates = [
         path for folder in (runs, quickstart_runs) if folder.is_dir() for path in folder.glob("*/weights/best.pt")
