@@ -734,6 +734,9 @@ def _cases() -> list[Case]:
         end_ms=lambda end: 0, start_ms=lambda start: 0, event_ms=lambda event: 0)), 1, "after 'start_ms'")  # fmt: skip
     add("train", "index event outside its clip", train(*TINY_TRAIN, "--index", lambda k: k.index_with("outside",
         event_ms=lambda event: event + 10**6)), 1, "within 'start_ms'..'end_ms'")  # fmt: skip
+    add("train", "index events past their video's end", train(*TINY_TRAIN, "--index", lambda k: k.index_with("late",
+        event_ms=lambda ms: ms + 10**6, start_ms=lambda ms: ms + 10**6, end_ms=lambda ms: ms + 10**6)), 1,
+        "which ends at 2000 ms; was the video replaced since it was segmented?")  # fmt: skip
     add("train", "resume without a run", train(*TINY_TRAIN, "--resume"), 1, "resume")
     add("train", "dense-only option on the spot task", train(*TINY_TRAIN, "--sequence", "gru"), 1, "--task dense")
     add("train", "name with a slash", train(*TINY_TRAIN, "--name", "a/b"), 1, "--name")

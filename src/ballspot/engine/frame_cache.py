@@ -20,6 +20,7 @@ from ballspot import console
 from ballspot.atomic import atomic_path, ensure_dir, write_json
 from ballspot.errors import BallspotError
 from ballspot.video.decode import FrameFormat, decode_frames_at
+from ballspot.video.probe import probe
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,22 @@ class FrameCache:
         return np.array(self.array[row, start : start + self.spec.frames])
 
 
+LABEL_SLACK_MS = 1000
+"""How far past a video's end `segment` takes a label (a re-encoded video can lose a few frames)."""
+
+
+def _refuse_events_past_the_end(rows: pd.DataFrame) -> None:
+    """Fail when an event lies past its video's end: every frame of its window would repeat the last one (a video
+    replaced by a shorter one since it was segmented, or a hand-edited index)."""
+    for video, events in rows.groupby("video", sort=False)["event_ms"]:
+        end_ms = probe(video).duration_ms
+        if int(events.max()) > end_ms + LABEL_SLACK_MS:
+            raise BallspotError(
+                f"the index has an event at {int(events.max())} ms of {video}, which ends at {end_ms} ms; was the "
+                "video replaced since it was segmented? segment and index it again"
+            )
+
+
 def build_cache(
     rows: pd.DataFrame, spec: WindowSpec, cache_dir: Path, on_video: Callable[[], None] | None = None
 ) -> FrameCache:
@@ -89,6 +106,7 @@ def build_cache(
     missing = [v for v in rows["video"].unique() if not Path(v).is_file()]
     if missing:
         raise BallspotError(f"source video not found: {missing[0]} (the index points at videos that moved)")
+    _refuse_events_past_the_end(rows)
     key = cache_key(rows, spec)
     ensure_dir(cache_dir)
     target = cache_dir / f"frames-{key}.npy"
