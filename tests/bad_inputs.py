@@ -742,6 +742,9 @@ def _cases() -> list[Case]:
     add("train", "name with a slash", train(*TINY_TRAIN, "--name", "a/b"), 1, "--name")
     add("train", "name with a newline", train(*TINY_TRAIN, "--name", "two\nlines"), 1, "--name")
     add("train", "name ..", train(*TINY_TRAIN, "--name", ".."), 1, "--name")
+    add("train", "name of spaces", train(*TINY_TRAIN, "--name", " "), 1, "surrounding spaces")
+    add("train", "name like an option", train(*TINY_TRAIN, "--name", "-x"), 1, "leading '-'")
+    add("train", "pretrained empty", train(*TINY_TRAIN, "--pretrained", ""), 1, "--pretrained is empty")
     add("train", "pretrained a ballspot checkpoint", train(*TINY_TRAIN, "--pretrained", lambda k: k.model), 1,
         "it is a ballspot checkpoint; --pretrained takes a timm backbone's weights")  # fmt: skip
     add("train", "pretrained a video", train(*TINY_TRAIN, "--pretrained", lambda k: k.video), 1,

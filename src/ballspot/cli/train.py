@@ -187,7 +187,9 @@ def train(
         cfg.index = str(clip_index(data_dir).path)
     if cfg.index:
         cfg.index = str(absolute(cfg.index))
-    pretrained = None if cfg.pretrained in (None, "", "none", "hub") else expand_user(cfg.pretrained)
+    if cfg.pretrained is not None and not cfg.pretrained.strip():  # an unset variable: not a choice of "none"
+        raise BallspotError("--pretrained is empty; give hub, none or a weights file")
+    pretrained = None if cfg.pretrained in (None, "none", "hub") else expand_user(cfg.pretrained)
     if pretrained is not None and pretrained.exists():
         require_file(pretrained, "--pretrained")  # a folder or a pipe says what it is, not "not found"
     if pretrained is not None and not pretrained.is_file():
@@ -196,9 +198,17 @@ def train(
         )
     if resume and not name:
         raise BallspotError("--resume needs --name of the run to continue")
-    if name is not None and (name in ("", ".", "..") or "/" in name or "\\" in name or not name.isprintable()):
+    if name is not None and (
+        name in ("", ".", "..")
+        or "/" in name
+        or "\\" in name
+        or not name.isprintable()
+        or name != name.strip()
+        or name.startswith("-")
+    ):
         raise BallspotError(
-            f"--name must be a folder name inside the runs folder (no '/', '..' or newline), got {name!r}"
+            "--name must be a folder name inside the runs folder (no '/', '..', newline, leading '-' or "
+            f"surrounding spaces), got {name!r}"
         )
     run_name = name or datetime.now().strftime("%Y%m%d-%H%M%S")
     run_dir = (runs_dir or paths.runs_dir(data_dir)) / run_name
