@@ -810,6 +810,8 @@ def _cases() -> list[Case]:
         "--studies-dir", k.link_loop], 1, "its symbolic links form a loop")  # fmt: skip
     add("tune", "report of a missing study", lambda k, o: ["tune", "report", "--study", "none", "--studies-dir", o],
         1, "no study")  # fmt: skip
+    add("tune", "report with the studies dir a file", lambda k, o: ["tune", "report", "--studies-dir",
+        k.file("studies-file", "x")], 1, "is a file, not a folder")  # fmt: skip
     add("tune", "postprocess missing run", lambda k, o: ["tune", "postprocess", k.base / "no-run"], 1, "not found")
     add("tune", "postprocess batch size 0", lambda k, o: ["tune", "postprocess", k.model, "--batch-size", "0"], 2,
         "--batch-size")  # fmt: skip

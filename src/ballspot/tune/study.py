@@ -127,6 +127,12 @@ def load_study(spec: StorageSpec, name: str):
     if spec.kind != "database" and spec.target.startswith(("sqlite:///", "/")):
         file = Path(spec.target.removeprefix("sqlite:///"))
         if not file.is_file():  # opening would create an empty database
+            above = next((p for p in file.parents if p.exists()), None)
+            if above is not None and not above.is_dir():
+                raise BallspotError(
+                    f"no study {name!r}: {above} is a file, not a folder; point --studies-dir (or "
+                    "BALLSPOT_STUDIES_DIR) at the folder holding the studies"
+                )
             raise BallspotError(f"no study {name!r}: {file} does not exist")
     storage = open_storage(spec)
     try:
