@@ -301,6 +301,24 @@ def test_dataset_root_with_its_own_splits_and_resolution(dataset, tmp_path):
     assert manifest["video"].endswith("720p.mp4")
 
 
+def test_games_missing_from_the_splits_file_go_to_train_with_a_warning(dataset, tmp_path):
+    root = tmp_path / "root"
+    for game in (READING, BRENTFORD):
+        shutil.copytree(dataset / game, root / game)
+    (root / "splits.json").write_text(json.dumps({"train": [BRENTFORD], "test": [READING + "/"]}))  # a typo
+    result = ok("segment", root, "--out", tmp_path / "clips", "--no-clips", "--json")
+    assert [(g["game"], g["split"]) for g in json.loads(result.stdout)["games"]] == [
+        (BRENTFORD, "train"),
+        (READING, "train"),
+    ]
+    warning = " ".join(result.stderr.split())
+    assert f"1 game(s) in no list of splits.json go to train, first: {READING!r}" in warning
+    assert f"it lists 1 game(s) not found here, first: {READING + '/'!r}" in warning
+    (root / "splits.json").write_text(json.dumps({"train": [BRENTFORD], "test": [READING]}))
+    result = ok("segment", root, "--out", tmp_path / "clips2", "--no-clips")
+    assert "no list of splits.json" not in result.stderr
+
+
 def test_one_video_inside_a_dataset_root_keeps_its_game_id(dataset, tmp_path):
     result = ok("segment", dataset / READING / "224p.mp4", "--out", tmp_path, "--no-clips", "--json")
     assert [(g["game"], g["split"]) for g in json.loads(result.stdout)["games"]] == [(READING, "test")]

@@ -22,7 +22,7 @@ from ballspot.errors import BallspotError
 from ballspot.inputfiles import read_json, require_file
 from ballspot.soccernet.labels import LABELS_FILE, TEAMS, VISIBILITIES, Annotation, read_labels
 from ballspot.soccernet.layout import find_games, is_video_file, soccernet_video_half
-from ballspot.soccernet.splits import SPLITS, load_splits, split_of
+from ballspot.soccernet.splits import SPLITS, SPLITS_FILE, load_splits, split_of
 from ballspot.video.cut import cut_clip
 from ballspot.video.probe import frame_times, probe
 
@@ -251,13 +251,17 @@ def plan_jobs(source: Path, labels: Path | None, resolution: str = "224p") -> li
                 jobs.append(GameJob(video, game.labels, game.game_id, split_of(game.game_id, splits), half))
         if not jobs:
             raise BallspotError(f"no game under {source} has both a video and {LABELS_FILE}")
-        if unwatched:
-            from ballspot.console import warn
+        from ballspot.console import warn
 
+        if unwatched:
             warn(
                 f"{len(unwatched)} game(s) with labels but no video left out: {', '.join(unwatched[:3])}"
                 + (" ..." if len(unwatched) > 3 else "")
             )
+        if (source / SPLITS_FILE).is_file():
+            unlisted = _unlisted_games(sorted({job.game_id for job in jobs}), splits)
+            if unlisted:
+                warn(unlisted)
         return jobs
     if not source.exists():
         raise BallspotError(f"video not found: {source}")
@@ -278,6 +282,18 @@ def plan_jobs(source: Path, labels: Path | None, resolution: str = "224p") -> li
         game_id, split = source.stem, "train"
     half = soccernet_video_half(source.name) or 1
     return [GameJob(source, labels, game_id, split, half)]
+
+
+def _unlisted_games(game_ids: list[str], splits: dict[str, tuple[str, ...]]) -> str | None:
+    """A warning when games of a dataset are in no list of its splits.json (they go to train): a typo there
+    would put a test game into training without a word."""
+    listed = {game for games in splits.values() for game in games}
+    unlisted = [game for game in game_ids if game not in listed]
+    if not unlisted:
+        return None
+    absent = sorted(listed - set(game_ids))
+    hint = f"; it lists {len(absent)} game(s) not found here, first: {absent[0]!r}" if absent else ""
+    return f"{len(unlisted)} game(s) in no list of {SPLITS_FILE} go to train, first: {unlisted[0]!r}{hint}"
 
 
 def check_jobs(jobs: list[GameJob], classes: tuple[str, ...] = CLASSES_12) -> None:
