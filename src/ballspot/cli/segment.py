@@ -63,7 +63,7 @@ def segment(
 
     from ballspot import console, paths
     from ballspot.classes import class_set
-    from ballspot.data.segment import SegmentOptions, check_jobs, plan_jobs, segment_game
+    from ballspot.data.segment import SegmentOptions, check_jobs, plan_jobs, segment_game, unlisted_games
 
     console.set_quiet(quiet or json_output)
     if resolution is not None and source.is_file():
@@ -85,6 +85,8 @@ def segment(
     out_root = out or (data_dir or paths.data_dir()) / "clips"
     jobs_list = plan_jobs(source, labels, (resolution or Resolution.P224).value)
     check_jobs(jobs_list, opts.classes)
+    if warning := unlisted_games(source, jobs_list):
+        console.warn(warning)
     summary = []
     clip_count = count(1)
     with console.progress(TextColumn("{task.fields[clips]} clips")) as bar:

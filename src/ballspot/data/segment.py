@@ -258,10 +258,6 @@ def plan_jobs(source: Path, labels: Path | None, resolution: str = "224p") -> li
                 f"{len(unwatched)} game(s) with labels but no video left out: {', '.join(unwatched[:3])}"
                 + (" ..." if len(unwatched) > 3 else "")
             )
-        if (source / SPLITS_FILE).is_file():
-            unlisted = _unlisted_games(sorted({job.game_id for job in jobs}), splits)
-            if unlisted:
-                warn(unlisted)
         return jobs
     if not source.exists():
         raise BallspotError(f"video not found: {source}")
@@ -284,9 +280,13 @@ def plan_jobs(source: Path, labels: Path | None, resolution: str = "224p") -> li
     return [GameJob(source, labels, game_id, split, half)]
 
 
-def _unlisted_games(game_ids: list[str], splits: dict[str, tuple[str, ...]]) -> str | None:
-    """A warning when games of a dataset are in no list of its splits.json (they go to train): a typo there
-    would put a test game into training without a word."""
+def unlisted_games(source: Path, jobs: list[GameJob]) -> str | None:
+    """A warning when games of a dataset root are in no list of its splits.json (they go to train): a typo
+    there would put a test game into training without a word. None without a splits.json or such games."""
+    if not source.is_dir() or not (source / SPLITS_FILE).is_file():
+        return None
+    splits = load_splits(source)
+    game_ids = sorted({job.game_id for job in jobs})
     listed = {game for games in splits.values() for game in games}
     unlisted = [game for game in game_ids if game not in listed]
     if not unlisted:
