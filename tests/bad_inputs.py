@@ -229,6 +229,14 @@ class Kit:
         shutil.copy(self.video, path)
         return path
 
+    @functools.cached_property
+    def dots_video(self) -> Path:
+        """The video named `...mp4` (its stem `..`), its labels beside it."""
+        folder = self.base / "dots"
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copy(self.labels, folder / "Labels-ball.json")
+        return Path(shutil.copy(self.video, folder / "...mp4"))
+
     def dataset_with_latin1_game(self) -> Path:
         """The dataset with its second game's folder named in Latin-1 (not UTF-8)."""
         root = self.base / "datasets" / "latin1"
@@ -472,6 +480,8 @@ def _cases() -> list[Case]:
         return build
 
     add("segment", "missing video", seg(lambda k: k.base / "none.mp4"), fragment="not found")
+    add("segment", "video named ...mp4 (its game would be the folder above --out)", seg(lambda k: k.dots_video), 1,
+        "cannot name a game after '...mp4'")  # fmt: skip
     add("segment", "video name not UTF-8", seg(lambda k: k.latin1_video), 2, "caf\\xe9.mp4: the name is not valid")
     add("segment", "out name not UTF-8", lambda k, o: ["segment", k.video, "--out", o / "clips\udce9"], 2,
         "clips\\xe9: the name is not valid UTF-8")  # fmt: skip
@@ -594,6 +604,10 @@ def _cases() -> list[Case]:
     add("index", "manifest binary", idx(lambda k: k.clips_with("binary", bytes(range(256)))), 1, "manifest")
     add("index", "manifest a list", idx(lambda k: k.clips_with("list", [])), 1, "not a ballspot clip manifest")
     add("index", "manifest without clips", idx(lambda k: k.clips_with("noclips", {"game": "g"})), 1, "manifest")
+    add("index", "manifest game out of the dataset", idx(lambda k: k.clips_with("gameup", {**k.manifest,
+        "game": "../../x"})), 1, "is not a game id")  # fmt: skip
+    add("index", "manifest game an absolute path", idx(lambda k: k.clips_with("gameabs", {**k.manifest,
+        "game": "/etc"})), 1, "is not a game id")  # fmt: skip
     add("index", "clips not a list", idx(lambda k: k.clips_with("clipsobj", {**k.manifest, "clips": {}})), 1,
         "manifest")  # fmt: skip
     add("index", "manifest without game", idx(lambda k: k.clips_with("nogame", {**k.manifest, "game": None})), 1,

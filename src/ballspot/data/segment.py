@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 
@@ -276,6 +276,8 @@ def plan_jobs(source: Path, labels: Path | None, resolution: str = "224p") -> li
         game_id, split = source.resolve().parent.name or source.stem, "train"
     else:
         game_id, split = source.stem, "train"
+    if game_id in ("", ".", ".."):  # the game's clips go to <out>/<game id>: this would be <out> or above it
+        raise BallspotError(f"cannot name a game after {source.name!r}; rename the video (e.g. match.mp4)")
     half = soccernet_video_half(source.name) or 1
     return [GameJob(source, labels, game_id, split, half)]
 
@@ -334,6 +336,12 @@ def read_manifest(path: Path) -> dict:
             raise BallspotError(f"{path}: manifest without a {key!r} text; cut the game again with `ballspot segment`")
     if data["split"] not in SPLITS:
         raise BallspotError(f"{path}: unknown split {data['split']!r}; expected one of: {', '.join(SPLITS)}")
+    game = PurePosixPath(data["game"])
+    if game.is_absolute() or ".." in game.parts:  # it is joined onto a labels root to find the game's labels
+        raise BallspotError(
+            f"{path}: game {data['game']!r} is not a game id (league/season/game inside a dataset); cut the game "
+            "again with `ballspot segment`"
+        )
     files: set[str] = set()
     for i, clip in enumerate(data["clips"]):
         _check_clip(clip, f"{path}: clip {i}")
