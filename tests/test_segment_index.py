@@ -134,6 +134,15 @@ def test_seed_cut_runs_from_an_event_to_the_next_plus_one_second(segmented, matc
         assert counters(folder / clip["file"]) == frames_in(clip["start_ms"], clip["end_ms"]), clip["file"]
 
 
+def test_a_video_with_too_few_places_for_background_clips_says_so(match, tmp_path):
+    result = ok("segment", match, "--out", tmp_path, "--no-clips", "--background", "1", "--background-gap", "4")
+    manifest = json.loads((tmp_path / "match" / "manifest.json").read_text())
+    made = sum(c["kind"] == "background" for c in manifest["clips"])
+    assert made < len(EVENTS)
+    assert f"{made} of {len(EVENTS)} background clips" in " ".join(result.stderr.split())
+    assert "background clips" not in ok("segment", match, "--out", tmp_path / "b", "--no-clips").stderr
+
+
 def test_background_clips_stay_away_from_events(segmented):
     folder = segmented / "match"
     manifest = json.loads((folder / "manifest.json").read_text())

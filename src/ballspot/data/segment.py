@@ -178,9 +178,16 @@ def segment_game(
     events = labels.for_half(half)
     rng = np.random.default_rng([opts.seed, half, len(events)])
     last_frame_ms = int(info.last_frame_s * 1000)
-    clips = event_clips(events, info.duration_ms, opts, half, last_frame_ms) + background_clips(
-        events, info.duration_ms, opts, half, rng
-    )
+    background = background_clips(events, info.duration_ms, opts, half, rng)
+    wanted = int(round(opts.background_per_event * len(events)))
+    if len(background) < wanted:
+        from ballspot.console import warn
+
+        warn(
+            f"{video.name}: {len(background)} of {wanted} background clips: the video has too few places "
+            f"{opts.background_gap_s:g} s or more from every event (lower --background or --background-gap)"
+        )
+    clips = event_clips(events, info.duration_ms, opts, half, last_frame_ms) + background
     ensure_dir(out_dir)
     manifest_path = out_dir / MANIFEST_FILE if half == 1 else out_dir / f"manifest_h{half}.json"
     refuse_folders_in_the_way(manifest_path)  # before cutting clips no manifest would list
