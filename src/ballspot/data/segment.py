@@ -20,7 +20,7 @@ from ballspot.atomic import ensure_dir, refuse_folders_in_the_way, write_json
 from ballspot.classes import BACKGROUND, CLASSES_12
 from ballspot.errors import BallspotError
 from ballspot.inputfiles import read_json, require_file
-from ballspot.soccernet.labels import LABELS_FILE, TEAMS, VISIBILITIES, Annotation, read_labels
+from ballspot.soccernet.labels import LABEL_SLACK_MS, LABELS_FILE, TEAMS, VISIBILITIES, Annotation, read_labels
 from ballspot.soccernet.layout import find_games, is_video_file, soccernet_video_half
 from ballspot.soccernet.splits import SPLITS, SPLITS_FILE, load_splits, split_of
 from ballspot.video.cut import cut_clip
@@ -174,7 +174,7 @@ def segment_game(
     """Cut one video's clips into `out_dir` (skipping those already there) and write its manifest."""
     opts.check()
     info = probe(video)
-    labels = read_labels(labels_path, opts.classes, duration_ms=info.duration_ms, slack_ms=1000, half=half)
+    labels = read_labels(labels_path, opts.classes, duration_ms=info.duration_ms, slack_ms=LABEL_SLACK_MS, half=half)
     events = labels.for_half(half)
     rng = np.random.default_rng([opts.seed, half, len(events)])
     last_frame_ms = int(info.last_frame_s * 1000)
@@ -258,9 +258,9 @@ def plan_jobs(source: Path, labels: Path | None, resolution: str = "224p") -> li
                 jobs.append(GameJob(video, game.labels, game.game_id, split_of(game.game_id, splits), half))
         if not jobs:
             raise BallspotError(f"no game under {source} has both a video and {LABELS_FILE}")
-        from ballspot.console import warn
-
         if unwatched:
+            from ballspot.console import warn
+
             warn(
                 f"{len(unwatched)} game(s) with labels but no video left out: {', '.join(unwatched[:3])}"
                 + (" ..." if len(unwatched) > 3 else "")
@@ -317,7 +317,7 @@ def check_jobs(jobs: list[GameJob], classes: tuple[str, ...] = CLASSES_12) -> No
     events = 0
     for job in jobs:
         info = probe(job.video)
-        labels = read_labels(job.labels, classes, duration_ms=info.duration_ms, slack_ms=1000, half=job.half)
+        labels = read_labels(job.labels, classes, duration_ms=info.duration_ms, slack_ms=LABEL_SLACK_MS, half=job.half)
         events += sum(a.half in halves[job.game_id] for a in labels.annotations)
         if job.half != min(halves[job.game_id]):
             continue  # one warning per game

@@ -19,6 +19,7 @@ import pandas as pd
 from ballspot import console
 from ballspot.atomic import atomic_path, ensure_dir, write_json
 from ballspot.errors import BallspotError
+from ballspot.soccernet.labels import LABEL_SLACK_MS
 from ballspot.video.decode import FrameFormat, decode_frames_at
 from ballspot.video.probe import probe
 
@@ -77,10 +78,6 @@ class FrameCache:
         """The `frames` sampled frames of a row, moved by `shift` sampled frames (|shift| <= jitter)."""
         start = self.spec.jitter + shift
         return np.array(self.array[row, start : start + self.spec.frames])
-
-
-LABEL_SLACK_MS = 1000
-"""How far past a video's end `segment` takes a label (a re-encoded video can lose a few frames)."""
 
 
 def _refuse_events_past_the_end(rows: pd.DataFrame) -> None:

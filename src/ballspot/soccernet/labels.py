@@ -109,6 +109,10 @@ def parse_annotation(raw: object, where: str, classes: tuple[str, ...], strict: 
     return Annotation(label=label, position_ms=position_ms, half=half, team=team, visibility=visibility)
 
 
+LABEL_SLACK_MS = 1000
+"""How far past its video's end a label is still taken (a re-encoded video can lose a few frames)."""
+
+
 def read_labels(
     path: Path | str,
     classes: tuple[str, ...] = CLASSES_12,
