@@ -863,6 +863,9 @@ def _cases() -> list[Case]:
         {"label": "PASS", "half": 1, "confidence": 0.5}]}))), 1, "position")  # fmt: skip
     add("evaluate", "prediction confidence text", ev(good_labels, doc("pconf", json.dumps({"predictions": [
         {"label": "PASS", "position": 400, "half": 1, "confidence": "high"}]}))), 1, "confidence")  # fmt: skip
+    add("evaluate", "prediction confidence twice", ev(good_labels, doc("pconf2", json.dumps({"predictions": [
+        {"label": "PASS", "position": 400, "half": 1, "confidence": 0.5}]}).replace('"confidence": 0.5',
+        '"confidence": 0.5, "confidence": 0.9'))), 1, "key 'confidence' appears twice")  # fmt: skip
     add("evaluate", "labels position Infinity", ev(doc("linf", labels_text([annotation(position=1)]).replace(
         '"position": 1', '"position": Infinity')), good_predictions), 1, "position")  # fmt: skip
     add("evaluate", "predictions position 5000 digits", ev(good_labels, doc("pdigits", json.dumps({"predictions": [

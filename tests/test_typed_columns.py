@@ -191,6 +191,43 @@ def test_a_game_time_starting_with_another_script_digit_names_that_half(tmp_path
     assert any("half other than 1 or 2" in w for w in result.warnings)
 
 
+@pytest.mark.parametrize(
+    ("document", "key", "twice"),
+    [
+        ("labels", "label", '"label": "DRIVE", "label": "PASS"'),
+        ("labels", "team", '"team": "left", "team": "right"'),
+        ("labels", "gameTime", '"gameTime": "1 - 00:01", "gameTime": "2 - 00:01"'),
+        ("predictions", "confidence", '"confidence": 0.2, "confidence": 0.9'),
+        ("predictions", "team", '"team": "left", "team": "right"'),
+    ],
+)
+def test_a_key_given_twice_is_refused_by_both_paths(tmp_path, document, key, twice):
+    """msgspec keeps the last of two equal keys; the fast path must not take such a file, so it is refused
+    as the checking path refuses it."""
+    labels, items = golden_labels(), good_predictions()
+    changed = labels["annotations"][1] if document == "labels" else items[1]
+    changed.pop(key, None)
+    changed["twice"] = "here"
+    predictions = predictions_document(items)
+    raw = json.dumps(labels if document == "labels" else predictions).replace('"twice": "here"', twice).encode()
+    fast = labels_columns if document == "labels" else prediction_columns
+    assert fast(raw, class_index(CLASSES_12)) is None
+    write_tree(tmp_path / "labels", {GAME: labels}, "Labels-ball.json")
+    write_tree(tmp_path / "predictions", {GAME: predictions}, "results_spotting.json")
+    folder, name = ("labels", "Labels-ball.json") if document == "labels" else ("predictions", "results_spotting.json")
+    (tmp_path / folder / GAME / name).write_bytes(raw)
+    with pytest.raises(BallspotError, match=f"key '{key}' appears twice in one object"):
+        evaluate_spotting(tmp_path / "labels", tmp_path / "predictions")
+
+
+def test_the_fast_path_takes_keys_given_once_with_optional_ones_missing():
+    predictions = good_predictions()
+    del predictions[0]["team"]
+    raw = json.dumps(predictions_document(predictions)).encode()
+    columns, _ = prediction_columns(raw, class_index(CLASSES_12))
+    assert columns["pred_team"][0] == -1
+
+
 # ---------------------------------------------------------------- scoring's fast paths
 
 

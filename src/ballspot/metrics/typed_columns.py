@@ -6,8 +6,9 @@ typed records (checking the types as it goes) and the columns are built with one
 
 This path only handles well-formed files. Anything it does not vouch for (a field of the wrong type, a
 negative position, a team or visibility outside the spec, JSON that stdlib accepts but msgspec does not,
-such as NaN) makes it return None, and the caller reads the file the slow way (`game_events`), which
-finds the culprit and words the error or warning. Both ways give the same columns for the same file.
+such as NaN, a key that may be given twice in one object) makes it return None, and the caller reads the
+file the slow way (`game_events`), which finds the culprit and words the error or warning. Both ways give the
+same columns for the same file.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ class _Prediction(msgspec.Struct, Generic[_Label, _Team], gc=False):
     position: int | str
     half: int | str
     confidence: float
-    team: _Team | None = None
+    team: _Team | None | msgspec.UnsetType = msgspec.UNSET
 
 
 class _Results(msgspec.Struct, Generic[_Label, _Team], gc=False):
@@ -48,9 +49,9 @@ class _Annotation(msgspec.Struct, Generic[_Label], gc=False):
 
     label: _Label
     position: int | str
-    gameTime: str | None = None  # noqa: N815 (SoccerNet's key)
-    team: Literal["left", "right"] | None = None
-    visibility: Literal["visible", "not shown"] = "visible"
+    gameTime: str | None | msgspec.UnsetType = msgspec.UNSET  # noqa: N815 (SoccerNet's key)
+    team: Literal["left", "right"] | None | msgspec.UnsetType = msgspec.UNSET
+    visibility: Literal["visible", "not shown"] | msgspec.UnsetType = msgspec.UNSET
 
 
 class _Labels(msgspec.Struct, Generic[_Label], gc=False):
@@ -98,22 +99,33 @@ def labels_columns(raw: bytes, class_index: Mapping[str, int]) -> tuple[Columns,
     if document is None:
         return None
     annotations = document.annotations
+    game_times = [a.gameTime for a in annotations]
+    teams = [a.team for a in annotations]
+    visibilities = [a.visibility for a in annotations]
+    given = {"label": len(annotations), "position": len(annotations)}
+    given.update(_given(gameTime=game_times, team=teams, visibility=visibilities))
+    if not _each_key_once(raw, "annotations", given):
+        return None
     codes, unknown = _class_codes(annotations, class_index)
     if unknown:
-        annotations = [a for a, code in zip(annotations, codes, strict=True) if code >= 0]
-        codes = codes[codes >= 0]
+        known = codes >= 0
+        annotations, game_times, teams, visibilities = (
+            [value for value, keep in zip(column, known, strict=True) if keep]
+            for column in (annotations, game_times, teams, visibilities)
+        )
+        codes = codes[known]
     if not annotations:
         return {}, unknown
     positions = _int_column([a.position for a in annotations])
-    halves = _halves([a.gameTime for a in annotations])
+    halves = _halves(game_times)
     if positions is None or positions.min() < 0 or halves is None:
         return None
     columns = {
         "gt_class": codes,
         "gt_ms": positions,
         "gt_half": halves,
-        "gt_team": _team_codes([a.team for a in annotations]),
-        "gt_value": np.array([-1 if a.visibility == "not shown" else 1 for a in annotations], dtype=np.int8),
+        "gt_team": _team_codes(teams),  # UNSET is no team, as None is
+        "gt_value": np.array([-1 if v == "not shown" else 1 for v in visibilities], dtype=np.int8),
     }
     return columns, unknown
 
@@ -125,6 +137,10 @@ def prediction_columns(raw: bytes, class_index: Mapping[str, int]) -> tuple[Colu
     if document is None:
         return None
     predictions = document.predictions
+    team_names = [p.team for p in predictions]
+    given = dict.fromkeys(("label", "position", "half", "confidence"), len(predictions)) | _given(team=team_names)
+    if not _each_key_once(raw, "predictions", given):
+        return None
     codes, unknown = _class_codes(predictions, class_index)
     if not predictions:
         return {}, unknown
@@ -133,7 +149,7 @@ def prediction_columns(raw: bytes, class_index: Mapping[str, int]) -> tuple[Colu
     if positions is None or halves is None:
         return None
     scores = np.fromiter([p.confidence for p in predictions], dtype=np.float64, count=len(predictions))
-    teams = _team_codes([p.team for p in predictions])
+    teams = _team_codes(team_names)
     keep = codes >= 0
     if unknown:  # dropped before any check, as the slow path (and the official evaluator) does
         codes, positions, halves, scores, teams = (column[keep] for column in (codes, positions, halves, scores, teams))
@@ -143,6 +159,21 @@ def prediction_columns(raw: bytes, class_index: Mapping[str, int]) -> tuple[Colu
         return None
     columns = {"pred_class": codes, "pred_ms": positions, "pred_half": halves, "pred_team": teams, "pred_score": scores}
     return columns, unknown
+
+
+def _given(**columns: list) -> dict[str, int]:
+    """How many items give each optional key (an item without it holds UNSET)."""
+    return {key: len(values) - values.count(msgspec.UNSET) for key, values in columns.items()}
+
+
+def _each_key_once(raw: bytes, list_key: str, given: dict[str, int]) -> bool:
+    """True when no object in `raw` can give a key the decoding read twice (msgspec keeps the last one given,
+    the slow path refuses the file): the list's key is in `raw` once and each key read as often as items give
+    it (`given`). A count off either way (a key written with escapes, a label that reads like a key) only
+    sends the file the slow way."""
+    if raw.count(b'"%s"' % list_key.encode()) != 1:
+        return False
+    return all(raw.count(b'"%s"' % key.encode()) == count for key, count in given.items())
 
 
 def _class_codes(items: list, class_index: Mapping[str, int]) -> tuple[np.ndarray, Counter]:
@@ -168,8 +199,9 @@ def _team_codes(teams: list[str | None]) -> np.ndarray:
     return np.fromiter([get(team, NO_TEAM) for team in teams], dtype=np.int8, count=len(teams))
 
 
-def _halves(game_times: list[str | None]) -> np.ndarray | None:
-    """The half each label's `"H - MM:SS"` names (1 when it does not start with a digit); None when a first
+def _halves(game_times: list) -> np.ndarray | None:
+    """The half each label's `"H - MM:SS"` names (1 when it does not start with a digit, is None or is not
+    given: UNSET is falsy as None is); None when a first
     character is a digit Python's `int()` does not read, such as "²" (the slow path reports it)."""
     try:
         return np.array([int(t[0]) if t and t[0].isdigit() else 1 for t in game_times], np.int64)
