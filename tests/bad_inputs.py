@@ -522,6 +522,10 @@ def _cases() -> list[Case]:
     add("segment", "position text", seg_labels("postext", labels_text([annotation(position="abc")])), 1, "position")
     add("segment", "position 5000 digits", seg_labels("posdigits", labels_text([annotation(position=1)]).replace(
         '"position": 1', '"position": 1' + "0" * 5000)), 1, "digits long")  # fmt: skip
+    add("segment", "position with an underscore", seg_labels("posunder", labels_text([annotation(position="4_000")])),
+        1, "'position' must be an integer number of ms, got '4_000'")  # fmt: skip
+    add("segment", "position with a space", seg_labels("posspace", labels_text([annotation(position=" 400")])),
+        1, "'position' must be an integer number of ms, got ' 400'")  # fmt: skip
     add("segment", "position given twice", seg_labels("postwice", labels_text([annotation(position="400")]).replace(
         '"position": "400"', '"position": "400", "position": "9000"')), 1, "key 'position' appears twice")  # fmt: skip
     add("segment", "position Infinity", seg_labels("posinf", labels_text([annotation(position=1)]).replace(
@@ -866,6 +870,8 @@ def _cases() -> list[Case]:
     add("evaluate", "prediction confidence twice", ev(good_labels, doc("pconf2", json.dumps({"predictions": [
         {"label": "PASS", "position": 400, "half": 1, "confidence": 0.5}]}).replace('"confidence": 0.5',
         '"confidence": 0.5, "confidence": 0.9'))), 1, "key 'confidence' appears twice")  # fmt: skip
+    add("evaluate", "prediction half true", ev(good_labels, doc("phalftrue", json.dumps({"predictions": [
+        {"label": "PASS", "position": 400, "half": True, "confidence": 0.5}]}))), 1, "has 'half' True")  # fmt: skip
     add("evaluate", "labels position Infinity", ev(doc("linf", labels_text([annotation(position=1)]).replace(
         '"position": 1', '"position": Infinity')), good_predictions), 1, "position")  # fmt: skip
     add("evaluate", "predictions position 5000 digits", ev(good_labels, doc("pdigits", json.dumps({"predictions": [

@@ -154,6 +154,15 @@ def test_a_list_or_object_for_a_prediction_name_is_an_error(tmp_path, key, value
     assert "\n" not in str(error.value)
 
 
+@pytest.mark.parametrize("key", ["position", "half", "confidence"])
+def test_true_for_a_prediction_number_is_an_error(tmp_path, key):
+    """int(True) is 1, so the official evaluator takes it; a boolean is a writer's bug, refused."""
+    items = good_predictions()
+    items[1][key] = True
+    with pytest.raises(BallspotError, match=f"prediction 1 \\(DRIVE\\) has '{key}' True; expected"):
+        score(tmp_path, golden_labels(), items)
+
+
 def test_a_team_of_an_ignored_label_is_not_looked_at(tmp_path):
     items = [*good_predictions(), {**prediction("KICK OFF", 1000, 0.5), "team": ["left"]}]
     result = score(tmp_path, golden_labels(), items)

@@ -290,18 +290,22 @@ def _reject_unhashable(values: list, indices: Sequence[int], key: str, where: st
 
 
 def _column(items: list[dict], indices: list[int], key: str, convert, dtype, where: str, expected: str) -> np.ndarray:
-    """items[*][key] converted like the official evaluator does (`int(...)`, numbers as strings allowed).
+    """items[*][key] converted like the official evaluator does (`int(...)`, numbers as strings allowed), except
+    that true and false are refused (`int(True)` is 1: a writer's bug, not a half or a position).
 
     `indices` are the items' positions in the file, for the error message.
     """
     try:
-        return np.fromiter((convert(item[key]) for item in items), dtype=dtype, count=len(items))
+        if not any(type(item[key]) is bool for item in items):
+            return np.fromiter((convert(item[key]) for item in items), dtype=dtype, count=len(items))
     except (KeyError, TypeError, ValueError, OverflowError):
         pass
     for i, item in zip(indices, items, strict=True):  # find the culprit for the message
         if key not in item:
             raise BallspotError(f"{where}: prediction {i} ({item.get('label')}) has no '{key}'; expected {expected}")
         try:
+            if isinstance(item[key], bool):
+                raise TypeError("a boolean")
             np.asarray(convert(item[key]), dtype=dtype)
         except (TypeError, ValueError, OverflowError):
             raise BallspotError(

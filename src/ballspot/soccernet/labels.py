@@ -66,6 +66,11 @@ def half_of(game_time: object, where: str) -> int:
     return int(m.group(1))
 
 
+POSITION_DIGITS = re.compile(r"-?[0-9]+")
+"""A position written as a string, as SoccerNet writes it: ASCII digits only (`int()` would also take
+"4_000", " 400" or other scripts' digits, as the official evaluator does when scoring)."""
+
+
 def parse_annotation(raw: object, where: str, classes: tuple[str, ...], strict: bool = False) -> Annotation:
     """One annotation dict -> Annotation, or a BallspotError naming what is wrong and where.
 
@@ -81,7 +86,8 @@ def parse_annotation(raw: object, where: str, classes: tuple[str, ...], strict: 
         raise BallspotError(f"{where}: unknown label {label!r}; expected one of: {', '.join(classes)}")
     position = raw.get("position")
     not_whole = isinstance(position, float) and not position.is_integer()  # 4.5, inf, nan
-    if isinstance(position, bool) or (strict and not_whole):
+    not_digits = isinstance(position, str) and not POSITION_DIGITS.fullmatch(position)  # "4_000", " 400", "٤٠٠"
+    if isinstance(position, bool) or (strict and (not_whole or not_digits)):
         raise BallspotError(f"{where}: 'position' must be an integer number of ms, got {position!r}")
     try:
         position_ms = int(position)  # SoccerNet writes it as a string of an integer
