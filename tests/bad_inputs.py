@@ -755,6 +755,9 @@ def _cases() -> list[Case]:
     add("train", "index events past their video's end", train(*TINY_TRAIN, "--index", lambda k: k.index_with("late",
         event_ms=lambda ms: ms + 10**6, start_ms=lambda ms: ms + 10**6, end_ms=lambda ms: ms + 10**6)), 1,
         "which ends at 2000 ms; was the video replaced since it was segmented?")  # fmt: skip
+    add("train", "index events past their video's end, dense", train(*TINY_TRAIN, "--task", "dense", "--frames", "12", "--index",
+        lambda k: k.index_with("late", event_ms=lambda ms: ms + 10**6, start_ms=lambda ms: ms + 10**6,
+        end_ms=lambda ms: ms + 10**6)), 1, "which ends at 2000 ms; was the video replaced")  # fmt: skip
     add("train", "resume without a run", train(*TINY_TRAIN, "--resume"), 1, "resume")
     add("train", "dense-only option on the spot task", train(*TINY_TRAIN, "--sequence", "gru"), 1, "--task dense")
     add("train", "name with a slash", train(*TINY_TRAIN, "--name", "a/b"), 1, "--name")

@@ -25,7 +25,7 @@ from ballspot.data.index import load_index, split_rows_of
 from ballspot.engine.config import TrainConfig
 from ballspot.engine.dataset import augment, to_stacks
 from ballspot.engine.dense_targets import TEAM_SIDES, GameEvents, dense_targets
-from ballspot.engine.frame_cache import event_frame
+from ballspot.engine.frame_cache import event_frame, refuse_event_past_the_end
 from ballspot.engine.losses import build_loss
 from ballspot.engine.video_cache import SampledVideo, cached_video
 from ballspot.errors import BallspotError
@@ -77,7 +77,10 @@ def prepare_dense_split(
     for (game, half, video), group in rows.groupby(["game", "half", "video"], sort=True):
         own = group[group["kind"] == "event"]
         stride = 1 if every_frame else config.stride
-        split_data.videos.append(cached_video(Path(video), fmt, stride, cache_dir / "videos"))
+        cached = cached_video(Path(video), fmt, stride, cache_dir / "videos")
+        if not own.empty:
+            refuse_event_past_the_end(video, int(own["event_ms"].max()), int(cached.raw_frames * 1000 / config.fps))
+        split_data.videos.append(cached)
         split_data.events.append(game_events(own, actions, config.fps))
         split_data.labels.append(
             [

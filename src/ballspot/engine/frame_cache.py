@@ -80,16 +80,21 @@ class FrameCache:
         return np.array(self.array[row, start : start + self.spec.frames])
 
 
+def refuse_event_past_the_end(video: str | Path, last_event_ms: int, end_ms: int) -> None:
+    """Fail when a video's last event lies past its end (beyond the slack a re-encode may lose): every frame of
+    a window there would repeat the last one, or a clip would hold no frame of it (a video replaced by a
+    shorter one since it was segmented, or a hand-edited index)."""
+    if last_event_ms > end_ms + LABEL_SLACK_MS:
+        raise BallspotError(
+            f"the index has an event at {last_event_ms} ms of {video}, which ends at {end_ms} ms; was the "
+            "video replaced since it was segmented? segment and index it again"
+        )
+
+
 def _refuse_events_past_the_end(rows: pd.DataFrame) -> None:
-    """Fail when an event lies past its video's end: every frame of its window would repeat the last one (a video
-    replaced by a shorter one since it was segmented, or a hand-edited index)."""
+    """`refuse_event_past_the_end` for each video of the rows, its length probed."""
     for video, events in rows.groupby("video", sort=False)["event_ms"]:
-        end_ms = probe(video).duration_ms
-        if int(events.max()) > end_ms + LABEL_SLACK_MS:
-            raise BallspotError(
-                f"the index has an event at {int(events.max())} ms of {video}, which ends at {end_ms} ms; was the "
-                "video replaced since it was segmented? segment and index it again"
-            )
+        refuse_event_past_the_end(video, int(events.max()), probe(video).duration_ms)
 
 
 def build_cache(
