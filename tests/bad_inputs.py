@@ -275,6 +275,16 @@ class Kit:
         frame.to_parquet(path)
         return path
 
+    def index_rows(self, name: str, change) -> Path:
+        """The index with its rows changed by `change` (a function of the frame)."""
+        import pandas as pd
+
+        frame = change(pd.read_parquet(self.index)).reset_index(drop=True)
+        path = self.base / "files" / f"index-{name}.parquet"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        frame.to_parquet(path)
+        return path
+
     # ---- a tiny trained model
 
     @functools.cached_property
@@ -755,9 +765,14 @@ def _cases() -> list[Case]:
     add("train", "index events past their video's end", train(*TINY_TRAIN, "--index", lambda k: k.index_with("late",
         event_ms=lambda ms: ms + 10**6, start_ms=lambda ms: ms + 10**6, end_ms=lambda ms: ms + 10**6)), 1,
         "which ends at 2000 ms; was the video replaced since it was segmented?")  # fmt: skip
-    add("train", "index events past their video's end, dense", train(*TINY_TRAIN, "--task", "dense", "--frames", "12", "--index",
-        lambda k: k.index_with("late", event_ms=lambda ms: ms + 10**6, start_ms=lambda ms: ms + 10**6,
+    add("train", "index events past their video's end, dense", train(*TINY_TRAIN, "--task", "dense", "--frames", "12",
+        "--index", lambda k: k.index_with("late", event_ms=lambda ms: ms + 10**6, start_ms=lambda ms: ms + 10**6,
         end_ms=lambda ms: ms + 10**6)), 1, "which ends at 2000 ms; was the video replaced")  # fmt: skip
+    add("train", "index row repeated", train(*TINY_TRAIN, "--index", lambda k: k.index_rows("repeat",
+        lambda frame: frame.iloc[[*range(len(frame)), 0]])), 1, "repeats row 0")  # fmt: skip
+    add("train", "index game in two splits", train(*TINY_TRAIN, "--index", lambda k: k.index_rows("twosplits",
+        lambda frame: frame.assign(split=["train", "test", *frame["split"].iloc[2:]]))), 1,
+        "is in more than one split (test, train)")  # fmt: skip
     add("train", "resume without a run", train(*TINY_TRAIN, "--resume"), 1, "resume")
     add("train", "dense-only option on the spot task", train(*TINY_TRAIN, "--sequence", "gru"), 1, "--task dense")
     add("train", "name with a slash", train(*TINY_TRAIN, "--name", "a/b"), 1, "--name")

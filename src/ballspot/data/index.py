@@ -142,7 +142,24 @@ def load_index(path: Path) -> pd.DataFrame:
     _refuse_rows(path, frame, "event_ms", (event < start) | (event > end), "within 'start_ms'..'end_ms'")
     background = (frame["kind"] == "background") != (frame["label"] == BACKGROUND)
     _refuse_rows(path, frame, "label", background, f"{BACKGROUND} exactly on the background clips")
+    _refuse_repeats(path, frame)
     return frame
+
+
+def _refuse_repeats(path: Path, frame: pd.DataFrame) -> None:
+    """A one-line error for a row that repeats another (it would be trained on twice) or a game given two
+    splits (trained on and scored on at once)."""
+    repeated = frame.duplicated(subset=list(COLUMNS))
+    if repeated.any():
+        row = int(repeated.to_numpy().argmax())
+        same = frame[list(COLUMNS)].eq(frame[list(COLUMNS)].iloc[row]).all(axis=1)
+        first = int(same.to_numpy().argmax())
+        raise BallspotError(f"{path}: row {row} repeats row {first} (clip {frame['clip'].iloc[row]!r}); keep one")
+    splits = frame.groupby("game", sort=False)["split"].unique()
+    mixed = splits[splits.map(len) > 1]
+    if len(mixed):
+        game, names = mixed.index[0], ", ".join(sorted(mixed.iloc[0]))
+        raise BallspotError(f"{path}: game {game!r} is in more than one split ({names}); give each game one")
 
 
 TEXT_COLUMNS = ("label", "kind", "game", "split", "video")
