@@ -704,6 +704,10 @@ def _cases() -> list[Case]:
     add("train", "config zoom 0", train_config("zoom", "zoom: 0\n"), 1, "zoom")
     add("train", "config seed -1", train_config("seed", "seed: -1\n"), 1, "seed")
     add("train", "config key twice", train_config("twice", "epochs: 1\nepochs: 2\n"), 1, "twice")
+    add("train", "config epochs in base 60", train_config("base60", "epochs: 1:30\n"), 1,
+        "'1:30' reads as a base-60 number in YAML (line 1)")  # fmt: skip
+    add("train", "config epochs in octal", train_config("octal", "epochs: 010\n"), 1,
+        "'010' reads as an octal number in YAML (line 1)")  # fmt: skip
     add("train", "config foreground_weight .inf", train_config("fginf", "foreground_weight: .inf\n"), 1,
         "foreground-weight")  # fmt: skip
     add("train", "config fps 0.001", train_config("fps", "fps: 0.001\n"), 1, "fps must be between 1 and 120")

@@ -160,4 +160,31 @@ def _unique_keys_loader():
                 seen.add(key)
             return super().construct_mapping(node, deep=deep)
 
+        def construct_yaml_int(self, node):
+            _refuse_yaml11_number(node, self.construct_scalar(node), integer=True)
+            return super().construct_yaml_int(node)
+
+        def construct_yaml_float(self, node):
+            _refuse_yaml11_number(node, self.construct_scalar(node), integer=False)
+            return super().construct_yaml_float(node)
+
+    UniqueKeyLoader.add_constructor("tag:yaml.org,2002:int", UniqueKeyLoader.construct_yaml_int)
+    UniqueKeyLoader.add_constructor("tag:yaml.org,2002:float", UniqueKeyLoader.construct_yaml_float)
     return UniqueKeyLoader
+
+
+def _refuse_yaml11_number(node, text: str, integer: bool) -> None:
+    """Refuse the numbers YAML 1.1 reads in a way nobody means in a config: `1:30` as 90 (base 60) and the
+    integer `010` as 8 (octal)."""
+    import yaml
+
+    digits = text.replace("_", "").lstrip("+-")
+    line = node.start_mark.line + 1
+    if ":" in digits:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"{text!r} reads as a base-60 number in YAML (line {line}); write the number, or quote it"
+        )
+    if integer and len(digits) > 1 and digits[0] == "0" and digits[1].isdigit():
+        raise yaml.constructor.ConstructorError(
+            None, None, f"{text!r} reads as an octal number in YAML (line {line}); write it without the leading 0"
+        )
