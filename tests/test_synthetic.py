@@ -125,6 +125,16 @@ def test_rerun_with_fewer_games_is_refused(tmp_path):
     assert (tmp_path / "splits.json").read_text() == splits  # the test game stays in its split
 
 
+def test_a_grown_league_keeps_its_games_splits(tmp_path):
+    """Rerun with more games: the games already there keep their split (the old test game is not trained on)."""
+    games = generate_league(tmp_path, games=3, minutes=0.05, seed=0, progress=False)
+    before = json.loads((tmp_path / "splits.json").read_text())
+    assert before == {"train": games[:1], "valid": games[1:2], "test": games[2:3]}
+    grown = generate_league(tmp_path, games=4, minutes=0.05, seed=0, progress=False)
+    after = json.loads((tmp_path / "splits.json").read_text())
+    assert after == {"train": [grown[0], grown[3]], "valid": [grown[1]], "test": [grown[2]]}
+
+
 def test_cli_prints_the_root_and_json_and_rejects_bad_values(tmp_path):
     result = ok("download", "synthetic", "--games", "1", "--minutes", "0.1", "--out", tmp_path, "--json")
     report = json.loads(result.stdout)

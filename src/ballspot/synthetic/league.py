@@ -58,14 +58,33 @@ def plan(games: int, seed: int, season: str) -> list[GamePlan]:
     return [GamePlan(k, f"{LEAGUE}/{season}/{game_name(k, season)}", int(seed)) for k in range(games)]
 
 
-def splits_of(game_ids: list[str]) -> dict[str, list[str]]:
+def splits_of(game_ids: list[str], kept: dict[str, list[str]] | None = None) -> dict[str, list[str]]:
+    """Each game's split, about 4/1/1 in game order. Games `kept` names stay in their split (a league grown
+    with more games keeps its test games unseen); the others fill each split up to its size, train first."""
     sizes = split_sizes(len(game_ids))
-    out: dict[str, list[str]] = {}
-    start = 0
+    kept = kept or {}
+    out = {name: [g for g in kept.get(name, []) if g in game_ids] for name in ("train", "valid", "test")}
+    placed = {g for games in out.values() for g in games}
+    new = iter(g for g in game_ids if g not in placed)
     for name in ("train", "valid", "test"):
-        out[name] = game_ids[start : start + sizes[name]]
-        start += sizes[name]
-    return out
+        while len(out[name]) < sizes[name] and (game := next(new, None)) is not None:
+            out[name].append(game)
+    out["train"].extend(new)  # splits kept larger than their share leave the rest to train
+    return {name: sorted(games, key=game_ids.index) for name, games in out.items()}
+
+
+def _kept_splits(root: Path) -> dict[str, list[str]]:
+    """The splits a rerun keeps: those of the league's own splits.json, if it reads as one."""
+    path = root / SPLITS_FILE
+    if not path.is_file():
+        return {}
+    try:
+        data = read_json(path, "splits file")
+    except BallspotError:
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {name: [g for g in games if isinstance(g, str)] for name, games in data.items() if isinstance(games, list)}
 
 
 def _check_params(root: Path, params: dict) -> None:
@@ -182,5 +201,5 @@ def generate_league(
             _write_game(game, folder, match, missing, advance)
         bar.update(task, completed=total)
     game_ids = [g.game_id for g in plans]
-    write_json(root / SPLITS_FILE, splits_of(game_ids))
+    write_json(root / SPLITS_FILE, splits_of(game_ids, _kept_splits(root)))
     return game_ids
