@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 import ballspot
 from ballspot.classes import CLASSES_12
 from ballspot.cli.app import app
+from ballspot.engine.config import TrainConfig, load_yaml
 from ballspot.errors import BallspotError
 from ballspot.metrics import evaluate_spotting
 from ballspot.metrics.game_events import Diagnostics, game_from_documents
@@ -436,6 +437,31 @@ def test_a_video_shorter_than_one_window(run, spotter, tmp_path, frames):
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
     assert_valid_results(document, "short", probe(video).duration_ms)
+    stack_ms = 3 * 2 * 40  # 3 grey frames, every 2nd frame at 25 fps
+    assert ("less than one stack of frames the model scores" in result.stderr) == (frames * 40 < stack_ms)
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "fps", "duration_s", "warned"),
+    [
+        (398, 224, 25.0, 60.0, []),
+        (398, 224, 29.97, 60.0, []),
+        (2, 2, 25.0, 60.0, ["2x2 pixels: the model sees 192x112"]),
+        (90, 224, 25.0, 60.0, ["90x224 pixels"]),
+        (398, 224, 1.0, 60.0, ["1 frames a second: the model sees 25, so each frame repeats 25 times"]),
+        (398, 224, 25.0, 0.04, ["lasts 0.04 s, less than one stack of frames the model scores (0.48 s)"]),
+    ],
+)
+def test_a_video_far_from_what_the_model_sees_is_warned_about(width, height, fps, duration_s, warned):
+    from ballspot.predict.video_fit import video_warnings
+    from ballspot.recipes import find_config
+    from ballspot.video.probe import VideoInfo
+
+    config = TrainConfig.from_dict(load_yaml(find_config("dense-quickstart")))
+    info = VideoInfo(Path("v.mp4"), duration_s, fps, width, height, int(duration_s * fps), False)
+    warnings = video_warnings(info, config)
+    assert len(warnings) == len(warned)
+    assert all(text in warning for text, warning in zip(warned, warnings, strict=True))
 
 
 # --- Python API -----------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from typing import Any
 
 from ballspot.atomic import ensure_dir, write_json
 from ballspot.predict.postprocess import PostprocessParams
+from ballspot.predict.video_fit import video_warnings
 from ballspot.soccernet.results import RESULTS_FILE
 from ballspot.video.probe import probe
 
@@ -108,7 +109,8 @@ def predict_season(
             todo.append(game_id)
     for game_id in todo:  # a damaged video fails now, before the games ahead of it are predicted and written
         for job in games[game_id]:
-            probe(job.video)
+            for warning in video_warnings(probe(job.video), spotter.config):
+                console.warn(f"{job.video}: {warning}")
     for game_id in todo:  # then an --out that cannot be written (a file in the way, no access), before any folder
         ensure_dir(out_root / game_id)
     with console.progress(TextColumn("{task.fields[speed]}")) as bar:

@@ -1,0 +1,31 @@
+"""Whether a video suits the model that scores it: a picture far smaller than the model's input, a frame
+rate far below the model's, or a video shorter than one stack of frames all still run, but what comes out
+says little, so predict warns about them."""
+
+from __future__ import annotations
+
+from ballspot.engine.config import TrainConfig
+from ballspot.video.probe import VideoInfo
+
+
+def video_warnings(info: VideoInfo, config: TrainConfig) -> list[str]:
+    """What makes this video a poor input for a model trained with `config` (empty when nothing does)."""
+    warnings = []
+    seen_width, seen_height = info.width * config.crop, info.height * config.crop
+    if seen_width < config.width / 2 or seen_height < config.height / 2:
+        warnings.append(
+            f"{info.width}x{info.height} pixels: the model sees {config.width}x{config.height}, so the picture is "
+            "enlarged more than twice and its events mean little"
+        )
+    if info.fps < config.fps / 2:
+        warnings.append(
+            f"{info.fps:g} frames a second: the model sees {config.fps:g}, so each frame repeats "
+            f"{config.fps / info.fps:.0f} times, the motion between them is lost and its events mean little"
+        )
+    stack_s = config.in_chans * config.stride / config.fps if config.color == "grey" else config.stride / config.fps
+    if info.duration_s < stack_s:
+        warnings.append(
+            f"lasts {info.duration_s:.2f} s, less than one stack of frames the model scores ({stack_s:.2f} s), "
+            "so its events mean little"
+        )
+    return warnings
