@@ -453,7 +453,7 @@ def test_a_video_shorter_than_one_window(run, spotter, tmp_path, frames):
     ],
 )
 def test_a_video_far_from_what_the_model_sees_is_warned_about(width, height, fps, duration_s, warned):
-    from ballspot.predict.video_fit import video_warnings
+    from ballspot.engine.video_fit import video_warnings
     from ballspot.recipes import find_config
     from ballspot.video.probe import VideoInfo
 

@@ -227,6 +227,18 @@ def test_validating_on_the_training_split_warns(tmp_path, index_path, shared, ba
     assert "validating on the training split 'train'" in " ".join(result.stderr.split())
 
 
+def test_training_videos_far_from_what_the_model_sees_are_warned_about(tmp_path, index_path, shared, base_run):
+    """The index's 25 fps videos for a model that sees 60 frames a second: each frame repeats, and train says so."""
+    config_file = tmp_path / "run.yaml"
+    config_file.write_text("fps: 60\n")
+    args = ("--config", str(config_file), "--name", "sixty", "--runs-dir", str(tmp_path / "runs"))
+    result = invoke_train(*args, index_path=index_path, cache=shared["cache"])
+    assert result.exit_code == 0, result.stderr
+    assert "224p.mp4: 25 frames a second: the model sees 60" in " ".join(result.stderr.split())
+    assert "frames a second" not in " ".join(invoke_train("--name", "again", "--runs-dir", str(tmp_path / "runs"),
+        index_path=index_path, cache=shared["cache"]).stderr.split())  # fmt: skip
+
+
 def test_resume_of_a_missing_run_is_an_error(tmp_path, index_path):
     result = invoke_train("--resume", "--name", "never-ran", index_path=index_path, cache=tmp_path)
     assert_one_error_line(result, "no run to resume", "never-ran")

@@ -51,12 +51,31 @@ def load_splits(config: TrainConfig, prepare, index_path: Path, cache_dir: Path,
             f"validating on the training split {config.valid_split!r}: the scores and the best epoch say how well "
             "the model fits what it saw, not how it does on unseen games"
         )
+    if is_main:
+        _warn_about_videos(index_path, f"{config.train_split},{config.valid_split}", config)
     data = []
     for split in (config.train_split, config.valid_split):
         if is_main:
             console.log(f"frame cache for split {split!r}{what} ...")
         data.append(prepare(index_path, split, config, cache_dir))
     return data[0], data[1]
+
+
+def _warn_about_videos(index_path: Path, splits: str, config: TrainConfig) -> None:
+    """A warning for each video of the splits that is far from what the model sees (tiny, a few frames a
+    second, shorter than a stack); a video that cannot be read is left to the frame cache's error."""
+    from ballspot.data.index import load_index, split_rows_of
+    from ballspot.engine.video_fit import video_warnings
+    from ballspot.errors import BallspotError
+    from ballspot.video.probe import probe
+
+    for video in split_rows_of(load_index(index_path), splits)["video"].unique():
+        try:
+            info = probe(video)
+        except BallspotError:
+            continue
+        for warning in video_warnings(info, config):
+            console.warn(f"{video}: {warning}")
 
 
 class WindowTask:

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from ballspot.atomic import ensure_dir, write_json
+from ballspot.engine.video_fit import video_warnings
 from ballspot.predict.postprocess import PostprocessParams
-from ballspot.predict.video_fit import video_warnings
 from ballspot.soccernet.results import RESULTS_FILE
 from ballspot.video.probe import probe
 

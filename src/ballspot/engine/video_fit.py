@@ -1,6 +1,6 @@
-"""Whether a video suits the model that scores it: a picture far smaller than the model's input, a frame
-rate far below the model's, or a video shorter than one stack of frames all still run, but what comes out
-says little, so predict warns about them."""
+"""Whether a video suits a model, to train it or to score with it: a picture far smaller than the model's
+input, a frame rate far below the model's, or a video shorter than one stack of frames all still run, but
+what comes out says little, so train and predict warn about them."""
 
 from __future__ import annotations
 
