@@ -1,11 +1,15 @@
 """Whether a video suits a model, to train it or to score with it: a picture far smaller than the model's
-input, a frame rate far below the model's, or a video shorter than one stack of frames all still run, but
-what comes out says little, so train and predict warn about them."""
+input or of another shape, a frame rate far below the model's, or a video shorter than one stack of frames
+all still run, but what comes out says little, so train and predict warn about them."""
 
 from __future__ import annotations
 
 from ballspot.engine.config import TrainConfig
 from ballspot.video.probe import VideoInfo
+
+ASPECT_TOLERANCE = 1.5
+"""How much wider or narrower than the model's frames a picture may be before it is said to be distorted
+(a 4:3 picture on 16:9 frames is 1.33)."""
 
 
 def video_warnings(info: VideoInfo, config: TrainConfig) -> list[str]:
@@ -16,6 +20,13 @@ def video_warnings(info: VideoInfo, config: TrainConfig) -> list[str]:
         warnings.append(
             f"{info.width}x{info.height} pixels: the model sees {config.width}x{config.height}, so the picture is "
             "enlarged more than twice and its events mean little"
+        )
+    stretch = (config.width / config.height) / (info.width / info.height)
+    if max(stretch, 1 / stretch) > ASPECT_TOLERANCE:
+        warnings.append(
+            f"{info.width}x{info.height} pixels: the model sees {config.width}x{config.height}, so the picture is "
+            f"{'widened' if stretch > 1 else 'narrowed'} {max(stretch, 1 / stretch):.1f} times and its events "
+            "mean little (a portrait video of a landscape match?)"
         )
     if info.fps < config.fps / 2:
         warnings.append(
