@@ -101,6 +101,20 @@ def test_edit_list_hides_leading_frames(tmp_path):
     assert info.duration_s == pytest.approx(150 / 25 - 1.2, abs=0.05)
 
 
+def test_a_display_rotation_turns_the_probed_size_as_the_decoded_frames(tmp_path):
+    """A phone video stored 224x398 with a 90-degree display matrix plays (and decodes) as 398x224."""
+    stored = encode(tmp_path / "stored.mp4", counter_frames(25, height=398, width=224), audio=False)
+    turned = tmp_path / "turned.mp4"
+    ffmpeg("-display_rotation", "90", "-i", str(stored), "-c", "copy", str(turned))
+    assert (probe(stored).width, probe(stored).height) == (224, 398)
+    info = probe(turned)
+    assert (info.width, info.height) == (398, 224)
+    assert info.frames == 25
+    frame = decode_range(turned, 0.0, 1.0, FrameFormat(height=224, width=398, fps=25.0))[5].astype(float)
+    # the counter's vertical bands were turned into horizontal ones: the picture changes down, not across
+    assert np.abs(np.diff(frame, axis=0)).mean() > 5 * np.abs(np.diff(frame, axis=1)).mean()
+
+
 @pytest.mark.skipif(not FOOTAGE.is_dir(), reason="shared footage not present")
 def test_real_footage_with_edit_list():
     path = FOOTAGE / "laliga_rma_sev_720p.mp4"

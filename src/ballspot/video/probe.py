@@ -87,6 +87,8 @@ def _probe_file(path: Path, size: int, mtime_ns: int) -> VideoInfo:
             else:
                 raise BallspotError(f"cannot tell the duration of {path}")
             width, height = stream.codec_context.width, stream.codec_context.height
+            if _display_rotation(container, stream) % 180 == 90:  # ffmpeg turns the frames as a player does
+                width, height = height, width
             has_audio = bool(container.streams.audio)
             last_frame = _last_frame_s(container, stream, duration) if duration > 0 else None
     except BallspotError:
@@ -144,6 +146,22 @@ def _still_image(container, stream) -> str | None:
 
 def _origin_s(container) -> float:
     return (container.start_time or 0) / 1_000_000
+
+
+def _display_rotation(container, stream) -> int:
+    """Degrees a player turns the picture by (a phone video's display matrix), from the first frame; the
+    container is read from its start again afterwards."""
+    import av
+
+    rotation = 0
+    try:
+        for frame in container.decode(stream):
+            rotation = int(round(getattr(frame, "rotation", 0) or 0))
+            break
+    except av.error.FFmpegError:
+        pass
+    container.seek(0)
+    return rotation
 
 
 def _last_frame_s(container, stream, duration: float) -> float | None:
