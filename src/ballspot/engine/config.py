@@ -355,13 +355,25 @@ def load_yaml(path: Path) -> dict[str, Any]:
     return {str(k).replace("-", "_"): v for k, v in data.items()}
 
 
-def requested_settings(yaml_path: str | Path | None, options: dict[str, Any]) -> dict[str, Any]:
-    """The settings a command line asks for: its YAML file's (a path or a shipped recipe's name), then the
-    options that were given (None: not given)."""
+def _yaml_settings(yaml_path: str | Path | None) -> tuple[dict[str, Any], str]:
+    """The settings of a YAML file (a path or a shipped recipe's name) and the name its errors give; none and
+    "config" without a file."""
     from ballspot.recipes import find_config
 
-    values: dict[str, Any] = load_yaml(find_config(yaml_path)) if yaml_path is not None else {}
-    return {**values, **{k: v for k, v in options.items() if v is not None}}
+    if yaml_path is None:
+        return {}, "config"
+    path = find_config(yaml_path)
+    return load_yaml(path), str(path)
+
+
+def _given(options: dict[str, Any]) -> dict[str, Any]:
+    """The options that were given (None: not given)."""
+    return {key: value for key, value in options.items() if value is not None}
+
+
+def requested_settings(yaml_path: str | Path | None, options: dict[str, Any]) -> dict[str, Any]:
+    """The settings a command line asks for: its YAML file's, then the options that were given."""
+    return {**_yaml_settings(yaml_path)[0], **_given(options)}
 
 
 RESUME_FREE = ("device", "workers")
@@ -387,13 +399,7 @@ def resumed_config(saved: TrainConfig, requested: dict[str, Any], run_name: str)
 
 def resolve_config(yaml_path: str | Path | None, options: dict[str, Any]) -> TrainConfig:
     """Defaults < YAML file (a path or a shipped recipe's name) < options that were given (None: not given)."""
-    from ballspot.recipes import find_config
-
-    values: dict[str, Any] = {}
-    if yaml_path is not None:
-        yaml_path = find_config(yaml_path)
-        values.update(load_yaml(yaml_path))
-    config = TrainConfig.from_dict(values, str(yaml_path) if yaml_path else "config")
-    config = config.merged({k: v for k, v in options.items() if v is not None})
+    values, source = _yaml_settings(yaml_path)
+    config = TrainConfig.from_dict(values, source).merged(_given(options))
     config.check()
     return config
