@@ -27,7 +27,7 @@ def _command(target: Path, width: int, height: int, fps: int, duration_s: float,
         *("-f", "lavfi", "-t", f"{duration_s:.3f}", "-i", noise),
         *("-map", "0:v", "-map", "1:a"),
         *("-c:v", "libx264", "-preset", "veryfast", "-crf", str(CRF), "-pix_fmt", "yuv420p", "-g", "50"),
-        *("-threads", "2"),
+        *("-threads", "1"),  # x264 on more threads gives other bytes when the machine is busy
         *("-c:a", "aac", "-b:a", "64k", "-ac", "2"),
         *("-map_metadata", "-1", "-fflags", "+bitexact", "-flags:v", "+bitexact", "-flags:a", "+bitexact"),
         *("-movflags", "+faststart", "-f", "mp4", str(target)),
