@@ -102,6 +102,8 @@ def test_same_seed_same_labels_and_frames(league, tmp_path):
     assert (first / LABELS_FILE).read_text() == (second / LABELS_FILE).read_text()
     a, b = (decode_range(p / "224p.mp4", 0.0, 1.0) for p in (first, second))
     assert len(a) == 25 and np.array_equal(a, b)
+    # the same bytes too (x264 on two threads gave other bytes when the machine was busy)
+    assert (first / "224p.mp4").read_bytes() == (second / "224p.mp4").read_bytes()
     other = generate_league(tmp_path / "other", games=1, minutes=MINUTES, seed=12, progress=False)
     assert (tmp_path / "other" / other[0] / LABELS_FILE).read_text() != (first / LABELS_FILE).read_text()
 
