@@ -5,6 +5,7 @@ all still run, but what comes out says little, so train and predict warn about t
 from __future__ import annotations
 
 from ballspot.engine.config import TrainConfig
+from ballspot.engine.dense import positions_per_stack
 from ballspot.video.probe import VideoInfo
 
 ASPECT_TOLERANCE = 1.5
@@ -33,7 +34,7 @@ def video_warnings(info: VideoInfo, config: TrainConfig) -> list[str]:
             f"{info.fps:g} frames a second: the model sees {config.fps:g}, so each frame repeats "
             f"{config.fps / info.fps:.0f} times, the motion between them is lost and its events mean little"
         )
-    stack_s = config.in_chans * config.stride / config.fps if config.color == "grey" else config.stride / config.fps
+    stack_s = positions_per_stack(config) / config.fps
     if info.duration_s < stack_s:
         warnings.append(
             f"lasts {info.duration_s:.2f} s, less than one stack of frames the model scores ({stack_s:.2f} s), "
