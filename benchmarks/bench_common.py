@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import resource
+import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 
 def require_device(device: str) -> None:
@@ -65,6 +68,24 @@ class Clock:
     def __exit__(self, *exc) -> None:
         self.wall_s = time.perf_counter() - self.wall
         self.cpu_s = time.process_time() + _children_cpu() - self.cpu
+
+
+class Times(NamedTuple):
+    """Wall seconds and CPU seconds (this process's threads plus finished children), e.g. medians of runs."""
+
+    wall_s: float
+    cpu_s: float
+
+
+def median_timed(function: Callable[[], object], repeats: int = 1) -> tuple[Times, object]:
+    """Call `function` `repeats` times, each in a Clock: the median wall seconds and the median CPU seconds
+    (each the median of its own figures), and the last call's result."""
+    clocks, result = [], None
+    for _ in range(repeats):
+        with Clock() as clock:
+            result = function()
+        clocks.append(clock)
+    return Times(statistics.median(c.wall_s for c in clocks), statistics.median(c.cpu_s for c in clocks)), result
 
 
 def _children_cpu() -> float:

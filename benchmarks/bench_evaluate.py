@@ -17,6 +17,9 @@ the JSON included; imports excluded), `--repeats` times each, the median printed
 --bootstrap 0` computes), then split into reading the files (JSON parsing and checks) and scoring; with the
 default 1,000 bootstrap replicates it is printed too. The script then checks that the mAP and every class's
 AP agree to 1e-6 and exits 1 if not.
+
+Every time is printed as wall seconds and, at the end of its line, CPU seconds (the median of the same runs):
+CPU time is this process's own (all its threads) plus that of its finished child processes.
 """
 
 from __future__ import annotations
@@ -25,13 +28,12 @@ import argparse
 import contextlib
 import io
 import json
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
+from bench_common import median_timed
 
 from ballspot.classes import CLASSES_12
 from ballspot.metrics import evaluate_games, evaluate_spotting
@@ -127,16 +129,6 @@ def official(labels: Path, predictions: Path, metric: str) -> dict:
         )
 
 
-def timed(function, repeats: int) -> tuple[float, object]:
-    """Median seconds over `repeats` calls, and the last result."""
-    times, result = [], None
-    for _ in range(repeats):
-        started = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times), result
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--games", type=int, default=2, help="games [default: 2]")
@@ -165,30 +157,39 @@ def main() -> int:
             f"{args.games} games x {args.minutes:g} min: {n_events} labelled events, {n_predictions} predictions "
             f"(one per class every ~{args.every:g} s + one near each event); metric {args.metric}"
         )
-        ours_s, ours = timed(lambda: evaluate_spotting(labels, predictions, CLASSES_12, args.metric), args.repeats)
-        theirs_s, theirs = timed(lambda: official(labels, predictions, args.metric), args.repeats)
-        print(f"official SoccerNet evaluator: {theirs_s:8.3f} s   mAP {theirs['a_mAP']:.6f}")
+        ours_t, ours = median_timed(
+            lambda: evaluate_spotting(labels, predictions, CLASSES_12, args.metric), args.repeats
+        )
+        theirs_t, theirs = median_timed(lambda: official(labels, predictions, args.metric), args.repeats)
+        ours_s, theirs_s = ours_t.wall_s, theirs_t.wall_s
+        print(
+            f"official SoccerNet evaluator: {theirs_s:8.3f} s   mAP {theirs['a_mAP']:.6f}   CPU {theirs_t.cpu_s:.3f} s"
+        )
         print(
             f"ballspot evaluate:            {ours_s:8.3f} s   mAP {ours.mAP:.6f}   "
-            f"(Team mAP {ours.team_mAP:.6f} computed too)"
+            f"(Team mAP {ours.team_mAP:.6f} computed too)   CPU {ours_t.cpu_s:.3f} s"
         )
-        print(f"ratio: ballspot is {theirs_s / ours_s:.1f}x faster (goal: >= 20x)")
-        read_s, games = timed(lambda: load_games(labels, predictions, CLASSES_12, Diagnostics()), args.repeats)
-        score_s, _ = timed(lambda: evaluate_games(games, CLASSES_12, args.metric), args.repeats)
-        files = sorted(root.rglob("*.json"))
-        parse_s, _ = timed(lambda: [json.loads(path.read_bytes()) for path in files], args.repeats)
         print(
-            f"  of which reading the files {read_s:.3f} s (json.loads alone {parse_s:.3f} s), "
-            f"scoring {score_s:.3f} s ({theirs_s / score_s:.0f}x the official evaluator's whole time)"
+            f"ratio: ballspot is {theirs_s / ours_s:.1f}x faster (goal: >= 20x); "
+            f"CPU time {theirs_t.cpu_s / ours_t.cpu_s:.1f}x less"
+        )
+        read_t, games = median_timed(lambda: load_games(labels, predictions, CLASSES_12, Diagnostics()), args.repeats)
+        score_t, _ = median_timed(lambda: evaluate_games(games, CLASSES_12, args.metric), args.repeats)
+        files = sorted(root.rglob("*.json"))
+        parse_t, _ = median_timed(lambda: [json.loads(path.read_bytes()) for path in files], args.repeats)
+        print(
+            f"  of which reading the files {read_t.wall_s:.3f} s (json.loads alone {parse_t.wall_s:.3f} s), "
+            f"scoring {score_t.wall_s:.3f} s ({theirs_s / score_t.wall_s:.0f}x the official evaluator's whole time); "
+            f"CPU {read_t.cpu_s:.3f} s reading (json.loads {parse_t.cpu_s:.3f} s), {score_t.cpu_s:.3f} s scoring"
         )
         if args.bootstrap:
-            boot_s, boot = timed(
+            boot_t, boot = median_timed(
                 lambda: evaluate_spotting(labels, predictions, CLASSES_12, args.metric, bootstrap=args.bootstrap), 1
             )
             low, high = boot.mAP_interval
             print(
-                f"ballspot with {args.bootstrap} bootstrap replicates: {boot_s:.3f} s "
-                f"(95% CI of the mAP [{low:.4f}, {high:.4f}])"
+                f"ballspot with {args.bootstrap} bootstrap replicates: {boot_t.wall_s:.3f} s "
+                f"(95% CI of the mAP [{low:.4f}, {high:.4f}])   CPU {boot_t.cpu_s:.3f} s"
             )
 
     per_class_gap = float(np.max(np.abs(np.array(ours.ap_per_class) - np.array(theirs["a_mAP_per_class"]))))

@@ -7,19 +7,22 @@
 Random weights and random inputs: speed does not depend on the values. Every figure is the median over
 `--repeats` timed runs of `--steps` steps each, after `--warmup` untimed steps. The measure_* functions
 are importable (train, inference, and head alone on cached stack features), e.g. to compare the model's
-clips/s with the input pipeline's.
+clips/s with the input pipeline's; each returns its rate as a float that also carries `cpu_s_per_item`.
+
+Beside each rate it gives CPU seconds per clip or window (the median CPU seconds of the same timed runs, over
+the items of a run; keys `*_cpu_s_per_clip` / `*_cpu_s_per_window` in --json). CPU time is this process's own
+(all its threads) plus that of its finished child processes; on CUDA it is the host's share of the work.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
-import time
 from dataclasses import dataclass
 
 import torch
+from bench_common import median_timed
 
 from ballspot.engine.losses import build_loss
 from ballspot.engine.optim import (
@@ -32,6 +35,17 @@ from ballspot.engine.optim import (
 )
 from ballspot.models.config import ModelConfig
 from ballspot.models.network import SpotterNet, build_model
+
+
+class Rate(float):
+    """Items per wall second (a plain float to arithmetic), with the CPU seconds per item of the same runs."""
+
+    cpu_s_per_item: float
+
+    def __new__(cls, per_s: float, cpu_s_per_item: float) -> Rate:
+        rate = super().__new__(cls, per_s)
+        rate.cpu_s_per_item = cpu_s_per_item
+        return rate
 
 
 @dataclass
@@ -56,19 +70,20 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def _time_steps(step, device: torch.device, steps: int, warmup: int, repeats: int) -> list[float]:
-    """Seconds per `steps` steps, for each of `repeats` runs, after `warmup` untimed steps."""
+def _time_steps(step, device: torch.device, steps: int, warmup: int, repeats: int, items: int) -> Rate:
+    """`items` per step over `steps` steps, after `warmup` untimed steps: the rate of the median of `repeats`
+    runs' wall seconds, and the median CPU seconds per run over its items."""
     for _ in range(warmup):
         step()
     _sync(device)
-    runs = []
-    for _ in range(repeats):
-        start = time.perf_counter()
+
+    def run() -> None:
         for _ in range(steps):
             step()
         _sync(device)
-        runs.append(time.perf_counter() - start)
-    return runs
+
+    times, _ = median_timed(run, repeats)
+    return Rate(items * steps / times.wall_s, times.cpu_s / (items * steps))
 
 
 def measure_train_throughput(
@@ -82,7 +97,7 @@ def measure_train_throughput(
     channels_last: bool | str = "auto",
     warmup: int = 1,
     repeats: int = 3,
-) -> float:
+) -> Rate:
     """Training clips/s (median of `repeats`): autocast forward, focal loss, backward, clip, Adam step."""
     setup = _setup(cfg, batch_size, device, height, width, channels_last)
     model = setup.model.train()
@@ -100,8 +115,7 @@ def measure_train_throughput(
         scaler.step(optimizer)
         scaler.update()
 
-    runs = _time_steps(step, setup.device, steps, warmup, repeats)
-    return batch_size * steps / statistics.median(runs)
+    return _time_steps(step, setup.device, steps, warmup, repeats, batch_size)
 
 
 def measure_inference_throughput(
@@ -115,7 +129,7 @@ def measure_inference_throughput(
     channels_last: bool | str = "auto",
     warmup: int = 1,
     repeats: int = 3,
-) -> float:
+) -> Rate:
     """Inference clips/s (median of `repeats`): every clip encodes all its stacks (no feature reuse)."""
     setup = _setup(cfg, batch_size, device, height, width, channels_last)
     model = setup.model.eval()
@@ -124,8 +138,7 @@ def measure_inference_throughput(
         with torch.inference_mode(), autocast_context(setup.device, precision):
             model(setup.clips)
 
-    runs = _time_steps(step, setup.device, steps, warmup, repeats)
-    return batch_size * steps / statistics.median(runs)
+    return _time_steps(step, setup.device, steps, warmup, repeats, batch_size)
 
 
 def measure_head_throughput(
@@ -139,7 +152,7 @@ def measure_head_throughput(
     channels_last: bool | str = "auto",
     warmup: int = 1,
     repeats: int = 3,
-) -> float:
+) -> Rate:
     """Windows/s of `head` alone on cached stack features: predict's per-window cost besides one encode."""
     setup = _setup(cfg, batch_size, device, height, width, channels_last)
     model = setup.model.eval()
@@ -150,8 +163,7 @@ def measure_head_throughput(
         with torch.inference_mode(), autocast_context(setup.device, precision):
             model.head(features)
 
-    runs = _time_steps(step, setup.device, steps, warmup, repeats)
-    return batch_size * steps / statistics.median(runs)
+    return _time_steps(step, setup.device, steps, warmup, repeats, batch_size)
 
 
 def _configs(args: argparse.Namespace) -> list[tuple[str, ModelConfig, int, int]]:
@@ -204,6 +216,7 @@ def main(argv: list[str] | None = None) -> int:
         head = measure_head_throughput(cfg, height=height, width=width, **common)
         # Predict with feature reuse encodes one new stack per window, then runs the head once.
         predict = 1.0 / (1.0 / (infer * cfg.stacks) + 1.0 / head)
+        predict_cpu = infer.cpu_s_per_item / cfg.stacks + head.cpu_s_per_item
         results.append(
             {
                 "config": label,
@@ -221,6 +234,10 @@ def main(argv: list[str] | None = None) -> int:
                 "inference_images_per_s": round(infer * cfg.stacks, 2),
                 "head_windows_per_s": round(head, 2),
                 "predict_windows_per_s_cached": round(predict, 2),
+                "train_cpu_s_per_clip": round(train.cpu_s_per_item, 5),
+                "inference_cpu_s_per_clip": round(infer.cpu_s_per_item, 5),
+                "head_cpu_s_per_window": round(head.cpu_s_per_item, 5),
+                "predict_cpu_s_per_window_cached": round(predict_cpu, 5),
             }
         )
         if not args.json:
@@ -229,7 +246,9 @@ def main(argv: list[str] | None = None) -> int:
                 f"train {train:.2f} clips/s ({train * cfg.stacks:.1f} img/s), "
                 f"inference {infer:.2f} clips/s ({infer * cfg.stacks:.1f} img/s), "
                 f"train/inference {train / infer:.2f}; head alone {head:.1f} windows/s, "
-                f"predict with cached stacks ≈ {predict:.1f} windows/s",
+                f"predict with cached stacks ≈ {predict:.1f} windows/s; "
+                f"CPU s per clip: train {train.cpu_s_per_item:.3g}, inference {infer.cpu_s_per_item:.3g}; "
+                f"per window: head {head.cpu_s_per_item:.3g}, predict ≈ {predict_cpu:.3g}",
                 flush=True,
             )
     if args.json:

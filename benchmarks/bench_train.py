@@ -7,6 +7,10 @@
 Builds a 2-minute test video with events every 2 s, the frame cache, then times (1) the DataLoader
 over the cache with training augmentation and (2) forward + backward + optimiser steps on random input
 of the same shape. The input pipeline keeps up when the ratio (1)/(2) is above 1.
+
+Beside each wall-time figure it gives CPU time: `cache_build_cpu_s` beside `cache_build_s`, and CPU seconds
+per clip beside each clips/s (`input_cpu_s_per_clip`, `model_train_cpu_s_per_clip`). CPU time is this
+process's own (all its threads) plus that of its finished child processes (ffmpeg, DataLoader workers).
 """
 
 from __future__ import annotations
@@ -15,10 +19,10 @@ import argparse
 import json
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import torch
+from bench_common import Clock
 from torch.utils.data import DataLoader
 
 from ballspot.engine.config import TrainConfig
@@ -63,17 +67,20 @@ def make_rows(folder: Path, minutes: float):
     return pd.DataFrame({"video": str(video), "event_ms": events, "label": "PASS"})
 
 
-def input_rate(dataset, batch_size: int, workers: int, batches: int) -> float:
+def input_rate(dataset, batch_size: int, workers: int, batches: int) -> tuple[float, float]:
+    """Clips per wall second, and CPU seconds per clip (the workers' included: they end inside the clock)."""
     loader = DataLoader(dataset, batch_size=batch_size, shuffle=True, num_workers=workers)
-    started, clips = time.perf_counter(), 0
-    for i, (x, _) in enumerate(loader):
-        clips += len(x)
-        if i + 1 >= batches:
-            break
-    return clips / (time.perf_counter() - started)
+    clips = 0
+    with Clock() as clock:
+        for i, (x, _) in enumerate(loader):
+            clips += len(x)
+            if i + 1 >= batches:
+                break
+    return clips / clock.wall_s, clock.cpu_s / clips
 
 
-def model_rate(config: TrainConfig, device: torch.device, steps: int) -> float:
+def model_rate(config: TrainConfig, device: torch.device, steps: int) -> tuple[float, float]:
+    """Training clips per wall second, and CPU seconds per clip."""
     classes = output_classes(config)
     model = build_model(_model_config(config, len(classes))).to(device)
     model.to_channels_last()
@@ -93,12 +100,13 @@ def model_rate(config: TrainConfig, device: torch.device, steps: int) -> float:
     step()  # warm-up
     if device.type == "cuda":
         torch.cuda.synchronize()
-    started = time.perf_counter()
-    for _ in range(steps):
-        step()
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    return steps * config.batch_size / (time.perf_counter() - started)
+    with Clock() as clock:
+        for _ in range(steps):
+            step()
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+    clips = steps * config.batch_size
+    return clips / clock.wall_s, clock.cpu_s / clips
 
 
 def main() -> None:
@@ -130,15 +138,18 @@ def main() -> None:
     }
     with tempfile.TemporaryDirectory() as tmp:
         rows = make_rows(Path(tmp), args.minutes)
-        started = time.perf_counter()
-        cache = build_cache(rows, window_spec(config), Path(tmp) / "cache")
-        results["cache_build_s"] = round(time.perf_counter() - started, 2)
+        with Clock() as clock:
+            cache = build_cache(rows, window_spec(config), Path(tmp) / "cache")
+        results["cache_build_s"] = round(clock.wall_s, 2)
+        results["cache_build_cpu_s"] = round(clock.cpu_s, 2)
         results["cache_rows"] = len(rows)
         dataset = WindowDataset(cache, [0] * len(rows), config.in_chans, True, train=True)
-        results["input_clips_per_s"] = {
-            str(w): round(input_rate(dataset, args.batch_size, w, args.batches), 1) for w in args.workers
-        }
-        results["model_train_clips_per_s"] = round(model_rate(config, device, args.steps), 2)
+        inputs = {str(w): input_rate(dataset, args.batch_size, w, args.batches) for w in args.workers}
+        results["input_clips_per_s"] = {w: round(rate, 1) for w, (rate, _) in inputs.items()}
+        results["input_cpu_s_per_clip"] = {w: round(cpu, 4) for w, (_, cpu) in inputs.items()}
+        train_rate, train_cpu = model_rate(config, device, args.steps)
+        results["model_train_clips_per_s"] = round(train_rate, 2)
+        results["model_train_cpu_s_per_clip"] = round(train_cpu, 4)
         if device.type == "cuda":
             results["peak_gpu_memory_mb"] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
     best_input = max(results["input_clips_per_s"].values())
