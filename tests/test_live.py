@@ -18,12 +18,14 @@ import sys
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import ballspot
 from ballspot.predict.postprocess import PostprocessParams
 from ballspot.video.ffmpeg_bin import ffmpeg_exe
 from tests.tiny_run import game_video
+from tests.videos import counter_frames, encode
 
 HANG_GUARD_S = 120  # only a hang fails on this; nothing here is timed
 
@@ -181,6 +183,17 @@ def test_a_growing_file(tiny_run, stream, whole_file, tmp_path):
     printed, stderr, code = follower.finish()
     assert code == 0, stderr
     assert_same_events(printed, whole_file)
+    assert "pixels:" not in stderr  # a video like the model's frames: no warning
+
+
+def test_a_followed_file_far_from_what_the_model_sees_is_warned_about(tiny_run, tmp_path):
+    """As predict warns about a file: here a portrait one; not for its length so far (it may still grow)."""
+    pixels = counter_frames(5)  # 0.2 s: shorter than one stack of the model (0.24 s) too
+    phone = encode(tmp_path / "phone.mp4", np.ascontiguousarray(pixels.transpose(0, 2, 1)), audio=False)
+    _, stderr, code = Follower(str(phone), tiny_run["best"], "--idle-timeout", "1").finish()
+    assert code == 0, stderr
+    assert "224x398 pixels: the model sees 112x64, so the picture is widened 3.1 times" in stderr
+    assert "less than one stack" not in stderr
 
 
 def test_ctrl_c_prints_what_is_final_and_exits_0(tiny_run, stream, whole_file):

@@ -208,6 +208,21 @@ def only_files(sources: list[Path]) -> bool:
     return all(source.is_file() for source in sources)
 
 
+def warn_about_growing_video(path: Path, config) -> None:
+    """Predict's warnings for a followed file as far as it is written (a stream or a pipe cannot be read
+    ahead); a file whose header is not written yet is not judged."""
+    from ballspot import console
+    from ballspot.engine.video_fit import video_warnings
+    from ballspot.video.probe import probe
+
+    try:
+        info = probe(path)
+    except BallspotError:
+        return
+    for warning in video_warnings(info, config, growing=True):
+        console.warn(f"{path}: {warning}")
+
+
 def follow_source(
     sources, spotter, params, batch_size, precision, idle_timeout, split, zip_path, out, resolution
 ) -> None:
@@ -225,6 +240,8 @@ def follow_source(
     if extra:
         raise typer.BadParameter(f"{', '.join(extra)} cannot go with --follow (it prints events)", param_hint=extra[0])
     source = LiveSource(sources[0], 10.0 if idle_timeout is None else idle_timeout)
+    if source.kind == "file":
+        warn_about_growing_video(Path(sources[0]), spotter.config)
     console.log(f"following {sources[0]}: {delay_bound(spotter, params, batch_size).describe()}")
     printed = follow(source, spotter, params, sys.stdout, batch_size, precision)
     console.log(f"stream ended: {printed} event(s) >= {params.event_threshold}")

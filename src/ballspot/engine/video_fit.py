@@ -13,8 +13,9 @@ ASPECT_TOLERANCE = 1.5
 (a 4:3 picture on 16:9 frames is 1.33)."""
 
 
-def video_warnings(info: VideoInfo, config: TrainConfig) -> list[str]:
-    """What makes this video a poor input for a model trained with `config` (empty when nothing does)."""
+def video_warnings(info: VideoInfo, config: TrainConfig, growing: bool = False) -> list[str]:
+    """What makes this video a poor input for a model trained with `config` (empty when nothing does); a
+    `growing` file (still being written) is not judged by its length so far."""
     warnings = []
     seen_width, seen_height = info.width * config.crop, info.height * config.crop
     if seen_width < config.width / 2 or seen_height < config.height / 2:
@@ -35,7 +36,7 @@ def video_warnings(info: VideoInfo, config: TrainConfig) -> list[str]:
             f"{config.fps / info.fps:.0f} times, the motion between them is lost and its events mean little"
         )
     stack_s = positions_per_stack(config) / config.fps
-    if info.duration_s < stack_s:
+    if not growing and info.duration_s < stack_s:
         warnings.append(
             f"lasts {info.duration_s:.2f} s, less than one stack of frames the model scores ({stack_s:.2f} s), "
             "so its events mean little"
