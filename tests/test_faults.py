@@ -162,6 +162,28 @@ def test_an_unwritable_folder_is_one_line():
         tmp.write_bytes(b"x")
 
 
+def test_a_full_disk_while_saving_weights_is_one_line_and_leaves_nothing(tmp_path, monkeypatch):
+    """Weights are serialised in memory and written by Python: torch.save to a file on a full disk failed deep
+    in C++ (torch.jit.save aborted the process)."""
+    import errno
+
+    import torch
+
+    from ballspot.engine.checkpoint import save_checkpoint
+    from ballspot.share.model_folder import write_weights
+
+    def full(self, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_bytes", full)
+    weights = {"w": torch.ones(3)}
+    with pytest.raises(BallspotError, match=r"cannot write .*best\.pt: No space left on device"):
+        save_checkpoint(tmp_path / "best.pt", {"model": weights})
+    with pytest.raises(BallspotError, match=r"cannot write .*model\.safetensors: No space left on device"):
+        write_weights(tmp_path / "model.safetensors", weights)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_marker_is_never_written_for_infinite_minutes(tmp_path):
     result = runner.invoke(app, ["download", "synthetic", "--minutes", "inf", "--out", str(tmp_path / "league")])
     assert result.exit_code == 2 and "Traceback" not in result.output

@@ -466,6 +466,7 @@ def test_a_video_far_from_what_the_model_sees_is_warned_about(width, height, fps
     warnings = video_warnings(info, config)
     assert len(warnings) == len(warned)
     assert all(text in warning for text, warning in zip(warned, warnings, strict=True))
+    assert ("a portrait video" in " ".join(warnings)) == (height > width)  # not said of a tiny or wide one
 
 
 # --- Python API -----------------------------------------------------------------------------------------------

@@ -115,6 +115,18 @@ def write_text(target: Path | str, text: str) -> Path:
     return Path(target)
 
 
+def write_bytes(target: Path | str, data: bytes) -> Path:
+    """Write `data` to `target` atomically. Serialise into memory first and write with this: a full disk is
+    then one `cannot write` error (torch.save and torch.jit.save to a file fail deep in C++ on it, the latter
+    by aborting the process)."""
+    with atomic_path(target) as tmp:
+        try:
+            tmp.write_bytes(data)
+        except OSError as exc:
+            raise BallspotError(f"cannot write {target}: {exc.strerror or exc}") from None
+    return Path(target)
+
+
 def write_json(target: Path | str, data: Any, indent: int | None = 2) -> Path:
     """Write `data` as JSON to `target` atomically."""
     return write_text(target, json.dumps(data, indent=indent) + "\n")

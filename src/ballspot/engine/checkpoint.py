@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
 from ballspot import __version__
-from ballspot.atomic import atomic_path
+from ballspot.atomic import write_bytes
 from ballspot.errors import BallspotError
 
 FORMAT = "ballspot-checkpoint"
@@ -18,9 +19,9 @@ def save_checkpoint(path: Path, payload: dict[str, Any]) -> Path:
     """Write a checkpoint atomically (a killed write never leaves a half file under `path`)."""
     import torch
 
-    with atomic_path(path) as tmp:
-        torch.save({"format": FORMAT, "version": __version__, **payload}, tmp)
-    return path
+    buffer = io.BytesIO()
+    torch.save({"format": FORMAT, "version": __version__, **payload}, buffer)
+    return write_bytes(path, buffer.getvalue())
 
 
 def load_checkpoint(path: Path | str, map_location: str = "cpu") -> dict[str, Any]:

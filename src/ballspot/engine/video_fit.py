@@ -25,10 +25,11 @@ def video_warnings(info: VideoInfo, config: TrainConfig, growing: bool = False) 
         )
     stretch = (config.width / config.height) / (info.width / info.height)
     if max(stretch, 1 / stretch) > ASPECT_TOLERANCE:
+        portrait = info.height > info.width and config.width > config.height
         warnings.append(
             f"{info.width}x{info.height} pixels: the model sees {config.width}x{config.height}, so the picture is "
             f"{'widened' if stretch > 1 else 'narrowed'} {max(stretch, 1 / stretch):.1f} times and its events "
-            "mean little (a portrait video of a landscape match?)"
+            "mean little" + (" (a portrait video of a landscape match?)" if portrait else "")
         )
     if info.fps < config.fps / 2:
         warnings.append(

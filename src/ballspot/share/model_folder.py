@@ -55,12 +55,11 @@ def folder_config(checkpoint: dict[str, Any]) -> dict[str, Any]:
 
 def write_weights(path: Path, state_dict: dict) -> None:
     """The network's tensors as safetensors (contiguous, unshared copies, as the format requires)."""
-    from safetensors.torch import save_file
+    from safetensors.torch import save
 
-    from ballspot.atomic import atomic_path
+    from ballspot.atomic import write_bytes
 
-    with atomic_path(path) as tmp:
-        save_file({k: v.detach().cpu().contiguous().clone() for k, v in state_dict.items()}, str(tmp))
+    write_bytes(path, save({k: v.detach().cpu().contiguous().clone() for k, v in state_dict.items()}))
 
 
 def read_folder(folder: Path, name: str) -> dict[str, Any]:
