@@ -75,3 +75,20 @@ def test_a_finished_game_whose_results_file_is_damaged_is_predicted_again(run, l
         results.write_text(damage)
         assert _same(_predict(league, run["best"], out), first)
         assert json.loads(results.read_text())["predictions"] == first[0]["predictions"]
+
+
+def test_a_finished_game_missing_another_output_is_predicted_again(run, league, tmp_path):  # noqa: F811
+    """events.json or the parameters file gone: the game is redone, not reported as done with 0 events."""
+    from ballspot.predict.outputs import EVENTS_FILE
+    from ballspot.predict.postprocess import PARAMS_FILE
+
+    out = tmp_path / "out"
+    first = _predict(league, run["best"], out)
+    results = [out / game / "results_spotting.json" for game in GAMES]
+    events = (out / GAMES[0] / EVENTS_FILE).read_text()
+    for name in (EVENTS_FILE, PARAMS_FILE):
+        stamps = [path.stat().st_mtime_ns for path in results]
+        (out / GAMES[0] / name).unlink()
+        assert _same(_predict(league, run["best"], out), first)
+        assert results[0].stat().st_mtime_ns != stamps[0] and results[1].stat().st_mtime_ns == stamps[1]
+        assert (out / GAMES[0] / EVENTS_FILE).read_text() == events and (out / GAMES[0] / PARAMS_FILE).is_file()

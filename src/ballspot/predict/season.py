@@ -190,8 +190,8 @@ def _spot_game(game_id, halves, spotter, params, out_root, batch_size, precision
 
 
 def _skipped(folder: Path, game_id: str, halves: list) -> dict | None:
-    """A finished game's summary, read back from its files; None when its results file is missing or damaged
-    (the game is predicted again)."""
+    """A finished game's summary, read back from its files; None when one of them is missing or damaged (the
+    game is predicted again)."""
     from ballspot.predict.outputs import EVENTS_FILE
     from ballspot.predict.postprocess import PARAMS_FILE
 
@@ -203,17 +203,25 @@ def _skipped(folder: Path, game_id: str, halves: list) -> dict | None:
         return None
     try:
         events = len(json.loads((folder / EVENTS_FILE).read_text(encoding="utf-8"))["events"])
-    except (OSError, ValueError, KeyError, TypeError):
-        events = 0
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
+        return None
+    if not (folder / PARAMS_FILE).is_file():
+        return None
     files = {name: str(folder / file) for name, file in (("results", RESULTS_FILE), ("events", EVENTS_FILE))}
     files["params"] = str(folder / PARAMS_FILE)
     return {
         "game": game_id,
         "videos": [str(job.video) for job in halves],
-        "candidates": len(document["predictions"]),
+        "candidates": len(_candidates(document["predictions"])),
         "events": events,
         "seconds": 0.0,
         "files": files,
         "document": document,
         "skipped": True,
     }
+
+
+def _candidates(written: list) -> set[tuple[str, ...]]:
+    """The candidates behind a results file's predictions: an event written for both sides is one."""
+    keys = ("gameTime", "label", "position")
+    return {tuple(str(p.get(key)) for key in keys) for p in written if isinstance(p, dict)}
