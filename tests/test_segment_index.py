@@ -218,6 +218,20 @@ def test_labels_option_and_an_event_at_the_very_end(match, tmp_path):
     assert counters(folder / manifest["clips"][1]["file"]) == [249]
 
 
+def test_an_event_labelled_twice_is_cut_once_with_a_warning(match, tmp_path):
+    """A repeat (same action, same time; another team too) would be cut over its twin and listed twice."""
+    labels = tmp_path / "twice.json"
+    labels.write_text(labels_json([("PASS", 1000, "left", "visible"), ("PASS", 1000, "right", "visible"),
+                                   ("DRIVE", 2520), ("PASS", 2520), ("DRIVE", 2520)]))  # fmt: skip
+    result = ok("segment", match, "--labels", labels, "--out", tmp_path / "clips", "--background", "0", "--json")
+    assert "2 event(s) repeat another of the same action at the same time" in " ".join(result.stderr.split())
+    manifest = json.loads((tmp_path / "clips" / "match" / "manifest.json").read_text())
+    assert [(c["label"], c["event_ms"], c["team"]) for c in manifest["clips"]] == [
+        ("PASS", 1000, "left"), ("DRIVE", 2520, None), ("PASS", 2520, None)]  # fmt: skip
+    assert len(list((tmp_path / "clips" / "match").glob("*.mp4"))) == 3
+    ok("index", tmp_path / "clips", "--out", tmp_path / "index.parquet")
+
+
 # ---------------------------------------------------------------- segment: a dataset root
 
 

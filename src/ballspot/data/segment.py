@@ -97,6 +97,23 @@ def event_clips(
     return clips
 
 
+def _once_each(events: list[Annotation], video: Path) -> list[Annotation]:
+    """The events with one of each (time, action) kept, with a warning when the labels repeat some: a clip is
+    named by its time and action, so a repeat would be cut over its twin and counted twice."""
+    seen: set[tuple[int, str]] = set()
+    kept = []
+    for event in events:
+        if (event.position_ms, event.label) not in seen:
+            seen.add((event.position_ms, event.label))
+            kept.append(event)
+    if len(kept) < len(events):
+        from ballspot.console import warn
+
+        warn(f"{video.name}: {len(events) - len(kept)} event(s) repeat another of the same action at the same time "
+             "in its labels; each is cut once")  # fmt: skip
+    return kept
+
+
 def background_clips(
     events: list[Annotation], duration_ms: int, opts: SegmentOptions, half: int, rng: np.random.Generator
 ) -> list[ClipSpec]:
@@ -175,7 +192,7 @@ def segment_game(
     opts.check()
     info = probe(video)
     labels = read_labels(labels_path, opts.classes, duration_ms=info.duration_ms, slack_ms=LABEL_SLACK_MS, half=half)
-    events = labels.for_half(half)
+    events = _once_each(labels.for_half(half), video)
     rng = np.random.default_rng([opts.seed, half, len(events)])
     last_frame_ms = int(info.last_frame_s * 1000)
     background = background_clips(events, info.duration_ms, opts, half, rng)
