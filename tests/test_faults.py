@@ -90,6 +90,18 @@ def test_variable_rate_video_keeps_every_source_frame(tmp_path):
     assert counters(tmp_path / "clips" / "vfr" / manifest["clips"][0]["file"]) == list(range(150))
 
 
+def test_a_video_named_like_an_ffmpeg_protocol_is_that_file(tmp_path, monkeypatch):
+    """`file:x.mp4` given relative was read as x.mp4, and `pipe:0.mp4` as standard input."""
+    encode(tmp_path / "x.mp4", counter_frames(20), fps=10.0, audio=False)
+    encode(tmp_path / "file:x.mp4", counter_frames(50), audio=False)
+    encode(tmp_path / "pipe:0.mp4", counter_frames(30), audio=False)
+    monkeypatch.chdir(tmp_path)
+    assert (probe("file:x.mp4").fps, probe("file:x.mp4").frames) == (25.0, 50)
+    assert [read_counter(f) for chunk in stream_frames(Path("pipe:0.mp4")) for f in chunk.frames][-1] == 29
+    manifest = segment(Path("file:x.mp4"), [("PASS", 1000)], tmp_path / "clips", "--background", "0")
+    assert manifest["fps"] == 25.0 and counters(tmp_path / "clips" / "file:x" / manifest["clips"][0]["file"])
+
+
 def test_odd_sized_video_is_cut_to_even_size(tmp_path):
     video = encode(tmp_path / "odd.mkv", counter_frames(50, 223, 397), audio=False, extra=["-pix_fmt", "yuv444p"])
     manifest = segment(video, [("PASS", 400)], tmp_path / "clips", "--background", "0")

@@ -10,7 +10,7 @@ import numpy as np
 
 from ballspot.atomic import atomic_path
 from ballspot.errors import BallspotError
-from ballspot.video.ffmpeg_bin import ffmpeg_exe, tied_to_parent
+from ballspot.video.ffmpeg_bin import ffmpeg_exe, local_input, tied_to_parent
 from ballspot.video.probe import count_frames
 
 SEEK_MARGIN_S = 0.0005
@@ -47,7 +47,7 @@ def cut_clip(
     target = Path(target)
     with atomic_path(target) as tmp:
         length = end_s - SEEK_MARGIN_S - start_s if frame_times is not None else end_s - start_s
-        src = ffmpeg.input(str(source), ss=f"{max(0.0, start_s):.6f}", t=f"{length:.6f}")
+        src = ffmpeg.input(local_input(source), ss=f"{max(0.0, start_s):.6f}", t=f"{length:.6f}")
         video = src.video.filter("crop", "trunc(iw/2)*2", "trunc(ih/2)*2", 0, 0)
         streams = [video, src.audio] if _has_audio(source) else [video]
         cmd = (
@@ -78,7 +78,7 @@ def _has_audio(source: Path | str) -> bool:
     import av
 
     try:
-        with av.open(str(source)) as container:
+        with av.open(local_input(source)) as container:
             return bool(container.streams.audio)
     except (av.error.FFmpegError, OSError):
         return False

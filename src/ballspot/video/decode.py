@@ -17,7 +17,7 @@ import ffmpeg
 import numpy as np
 
 from ballspot.errors import BallspotError
-from ballspot.video.ffmpeg_bin import ffmpeg_exe, tied_to_parent
+from ballspot.video.ffmpeg_bin import ffmpeg_exe, local_input, tied_to_parent
 from ballspot.video.probe import TRUNCATED_SHORTFALL_S, TRUNCATED_SHORTFALL_SHARE, VideoInfo, probe
 
 if TYPE_CHECKING:
@@ -75,7 +75,7 @@ def _command(path: Path, fmt: FrameFormat, start_s: float, duration_s: float | N
         input_args["ss"] = f"{start_s:.6f}"
     if duration_s is not None:
         input_args["t"] = f"{duration_s:.6f}"
-    stream = ffmpeg.input(str(path), **input_args).video
+    stream = ffmpeg.input(local_input(path), **input_args).video
     stream = stream.filter("fps", fps=fmt.fps, start_time=0, round="near")
     if fmt.crop < 1.0:
         stream = stream.filter("crop", f"iw*{fmt.crop}", f"ih*{fmt.crop}")

@@ -6,6 +6,7 @@ import functools
 import os
 import shutil
 import sys
+from pathlib import Path
 
 from ballspot.errors import BallspotError
 
@@ -29,6 +30,12 @@ def ffmpeg_exe() -> str:
         return imageio_ffmpeg.get_ffmpeg_exe()
     except RuntimeError as exc:
         raise BallspotError(f"no ffmpeg found ({exc})") from None
+
+
+def local_input(path: Path | str) -> str:
+    """A local file as ffmpeg and PyAV are given it: its absolute path, so that a name such as `file:x.mp4` or
+    `pipe:0.mp4` is not taken for a protocol (another file, or standard input)."""
+    return str(Path(path).absolute())
 
 
 def tied_to_parent() -> dict:

@@ -16,6 +16,7 @@ import numpy as np
 
 from ballspot.errors import BallspotError
 from ballspot.paths import not_utf8
+from ballspot.video.ffmpeg_bin import local_input
 
 TAIL_S = 2.0
 """How far before the header's end probing looks for the last frame."""
@@ -70,7 +71,7 @@ def _probe_file(path: Path, size: int, mtime_ns: int) -> VideoInfo:
     import av
 
     try:
-        with av.open(str(path)) as container:
+        with av.open(local_input(path)) as container:
             if not container.streams.video:
                 raise BallspotError(f"no video stream in {path}")
             stream = container.streams.video[0]
@@ -122,7 +123,7 @@ def refuse_still_image(path: Path) -> None:
     import av
 
     try:
-        with av.open(str(path)) as container:
+        with av.open(local_input(path)) as container:
             image = _still_image(container, container.streams.video[0]) if container.streams.video else None
     except (av.error.FFmpegError, OSError, UnicodeDecodeError):
         return
@@ -197,7 +198,7 @@ def frame_times(path: Path | str) -> np.ndarray:
     import av
 
     try:
-        with av.open(str(path)) as container:
+        with av.open(local_input(path)) as container:
             stream = container.streams.video[0]
             origin = _origin_s(container)
             pts = [p.pts for p in container.demux(stream) if p.pts is not None and p.size and not p.is_discard]
@@ -212,7 +213,7 @@ def count_frames(path: Path | str) -> int:
     import av
 
     try:
-        with av.open(str(path)) as container:
+        with av.open(local_input(path)) as container:
             if not container.streams.video:
                 return 0
             stream = container.streams.video[0]
