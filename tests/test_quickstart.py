@@ -69,6 +69,8 @@ def test_quickstart_rerun_reuses_the_finished_run(finished):
     assert result.exit_code == 0, result.output
     assert best.stat().st_mtime_ns == stamp
     assert json.loads(result.stdout)["mAP@1"] == summary["mAP@1"]
+    other = [*args[:6], "0.4", *args[7:]]  # another --minutes: another league, which the workdir cannot hold
+    assert_one_error_line(runner.invoke(app, other), "made with minutes=0.3; use another --workdir folder")
 
 
 def test_quickstart_rejects_bad_values(tmp_path):

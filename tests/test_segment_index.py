@@ -531,3 +531,8 @@ def test_index_bad_input(bad, segmented, args, message):
     assert result.stdout == "" and "Traceback" not in result.output
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], result.stderr
+
+
+def test_an_index_target_without_a_table_suffix_is_named_whole(segmented):
+    result = invoke("index", segmented, "--out", "/")
+    assert result.exit_code == 2 and "'/' must end in .parquet or .csv" in result.stderr, result.output

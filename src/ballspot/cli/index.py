@@ -16,7 +16,7 @@ INDEX_SUFFIXES = (".parquet", ".csv")
 
 def _index_suffix(value: Path | None) -> Path | None:
     if value is not None and value.suffix.lower() not in INDEX_SUFFIXES:
-        raise typer.BadParameter(f"{value.name!r} must end in .parquet or .csv")
+        raise typer.BadParameter(f"{str(value)!r} must end in .parquet or .csv")
     return value
 
 

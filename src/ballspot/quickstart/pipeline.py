@@ -136,7 +136,9 @@ def run_quickstart(plan: QuickstartPlan) -> dict[str, Any]:
 def _make_league(plan: QuickstartPlan) -> None:
     from ballspot.synthetic import generate_league
 
-    generate_league(plan.league, games=plan.games, minutes=plan.minutes, seed=plan.seed, balanced=True)
+    generate_league(
+        plan.league, games=plan.games, minutes=plan.minutes, seed=plan.seed, balanced=True, folder_option="--workdir"
+    )
 
 
 def _segment_and_index(plan: QuickstartPlan) -> Path:

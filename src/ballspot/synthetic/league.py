@@ -87,12 +87,14 @@ def _kept_splits(root: Path) -> dict[str, list[str]]:
     return {name: [g for g in games if isinstance(g, str)] for name, games in data.items() if isinstance(games, list)}
 
 
-def _check_params(root: Path, params: dict) -> None:
+def _check_params(root: Path, params: dict, option: str) -> None:
     """Refuse to mix games made with other settings into one league folder, or a league into another folder."""
     path = root / PARAMS_FILE
     if not path.is_file():
         if any(root.iterdir()):  # a dataset root or any other folder: its splits.json would be replaced
-            raise BallspotError(f"{root} is not empty and holds no synthetic league; give --out a new or empty folder")
+            raise BallspotError(
+                f"{root} is not empty and holds no synthetic league; give {option} a new or empty folder"
+            )
         return
     try:
         old = read_json(path, "league settings")
@@ -104,11 +106,11 @@ def _check_params(root: Path, params: dict) -> None:
     if differ:
         was = ", ".join(f"{k}={old[k]}" for k in differ)
         raise BallspotError(
-            f"{root} holds a synthetic league made with {was}; use another --out folder or delete that one"
+            f"{root} holds a synthetic league made with {was}; use another {option} folder or delete that one"
         )
 
 
-def _check_no_other_games(season_dir: Path, planned: set[str], games: int) -> None:
+def _check_no_other_games(season_dir: Path, planned: set[str], games: int, option: str) -> None:
     """Refuse a rerun with fewer games than the folder holds: splits.json would leave the others out, and
     segment would then put them (the old test games too) in train."""
     if not season_dir.is_dir():
@@ -117,7 +119,7 @@ def _check_no_other_games(season_dir: Path, planned: set[str], games: int) -> No
     if others:
         raise BallspotError(
             f"{season_dir.parent.parent} holds {len(others)} game(s) beyond --games {games} (first: {others[0]}), "
-            f"which splits.json would leave out; give --games {games + len(others)} or another --out folder"
+            f"which splits.json would leave out; give --games {games + len(others)} or another {option} folder"
         )
 
 
@@ -153,12 +155,13 @@ def generate_league(
     hd: bool = False,
     season: str = "2099-2100",
     progress: bool = True,
+    folder_option: str = "--out",
 ) -> list[str]:
     """Write a synthetic league under `root`; returns the game ids (`league/season/game`).
 
     The same seed gives the same games, labels and frames. A rerun skips games that are complete (a rerun
     with `hd=True` adds only the 720p videos). `balanced` gives every rare class about 7% of events instead
-    of the real, PASS- and DRIVE-heavy mix.
+    of the real, PASS- and DRIVE-heavy mix. `folder_option` names the option that chose `root`, for errors.
     """
     from ballspot import console
 
@@ -173,9 +176,9 @@ def generate_league(
         raise BallspotError(f"season {season!r} must be a folder name such as 2099-2100")
     root = ensure_dir(Path(root))
     params = {"seed": int(seed), "minutes": float(minutes), "balanced": bool(balanced), "season": season}
-    _check_params(root, params)
+    _check_params(root, params, folder_option)
     plans = plan(games, seed, season)
-    _check_no_other_games(root / LEAGUE / season, {g.game_id.rsplit("/", 1)[-1] for g in plans}, games)
+    _check_no_other_games(root / LEAGUE / season, {g.game_id.rsplit("/", 1)[-1] for g in plans}, games, folder_option)
     write_json(root / PARAMS_FILE, {"generator": "ballspot synthetic league", **params})
     todo = [(g, _missing(root / g.game_id, hd)) for g in plans]
     todo = [(g, missing) for g, missing in todo if missing]
