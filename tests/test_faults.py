@@ -320,3 +320,15 @@ def test_team_map_undefined_names_the_class_in_one_line():
     assert "\n" not in note
     assert "PASS (side weights 1 + -1 = 0: the 2025 scorer's AP is inf)" in note
     assert "DRIVE (no events" in note and "SHOT" not in note
+
+
+def test_an_error_quoting_a_huge_input_is_one_short_line(tmp_path):
+    """A label of a million characters is quoted in the error: the line keeps both ends and drops the middle."""
+    video = encode(tmp_path / "match.mp4", counter_frames(50), audio=False)
+    labels = tmp_path / "labels.json"
+    labels.write_text(
+        json.dumps({"annotations": [{"gameTime": "1 - 00:01", "label": "X" * 10**6, "position": "1000"}]})
+    )
+    result = runner.invoke(app, ["segment", str(video), "--labels", str(labels), "--out", str(tmp_path / "out")])
+    assert_one_error_line(result, "characters left out")
+    assert len(result.stderr) < 2100 and result.stderr.startswith("error: ") and "XXX" in result.stderr

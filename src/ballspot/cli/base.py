@@ -116,10 +116,18 @@ def debug_enabled() -> bool:
     return os.environ.get("BALLSPOT_DEBUG", "") not in ("", "0")
 
 
+MAX_ERROR_CHARS = 2000
+"""The longest error line: a message quoting a huge input (a label of a million characters) is cut in its
+middle, keeping what it says at both ends."""
+
+
 def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print `error: message` on stderr, on one line (a path can hold a newline: it is shown as \\n), and
-    return the Exit to raise."""
+    """Print `error: message` on stderr, on one line (a path can hold a newline: it is shown as \\n) of at
+    most MAX_ERROR_CHARS characters, and return the Exit to raise."""
     message = message.replace("\r", "\\r").replace("\n", "\\n")
+    if len(message) > MAX_ERROR_CHARS:
+        keep = MAX_ERROR_CHARS // 2
+        message = f"{message[:keep]} ... ({len(message) - 2 * keep} characters left out) ... {message[-keep:]}"
     sys.stderr.write(f"error: {message}\n")
     sys.stderr.flush()
     return typer.Exit(code)
