@@ -831,6 +831,9 @@ def _cases() -> list[Case]:
         "lr: {low: 0.001, high: 0.1}\n")), 1, "lr: no type; add type: float")  # fmt: skip
     add("tune", "space choice inf", tune("--space", lambda k: k.file("space-inf.yaml", "warmup_epochs: [.inf]\n")),
         1, "warmup")  # fmt: skip
+    add("tune", "space step larger than the range", tune("--space", lambda k: k.file("space-step.yaml",
+        "warmup_epochs: {type: float, low: 0.0, high: 1.0, step: 5}\n")), 1,
+        "step 5 is larger than high - low (1.0)")  # fmt: skip
     add("tune", "config extra holding a date", tune("--config", lambda k: k.file("tune-extra.yaml",
         "extra: {when: 2020-01-01}\n")), 1, "extra may hold text")  # fmt: skip
     add("tune", "config binary", tune("--config", lambda k: k.binary), 1, "not a text file")

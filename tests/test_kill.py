@@ -81,6 +81,24 @@ def test_download_synthetic_killed_mid_video(tmp_path):
     assert len(list(out.rglob("224p.mp4"))) == 2 and len(list(out.rglob("Labels-ball.json"))) == 2
 
 
+def test_download_synthetic_terminated_mid_video_cleans_up_and_says_so(tmp_path):
+    """SIGTERM (kill, a scheduler) runs the clean-up Ctrl-C runs: no `.part` file left, no ffmpeg child."""
+    out = tmp_path / "league"
+    job = start("download", "synthetic", "--games", "2", "--minutes", "0.3", "--out", str(out), "-q")
+    ffmpeg: list[int] = []
+
+    def encoding() -> bool:
+        ffmpeg[:] = children(job.pid) if parts(out) else []
+        return bool(ffmpeg)
+
+    assert wait_until(lambda: encoding() or job.poll() is not None, 600)
+    assert job.poll() is None, job.stderr.read().decode() if job.stderr else ""
+    job.send_signal(signal.SIGTERM)
+    assert job.wait(timeout=60) == 128 + signal.SIGTERM
+    assert job.stderr.read().decode().splitlines()[-1] == "error: terminated"
+    assert parts(out) == [] and wait_until(lambda: not any(_running(pid) for pid in ffmpeg))
+
+
 def test_train_killed_after_an_epoch_resumes(index, tmp_path):
     runs, cache = tmp_path / "runs", tmp_path / "cache"
     args = ["train", "--index", str(index), *TINY_ARGS, "--epochs", "3", "--name", "killed", "-q"]

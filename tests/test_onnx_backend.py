@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import warnings
 
 import numpy as np
@@ -93,6 +94,67 @@ def test_an_exported_folder_predicts_alone_and_bad_folders_fail_in_one_line(run,
     (out / "head.onnx").write_bytes(b"not a graph")
     result = runner.invoke(app, ["predict", str(video), "--model", str(out), "--out", str(tmp_path / "q")])
     assert_one_error_line(result, "cannot load the ONNX graphs")
+
+
+@pytest.fixture(scope="module")
+def exported(run, tmp_path_factory):  # noqa: F811
+    """The tiny run's ONNX export, written once; each test damages a copy."""
+    out = tmp_path_factory.mktemp("onnx-export") / "onnx"
+    result = runner.invoke(app, ["export", str(run["best"]), str(out), "--format", "onnx", "-q"])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def _foreign_head(**model):
+    """A damage: head.onnx of another model of the same backbone in place of the export's own."""
+
+    def damage(folder):
+        cfg = ModelConfig(backbone="test_efficientnet", num_classes=13, stacks=4, pooling="gem", **model)
+        export_onnx(build_model(cfg).eval(), {"height": 32, "width": 64}, [], {}, folder.parent / "other")
+        shutil.copyfile(folder.parent / "other" / "head.onnx", folder / "head.onnx")
+
+    return damage
+
+
+def _train_config(folder, **values):
+    manifest = json.loads((folder / "onnx.json").read_text())
+    manifest["train_config"].update(values)
+    (folder / "onnx.json").write_text(json.dumps(manifest))
+
+
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (
+            lambda f: shutil.copyfile(f / "head.onnx", f / "encoder.onnx"),
+            "encoder.onnx does not match onnx.json (input 'features' [windows, stacks, ",
+        ),
+        (
+            lambda f: shutil.copyfile(f / "encoder.onnx", f / "head.onnx"),
+            "head.onnx does not match onnx.json (input 'stacks' [n, 3, 32, 64], expected 'features' [B, S, D, h, w])",
+        ),
+        (
+            _foreign_head(head="window"),
+            "head.onnx does not match onnx.json (outputs 'logits', expected 'classes', 'offsets', 'team')",
+        ),
+        (
+            _foreign_head(head="dense", positions_per_stack=6, team=True, camera=True),
+            "head.onnx does not match encoder.onnx (input 'features' [windows, stacks, ",
+        ),
+        (lambda f: _train_config(f, height=64), "expected 'stacks' [N, 3, 64, 64])"),
+        (lambda f: _train_config(f, stack_size=2), "expected 'stacks' [N, 2, 32, 64])"),
+    ],
+    ids=["head-as-encoder", "encoder-as-head", "window-head", "camera-head", "height", "stack-size"],
+)
+def test_graphs_unlike_onnx_json_fail_in_one_line_before_any_output(exported, league, tmp_path, damage, message):  # noqa: F811
+    folder = tmp_path / "onnx"
+    shutil.copytree(exported, folder)
+    damage(folder)
+    video, out = league / GAMES[1] / "224p.mp4", tmp_path / "p"
+    args = ["predict", str(video), "--model", str(folder), "--backend", "onnxruntime", "--device", "cpu"]
+    result = runner.invoke(app, [*args, "--out", str(out)])
+    assert_one_error_line(result, f"{folder}: ", message, "; export the model again")
+    assert not out.exists()
 
 
 @pytest.mark.parametrize(

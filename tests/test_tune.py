@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import uuid
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -103,6 +104,14 @@ def test_default_space_is_valid_and_holds_the_seeds_three():
         ("device: [cpu, cuda]", "'device' cannot be tuned"),
         ("- lr", "expected a mapping"),
         ("lr: {type: float, low: 0.1, high: 0.2, scale: 3}", "unknown key(s) scale"),
+        ("warmup_epochs: {type: float, low: 0.0, high: 1.0, step: 5}", "step 5 is larger than high - low (1.0)"),
+        ("epochs: {type: int, low: 1, high: 3, step: 5}", "epochs: step 5 is larger than high - low (2)"),
+        (
+            "warmup_epochs: {type: float, low: 0.0, high: 1.0, step: 0.3}",
+            "step 0.3 does not divide high - low (1.0), so the range would end at 0.9",
+        ),
+        ("epochs: {type: int, low: 1, high: 4, step: 2}", "step 2 does not divide high - low (3)"),
+        ("warmup_epochs: {type: float, low: 0.0, high: 1.0, step: 0}", "step must be > 0"),
     ],
 )
 def test_bad_space_files_are_one_line_errors(tmp_path, text, message):
@@ -118,6 +127,14 @@ def test_space_entries_draw_from_their_distribution():
     study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=1))
     values = {spec.suggest(study.ask()) for _ in range(40)}
     assert values == {0.0, 0.5, 1.0, 1.5, 2.0}
+
+
+def test_a_step_that_divides_the_range_in_decimals_is_accepted_and_optuna_does_not_warn():
+    spec = parse_entry("warmup_epochs", {"type": "float", "low": 0.1, "high": 0.7, "step": 0.2}, "t")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # optuna warns when it lowers high to a whole number of steps
+        value = spec.suggest(optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=1)).ask())
+    assert min(abs(value - v) for v in (0.1, 0.3, 0.5, 0.7)) < 1e-9
 
 
 # --- studies --------------------------------------------------------------------------------------------

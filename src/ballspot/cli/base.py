@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+import signal
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -155,7 +158,12 @@ def error_boundary(func: Callable) -> Callable:
     @functools.wraps(func)
     def wrapper(*args: Any, **kw: Any) -> Any:
         try:
-            return func(*args, **kw)
+            with _terminate_like_ctrl_c():
+                return func(*args, **kw)
+        except Terminated:
+            if debug_enabled():
+                raise
+            raise fail("terminated", 128 + signal.SIGTERM) from None
         except BallspotError as exc:
             if debug_enabled():
                 raise
@@ -171,3 +179,26 @@ def error_boundary(func: Callable) -> Callable:
             raise fail(f"{exc.strerror or exc}{where}") from None
 
     return wrapper
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived (`kill`, a scheduler, torchrun): raised where the program is, as Ctrl-C is, so the
+    same clean-up runs (temporary files removed, child processes stopped) before the exit."""
+
+
+@contextlib.contextmanager
+def _terminate_like_ctrl_c() -> Iterator[None]:
+    """Turn SIGTERM into `Terminated` for the command's run (in the main thread, unless someone else set a
+    handler)."""
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGTERM) != signal.SIG_DFL:
+        yield
+        return
+
+    def terminate(signum, frame) -> None:
+        raise Terminated()
+
+    signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)

@@ -13,11 +13,12 @@ files that `torch.jit.load` reads without ballspot's model code.
 
 from __future__ import annotations
 
+import io
 import warnings
 from pathlib import Path
 from typing import Any
 
-from ballspot.atomic import atomic_path, write_json
+from ballspot.atomic import atomic_path, write_bytes, write_json
 from ballspot.errors import BallspotError
 from ballspot.inputfiles import read_json
 
@@ -26,6 +27,10 @@ FORMAT_VERSION = 1
 MANIFEST = "onnx.json"
 ENCODER_FILE = "encoder.onnx"
 HEAD_FILE = "head.onnx"
+STACKS = "stacks"
+"""The encoder's input: stacks [N, C, H, W]."""
+FEATURES = "features"
+"""The encoder's output [N, D, h, w] and the head's input [B, S, D, h, w]."""
 OPSET = 17
 DENSE_OUTPUTS = ("classes", "offsets", "team")
 MANIFEST_PARTS = {"model_config": dict, "train_config": dict, "classes": list, "postprocess": dict, "encoder": dict,
@@ -132,10 +137,10 @@ def export_onnx(model, train_config: dict[str, Any], classes: list[str], params:
     stack_axes = {0: "windows", 1: "stacks"} if cfg.head == "dense" else {0: "windows"}
     try:
         with torch.inference_mode(False), torch.no_grad():
-            _export(encode, (stacks,), folder / ENCODER_FILE, ["stacks"], ["features"],
-                    {"stacks": {0: "n"}, "features": {0: "n"}})  # fmt: skip
-            dynamic = {"features": stack_axes, **{name: stack_axes for name in outputs}}
-            _export(head, (features,), folder / HEAD_FILE, ["features"], outputs, dynamic, _needs_torch_export(model))
+            _export(encode, (stacks,), folder / ENCODER_FILE, [STACKS], [FEATURES],
+                    {STACKS: {0: "n"}, FEATURES: {0: "n"}})  # fmt: skip
+            dynamic = {FEATURES: stack_axes, **{name: stack_axes for name in outputs}}
+            _export(head, (features,), folder / HEAD_FILE, [FEATURES], outputs, dynamic, _needs_torch_export(model))
     except BallspotError:
         raise
     except Exception as exc:  # the exporter raises many types for an operator it cannot translate
@@ -148,8 +153,8 @@ def export_onnx(model, train_config: dict[str, Any], classes: list[str], params:
         "train_config": train_config,
         "classes": list(classes),
         "postprocess": params,
-        "encoder": {"file": ENCODER_FILE, "input": "stacks", "output": "features"},
-        "head": {"file": HEAD_FILE, "input": "features", "outputs": outputs},
+        "encoder": {"file": ENCODER_FILE, "input": STACKS, "output": FEATURES},
+        "head": {"file": HEAD_FILE, "input": FEATURES, "outputs": outputs},
     }
     write_json(folder / MANIFEST, manifest)
     return folder
@@ -167,8 +172,9 @@ def export_torchscript(model, train_config: dict[str, Any], folder: Path) -> lis
         with warnings.catch_warnings(), torch.no_grad():
             warnings.simplefilter("ignore")  # tracing notes, and torch's FutureWarning that TorchScript is deprecated
             traced = torch.jit.trace(module, (example,), check_trace=False)
-            with atomic_path(folder / name) as tmp:
-                torch.jit.save(traced, str(tmp))
+            buffer = io.BytesIO()
+            torch.jit.save(traced, buffer)
+            write_bytes(folder / name, buffer.getvalue())
         written.append(folder / name)
     return written
 
@@ -196,6 +202,55 @@ def read_manifest(folder: Path) -> dict[str, Any]:
         if not file.is_file():
             raise BallspotError(f"{folder}: {file.name} is missing")
     return manifest
+
+
+def _shape_text(shape: list) -> str:
+    """A graph's shape as `[n, 6, 112, 192]`: its static sizes, its dynamic axes by name (`?` when unnamed)."""
+    return "[" + ", ".join("?" if size is None else str(size) for size in shape) + "]"
+
+
+def _fits(shape: list, expected: list) -> bool:
+    """Same rank, and the same size wherever both are static (an int); dynamic axes are names or None."""
+    return len(shape) == len(expected) and all(
+        not (isinstance(size, int) and isinstance(want, int)) or size == want
+        for size, want in zip(shape, expected, strict=True)
+    )
+
+
+def _check_part(folder: Path, file: str, against: str, kind: str, found: list, name: str, expected: list) -> None:
+    """One graph's input (the only one) or output `name` with the `expected` shape, else a one-line error."""
+    shapes = {arg.name: list(arg.shape) for arg in found}
+    if name in shapes and _fits(shapes[name], expected) and (kind == "output" or len(shapes) == 1):
+        return
+    got = ", ".join(f"{key!r} {_shape_text(shape)}" for key, shape in shapes.items()) or "none"
+    plural = "s" if len(shapes) > 1 else ""
+    raise BallspotError(
+        f"{folder}: {file} does not match {against} ({kind}{plural} {got}, expected {name!r} "
+        f"{_shape_text(expected)}); export the model again"
+    )
+
+
+def check_graphs(folder: Path, model_cfg, config, encoder, head) -> None:
+    """Refuse an export whose graphs are not the ones its onnx.json describes, before any video is decoded.
+
+    `model_cfg` and `config` are onnx.json's model and training configuration (predict feeds the encoder
+    stacks of `config`'s channels and size, and a window head `config.stacks` of them); `encoder` and `head`
+    are the graphs' ONNX Runtime sessions. Sizes are compared where the graph's are static.
+    """
+    stacks = ["N", config.in_chans, config.height, config.width]
+    _check_part(folder, ENCODER_FILE, MANIFEST, "input", encoder.get_inputs(), STACKS, stacks)
+    _check_part(folder, ENCODER_FILE, MANIFEST, "output", encoder.get_outputs(), FEATURES, ["N", "D", "h", "w"])
+    window = "S" if model_cfg.head == "dense" else config.stacks
+    _check_part(folder, HEAD_FILE, MANIFEST, "input", head.get_inputs(), FEATURES, ["B", window, "D", "h", "w"])
+    features = next(list(arg.shape) for arg in encoder.get_outputs() if arg.name == FEATURES)
+    _check_part(folder, HEAD_FILE, ENCODER_FILE, "input", head.get_inputs(), FEATURES, ["B", window, *features[1:]])
+    names = [arg.name for arg in head.get_outputs()]
+    wanted = head_outputs(model_cfg)
+    if not set(wanted) <= set(names):
+        got, want = (", ".join(map(repr, part)) or "none" for part in (names, wanted))
+        raise BallspotError(
+            f"{folder}: {HEAD_FILE} does not match {MANIFEST} (outputs {got}, expected {want}); export the model again"
+        )
 
 
 def _model_of(checkpoint: dict[str, Any]):

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ballspot.errors import BallspotError
-from ballspot.export.onnx import head_outputs, is_onnx_folder, read_manifest
+from ballspot.export.onnx import FEATURES, STACKS, check_graphs, head_outputs, is_onnx_folder, read_manifest
 
 
 class Backend(str, Enum):
@@ -89,14 +89,14 @@ class OnnxNetwork:
         import torch
 
         x = stacks.detach().to("cpu", torch.float32).contiguous().numpy()
-        return torch.from_numpy(self.encoder.run(["features"], {"stacks": x})[0])
+        return torch.from_numpy(self.encoder.run([FEATURES], {STACKS: x})[0])
 
     def head(self, features):
         """[B, S, D, h, w] features → logits [B, K] (window model) or a `DenseOutput` (dense model)."""
         import torch
 
         x = features.detach().to("cpu", torch.float32).contiguous().numpy()
-        outs = [torch.from_numpy(o) for o in self.head_session.run(self.outputs, {"features": x})]
+        outs = [torch.from_numpy(o) for o in self.head_session.run(self.outputs, {FEATURES: x})]
         if self.cfg.head != "dense":
             return outs[0]
         from ballspot.models.dense import DenseOutput
@@ -164,6 +164,7 @@ def load_onnx_spotter(model: Path, device: str = "cpu", tta: str = "none", threa
     if tta == "flip" and config.task != "dense":
         raise BallspotError(f"--tta flip needs a dense model; {model} was trained with --task {config.task}")
     network = OnnxNetwork(folder, manifest, threads, device)
+    check_graphs(folder, network.cfg, config, network.encoder, network.head_session)
     return LoadedModel(network, config, classes, torch.device("cpu"), model, flip=tta == "flip")
 
 

@@ -11,6 +11,7 @@ import dataclasses
 import difflib
 import math
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -113,7 +114,27 @@ def parse_entry(name: str, value: Any, where: str) -> ParamSpec:
         raise BallspotError(f"{where}: {name}: low ({low}) must be below high ({high})")
     if log and low <= 0:
         raise BallspotError(f"{where}: {name}: a log scale needs low > 0, got {low}")
+    if step is not None:
+        _check_step(kind, low, high, step, value["step"], name, where)
     return ParamSpec(name, kind, low=low, high=high, log=log, step=step)
+
+
+def _check_step(kind: str, low: float, high: float, step: float, given: Any, name: str, where: str) -> None:
+    """The range must be whole steps long: Optuna would lower `high` to the last whole step with only a warning
+    (down to `low` alone for a step larger than the range). Worked out in decimals, as Optuna does."""
+    number = int if kind == "int" else float
+    d_low, d_step = Decimal(str(number(low))), Decimal(str(number(step)))
+    span = Decimal(str(number(high))) - d_low
+    if d_step > span:
+        raise BallspotError(
+            f"{where}: {name}: step {given} is larger than high - low ({span}); use a smaller step or a wider range"
+        )
+    if span % d_step:
+        last = number((span // d_step) * d_step + d_low)
+        raise BallspotError(
+            f"{where}: {name}: step {given} does not divide high - low ({span}), so the range would end at {last}; "
+            "make high - low a whole number of steps"
+        )
 
 
 def _number(entry: dict, key: str, name: str, where: str) -> float:
