@@ -92,3 +92,25 @@ def test_a_finished_game_missing_another_output_is_predicted_again(run, league, 
         assert _same(_predict(league, run["best"], out), first)
         assert results[0].stat().st_mtime_ns != stamps[0] and results[1].stat().st_mtime_ns == stamps[1]
         assert (out / GAMES[0] / EVENTS_FILE).read_text() == events and (out / GAMES[0] / PARAMS_FILE).is_file()
+
+
+def test_a_run_that_fails_midway_leaves_the_finished_games_and_no_empty_folder(run, league, tmp_path, monkeypatch):  # noqa: F811
+    """The second game fails (or Ctrl-C): the first is written whole, the second's folder is not left empty."""
+    from ballspot.errors import BallspotError
+    from ballspot.predict import season
+
+    real, calls = season._spot_game, []
+
+    def second_fails(game_id, *args, **kw):
+        calls.append(game_id)
+        if len(calls) == 2:
+            raise BallspotError("the disk went away")
+        return real(game_id, *args, **kw)
+
+    monkeypatch.setattr(season, "_spot_game", second_fails)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["predict", str(league), "--model", str(run["best"]), "--out", str(out)])
+    assert result.exit_code == 1 and "the disk went away" in result.stderr
+    assert (out / calls[0] / "results_spotting.json").is_file() and (out / calls[0] / DONE_FILE).is_file()
+    assert not (out / calls[1]).exists()
+    assert all(any(folder.iterdir()) for folder in out.rglob("*") if folder.is_dir())

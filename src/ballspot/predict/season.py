@@ -88,7 +88,6 @@ def predict_season(
 
     on_progress(job, frames decoded, frames in the video), when given, is called besides the progress bar.
     """
-    from rich.progress import TextColumn
 
     from ballspot import console
 
@@ -111,8 +110,38 @@ def predict_season(
         for job in games[game_id]:
             for warning in video_warnings(probe(job.video), spotter.config):
                 console.warn(f"{job.video}: {warning}")
-    for game_id in todo:  # then an --out that cannot be written (a file in the way, no access), before any folder
-        ensure_dir(out_root / game_id)
+    folders = [out_root / game_id for game_id in todo]
+    existed = {path for folder in folders for path in (folder, *folder.parents) if path.is_dir()}
+    try:
+        for folder in folders:  # an --out that cannot be written fails here, before any game is predicted
+            ensure_dir(folder)
+        _spot_games(todo, games, spotter, params, out_root, batch_size, precision, workers, expected, results,
+                    on_progress)  # fmt: skip
+    except BaseException:  # an error, Ctrl-C or SIGTERM: no empty folder is left for the games not written
+        _remove_empty(folders, existed, out_root)
+        raise
+    return [results[game_id] for game_id in mine]
+
+
+def _remove_empty(folders: list[Path], existed: set[Path], root: Path) -> None:
+    """Remove the folders (and their parents below `root`) this run made that are still empty."""
+    for folder in folders:
+        for path in (folder, *folder.parents):
+            if path == root or path in existed or root not in path.parents:
+                break
+            try:
+                path.rmdir()  # only an empty folder goes
+            except OSError:
+                break
+
+
+def _spot_games(todo, games, spotter, params, out_root, batch_size, precision, workers, expected, results,
+                on_progress) -> None:  # fmt: skip
+    """Predict and write the games of `todo`, `workers` at a time, each summary into `results`."""
+    from rich.progress import TextColumn
+
+    from ballspot import console
+
     with console.progress(TextColumn("{task.fields[speed]}")) as bar:
         lock = threading.Lock()
 
@@ -131,7 +160,6 @@ def predict_season(
             with _ThreadShare(workers), ThreadPoolExecutor(max_workers=workers) as pool:
                 for future in [pool.submit(run, game_id) for game_id in todo]:
                     future.result()
-    return [results[game_id] for game_id in mine]
 
 
 class _ThreadShare:
