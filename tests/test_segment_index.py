@@ -322,6 +322,11 @@ def test_dataset_root_with_its_own_splits_and_resolution(dataset, tmp_path):
     assert [(g["game"], g["split"]) for g in json.loads(result.stdout)["games"]] == [(READING, "valid")]
     manifest = json.loads((tmp_path / "clips" / READING / "manifest.json").read_text())
     assert manifest["video"].endswith("720p.mp4")
+    assert "have no" not in result.stderr
+    (root / READING / "720p.mp4").rename(root / READING / "224p.mp4")  # 720p asked for, only 224p there
+    result = ok("segment", root, "--out", tmp_path / "clips2", "--no-clips", "--resolution", "720p", "--json")
+    message = " ".join(result.stderr.split())
+    assert "1 game(s) have no 720p video, so another is used (first: 2019-10-01 - Reading - Fulham, its 224p" in message
 
 
 def test_games_missing_from_the_splits_file_go_to_train_with_a_warning(dataset, tmp_path):

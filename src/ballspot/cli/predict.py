@@ -23,7 +23,7 @@ from ballspot.cli.options import (
 from ballspot.errors import BallspotError
 from ballspot.predict.backends import Backend
 from ballspot.share.sources import MODEL_HELP
-from ballspot.soccernet.layout import Resolution
+from ballspot.soccernet.layout import Resolution, other_resolutions
 from ballspot.soccernet.splits import SPLITS
 
 Opt = typer.Option
@@ -179,6 +179,8 @@ def predict(
         jobs = plan_split(paths_given, split.value, (resolution or Resolution.P224).value)
     else:
         jobs = plan_videos(paths_given, (resolution or Resolution.P224).value)
+    if resolution is not None and (warning := other_resolutions([job.video for job in jobs], resolution.value)):
+        console.warn(warning)
     if zip_path is not None:
         from ballspot.predict.submission import check_submission_games, check_submission_target
 

@@ -10,7 +10,7 @@ import typer
 
 from ballspot.cli.base import command
 from ballspot.cli.options import SEED_MAX, ClassesOption, DataDirOption, JsonOption, QuietOption
-from ballspot.soccernet.layout import Resolution
+from ballspot.soccernet.layout import Resolution, other_resolutions
 
 
 @command("segment")
@@ -86,6 +86,8 @@ def segment(
     jobs_list = plan_jobs(source, labels, (resolution or Resolution.P224).value)
     check_jobs(jobs_list, opts.classes)
     if warning := unlisted_games(source, jobs_list):
+        console.warn(warning)
+    if resolution is not None and (warning := other_resolutions([j.video for j in jobs_list], resolution.value)):
         console.warn(warning)
     summary = []
     clip_count = count(1)

@@ -78,6 +78,19 @@ def _named_videos(folder: Path, resolution: str) -> dict[int, Path]:
     return {}
 
 
+def other_resolutions(videos: list[Path], resolution: str) -> str | None:
+    """What to say when some games have no video at the `resolution` asked for (their smallest is used)."""
+    used = {}
+    for video in videos:
+        match = _WHOLE_VIDEO.match(video.name) or _HALF_VIDEO.match(video.name)
+        if match and (found := match.group(1) if match.re is _WHOLE_VIDEO else match.group(2)) != resolution:
+            used.setdefault(video.parent, found)
+    if not used:
+        return None
+    first, found = next(iter(used.items()))
+    return f"{len(used)} game(s) have no {resolution} video, so another is used (first: {first.name}, its {found} one)"
+
+
 def find_games(root: Path | str, resolution: str = "224p", require_video: bool = False) -> list[Game]:
     """Every `league/season/game` folder under `root` holding a labels file or a video, sorted by id."""
     root = Path(root)
