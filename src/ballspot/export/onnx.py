@@ -25,6 +25,7 @@ from ballspot.inputfiles import read_json
 FORMAT = "ballspot-onnx"
 FORMAT_VERSION = 1
 MANIFEST = "onnx.json"
+TORCHSCRIPT_MANIFEST = "torchscript.json"
 ENCODER_FILE = "encoder.onnx"
 HEAD_FILE = "head.onnx"
 STACKS = "stacks"
@@ -275,7 +276,7 @@ def export_torchscript_format(checkpoint_path: Path, checkpoint: dict[str, Any],
     model = _model_of(checkpoint)
     export_torchscript(model, checkpoint["config"], folder)
     write_json(
-        folder / "torchscript.json",
+        folder / TORCHSCRIPT_MANIFEST,
         {
             "format": "ballspot-torchscript",
             "format_version": FORMAT_VERSION,

@@ -85,9 +85,9 @@ def export_model(checkpoint_path: Path, format_name: str, target: Path, overwrit
 
 def _an_export(folder: Path) -> bool:
     """Whether `folder` is what `ballspot export` wrote, in any format."""
-    from ballspot.export.onnx import is_onnx_folder
+    from ballspot.export.onnx import TORCHSCRIPT_MANIFEST, is_onnx_folder
 
-    return folder_format.is_model_folder(folder) or is_onnx_folder(folder) or (folder / "torchscript.json").is_file()
+    return folder_format.is_model_folder(folder) or is_onnx_folder(folder) or (folder / TORCHSCRIPT_MANIFEST).is_file()
 
 
 @contextlib.contextmanager

@@ -66,6 +66,13 @@ def resolve_model(spec: str | Path, sha256: str | None = None) -> Path:
             return best
         if (path / CONFIG_FILE).exists():  # a model folder whose config.json is damaged: say how
             return folder_checkpoint(path, models_cache() / "converted", str(path))
+        from ballspot.export.onnx import TORCHSCRIPT_MANIFEST
+
+        if (path / TORCHSCRIPT_MANIFEST).is_file():
+            raise BallspotError(
+                f"{path} is a TorchScript export, for torch.jit.load outside ballspot; give the checkpoint it was "
+                "exported from (weights/best.pt), its run folder, an hf export or an ONNX export"
+            )
         raise BallspotError(f"{path} is not a ballspot model (neither an exported model folder nor a run folder)")
     return path
 
