@@ -238,6 +238,8 @@ def test_errors(index_path, classify_run, folders, tmp_path):
     assert result.exit_code == 2 and "spotting mode" in result.stderr
     result = evaluate("--predictions", str(tmp_path), "--index", str(tmp_path), cache=cache)
     assert result.exit_code == 2 and "classification mode" in result.stderr
+    result = evaluate("--model", weights, "--classes", "2", "--no-chance", cache=cache)  # ignored before
+    assert result.exit_code == 2 and "--classes, --chance/--no-chance belong(s) to spotting mode" in result.stderr
 
 
 def test_an_out_that_cannot_be_written_fails_before_any_clip_is_classified(

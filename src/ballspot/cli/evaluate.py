@@ -61,6 +61,7 @@ class Split(str, Enum):
 
 @command("evaluate")
 def evaluate(
+    ctx: typer.Context,
     model: Annotated[
         Path | None,
         typer.Option(
@@ -191,6 +192,15 @@ def evaluate(
             raise typer.BadParameter(
                 "--labels belongs to spotting mode (--predictions); --model reads labels from the clip index",
                 param_hint="'--labels'",
+            )
+        options = {"metric": "--metric", "classes": "--classes", "chance": "--chance/--no-chance",
+                   "bootstrap": "--bootstrap", "seed": "--seed"}  # fmt: skip
+        spotting = [option for name, option in options.items() if _given(ctx, name)]
+        if spotting:
+            raise typer.BadParameter(
+                f"{', '.join(spotting)} belong(s) to spotting mode (--predictions); --model classifies clips with the "
+                "run's own classes",
+                param_hint=spotting[0],
             )
         split_name = (split or Split.test).value
         run_classification(
@@ -427,3 +437,9 @@ def print_spotting(result: SpottingResult, chance: dict | None = None) -> None:
         if b.replicates_used < b.replicates:
             line += f"; {b.replicates - b.replicates_used} lost every event of a class and are left out of the mAP's"
         out.print(line)
+
+
+def _given(ctx: typer.Context, name: str) -> bool:
+    """Whether the option was given (on the command line or by environment), not left at its default (by name:
+    typer may carry its own copy of click and its enum)."""
+    return getattr(ctx.get_parameter_source(name), "name", None) in ("COMMANDLINE", "ENVIRONMENT")
