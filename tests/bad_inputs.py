@@ -713,6 +713,11 @@ def _cases() -> list[Case]:
     add("train", "config fps 0.001", train_config("fps", "fps: 0.001\n"), 1, "fps must be between 1 and 120")
     add("train", "config alpha a number", train_config("alpha", "alpha: 0.5\n"), 1, "alpha must be a list of numbers")
     add("train", "config alpha holding text", train_config("alphatext", "alpha: [x]\n"), 1, "alpha[0] must be a number")
+    add("train", "config alpha of 2 weights", train_config("alpha2", "alpha: [1, 2]\n"), 1,
+        "alpha must be a list of 12 finite, non-negative class weights")  # fmt: skip
+    add("train", "config alpha negative", train_config("alphaneg", "alpha: [" + ", ".join(["1"] * 11 + ["-1"]) + "]\n"),
+        1, "alpha must be a list of 12")  # fmt: skip
+    add("train", "config backbone empty", train_config("backbone", "backbone: ''\n"), 1, "--backbone must name a timm")
     add("train", "config augment yes (text)", train_config("augment", "augment: 'yes'\n"), 1,
         "augment must be true or false")  # fmt: skip
     add("train", "config pretrained a list", train_config("pretrained", "pretrained: [a]\n"), 1,

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ballspot.classes import class_set
 from ballspot.errors import BallspotError
 from ballspot.soccernet.splits import SPLITS, split_names
 
@@ -252,6 +253,23 @@ class TrainConfig:
         if self.color == "grey" and self.frames % self.stack_size:
             raise BallspotError(
                 f"--frames ({self.frames}) must be a multiple of --stack-size ({self.stack_size}) for grey stacks"
+            )
+        if not isinstance(self.backbone, str) or not self.backbone.strip():
+            raise BallspotError(f"--backbone must name a timm model, got {self.backbone!r}")
+        self._check_alpha()
+
+    def _check_alpha(self) -> None:
+        """Class weights: one finite, non-negative number per output class (checked before any data is read)."""
+        if self.alpha is None:
+            return
+        outputs = len(class_set(self.classes)) + (1 if self.task in ("spot", "dense") else 0)
+        numbers = isinstance(self.alpha, list) and all(
+            isinstance(a, int | float) and not isinstance(a, bool) and math.isfinite(a) and a >= 0 for a in self.alpha
+        )
+        if not numbers or len(self.alpha) != outputs:
+            raise BallspotError(
+                f"alpha must be a list of {outputs} finite, non-negative class weights (one per output class of "
+                f"--task {self.task} with {self.classes} classes), got {self.alpha!r}"
             )
 
     def frame_format(self) -> FrameFormat:
