@@ -179,6 +179,19 @@ def test_an_ffmpeg_that_gives_no_frame_is_an_error(counter_video, monkeypatch):
         list(stream_frames(counter_video))
 
 
+@pytest.mark.parametrize("program", ["true", "false", "ls"])
+def test_a_ballspot_ffmpeg_that_is_another_program_is_named_at_once(program, monkeypatch):
+    from ballspot.video.ffmpeg_bin import ffmpeg_exe
+
+    monkeypatch.setenv("BALLSPOT_FFMPEG", program)
+    ffmpeg_exe.cache_clear()
+    try:
+        with pytest.raises(BallspotError, match=f"BALLSPOT_FFMPEG points at '{program}', which is not ffmpeg"):
+            ffmpeg_exe()
+    finally:
+        ffmpeg_exe.cache_clear()
+
+
 def test_bad_format_values():
     with pytest.raises(BallspotError, match="out of range"):
         FrameFormat(fps=0).check()

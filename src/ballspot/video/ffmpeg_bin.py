@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -18,6 +19,7 @@ def ffmpeg_exe() -> str:
     if override:
         if not shutil.which(override):
             raise BallspotError(f"BALLSPOT_FFMPEG points at {override!r}, which is not an executable")
+        _refuse_other_program(override)
         return override
     on_path = shutil.which("ffmpeg")
     if on_path:
@@ -30,6 +32,20 @@ def ffmpeg_exe() -> str:
         return imageio_ffmpeg.get_ffmpeg_exe()
     except RuntimeError as exc:
         raise BallspotError(f"no ffmpeg found ({exc})") from None
+
+
+def _refuse_other_program(executable: str) -> None:
+    """An executable that does not answer `-version` as ffmpeg does (a typo, another program) is an error now,
+    not a puzzling failure of the first video."""
+    try:
+        answer = subprocess.run([executable, "-version"], capture_output=True, timeout=30, check=False)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise BallspotError(f"BALLSPOT_FFMPEG points at {executable!r}, which does not run: {exc}") from None
+    if answer.returncode != 0 or not answer.stdout.startswith(b"ffmpeg version"):
+        raise BallspotError(
+            f"BALLSPOT_FFMPEG points at {executable!r}, which is not ffmpeg (`{executable} -version` does not "
+            "print `ffmpeg version`); point it at ffmpeg or unset it"
+        )
 
 
 def local_input(path: Path | str) -> str:
