@@ -110,6 +110,16 @@ def test_long_stderr_lines_are_not_wrapped_when_piped(capsys, monkeypatch):
     assert err == [line, f"warning: {line}"]
 
 
+def test_a_result_path_is_one_line_even_with_a_newline_in_it(tmp_path, capsys):
+    """Scripts read one path a line from stdout: a newline in a folder name is written as \\n there."""
+    console.result_line(Path("/data/odd\nname\r.csv"))
+    assert capsys.readouterr().out == "/data/odd\\nname\\r.csv\n"
+    out = tmp_path / "odd\nleague"
+    result = runner.invoke(app, ["download", "synthetic", "--games", "1", "--minutes", "0.05", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == str(out).replace("\n", "\\n") + "\n"
+
+
 # ---------------------------------------------------------------- evaluate's messages
 
 

@@ -71,3 +71,12 @@ def track(items: Iterable[T], description: str, total: int | None = None) -> Ite
     from rich.progress import track as rich_track
 
     return rich_track(items, description, total=total, console=err, disable=quiet() or not sys.stderr.isatty())
+
+
+def result_line(text: object) -> None:
+    """A result (a path) on stdout, on exactly one line: a newline or carriage return in it (a legal character
+    in a file name) is written as \\n or \\r, so that scripts reading one path a line stay right (`--json`
+    gives it exactly)."""
+    line = str(text).replace("\r", "\\r").replace("\n", "\\n")
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()

@@ -131,7 +131,7 @@ def download_soccernet(
     if not quiet:
         _print_table(report)
     for root in report.roots.values():
-        typer.echo(str(root))
+        console.result_line(str(root))
 
 
 def _print_table(report) -> None:

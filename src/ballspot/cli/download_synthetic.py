@@ -63,4 +63,4 @@ def download_synthetic(
     console.log(
         f"{len(game_ids)} games, {sum(counts.values())} events: " + ", ".join(f"{k} {v}" for k, v in counts.items())
     )
-    typer.echo(str(root))
+    console.result_line(str(root))

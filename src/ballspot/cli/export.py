@@ -60,4 +60,4 @@ def export(
         typer.echo(json.dumps(describe(written)))
         return
     console.log(f"exported {model} as {format_name.value} into {written}")
-    typer.echo(str(written))
+    console.result_line(str(written))

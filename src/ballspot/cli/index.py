@@ -64,4 +64,4 @@ def index(
         table.add_row(label, *(str(counts[s][label]) for s in splits))
     if not quiet:
         console.err.print(table)
-    typer.echo(str(target))
+    console.result_line(str(target))

@@ -200,9 +200,9 @@ def predict(
     for r in results:
         console.log(f"{r['game']}: {r['candidates']} candidates, {r['events']} events >= {chosen.event_threshold}")
         if zip_path is None:
-            typer.echo(r["files"]["results"])
+            console.result_line(r["files"]["results"])
     if zip_path is not None:
-        typer.echo(str(zip_path))
+        console.result_line(str(zip_path))
 
 
 def only_files(sources: list[Path]) -> bool:

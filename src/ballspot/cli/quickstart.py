@@ -76,7 +76,7 @@ def quickstart(
     for line in next_steps(summary, default_place):
         console.log(line)
     for key in ("league", "run", "model", "predictions", "summary"):
-        typer.echo(f"{key:12s} {summary[key]}")
+        console.result_line(f"{key:12s} {summary[key]}")
 
 
 def next_steps(summary: dict, default_place: bool) -> list[str]:

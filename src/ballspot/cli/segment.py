@@ -121,4 +121,4 @@ def segment(
         return
     total = sum(s["clips"] for s in summary)
     console.log(f"{total} clips from {len(summary)} video(s)")
-    typer.echo(str(out_root))
+    console.result_line(str(out_root))

@@ -223,4 +223,4 @@ def train(
     if json_output:
         typer.echo(json.dumps(summary))
     else:
-        typer.echo(summary["weights"]["best"])
+        console.result_line(summary["weights"]["best"])

@@ -230,7 +230,7 @@ def tune(
         report.print_report(result)
     if best_config is None:
         console.warn("no trial completed: no best configuration yet")
-    typer.echo(best_config or spec.dashboard)
+    console.result_line(best_config or spec.dashboard)
 
 
 def run_with_counter(study, objective, trials: int, timeout: float | None, metric: str) -> list[int]:
@@ -265,7 +265,7 @@ def report_command(
     json_output: JsonOption = False,
 ) -> None:
     """Show a study without running trials (while workers run, or after): the table, best config, importances."""
-    from ballspot import paths
+    from ballspot import console, paths
     from ballspot.tune import report
     from ballspot.tune.storage import check_study_name, parse_storage
     from ballspot.tune.study import load_study
@@ -280,7 +280,7 @@ def report_command(
         typer.echo(json.dumps(result))
         return
     report.print_report(result)
-    typer.echo(best_config or spec.dashboard)
+    console.result_line(best_config or spec.dashboard)
 
 
 @tune_app.command("postprocess")
@@ -316,7 +316,7 @@ def postprocess(
         return
     if not console.quiet():
         _print_postprocess(result)
-    typer.echo(result["params_file"])
+    console.result_line(result["params_file"])
 
 
 def _print_postprocess(result: dict) -> None:
