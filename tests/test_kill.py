@@ -60,18 +60,24 @@ def parts(folder: Path) -> list[Path]:
     return list(folder.rglob("*.part"))
 
 
-def test_download_synthetic_killed_mid_video(tmp_path):
-    out = tmp_path / "league"
+def download_until_encoding(out: Path) -> tuple[subprocess.Popen, list[int]]:
+    """`download synthetic` started and caught while a `.part` video is being written, with the ffmpeg
+    children seen at that moment."""
     job = start("download", "synthetic", "--games", "2", "--minutes", "0.3", "--out", str(out), "-q")
     ffmpeg: list[int] = []
 
     def encoding() -> bool:
-        """A `.part` video is being written, and the ffmpeg children seen at that moment are kept."""
         ffmpeg[:] = children(job.pid) if parts(out) else []
         return bool(ffmpeg)
 
     assert wait_until(lambda: encoding() or job.poll() is not None, 600)
     assert job.poll() is None, job.stderr.read().decode() if job.stderr else ""
+    return job, ffmpeg
+
+
+def test_download_synthetic_killed_mid_video(tmp_path):
+    out = tmp_path / "league"
+    job, ffmpeg = download_until_encoding(out)
     kill(job)
     assert ffmpeg and wait_until(lambda: not any(_running(pid) for pid in ffmpeg))
     assert not list(out.rglob("224p.mp4")) or all(p.stat().st_size for p in out.rglob("224p.mp4"))
@@ -84,15 +90,7 @@ def test_download_synthetic_killed_mid_video(tmp_path):
 def test_download_synthetic_terminated_mid_video_cleans_up_and_says_so(tmp_path):
     """SIGTERM (kill, a scheduler) runs the clean-up Ctrl-C runs: no `.part` file left, no ffmpeg child."""
     out = tmp_path / "league"
-    job = start("download", "synthetic", "--games", "2", "--minutes", "0.3", "--out", str(out), "-q")
-    ffmpeg: list[int] = []
-
-    def encoding() -> bool:
-        ffmpeg[:] = children(job.pid) if parts(out) else []
-        return bool(ffmpeg)
-
-    assert wait_until(lambda: encoding() or job.poll() is not None, 600)
-    assert job.poll() is None, job.stderr.read().decode() if job.stderr else ""
+    job, ffmpeg = download_until_encoding(out)
     job.send_signal(signal.SIGTERM)
     assert job.wait(timeout=60) == 128 + signal.SIGTERM
     assert job.stderr.read().decode().splitlines()[-1] == "error: terminated"
