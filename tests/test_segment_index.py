@@ -218,6 +218,19 @@ def test_labels_option_and_an_event_at_the_very_end(match, tmp_path):
     assert counters(folder / manifest["clips"][1]["file"]) == [249]
 
 
+def test_a_game_whose_cutting_fails_leaves_no_empty_folder(match, tmp_path, monkeypatch):
+    from ballspot.data import segment as segment_module
+    from ballspot.errors import BallspotError
+
+    def broken(*args, **kw):
+        raise BallspotError("ffmpeg could not cut")
+
+    monkeypatch.setattr(segment_module, "cut_clip", broken)
+    result = invoke("segment", match, "--out", tmp_path / "clips" / "deeper", "--background", "0")
+    assert result.exit_code == 1 and "ffmpeg could not cut" in result.stderr
+    assert not (tmp_path / "clips").exists()
+
+
 def test_an_event_labelled_twice_is_cut_once_with_a_warning(match, tmp_path):
     """A repeat (same action, same time; another team too) would be cut over its twin and listed twice."""
     labels = tmp_path / "twice.json"

@@ -40,6 +40,26 @@ def ensure_dir(path: Path) -> Path:
     return path
 
 
+@contextlib.contextmanager
+def removed_if_left_empty(*folders: Path) -> Iterator[None]:
+    """Create `folders` for the block; when it fails (an error, Ctrl-C, SIGTERM), remove again those of them,
+    and of their parents, that the block made and left empty, so a failed job leaves no empty folder."""
+    made = sorted(
+        {path for folder in folders for path in (folder, *folder.parents) if not path.exists()},
+        key=lambda path: len(path.parts),
+        reverse=True,
+    )
+    try:
+        for folder in folders:
+            ensure_dir(folder)
+        yield
+    except BaseException:
+        for path in made:  # deepest first, so a parent is empty once its children are gone
+            with contextlib.suppress(OSError):
+                path.rmdir()  # only an empty folder goes
+        raise
+
+
 def refuse_folders_in_the_way(*targets: Path) -> None:
     """Before writing a set of files that belong together: none of them may be a folder (writing the others
     first would leave the set half made)."""

@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 
-from ballspot.atomic import ensure_dir, refuse_folders_in_the_way, write_json
+from ballspot.atomic import refuse_folders_in_the_way, removed_if_left_empty, write_json
 from ballspot.classes import BACKGROUND, CLASSES_12
 from ballspot.errors import BallspotError
 from ballspot.inputfiles import read_json, require_file
@@ -205,7 +205,12 @@ def segment_game(
             f"{opts.background_gap_s:g} s or more from every event (lower --background or --background-gap)"
         )
     clips = event_clips(events, info.duration_ms, opts, half, last_frame_ms) + background
-    ensure_dir(out_dir)
+    with removed_if_left_empty(out_dir):  # a game that fails (ffmpeg, a full disk) leaves no empty folder
+        return _cut_game(video, labels_path, out_dir, game_id, split, opts, half, on_clip, info, clips)
+
+
+def _cut_game(video, labels_path, out_dir, game_id, split, opts, half, on_clip, info, clips) -> dict:
+    """Cut `clips` into `out_dir` (skipping those already cut over the same range) and write the manifest."""
     manifest_path = out_dir / MANIFEST_FILE if half == 1 else out_dir / f"manifest_h{half}.json"
     refuse_folders_in_the_way(manifest_path)  # before cutting clips no manifest would list
     if opts.cut:

@@ -21,7 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ballspot.atomic import ensure_dir, write_json
+from ballspot.atomic import removed_if_left_empty, write_json
 from ballspot.engine.video_fit import video_warnings
 from ballspot.predict.postprocess import PostprocessParams
 from ballspot.soccernet.results import RESULTS_FILE
@@ -110,29 +110,12 @@ def predict_season(
         for job in games[game_id]:
             for warning in video_warnings(probe(job.video), spotter.config):
                 console.warn(f"{job.video}: {warning}")
-    folders = [out_root / game_id for game_id in todo]
-    existed = {path for folder in folders for path in (folder, *folder.parents) if path.is_dir()}
-    try:
-        for folder in folders:  # an --out that cannot be written fails here, before any game is predicted
-            ensure_dir(folder)
+    # an --out that cannot be written fails here, before any game is predicted; a failure later (or Ctrl-C)
+    # leaves no empty folder for the games not written
+    with removed_if_left_empty(*(out_root / game_id for game_id in todo)):
         _spot_games(todo, games, spotter, params, out_root, batch_size, precision, workers, expected, results,
                     on_progress)  # fmt: skip
-    except BaseException:  # an error, Ctrl-C or SIGTERM: no empty folder is left for the games not written
-        _remove_empty(folders, existed, out_root)
-        raise
     return [results[game_id] for game_id in mine]
-
-
-def _remove_empty(folders: list[Path], existed: set[Path], root: Path) -> None:
-    """Remove the folders (and their parents below `root`) this run made that are still empty."""
-    for folder in folders:
-        for path in (folder, *folder.parents):
-            if path == root or path in existed or root not in path.parents:
-                break
-            try:
-                path.rmdir()  # only an empty folder goes
-            except OSError:
-                break
 
 
 def _spot_games(todo, games, spotter, params, out_root, batch_size, precision, workers, expected, results,
