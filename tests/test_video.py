@@ -192,6 +192,16 @@ def test_a_ballspot_ffmpeg_that_is_another_program_is_named_at_once(program, mon
         ffmpeg_exe.cache_clear()
 
 
+def test_ffmpeg_errors_are_quoted_without_memory_addresses():
+    from ballspot.video.ffmpeg_bin import ffmpeg_reason
+
+    stderr = "[Parsed_crop_0 @ 0x7f58a0001234] Invalid too big or non positive size\n[AVFilterGraph @ 0x55aa] Error\n"
+    assert ffmpeg_reason(stderr, 1, first=True) == "Invalid too big or non positive size"
+    assert ffmpeg_reason(stderr, 1) == "Error"
+    assert ffmpeg_reason(" \n", 3) == "exit code 3" and ffmpeg_reason("") == "unknown error"
+    assert ffmpeg_reason("[mp4 @ x] not an address\n") == "[mp4 @ x] not an address"
+
+
 def test_bad_format_values():
     with pytest.raises(BallspotError, match="out of range"):
         FrameFormat(fps=0).check()

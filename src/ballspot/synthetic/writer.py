@@ -12,7 +12,7 @@ from ballspot.atomic import atomic_path, write_json
 from ballspot.errors import BallspotError
 from ballspot.soccernet.labels import Annotation, labels_document
 from ballspot.synthetic.simulate import Match
-from ballspot.video.ffmpeg_bin import ffmpeg_exe, tied_to_parent
+from ballspot.video.ffmpeg_bin import ffmpeg_exe, ffmpeg_reason, tied_to_parent
 
 CRF = 23
 """x264 quality: close to the bitrate of SoccerNet's 224p files, so compression artefacts look alike."""
@@ -73,8 +73,7 @@ def write_video(
             raise
         stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
         if proc.wait() != 0:
-            last = stderr.strip().splitlines()[-1] if stderr.strip() else f"exit code {proc.returncode}"
-            raise BallspotError(f"ffmpeg could not write {target}: {last}")
+            raise BallspotError(f"ffmpeg could not write {target}: {ffmpeg_reason(stderr, proc.returncode)}")
     return target
 
 

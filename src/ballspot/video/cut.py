@@ -10,7 +10,7 @@ import numpy as np
 
 from ballspot.atomic import atomic_path
 from ballspot.errors import BallspotError
-from ballspot.video.ffmpeg_bin import ffmpeg_exe, local_input, tied_to_parent
+from ballspot.video.ffmpeg_bin import ffmpeg_exe, ffmpeg_reason, local_input, tied_to_parent
 from ballspot.video.probe import count_frames
 
 SEEK_MARGIN_S = 0.0005
@@ -68,7 +68,9 @@ def cut_clip(
         )
         result = subprocess.run(cmd, capture_output=True, text=True, **tied_to_parent())
         if result.returncode != 0:
-            raise BallspotError(f"ffmpeg could not cut {source} at {start_s:.2f}s: {_reason(result.stderr)}")
+            raise BallspotError(
+                f"ffmpeg could not cut {source} at {start_s:.2f}s: {ffmpeg_reason(result.stderr, first=True)}"
+            )
         if count_frames(tmp) == 0:
             raise BallspotError(f"no frame of {source} lies in {start_s:.3f}-{end_s:.3f} s; the clip was not written")
     return target
@@ -82,9 +84,3 @@ def _has_audio(source: Path | str) -> bool:
             return bool(container.streams.audio)
     except (av.error.FFmpegError, OSError):
         return False
-
-
-def _reason(stderr: str) -> str:
-    """ffmpeg's first error line: the cause (its last lines only say that nothing was written)."""
-    lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
-    return lines[0] if lines else "unknown error"

@@ -17,7 +17,7 @@ import ffmpeg
 import numpy as np
 
 from ballspot.errors import BallspotError
-from ballspot.video.ffmpeg_bin import ffmpeg_exe, local_input, tied_to_parent
+from ballspot.video.ffmpeg_bin import ffmpeg_exe, ffmpeg_reason, local_input, tied_to_parent
 from ballspot.video.probe import TRUNCATED_SHORTFALL_S, TRUNCATED_SHORTFALL_SHARE, VideoInfo, probe
 
 if TYPE_CHECKING:
@@ -131,8 +131,7 @@ def stream_frames(
         stderr = process.stderr.read().decode("utf-8", "replace") if process.stderr else ""
         code = process.wait()
         if code != 0:
-            last = stderr.strip().splitlines()[-1] if stderr.strip() else f"exit code {code}"
-            raise BallspotError(f"ffmpeg could not decode {path}: {last}")
+            raise BallspotError(f"ffmpeg could not decode {path}: {ffmpeg_reason(stderr, code)}")
         _check_complete(info, fmt.fps, start_s, duration_s, first)
     finally:
         if process.poll() is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -46,6 +47,20 @@ def _refuse_other_program(executable: str) -> None:
             f"BALLSPOT_FFMPEG points at {executable!r}, which is not ffmpeg (`{executable} -version` does not "
             "print `ffmpeg version`); point it at ffmpeg or unset it"
         )
+
+
+_CONTEXT = re.compile(r"\[[^\]\n]* @ 0x[0-9a-f]+\]\s*")
+"""The `[Parsed_crop_0 @ 0x7f58...] ` ffmpeg puts before a message: a memory address that says nothing."""
+
+
+def ffmpeg_reason(stderr: str, code: int | None = None, first: bool = False) -> str:
+    """One line of ffmpeg's error output for a message, without its `[filter @ 0x...]` prefix: the last (or
+    the `first`, the cause where the later ones only say nothing was written); else the exit code."""
+    lines = [_CONTEXT.sub("", line).strip() for line in stderr.splitlines()]
+    lines = [line for line in lines if line]
+    if lines:
+        return lines[0] if first else lines[-1]
+    return "unknown error" if code is None else f"exit code {code}"
 
 
 def local_input(path: Path | str) -> str:

@@ -21,7 +21,7 @@ import numpy as np
 
 from ballspot.errors import BallspotError
 from ballspot.video.decode import FrameChunk, FrameFormat
-from ballspot.video.ffmpeg_bin import ffmpeg_exe, tied_to_parent
+from ballspot.video.ffmpeg_bin import ffmpeg_exe, ffmpeg_reason, tied_to_parent
 from ballspot.video.probe import refuse_still_image
 
 STDIN = "-"
@@ -118,8 +118,8 @@ class LiveSource:
             if code != 0 and not self._stopped and first == 0:
                 if any("matches no streams" in line for line in errors):  # -map 0:v:0 found no video
                     raise BallspotError(f"no video stream in {self.address}")
-                last = errors[-1] if errors else f"exit code {code}"
-                raise BallspotError(f"ffmpeg could not read {self.address}: {last}")
+                reason = ffmpeg_reason("\n".join(errors), code)
+                raise BallspotError(f"ffmpeg could not read {self.address}: {reason}")
         finally:
             process.stdout.close()  # a write blocked on a full pipe fails now, so ffmpeg can exit
             self.stop()
