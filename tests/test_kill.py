@@ -148,3 +148,23 @@ def test_predict_killed_leaves_no_results_and_no_ffmpeg(index, tmp_path):
     kill(job)
     assert wait_until(lambda: not any(_running(pid) for pid in ffmpeg))
     assert not list(out.rglob("*.json"))
+
+
+def test_sigterm_in_a_forked_child_still_ends_it_at_once():
+    """Only the command's own process turns SIGTERM into a clean exit; a forked child (a DataLoader worker,
+    which a dying loader terminates) is ended by the signal as before."""
+    import time
+
+    from ballspot.cli.base import _terminate_like_ctrl_c
+
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+    with _terminate_like_ctrl_c():
+        assert callable(signal.getsignal(signal.SIGTERM))  # the command's handler is in place
+        pid = os.fork()
+        if pid == 0:  # the child: wait to be terminated
+            time.sleep(60)
+            os._exit(0)
+        time.sleep(0.2)
+        os.kill(pid, signal.SIGTERM)
+        _, status = os.waitpid(pid, 0)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGTERM

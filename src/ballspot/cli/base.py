@@ -194,7 +194,13 @@ def _terminate_like_ctrl_c() -> Iterator[None]:
         yield
         return
 
+    owner = os.getpid()
+
     def terminate(signum, frame) -> None:
+        if os.getpid() != owner:  # a forked child (a DataLoader worker) dies as it would have
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
         raise Terminated()
 
     signal.signal(signal.SIGTERM, terminate)
