@@ -95,6 +95,7 @@ def test_download_synthetic_terminated_mid_video_cleans_up_and_says_so(tmp_path)
     assert job.wait(timeout=60) == 128 + signal.SIGTERM
     assert job.stderr.read().decode().splitlines()[-1] == "error: terminated"
     assert parts(out) == [] and wait_until(lambda: not any(_running(pid) for pid in ffmpeg))
+    assert all(any(folder.iterdir()) for folder in out.rglob("*") if folder.is_dir())  # no empty folder
 
 
 def test_train_killed_after_an_epoch_resumes(index, tmp_path):

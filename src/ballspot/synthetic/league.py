@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ballspot.atomic import ensure_dir, write_json
+from ballspot.atomic import ensure_dir, removed_if_left_empty, write_json
 from ballspot.errors import BallspotError
 from ballspot.inputfiles import read_json
 from ballspot.soccernet.labels import LABELS_FILE
@@ -199,9 +199,10 @@ def generate_league(
 
         for game, missing in todo:
             bar.update(task, description=f"game {game.index + 1}/{len(plans)}")
-            folder = ensure_dir(root / game.game_id)
-            match = simulate_match(game.seed, minutes, balanced=balanced)
-            _write_game(game, folder, match, missing, advance)
+            folder = root / game.game_id
+            with removed_if_left_empty(folder):  # stopped before its first file: no empty game folder
+                match = simulate_match(game.seed, minutes, balanced=balanced)
+                _write_game(game, folder, match, missing, advance)
         bar.update(task, completed=total)
     game_ids = [g.game_id for g in plans]
     write_json(root / SPLITS_FILE, splits_of(game_ids, _kept_splits(root)))
