@@ -196,6 +196,16 @@ def test_a_full_disk_while_saving_weights_is_one_line_and_leaves_nothing(tmp_pat
     assert list(tmp_path.iterdir()) == []
 
 
+def test_an_export_that_fails_names_its_target_not_the_temporary_folder(tmp_path):
+    from ballspot.share.export import atomic_folder
+
+    target = tmp_path / "exported"
+    with pytest.raises(BallspotError) as raised, atomic_folder(target) as tmp:
+        raise BallspotError(f"cannot write {tmp / 'encoder.pt'}: No space left on device")
+    assert str(raised.value) == f"cannot write {target / 'encoder.pt'}: No space left on device"
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_marker_is_never_written_for_infinite_minutes(tmp_path):
     result = runner.invoke(app, ["download", "synthetic", "--minutes", "inf", "--out", str(tmp_path / "league")])
     assert result.exit_code == 2 and "Traceback" not in result.output

@@ -104,6 +104,8 @@ def atomic_folder(target: Path) -> Iterator[Path]:
         if target.is_dir():
             shutil.rmtree(target)
         os.replace(tmp, target)
+    except BallspotError as exc:  # "cannot write .../.model.x1y2.part/encoder.pt": name the folder asked for
+        raise BallspotError(str(exc).replace(str(tmp), str(target))) from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
