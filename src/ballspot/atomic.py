@@ -126,13 +126,8 @@ def _alive(pid: int) -> bool:
 
 
 def write_text(target: Path | str, text: str) -> Path:
-    """Write `text` to `target` atomically."""
-    with atomic_path(target) as tmp:
-        try:
-            tmp.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise BallspotError(f"cannot write {target}: {exc.strerror or exc}") from None
-    return Path(target)
+    """Write `text` to `target` atomically, as UTF-8."""
+    return write_bytes(target, text.encode("utf-8"))
 
 
 def write_bytes(target: Path | str, data: bytes) -> Path:

@@ -73,10 +73,13 @@ def track(items: Iterable[T], description: str, total: int | None = None) -> Ite
     return rich_track(items, description, total=total, console=err, disable=quiet() or not sys.stderr.isatty())
 
 
+def one_line(text: object) -> str:
+    """`text` with its newlines and carriage returns (legal in a file name) written as \\n and \\r."""
+    return str(text).replace("\r", "\\r").replace("\n", "\\n")
+
+
 def result_line(text: object) -> None:
-    """A result (a path) on stdout, on exactly one line: a newline or carriage return in it (a legal character
-    in a file name) is written as \\n or \\r, so that scripts reading one path a line stay right (`--json`
-    gives it exactly)."""
-    line = str(text).replace("\r", "\\r").replace("\n", "\\n")
-    sys.stdout.write(line + "\n")
+    """A result (a path) on stdout, on exactly one line (`one_line`), so that scripts reading one path a line
+    stay right (`--json` gives it exactly)."""
+    sys.stdout.write(one_line(text) + "\n")
     sys.stdout.flush()

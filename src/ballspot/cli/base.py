@@ -127,7 +127,9 @@ middle, keeping what it says at both ends."""
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print `error: message` on stderr, on one line (a path can hold a newline: it is shown as \\n) of at
     most MAX_ERROR_CHARS characters, and return the Exit to raise."""
-    message = message.replace("\r", "\\r").replace("\n", "\\n")
+    from ballspot.console import one_line
+
+    message = one_line(message)
     if len(message) > MAX_ERROR_CHARS:
         keep = MAX_ERROR_CHARS // 2
         message = f"{message[:keep]} ... ({len(message) - 2 * keep} characters left out) ... {message[-keep:]}"

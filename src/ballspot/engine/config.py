@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ballspot.classes import class_set
 from ballspot.errors import BallspotError
 from ballspot.soccernet.splits import SPLITS, split_names
 
@@ -262,7 +261,9 @@ class TrainConfig:
         """Class weights: one finite, non-negative number per output class (checked before any data is read)."""
         if self.alpha is None:
             return
-        outputs = len(class_set(self.classes)) + (1 if self.task in ("spot", "dense") else 0)
+        from ballspot.engine.data import output_classes
+
+        outputs = len(output_classes(self))
         numbers = isinstance(self.alpha, list) and all(
             isinstance(a, int | float) and not isinstance(a, bool) and math.isfinite(a) and a >= 0 for a in self.alpha
         )
