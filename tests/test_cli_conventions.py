@@ -65,8 +65,10 @@ def test_help_shows_every_bracketed_default():
 def test_shell_completion_is_offered_and_shown():
     result = runner.invoke(app, ["--help"], env={"COLUMNS": "200"})
     assert "--install-completion" in result.stdout and "--show-completion" in result.stdout
+    # run under bash, as a user would: the shell is found among the parent processes, and a pytest
+    # started without any shell above it would otherwise find none
     shown = subprocess.run(
-        [sys.executable, "-m", "ballspot", "--show-completion"],
+        ["bash", "-c", f'"{sys.executable}" -m ballspot --show-completion; exit $?'],
         capture_output=True,
         text=True,
         cwd=REPO,
