@@ -253,6 +253,47 @@ def test_an_existing_run_name_needs_resume(index_path, shared, base_run):
     assert_one_error_line(result, "already holds a run", "--resume")
 
 
+def test_a_run_stopped_before_its_first_epoch_is_saved_leaves_nothing_and_says_so(tmp_path, index_path, monkeypatch):
+    from ballspot.engine import trainer
+
+    def stop(*args, **kwargs):  # Ctrl-C once the run folder and its config.yaml are written
+        assert (runs / "early" / "config.yaml").is_file()
+        raise KeyboardInterrupt
+
+    runs = tmp_path / "runs"
+    monkeypatch.setattr(trainer, "build_optimizer", stop)
+    result = invoke_train("--name", "early", "--runs-dir", str(runs), index_path=index_path, cache=tmp_path / "cache")
+    assert result.exit_code == 130, result.output
+    assert result.stderr.splitlines() == ["error: interrupted; no epoch had finished, so nothing was kept"]
+    assert not runs.exists()  # the command made it, and nothing was kept in it
+
+
+def test_a_run_stopped_after_an_epoch_says_how_to_continue_it(tmp_path, index_path, monkeypatch):
+    from ballspot.engine import trainer
+
+    written = trainer.write_metrics
+
+    def stop_after(*args, **kwargs):  # Ctrl-C right after the first epoch is saved
+        written(*args, **kwargs)
+        raise KeyboardInterrupt
+
+    runs = tmp_path / "runs"
+    args = ("--name", "it's", "--runs-dir", str(runs), "--epochs", "2")
+    monkeypatch.setattr(trainer, "write_metrics", stop_after)
+    result = invoke_train(*args, index_path=index_path, cache=tmp_path / "cache")
+    assert result.exit_code == 130, result.output
+    last = runs / "it's" / "weights" / "last.pt"
+    assert result.stderr.splitlines() == [
+        f"error: interrupted; its last finished epoch is in {last}; continue with the same command and "
+        "--name 'it'\"'\"'s' --resume"
+    ]
+    monkeypatch.setattr(trainer, "write_metrics", written)
+    resumed = invoke_train(*args, "--resume", index_path=index_path, cache=tmp_path / "cache")
+    assert resumed.exit_code == 0, resumed.output
+    rows = (runs / "it's" / "metrics.csv").read_text().strip().splitlines()
+    assert [int(r.split(",")[0]) for r in rows[1:]] == [1, 2]
+
+
 def test_resuming_a_finished_run_is_an_error(index_path, shared, base_run):
     args = ("--resume", "--name", "base", "--runs-dir", str(shared["runs"]))
     result = invoke_train(*args, index_path=index_path, cache=shared["cache"])

@@ -162,18 +162,18 @@ def error_boundary(func: Callable) -> Callable:
         try:
             with _terminate_like_ctrl_c():
                 return func(*args, **kw)
-        except Terminated:
+        except Terminated as stop:
             if debug_enabled():
                 raise
-            raise fail("terminated", 128 + signal.SIGTERM) from None
+            raise fail(with_hint("terminated", stop), 128 + signal.SIGTERM) from None
         except BallspotError as exc:
             if debug_enabled():
                 raise
             raise fail(str(exc)) from None
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as stop:
             if debug_enabled():
                 raise
-            raise fail("interrupted", 130) from None
+            raise fail(with_hint("interrupted", stop), 130) from None
         except OSError as exc:  # what no check foresaw: a full disk, a name too long, a file taken away
             if debug_enabled():
                 raise
@@ -181,6 +181,25 @@ def error_boundary(func: Callable) -> Callable:
             raise fail(f"{exc.strerror or exc}{where}") from None
 
     return wrapper
+
+
+def with_hint(message: str, stop: BaseException) -> str:
+    """`message`, and what to do next when the stopped command said it (`add_stop_hint`)."""
+    hint = getattr(stop, STOP_HINT, "")
+    return f"{message}; {hint}" if hint else message
+
+
+STOP_HINT = "ballspot_hint"
+
+
+@contextlib.contextmanager
+def stop_hint(hint: Callable[[], str]) -> Iterator[None]:
+    """When Ctrl-C or SIGTERM stops the block, the `error:` line also says `hint()` (e.g. how to resume)."""
+    try:
+        yield
+    except (KeyboardInterrupt, Terminated) as stop:
+        setattr(stop, STOP_HINT, hint())
+        raise
 
 
 class Terminated(BaseException):

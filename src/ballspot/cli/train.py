@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import shlex
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ballspot.cli.base import command
+from ballspot.cli.base import command, stop_hint
 from ballspot.cli.options import (
     SEED_MAX,
     CacheDirOption,
@@ -217,10 +218,20 @@ def train(
         requested = requested_settings(config, options)
         if "index" in requested:
             requested["index"] = str(absolute(requested["index"]))
-    summary = run_training(cfg, run_dir, cache_dir or paths.cache_dir(), resume=resume, requested=requested)
+    with stop_hint(lambda: how_to_continue(run_dir)):
+        summary = run_training(cfg, run_dir, cache_dir or paths.cache_dir(), resume=resume, requested=requested)
     if not summary:  # a torchrun process other than rank 0: rank 0 reports
         return
     if json_output:
         typer.echo(json.dumps(summary))
     else:
         console.result_line(summary["weights"]["best"])
+
+
+def how_to_continue(run_dir: Path) -> str:
+    """What a stopped run kept, and the options that continue it."""
+    last = run_dir / "weights" / "last.pt"
+    if not last.is_file():
+        return "no epoch had finished, so nothing was kept"
+    options = f"--name {shlex.quote(run_dir.name)} --resume"
+    return f"its last finished epoch is in {last}; continue with the same command and {options}"

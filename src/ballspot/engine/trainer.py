@@ -6,11 +6,12 @@ Determinism: each epoch reseeds torch from (seed, epoch) and every sample draws 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from torch.utils.data import DataLoader
 from torch.utils.data.distributed import DistributedSampler
 
 from ballspot import console
-from ballspot.atomic import ensure_dir, write_json, write_text
+from ballspot.atomic import ensure_dir, removed_if_left_empty, write_json, write_text
 from ballspot.engine.checkpoint import load_checkpoint, save_checkpoint
 from ballspot.engine.config import TrainConfig, resumed_config
 from ballspot.engine.data import output_classes
@@ -146,14 +147,32 @@ def train(
     config.check()
     device = select_device(config.device)
     dist = init_distributed(device)
+    run = RunFolder(run_dir)
     try:
-        summary = _train(
-            config, RunFolder(run_dir), cache_dir, resume, on_epoch_end, device_for(device, dist), dist, requested or {}
-        )
+        with forgotten_if_unstarted(run, fresh=dist.is_main and not resume):
+            on_device = device_for(device, dist)
+            summary = _train(config, run, cache_dir, resume, on_epoch_end, on_device, dist, requested or {})
         dist.barrier()  # every process tears the group down together (gloo aborts one whose peer left mid-exchange)
         return summary
     finally:
         shutdown(dist)
+
+
+@contextlib.contextmanager
+def forgotten_if_unstarted(run: RunFolder, fresh: bool) -> Iterator[None]:
+    """A new run that stops (an error, Ctrl-C, SIGTERM) before its first epoch is saved leaves nothing behind:
+    its config.yaml goes, and the folders it made, so the same command starts it again cleanly."""
+    if not fresh:
+        yield
+        return
+    with removed_if_left_empty(run.last.parent):
+        try:
+            yield
+        except BaseException:
+            if not run.last.exists():
+                with contextlib.suppress(OSError):
+                    run.config.unlink(missing_ok=True)
+            raise
 
 
 def _train(
