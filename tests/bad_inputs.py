@@ -907,6 +907,10 @@ def _cases() -> list[Case]:
     add("evaluate", "predictions position 5000 digits", ev(good_labels, doc("pdigits", json.dumps({"predictions": [
         {"label": "PASS", "position": 1, "half": 1, "confidence": 0.5}]}).replace('"position": 1',
         '"position": 1' + "0" * 5000))), 1, "digits long")  # fmt: skip
+    add("evaluate", "labels without an event", ev(doc("lnone", labels_text([])), good_predictions), 1,
+        "hold no event of the 12-class set")  # fmt: skip
+    add("evaluate", "labels of other classes only", ev(doc("lother", labels_text([annotation(label="Goal")])),
+        good_predictions), 1, "their labels (Goal) are not among them")  # fmt: skip
     add("evaluate", "labels zip garbage", ev(lambda k: k.file("labels.zip", b"PK\x03\x04garbage"), good_predictions),
         1, "zip")  # fmt: skip
     add("evaluate", "labels folder without labels", ev(lambda k: k.base / "files", good_predictions), 1,

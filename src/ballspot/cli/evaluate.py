@@ -289,6 +289,21 @@ def print_classification(report: dict) -> None:
         out.print(path)
 
 
+def refuse_labels_without_events(games: list, diagnostics, classes: str, labels: Path) -> None:
+    """Scoring against labels that hold no event of the class set gives mAP 0 whatever was predicted: say so
+    (an unlabelled split, the wrong folder, labels of another task) instead of printing a table of zeros."""
+    from ballspot.errors import BallspotError
+
+    if any(len(game.gt_class) for game in games):
+        return
+    other = diagnostics.unknown_gt_labels
+    found = f"; their labels ({', '.join(sorted(other)[:5])}) are not among them" if other else ""
+    raise BallspotError(
+        f"the labels of the {len(games)} game(s) scored under {labels} hold no event of the {classes}-class set, "
+        f"so there is nothing to score against{found}"
+    )
+
+
 def run_spotting(
     predictions: Path,
     labels: Path,
@@ -324,6 +339,7 @@ def run_spotting(
         games = load_games(labels, predictions, class_list, diagnostics, only_games=only_games)
     except MissingPredictionsError as exc:
         raise BallspotError(f"{exc}{split_hint(labels, exc.predicted) if split is None else ''}") from None
+    refuse_labels_without_events(games, diagnostics, classes, labels)
     result = evaluate_games(games, class_list, metric, diagnostics=diagnostics, bootstrap=bootstrap, seed=seed)
     baseline = chance_baseline(games, class_list, metric, seed) if chance else None
     for message in result.warnings:
