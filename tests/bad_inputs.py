@@ -36,6 +36,20 @@ def labels_text(annotations: list, **extra) -> str:
     return json.dumps({"UrlLocal": "", "annotations": annotations, **extra})
 
 
+def damaged_zip(name: str, data: bytes) -> bytes:
+    """A zip of one deflated member whose compressed bytes are damaged (its directory intact: zlib fails)."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(name, data)
+    raw = bytearray(buffer.getvalue())
+    start = 30 + len(name.encode())  # the member's compressed bytes follow its local header
+    raw[start : start + 40] = bytes(b ^ 0xAA for b in raw[start : start + 40])
+    return bytes(raw)
+
+
 def annotation(label: str = "PASS", position: object = "400", game_time: object = "1 - 00:00", **extra) -> dict:
     item = {"gameTime": game_time, "label": label, "position": position, **extra}
     return {k: v for k, v in item.items() if v is not None}
@@ -909,6 +923,9 @@ def _cases() -> list[Case]:
         '"position": 1' + "0" * 5000))), 1, "digits long")  # fmt: skip
     add("evaluate", "labels zip garbage", ev(lambda k: k.file("labels.zip", b"PK\x03\x04garbage"), good_predictions),
         1, "zip")  # fmt: skip
+    add("evaluate", "predictions zip with a damaged member", ev(good_labels, lambda k: k.file("damaged.zip",
+        damaged_zip("results_spotting.json", k.predictions.read_bytes() * 40))), 1,
+        "damaged.zip!results_spotting.json: cannot read (Error -3 while decompressing")  # fmt: skip
     add("evaluate", "labels folder without labels", ev(lambda k: k.base / "files", good_predictions), 1,
         "Labels-ball.json")  # fmt: skip
     add("evaluate", "predictions missing a game", ev(lambda k: k.dataset, lambda k: k.base / "files"), 1,

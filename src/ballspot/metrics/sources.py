@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import zipfile
+import zlib
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
@@ -75,7 +76,7 @@ class JsonTree:
                     raise BallspotError(f"{label}: encrypted zip member; extract the zip first (ballspot download)")
                 return read_member(self._zip, info, label)
             return Path(where).read_bytes()
-        except (OSError, zipfile.BadZipFile, NotImplementedError) as exc:
+        except (OSError, zipfile.BadZipFile, NotImplementedError, EOFError, zlib.error) as exc:  # a damaged member
             raise BallspotError(f"{label}: cannot read ({exc})") from None
 
     def read(self, where: str) -> object:
