@@ -334,6 +334,16 @@ class Kit:
         torch.save(data, path)
         return path
 
+    def damaged_cache(self) -> Path:
+        """A copy of the tiny model's frame cache folder with every cached array cut to half its size."""
+        folder = self.base / "damaged-cache"
+        if not folder.exists():
+            self.model  # noqa: B018  (training fills the cache)
+            shutil.copytree(self.base / "cache", folder)
+            for array in folder.glob("frames-*.npy"):
+                array.write_bytes(array.read_bytes()[: array.stat().st_size // 2])
+        return folder
+
     def run_with_params_folder(self) -> Path:
         """A copy of the tiny model's run whose postprocess.json is a folder."""
         run = self.base / "runs-copies" / "params-folder"
@@ -955,6 +965,9 @@ def _cases() -> list[Case]:
         stride=0), "--index", k.index, "--split", "valid", "--out", o], 1, "--stride must be between")  # fmt: skip
     add("evaluate", "model classes not its config's", lambda k, o: ["evaluate", "--model", k.model_with("p13",
         classes=["PASS"] * 13), "--index", k.index, "--split", "valid", "--out", o], 1, "classes are not")  # fmt: skip
+    add("evaluate", "frame cache cut short", lambda k, o: ["evaluate", "--model", k.model, "--index", k.index,
+        "--split", "valid", "--cache-dir", k.damaged_cache(), "--device", "cpu", "--out", o], 1,
+        "is damaged (mmap length is greater than file size); delete it and rerun")  # fmt: skip
     add("evaluate", "split bogus", ev(good_labels, good_predictions, "--split", "bogus"), 2, "bogus")
 
     # ---------------------------------------------------------------- predict
