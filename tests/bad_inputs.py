@@ -364,6 +364,12 @@ class Kit:
                 (folder / file).write_bytes(content)
         return folder
 
+    def folder_config_with(self, **change) -> bytes:
+        """The config.json of the tiny model's model folder with training settings changed."""
+        document = json.loads((self.model_folder_with("good", "README.md", b"") / "config.json").read_text())
+        document["train_config"] = {**document["train_config"], **change}
+        return json.dumps(document).encode()
+
     def run_without_weights(self) -> Path:
         """A copy of the tiny model's run without weights/best.pt (a training stopped before its first epoch)."""
         run = self.base / "runs-copies" / "no-weights"
@@ -1134,6 +1140,12 @@ def _cases() -> list[Case]:
         k.model_folder_with("params-folder", "postprocess.json"), o], 1, "postprocess.json is a folder")  # fmt: skip
     add("export", "model folder whose config.json is damaged", lambda k, o: ["export", k.model_folder_with(
         "config-damaged", "config.json", b"{"), o], 1, "cannot read config.json (")  # fmt: skip
+    add("export", "model folder whose classes.json is short", lambda k, o: ["export", k.model_folder_with(
+        "classes-short", "classes.json", b'["PASS"]'), o], 1,
+        "classes-short is a damaged ballspot model folder: its classes are not the 13 its config")  # fmt: skip
+    add("export", "model folder whose config has stride 0", lambda k, o: ["export", k.model_folder_with(
+        "stride0", "config.json", k.folder_config_with(stride=0)), o], 1,
+        "stride0 is a damaged ballspot model folder: --stride must be between")  # fmt: skip
     add("export", "model folder whose config.json is a folder", lambda k, o: ["export", k.model_folder_with(
         "config-folder", "config.json"), o], 1, "config.json is a folder")  # fmt: skip
     add("export", "run folder without weights/best.pt", lambda k, o: ["export", k.run_without_weights(), o], 1,
