@@ -212,6 +212,20 @@ def test_ctrl_c_prints_what_is_final_and_exits_0(tiny_run, stream, whole_file):
     assert_same_events([e for e in printed if e["position"] < settled], [e for e in whole_file if e[0] < settled])
 
 
+def test_an_mp4_piped_with_its_index_at_the_end_says_to_give_the_file(tiny_run, stream):
+    """ffmpeg's last words ("nothing was written") hide the cause: a pipe cannot seek to the moov box."""
+    data = stream["mp4"].read_bytes()
+    assert data.find(b"moov") > data.find(b"mdat")  # encode() writes the index last, as most recorders do
+    with stream["mp4"].open("rb") as video:
+        printed, stderr, code = Follower("-", tiny_run["best"], stdin=video).finish()
+    assert code == 1 and printed == [] and "Traceback" not in stderr
+    assert (
+        stderr.strip()
+        .splitlines()[-1]
+        .startswith("error: standard input holds an MP4 whose index comes after its frames")
+    )
+
+
 def test_follow_errors_are_one_line(tiny_run, tmp_path):
     from typer.testing import CliRunner
 

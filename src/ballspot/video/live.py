@@ -28,6 +28,8 @@ STDIN = "-"
 DEFAULT_IDLE_TIMEOUT_S = 10.0
 STOP_GRACE_S = 2.0
 """How long ffmpeg gets to end on SIGTERM before it is killed (the frames it decoded are still used)."""
+UNSEEKABLE_MP4 = ("partial file", "moov atom not found")
+"""What ffmpeg says of an MP4 on a pipe whose index (the moov box) comes after its frames: it cannot seek to it."""
 
 
 @dataclass
@@ -96,7 +98,8 @@ class LiveSource:
         )
         assert process.stdout is not None and process.stderr is not None
         errors: deque[str] = deque(maxlen=5)  # drained all along: a full stderr pipe would stall ffmpeg
-        drain = threading.Thread(target=_keep_lines, args=(process.stderr, errors), daemon=True)
+        first_errors: list[str] = []  # the cause, where the last lines only say that nothing was written
+        drain = threading.Thread(target=_keep_lines, args=(process.stderr, errors, first_errors), daemon=True)
         drain.start()
         fd = process.stdout.fileno()
         buffer, first = bytearray(), 0
@@ -118,6 +121,12 @@ class LiveSource:
             if code != 0 and not self._stopped and first == 0:
                 if any("matches no streams" in line for line in errors):  # -map 0:v:0 found no video
                     raise BallspotError(f"no video stream in {self.address}")
+                if self.kind == "stdin" and any(hint in line for line in first_errors for hint in UNSEEKABLE_MP4):
+                    raise BallspotError(
+                        "standard input holds an MP4 whose index comes after its frames (or is cut off before it), "
+                        "which a pipe cannot seek to: give the file itself instead of -, or pipe it as MPEG-TS "
+                        "(ffmpeg -i IN -c copy -f mpegts -)"
+                    )
                 reason = ffmpeg_reason("\n".join(errors), code)
                 raise BallspotError(f"ffmpeg could not read {self.address}: {reason}")
         finally:
@@ -153,8 +162,11 @@ def _kill_if_running(process) -> None:
             process.kill()
 
 
-def _keep_lines(pipe, lines: deque[str]) -> None:
+def _keep_lines(pipe, lines: deque[str], first: list[str]) -> None:
+    """Keep the last lines of `pipe` in `lines` and its first five in `first`."""
     for raw in iter(pipe.readline, b""):
         text = raw.decode("utf-8", "replace").strip()
         if text:
             lines.append(text)
+            if len(first) < 5:
+                first.append(text)
