@@ -148,6 +148,16 @@ class Kit:
         path.symlink_to(self.base / "nowhere")
         return path
 
+    def folder_with_zip(self, name: str, member: str, content: bytes) -> Path:
+        """A folder holding only `name`.zip, whose one member is `member` (a submission zip put in a folder)."""
+        import zipfile
+
+        folder = self.base / "zip-folders" / name
+        folder.mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(folder / f"{name}.zip", "w") as archive:
+            archive.writestr(member, content)
+        return folder
+
     # ---- segment's outputs: clips and an index
 
     @functools.cached_property
@@ -942,6 +952,12 @@ def _cases() -> list[Case]:
     add("evaluate", "predictions zip with a damaged member", ev(good_labels, lambda k: k.file("damaged.zip",
         damaged_zip("results_spotting.json", k.predictions.read_bytes() * 40))), 1,
         "damaged.zip!results_spotting.json: cannot read (Error -3 while decompressing")  # fmt: skip
+    add("evaluate", "predictions a folder holding the zip", ev(good_labels, lambda k: k.folder_with_zip("submission",
+        "results_spotting.json", k.predictions.read_bytes())), 1,
+        "submission holds submission.zip: give the zip itself (--predictions ")  # fmt: skip
+    add("evaluate", "labels a folder holding the zip", ev(lambda k: k.folder_with_zip("labels", "Labels-ball.json",
+        k.labels.read_bytes()), good_predictions), 1,
+        "labels holds labels.zip: give the zip itself (--labels ")  # fmt: skip
     add("evaluate", "labels folder without labels", ev(lambda k: k.base / "files", good_predictions), 1,
         "Labels-ball.json")  # fmt: skip
     add("evaluate", "predictions missing a game", ev(lambda k: k.dataset, lambda k: k.base / "files"), 1,
