@@ -226,6 +226,20 @@ def test_an_mp4_piped_with_its_index_at_the_end_says_to_give_the_file(tiny_run, 
     )
 
 
+def test_a_followed_mp4_recording_without_its_index_yet_says_how_to_record(tiny_run, stream, tmp_path):
+    from typer.testing import CliRunner
+
+    from ballspot.cli.app import app
+    from tests.assertions import assert_one_error_line
+
+    recording = tmp_path / "recording.mp4"  # a recorder writes the MP4's index (moov) when it stops
+    data = stream["mp4"].read_bytes()
+    recording.write_bytes(data[: len(data) // 2])
+    args = ["predict", str(recording), "-m", str(tiny_run["best"]), "--follow", "--idle-timeout", "1"]
+    result = CliRunner().invoke(app, args)
+    assert_one_error_line(result, "recording.mp4 is an MP4 without its index yet", "record MPEG-TS (.ts)")
+
+
 def test_follow_errors_are_one_line(tiny_run, tmp_path):
     from typer.testing import CliRunner
 

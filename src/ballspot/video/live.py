@@ -121,11 +121,18 @@ class LiveSource:
             if code != 0 and not self._stopped and first == 0:
                 if any("matches no streams" in line for line in errors):  # -map 0:v:0 found no video
                     raise BallspotError(f"no video stream in {self.address}")
-                if self.kind == "stdin" and any(hint in line for line in first_errors for hint in UNSEEKABLE_MP4):
+                unindexed = any(hint in line for line in first_errors for hint in UNSEEKABLE_MP4)
+                if self.kind == "stdin" and unindexed:
                     raise BallspotError(
                         "standard input holds an MP4 whose index comes after its frames (or is cut off before it), "
                         "which a pipe cannot seek to: give the file itself instead of -, or pipe it as MPEG-TS "
                         "(ffmpeg -i IN -c copy -f mpegts -)"
+                    )
+                if self.kind == "file" and unindexed:
+                    raise BallspotError(
+                        f"{self.address} is an MP4 without its index yet (a recorder writes it when it stops): to "
+                        "follow a recording, record MPEG-TS (.ts) or a fragmented MP4 (-movflags "
+                        "+frag_keyframe+empty_moov); or predict the file once it is finished"
                     )
                 reason = ffmpeg_reason("\n".join(errors), code)
                 raise BallspotError(f"ffmpeg could not read {self.address}: {reason}")
