@@ -240,6 +240,18 @@ def test_a_followed_mp4_recording_without_its_index_yet_says_how_to_record(tiny_
     assert_one_error_line(result, "recording.mp4 is an MP4 without its index yet", "record MPEG-TS (.ts)")
 
 
+def test_a_followed_file_that_stays_empty_says_so(tiny_run, tmp_path):
+    from typer.testing import CliRunner
+
+    from ballspot.cli.app import app
+    from tests.assertions import assert_one_error_line
+
+    (tmp_path / "recording.ts").touch()  # a recorder that never started writing
+    args = ["predict", str(tmp_path / "recording.ts"), "-m", str(tiny_run["best"]), "--follow", "--idle-timeout", "1"]
+    result = CliRunner().invoke(app, args)
+    assert_one_error_line(result, "recording.ts stayed empty for 1 s (--idle-timeout): nothing was written to it")
+
+
 def test_follow_errors_are_one_line(tiny_run, tmp_path):
     from typer.testing import CliRunner
 

@@ -128,6 +128,11 @@ class LiveSource:
                         "which a pipe cannot seek to: give the file itself instead of -, or pipe it as MPEG-TS "
                         "(ffmpeg -i IN -c copy -f mpegts -)"
                     )
+                if self.kind == "file" and _size(self.address) == 0:  # ffmpeg gave up waiting: "Input/output error"
+                    raise BallspotError(
+                        f"{self.address} stayed empty for {self.idle_timeout_s:g} s (--idle-timeout): nothing was "
+                        "written to it to follow"
+                    )
                 if self.kind == "file" and unindexed:
                     raise BallspotError(
                         f"{self.address} is an MP4 without its index yet (a recorder writes it when it stops): to "
@@ -161,6 +166,14 @@ class LiveSource:
                 process.send_signal(signal.SIGTERM)
             # ffmpeg checks for the signal between reads: one blocked on a silent pipe or socket never does
             threading.Timer(STOP_GRACE_S, _kill_if_running, args=(process,)).start()
+
+
+def _size(path: str) -> int | None:
+    """The size of a file in bytes, None when it cannot be read."""
+    try:
+        return Path(path).stat().st_size
+    except OSError:
+        return None
 
 
 def _kill_if_running(process) -> None:
