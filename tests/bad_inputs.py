@@ -990,6 +990,8 @@ def _cases() -> list[Case]:
     add("evaluate", "frame cache cut short", lambda k, o: ["evaluate", "--model", k.model, "--index", k.index,
         "--split", "valid", "--cache-dir", k.damaged_cache(), "--device", "cpu", "--out", o], 1,
         "is damaged (mmap length is greater than file size); delete it and rerun")  # fmt: skip
+    add("evaluate", "split with no game in splits.json", ev(lambda k: k.dataset, good_predictions, "--split", "test"),
+        1, "splits.json lists no game in split test (splits with games: train, valid)")  # fmt: skip
     add("evaluate", "split bogus", ev(good_labels, good_predictions, "--split", "bogus"), 2, "bogus")
 
     # ---------------------------------------------------------------- predict
