@@ -53,7 +53,9 @@ class ArchiveIndex:
 
 
 def _inside_game(name: str) -> str:
-    return "/".join(PurePosixPath(name).parts[GAME_DEPTH:])
+    """A member's path inside its game folder; `\\` separates as `/` does (a zip made on Windows), as in
+    `_safe_parts`, which groups the members into games."""
+    return "/".join(PurePosixPath(name.replace("\\", "/")).parts[GAME_DEPTH:])
 
 
 def _safe_parts(name: str, zip_path: Path) -> tuple[str, ...]:
