@@ -502,6 +502,15 @@ def test_an_empty_host_is_one_line_error(monkeypatch):
     assert_one_error_line(result, "--host is empty")
 
 
+@pytest.mark.parametrize("host", ["127.0.0..1", "a" * 70 + ".example"])
+def test_a_host_name_with_an_empty_or_too_long_part_is_one_line_error(monkeypatch, host):
+    calls = []
+    monkeypatch.setattr("streamlit.web.cli.main", lambda **kwargs: calls.append(kwargs))
+    result = runner.invoke(app, ["app", "--host", host])
+    assert result.exit_code == 1 and not calls
+    assert_one_error_line(result, f"cannot listen on {host}: not a valid host name or address")
+
+
 def test_a_port_in_use_is_one_line_error():
     import socket
 
