@@ -1038,6 +1038,8 @@ def _cases() -> list[Case]:
         "no such user")  # fmt: skip
     add("predict", "BALLSPOT_DATA_DIR of a user that does not exist", lambda k, o: ["predict", k.video, "--model",
         k.model, "--device", "cpu"], 1, "cannot expand", env={"BALLSPOT_DATA_DIR": "~nosuchuser/data"})  # fmt: skip
+    add("predict", "model URL whose host has an empty part", pr(good_video, "--model", "http://127.0.0..1/b.pt"), 1,
+        "not a valid URL: http://127.0.0..1/b.pt (not a valid host name)")  # fmt: skip
     add("predict", "model URL with a port that is no number", pr(good_video, "--model", "http://127.0.0.1:abc/b.pt"),
         1, "not a valid URL: http://127.0.0.1:abc/b.pt (nonnumeric port")  # fmt: skip
     add("predict", "model garbage", pr(good_video, "--model", lambda k: k.file("w.pt", b"garbage")), 1, "weights")
