@@ -240,6 +240,17 @@ def test_a_followed_mp4_recording_without_its_index_yet_says_how_to_record(tiny_
     assert_one_error_line(result, "recording.mp4 is an MP4 without its index yet", "record MPEG-TS (.ts)")
 
 
+def test_a_silent_udp_stream_ends_after_the_idle_timeout(tiny_run):
+    """ffmpeg's read timeout does not cover udp:// (it would wait for a packet forever): the follower ends it."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"udp://127.0.0.1:{port}"
+    printed, stderr, code = Follower(url, tiny_run["best"], "--idle-timeout", "1").finish()
+    assert code == 1 and printed == [] and "Traceback" not in stderr
+    assert stderr.strip().splitlines()[-1] == f"error: nothing came from {url} for 1 s (--idle-timeout)"
+
+
 def test_a_followed_file_that_stays_empty_says_so(tiny_run, tmp_path):
     from typer.testing import CliRunner
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import signal
 import subprocess
 import threading
@@ -28,6 +29,9 @@ STDIN = "-"
 DEFAULT_IDLE_TIMEOUT_S = 10.0
 STOP_GRACE_S = 2.0
 """How long ffmpeg gets to end on SIGTERM before it is killed (the frames it decoded are still used)."""
+SILENCE_SLACK_S = 5.0
+"""How much longer than the idle timeout a URL may go without a decoded frame before it is ended here: ffmpeg's
+own timeout misses some protocols (udp://, a listening tcp://); the slack covers probing and decoding delay."""
 UNSEEKABLE_MP4 = ("partial file", "moov atom not found")
 """What ffmpeg says of an MP4 on a pipe whose index (the moov box) comes after its frames: it cannot seek to it."""
 
@@ -104,8 +108,14 @@ class LiveSource:
         fd = process.stdout.fileno()
         buffer, first = bytearray(), 0
         limit = fmt.frame_bytes * chunk_frames
+        silence_s = self.idle_timeout_s + SILENCE_SLACK_S if self.kind == "url" else None
+        silent = False
         try:
             while True:
+                if silence_s is not None and not select.select([fd], [], [], silence_s)[0]:
+                    silent, silence_s = True, None  # end it: ffmpeg then flushes what it holds and exits
+                    self.stop()
+                    continue
                 block = os.read(fd, max(limit - len(buffer), fmt.frame_bytes))
                 if not block:
                     break
@@ -118,6 +128,8 @@ class LiveSource:
                     first += n
             code = process.wait()
             drain.join(timeout=5)
+            if silent and first == 0:
+                raise BallspotError(f"nothing came from {self.address} for {self.idle_timeout_s:g} s (--idle-timeout)")
             if code != 0 and not self._stopped and first == 0:
                 if any("matches no streams" in line for line in errors):  # -map 0:v:0 found no video
                     raise BallspotError(f"no video stream in {self.address}")
