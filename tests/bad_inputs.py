@@ -36,6 +36,20 @@ def labels_text(annotations: list, **extra) -> str:
     return json.dumps({"UrlLocal": "", "annotations": annotations, **extra})
 
 
+def damaged_zip(name: str, data: bytes) -> bytes:
+    """A zip of one deflated member whose compressed bytes are damaged (its directory intact: zlib fails)."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(name, data)
+    raw = bytearray(buffer.getvalue())
+    start = 30 + len(name.encode())  # the member's compressed bytes follow its local header
+    raw[start : start + 40] = bytes(b ^ 0xAA for b in raw[start : start + 40])
+    return bytes(raw)
+
+
 def annotation(label: str = "PASS", position: object = "400", game_time: object = "1 - 00:00", **extra) -> dict:
     item = {"gameTime": game_time, "label": label, "position": position, **extra}
     return {k: v for k, v in item.items() if v is not None}
@@ -133,6 +147,16 @@ class Kit:
         path = self.base / "files" / "broken-link"
         path.symlink_to(self.base / "nowhere")
         return path
+
+    def folder_with_zip(self, name: str, member: str, content: bytes) -> Path:
+        """A folder holding only `name`.zip, whose one member is `member` (a submission zip put in a folder)."""
+        import zipfile
+
+        folder = self.base / "zip-folders" / name
+        folder.mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(folder / f"{name}.zip", "w") as archive:
+            archive.writestr(member, content)
+        return folder
 
     # ---- segment's outputs: clips and an index
 
@@ -320,6 +344,16 @@ class Kit:
         torch.save(data, path)
         return path
 
+    def damaged_cache(self) -> Path:
+        """A copy of the tiny model's frame cache folder with every cached array cut to half its size."""
+        folder = self.base / "damaged-cache"
+        if not folder.exists():
+            self.model  # noqa: B018  (training fills the cache)
+            shutil.copytree(self.base / "cache", folder)
+            for array in folder.glob("frames-*.npy"):
+                array.write_bytes(array.read_bytes()[: array.stat().st_size // 2])
+        return folder
+
     def run_with_params_folder(self) -> Path:
         """A copy of the tiny model's run whose postprocess.json is a folder."""
         run = self.base / "runs-copies" / "params-folder"
@@ -339,6 +373,12 @@ class Kit:
             else:
                 (folder / file).write_bytes(content)
         return folder
+
+    def folder_config_with(self, **change) -> bytes:
+        """The config.json of the tiny model's model folder with training settings changed."""
+        document = json.loads((self.model_folder_with("good", "README.md", b"") / "config.json").read_text())
+        document["train_config"] = {**document["train_config"], **change}
+        return json.dumps(document).encode()
 
     def run_without_weights(self) -> Path:
         """A copy of the tiny model's run without weights/best.pt (a training stopped before its first epoch)."""
@@ -913,6 +953,15 @@ def _cases() -> list[Case]:
         good_predictions), 1, "their labels (Goal) are not among them")  # fmt: skip
     add("evaluate", "labels zip garbage", ev(lambda k: k.file("labels.zip", b"PK\x03\x04garbage"), good_predictions),
         1, "zip")  # fmt: skip
+    add("evaluate", "predictions zip with a damaged member", ev(good_labels, lambda k: k.file("damaged.zip",
+        damaged_zip("results_spotting.json", k.predictions.read_bytes() * 40))), 1,
+        "damaged.zip!results_spotting.json: cannot read (Error -3 while decompressing")  # fmt: skip
+    add("evaluate", "predictions a folder holding the zip", ev(good_labels, lambda k: k.folder_with_zip("submission",
+        "results_spotting.json", k.predictions.read_bytes())), 1,
+        "submission holds submission.zip: give the zip itself (--predictions ")  # fmt: skip
+    add("evaluate", "labels a folder holding the zip", ev(lambda k: k.folder_with_zip("labels", "Labels-ball.json",
+        k.labels.read_bytes()), good_predictions), 1,
+        "labels holds labels.zip: give the zip itself (--labels ")  # fmt: skip
     add("evaluate", "labels folder without labels", ev(lambda k: k.base / "files", good_predictions), 1,
         "Labels-ball.json")  # fmt: skip
     add("evaluate", "predictions missing a game", ev(lambda k: k.dataset, lambda k: k.base / "files"), 1,
@@ -942,6 +991,11 @@ def _cases() -> list[Case]:
         stride=0), "--index", k.index, "--split", "valid", "--out", o], 1, "--stride must be between")  # fmt: skip
     add("evaluate", "model classes not its config's", lambda k, o: ["evaluate", "--model", k.model_with("p13",
         classes=["PASS"] * 13), "--index", k.index, "--split", "valid", "--out", o], 1, "classes are not")  # fmt: skip
+    add("evaluate", "frame cache cut short", lambda k, o: ["evaluate", "--model", k.model, "--index", k.index,
+        "--split", "valid", "--cache-dir", k.damaged_cache(), "--device", "cpu", "--out", o], 1,
+        "is damaged (mmap length is greater than file size); delete it and rerun")  # fmt: skip
+    add("evaluate", "split with no game in splits.json", ev(lambda k: k.dataset, good_predictions, "--split", "test"),
+        1, "splits.json lists no game in split test (splits with games: train, valid)")  # fmt: skip
     add("evaluate", "split bogus", ev(good_labels, good_predictions, "--split", "bogus"), 2, "bogus")
 
     # ---------------------------------------------------------------- predict
@@ -988,6 +1042,8 @@ def _cases() -> list[Case]:
         "no such user")  # fmt: skip
     add("predict", "BALLSPOT_DATA_DIR of a user that does not exist", lambda k, o: ["predict", k.video, "--model",
         k.model, "--device", "cpu"], 1, "cannot expand", env={"BALLSPOT_DATA_DIR": "~nosuchuser/data"})  # fmt: skip
+    add("predict", "model URL whose host has an empty part", pr(good_video, "--model", "http://127.0.0..1/b.pt"), 1,
+        "not a valid URL: http://127.0.0..1/b.pt (not a valid host name)")  # fmt: skip
     add("predict", "model URL with a port that is no number", pr(good_video, "--model", "http://127.0.0.1:abc/b.pt"),
         1, "not a valid URL: http://127.0.0.1:abc/b.pt (nonnumeric port")  # fmt: skip
     add("predict", "model garbage", pr(good_video, "--model", lambda k: k.file("w.pt", b"garbage")), 1, "weights")
@@ -1108,6 +1164,12 @@ def _cases() -> list[Case]:
         k.model_folder_with("params-folder", "postprocess.json"), o], 1, "postprocess.json is a folder")  # fmt: skip
     add("export", "model folder whose config.json is damaged", lambda k, o: ["export", k.model_folder_with(
         "config-damaged", "config.json", b"{"), o], 1, "cannot read config.json (")  # fmt: skip
+    add("export", "model folder whose classes.json is short", lambda k, o: ["export", k.model_folder_with(
+        "classes-short", "classes.json", b'["PASS"]'), o], 1,
+        "classes-short is a damaged ballspot model folder: its classes are not the 13 its config")  # fmt: skip
+    add("export", "model folder whose config has stride 0", lambda k, o: ["export", k.model_folder_with(
+        "stride0", "config.json", k.folder_config_with(stride=0)), o], 1,
+        "stride0 is a damaged ballspot model folder: --stride must be between")  # fmt: skip
     add("export", "model folder whose config.json is a folder", lambda k, o: ["export", k.model_folder_with(
         "config-folder", "config.json"), o], 1, "config.json is a folder")  # fmt: skip
     add("export", "run folder without weights/best.pt", lambda k, o: ["export", k.run_without_weights(), o], 1,

@@ -300,6 +300,36 @@ def test_damaged_zip_is_one_line_error(tmp_path):
         pass
 
 
+def test_a_zip_made_on_windows_unpacks_into_the_game_folder(tmp_path):
+    """Members named with backslashes (league\\season\\game\\file) are grouped into games and extracted as such."""
+    game = OFFICIAL_SPLITS["valid"][0]
+    zip_path = tmp_path / "valid.zip"
+    zip_path.write_bytes(zip_bytes({f"{game}/Labels-ball.json".replace("/", "\\"): labels_bytes(game)}))
+    root = tmp_path / "root"
+    with unzip.open_zip(zip_path) as archive:
+        (entry,) = unzip.index_zip(archive, zip_path).games
+        assert entry.game_id == game and entry.files() == {"Labels-ball.json": len(labels_bytes(game))}
+        unzip.extract_game(archive, entry, root)
+    assert read_labels(root / game / "Labels-ball.json").annotations
+
+
+def test_member_that_does_not_decompress_is_one_line_error(tmp_path):
+    """A zip whose directory is intact but one member's deflated bytes are damaged (zlib raises, not zipfile)."""
+    game = OFFICIAL_SPLITS["valid"][0]
+    name = f"{game}/Labels-ball.json"
+    data = bytearray(zip_bytes({name: bytes(range(256)) * 64}))
+    start = 30 + len(name.encode())  # the member's compressed bytes follow its local header
+    data[start : start + 40] = bytes(b ^ 0xAA for b in data[start : start + 40])
+    zip_path = tmp_path / "valid.zip"
+    zip_path.write_bytes(bytes(data))
+    root = tmp_path / "root"
+    with unzip.open_zip(zip_path) as archive:
+        (entry,) = unzip.index_zip(archive, zip_path).games
+        with pytest.raises(BallspotError, match="valid.zip is damaged .*; delete it and run again"):
+            unzip.extract_game(archive, entry, root)
+    assert not (root / game).exists()
+
+
 def test_labels_zip_merges_into_existing_game(tmp_path):
     """2023/2024: test-private.zip brings labels to games whose videos came in test.zip."""
     game_id = OFFICIAL_SPLITS["test"][0]

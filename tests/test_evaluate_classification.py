@@ -286,7 +286,7 @@ def test_spotting_split_scores_only_that_splits_games(tmp_path):
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["games"] == [GAME] and json.loads(result.stdout)["mAP"] == 1.0
     result = runner.invoke(app, [*args, "--split", "valid", "--json"])
-    assert result.exit_code == 1 and "none of the chosen games" in result.stderr
+    assert result.exit_code == 1 and "splits.json lists no game in split valid (splits with games: " in result.stderr
     (tmp_path / "labels" / "splits.json").unlink()
     result = runner.invoke(app, [*args, "--split", "test"])
     assert result.exit_code == 1 and "splits.json" in result.stderr

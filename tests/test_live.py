@@ -212,6 +212,57 @@ def test_ctrl_c_prints_what_is_final_and_exits_0(tiny_run, stream, whole_file):
     assert_same_events([e for e in printed if e["position"] < settled], [e for e in whole_file if e[0] < settled])
 
 
+def test_an_mp4_piped_with_its_index_at_the_end_says_to_give_the_file(tiny_run, stream):
+    """ffmpeg's last words ("nothing was written") hide the cause: a pipe cannot seek to the moov box."""
+    data = stream["mp4"].read_bytes()
+    assert data.find(b"moov") > data.find(b"mdat")  # encode() writes the index last, as most recorders do
+    with stream["mp4"].open("rb") as video:
+        printed, stderr, code = Follower("-", tiny_run["best"], stdin=video).finish()
+    assert code == 1 and printed == [] and "Traceback" not in stderr
+    assert (
+        stderr.strip()
+        .splitlines()[-1]
+        .startswith("error: standard input holds an MP4 whose index comes after its frames")
+    )
+
+
+def test_a_followed_mp4_recording_without_its_index_yet_says_how_to_record(tiny_run, stream, tmp_path):
+    from typer.testing import CliRunner
+
+    from ballspot.cli.app import app
+    from tests.assertions import assert_one_error_line
+
+    recording = tmp_path / "recording.mp4"  # a recorder writes the MP4's index (moov) when it stops
+    data = stream["mp4"].read_bytes()
+    recording.write_bytes(data[: len(data) // 2])
+    args = ["predict", str(recording), "-m", str(tiny_run["best"]), "--follow", "--idle-timeout", "1"]
+    result = CliRunner().invoke(app, args)
+    assert_one_error_line(result, "recording.mp4 is an MP4 without its index yet", "record MPEG-TS (.ts)")
+
+
+def test_a_silent_udp_stream_ends_after_the_idle_timeout(tiny_run):
+    """ffmpeg's read timeout does not cover udp:// (it would wait for a packet forever): the follower ends it."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"udp://127.0.0.1:{port}"
+    printed, stderr, code = Follower(url, tiny_run["best"], "--idle-timeout", "1").finish()
+    assert code == 1 and printed == [] and "Traceback" not in stderr
+    assert stderr.strip().splitlines()[-1] == f"error: nothing came from {url} for 1 s (--idle-timeout)"
+
+
+def test_a_followed_file_that_stays_empty_says_so(tiny_run, tmp_path):
+    from typer.testing import CliRunner
+
+    from ballspot.cli.app import app
+    from tests.assertions import assert_one_error_line
+
+    (tmp_path / "recording.ts").touch()  # a recorder that never started writing
+    args = ["predict", str(tmp_path / "recording.ts"), "-m", str(tiny_run["best"]), "--follow", "--idle-timeout", "1"]
+    result = CliRunner().invoke(app, args)
+    assert_one_error_line(result, "recording.ts stayed empty for 1 s (--idle-timeout): nothing was written to it")
+
+
 def test_follow_errors_are_one_line(tiny_run, tmp_path):
     from typer.testing import CliRunner
 

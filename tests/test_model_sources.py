@@ -142,6 +142,16 @@ def test_export_never_overwrites_its_own_model_or_a_folder_of_folders(tiny_run, 
     assert sorted(p.name for p in home.iterdir()) == ["notes.txt"]
 
 
+def test_export_never_overwrites_the_model_folder_it_reads(exported, tmp_path):
+    """A model folder is read through its converted copy in the cache: OUT being the folder must still be refused."""
+    folder = Path(shutil.copytree(exported, tmp_path / "models" / "tiny"))
+    before = sorted(p.name for p in folder.iterdir())
+    for out in (folder, folder.parent):  # the folder itself, and a folder above it
+        result = runner.invoke(app, ["export", str(folder), str(out), "--format", "onnx", "--overwrite"])
+        assert_one_error_line(result, f"cannot export into {out}: the model {folder} is inside it")
+    assert sorted(p.name for p in folder.iterdir()) == before
+
+
 def test_export_into_a_link_to_a_folder_fills_that_folder_and_keeps_the_link(tiny_run, tmp_path):
     (tmp_path / "models").mkdir()
     (tmp_path / "link").symlink_to(tmp_path / "models")

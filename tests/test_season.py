@@ -58,6 +58,24 @@ def test_two_workers_write_what_one_writes_and_a_resumed_run_skips_finished_game
     assert results[1].stat().st_mtime_ns != stamp
 
 
+def test_another_video_of_the_same_name_is_not_skipped_as_done(run, league, tmp_path):  # noqa: F811
+    """a/clip.mp4 then b/clip.mp4 (a shorter video) into one --out: both are game `clip`, but b's results are b's."""
+    import shutil
+
+    from tests.videos import counter_frames, encode
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    videos = [shutil.copy(league / GAMES[0] / "224p.mp4", tmp_path / "a" / "clip.mp4")]
+    videos.append(encode(tmp_path / "b" / "clip.mp4", counter_frames(75), audio=False))  # 3 s, not 6
+    alone = [_predict(videos[1], run["best"], tmp_path / "alone")]  # one video: --json prints one document
+    out = tmp_path / "out"
+    first = [_predict(videos[0], run["best"], out)]
+    second = [_predict(videos[1], run["best"], out)]
+    assert not _same(first, alone) and _same(second, alone)
+    assert json.loads((out / "clip" / DONE_FILE).read_text())["videos"]["1"][0] == str(tmp_path / "b" / "clip.mp4")
+
+
 def test_games_are_split_between_torchrun_processes(monkeypatch):
     games = [f"g{i}" for i in range(5)]
     assert rank_share(games) == games

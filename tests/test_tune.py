@@ -432,6 +432,21 @@ def test_postprocess_search_saves_params_that_predict_uses(spot_run, league_inde
     assert scored.mAP == pytest.approx(report["mAP_after"])
 
 
+def test_postprocess_search_on_games_without_events_is_an_error(tmp_path, spot_run, league_index):
+    """Labels with no event give every candidate AP 0: nothing to search, and postprocess.json stays as it was."""
+    import shutil
+
+    run = Path(shutil.copytree(spot_run, tmp_path / "run"))
+    (run / PARAMS_FILE).unlink(missing_ok=True)
+    root = tmp_path / "root"
+    shutil.copytree(league_index.parents[1] / GAMES[1], root / GAMES[1])
+    (root / GAMES[1] / "Labels-ball.json").write_text(json.dumps({"UrlLocal": "", "annotations": []}))
+    (root / "splits.json").write_text(json.dumps({"valid": [GAMES[1]]}))
+    result = runner.invoke(app, ["tune", "postprocess", str(run), "--labels", str(root), "--device", "cpu"])
+    assert_one_error_line(result, f"the labels of the 1 game(s) to tune on hold no event ({GAMES[1]})")
+    assert not (run / PARAMS_FILE).exists()
+
+
 def test_postprocess_search_errors(tmp_path, league_index):
     result = runner.invoke(app, ["tune", "postprocess", str(tmp_path / "nothing")])
     assert_one_error_line(result, "run folder or weights file not found")

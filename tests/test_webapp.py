@@ -502,6 +502,15 @@ def test_an_empty_host_is_one_line_error(monkeypatch):
     assert_one_error_line(result, "--host is empty")
 
 
+@pytest.mark.parametrize("host", ["127.0.0..1", "a" * 70 + ".example"])
+def test_a_host_name_with_an_empty_or_too_long_part_is_one_line_error(monkeypatch, host):
+    calls = []
+    monkeypatch.setattr("streamlit.web.cli.main", lambda **kwargs: calls.append(kwargs))
+    result = runner.invoke(app, ["app", "--host", host])
+    assert result.exit_code == 1 and not calls
+    assert_one_error_line(result, f"cannot listen on {host}: not a valid host name or address")
+
+
 def test_a_port_in_use_is_one_line_error():
     import socket
 
@@ -529,6 +538,28 @@ def test_score_curves_are_computed_on_demand_and_kept(opened, league, model, pre
     assert [t["name"] for t in traces] == list(opened.multiselect(key="classes").value)
     assert np.allclose(plotly_values(traces[0]["y"]), scores[:, 0], atol=1e-6)
     assert list((predicted.parent / "cache" / "app").glob("scores-*.npz"))
+
+
+@pytest.mark.parametrize("damage", ["truncated", "empty", "garbage", "header"])
+def test_damaged_kept_score_curves_are_computed_again(tmp_path, damage):
+    from ballspot.webapp.curves import cached_curves, curves_path
+
+    video, model, cache = tmp_path / "game.mp4", tmp_path / "best.pt", tmp_path / "cache"
+    video.write_bytes(b"video")
+    model.write_bytes(b"weights")
+    cache.mkdir()
+    path = curves_path(video, model, cache)
+    np.savez_compressed(path, times_s=np.arange(500.0), scores=np.random.rand(500, 12), classes=np.array(["PASS"] * 12))
+    assert cached_curves(video, model, cache) is not None
+    data = path.read_bytes()
+    damaged = {
+        "truncated": data[: len(data) // 2],
+        "empty": b"",
+        "garbage": b"PK\x03\x04" + b"x" * 100,
+        "header": data[:200] + bytes(b ^ 0xFF for b in data[200:400]) + data[400:],
+    }[damage]
+    path.write_bytes(damaged)
+    assert cached_curves(video, model, cache) is None
 
 
 def test_a_game_in_two_halves_switches_half_when_jumping(league, model, monkeypatch, tmp_path, data_dir):

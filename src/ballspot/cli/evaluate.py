@@ -331,7 +331,11 @@ def run_spotting(
     if split is not None:
         if not (labels.is_dir() and (labels / SPLITS_FILE).is_file()):
             raise BallspotError(f"--split needs a labels folder with a {SPLITS_FILE} (as a synthetic league has)")
-        only_games = load_splits(labels).get(split, ())
+        splits = load_splits(labels)
+        only_games = splits.get(split, ())
+        if not only_games:  # not "none of the chosen games has labels": none was chosen
+            listed = ", ".join(name for name, games in splits.items() if games) or "none"
+            raise BallspotError(f"{labels / SPLITS_FILE} lists no game in split {split} (splits with games: {listed})")
     started = time.perf_counter()
     class_list = class_set(classes)
     diagnostics = Diagnostics()

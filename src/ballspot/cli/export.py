@@ -54,6 +54,7 @@ def export(
     from ballspot.share.sources import resolve_model
 
     console.set_quiet(quiet or json_output)
+    refuse_export_over_model(model, out)
     checkpoint = resolve_model(model, sha256)
     written = export_model(checkpoint, format_name.value, out, overwrite=overwrite)
     if json_output:
@@ -61,3 +62,16 @@ def export(
         return
     console.log(f"exported {model} as {format_name.value} into {written}")
     console.result_line(str(written))
+
+
+def refuse_export_over_model(model: str, out: Path) -> None:
+    """Refuse an OUT that is, or holds, the model given as a local path: writing there would replace the model
+    (a model folder is read from its converted copy, so the export's own check does not see it)."""
+    from ballspot.errors import BallspotError
+    from ballspot.paths import absolute
+    from ballspot.share.sources import HUB_PREFIX
+
+    if not model.strip() or "://" in model or model.startswith(HUB_PREFIX):
+        return
+    if absolute(model).is_relative_to(absolute(out)):
+        raise BallspotError(f"cannot export into {out}: the model {model} is inside it")

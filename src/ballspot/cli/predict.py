@@ -112,7 +112,7 @@ def predict(
         int, Opt(min=1, max=64, help="Games in flight at once, sharing the model; decoding overlaps the network.")
     ] = 1,
     force: Annotated[
-        bool, Opt("--force", help="Predict games again whose outputs exist for the same model and parameters.")
+        bool, Opt("--force", help="Predict games again whose outputs exist for the same videos, model and parameters.")
     ] = False,
     runs_dir: RunsDirOption = None,
     data_dir: DataDirOption = None,

@@ -14,6 +14,7 @@ import os
 import shutil
 import uuid
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -52,7 +53,9 @@ class ArchiveIndex:
 
 
 def _inside_game(name: str) -> str:
-    return "/".join(PurePosixPath(name).parts[GAME_DEPTH:])
+    """A member's path inside its game folder; `\\` separates as `/` does (a zip made on Windows), as in
+    `_safe_parts`, which groups the members into games."""
+    return "/".join(PurePosixPath(name.replace("\\", "/")).parts[GAME_DEPTH:])
 
 
 def _safe_parts(name: str, zip_path: Path) -> tuple[str, ...]:
@@ -133,13 +136,14 @@ def _read_error(exc: Exception, zip_path: Path, member: str, password: str | Non
         return BallspotError(f"{zip_path.name} is encrypted: it needs SoccerNet's NDA password")
     if isinstance(exc, RuntimeError) and "Bad password" in text:
         return BallspotError(f"wrong NDA password for {zip_path.name} (it did not decrypt {member!r})")
-    if isinstance(exc, zipfile.BadZipFile) and password and ("CRC" in text or "HMAC" in text):
+    inflate = isinstance(exc, zlib.error)  # compressed data that does not decompress: damaged, or a wrong password
+    if isinstance(exc, zipfile.BadZipFile | zlib.error) and password and ("CRC" in text or "HMAC" in text or inflate):
         return BallspotError(
             f"{zip_path.name}: {member!r} failed its integrity check; a wrong NDA password or a damaged zip"
         )
     if isinstance(exc, NotImplementedError):
         return BallspotError(f"{zip_path.name}: {member!r} uses a compression or encryption ballspot cannot read")
-    if isinstance(exc, (zipfile.BadZipFile, EOFError)):
+    if isinstance(exc, (zipfile.BadZipFile, EOFError, zlib.error)):
         return BallspotError(f"{zip_path.name} is damaged ({text}); delete it and run again")
     if isinstance(exc, OSError):
         return BallspotError(f"cannot write {exc.filename or 'a file'} from {zip_path.name}: {exc.strerror or exc}")
@@ -151,7 +155,7 @@ def _copy_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, target: Path
         target.parent.mkdir(parents=True, exist_ok=True)
         with archive.open(member) as source, open(target, "wb") as sink:
             shutil.copyfileobj(source, sink, _COPY_CHUNK)
-    except (RuntimeError, zipfile.BadZipFile, EOFError, NotImplementedError, OSError) as exc:
+    except (RuntimeError, zipfile.BadZipFile, EOFError, NotImplementedError, OSError, zlib.error) as exc:
         raise _read_error(exc, Path(archive.filename or "zip"), member.filename, password) from exc
 
 

@@ -43,13 +43,14 @@ def load_checkpoint(path: Path | str, map_location: str = "cpu") -> dict[str, An
     damaged = [key for key, kind in PARTS.items() if not isinstance(data.get(key), kind)]
     if damaged:
         raise BallspotError(f"{path} is a damaged ballspot checkpoint (no valid {', '.join(damaged)})")
-    _check_configs(data, path)
+    check_configs(data, path)
     return data
 
 
-def _check_configs(data: dict[str, Any], path: Path) -> None:
-    """Refuse a checkpoint whose training or model config no run could have used (training checks both), so
-    that predict, evaluate and export fail in one line naming the file, not deep inside the network."""
+def check_configs(data: dict[str, Any], path: Path | str, kind: str = "checkpoint") -> None:
+    """Refuse a checkpoint (or a model folder's payload, `kind`) whose training or model config no run could
+    have used (training checks both), so that predict, evaluate and export fail in one line naming the file,
+    not deep inside the network."""
     from ballspot.engine.config import TrainConfig
     from ballspot.engine.data import output_classes
     from ballspot.models.config import ModelConfig
@@ -59,11 +60,11 @@ def _check_configs(data: dict[str, Any], path: Path) -> None:
         config.check()
         ModelConfig.from_dict(data["model_config"])
     except BallspotError as exc:
-        raise BallspotError(f"{path} is a damaged ballspot checkpoint: {exc}") from None
+        raise BallspotError(f"{path} is a damaged ballspot {kind}: {exc}") from None
     expected = output_classes(config)
     if data["classes"] != expected:  # the names of the network's outputs, in order: scores would be misnamed
         raise BallspotError(
-            f"{path} is a damaged ballspot checkpoint: its classes are not the {len(expected)} its config "
+            f"{path} is a damaged ballspot {kind}: its classes are not the {len(expected)} its config "
             f"(--task {config.task}, --classes {config.classes}) trains: {', '.join(expected[:2])}, ..., {expected[-1]}"
         )
 

@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from tokenize import TokenError
 
 import numpy as np
 import pandas as pd
@@ -67,7 +68,10 @@ class FrameCache:
     def __init__(self, path: Path, spec: WindowSpec, rows: int):
         self.path = path
         self.spec = spec
-        self.array = np.load(path, mmap_mode="r")
+        try:
+            self.array = np.load(path, mmap_mode="r")
+        except (ValueError, EOFError, SyntaxError, TokenError) as exc:  # cut short or overwritten: numpy cannot map it
+            raise BallspotError(f"frame cache {path} is damaged ({exc}); delete it and rerun") from None
         if self.array.shape[:2] != (rows, spec.span):
             raise BallspotError(f"frame cache {path} does not match its index; delete it and rerun")
 

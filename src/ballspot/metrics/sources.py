@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import zipfile
+import zlib
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
@@ -75,7 +76,7 @@ class JsonTree:
                     raise BallspotError(f"{label}: encrypted zip member; extract the zip first (ballspot download)")
                 return read_member(self._zip, info, label)
             return Path(where).read_bytes()
-        except (OSError, zipfile.BadZipFile, NotImplementedError) as exc:
+        except (OSError, zipfile.BadZipFile, NotImplementedError, EOFError, zlib.error) as exc:  # a damaged member
             raise BallspotError(f"{label}: cannot read ({exc})") from None
 
     def read(self, where: str) -> object:
@@ -125,7 +126,7 @@ def load_games(
     try:
         labelled = labels_tree.games(labels_file)
         if not labelled:
-            raise BallspotError(f"no {labels_file} under {labels_tree.path}")
+            raise BallspotError(f"no {labels_file} under {labels_tree.path}{zip_hint(labels_tree, '--labels')}")
         if only_games is not None:
             labelled = {game: where for game, where in labelled.items() if game in set(only_games)}
             if not labelled:
@@ -140,7 +141,8 @@ def load_games(
                 f"{len(missing)} of {len(labelled)} labelled game(s) have no {predictions_file} under "
                 f"{predictions_tree.path}: {'; '.join(g or '.' for g in missing[:3])}"
                 + ("; ..." if len(missing) > 3 else "")
-                + " (the official evaluator stops there too; evaluate a labels root holding only predicted games)",
+                + " (the official evaluator stops there too; evaluate a labels root holding only predicted games)"
+                + ("" if predicted else zip_hint(predictions_tree, "--predictions")),
             )
         diagnostics.games_without_labels.extend(sorted(set(predicted) - set(labelled)))
         index = class_index(tuple(classes))
@@ -151,6 +153,17 @@ def load_games(
     finally:
         labels_tree.close()
         predictions_tree.close()
+
+
+def zip_hint(tree: JsonTree, option: str) -> str:
+    """`; FOLDER holds X.zip: give the zip itself (OPTION FOLDER/X.zip)` for a folder of no JSON file but a zip
+    (a submission zip, a downloaded split) beside it; else ""."""
+    if not tree.path.is_dir():
+        return ""
+    zips = sorted(path for path in tree.path.glob("*.zip") if path.is_file())
+    if not zips:
+        return ""
+    return f"; {tree.path} holds {zips[0].name}: give the zip itself ({option} {zips[0]})"
 
 
 def _load_game(

@@ -5,9 +5,9 @@ in its own process and the network releases Python's lock while it computes, so 
 stacking overlap another's network; the network's threads are divided between the workers so the cores
 are not over-subscribed. Under `torchrun` (several GPUs), each process takes every WORLD_SIZE-th game.
 
-Each finished game gets `predict.json` beside its results, written last: the model's sha256 and the
-post-processing parameters. A later run with the same model and parameters skips that game, so an
-interrupted season resumes where it stopped.
+Each finished game gets `predict.json` beside its results, written last: the model's sha256, the
+post-processing parameters and the videos (path, size, modification time). A later run of the same videos
+with the same model and parameters skips that game, so an interrupted season resumes where it stopped.
 """
 
 from __future__ import annotations
@@ -52,8 +52,18 @@ def fingerprint(model_sha256: str, params: PostprocessParams, flip: bool, phases
     return found | ({"phases": phases} if phases != 1 else {})
 
 
+def videos_identity(jobs: list) -> dict[str, Any]:
+    """Which videos a game's outputs come from: each half's resolved path, size and modification time, so that
+    another video of the same name (a/x.mp4 after b/x.mp4), or a video replaced since, is predicted again."""
+    identity = {}
+    for job in jobs:
+        stat = Path(job.video).stat()
+        identity[str(job.half)] = [str(Path(job.video).resolve()), stat.st_size, stat.st_mtime_ns]
+    return {"videos": identity}
+
+
 def is_done(folder: Path, expected: dict[str, Any]) -> bool:
-    """Whether `folder` holds results made with the same model and parameters."""
+    """Whether `folder` holds results made from the same videos, model and parameters."""
     try:
         recorded = json.loads((folder / DONE_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError, RecursionError):
@@ -100,10 +110,11 @@ def predict_season(
     todo = []
     for game_id in mine:
         folder = out_root / game_id
-        done = resume and is_done(folder, expected) and _skipped(folder, game_id, games[game_id])
+        same = expected | videos_identity(games[game_id])
+        done = resume and is_done(folder, same) and _skipped(folder, game_id, games[game_id])
         if done:
             results[game_id] = done
-            console.log(f"{game_id}: done before with this model and parameters, skipped (--force redoes it)")
+            console.log(f"{game_id}: done before from this video, model and parameters, skipped (--force redoes it)")
         else:
             todo.append(game_id)
     for game_id in todo:  # a damaged video fails now, before the games ahead of it are predicted and written
@@ -132,7 +143,7 @@ def _spot_games(todo, games, spotter, params, out_root, batch_size, precision, w
             result = _spot_game(
                 game_id, games[game_id], spotter, params, out_root, batch_size, precision, bar, on_progress
             )
-            write_json(out_root / game_id / DONE_FILE, expected)
+            write_json(out_root / game_id / DONE_FILE, expected | videos_identity(games[game_id]))
             with lock:
                 results[game_id] = result
 

@@ -90,6 +90,8 @@ def _fetch(url: str, into: Path) -> None:
         raise BallspotError(f"cannot download {url}: {_reason(exc)}") from None
     except http.client.InvalidURL as exc:  # a port that is no number, a space in the host
         raise BallspotError(f"not a valid URL: {url} ({exc})") from None
+    except UnicodeError:  # a host name with an empty or too long part ("127.0.0..1"): the IDNA codec refuses it
+        raise BallspotError(f"not a valid URL: {url} (not a valid host name)") from None
     except http.client.HTTPException as exc:  # a reply that is no HTTP at all
         raise BallspotError(f"cannot download {url}: {type(exc).__name__} {_reason(exc)}") from None
 

@@ -126,8 +126,7 @@ def folder_checkpoint(folder: Path, cache: Path, name: str | None = None) -> Pat
     The network is rebuilt from the folder's config and its weights loaded before anything is written, so
     a folder whose weights do not fit its config is a one-line error here rather than at predict time.
     """
-    from ballspot.engine.checkpoint import save_checkpoint
-    from ballspot.engine.config import TrainConfig
+    from ballspot.engine.checkpoint import check_configs, save_checkpoint
     from ballspot.models.config import ModelConfig
     from ballspot.models.network import build_model
 
@@ -137,7 +136,7 @@ def folder_checkpoint(folder: Path, cache: Path, name: str | None = None) -> Pat
     if best.is_file():
         return best
     payload = read_folder(folder, name)
-    TrainConfig.from_dict(payload["config"], f"{name} {CONFIG_FILE}")
+    check_configs(payload, name, "model folder")  # a bad one is an error naming the folder, not the converted file
     model = build_model(ModelConfig.from_dict(payload["model_config"]), load_pretrained=False)
     try:
         model.load_state_dict(payload["model"])

@@ -102,19 +102,21 @@ def games_from_root(root: Path, split: str, resolution: str = "224p") -> list[Va
 
 
 def score_games(games: list[ValidGame], spotter, classes: tuple[str, ...], batch_size: int = 8) -> list[ScoredGame]:
-    """Run the model once over every video of every game."""
+    """Run the model once over every video of every game (after reading their labels, which must hold an event)."""
     from ballspot import console
     from ballspot.predict.api import predict_scores
 
-    scored = []
+    annotations = {game.game_id: list(read_labels(game.labels, classes).annotations) for game in games}
+    if not any(annotations.values()):  # every candidate would score AP 0: the search would save noise
+        raise BallspotError(
+            f"the labels of the {len(games)} game(s) to tune on hold no event ({', '.join(annotations)}): "
+            "the search needs labelled events; give games with events (--labels, --split)"
+        )
     videos = [(game, half, video) for game in games for half, video in sorted(game.videos.items())]
     by_game: dict[str, dict[int, tuple[np.ndarray, np.ndarray]]] = {}
     for game, half, video in console.track(videos, "scoring validation videos"):
         by_game.setdefault(game.game_id, {})[half] = predict_scores(video, spotter, batch_size=batch_size)
-    for game in games:
-        annotations = list(read_labels(game.labels, classes).annotations)
-        scored.append(ScoredGame(game.game_id, by_game[game.game_id], annotations))
-    return scored
+    return [ScoredGame(game.game_id, by_game[game.game_id], annotations[game.game_id]) for game in games]
 
 
 # --- scoring candidates ---------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import signal
 import subprocess
 import threading
@@ -28,6 +29,11 @@ STDIN = "-"
 DEFAULT_IDLE_TIMEOUT_S = 10.0
 STOP_GRACE_S = 2.0
 """How long ffmpeg gets to end on SIGTERM before it is killed (the frames it decoded are still used)."""
+SILENCE_SLACK_S = 5.0
+"""How much longer than the idle timeout a URL may go without a decoded frame before it is ended here: ffmpeg's
+own timeout misses some protocols (udp://, a listening tcp://); the slack covers probing and decoding delay."""
+UNSEEKABLE_MP4 = ("partial file", "moov atom not found")
+"""What ffmpeg says of an MP4 on a pipe whose index (the moov box) comes after its frames: it cannot seek to it."""
 
 
 @dataclass
@@ -96,13 +102,20 @@ class LiveSource:
         )
         assert process.stdout is not None and process.stderr is not None
         errors: deque[str] = deque(maxlen=5)  # drained all along: a full stderr pipe would stall ffmpeg
-        drain = threading.Thread(target=_keep_lines, args=(process.stderr, errors), daemon=True)
+        first_errors: list[str] = []  # the cause, where the last lines only say that nothing was written
+        drain = threading.Thread(target=_keep_lines, args=(process.stderr, errors, first_errors), daemon=True)
         drain.start()
         fd = process.stdout.fileno()
         buffer, first = bytearray(), 0
         limit = fmt.frame_bytes * chunk_frames
+        silence_s = self.idle_timeout_s + SILENCE_SLACK_S if self.kind == "url" else None
+        silent = False
         try:
             while True:
+                if silence_s is not None and not select.select([fd], [], [], silence_s)[0]:
+                    silent, silence_s = True, None  # end it: ffmpeg then flushes what it holds and exits
+                    self.stop()
+                    continue
                 block = os.read(fd, max(limit - len(buffer), fmt.frame_bytes))
                 if not block:
                     break
@@ -115,9 +128,29 @@ class LiveSource:
                     first += n
             code = process.wait()
             drain.join(timeout=5)
+            if silent and first == 0:
+                raise BallspotError(f"nothing came from {self.address} for {self.idle_timeout_s:g} s (--idle-timeout)")
             if code != 0 and not self._stopped and first == 0:
                 if any("matches no streams" in line for line in errors):  # -map 0:v:0 found no video
                     raise BallspotError(f"no video stream in {self.address}")
+                unindexed = any(hint in line for line in first_errors for hint in UNSEEKABLE_MP4)
+                if self.kind == "stdin" and unindexed:
+                    raise BallspotError(
+                        "standard input holds an MP4 whose index comes after its frames (or is cut off before it), "
+                        "which a pipe cannot seek to: give the file itself instead of -, or pipe it as MPEG-TS "
+                        "(ffmpeg -i IN -c copy -f mpegts -)"
+                    )
+                if self.kind == "file" and _size(self.address) == 0:  # ffmpeg gave up waiting: "Input/output error"
+                    raise BallspotError(
+                        f"{self.address} stayed empty for {self.idle_timeout_s:g} s (--idle-timeout): nothing was "
+                        "written to it to follow"
+                    )
+                if self.kind == "file" and unindexed:
+                    raise BallspotError(
+                        f"{self.address} is an MP4 without its index yet (a recorder writes it when it stops): to "
+                        "follow a recording, record MPEG-TS (.ts) or a fragmented MP4 (-movflags "
+                        "+frag_keyframe+empty_moov); or predict the file once it is finished"
+                    )
                 reason = ffmpeg_reason("\n".join(errors), code)
                 raise BallspotError(f"ffmpeg could not read {self.address}: {reason}")
         finally:
@@ -147,14 +180,25 @@ class LiveSource:
             threading.Timer(STOP_GRACE_S, _kill_if_running, args=(process,)).start()
 
 
+def _size(path: str) -> int | None:
+    """The size of a file in bytes, None when it cannot be read."""
+    try:
+        return Path(path).stat().st_size
+    except OSError:
+        return None
+
+
 def _kill_if_running(process) -> None:
     if process.poll() is None:
         with contextlib.suppress(ProcessLookupError):
             process.kill()
 
 
-def _keep_lines(pipe, lines: deque[str]) -> None:
+def _keep_lines(pipe, lines: deque[str], first: list[str]) -> None:
+    """Keep the last lines of `pipe` in `lines` and its first five in `first`."""
     for raw in iter(pipe.readline, b""):
         text = raw.decode("utf-8", "replace").strip()
         if text:
             lines.append(text)
+            if len(first) < 5:
+                first.append(text)

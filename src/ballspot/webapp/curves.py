@@ -31,12 +31,13 @@ def curves_path(video: Path, model: Path, cache: Path) -> Path:
 
 
 def cached_curves(video: Path, model: Path, cache: Path) -> ScoreCurves | None:
-    """The curves of this video and model computed earlier, if any."""
+    """The curves of this video and model computed earlier, if any (a damaged file is none: they are computed
+    again)."""
     path = curves_path(video, model, cache)
     try:
         with np.load(path) as saved:
             return ScoreCurves(saved["times_s"], saved["scores"], tuple(str(c) for c in saved["classes"]))
-    except (OSError, KeyError, ValueError):
+    except Exception:  # none yet, or a damaged .npz: zipfile, zlib or numpy's header parser raise, not OSError
         return None
 
 

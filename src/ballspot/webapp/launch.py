@@ -30,6 +30,8 @@ def check_port(host: str, port: int) -> None:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
         raise BallspotError(f"cannot listen on {host}: {exc.strerror}") from None
+    except UnicodeError:  # a name with an empty or too long part ("127.0.0..1"): the IDNA codec refuses it
+        raise BallspotError(f"cannot listen on {host}: not a valid host name or address") from None
     family, kind, proto, _, address = infos[0]
     with socket.socket(family, kind, proto) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does: TIME_WAIT is no obstacle
