@@ -1168,6 +1168,8 @@ def _cases() -> list[Case]:
         "stride0 is a damaged ballspot model folder: --stride must be between")  # fmt: skip
     add("export", "model folder whose config.json is a folder", lambda k, o: ["export", k.model_folder_with(
         "config-folder", "config.json"), o], 1, "config.json is a folder")  # fmt: skip
+    add("export", "model an ONNX export", lambda k, o: ["export", k.file("onnx-export/onnx.json", "{}").parent, o], 1,
+        "onnx-export is an ONNX export, which only `ballspot predict --model` reads")  # fmt: skip
     add("export", "run folder without weights/best.pt", lambda k, o: ["export", k.run_without_weights(), o], 1,
         "weights file not found: ")  # fmt: skip
     add("export", "model a symbolic link loop", lambda k, o: ["export", k.link_loop, o], 1,
