@@ -1064,6 +1064,8 @@ def _cases() -> list[Case]:
     add("predict", "sha256 empty", pr(good_video, "--sha256", ""), 1, "not a sha256")
     add("predict", "sha256 with a run folder", pr(good_video, "--model", lambda k: k.model.parent.parent, "--sha256",
         "0" * 64), 1, "a folder")  # fmt: skip
+    add("predict", "sha256 with an ONNX export", pr(good_video, "--model", lambda k: k.file("onnx-export/onnx.json",
+        "{}").parent, "--sha256", "0" * 64), 1, "--sha256 does not apply to a folder (")  # fmt: skip
     add("predict", "batch size 0", pr(good_video, "--batch-size", "0"), 2, "--batch-size")
     add("predict", "precision fp8", pr(good_video, "--precision", "fp8"), 2, "fp8")
     add("predict", "threshold 1.5", pr(good_video, "--threshold", "1.5"), 1, "threshold")
