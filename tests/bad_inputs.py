@@ -626,6 +626,9 @@ def _cases() -> list[Case]:
         "the game's video is a folder")  # fmt: skip
     add("segment", "one game's labels damaged", seg(lambda k: k.dataset_with_damaged("labels", "Labels-ball.json",
         b"{")), 1, "not valid JSON")  # fmt: skip
+    add("segment", "one game's label unknown", seg(lambda k: k.dataset_with_damaged("label", "Labels-ball.json",
+        labels_text([annotation("PAS")]).encode())), 1,
+        "2020-01-02 - C - D/Labels-ball.json: annotation 0: unknown label 'PAS'")  # fmt: skip
     add("segment", "empty folder", lambda k, o: ["segment", k.base / "files", "--out", o], 1, "no games")
     add("segment", "splits not json", seg(lambda k: k.dataset_with_splits("bad", "{")), 1, "not valid JSON")
     add("segment", "splits nested", seg(lambda k: k.dataset_with_splits("nested", NESTED)), 1, "nested")
