@@ -626,6 +626,9 @@ def _cases() -> list[Case]:
         "the game's video is a folder")  # fmt: skip
     add("segment", "one game's labels damaged", seg(lambda k: k.dataset_with_damaged("labels", "Labels-ball.json",
         b"{")), 1, "not valid JSON")  # fmt: skip
+    add("segment", "one game's label unknown", seg(lambda k: k.dataset_with_damaged("label", "Labels-ball.json",
+        labels_text([annotation("PAS")]).encode())), 1,
+        "2020-01-02 - C - D/Labels-ball.json: annotation 0: unknown label 'PAS'")  # fmt: skip
     add("segment", "empty folder", lambda k, o: ["segment", k.base / "files", "--out", o], 1, "no games")
     add("segment", "splits not json", seg(lambda k: k.dataset_with_splits("bad", "{")), 1, "not valid JSON")
     add("segment", "splits nested", seg(lambda k: k.dataset_with_splits("nested", NESTED)), 1, "nested")
@@ -1068,6 +1071,8 @@ def _cases() -> list[Case]:
     add("predict", "sha256 empty", pr(good_video, "--sha256", ""), 1, "not a sha256")
     add("predict", "sha256 with a run folder", pr(good_video, "--model", lambda k: k.model.parent.parent, "--sha256",
         "0" * 64), 1, "a folder")  # fmt: skip
+    add("predict", "sha256 with an ONNX export", pr(good_video, "--model", lambda k: k.file("onnx-export/onnx.json",
+        "{}").parent, "--sha256", "0" * 64), 1, "--sha256 does not apply to a folder (")  # fmt: skip
     add("predict", "batch size 0", pr(good_video, "--batch-size", "0"), 2, "--batch-size")
     add("predict", "precision fp8", pr(good_video, "--precision", "fp8"), 2, "fp8")
     add("predict", "threshold 1.5", pr(good_video, "--threshold", "1.5"), 1, "threshold")
@@ -1172,6 +1177,8 @@ def _cases() -> list[Case]:
         "stride0 is a damaged ballspot model folder: --stride must be between")  # fmt: skip
     add("export", "model folder whose config.json is a folder", lambda k, o: ["export", k.model_folder_with(
         "config-folder", "config.json"), o], 1, "config.json is a folder")  # fmt: skip
+    add("export", "model an ONNX export", lambda k, o: ["export", k.file("onnx-export/onnx.json", "{}").parent, o], 1,
+        "onnx-export is an ONNX export, which only `ballspot predict --model` reads")  # fmt: skip
     add("export", "run folder without weights/best.pt", lambda k, o: ["export", k.run_without_weights(), o], 1,
         "weights file not found: ")  # fmt: skip
     add("export", "model a symbolic link loop", lambda k, o: ["export", k.link_loop, o], 1,

@@ -313,6 +313,20 @@ def test_a_zip_made_on_windows_unpacks_into_the_game_folder(tmp_path):
     assert read_labels(root / game / "Labels-ball.json").annotations
 
 
+def test_a_file_where_a_game_folder_goes_is_an_error_and_is_kept(tmp_path):
+    game = OFFICIAL_SPLITS["valid"][0]
+    zip_path = tmp_path / "valid.zip"
+    zip_path.write_bytes(zip_bytes({f"{game}/Labels-ball.json": labels_bytes(game)}))
+    (tmp_path / "root" / game).parent.mkdir(parents=True)
+    (tmp_path / "root" / game).write_text("mine")
+    with unzip.open_zip(zip_path) as archive:
+        (entry,) = unzip.index_zip(archive, zip_path).games
+        with pytest.raises(BallspotError, match="a file of that name is in the way"):
+            unzip.extract_game(archive, entry, tmp_path / "root")
+    assert [p.name for p in (tmp_path / "root" / game).parent.iterdir()] == [game.rsplit("/", 1)[-1]]
+    assert (tmp_path / "root" / game).read_text() == "mine"
+
+
 def test_member_that_does_not_decompress_is_one_line_error(tmp_path):
     """A zip whose directory is intact but one member's deflated bytes are damaged (zlib raises, not zipfile)."""
     game = OFFICIAL_SPLITS["valid"][0]

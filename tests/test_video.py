@@ -32,6 +32,22 @@ def test_probe_reads_duration_rate_size(counter_video):
     assert info.has_audio
 
 
+def test_a_matroska_written_to_a_pipe_is_probed_from_its_packets(counter_video, tmp_path):
+    """A capture written to a pipe has no duration in its header: the last frame gives it."""
+    import subprocess
+
+    from ballspot.video.ffmpeg_bin import ffmpeg_exe
+
+    command = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-i", str(counter_video), "-map", "0:v"]
+    piped = subprocess.run([*command, "-c", "copy", "-f", "matroska", "-"], capture_output=True, check=True).stdout
+    capture = tmp_path / "capture.mkv"
+    capture.write_bytes(piped)
+    info = probe(capture)
+    assert info.duration_s == pytest.approx(4.0, abs=0.05) and info.frames == 100
+    frames = np.concatenate([c.frames for c in stream_frames(capture)])
+    assert [read_counter(f) for f in frames] == list(range(100))
+
+
 def test_stream_yields_every_frame_in_order_with_bounded_chunks(counter_video):
     chunks = list(stream_frames(counter_video, chunk_frames=16))
     assert all(len(c.frames) <= 16 for c in chunks)

@@ -562,6 +562,23 @@ def test_damaged_kept_score_curves_are_computed_again(tmp_path, damage):
     assert cached_curves(video, model, cache) is None
 
 
+@pytest.mark.parametrize("files", [[], {"results": 5}, {}])
+def test_a_damaged_kept_run_is_predicted_again(tmp_path, files):
+    from ballspot.predict.postprocess import PostprocessParams
+    from ballspot.webapp.runs import cached_run, run_key
+    from ballspot.webapp.sources import open_target
+
+    video, model, cache = tmp_path / "game.mp4", tmp_path / "best.pt", tmp_path / "cache"
+    video.write_bytes(b"video")
+    model.write_bytes(b"weights")
+    cache.mkdir()
+    (game,) = open_target(video)
+    params, out = PostprocessParams(), tmp_path / "out"
+    entry = {"game_id": "game", "document": {}, "files": files, "params": {}, "classes": [], "seconds": 0}
+    (cache / f"{run_key(game, model, params, out)}.json").write_text(json.dumps(entry))
+    assert cached_run(game, model, params, out, cache) is None
+
+
 def test_a_game_in_two_halves_switches_half_when_jumping(league, model, monkeypatch, tmp_path, data_dir):
     folder = tmp_path / "root" / GAME
     folder.mkdir(parents=True)

@@ -156,6 +156,8 @@ def predict(
     file_params = load_params(params) if params else None  # bad post-processing fails before the model loads
     PostprocessParams(**given).check()
     if model and is_onnx_folder(Path(model)):
+        if sha256 is not None:  # not silently unchecked
+            raise BallspotError(f"--sha256 does not apply to a folder ({model}): it checks one file (leave it out)")
         weights = Path(model)  # an ONNX export: runs in ONNX Runtime
     else:  # --model "" is an error, not the newest run's model
         weights = resolve_model(model, sha256) if model is not None else newest_model(runs_dir, data_dir)

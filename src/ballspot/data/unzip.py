@@ -195,6 +195,8 @@ def extract_game(
 ) -> Path:
     """Extract one game under `root` atomically; returns the game folder."""
     final = root / game.game_id
+    if final.exists() and not final.is_dir():  # it would be moved aside and left as a hidden file
+        raise BallspotError(f"cannot create folder {final}: a file of that name is in the way")
     staging = final.with_name(f".{final.name}{STAGING_TAG}{uuid.uuid4().hex[:8]}")
     try:
         try:

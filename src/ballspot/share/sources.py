@@ -66,8 +66,13 @@ def resolve_model(spec: str | Path, sha256: str | None = None) -> Path:
             return best
         if (path / CONFIG_FILE).exists():  # a model folder whose config.json is damaged: say how
             return folder_checkpoint(path, models_cache() / "converted", str(path))
-        from ballspot.export.onnx import TORCHSCRIPT_MANIFEST
+        from ballspot.export.onnx import TORCHSCRIPT_MANIFEST, is_onnx_folder
 
+        if is_onnx_folder(path):  # predict reads it (ONNX Runtime) before it comes here; nothing converts it back
+            raise BallspotError(
+                f"{path} is an ONNX export, which only `ballspot predict --model` reads; give the checkpoint it was "
+                "exported from (weights/best.pt), its run folder or an hf export"
+            )
         if (path / TORCHSCRIPT_MANIFEST).is_file():
             raise BallspotError(
                 f"{path} is a TorchScript export, for torch.jit.load outside ballspot; give the checkpoint it was "

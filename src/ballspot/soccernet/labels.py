@@ -137,14 +137,14 @@ def read_labels(
     if not isinstance(data, dict) or not isinstance(data.get("annotations"), list):
         raise BallspotError(f"{path}: no 'annotations' list; is this a SoccerNet Labels-ball.json?")
     annotations = [
-        parse_annotation(raw, f"{path.name}: annotation {i}", classes, strict=True)
+        parse_annotation(raw, f"{path}: annotation {i}", classes, strict=True)
         for i, raw in enumerate(data["annotations"])
     ]
     if duration_ms is not None:
         for i, a in enumerate(annotations):
             if (half is None or a.half == half) and a.position_ms > duration_ms + slack_ms:
                 raise BallspotError(
-                    f"{path.name}: annotation {i} ({a.label}) at {a.position_ms} ms is beyond the video's end "
+                    f"{path}: annotation {i} ({a.label}) at {a.position_ms} ms is beyond the video's end "
                     f"({duration_ms} ms)"
                 )
     annotations.sort(key=lambda a: (a.half, a.position_ms))

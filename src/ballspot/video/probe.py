@@ -86,12 +86,16 @@ def _probe_file(path: Path, size: int, mtime_ns: int) -> VideoInfo:
             elif container.duration is not None:
                 duration = container.duration / 1_000_000
             else:
-                raise BallspotError(f"cannot tell the duration of {path}")
+                duration = None
             width, height = stream.codec_context.width, stream.codec_context.height
             if _display_rotation(container, stream) % 180 == 90:  # ffmpeg turns the frames as a player does
                 width, height = height, width
             has_audio = bool(container.streams.audio)
-            last_frame = _last_frame_s(container, stream, duration) if duration > 0 else None
+            if duration is None:  # a Matroska written to a pipe (a live capture) has none: its packets tell
+                last_frame = _last_frame_s(container, stream, 0.0)
+                duration = 0.0 if last_frame is None else last_frame + 1 / fps
+            else:
+                last_frame = _last_frame_s(container, stream, duration) if duration > 0 else None
     except BallspotError:
         raise
     except (av.error.FFmpegError, OSError, UnicodeDecodeError) as exc:

@@ -65,14 +65,16 @@ def run_key(game: GameSource, model: Path, params: PostprocessParams, out_root: 
 
 
 def cached_run(game: GameSource, model: Path, params: PostprocessParams, out_root: Path, cache: Path) -> GameRun | None:
-    """The remembered run of these inputs, when there is one and its results file is still there."""
+    """The remembered run of these inputs, when there is one and its results file is still there (a damaged
+    entry is none: the game is predicted again)."""
     entry = cache / f"{run_key(game, model, params, out_root)}.json"
     try:
         data = json.loads(entry.read_text(encoding="utf-8"))
         run = GameRun(**{**data, "cached": True})
-    except (OSError, ValueError, TypeError):
+        results = Path(run.files["results"])
+    except (OSError, ValueError, TypeError, KeyError):
         return None
-    return run if Path(run.files["results"]).is_file() else None
+    return run if results.is_file() else None
 
 
 def run_game(
