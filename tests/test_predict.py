@@ -586,4 +586,4 @@ def test_a_clip_classifier_cannot_spot(run, clip, tmp_path):
     data["model_config"] = {**data["model_config"], "num_classes": 12}
     data["model"] = {k: v[:12] if k.startswith("classifier.") else v for k, v in data["model"].items()}
     classifier = save_checkpoint(tmp_path / "classifier.pt", data)
-    assert_one_error_line(invoke(str(clip), "-m", str(classifier)), "clip classifier", "--task spot")
+    assert_one_error_line(invoke(str(clip), "-m", str(classifier)), "clip classifier", "--task dense")

@@ -56,10 +56,7 @@ def load_spotter(path: Path | str, device: str = "auto", tta: str = "none") -> L
     torch_device = select_device(device)
     model, config, classes = load_model(path, str(torch_device))
     if BACKGROUND not in classes:
-        raise BallspotError(
-            f"{path} is a clip classifier (trained with --task classify); predict needs a spotter: "
-            "train with --task spot"
-        )
+        raise BallspotError(clip_classifier_refused(path))
     if tta not in TTA_MODES:
         raise BallspotError(f"--tta must be one of {', '.join(TTA_MODES)}, got {tta!r}")
     if tta == "flip" and config.task != "dense":
@@ -67,6 +64,14 @@ def load_spotter(path: Path | str, device: str = "auto", tta: str = "none") -> L
     if getattr(config, "color", "grey") == "grey" or torch_device.type == "cuda":
         model.to_channels_last()
     return LoadedModel(model, config, classes, torch_device, Path(path), flip=tta == "flip")
+
+
+def clip_classifier_refused(model: Path | str) -> str:
+    """Why a clip classifier cannot score whole videos, and what can."""
+    return (
+        f"{model} is a clip classifier (trained with --task classify): it labels event clips, it does not find "
+        "events in a video; give a spotter (trained with --task dense, or spot)"
+    )
 
 
 def use_phases(spotter: LoadedModel, phases: int) -> None:

@@ -146,7 +146,7 @@ def load_onnx_spotter(model: Path, device: str = "cpu", tta: str = "none", threa
 
     from ballspot.classes import BACKGROUND
     from ballspot.engine.config import TrainConfig
-    from ballspot.predict.api import TTA_MODES, LoadedModel
+    from ballspot.predict.api import TTA_MODES, LoadedModel, clip_classifier_refused
 
     require_onnxruntime()
     model = Path(model)
@@ -158,7 +158,7 @@ def load_onnx_spotter(model: Path, device: str = "cpu", tta: str = "none", threa
     if len(classes) != outputs:
         raise BallspotError(f"{folder}: {len(classes)} classes for {outputs} network outputs; export again")
     if BACKGROUND not in classes:
-        raise BallspotError(f"{model} is a clip classifier (trained with --task classify); predict needs a spotter")
+        raise BallspotError(clip_classifier_refused(model))
     if tta not in TTA_MODES:
         raise BallspotError(f"--tta must be one of {', '.join(TTA_MODES)}, got {tta!r}")
     if tta == "flip" and config.task != "dense":
