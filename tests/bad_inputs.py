@@ -158,6 +158,27 @@ class Kit:
             archive.writestr(member, content)
         return folder
 
+    def predictions_one_folder_deeper(self, as_zip: bool) -> Path:
+        """Predictions for every game of `dataset`, all under an extra folder `predictions/` (a zip made with
+        `zip -r p.zip predictions/`, or the folder above the predictions root)."""
+        import zipfile
+
+        root = self.base / "deeper"
+        games = [path.parent.relative_to(self.dataset) for path in self.dataset.rglob("Labels-ball.json")]
+        for game in games:
+            folder = root / "predictions" / game
+            folder.mkdir(parents=True, exist_ok=True)
+            shutil.copy(self.predictions, folder / "results_spotting.json")
+        if not as_zip:
+            return root
+        with zipfile.ZipFile(self.base / "deeper.zip", "w") as archive:
+            for game in games:
+                archive.write(
+                    root / "predictions" / game / "results_spotting.json",
+                    f"predictions/{game.as_posix()}/results_spotting.json",
+                )
+        return self.base / "deeper.zip"
+
     # ---- segment's outputs: clips and an index
 
     @functools.cached_property
@@ -965,6 +986,12 @@ def _cases() -> list[Case]:
     add("evaluate", "labels a folder holding the zip", ev(lambda k: k.folder_with_zip("labels", "Labels-ball.json",
         k.labels.read_bytes()), good_predictions), 1,
         "labels holds labels.zip: give the zip itself (--labels ")  # fmt: skip
+    add("evaluate", "predictions zip one folder deeper", ev(lambda k: k.dataset,
+        lambda k: k.predictions_one_folder_deeper(as_zip=True)), 1,
+        "its games are under predictions/ inside the zip: make the zip from inside that folder")  # fmt: skip
+    add("evaluate", "predictions folder one folder deeper", ev(lambda k: k.dataset,
+        lambda k: k.predictions_one_folder_deeper(as_zip=False)), 1,
+        "its games are under predictions: give --predictions ")  # fmt: skip
     add("evaluate", "labels folder without labels", ev(lambda k: k.base / "files", good_predictions), 1,
         "Labels-ball.json")  # fmt: skip
     add("evaluate", "predictions missing a game", ev(lambda k: k.dataset, lambda k: k.base / "files"), 1,

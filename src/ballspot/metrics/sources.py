@@ -141,8 +141,11 @@ def load_games(
                 f"{len(missing)} of {len(labelled)} labelled game(s) have no {predictions_file} under "
                 f"{predictions_tree.path}: {'; '.join(g or '.' for g in missing[:3])}"
                 + ("; ..." if len(missing) > 3 else "")
-                + " (the official evaluator stops there too; evaluate a labels root holding only predicted games)"
-                + ("" if predicted else zip_hint(predictions_tree, "--predictions")),
+                + (
+                    deeper_hint(predictions_tree, predicted, labelled)
+                    or " (the official evaluator stops there too; evaluate a labels root holding only predicted games)"
+                    + ("" if predicted else zip_hint(predictions_tree, "--predictions"))
+                ),
             )
         diagnostics.games_without_labels.extend(sorted(set(predicted) - set(labelled)))
         index = class_index(tuple(classes))
@@ -153,6 +156,18 @@ def load_games(
     finally:
         labels_tree.close()
         predictions_tree.close()
+
+
+def deeper_hint(tree: JsonTree, predicted: Collection[str], labelled: Collection[str]) -> str:
+    """`; its games are under FOLDER ...` when every predicted game is a labelled one under the same extra
+    folder (a zip made with `zip -r p.zip predictions/`); else ""."""
+    prefixes = {game[: -len(own)] for game in predicted for own in labelled if game.endswith(f"/{own}")}
+    if len(prefixes) != 1 or set(labelled) & set(predicted):
+        return ""
+    prefix = next(iter(prefixes)).rstrip("/")
+    if tree.path.is_dir():
+        return f"; its games are under {prefix}: give --predictions {tree.path / prefix}"
+    return f"; its games are under {prefix}/ inside the zip: make the zip from inside that folder (zip -r OUT.zip .)"
 
 
 def zip_hint(tree: JsonTree, option: str) -> str:
