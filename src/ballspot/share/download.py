@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
-from ballspot.atomic import atomic_path
+from ballspot.atomic import atomic_path, removed_if_left_empty
 from ballspot.errors import BallspotError
 
 SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
@@ -62,7 +62,7 @@ def cached_download(
     target = cache / hashlib.sha256(url.encode()).hexdigest()[:16] / name
     if target.is_file() and (sha256 is None or file_sha256(target) == sha256):
         return target
-    with atomic_path(target) as tmp:
+    with removed_if_left_empty(target.parent), atomic_path(target) as tmp:  # a failed download leaves no folder
         _fetch(url, tmp)
         if sha256 is not None:
             got = file_sha256(tmp)
