@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from ballspot.atomic import atomic_path
+from ballspot.atomic import atomic_path, removed_if_left_empty
 from ballspot.errors import BallspotError
 
 GAME_DEPTH = 3
@@ -198,19 +198,20 @@ def extract_game(
     if final.exists() and not final.is_dir():  # it would be moved aside and left as a hidden file
         raise BallspotError(f"cannot create folder {final}: a file of that name is in the way")
     staging = final.with_name(f".{final.name}{STAGING_TAG}{uuid.uuid4().hex[:8]}")
-    try:
+    with removed_if_left_empty(final.parent):  # a game that fails leaves no empty league or season folder
         try:
-            staging.mkdir(parents=True)
-        except OSError as exc:
-            raise BallspotError(f"cannot create folder {staging.parent}: {exc.strerror or exc}") from exc
-        for member in game.members:
-            _copy_member(archive, member, staging / _inside_game(member.filename), password)
-            if on_file is not None:
-                on_file(member.filename)
-        _install(staging, final)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
+            try:
+                staging.mkdir()
+            except OSError as exc:
+                raise BallspotError(f"cannot create folder {staging.parent}: {exc.strerror or exc}") from exc
+            for member in game.members:
+                _copy_member(archive, member, staging / _inside_game(member.filename), password)
+                if on_file is not None:
+                    on_file(member.filename)
+            _install(staging, final)
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)
     return final
 
 
