@@ -885,6 +885,10 @@ def _cases() -> list[Case]:
     add("tune", "storage sqlite in memory", tune("--storage", "sqlite://"), 1, "in-memory")
     add("tune", "storage empty (an unset variable)", tune("--storage", ""), 1, "--storage is empty")
     add("tune", "storage journal without path", tune("--storage", "journal:"), 1, "journal")
+    add("tune", "storage journal with a garbage line", tune("--storage", lambda k: "journal:" + str(k.file(
+        "garbage.log", "garbage\n{}\n"))), 1, "not an Optuna journal file")  # fmt: skip
+    add("tune", "storage journal of other JSON lines", tune("--storage", lambda k: k.file("lines.log", "[1, 2]\n"
+        '{"op_code": 99}\n')), 1, "lines.log is not an Optuna journal file")  # fmt: skip
     add("tune", "task dense (its runs report no F1)", tune("--task", "dense", "--frames", "12", "--device", "cpu"), 1,
         "dense runs (task dense) do not measure")  # fmt: skip
     add("tune", "space drawing task dense", tune("--device", "cpu", "--frames", "12", "--space", lambda k: k.file(

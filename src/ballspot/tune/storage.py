@@ -97,6 +97,11 @@ def open_storage(spec: StorageSpec):
             return optuna.storages.JournalStorage(JournalFileBackend(str(path)))
         except OSError as exc:
             raise BallspotError(f"cannot open journal file {path}: {exc.strerror or exc}") from None
+        except Exception as exc:  # Optuna replays the file as it opens it: a line it cannot read fails here
+            raise BallspotError(
+                f"{path} is not an Optuna journal file ({type(exc).__name__}: {_first_line(exc)}); "
+                "give a new file, or the journal a study wrote"
+            ) from None
     if spec.kind == "sqlite" and spec.target.startswith("sqlite:///"):
         from ballspot.atomic import ensure_dir
 
