@@ -342,6 +342,24 @@ def test_a_study_keeps_its_metric(tmp_path):
     assert_one_error_line(result, "no study 'nope'", "it holds: kept")
 
 
+def test_a_rerun_whose_space_draws_an_option_differently_is_a_one_line_error(tmp_path, league_index, cache):
+    spec = parse_storage(None, tmp_path / "studies")
+    study = open_study(spec, "changed", "val_macro_f1")
+    study.add_trial(
+        optuna.trial.create_trial(
+            params={"lr": 0.01},
+            distributions={"lr": optuna.distributions.CategoricalDistribution([0.001, 0.01])},
+            value=0.5,
+        )
+    )
+    space = tmp_path / "space.yaml"
+    space.write_text("lr: {type: float, low: 1.0e-4, high: 1.0e-2, log: true}\nbatch_size: [4, 8]\n")
+    args = ["--study", "changed", "--studies-dir", str(tmp_path / "studies"), "--space", str(space)]
+    result = invoke_tune(*args, league_index=league_index, cache=cache, runs=tmp_path / "runs")
+    assert_one_error_line(result, "study 'changed' drew lr from CategoricalDistribution", "give a new --study")
+    assert not (tmp_path / "runs").exists()
+
+
 # --- post-processing search -----------------------------------------------------------------------------
 
 STEP = 0.12

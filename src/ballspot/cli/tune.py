@@ -158,7 +158,14 @@ def tune(
     from ballspot.tune.objective import Objective
     from ballspot.tune.space import load_space
     from ballspot.tune.storage import check_study_name, parse_storage
-    from ballspot.tune.study import continue_sampler, make_pruner, make_sampler, open_study, refuse_all_failed
+    from ballspot.tune.study import (
+        continue_sampler,
+        make_pruner,
+        make_sampler,
+        open_study,
+        refuse_all_failed,
+        refuse_changed_space,
+    )
 
     console.set_quiet(quiet or json_output)
     if timeout is not None and not timeout > 0:  # NaN too
@@ -215,6 +222,7 @@ def tune(
     studies = studies_dir or paths.studies_dir(data_dir)
     spec = parse_storage(storage, studies)
     the_study = open_study(spec, study, metric.value, sampler_obj, pruner_obj)
+    refuse_changed_space(the_study, specs)
     continue_sampler(the_study, sampler.value, seed)
     if start.note:  # once every option is known good, so that an error stays one line
         console.warn(start.note)

@@ -44,6 +44,16 @@ class ParamSpec:
             return trial.suggest_int(self.name, int(self.low), int(self.high), step=int(self.step or 1), log=self.log)
         return trial.suggest_float(self.name, self.low, self.high, step=self.step, log=self.log)
 
+    def distribution(self):
+        """The Optuna distribution `suggest` draws from."""
+        from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+
+        if self.kind == "categorical":
+            return CategoricalDistribution(list(self.choices))
+        if self.kind == "int":
+            return IntDistribution(int(self.low), int(self.high), step=int(self.step or 1), log=self.log)
+        return FloatDistribution(self.low, self.high, step=self.step, log=self.log)
+
     def extremes(self) -> list[Any]:
         """The values that bound the range: checked against the training config before any trial."""
         if self.kind == "categorical":

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ballspot.errors import BallspotError
 from ballspot.tune.objective import ERROR_ATTR, RUN_ATTR, Objective, metric_column
+from ballspot.tune.space import ParamSpec
 from ballspot.tune.storage import StorageSpec, open_storage
 
 SAMPLERS = ("tpe", "random")
@@ -77,6 +78,28 @@ def open_study(spec: StorageSpec, name: str, metric: str, sampler=None, pruner=N
         study.set_user_attr(METRIC_ATTR, metric)
     fail_dead_trials(study, storage)
     return study
+
+
+def refuse_changed_space(study, specs: list[ParamSpec]) -> None:
+    """A rerun whose space draws an option with another type, scale or choices than the study's earlier trials:
+    Optuna refuses it in the middle of the first trial."""
+    from optuna.distributions import check_distribution_compatibility
+
+    drawn: dict = {}
+    for trial in study.get_trials(deepcopy=False):
+        for name, distribution in trial.distributions.items():
+            drawn.setdefault(name, distribution)
+    for spec in specs:
+        if spec.name not in drawn:
+            continue
+        try:
+            check_distribution_compatibility(drawn[spec.name], spec.distribution())
+        except ValueError as exc:
+            raise BallspotError(
+                f"study {study.study_name!r} drew {spec.name} from {drawn[spec.name]} in its earlier trials, the "
+                f"search space from {spec.distribution()} ({str(exc).rstrip('.')}); draw it as before, or give a "
+                "new --study"
+            ) from None
 
 
 def continue_sampler(study, name: str, seed: int | None) -> None:
