@@ -401,8 +401,8 @@ def _check_clip(clip: object, where: str) -> None:
             raise BallspotError(f"{where}: {key!r} must be a whole number of ms from 0 to {MAX_CLIP_MS}, got {value!r}")
     if clip["end_ms"] <= clip["start_ms"]:
         raise BallspotError(f"{where}: ends ({clip['end_ms']} ms) before it starts ({clip['start_ms']} ms)")
-    if not clip["start_ms"] <= clip["event_ms"] <= clip["end_ms"]:
-        raise BallspotError(f"{where}: its event ({clip['event_ms']} ms) lies outside the clip")
+    if not clip["start_ms"] <= clip["event_ms"] <= clip["end_ms"] + LABEL_SLACK_MS:  # a label in the slack past
+        raise BallspotError(f"{where}: its event ({clip['event_ms']} ms) lies outside the clip")  # the video's end
     if clip["kind"] not in CLIP_KINDS:
         raise BallspotError(f"{where}: 'kind' must be one of {', '.join(CLIP_KINDS)}, got {clip['kind']!r}")
     if (clip["kind"] == "background") != (clip["label"] == BACKGROUND):
