@@ -60,6 +60,45 @@ def removed_if_left_empty(*folders: Path) -> Iterator[None]:
         raise
 
 
+@contextlib.contextmanager
+def held_alone(lock: Path, busy: str) -> Iterator[None]:
+    """Hold the lock file `lock` for the block (removed after it): another process asking for the same lock
+    meanwhile fails at once with the one-line error `busy`, instead of writing the same files. The lock goes
+    with the process, so one killed leaves nothing to clean up. No-op where the OS has no `flock`."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    ensure_dir(lock.parent)
+    while True:
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise BallspotError(f"cannot create lock file {lock}: {exc.strerror or exc}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise BallspotError(busy) from None
+        if _same_file(fd, lock):
+            break
+        os.close(fd)  # its holder removed it as this process opened it: take the one there now
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            lock.unlink()  # while still held: a process that opened it meanwhile sees another file and retries
+        os.close(fd)
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        return os.fstat(fd).st_ino == os.stat(path).st_ino
+    except FileNotFoundError:
+        return False
+
+
 def refuse_folders_in_the_way(*targets: Path) -> None:
     """Before writing a set of files that belong together: none of them may be a folder (writing the others
     first would leave the set half made)."""
