@@ -214,6 +214,23 @@ def test_a_folder_where_events_json_goes_leaves_no_half_written_game(run, clip, 
     assert [p.name for p in (tmp_path / "out" / "match").iterdir()] == ["events.json"]
 
 
+def test_a_game_being_predicted_by_another_process_is_refused_and_not_mixed(run, clip, tmp_path):
+    """Two `predict` into one --out (another model, say) would each write part of the game's files."""
+    from ballspot.atomic import held_alone
+    from ballspot.predict.season import LOCK_FILE
+
+    game = tmp_path / "out" / "match"
+    with held_alone(game / LOCK_FILE, "held by the first predict"):  # what the first `predict` holds
+        result = invoke(str(clip), "--model", str(run["best"]), "--out", str(tmp_path / "out"))
+        assert_one_error_line(result, "match is being predicted into", "by another process")
+        assert [p.name for p in game.iterdir()] == [LOCK_FILE]
+    result = invoke(str(clip), "--model", str(run["best"]), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in game.iterdir()) == sorted(
+        ["results_spotting.json", "events.json", "postprocess.json", "predict.json"]
+    )
+
+
 def test_an_out_that_cannot_be_written_fails_before_any_video_is_spotted(run, clip, tmp_path, monkeypatch):
     import ballspot.predict.api as api
 
