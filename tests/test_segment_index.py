@@ -232,6 +232,19 @@ def test_an_event_in_the_slack_past_the_end_is_indexed(match, tmp_path):
     ]
 
 
+def test_a_game_being_segmented_by_another_process_is_refused(match, tmp_path):
+    """Two `segment` into one --out with other options would cut clips of one and write the manifest of the other."""
+    from ballspot.atomic import held_alone
+
+    folder = tmp_path / "clips" / "match"
+    with held_alone(folder / ".segment-h1.lock", "held by the first segment"):  # what the first `segment` holds
+        result = invoke("segment", match, "--out", tmp_path / "clips", "--background", "0")
+        assert_one_error_line(result, "match (half 1) is being segmented into", "by another process")
+        assert [p.name for p in folder.iterdir()] == [".segment-h1.lock"]
+    ok("segment", match, "--out", tmp_path / "clips", "--background", "0")
+    assert not (folder / ".segment-h1.lock").exists()
+
+
 def test_a_game_whose_cutting_fails_leaves_no_empty_folder(match, tmp_path, monkeypatch):
     from ballspot.data import segment as segment_module
     from ballspot.errors import BallspotError

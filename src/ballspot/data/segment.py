@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 
-from ballspot.atomic import refuse_folders_in_the_way, removed_if_left_empty, write_json
+from ballspot.atomic import held_alone, refuse_folders_in_the_way, removed_if_left_empty, write_json
 from ballspot.classes import BACKGROUND, CLASSES_12
 from ballspot.errors import BallspotError
 from ballspot.inputfiles import read_json, require_file
@@ -205,7 +205,11 @@ def segment_game(
             f"{opts.background_gap_s:g} s or more from every event (lower --background or --background-gap)"
         )
     clips = event_clips(events, info.duration_ms, opts, half, last_frame_ms) + background
-    with removed_if_left_empty(out_dir):  # a game that fails (ffmpeg, a full disk) leaves no empty folder
+    busy = f"{game_id} (half {half}) is being segmented into {out_dir} by another process; wait for it"
+    with (
+        removed_if_left_empty(out_dir),  # a game that fails (ffmpeg, a full disk) leaves no empty folder
+        held_alone(out_dir / f".segment-h{half}.lock", busy),  # two cuts with other options would mix clips
+    ):
         return _cut_game(video, labels_path, out_dir, game_id, split, opts, half, on_clip, info, clips)
 
 
