@@ -528,6 +528,14 @@ def test_predict_video_accepts_a_loaded_spotter_and_refuses_bad_params(spotter, 
     assert first.label in spotter.action_classes and first.half == 1
 
 
+@pytest.mark.parametrize("batch_size", [0, -1, 2.5, "8", True, 10**6])
+def test_the_python_functions_refuse_a_batch_size_that_would_score_nothing_or_fail_inside(spotter, clip, batch_size):
+    with pytest.raises(BallspotError, match=rf"batch_size must be a whole number from 1 to 4096, got {batch_size!r}"):
+        ballspot.predict_scores(clip, spotter, batch_size=batch_size)
+    with pytest.raises(BallspotError, match="batch_size must be a whole number"):
+        next(ballspot.predict_video(clip, spotter, batch_size=batch_size))
+
+
 # --- errors ---------------------------------------------------------------------------------------------------
 
 

@@ -20,6 +20,7 @@ ProgressCallback = Callable[[int, int | None], None]
 """Called with (frames decoded, frames in the video; None for a live source)."""
 
 TTA_MODES = ("none", "flip")
+MAX_BATCH_SIZE = 4096
 TEAM_RIGHT_FROM = 0.5
 """A dense model's team output is the probability of the right side; at or above this an event is `right`."""
 
@@ -163,7 +164,16 @@ def score_track(
     return np.concatenate(times), np.concatenate(scores), team
 
 
+def check_batch_size(batch_size: object) -> int:
+    """`batch_size` as given to the Python functions: a whole number of stacks from 1 to MAX_BATCH_SIZE (0 or
+    less would score nothing, without a word)."""
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or not 1 <= batch_size <= MAX_BATCH_SIZE:
+        raise BallspotError(f"batch_size must be a whole number from 1 to {MAX_BATCH_SIZE}, got {batch_size!r}")
+    return batch_size
+
+
 def _blocks(video: Path | LiveSource, spotter: LoadedModel, batch_size: int, precision: str):
+    check_batch_size(batch_size)
     total = None if isinstance(video, LiveSource) else max(1, int(probe(video).duration_s * spotter.config.fps))
     blocks = score_video(video, spotter.model, spotter.config, spotter.device, batch_size, precision, flip=spotter.flip)
     for block in blocks:
