@@ -536,6 +536,29 @@ def test_the_python_functions_refuse_a_batch_size_that_would_score_nothing_or_fa
         next(ballspot.predict_video(clip, spotter, batch_size=batch_size))
 
 
+def test_predict_scores_takes_a_weights_path_as_predict_video_does(run, spotter, clip):
+    times, scores = ballspot.predict_scores(clip, run["best"])
+    expected_times, expected_scores = ballspot.predict_scores(clip, spotter)
+    assert np.array_equal(times, expected_times) and np.allclose(scores, expected_scores, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda s, c: ballspot.load_spotter(None), "the weights (path) must be a str or pathlib.Path, got NoneType"),
+        (lambda s, c: next(ballspot.predict_video(None, s)), "the video (or a LiveSource) must be a str or pathlib"),
+        (lambda s, c: next(ballspot.predict_video(c, 3)), "the model must be ballspot.load_spotter(...)'s result or a"),
+        (lambda s, c: next(ballspot.predict_video(c, s, {"threshold": 0.5})), "PostprocessParams.from_dict"),
+        (lambda s, c: ballspot.predict_scores(7, s), "the video must be a str or pathlib.Path, got int"),
+        (lambda s, c: ballspot.predict_scores(c, None), "the model must be ballspot.load_spotter(...)'s result"),
+    ],
+)
+def test_the_python_functions_name_an_argument_of_the_wrong_type(spotter, clip, call, message):
+    with pytest.raises(BallspotError) as caught:
+        call(spotter, clip)
+    assert message in str(caught.value)
+
+
 # --- errors ---------------------------------------------------------------------------------------------------
 
 
