@@ -141,6 +141,42 @@ def test_a_league_folder_being_written_by_another_process_is_refused(tmp_path):
     assert not (root / LOCK_FILE).exists()
 
 
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"games": "2"}, "--games must be between 1 and 1000, got '2'"),
+        ({"games": 1.5}, "--games must be between 1 and 1000, got 1.5"),
+        ({"minutes": "0.1"}, "--minutes must be between 0.05"),
+        ({"seed": -1}, "--seed must be a whole number >= 0, got -1"),
+        ({"seed": 1.5}, "--seed must be a whole number >= 0, got 1.5"),  # was taken as seed 1
+        ({"season": None}, "season None must be a folder name"),
+        ({"root": None}, "the league folder must be a str or pathlib.Path, got NoneType"),
+    ],
+)
+def test_generate_league_names_an_argument_of_the_wrong_type_or_range(tmp_path, changes, message):
+    arguments = {"root": tmp_path / "league", "games": 1, "minutes": 0.05, "seed": 0, "progress": False} | changes
+    with pytest.raises(BallspotError) as caught:
+        generate_league(arguments.pop("root"), **arguments)
+    assert message in str(caught.value)
+    assert not (tmp_path / "league").exists()
+
+
+@pytest.mark.parametrize(
+    ("seed", "minutes", "message"),
+    [
+        (-1, 1.0, "seed must be a whole number >= 0 (or a numpy SeedSequence), got -1"),
+        ("x", 1.0, "seed must be a whole number >= 0"),
+        (0, float("nan"), "minutes must be above 0 and at most 120, got nan"),
+        (0, 1e9, "minutes must be above 0 and at most 120, got 1000000000.0"),  # was hours of simulation
+        (0, "1", "minutes must be above 0 and at most 120, got '1'"),
+    ],
+)
+def test_simulate_match_names_an_argument_of_the_wrong_type_or_range(seed, minutes, message):
+    with pytest.raises(BallspotError) as caught:
+        simulate_match(seed, minutes)
+    assert message in str(caught.value)
+
+
 def test_a_grown_league_keeps_its_games_splits(tmp_path):
     """Rerun with more games: the games already there keep their split (the old test game is not trained on)."""
     games = generate_league(tmp_path, games=3, minutes=0.05, seed=0, progress=False)
