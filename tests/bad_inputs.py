@@ -885,6 +885,9 @@ def _cases() -> list[Case]:
     add("tune", "storage sqlite in memory", tune("--storage", "sqlite://"), 1, "in-memory")
     add("tune", "storage empty (an unset variable)", tune("--storage", ""), 1, "--storage is empty")
     add("tune", "storage journal without path", tune("--storage", "journal:"), 1, "journal")
+    add("tune", "storage sqlite URL without //", tune("--storage", "sqlite:/tmp/study.db"), 1,
+        "a database URL needs '//' after 'sqlite:'")  # fmt: skip
+    add("tune", "storage postgresql URL without //", tune("--storage", "postgresql:host/db"), 1, "needs '//'")
     add("tune", "storage journal with a garbage line", tune("--storage", lambda k: "journal:" + str(k.file(
         "garbage.log", "garbage\n{}\n"))), 1, "not an Optuna journal file")  # fmt: skip
     add("tune", "storage journal of other JSON lines", tune("--storage", lambda k: k.file("lines.log", "[1, 2]\n"

@@ -20,6 +20,8 @@ HEARTBEAT_S = 60
 GRACE_S = 180
 SCHEMA_RETRIES = 5
 """Attempts at opening a new database whose tables another worker is creating."""
+URL_WITHOUT_SLASHES = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")
+"""`sqlite:/x.db`, `postgresql:host/db`: a URL scheme (two letters or more, so not a Windows drive) without //."""
 STUDY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 
@@ -71,6 +73,11 @@ def parse_storage(value: str | None, studies_dir: Path) -> StorageSpec:
                 "study ends with the process; give a file, sqlite:///PATH.db"
             )
         return StorageSpec("sqlite" if scheme.startswith("sqlite") else "database", value)
+    if scheme := URL_WITHOUT_SLASHES.match(value):  # sqlite:/data/s.db would be the file ./sqlite:/data/s.db
+        raise BallspotError(
+            f"--storage {value!r}: a database URL needs '//' after {scheme.group(0)!r} (sqlite:///PATH.db, "
+            f"postgresql://user@host/db); a file whose name holds ':' is given as ./{value}"
+        )
     if value.endswith(JOURNAL_SUFFIXES):
         return StorageSpec("journal", str(absolute(value)))
     if value.endswith((".db", ".sqlite", ".sqlite3")):
