@@ -360,6 +360,19 @@ def test_a_rerun_whose_space_draws_an_option_differently_is_a_one_line_error(tmp
     assert not (tmp_path / "runs").exists()
 
 
+def test_a_damaged_sqlite_study_is_a_one_line_error(tmp_path):
+    """Optuna wraps SQLite's "database disk image is malformed" in an error of its own, raised by load_study."""
+    spec = parse_storage(str(tmp_path / "s.db"), tmp_path)
+    study = open_study(spec, "damaged", "val_macro_f1")
+    distributions = {"lr": optuna.distributions.FloatDistribution(1e-3, 1e-1)}
+    study.add_trial(optuna.trial.create_trial(params={"lr": 0.01}, distributions=distributions, value=0.5))
+    data = bytearray((tmp_path / "s.db").read_bytes())
+    data[4096:8192] = b"\xaa" * 4096  # its second page
+    (tmp_path / "s.db").write_bytes(bytes(data))
+    result = runner.invoke(app, ["tune", "report", "--storage", str(tmp_path / "s.db"), "--study", "damaged"])
+    assert_one_error_line(result, "cannot read study 'damaged'", "database disk image is malformed")
+
+
 # --- post-processing search -----------------------------------------------------------------------------
 
 STEP = 0.12

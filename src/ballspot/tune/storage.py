@@ -129,7 +129,7 @@ def open_storage(spec: StorageSpec):
             if _schema_race(exc) and attempt + 1 < SCHEMA_RETRIES:
                 time.sleep(0.2 * (attempt + 1))  # another worker is creating the tables: they will be there
                 continue
-            raise BallspotError(f"cannot open storage {spec.display}: {_first_line(exc)}") from None
+            raise BallspotError(f"cannot open storage {spec.display}: {root_cause(exc)}") from None
     raise AssertionError("unreachable")
 
 
@@ -139,6 +139,15 @@ def _schema_race(exc: BaseException) -> bool:
     return type(exc).__name__ in ("IntegrityError", "ProgrammingError", "OperationalError") and (
         "already exists" in text or "duplicate" in text
     )
+
+
+def root_cause(exc: BaseException) -> str:
+    """The first line of the error at the bottom of `exc`'s chain: Optuna wraps "database disk image is
+    malformed" in "An exception is raised during the commit"."""
+    seen = [exc]
+    while (inner := seen[-1].__cause__ or seen[-1].__context__) is not None and inner not in seen:
+        seen.append(inner)
+    return _first_line(seen[-1])
 
 
 def _first_line(exc: BaseException) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 from ballspot.errors import BallspotError
 from ballspot.tune.objective import ERROR_ATTR, RUN_ATTR, Objective, metric_column
 from ballspot.tune.space import ParamSpec
-from ballspot.tune.storage import StorageSpec, open_storage
+from ballspot.tune.storage import StorageSpec, open_storage, root_cause
 
 SAMPLERS = ("tpe", "random")
 PRUNERS = ("median", "hyperband", "none")
@@ -68,7 +68,7 @@ def open_study(spec: StorageSpec, name: str, metric: str, sampler=None, pruner=N
             load_if_exists=True,
         )
     except Exception as exc:  # a storage that answered the connection but not the schema
-        raise BallspotError(f"cannot open study {name!r} in {spec.display}: {str(exc).splitlines()[0]}") from None
+        raise BallspotError(f"cannot open study {name!r} in {spec.display}: {root_cause(exc)}") from None
     existing = study.user_attrs.get(METRIC_ATTR)
     if existing is not None and existing != metric:
         raise BallspotError(f"study {name!r} optimises {existing}; rerun it with --metric {existing} or a new --study")
@@ -164,6 +164,8 @@ def load_study(spec: StorageSpec, name: str):
         names = [s.study_name for s in optuna.get_all_study_summaries(storage)]
         held = f"; it holds: {', '.join(names)}" if names else "; it holds none"
         raise BallspotError(f"no study {name!r} in {spec.display}{held}") from None
+    except Exception as exc:  # a damaged database: SQLAlchemy's errors, wrapped in Optuna's
+        raise BallspotError(f"cannot read study {name!r} in {spec.display}: {root_cause(exc)}") from None
 
 
 def run_trials(
