@@ -231,6 +231,24 @@ def test_a_game_being_predicted_by_another_process_is_refused_and_not_mixed(run,
     )
 
 
+def test_a_game_whose_rewrite_fails_midway_is_not_skipped_as_done_later(run, clip, tmp_path, monkeypatch):
+    """A redo (--force, other parameters) that wrote results_spotting.json, then hit a full disk, leaves no
+    predict.json of the first run to vouch for the new file."""
+    import ballspot.predict.outputs as outputs
+
+    out, game = tmp_path / "out", tmp_path / "out" / "match"
+    assert invoke(str(clip), "--model", str(run["best"]), "--out", str(out)).exit_code == 0
+    assert (game / "predict.json").is_file()
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(outputs, "save_params", full)
+    result = invoke(str(clip), "--model", str(run["best"]), "--out", str(out), "--force", "--threshold", "0.5")
+    assert_one_error_line(result, "No space left on device")
+    assert not (game / "predict.json").exists()
+
+
 def test_an_out_that_cannot_be_written_fails_before_any_video_is_spotted(run, clip, tmp_path, monkeypatch):
     import ballspot.predict.api as api
 

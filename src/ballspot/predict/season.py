@@ -144,6 +144,7 @@ def _spot_games(todo, games, spotter, params, out_root, batch_size, precision, w
         def run(game_id: str) -> None:
             busy = f"{game_id} is being predicted into {out_root} by another process; wait for it or use another --out"
             with held_alone(out_root / game_id / LOCK_FILE, busy):  # two writers would mix their files
+                (out_root / game_id / DONE_FILE).unlink(missing_ok=True)  # stale once one file is rewritten
                 result = _spot_game(
                     game_id, games[game_id], spotter, params, out_root, batch_size, precision, bar, on_progress
                 )
