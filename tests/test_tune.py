@@ -373,6 +373,22 @@ def test_a_damaged_sqlite_study_is_a_one_line_error(tmp_path):
     assert_one_error_line(result, "cannot read study 'damaged'", "database disk image is malformed")
 
 
+def test_a_sqlite_study_damaged_where_it_is_read_later_is_a_one_line_error(tmp_path):
+    """A database that opens, then fails as the study's attributes and trials are read (its seventh page)."""
+    spec = parse_storage(str(tmp_path / "s.db"), tmp_path)
+    study = open_study(spec, "damaged", "val_macro_f1")
+    distributions = {"lr": optuna.distributions.FloatDistribution(1e-3, 1e-1)}
+    for _ in range(3):
+        study.add_trial(optuna.trial.create_trial(params={"lr": 0.01}, distributions=distributions, value=0.5))
+    data = bytearray((tmp_path / "s.db").read_bytes())
+    data[6 * 4096 : 7 * 4096] = b"\xaa" * 4096
+    (tmp_path / "s.db").write_bytes(bytes(data))
+    with pytest.raises(BallspotError, match="study 'damaged' in sqlite:///.*: database disk image is malformed"):
+        open_study(spec, "damaged", "val_macro_f1")
+    result = runner.invoke(app, ["tune", "report", "--storage", str(tmp_path / "s.db"), "--study", "damaged"])
+    assert_one_error_line(result, "study 'damaged' in sqlite", "database disk image is malformed")
+
+
 # --- post-processing search -----------------------------------------------------------------------------
 
 STEP = 0.12

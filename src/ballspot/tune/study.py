@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ballspot.errors import BallspotError
@@ -69,15 +70,31 @@ def open_study(spec: StorageSpec, name: str, metric: str, sampler=None, pruner=N
         )
     except Exception as exc:  # a storage that answered the connection but not the schema
         raise BallspotError(f"cannot open study {name!r} in {spec.display}: {root_cause(exc)}") from None
-    existing = study.user_attrs.get(METRIC_ATTR)
-    if existing is not None and existing != metric:
-        raise BallspotError(f"study {name!r} optimises {existing}; rerun it with --metric {existing} or a new --study")
-    if study.direction.name.lower() != direction:
-        raise BallspotError(f"study {name!r} was created to {study.direction.name.lower()}, not to {direction}")
-    if existing is None:
-        study.set_user_attr(METRIC_ATTR, metric)
-    fail_dead_trials(study, storage)
+    with storage_errors(spec, name):
+        existing = study.user_attrs.get(METRIC_ATTR)
+        if existing is not None and existing != metric:
+            raise BallspotError(
+                f"study {name!r} optimises {existing}; rerun it with --metric {existing} or a new --study"
+            )
+        if study.direction.name.lower() != direction:
+            raise BallspotError(f"study {name!r} was created to {study.direction.name.lower()}, not to {direction}")
+        if existing is None:
+            study.set_user_attr(METRIC_ATTR, metric)
+        fail_dead_trials(study, storage)
     return study
+
+
+@contextlib.contextmanager
+def storage_errors(spec: StorageSpec, name: str) -> Iterator[None]:
+    """A damaged database (one that opens, then fails as the study is read or written) as one line, not
+    Optuna's or SQLAlchemy's traceback."""
+    import optuna
+    import sqlalchemy.exc
+
+    try:
+        yield
+    except (optuna.exceptions.StorageInternalError, sqlalchemy.exc.SQLAlchemyError) as exc:
+        raise BallspotError(f"study {name!r} in {spec.display}: {root_cause(exc)}") from None
 
 
 def refuse_changed_space(study, specs: list[ParamSpec]) -> None:
