@@ -389,6 +389,19 @@ def test_a_sqlite_study_damaged_where_it_is_read_later_is_a_one_line_error(tmp_p
     assert_one_error_line(result, "study 'damaged' in sqlite", "database disk image is malformed")
 
 
+def test_importances_of_trials_that_all_scored_the_same_print_no_python_warning(tmp_path):
+    from ballspot.tune.report import importances
+
+    study = open_study(parse_storage(str(tmp_path / "s.db"), tmp_path), "flat", "val_macro_f1")
+    distributions = {"lr": optuna.distributions.FloatDistribution(1e-3, 1e-1)}
+    for lr in (0.01, 0.02, 0.03):
+        study.add_trial(optuna.trial.create_trial(params={"lr": lr}, distributions=distributions, value=0.5))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        importances(study)
+    assert [str(w.message) for w in caught] == []
+
+
 # --- post-processing search -----------------------------------------------------------------------------
 
 STEP = 0.12
