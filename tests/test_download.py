@@ -446,6 +446,13 @@ def test_the_python_function_names_an_argument_of_the_wrong_type(tmp_path, fake_
     assert fake_hub.calls == []
 
 
+def test_credentials_that_are_not_text_are_refused_at_once():
+    with pytest.raises(BallspotError, match="Credentials nda_password must be text"):  # was a TypeError mid-download
+        Credentials(nda_password=1234)
+    with pytest.raises(BallspotError, match="Credentials hf_token must be text"):
+        Credentials(hf_token=b"hf_x")
+
+
 def test_2024_test_labels_join_the_test_videos(tmp_path, fake_hub):
     data = tmp_path / "data"
     result = run_cli("-e", "2024", "-s", "test", "-s", "test_labels", "--data-dir", str(data), "--json")

@@ -70,6 +70,12 @@ class Credentials:
     ask_nda_password: Callable[[], str | None] | None = None
     _asked_token: bool = field(default=False, init=False, repr=False)
 
+    def __post_init__(self) -> None:
+        for name in ("hf_token", "nda_password"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, str):
+                raise BallspotError(f"Credentials {name} must be text (a str), got {type(value).__name__}")
+
     def secrets(self) -> list[str]:
         return [s for s in (self.hf_token, self.nda_password) if s]
 
