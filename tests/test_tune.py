@@ -324,6 +324,22 @@ def test_bad_choices_and_ranges_are_usage_errors(tmp_path, league_index, cache, 
     assert not (tmp_path / "runs").exists()
 
 
+def test_a_space_tuning_epochs_without_a_gpu_is_not_blamed_on_an_epochs_option(tmp_path, league_index, monkeypatch):
+    """Without a GPU the CPU recipe picks the epochs per trial; the space may still tune them."""
+    import ballspot.tune.machine as machine
+    import ballspot.tune.study as study_module
+
+    monkeypatch.setattr(machine, "has_gpu", lambda device: False)
+    monkeypatch.setattr(study_module, "run_trials", lambda *args, **kwargs: [])  # no training: options only
+    space = tmp_path / "space.yaml"
+    space.write_text("epochs: [1, 2]\n")
+    args = ["tune", "--index", str(league_index), "--space", str(space), "--studies-dir", str(tmp_path / "s")]
+    result = runner.invoke(app, [*args, "--runs-dir", str(tmp_path / "runs"), "--cache-dir", str(tmp_path / "c")])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, [*args, "--epochs", "3", "--runs-dir", str(tmp_path / "runs")])
+    assert_one_error_line(result, "--epochs is tuned by the search space")
+
+
 def test_bad_space_and_missing_index_are_one_line_errors(tmp_path, league_index, cache):
     space = tmp_path / "space.yaml"
     space.write_text("lr: {type: float, low: 1, high: 0.1}\n")

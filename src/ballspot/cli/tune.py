@@ -204,7 +204,8 @@ def tune(
 
     clips = load_index(Path(base.index))  # missing, a folder or damaged: one line, before the space is read
     specs = load_space(start.space, base)
-    given = sorted(k for k, v in overrides.items() if v is not None and k in {s.name for s in specs})
+    asked = overrides | {"epochs": epochs}  # the options given, not the CPU recipe's epochs chosen for them
+    given = sorted(k for k, v in asked.items() if v is not None and k in {s.name for s in specs})
     if given:
         flags = ", ".join("--" + k.replace("_", "-") for k in given)
         raise BallspotError(f"{flags} is tuned by the search space; remove it from the space or from the options")
