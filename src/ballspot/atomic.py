@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import glob
 import json
 import os
@@ -162,6 +163,23 @@ def _alive(pid: int) -> bool:
     except PermissionError:  # another user's process
         return True
     return True
+
+
+def reserve_space(path: Path, what: str) -> None:
+    """Allocate the disk space of the (sparse) file at `path` now. Writing through a memory map into a full
+    disk kills the process with SIGBUS, no error and no clean-up; here it is one `cannot write` line."""
+    if not hasattr(os, "posix_fallocate"):  # pragma: no cover - macOS, Windows
+        return
+    with open(path, "r+b") as file:
+        size = os.fstat(file.fileno()).st_size
+        try:
+            os.posix_fallocate(file.fileno(), 0, size)
+        except OSError as exc:
+            if exc.errno in (errno.EOPNOTSUPP, errno.EINVAL):  # a file system that cannot: written as before
+                return
+            raise BallspotError(
+                f"cannot write {what} into {path.parent}: {exc.strerror or exc} ({size / 2**20:.1f} MiB needed)"
+            ) from None
 
 
 def write_text(target: Path | str, text: str) -> Path:
