@@ -664,6 +664,8 @@ def _cases() -> list[Case]:
     add("segment", "out is a file", lambda k, o: ["segment", k.video, "--out", k.a_file], 1, "a-file")
     add("segment", "out unwritable", lambda k, o: ["segment", k.video, "--out", UNWRITABLE], 1, "cannot")
     add("segment", "labels without an event", seg_labels("noevent", labels_text([])), 1, "no event")
+    add("segment", "labels only of half 2, which no video holds", seg_labels("half2only", labels_text([annotation(
+        game_time="2 - 00:00")])), 1, "(match: 1 label(s) of half 2 left out: no video holds that half)")  # fmt: skip
     add("segment", "out empty (an unset variable)", lambda k, o: ["segment", k.video, "--out", ""], 2, "an empty path")
     add("segment", "out name too long", lambda k, o: ["segment", k.video, "--out", o / ("x" * 300)], 1, "too long")
 

@@ -340,7 +340,7 @@ def check_jobs(jobs: list[GameJob], classes: tuple[str, ...] = CLASSES_12) -> No
     halves: dict[str, set[int]] = {}
     for job in jobs:
         halves.setdefault(job.game_id, set()).add(job.half)
-    events = 0
+    events, warnings = 0, []
     for job in jobs:
         info = probe(job.video)
         labels = read_labels(job.labels, classes, duration_ms=info.duration_ms, slack_ms=LABEL_SLACK_MS, half=job.half)
@@ -350,10 +350,14 @@ def check_jobs(jobs: list[GameJob], classes: tuple[str, ...] = CLASSES_12) -> No
         orphans = [a for a in labels.annotations if a.half not in halves[job.game_id]]
         if orphans:
             left_out = " and ".join(str(h) for h in sorted({a.half for a in orphans}))
-            warn(f"{job.game_id}: {len(orphans)} label(s) of half {left_out} left out: no video holds that half")
-    if jobs and not events:
+            count = len(orphans)
+            warnings.append(f"{job.game_id}: {count} label(s) of half {left_out} left out: no video holds that half")
+    if jobs and not events:  # the first warning says why, in the one error line
         where = jobs[0].labels if len(jobs) == 1 else "any game's labels"
-        raise BallspotError(f"no event in {where}: nothing to cut (clips are cut around the labelled events)")
+        why = f" ({warnings[0]}{' ...' if len(warnings) > 1 else ''})" if warnings else ""
+        raise BallspotError(f"no event in {where}{why}: nothing to cut (clips are cut around the labelled events)")
+    for warning in warnings:
+        warn(warning)
 
 
 def read_manifest(path: Path) -> dict:
