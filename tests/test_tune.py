@@ -349,6 +349,17 @@ def test_bad_space_and_missing_index_are_one_line_errors(tmp_path, league_index,
     assert_one_error_line(result, "index not found")
 
 
+def test_a_sqlite_url_under_the_home_folder_is_not_a_folder_named_tilde(tmp_path, monkeypatch):
+    """sqlite:///~/study.db: SQLite takes the path as it is, so the study went to ./~/study.db."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "cwd").mkdir()
+    monkeypatch.chdir(tmp_path / "cwd")
+    spec = parse_storage("sqlite:///~/studies/s.db", tmp_path)
+    assert spec.target == f"sqlite:///{tmp_path / 'home' / 'studies' / 's.db'}"
+    open_study(spec, "home", "val_macro_f1")
+    assert (tmp_path / "home" / "studies" / "s.db").is_file() and not any((tmp_path / "cwd").iterdir())
+
+
 def test_a_study_keeps_its_metric(tmp_path):
     spec = parse_storage(str(tmp_path / "s.db"), tmp_path)
     open_study(spec, "kept", "val_macro_f1")

@@ -72,6 +72,9 @@ def parse_storage(value: str | None, studies_dir: Path) -> StorageSpec:
                 f"--storage {value!r} is an in-memory SQLite database: the trials' workers cannot share it and the "
                 "study ends with the process; give a file, sqlite:///PATH.db"
             )
+        if scheme.startswith("sqlite") and database.startswith("/~"):  # SQLite would take ~ for a folder ./~
+            path, query = (database[1:].split("?", 1) + [""])[:2]
+            return StorageSpec("sqlite", f"{scheme}:///{absolute(path)}" + (f"?{query}" if query else ""))
         return StorageSpec("sqlite" if scheme.startswith("sqlite") else "database", value)
     if scheme := URL_WITHOUT_SLASHES.match(value):  # sqlite:/data/s.db would be the file ./sqlite:/data/s.db
         raise BallspotError(
