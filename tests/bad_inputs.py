@@ -2,9 +2,10 @@
 
 Each `Case` is one command line built from a `Kit` of generated inputs (made once, lazily). Running a case
 (`run_case`) gives an `Outcome`: a clear error (the exit code asked for, one error message on stderr, nothing on
-stdout, no traceback, no file or folder left in the output folder), a traceback, a silent acceptance (exit 0),
-or another failure (a wrong code or message). tests/test_bad_inputs.py asserts every case is a clear error;
-benchmarks/bad_inputs.py prints the counts per command.
+stdout, no traceback, no file or folder left in the output folder, nor that folder made and left empty), a
+traceback, a silent acceptance (exit 0), or another failure (a wrong code or message).
+tests/test_bad_inputs.py asserts every case is a clear error; benchmarks/bad_inputs.py prints the counts per
+command.
 """
 
 from __future__ import annotations
@@ -513,6 +514,8 @@ def run_case(case: Case, kit: Kit) -> Outcome:
     elif case.fragment and case.fragment not in message:
         problems.append(f"{case.fragment!r} not in {message!r}")
     left = list(out.rglob("*")) if out.exists() else []
+    if out.is_dir() and not left:  # the output folder itself, made and left empty
+        left = [out]
     left += list(kit.base.rglob("*.part"))
     if left:
         problems.append(f"left behind: {[str(p) for p in left[:3]]}")
