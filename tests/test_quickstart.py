@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from ballspot.classes import CLASSES_12
 from ballspot.cli.app import app
 from ballspot.engine.config import load_yaml, resolve_config
+from ballspot.errors import BallspotError
 from ballspot.metrics.chance import random_predictions
 from tests.assertions import assert_one_error_line, assert_usage_error
 
@@ -90,6 +91,20 @@ def test_chance_predictions_are_random_but_seeded():
     assert len(first) == 5 * len(CLASSES_12)
     assert all(0 <= p.position_ms < 60_000 and p.position_ms % 40 == 0 for p in first)
     assert [p.position_ms for p in first] == sorted(p.position_ms for p in first)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ((-1000, CLASSES_12, 40, 5), "duration_ms must be a whole number >= 0, got -1000"),  # was predictions at 0
+        ((60_000, CLASSES_12, 0, 5), "step_ms must be a whole number >= 1, got 0"),  # was a ZeroDivisionError
+        (("60000", CLASSES_12, 40, 5), "duration_ms must be a whole number >= 0, got '60000'"),
+    ],
+)
+def test_chance_predictions_refuse_arguments_that_make_no_sense(arguments, message):
+    with pytest.raises(BallspotError) as caught:
+        random_predictions(*arguments, seed=1)
+    assert message in str(caught.value)
 
 
 @pytest.mark.parametrize(
