@@ -119,6 +119,14 @@ def test_shipped_training_configs_are_valid(config):
     assert resolved.to_dict().items() >= load_yaml(config).items()
 
 
+@pytest.mark.parametrize("value", [None, 3])
+def test_find_config_names_a_value_that_is_neither_a_name_nor_a_path(value):
+    from ballspot.recipes import find_config
+
+    with pytest.raises(BallspotError, match=f"a config is a recipe name or a file path, got {type(value).__name__}"):
+        find_config(value)
+
+
 def test_recipes_are_found_by_name_and_unknown_names_fail():
     from ballspot.errors import BallspotError
     from ballspot.recipes import find_config, recipe_names
