@@ -2,9 +2,10 @@
 
 Each `Case` is one command line built from a `Kit` of generated inputs (made once, lazily). Running a case
 (`run_case`) gives an `Outcome`: a clear error (the exit code asked for, one error message on stderr, nothing on
-stdout, no traceback, no file or folder left in the output folder), a traceback, a silent acceptance (exit 0),
-or another failure (a wrong code or message). tests/test_bad_inputs.py asserts every case is a clear error;
-benchmarks/bad_inputs.py prints the counts per command.
+stdout, no traceback, no file or folder left in the output folder, nor that folder made and left empty), a
+traceback, a silent acceptance (exit 0), or another failure (a wrong code or message).
+tests/test_bad_inputs.py asserts every case is a clear error; benchmarks/bad_inputs.py prints the counts per
+command.
 """
 
 from __future__ import annotations
@@ -513,6 +514,8 @@ def run_case(case: Case, kit: Kit) -> Outcome:
     elif case.fragment and case.fragment not in message:
         problems.append(f"{case.fragment!r} not in {message!r}")
     left = list(out.rglob("*")) if out.exists() else []
+    if out.is_dir() and not left:  # the output folder itself, made and left empty
+        left = [out]
     left += list(kit.base.rglob("*.part"))
     if left:
         problems.append(f"left behind: {[str(p) for p in left[:3]]}")
@@ -664,6 +667,8 @@ def _cases() -> list[Case]:
     add("segment", "out is a file", lambda k, o: ["segment", k.video, "--out", k.a_file], 1, "a-file")
     add("segment", "out unwritable", lambda k, o: ["segment", k.video, "--out", UNWRITABLE], 1, "cannot")
     add("segment", "labels without an event", seg_labels("noevent", labels_text([])), 1, "no event")
+    add("segment", "labels only of half 2, which no video holds", seg_labels("half2only", labels_text([annotation(
+        game_time="2 - 00:00")])), 1, "(match: 1 label(s) of half 2 left out: no video holds that half)")  # fmt: skip
     add("segment", "out empty (an unset variable)", lambda k, o: ["segment", k.video, "--out", ""], 2, "an empty path")
     add("segment", "out name too long", lambda k, o: ["segment", k.video, "--out", o / ("x" * 300)], 1, "too long")
 
@@ -885,6 +890,13 @@ def _cases() -> list[Case]:
     add("tune", "storage sqlite in memory", tune("--storage", "sqlite://"), 1, "in-memory")
     add("tune", "storage empty (an unset variable)", tune("--storage", ""), 1, "--storage is empty")
     add("tune", "storage journal without path", tune("--storage", "journal:"), 1, "journal")
+    add("tune", "storage sqlite URL without //", tune("--storage", "sqlite:/tmp/study.db"), 1,
+        "a database URL needs '//' after 'sqlite:'")  # fmt: skip
+    add("tune", "storage postgresql URL without //", tune("--storage", "postgresql:host/db"), 1, "needs '//'")
+    add("tune", "storage journal with a garbage line", tune("--storage", lambda k: "journal:" + str(k.file(
+        "garbage.log", "garbage\n{}\n"))), 1, "not an Optuna journal file")  # fmt: skip
+    add("tune", "storage journal of other JSON lines", tune("--storage", lambda k: k.file("lines.log", "[1, 2]\n"
+        '{"op_code": 99}\n')), 1, "lines.log is not an Optuna journal file")  # fmt: skip
     add("tune", "task dense (its runs report no F1)", tune("--task", "dense", "--frames", "12", "--device", "cpu"), 1,
         "dense runs (task dense) do not measure")  # fmt: skip
     add("tune", "space drawing task dense", tune("--device", "cpu", "--frames", "12", "--space", lambda k: k.file(

@@ -424,6 +424,35 @@ def test_2024_plain_zip_needs_no_password_and_prints_roots(tmp_path, fake_hub):
     assert (root / OFFICIAL_SPLITS["valid"][0] / "Labels-ball.json").is_file()
 
 
+def test_the_python_function_takes_one_edition_and_split_as_given(tmp_path, fake_hub):
+    report = download_soccernet(editions=2024, splits="valid", data_dir=tmp_path / "data")
+    assert [c["allow_patterns"] for c in fake_hub.calls] == [["valid.zip"]]  # not splits "v", "a", "l" ...
+    assert report.roots == {2024: tmp_path / "data" / "spotting-ball-2024"} and report.games
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"editions": ("2025",)}, "unknown edition '2025'"),
+        ({"editions": ()}, "no edition chosen"),
+        ({"credentials": {"nda_password": "x"}}, "credentials must be Credentials(hf_token=..., nda_password=...)"),
+        ({"data_dir": 5}, "data_dir must be a str or pathlib.Path, got int"),
+    ],
+)
+def test_the_python_function_names_an_argument_of_the_wrong_type(tmp_path, fake_hub, arguments, message):
+    with pytest.raises(BallspotError) as caught:
+        download_soccernet(**({"editions": (2024,), "splits": ("valid",), "data_dir": tmp_path / "d"} | arguments))
+    assert message in str(caught.value)
+    assert fake_hub.calls == []
+
+
+def test_credentials_that_are_not_text_are_refused_at_once():
+    with pytest.raises(BallspotError, match="Credentials nda_password must be text"):  # was a TypeError mid-download
+        Credentials(nda_password=1234)
+    with pytest.raises(BallspotError, match="Credentials hf_token must be text"):
+        Credentials(hf_token=b"hf_x")
+
+
 def test_2024_test_labels_join_the_test_videos(tmp_path, fake_hub):
     data = tmp_path / "data"
     result = run_cli("-e", "2024", "-s", "test", "-s", "test_labels", "--data-dir", str(data), "--json")

@@ -214,6 +214,41 @@ def test_a_folder_where_events_json_goes_leaves_no_half_written_game(run, clip, 
     assert [p.name for p in (tmp_path / "out" / "match").iterdir()] == ["events.json"]
 
 
+def test_a_game_being_predicted_by_another_process_is_refused_and_not_mixed(run, clip, tmp_path):
+    """Two `predict` into one --out (another model, say) would each write part of the game's files."""
+    from ballspot.atomic import held_alone
+    from ballspot.predict.season import LOCK_FILE
+
+    game = tmp_path / "out" / "match"
+    with held_alone(game / LOCK_FILE, "held by the first predict"):  # what the first `predict` holds
+        result = invoke(str(clip), "--model", str(run["best"]), "--out", str(tmp_path / "out"))
+        assert_one_error_line(result, "match is being predicted into", "by another process")
+        assert [p.name for p in game.iterdir()] == [LOCK_FILE]
+    result = invoke(str(clip), "--model", str(run["best"]), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in game.iterdir()) == sorted(
+        ["results_spotting.json", "events.json", "postprocess.json", "predict.json"]
+    )
+
+
+def test_a_game_whose_rewrite_fails_midway_is_not_skipped_as_done_later(run, clip, tmp_path, monkeypatch):
+    """A redo (--force, other parameters) that wrote results_spotting.json, then hit a full disk, leaves no
+    predict.json of the first run to vouch for the new file."""
+    import ballspot.predict.outputs as outputs
+
+    out, game = tmp_path / "out", tmp_path / "out" / "match"
+    assert invoke(str(clip), "--model", str(run["best"]), "--out", str(out)).exit_code == 0
+    assert (game / "predict.json").is_file()
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(outputs, "save_params", full)
+    result = invoke(str(clip), "--model", str(run["best"]), "--out", str(out), "--force", "--threshold", "0.5")
+    assert_one_error_line(result, "No space left on device")
+    assert not (game / "predict.json").exists()
+
+
 def test_an_out_that_cannot_be_written_fails_before_any_video_is_spotted(run, clip, tmp_path, monkeypatch):
     import ballspot.predict.api as api
 
@@ -509,6 +544,37 @@ def test_predict_video_accepts_a_loaded_spotter_and_refuses_bad_params(spotter, 
         next(ballspot.predict_video(clip, spotter, PostprocessParams(threshold=2.0)))
     first = next(ballspot.predict_video(clip, spotter))
     assert first.label in spotter.action_classes and first.half == 1
+
+
+@pytest.mark.parametrize("batch_size", [0, -1, 2.5, "8", True, 10**6])
+def test_the_python_functions_refuse_a_batch_size_that_would_score_nothing_or_fail_inside(spotter, clip, batch_size):
+    with pytest.raises(BallspotError, match=rf"batch_size must be a whole number from 1 to 4096, got {batch_size!r}"):
+        ballspot.predict_scores(clip, spotter, batch_size=batch_size)
+    with pytest.raises(BallspotError, match="batch_size must be a whole number"):
+        next(ballspot.predict_video(clip, spotter, batch_size=batch_size))
+
+
+def test_predict_scores_takes_a_weights_path_as_predict_video_does(run, spotter, clip):
+    times, scores = ballspot.predict_scores(clip, run["best"])
+    expected_times, expected_scores = ballspot.predict_scores(clip, spotter)
+    assert np.array_equal(times, expected_times) and np.allclose(scores, expected_scores, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda s, c: ballspot.load_spotter(None), "the weights (path) must be a str or pathlib.Path, got NoneType"),
+        (lambda s, c: next(ballspot.predict_video(None, s)), "the video (or a LiveSource) must be a str or pathlib"),
+        (lambda s, c: next(ballspot.predict_video(c, 3)), "the model must be ballspot.load_spotter(...)'s result or a"),
+        (lambda s, c: next(ballspot.predict_video(c, s, {"threshold": 0.5})), "PostprocessParams.from_dict"),
+        (lambda s, c: ballspot.predict_scores(7, s), "the video must be a str or pathlib.Path, got int"),
+        (lambda s, c: ballspot.predict_scores(c, None), "the model must be ballspot.load_spotter(...)'s result"),
+    ],
+)
+def test_the_python_functions_name_an_argument_of_the_wrong_type(spotter, clip, call, message):
+    with pytest.raises(BallspotError) as caught:
+        call(spotter, clip)
+    assert message in str(caught.value)
 
 
 # --- errors ---------------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from ballspot.classes import CLASSES_12
 from ballspot.cli.app import app
 from ballspot.engine.config import load_yaml, resolve_config
+from ballspot.errors import BallspotError
 from ballspot.metrics.chance import random_predictions
 from tests.assertions import assert_one_error_line, assert_usage_error
 
@@ -93,6 +94,20 @@ def test_chance_predictions_are_random_but_seeded():
 
 
 @pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ((-1000, CLASSES_12, 40, 5), "duration_ms must be a whole number >= 0, got -1000"),  # was predictions at 0
+        ((60_000, CLASSES_12, 0, 5), "step_ms must be a whole number >= 1, got 0"),  # was a ZeroDivisionError
+        (("60000", CLASSES_12, 40, 5), "duration_ms must be a whole number >= 0, got '60000'"),
+    ],
+)
+def test_chance_predictions_refuse_arguments_that_make_no_sense(arguments, message):
+    with pytest.raises(BallspotError) as caught:
+        random_predictions(*arguments, seed=1)
+    assert message in str(caught.value)
+
+
+@pytest.mark.parametrize(
     "config",
     sorted((Path(__file__).parents[1] / "src/ballspot/recipes").glob("*.yaml"))
     + sorted((Path(__file__).parents[1] / "examples").glob("*.yaml")),
@@ -102,6 +117,14 @@ def test_shipped_training_configs_are_valid(config):
     """Every key is a training option with a valid value (unknown keys and bad values raise)."""
     resolved = resolve_config(config, {})
     assert resolved.to_dict().items() >= load_yaml(config).items()
+
+
+@pytest.mark.parametrize("value", [None, 3])
+def test_find_config_names_a_value_that_is_neither_a_name_nor_a_path(value):
+    from ballspot.recipes import find_config
+
+    with pytest.raises(BallspotError, match=f"a config is a recipe name or a file path, got {type(value).__name__}"):
+        find_config(value)
 
 
 def test_recipes_are_found_by_name_and_unknown_names_fail():

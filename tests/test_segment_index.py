@@ -218,6 +218,33 @@ def test_labels_option_and_an_event_at_the_very_end(match, tmp_path):
     assert counters(folder / manifest["clips"][1]["file"]) == [249]
 
 
+def test_an_event_in_the_slack_past_the_end_is_indexed(match, tmp_path):
+    """segment cuts an event up to a second past the video's end (a re-encode may lose that much): index and
+    training take the clip it wrote."""
+    labels = tmp_path / "late.json"
+    labels.write_text(labels_json([("PASS", 9000), ("GOAL", 10400)]))
+    ok("segment", match, "--labels", labels, "--out", tmp_path / "clips", "--background", "0")
+    ok("index", tmp_path / "clips", "--out", tmp_path / "index.parquet")
+    frame = load_index(tmp_path / "index.parquet")
+    assert list(zip(frame["label"], frame["event_ms"], frame["end_ms"], strict=True)) == [
+        ("PASS", 9000, 10000),
+        ("GOAL", 10400, 10000),
+    ]
+
+
+def test_a_game_being_segmented_by_another_process_is_refused(match, tmp_path):
+    """Two `segment` into one --out with other options would cut clips of one and write the manifest of the other."""
+    from ballspot.atomic import held_alone
+
+    folder = tmp_path / "clips" / "match"
+    with held_alone(folder / ".segment-h1.lock", "held by the first segment"):  # what the first `segment` holds
+        result = invoke("segment", match, "--out", tmp_path / "clips", "--background", "0")
+        assert_one_error_line(result, "match (half 1) is being segmented into", "by another process")
+        assert [p.name for p in folder.iterdir()] == [".segment-h1.lock"]
+    ok("segment", match, "--out", tmp_path / "clips", "--background", "0")
+    assert not (folder / ".segment-h1.lock").exists()
+
+
 def test_a_game_whose_cutting_fails_leaves_no_empty_folder(match, tmp_path, monkeypatch):
     from ballspot.data import segment as segment_module
     from ballspot.errors import BallspotError

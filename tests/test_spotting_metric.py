@@ -436,6 +436,33 @@ def test_a_zip_member_that_unpacks_past_the_cap_is_refused_before_it_is_read_who
         evaluate_spotting(tmp_path / "labels", tmp_path / "preds.zip")
 
 
+LABELS = {GAME: [Annotation("PASS", 1000)]}
+PREDICTIONS = {GAME: [Prediction("PASS", 1000, 0.9)]}
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"classes": "PASS"}, "not the text 'PASS'; write ('PASS',)"),  # was read as classes P, A, S, S
+        ({"labels_by_game": LABELS[GAME]}, "labels_by_game must map game ids to lists of Annotation, got list"),
+        ({"predictions_by_game": {GAME: [{"label": "PASS"}]}}, f"predictions_by_game['{GAME}'][0]: expected Predic"),
+        ({"predictions_by_game": {GAME: [Prediction("PASS", "1000", 0.9)]}}, "position_ms must be a whole number"),
+        ({"predictions_by_game": {GAME: [Prediction("PASS", 1000, "0.9")]}}, "and confidence a number"),
+    ],
+)
+def test_spotting_map_names_an_argument_of_the_wrong_type(arguments, message):
+    with pytest.raises(BallspotError) as caught:
+        spotting_map(**({"labels_by_game": LABELS, "predictions_by_game": PREDICTIONS} | arguments))
+    assert message in str(caught.value)
+
+
+def test_evaluate_spotting_names_a_path_of_the_wrong_type():
+    with pytest.raises(BallspotError, match="labels must be the path of a folder or zip, got NoneType"):
+        evaluate_spotting(None, "predictions")
+    with pytest.raises(BallspotError, match="not the text 'PASS'"):
+        evaluate_spotting("labels", "predictions", classes="PASS")
+
+
 def test_in_memory_api_equals_the_files(tmp_path):
     labels = {GAME: [Annotation(CLASSES_12[i], ms, 1, team) for i, _, ms, team in golden_events()]}
     predictions = {GAME: [Prediction(p["label"], p["position"], p["confidence"], 1, p["team"]) for p in exact(520)]}

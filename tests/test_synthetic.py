@@ -21,11 +21,12 @@ from ballspot.soccernet.labels import LABELS_FILE, read_labels
 from ballspot.soccernet.layout import find_games
 from ballspot.soccernet.splits import load_splits, split_of
 from ballspot.synthetic import generate_league, simulate_match
-from ballspot.synthetic.league import PARAMS_FILE, split_sizes
+from ballspot.synthetic.league import LOCK_FILE, PARAMS_FILE, split_sizes
 from ballspot.synthetic.pitch import LENGTH, WIDTH
 from ballspot.synthetic.render import Renderer, Scene, render_match
 from ballspot.video.decode import decode_range
 from ballspot.video.probe import probe
+from tests.assertions import assert_one_error_line
 
 runner = CliRunner()
 MINUTES = 0.25
@@ -125,6 +126,55 @@ def test_rerun_with_fewer_games_is_refused(tmp_path):
     with pytest.raises(BallspotError, match=r"holds 1 game\(s\) beyond --games 2 .* give --games 3"):
         generate_league(tmp_path, games=2, minutes=0.05, seed=0, progress=False)
     assert (tmp_path / "splits.json").read_text() == splits  # the test game stays in its split
+
+
+def test_a_league_folder_being_written_by_another_process_is_refused(tmp_path):
+    """Two `download synthetic --out same` at once (other seeds or --games) would mix their games and splits."""
+    from ballspot.atomic import held_alone
+
+    root = tmp_path / "league"
+    with held_alone(root / LOCK_FILE, "held by the first writer"):  # what the first writer holds
+        result = runner.invoke(app, ["download", "synthetic", "--games", "1", "--minutes", "0.05", "--out", str(root)])
+        assert_one_error_line(result, "is being written by another `download synthetic`")
+        assert [p.name for p in root.iterdir()] == [LOCK_FILE]
+    generate_league(root, games=1, minutes=0.05, seed=0, progress=False)  # the folder is free again
+    assert not (root / LOCK_FILE).exists()
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"games": "2"}, "--games must be between 1 and 1000, got '2'"),
+        ({"games": 1.5}, "--games must be between 1 and 1000, got 1.5"),
+        ({"minutes": "0.1"}, "--minutes must be between 0.05"),
+        ({"seed": -1}, "--seed must be a whole number >= 0, got -1"),
+        ({"seed": 1.5}, "--seed must be a whole number >= 0, got 1.5"),  # was taken as seed 1
+        ({"season": None}, "season None must be a folder name"),
+        ({"root": None}, "the league folder must be a str or pathlib.Path, got NoneType"),
+    ],
+)
+def test_generate_league_names_an_argument_of_the_wrong_type_or_range(tmp_path, changes, message):
+    arguments = {"root": tmp_path / "league", "games": 1, "minutes": 0.05, "seed": 0, "progress": False} | changes
+    with pytest.raises(BallspotError) as caught:
+        generate_league(arguments.pop("root"), **arguments)
+    assert message in str(caught.value)
+    assert not (tmp_path / "league").exists()
+
+
+@pytest.mark.parametrize(
+    ("seed", "minutes", "message"),
+    [
+        (-1, 1.0, "seed must be a whole number >= 0 (or a numpy SeedSequence), got -1"),
+        ("x", 1.0, "seed must be a whole number >= 0"),
+        (0, float("nan"), "minutes must be above 0 and at most 120, got nan"),
+        (0, 1e9, "minutes must be above 0 and at most 120, got 1000000000.0"),  # was hours of simulation
+        (0, "1", "minutes must be above 0 and at most 120, got '1'"),
+    ],
+)
+def test_simulate_match_names_an_argument_of_the_wrong_type_or_range(seed, minutes, message):
+    with pytest.raises(BallspotError) as caught:
+        simulate_match(seed, minutes)
+    assert message in str(caught.value)
 
 
 def test_a_grown_league_keeps_its_games_splits(tmp_path):

@@ -253,6 +253,34 @@ def test_an_existing_run_name_needs_resume(index_path, shared, base_run):
     assert_one_error_line(result, "already holds a run", "--resume")
 
 
+def test_a_run_name_being_trained_by_another_process_is_refused(tmp_path, index_path):
+    """Two `train --name same` started together would both write the run's weights and metrics."""
+    from ballspot.atomic import held_alone
+
+    runs = tmp_path / "runs"
+    with held_alone(runs / ".same.lock", "held by the first training"):  # what the first `train` holds
+        result = invoke_train("--name", "same", "--runs-dir", str(runs), index_path=index_path, cache=tmp_path / "c")
+        assert_one_error_line(result, "run same is being trained by another process", "another --name")
+        assert [p.name for p in runs.iterdir()] == [".same.lock"]
+    assert not any(runs.iterdir())
+
+
+def test_a_frame_cache_on_a_full_disk_is_a_one_line_error_not_a_bus_error(tmp_path, index_path, monkeypatch):
+    """The cache is written through a memory map: into a full disk that kills the process (SIGBUS) unless its
+    space is reserved first. A full disk is played by posix_fallocate's ENOSPC."""
+    import errno
+    import os
+
+    def full(fd, offset, length):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "posix_fallocate", full, raising=False)
+    runs, cache = tmp_path / "runs", tmp_path / "cache"
+    result = invoke_train("--name", "full", "--runs-dir", str(runs), index_path=index_path, cache=cache)
+    assert_one_error_line(result, f"cannot write the frame cache into {cache}: No space left on device", "MiB needed")
+    assert not runs.exists() and not any(cache.iterdir())
+
+
 def test_a_run_stopped_before_its_first_epoch_is_saved_leaves_nothing_and_says_so(tmp_path, index_path, monkeypatch):
     from ballspot.engine import trainer
 

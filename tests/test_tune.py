@@ -112,6 +112,7 @@ def test_default_space_is_valid_and_holds_the_seeds_three():
         ),
         ("epochs: {type: int, low: 1, high: 4, step: 2}", "step 2 does not divide high - low (3)"),
         ("warmup_epochs: {type: float, low: 0.0, high: 1.0, step: 0}", "step must be > 0"),
+        ("batch-size: [2, 4]\nbatch_size: [8, 16]", "'batch-size' and 'batch_size' are the same option; keep one"),
     ],
 )
 def test_bad_space_files_are_one_line_errors(tmp_path, text, message):
@@ -323,6 +324,22 @@ def test_bad_choices_and_ranges_are_usage_errors(tmp_path, league_index, cache, 
     assert not (tmp_path / "runs").exists()
 
 
+def test_a_space_tuning_epochs_without_a_gpu_is_not_blamed_on_an_epochs_option(tmp_path, league_index, monkeypatch):
+    """Without a GPU the CPU recipe picks the epochs per trial; the space may still tune them."""
+    import ballspot.tune.machine as machine
+    import ballspot.tune.study as study_module
+
+    monkeypatch.setattr(machine, "has_gpu", lambda device: False)
+    monkeypatch.setattr(study_module, "run_trials", lambda *args, **kwargs: [])  # no training: options only
+    space = tmp_path / "space.yaml"
+    space.write_text("epochs: [1, 2]\n")
+    args = ["tune", "--index", str(league_index), "--space", str(space), "--studies-dir", str(tmp_path / "s")]
+    result = runner.invoke(app, [*args, "--runs-dir", str(tmp_path / "runs"), "--cache-dir", str(tmp_path / "c")])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, [*args, "--epochs", "3", "--runs-dir", str(tmp_path / "runs")])
+    assert_one_error_line(result, "--epochs is tuned by the search space")
+
+
 def test_bad_space_and_missing_index_are_one_line_errors(tmp_path, league_index, cache):
     space = tmp_path / "space.yaml"
     space.write_text("lr: {type: float, low: 1, high: 0.1}\n")
@@ -332,6 +349,17 @@ def test_bad_space_and_missing_index_are_one_line_errors(tmp_path, league_index,
     assert_one_error_line(result, "index not found")
 
 
+def test_a_sqlite_url_under_the_home_folder_is_not_a_folder_named_tilde(tmp_path, monkeypatch):
+    """sqlite:///~/study.db: SQLite takes the path as it is, so the study went to ./~/study.db."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "cwd").mkdir()
+    monkeypatch.chdir(tmp_path / "cwd")
+    spec = parse_storage("sqlite:///~/studies/s.db", tmp_path)
+    assert spec.target == f"sqlite:///{tmp_path / 'home' / 'studies' / 's.db'}"
+    open_study(spec, "home", "val_macro_f1")
+    assert (tmp_path / "home" / "studies" / "s.db").is_file() and not any((tmp_path / "cwd").iterdir())
+
+
 def test_a_study_keeps_its_metric(tmp_path):
     spec = parse_storage(str(tmp_path / "s.db"), tmp_path)
     open_study(spec, "kept", "val_macro_f1")
@@ -339,6 +367,66 @@ def test_a_study_keeps_its_metric(tmp_path):
         open_study(spec, "kept", "val_loss")
     result = runner.invoke(app, ["tune", "report", "--storage", str(tmp_path / "s.db"), "--study", "nope"])
     assert_one_error_line(result, "no study 'nope'", "it holds: kept")
+
+
+def test_a_rerun_whose_space_draws_an_option_differently_is_a_one_line_error(tmp_path, league_index, cache):
+    spec = parse_storage(None, tmp_path / "studies")
+    study = open_study(spec, "changed", "val_macro_f1")
+    study.add_trial(
+        optuna.trial.create_trial(
+            params={"lr": 0.01},
+            distributions={"lr": optuna.distributions.CategoricalDistribution([0.001, 0.01])},
+            value=0.5,
+        )
+    )
+    space = tmp_path / "space.yaml"
+    space.write_text("lr: {type: float, low: 1.0e-4, high: 1.0e-2, log: true}\nbatch_size: [4, 8]\n")
+    args = ["--study", "changed", "--studies-dir", str(tmp_path / "studies"), "--space", str(space)]
+    result = invoke_tune(*args, league_index=league_index, cache=cache, runs=tmp_path / "runs")
+    assert_one_error_line(result, "study 'changed' drew lr from CategoricalDistribution", "give a new --study")
+    assert not (tmp_path / "runs").exists()
+
+
+def test_a_damaged_sqlite_study_is_a_one_line_error(tmp_path):
+    """Optuna wraps SQLite's "database disk image is malformed" in an error of its own, raised by load_study."""
+    spec = parse_storage(str(tmp_path / "s.db"), tmp_path)
+    study = open_study(spec, "damaged", "val_macro_f1")
+    distributions = {"lr": optuna.distributions.FloatDistribution(1e-3, 1e-1)}
+    study.add_trial(optuna.trial.create_trial(params={"lr": 0.01}, distributions=distributions, value=0.5))
+    data = bytearray((tmp_path / "s.db").read_bytes())
+    data[4096:8192] = b"\xaa" * 4096  # its second page
+    (tmp_path / "s.db").write_bytes(bytes(data))
+    result = runner.invoke(app, ["tune", "report", "--storage", str(tmp_path / "s.db"), "--study", "damaged"])
+    assert_one_error_line(result, "cannot read study 'damaged'", "database disk image is malformed")
+
+
+def test_a_sqlite_study_damaged_where_it_is_read_later_is_a_one_line_error(tmp_path):
+    """A database that opens, then fails as the study's attributes and trials are read (its seventh page)."""
+    spec = parse_storage(str(tmp_path / "s.db"), tmp_path)
+    study = open_study(spec, "damaged", "val_macro_f1")
+    distributions = {"lr": optuna.distributions.FloatDistribution(1e-3, 1e-1)}
+    for _ in range(3):
+        study.add_trial(optuna.trial.create_trial(params={"lr": 0.01}, distributions=distributions, value=0.5))
+    data = bytearray((tmp_path / "s.db").read_bytes())
+    data[6 * 4096 : 7 * 4096] = b"\xaa" * 4096
+    (tmp_path / "s.db").write_bytes(bytes(data))
+    with pytest.raises(BallspotError, match="study 'damaged' in sqlite:///.*: database disk image is malformed"):
+        open_study(spec, "damaged", "val_macro_f1")
+    result = runner.invoke(app, ["tune", "report", "--storage", str(tmp_path / "s.db"), "--study", "damaged"])
+    assert_one_error_line(result, "study 'damaged' in sqlite", "database disk image is malformed")
+
+
+def test_importances_of_trials_that_all_scored_the_same_print_no_python_warning(tmp_path):
+    from ballspot.tune.report import importances
+
+    study = open_study(parse_storage(str(tmp_path / "s.db"), tmp_path), "flat", "val_macro_f1")
+    distributions = {"lr": optuna.distributions.FloatDistribution(1e-3, 1e-1)}
+    for lr in (0.01, 0.02, 0.03):
+        study.add_trial(optuna.trial.create_trial(params={"lr": lr}, distributions=distributions, value=0.5))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        importances(study)
+    assert [str(w.message) for w in caught] == []
 
 
 # --- post-processing search -----------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import glob
 import json
 import os
@@ -58,6 +59,45 @@ def removed_if_left_empty(*folders: Path) -> Iterator[None]:
             with contextlib.suppress(OSError):
                 path.rmdir()  # only an empty folder goes
         raise
+
+
+@contextlib.contextmanager
+def held_alone(lock: Path, busy: str) -> Iterator[None]:
+    """Hold the lock file `lock` for the block (removed after it): another process asking for the same lock
+    meanwhile fails at once with the one-line error `busy`, instead of writing the same files. The lock goes
+    with the process, so one killed leaves nothing to clean up. No-op where the OS has no `flock`."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    ensure_dir(lock.parent)
+    while True:
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise BallspotError(f"cannot create lock file {lock}: {exc.strerror or exc}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise BallspotError(busy) from None
+        if _same_file(fd, lock):
+            break
+        os.close(fd)  # its holder removed it as this process opened it: take the one there now
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            lock.unlink()  # while still held: a process that opened it meanwhile sees another file and retries
+        os.close(fd)
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        return os.fstat(fd).st_ino == os.stat(path).st_ino
+    except FileNotFoundError:
+        return False
 
 
 def refuse_folders_in_the_way(*targets: Path) -> None:
@@ -123,6 +163,23 @@ def _alive(pid: int) -> bool:
     except PermissionError:  # another user's process
         return True
     return True
+
+
+def reserve_space(path: Path, what: str) -> None:
+    """Allocate the disk space of the (sparse) file at `path` now. Writing through a memory map into a full
+    disk kills the process with SIGBUS, no error and no clean-up; here it is one `cannot write` line."""
+    if not hasattr(os, "posix_fallocate"):  # pragma: no cover - macOS, Windows
+        return
+    with open(path, "r+b") as file:
+        size = os.fstat(file.fileno()).st_size
+        try:
+            os.posix_fallocate(file.fileno(), 0, size)
+        except OSError as exc:
+            if exc.errno in (errno.EOPNOTSUPP, errno.EINVAL):  # a file system that cannot: written as before
+                return
+            raise BallspotError(
+                f"cannot write {what} into {path.parent}: {exc.strerror or exc} ({size / 2**20:.1f} MiB needed)"
+            ) from None
 
 
 def write_text(target: Path | str, text: str) -> Path:

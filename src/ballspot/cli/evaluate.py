@@ -231,7 +231,7 @@ def run_classification(
 ) -> dict:
     """The classification mode of `evaluate`: classify, write the files, then print (a table, or JSON only)."""
     from ballspot import paths
-    from ballspot.atomic import ensure_dir
+    from ballspot.atomic import removed_if_left_empty
     from ballspot.console import log, warn
     from ballspot.defaults import clip_index
     from ballspot.inputfiles import require_file
@@ -239,10 +239,11 @@ def run_classification(
 
     require_file(model, "weights file")  # a run folder says it is a folder, not "not found"
     index_path = index if index is not None else clip_index(data_dir).path
-    if out is not None:
-        ensure_dir(out)  # a file in the way or no access: fails now, not after every clip is classified
-    report = evaluate_run(model, absolute(index_path), split, cache_dir or paths.cache_dir(), device, batch_size)
-    write_report(report, out or default_out_dir(model, split))
+    # --out is made now (a file in the way or no access fails before every clip is classified), and removed
+    # again when the evaluation fails (a bad model or index)
+    with removed_if_left_empty(*([out] if out is not None else [])):
+        report = evaluate_run(model, absolute(index_path), split, cache_dir or paths.cache_dir(), device, batch_size)
+        write_report(report, out or default_out_dir(model, split))
     for message in report["warnings"]:
         warn(message)
     log(f"classified {report['clips']} clip(s) in {report['seconds']:.2f} s")

@@ -158,7 +158,15 @@ def tune(
     from ballspot.tune.objective import Objective
     from ballspot.tune.space import load_space
     from ballspot.tune.storage import check_study_name, parse_storage
-    from ballspot.tune.study import continue_sampler, make_pruner, make_sampler, open_study, refuse_all_failed
+    from ballspot.tune.study import (
+        continue_sampler,
+        make_pruner,
+        make_sampler,
+        open_study,
+        refuse_all_failed,
+        refuse_changed_space,
+        storage_errors,
+    )
 
     console.set_quiet(quiet or json_output)
     if timeout is not None and not timeout > 0:  # NaN too
@@ -196,7 +204,8 @@ def tune(
 
     clips = load_index(Path(base.index))  # missing, a folder or damaged: one line, before the space is read
     specs = load_space(start.space, base)
-    given = sorted(k for k, v in overrides.items() if v is not None and k in {s.name for s in specs})
+    asked = overrides | {"epochs": epochs}  # the options given, not the CPU recipe's epochs chosen for them
+    given = sorted(k for k, v in asked.items() if v is not None and k in {s.name for s in specs})
     if given:
         flags = ", ".join("--" + k.replace("_", "-") for k in given)
         raise BallspotError(f"{flags} is tuned by the search space; remove it from the space or from the options")
@@ -215,14 +224,16 @@ def tune(
     studies = studies_dir or paths.studies_dir(data_dir)
     spec = parse_storage(storage, studies)
     the_study = open_study(spec, study, metric.value, sampler_obj, pruner_obj)
-    continue_sampler(the_study, sampler.value, seed)
-    if start.note:  # once every option is known good, so that an error stays one line
-        console.warn(start.note)
-    if not console.quiet():
-        console.err.print(f"study {study!r} in {spec.display}: {len(the_study.trials)} trial(s), {trials} more")
-    refuse_all_failed(the_study, run_with_counter(the_study, objective, trials, timeout, metric.value))
-    best_config = report.write_best_config(the_study, studies / study / report.BEST_FILE)
-    result = report.summary(the_study, spec, best_config)
+    with storage_errors(spec, study):
+        refuse_changed_space(the_study, specs)
+        continue_sampler(the_study, sampler.value, seed)
+        if start.note:  # once every option is known good, so that an error stays one line
+            console.warn(start.note)
+        if not console.quiet():
+            console.err.print(f"study {study!r} in {spec.display}: {len(the_study.trials)} trial(s), {trials} more")
+        refuse_all_failed(the_study, run_with_counter(the_study, objective, trials, timeout, metric.value))
+        best_config = report.write_best_config(the_study, studies / study / report.BEST_FILE)
+        result = report.summary(the_study, spec, best_config)
     if json_output:
         typer.echo(json.dumps(result))
         return
@@ -268,14 +279,15 @@ def report_command(
     from ballspot import console, paths
     from ballspot.tune import report
     from ballspot.tune.storage import check_study_name, parse_storage
-    from ballspot.tune.study import load_study
+    from ballspot.tune.study import load_study, storage_errors
 
     check_study_name(study)
     studies = studies_dir or paths.studies_dir(data_dir)
     spec = parse_storage(storage, studies)
     the_study = load_study(spec, study)
-    best_config = report.write_best_config(the_study, studies / study / report.BEST_FILE)
-    result = report.summary(the_study, spec, best_config)
+    with storage_errors(spec, study):
+        best_config = report.write_best_config(the_study, studies / study / report.BEST_FILE)
+        result = report.summary(the_study, spec, best_config)
     if json_output:
         typer.echo(json.dumps(result))
         return

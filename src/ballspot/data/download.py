@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
+import os
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -68,6 +69,12 @@ class Credentials:
     """Asks for a token after Hugging Face refused access without one; None where nobody can answer."""
     ask_nda_password: Callable[[], str | None] | None = None
     _asked_token: bool = field(default=False, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for name in ("hf_token", "nda_password"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, str):
+                raise BallspotError(f"Credentials {name} must be text (a str), got {type(value).__name__}")
 
     def secrets(self) -> list[str]:
         return [s for s in (self.hf_token, self.nda_password) if s]
@@ -148,11 +155,16 @@ def _sdk_has_ball_on_hf(sdk: ModuleType) -> bool:
     return hasattr(sdk, "_snapshot_download_or_explain")
 
 
+def _several(values: object, kind: type) -> tuple:
+    """`editions=2025` or `splits="train"` as given to download_soccernet: one of them, not its characters."""
+    return (values,) if isinstance(values, kind) else tuple(values)
+
+
 def check_request(editions: tuple[int, ...], splits: tuple[str, ...], source: str) -> None:
     """Refuse combinations SoccerNet does not offer, before anything is downloaded."""
     for edition in editions:
-        if edition not in EDITIONS:
-            raise BallspotError(f"unknown edition {edition}; expected one of {', '.join(map(str, EDITIONS))}")
+        if edition not in EDITIONS or isinstance(edition, bool):
+            raise BallspotError(f"unknown edition {edition!r}; expected one of {', '.join(map(str, EDITIONS))}")
     for split in splits:
         if split not in SPLITS:
             raise BallspotError(f"unknown split {split!r}; expected one of {', '.join(SPLITS)}")
@@ -160,6 +172,8 @@ def check_request(editions: tuple[int, ...], splits: tuple[str, ...], source: st
         raise BallspotError(f"unknown source {source!r}; expected one of {', '.join(SOURCES)}")
     if not splits:
         raise BallspotError("no split chosen")
+    if not editions:
+        raise BallspotError("no edition chosen")
     if 2025 in editions and "test_labels" in splits:
         raise BallspotError("2025 has no test_labels split: its test.zip carries the test labels")
     if 2025 in editions and source == "owncloud":
@@ -444,9 +458,14 @@ def download_soccernet(
     """
     from ballspot.paths import data_dir as default_data_dir
 
-    editions = tuple(dict.fromkeys(editions))
-    splits = tuple(dict.fromkeys(splits))
+    editions = tuple(dict.fromkeys(_several(editions, int)))
+    splits = tuple(dict.fromkeys(_several(splits, str)))
     check_request(editions, splits, source)
+    if credentials is not None and not isinstance(credentials, Credentials):
+        given = type(credentials).__name__
+        raise BallspotError(f"credentials must be Credentials(hf_token=..., nda_password=...), got {given}")
+    if data_dir is not None and not isinstance(data_dir, str | os.PathLike):
+        raise BallspotError(f"data_dir must be a str or pathlib.Path, got {type(data_dir).__name__}")
     data_dir = ensure_dir(Path(data_dir) if data_dir is not None else default_data_dir())
     credentials = credentials or Credentials()
     roots: dict[int, Path] = {}

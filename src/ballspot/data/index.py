@@ -10,7 +10,7 @@ from ballspot.atomic import atomic_path
 from ballspot.classes import BACKGROUND, CLASSES_12, class_index
 from ballspot.data.segment import CLIP_KINDS, CLIP_MS_KEYS, MAX_CLIP_MS, read_manifest
 from ballspot.errors import BallspotError
-from ballspot.soccernet.labels import TEAMS, VISIBILITIES
+from ballspot.soccernet.labels import LABEL_SLACK_MS, TEAMS, VISIBILITIES
 from ballspot.soccernet.splits import SPLITS, split_names
 
 INDEX_FILE = "index.parquet"
@@ -139,7 +139,8 @@ def load_index(path: Path) -> pd.DataFrame:
         _refuse_rows(path, frame, column, ~frame[column].isin(allowed), f"one of {', '.join(map(repr, allowed))}")
     start, event, end = numbers["start_ms"], numbers["event_ms"], numbers["end_ms"]
     _refuse_rows(path, frame, "end_ms", end <= start, "after 'start_ms'")
-    _refuse_rows(path, frame, "event_ms", (event < start) | (event > end), "within 'start_ms'..'end_ms'")
+    outside = (event < start) | (event > end + LABEL_SLACK_MS)  # a label in the slack past the video's end
+    _refuse_rows(path, frame, "event_ms", outside, f"within 'start_ms'..'end_ms' (+ {LABEL_SLACK_MS} ms)")
     background = (frame["kind"] == "background") != (frame["label"] == BACKGROUND)
     _refuse_rows(path, frame, "label", background, f"{BACKGROUND} exactly on the background clips")
     _refuse_repeats(path, frame)

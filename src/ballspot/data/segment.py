@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 
-from ballspot.atomic import refuse_folders_in_the_way, removed_if_left_empty, write_json
+from ballspot.atomic import held_alone, refuse_folders_in_the_way, removed_if_left_empty, write_json
 from ballspot.classes import BACKGROUND, CLASSES_12
 from ballspot.errors import BallspotError
 from ballspot.inputfiles import read_json, require_file
@@ -205,7 +205,11 @@ def segment_game(
             f"{opts.background_gap_s:g} s or more from every event (lower --background or --background-gap)"
         )
     clips = event_clips(events, info.duration_ms, opts, half, last_frame_ms) + background
-    with removed_if_left_empty(out_dir):  # a game that fails (ffmpeg, a full disk) leaves no empty folder
+    busy = f"{game_id} (half {half}) is being segmented into {out_dir} by another process; wait for it"
+    with (
+        removed_if_left_empty(out_dir),  # a game that fails (ffmpeg, a full disk) leaves no empty folder
+        held_alone(out_dir / f".segment-h{half}.lock", busy),  # two cuts with other options would mix clips
+    ):
         return _cut_game(video, labels_path, out_dir, game_id, split, opts, half, on_clip, info, clips)
 
 
@@ -336,7 +340,7 @@ def check_jobs(jobs: list[GameJob], classes: tuple[str, ...] = CLASSES_12) -> No
     halves: dict[str, set[int]] = {}
     for job in jobs:
         halves.setdefault(job.game_id, set()).add(job.half)
-    events = 0
+    events, warnings = 0, []
     for job in jobs:
         info = probe(job.video)
         labels = read_labels(job.labels, classes, duration_ms=info.duration_ms, slack_ms=LABEL_SLACK_MS, half=job.half)
@@ -346,10 +350,14 @@ def check_jobs(jobs: list[GameJob], classes: tuple[str, ...] = CLASSES_12) -> No
         orphans = [a for a in labels.annotations if a.half not in halves[job.game_id]]
         if orphans:
             left_out = " and ".join(str(h) for h in sorted({a.half for a in orphans}))
-            warn(f"{job.game_id}: {len(orphans)} label(s) of half {left_out} left out: no video holds that half")
-    if jobs and not events:
+            count = len(orphans)
+            warnings.append(f"{job.game_id}: {count} label(s) of half {left_out} left out: no video holds that half")
+    if jobs and not events:  # the first warning says why, in the one error line
         where = jobs[0].labels if len(jobs) == 1 else "any game's labels"
-        raise BallspotError(f"no event in {where}: nothing to cut (clips are cut around the labelled events)")
+        why = f" ({warnings[0]}{' ...' if len(warnings) > 1 else ''})" if warnings else ""
+        raise BallspotError(f"no event in {where}{why}: nothing to cut (clips are cut around the labelled events)")
+    for warning in warnings:
+        warn(warning)
 
 
 def read_manifest(path: Path) -> dict:
@@ -401,8 +409,8 @@ def _check_clip(clip: object, where: str) -> None:
             raise BallspotError(f"{where}: {key!r} must be a whole number of ms from 0 to {MAX_CLIP_MS}, got {value!r}")
     if clip["end_ms"] <= clip["start_ms"]:
         raise BallspotError(f"{where}: ends ({clip['end_ms']} ms) before it starts ({clip['start_ms']} ms)")
-    if not clip["start_ms"] <= clip["event_ms"] <= clip["end_ms"]:
-        raise BallspotError(f"{where}: its event ({clip['event_ms']} ms) lies outside the clip")
+    if not clip["start_ms"] <= clip["event_ms"] <= clip["end_ms"] + LABEL_SLACK_MS:  # a label in the slack past
+        raise BallspotError(f"{where}: its event ({clip['event_ms']} ms) lies outside the clip")  # the video's end
     if clip["kind"] not in CLIP_KINDS:
         raise BallspotError(f"{where}: 'kind' must be one of {', '.join(CLIP_KINDS)}, got {clip['kind']!r}")
     if (clip["kind"] == "background") != (clip["label"] == BACKGROUND):

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ballspot import console
-from ballspot.atomic import atomic_path, ensure_dir, write_json
+from ballspot.atomic import atomic_path, ensure_dir, reserve_space, write_json
 from ballspot.errors import BallspotError
 from ballspot.soccernet.labels import LABEL_SLACK_MS
 from ballspot.video.decode import FrameFormat, decode_frames_at
@@ -122,6 +122,7 @@ def build_cache(
     with atomic_path(target) as tmp, console.progress() as bar:
         task = bar.add_task(f"frame cache ({len(rows)} windows)", total=rows["video"].nunique())
         array = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.uint8, shape=(len(rows), *spec.fmt.shape(spec.span)))
+        reserve_space(tmp, "the frame cache")
         flat = array.reshape(len(rows) * spec.span, *array.shape[2:])
         videos = rows["video"].to_numpy()
         for video in rows["video"].unique():

@@ -21,7 +21,7 @@ from torch.utils.data import DataLoader
 from torch.utils.data.distributed import DistributedSampler
 
 from ballspot import console
-from ballspot.atomic import ensure_dir, removed_if_left_empty, write_json, write_text
+from ballspot.atomic import ensure_dir, held_alone, removed_if_left_empty, write_json, write_text
 from ballspot.engine.checkpoint import load_checkpoint, save_checkpoint
 from ballspot.engine.config import TrainConfig, resumed_config
 from ballspot.engine.data import output_classes
@@ -149,13 +149,26 @@ def train(
     dist = init_distributed(device)
     run = RunFolder(run_dir)
     try:
-        with forgotten_if_unstarted(run, fresh=dist.is_main and not resume):
+        with trained_alone(run, dist.is_main), forgotten_if_unstarted(run, fresh=dist.is_main and not resume):
             on_device = device_for(device, dist)
             summary = _train(config, run, cache_dir, resume, on_epoch_end, on_device, dist, requested or {})
         dist.barrier()  # every process tears the group down together (gloo aborts one whose peer left mid-exchange)
         return summary
     finally:
         shutdown(dist)
+
+
+@contextlib.contextmanager
+def trained_alone(run: RunFolder, is_main: bool) -> Iterator[None]:
+    """Refuse a second training of the same run folder while one runs (two commands with one --name): both
+    would write its weights and metrics, mixed. The lock file sits beside the run folder, gone after it."""
+    if not is_main:  # the other processes of one distributed run share the folder
+        yield
+        return
+    lock = run.root.parent / f".{run.root.name}.lock"
+    busy = f"run {run.root.name} is being trained by another process ({run.root}); wait for it, or use another --name"
+    with removed_if_left_empty(run.root.parent), held_alone(lock, busy):
+        yield
 
 
 @contextlib.contextmanager

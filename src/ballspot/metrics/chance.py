@@ -7,11 +7,13 @@ Two forms: `random_predictions` (candidates for one video, used by the quick sta
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
 
+from ballspot.errors import BallspotError
 from ballspot.metrics.game_events import NO_TEAM, GameEvents
 from ballspot.soccernet.results import Prediction
 
@@ -24,6 +26,9 @@ def random_predictions(
     A spotter that knows nothing still predicts; this one predicts as many candidates per class as the model
     did, placed at random, so the mAP it gets is what luck alone gives at that density.
     """
+    for name, value, least in (("duration_ms", duration_ms, 0), ("step_ms", step_ms, 1), ("per_class", per_class, 0)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < least:
+            raise BallspotError(f"{name} must be a whole number >= {least}, got {value!r}")
     rng = np.random.default_rng(seed)
     steps = max(1, duration_ms // step_ms)
     predictions = []

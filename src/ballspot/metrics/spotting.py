@@ -13,6 +13,8 @@ root and a predictions root (folders or zips).
 from __future__ import annotations
 
 import math
+import numbers
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -471,6 +473,7 @@ def spotting_map(
     `predictions_by_game` (an empty list is fine); extra prediction games are ignored with a warning.
     `options` go to `evaluate_games` (team, bootstrap, seed, level, block_seconds).
     """
+    check_in_memory(labels_by_game, predictions_by_game, classes)
     classes = tuple(classes)
     index = class_index(classes)
     missing = [g for g in labels_by_game if g not in predictions_by_game]
@@ -488,6 +491,46 @@ def spotting_map(
     return evaluate_games(games, classes, tolerance, diagnostics=diagnostics, **options)
 
 
+def check_in_memory(labels_by_game: object, predictions_by_game: object, classes: object) -> None:
+    """spotting_map's arguments, of the types it reads (a one-line error naming the first that is not):
+    mappings of game id to Annotation and Prediction lists (each list's first item checked), and class names
+    (not one name as text)."""
+    refuse_one_name(classes)
+    for what, games, kind in (("labels_by_game", labels_by_game, Annotation), ("predictions_by_game",
+                              predictions_by_game, Prediction)):  # fmt: skip
+        if not isinstance(games, Mapping):
+            raise BallspotError(f"{what} must map game ids to lists of {kind.__name__}, got {type(games).__name__}")
+        for game_id, items in games.items():
+            where = f"{what}[{game_id!r}]"
+            if isinstance(items, str | bytes | Mapping) or not isinstance(items, Sequence):
+                raise BallspotError(f"{where}: expected a list of {kind.__name__}, got {type(items).__name__}")
+            for i, item in enumerate(items[:1]):  # one list holds one type: the first item says which (cheap)
+                if not isinstance(item, kind):
+                    raise BallspotError(f"{where}[{i}]: expected {kind.__name__}, got {type(item).__name__}")
+                if not _numbers_in(item):
+                    raise BallspotError(
+                        f"{where}[{i}]: position_ms must be a whole number"
+                        + (" and confidence a number" if kind is Prediction else "")
+                        + f", got {item!r}"
+                    )
+
+
+def refuse_one_name(classes: object) -> None:
+    """A class set given as one name (`classes="PASS"`) would be read letter by letter."""
+    if isinstance(classes, str):
+        raise BallspotError(
+            f"classes must be a sequence of class names, not the text {classes!r}; write ({classes!r},)"
+        )
+
+
+def _numbers_in(item: Annotation | Prediction) -> bool:
+    position = item.position_ms
+    if isinstance(position, bool) or not isinstance(position, numbers.Integral | float):
+        return False
+    confidence = getattr(item, "confidence", 0.0)
+    return isinstance(confidence, numbers.Real) and not isinstance(confidence, bool)
+
+
 def evaluate_spotting(
     labels: Path | str,
     predictions: Path | str,
@@ -500,6 +543,10 @@ def evaluate_spotting(
     (folder or zip of `<game>/Labels-ball.json`); `options` go to `evaluate_games`."""
     from ballspot.metrics.sources import load_games
 
+    for what, value in (("labels", labels), ("predictions", predictions)):
+        if not isinstance(value, str | os.PathLike):
+            raise BallspotError(f"{what} must be the path of a folder or zip, got {type(value).__name__}")
+    refuse_one_name(classes)
     classes = tuple(classes)
     diagnostics = Diagnostics()
     games = load_games(labels, predictions, classes, diagnostics, only_games=only_games)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -20,6 +21,7 @@ ProgressCallback = Callable[[int, int | None], None]
 """Called with (frames decoded, frames in the video; None for a live source)."""
 
 TTA_MODES = ("none", "flip")
+MAX_BATCH_SIZE = 4096
 TEAM_RIGHT_FROM = 0.5
 """A dense model's team output is the probability of the right side; at or above this an event is `right`."""
 
@@ -53,6 +55,7 @@ def load_spotter(path: Path | str, device: str = "auto", tta: str = "none") -> L
     from ballspot.engine.checkpoint import load_model
     from ballspot.engine.runtime import select_device
 
+    path = path_argument(path, "the weights (path)")
     torch_device = select_device(device)
     model, config, classes = load_model(path, str(torch_device))
     if BACKGROUND not in classes:
@@ -64,6 +67,32 @@ def load_spotter(path: Path | str, device: str = "auto", tta: str = "none") -> L
     if getattr(config, "color", "grey") == "grey" or torch_device.type == "cuda":
         model.to_channels_last()
     return LoadedModel(model, config, classes, torch_device, Path(path), flip=tta == "flip")
+
+
+def path_argument(value: object, what: str) -> Path:
+    """A path given to the Python functions, as a Path; another type is a one-line error naming it."""
+    if isinstance(value, str | os.PathLike):
+        return Path(value)
+    raise BallspotError(f"{what} must be a str or pathlib.Path, got {type(value).__name__}")
+
+
+def spotter_argument(model: object, device: str = "auto") -> LoadedModel:
+    """`model` as given to the Python functions: a loaded spotter, or the path of weights to load."""
+    if isinstance(model, LoadedModel):
+        return model
+    if not isinstance(model, str | os.PathLike):
+        raise BallspotError(
+            f"the model must be ballspot.load_spotter(...)'s result or a weights path, got {type(model).__name__}"
+        )
+    return load_spotter(model, device)
+
+
+def params_argument(params: object) -> PostprocessParams | None:
+    """`params` as given to the Python functions: PostprocessParams or None (the run's own)."""
+    if params is None or isinstance(params, PostprocessParams):
+        return params
+    hint = " (PostprocessParams.from_dict turns a dict into them)" if isinstance(params, dict) else ""
+    raise BallspotError(f"params must be ballspot.PostprocessParams or None, got {type(params).__name__}{hint}")
 
 
 def clip_classifier_refused(model: Path | str) -> str:
@@ -132,26 +161,29 @@ def predictions_from_scores(
 
 def predict_scores(
     video: Path | str,
-    spotter: LoadedModel,
+    spotter: LoadedModel | Path | str,
     batch_size: int = 8,
     precision: str = "auto",
     on_progress: ProgressCallback | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(times_s, scores [positions, action classes]) over the whole video."""
+    """(times_s, scores [positions, action classes]) over the whole video; `spotter` is a loaded one or the path
+    of its weights (loaded on the best device)."""
     times, scores, _ = score_track(video, spotter, batch_size, precision, on_progress)
     return times, scores
 
 
 def score_track(
     video: Path | str,
-    spotter: LoadedModel,
+    spotter: LoadedModel | Path | str,
     batch_size: int = 8,
     precision: str = "auto",
     on_progress: ProgressCallback | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """(times_s, scores [positions, action classes], team [positions] or None) over the whole video."""
+    video = path_argument(video, "the video")
+    spotter = spotter_argument(spotter)
     times, scores, teams = [], [], []
-    for block, total in _blocks(Path(video), spotter, batch_size, precision):
+    for block, total in _blocks(video, spotter, batch_size, precision):
         times.append(block.times_s)
         scores.append(block.scores[:, : len(spotter.action_classes)])
         teams.append(block.team)
@@ -163,7 +195,16 @@ def score_track(
     return np.concatenate(times), np.concatenate(scores), team
 
 
+def check_batch_size(batch_size: object) -> int:
+    """`batch_size` as given to the Python functions: a whole number of stacks from 1 to MAX_BATCH_SIZE (0 or
+    less would score nothing, without a word)."""
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or not 1 <= batch_size <= MAX_BATCH_SIZE:
+        raise BallspotError(f"batch_size must be a whole number from 1 to {MAX_BATCH_SIZE}, got {batch_size!r}")
+    return batch_size
+
+
 def _blocks(video: Path | LiveSource, spotter: LoadedModel, batch_size: int, precision: str):
+    check_batch_size(batch_size)
     total = None if isinstance(video, LiveSource) else max(1, int(probe(video).duration_s * spotter.config.fps))
     blocks = score_video(video, spotter.model, spotter.config, spotter.device, batch_size, precision, flip=spotter.flip)
     for block in blocks:
@@ -185,8 +226,9 @@ def predict_video(
     above `params.event_threshold` for a list of confident events. A `LiveSource` (stream, pipe, growing
     file) is followed until it ends or is stopped.
     """
-    spotter = model if isinstance(model, LoadedModel) else load_spotter(model, device)
-    params = params or default_params(spotter.path, spotter.dense)
+    source = video if isinstance(video, LiveSource) else path_argument(video, "the video (or a LiveSource)")
+    spotter = spotter_argument(model, device)
+    params = params_argument(params) or default_params(spotter.path, spotter.dense)
     params.check()
     classes = spotter.action_classes
     step_s = position_step_s(spotter.config)
@@ -195,7 +237,6 @@ def predict_video(
     scores = np.zeros((0, len(classes)))
     team: np.ndarray | None = None
     final_until = 0.0  # events before this time have been yielded
-    source = video if isinstance(video, LiveSource) else Path(video)
     for block, total in _blocks(source, spotter, batch_size, precision):
         times = np.concatenate([times, block.times_s])
         scores = np.concatenate([scores, block.scores[:, : len(classes)]])

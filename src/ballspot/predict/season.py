@@ -21,13 +21,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ballspot.atomic import removed_if_left_empty, write_json
+from ballspot.atomic import held_alone, removed_if_left_empty, write_json
 from ballspot.engine.video_fit import video_warnings
 from ballspot.predict.postprocess import PostprocessParams
 from ballspot.soccernet.results import RESULTS_FILE
 from ballspot.video.probe import probe
 
 DONE_FILE = "predict.json"
+LOCK_FILE = ".predict.lock"
+"""Held in a game's folder while it is predicted and written."""
 
 
 def model_digest(path: Path) -> str:
@@ -140,10 +142,13 @@ def _spot_games(todo, games, spotter, params, out_root, batch_size, precision, w
         lock = threading.Lock()
 
         def run(game_id: str) -> None:
-            result = _spot_game(
-                game_id, games[game_id], spotter, params, out_root, batch_size, precision, bar, on_progress
-            )
-            write_json(out_root / game_id / DONE_FILE, expected | videos_identity(games[game_id]))
+            busy = f"{game_id} is being predicted into {out_root} by another process; wait for it or use another --out"
+            with held_alone(out_root / game_id / LOCK_FILE, busy):  # two writers would mix their files
+                (out_root / game_id / DONE_FILE).unlink(missing_ok=True)  # stale once one file is rewritten
+                result = _spot_game(
+                    game_id, games[game_id], spotter, params, out_root, batch_size, precision, bar, on_progress
+                )
+                write_json(out_root / game_id / DONE_FILE, expected | videos_identity(games[game_id]))
             with lock:
                 results[game_id] = result
 

@@ -73,11 +73,12 @@ class QuickstartPlan:
                 "scores events: give a spotting recipe (task spot or dense)"
             )
         select_device(config.device)
-        from ballspot.atomic import ensure_dir
+        from ballspot.atomic import removed_if_left_empty
 
         self.check_workdir_is_its_own()
-        ensure_dir(self.workdir)  # a file in the way or an unwritable place fails now, not after minutes of work
-        ensure_dir(self.cache_dir)
+        # a file in the way or an unwritable place fails now, not after minutes of work, and leaves no empty folder
+        with removed_if_left_empty(self.workdir, self.cache_dir):
+            pass
 
     def check_workdir_is_its_own(self) -> None:
         """An existing work folder must hold only what a quick start writes, so that it never writes into (or

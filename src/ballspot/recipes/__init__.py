@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from ballspot.errors import BallspotError
@@ -26,6 +27,8 @@ def recipe_path(name: str) -> Path:
 
 def find_config(value: str | Path) -> Path:
     """A config given as a file path (used when it exists) or as the name of a shipped recipe."""
+    if not isinstance(value, str | os.PathLike):
+        raise BallspotError(f"a config is a recipe name or a file path, got {type(value).__name__}")
     path = expand_user(value)
     if path.is_file():
         return path

@@ -4,13 +4,15 @@ plus the `splits.json` that `segment` and `index` read to put each game in train
 from __future__ import annotations
 
 import datetime as dt
+import numbers
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ballspot.atomic import ensure_dir, removed_if_left_empty, write_json
+from ballspot.atomic import ensure_dir, held_alone, removed_if_left_empty, write_json
 from ballspot.errors import BallspotError
 from ballspot.inputfiles import read_json
 from ballspot.soccernet.labels import LABELS_FILE
@@ -22,6 +24,8 @@ from ballspot.synthetic.writer import write_labels, write_video
 
 LEAGUE = "england_efl"
 PARAMS_FILE = ".synthetic-league"
+LOCK_FILE = ".synthetic-league.lock"
+"""Held while a league is written: a second writer of the same folder fails instead of mixing games in."""
 """The settings a league was made with (JSON, but not named .json: SoccerNet's evaluator reads every .json)."""
 VIDEO_224P = "224p.mp4"
 VIDEO_720P = "720p.mp4"
@@ -91,8 +95,8 @@ def _check_params(root: Path, params: dict, option: str) -> None:
     """Refuse to mix games made with other settings into one league folder, or a league into another folder."""
     path = root / PARAMS_FILE
     if not path.is_file():
-        if any(root.iterdir()):  # a dataset root or any other folder: its splits.json would be replaced
-            raise BallspotError(
+        if any(p.name != LOCK_FILE for p in root.iterdir()):  # a dataset root or any other folder: its splits.json
+            raise BallspotError(  # would be replaced
                 f"{root} is not empty and holds no synthetic league; give {option} a new or empty folder"
             )
         return
@@ -163,18 +167,49 @@ def generate_league(
     with `hd=True` adds only the 720p videos). `balanced` gives every rare class about 7% of events instead
     of the real, PASS- and DRIVE-heavy mix. `folder_option` names the option that chose `root`, for errors.
     """
-    from ballspot import console
-
-    if not 1 <= games <= MAX_GAMES:
-        raise BallspotError(f"--games must be between 1 and {MAX_GAMES}, got {games}")
-    if not MIN_MINUTES <= minutes <= MAX_MINUTES:  # also refuses nan and inf, which JSON cannot hold
+    if not _whole(games) or not 1 <= games <= MAX_GAMES:
+        raise BallspotError(f"--games must be between 1 and {MAX_GAMES}, got {games!r}")
+    if not _number(minutes) or not MIN_MINUTES <= minutes <= MAX_MINUTES:  # also refuses nan and inf
         raise BallspotError(
             f"--minutes must be between {MIN_MINUTES:g} (a shorter game holds no event) and {MAX_MINUTES:g}, "
-            f"got {minutes}"
+            f"got {minutes!r}"
         )
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", season):
+    if not _whole(seed) or seed < 0:
+        raise BallspotError(f"--seed must be a whole number >= 0, got {seed!r}")
+    if not isinstance(season, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", season):
         raise BallspotError(f"season {season!r} must be a folder name such as 2099-2100")
+    if not isinstance(root, str | os.PathLike):
+        raise BallspotError(f"the league folder must be a str or pathlib.Path, got {type(root).__name__}")
     root = ensure_dir(Path(root))
+    busy = f"{root} is being written by another `download synthetic` or `quickstart`; wait for it to finish"
+    with held_alone(root / LOCK_FILE, busy):
+        return _generate(root, games, minutes, seed, balanced, hd, season, progress, folder_option)
+
+
+def _whole(value: object) -> bool:
+    """True for an int (numpy's too), not a bool or a float."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _number(value: object) -> bool:
+    """True for an int or a float (numpy's too), not a bool or text."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _generate(
+    root: Path,
+    games: int,
+    minutes: float,
+    seed: int,
+    balanced: bool,
+    hd: bool,
+    season: str,
+    progress: bool,
+    folder_option: str,
+) -> list[str]:
+    """`generate_league` once its options are checked and its folder is held."""
+    from ballspot import console
+
     params = {"seed": int(seed), "minutes": float(minutes), "balanced": bool(balanced), "season": season}
     _check_params(root, params, folder_option)
     plans = plan(games, seed, season)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +45,9 @@ def importances(study) -> tuple[dict[str, float], str | None]:
     if len(complete) < 2:
         return {}, f"importances need at least 2 complete trials, the study has {len(complete)}"
     try:
-        values = optuna.importance.get_param_importances(study)
+        with warnings.catch_warnings():  # "quantiles select the same set of trials": two lines of Python on stderr
+            warnings.simplefilter("ignore")
+            values = optuna.importance.get_param_importances(study)
     except (ValueError, RuntimeError) as exc:  # e.g. every complete trial drew the same values
         return {}, f"importances not computed: {str(exc).splitlines()[0]}"
     return {name: float(v) for name, v in values.items()}, None

@@ -44,6 +44,16 @@ class ParamSpec:
             return trial.suggest_int(self.name, int(self.low), int(self.high), step=int(self.step or 1), log=self.log)
         return trial.suggest_float(self.name, self.low, self.high, step=self.step, log=self.log)
 
+    def distribution(self):
+        """The Optuna distribution `suggest` draws from."""
+        from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+
+        if self.kind == "categorical":
+            return CategoricalDistribution(list(self.choices))
+        if self.kind == "int":
+            return IntDistribution(int(self.low), int(self.high), step=int(self.step or 1), log=self.log)
+        return FloatDistribution(self.low, self.high, step=self.step, log=self.log)
+
     def extremes(self) -> list[Any]:
         """The values that bound the range: checked against the training config before any trial."""
         if self.kind == "categorical":
@@ -61,9 +71,21 @@ def load_space(path: Path | None = None, base: TrainConfig | None = None) -> lis
     data = read_yaml(path, "search space file")
     if not isinstance(data, dict) or not data:
         raise BallspotError(f"{path}: expected a mapping of training option: range (see `ballspot tune --help`)")
+    _refuse_spellings_of_one_option([str(key) for key in data], path.name)
     specs = [parse_entry(str(key).replace("-", "_"), value, path.name) for key, value in data.items()]
     check_against(specs, base or TrainConfig(), path.name)
     return specs
+
+
+def _refuse_spellings_of_one_option(keys: list[str], where: str) -> None:
+    """`batch-size` and `batch_size` name one option: both in a space would draw it twice (Optuna refuses that
+    mid-trial)."""
+    seen: dict[str, str] = {}
+    for key in keys:
+        name = key.replace("-", "_")
+        if name in seen:
+            raise BallspotError(f"{where}: {seen[name]!r} and {key!r} are the same option; keep one")
+        seen[name] = key
 
 
 def parse_entry(name: str, value: Any, where: str) -> ParamSpec:

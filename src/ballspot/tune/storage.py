@@ -20,6 +20,8 @@ HEARTBEAT_S = 60
 GRACE_S = 180
 SCHEMA_RETRIES = 5
 """Attempts at opening a new database whose tables another worker is creating."""
+URL_WITHOUT_SLASHES = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")
+"""`sqlite:/x.db`, `postgresql:host/db`: a URL scheme (two letters or more, so not a Windows drive) without //."""
 STUDY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 
@@ -70,7 +72,15 @@ def parse_storage(value: str | None, studies_dir: Path) -> StorageSpec:
                 f"--storage {value!r} is an in-memory SQLite database: the trials' workers cannot share it and the "
                 "study ends with the process; give a file, sqlite:///PATH.db"
             )
+        if scheme.startswith("sqlite") and database.startswith("/~"):  # SQLite would take ~ for a folder ./~
+            path, query = (database[1:].split("?", 1) + [""])[:2]
+            return StorageSpec("sqlite", f"{scheme}:///{absolute(path)}" + (f"?{query}" if query else ""))
         return StorageSpec("sqlite" if scheme.startswith("sqlite") else "database", value)
+    if scheme := URL_WITHOUT_SLASHES.match(value):  # sqlite:/data/s.db would be the file ./sqlite:/data/s.db
+        raise BallspotError(
+            f"--storage {value!r}: a database URL needs '//' after {scheme.group(0)!r} (sqlite:///PATH.db, "
+            f"postgresql://user@host/db); a file whose name holds ':' is given as ./{value}"
+        )
     if value.endswith(JOURNAL_SUFFIXES):
         return StorageSpec("journal", str(absolute(value)))
     if value.endswith((".db", ".sqlite", ".sqlite3")):
@@ -97,6 +107,11 @@ def open_storage(spec: StorageSpec):
             return optuna.storages.JournalStorage(JournalFileBackend(str(path)))
         except OSError as exc:
             raise BallspotError(f"cannot open journal file {path}: {exc.strerror or exc}") from None
+        except Exception as exc:  # Optuna replays the file as it opens it: a line it cannot read fails here
+            raise BallspotError(
+                f"{path} is not an Optuna journal file ({type(exc).__name__}: {_first_line(exc)}); "
+                "give a new file, or the journal a study wrote"
+            ) from None
     if spec.kind == "sqlite" and spec.target.startswith("sqlite:///"):
         from ballspot.atomic import ensure_dir
 
@@ -117,7 +132,7 @@ def open_storage(spec: StorageSpec):
             if _schema_race(exc) and attempt + 1 < SCHEMA_RETRIES:
                 time.sleep(0.2 * (attempt + 1))  # another worker is creating the tables: they will be there
                 continue
-            raise BallspotError(f"cannot open storage {spec.display}: {_first_line(exc)}") from None
+            raise BallspotError(f"cannot open storage {spec.display}: {root_cause(exc)}") from None
     raise AssertionError("unreachable")
 
 
@@ -127,6 +142,15 @@ def _schema_race(exc: BaseException) -> bool:
     return type(exc).__name__ in ("IntegrityError", "ProgrammingError", "OperationalError") and (
         "already exists" in text or "duplicate" in text
     )
+
+
+def root_cause(exc: BaseException) -> str:
+    """The first line of the error at the bottom of `exc`'s chain: Optuna wraps "database disk image is
+    malformed" in "An exception is raised during the commit"."""
+    seen = [exc]
+    while (inner := seen[-1].__cause__ or seen[-1].__context__) is not None and inner not in seen:
+        seen.append(inner)
+    return _first_line(seen[-1])
 
 
 def _first_line(exc: BaseException) -> str:

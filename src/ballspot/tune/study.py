@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ballspot.errors import BallspotError
 from ballspot.tune.objective import ERROR_ATTR, RUN_ATTR, Objective, metric_column
-from ballspot.tune.storage import StorageSpec, open_storage
+from ballspot.tune.space import ParamSpec
+from ballspot.tune.storage import StorageSpec, open_storage, root_cause
 
 SAMPLERS = ("tpe", "random")
 PRUNERS = ("median", "hyperband", "none")
@@ -67,16 +69,54 @@ def open_study(spec: StorageSpec, name: str, metric: str, sampler=None, pruner=N
             load_if_exists=True,
         )
     except Exception as exc:  # a storage that answered the connection but not the schema
-        raise BallspotError(f"cannot open study {name!r} in {spec.display}: {str(exc).splitlines()[0]}") from None
-    existing = study.user_attrs.get(METRIC_ATTR)
-    if existing is not None and existing != metric:
-        raise BallspotError(f"study {name!r} optimises {existing}; rerun it with --metric {existing} or a new --study")
-    if study.direction.name.lower() != direction:
-        raise BallspotError(f"study {name!r} was created to {study.direction.name.lower()}, not to {direction}")
-    if existing is None:
-        study.set_user_attr(METRIC_ATTR, metric)
-    fail_dead_trials(study, storage)
+        raise BallspotError(f"cannot open study {name!r} in {spec.display}: {root_cause(exc)}") from None
+    with storage_errors(spec, name):
+        existing = study.user_attrs.get(METRIC_ATTR)
+        if existing is not None and existing != metric:
+            raise BallspotError(
+                f"study {name!r} optimises {existing}; rerun it with --metric {existing} or a new --study"
+            )
+        if study.direction.name.lower() != direction:
+            raise BallspotError(f"study {name!r} was created to {study.direction.name.lower()}, not to {direction}")
+        if existing is None:
+            study.set_user_attr(METRIC_ATTR, metric)
+        fail_dead_trials(study, storage)
     return study
+
+
+@contextlib.contextmanager
+def storage_errors(spec: StorageSpec, name: str) -> Iterator[None]:
+    """A damaged database (one that opens, then fails as the study is read or written) as one line, not
+    Optuna's or SQLAlchemy's traceback."""
+    import optuna
+    import sqlalchemy.exc
+
+    try:
+        yield
+    except (optuna.exceptions.StorageInternalError, sqlalchemy.exc.SQLAlchemyError) as exc:
+        raise BallspotError(f"study {name!r} in {spec.display}: {root_cause(exc)}") from None
+
+
+def refuse_changed_space(study, specs: list[ParamSpec]) -> None:
+    """A rerun whose space draws an option with another type, scale or choices than the study's earlier trials:
+    Optuna refuses it in the middle of the first trial."""
+    from optuna.distributions import check_distribution_compatibility
+
+    drawn: dict = {}
+    for trial in study.get_trials(deepcopy=False):
+        for name, distribution in trial.distributions.items():
+            drawn.setdefault(name, distribution)
+    for spec in specs:
+        if spec.name not in drawn:
+            continue
+        try:
+            check_distribution_compatibility(drawn[spec.name], spec.distribution())
+        except ValueError as exc:
+            raise BallspotError(
+                f"study {study.study_name!r} drew {spec.name} from {drawn[spec.name]} in its earlier trials, the "
+                f"search space from {spec.distribution()} ({str(exc).rstrip('.')}); draw it as before, or give a "
+                "new --study"
+            ) from None
 
 
 def continue_sampler(study, name: str, seed: int | None) -> None:
@@ -141,6 +181,8 @@ def load_study(spec: StorageSpec, name: str):
         names = [s.study_name for s in optuna.get_all_study_summaries(storage)]
         held = f"; it holds: {', '.join(names)}" if names else "; it holds none"
         raise BallspotError(f"no study {name!r} in {spec.display}{held}") from None
+    except Exception as exc:  # a damaged database: SQLAlchemy's errors, wrapped in Optuna's
+        raise BallspotError(f"cannot read study {name!r} in {spec.display}: {root_cause(exc)}") from None
 
 
 def run_trials(
