@@ -71,7 +71,10 @@ def test_quickstart_rerun_reuses_the_finished_run(finished):
     assert best.stat().st_mtime_ns == stamp
     assert json.loads(result.stdout)["mAP@1"] == summary["mAP@1"]
     other = [*args[:6], "0.4", *args[7:]]  # another --minutes: another league, which the workdir cannot hold
-    assert_one_error_line(runner.invoke(app, other), "made with minutes=0.3; use another --workdir folder")
+    assert_one_error_line(runner.invoke(app, other), "trained on another league (minutes 0.3 (now 0.4))", "--workdir")
+    more = [*args[:4], "4", *args[5:]]  # more games: the league could grow, but the run learnt from 3
+    assert_one_error_line(runner.invoke(app, more), "was trained on another league (games 3 (now 4))", "--workdir")
+    assert len(json.loads((root / "work" / "league" / "splits.json").read_text())["train"]) == 1  # refused first
 
 
 def test_quickstart_rejects_bad_values(tmp_path):

@@ -14,12 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from ballspot import console
-from ballspot.atomic import write_text
+from ballspot.atomic import write_json, write_text
 from ballspot.errors import BallspotError
 
 TRAIN_CONFIG = "dense-quickstart"
 """The shipped recipe the quick start trains with (`--config` takes another name or a YAML file)."""
 RUN_NAME = "quickstart"
+LEAGUE_FILE = "league.json"
+"""Beside the run's weights: the league's games, minutes and seed it was trained on, so a rerun on another
+league does not reuse it."""
 
 
 @dataclass
@@ -76,6 +79,7 @@ class QuickstartPlan:
         from ballspot.atomic import removed_if_left_empty
 
         self.check_workdir_is_its_own()
+        _refuse_another_league(self)  # before minutes of league generation
         # a file in the way or an unwritable place fails now, not after minutes of work, and leaves no empty folder
         with removed_if_left_empty(self.workdir, self.cache_dir):
             pass
@@ -174,7 +178,28 @@ def _train(plan: QuickstartPlan, index_path: Path) -> Path:
                 f"{plan.run} holds a run with other settings; delete it or use another --workdir to start over"
             )
     train(config, plan.run, plan.cache_dir, resume=resume)
+    write_json(plan.run / LEAGUE_FILE, _league_shape(plan))
     return best
+
+
+def _league_shape(plan: QuickstartPlan) -> dict[str, Any]:
+    return {"games": plan.games, "minutes": plan.minutes, "seed": plan.seed}
+
+
+def _refuse_another_league(plan: QuickstartPlan) -> None:
+    """A finished run trained on a league of other games is not reused (nor continued) for this one."""
+    try:
+        trained_on = json.loads((plan.run / LEAGUE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return  # a run of an earlier version, or stopped before it finished: nothing to compare
+    now = _league_shape(plan)
+    if isinstance(trained_on, dict) and trained_on != now:
+        was = ", ".join(
+            f"{key} {trained_on.get(key)} (now {value})" for key, value in now.items() if trained_on.get(key) != value
+        )
+        raise BallspotError(
+            f"{plan.run} was trained on another league ({was}); delete it or use another --workdir to start over"
+        )
 
 
 def _predict(plan: QuickstartPlan, best: Path) -> list[dict]:
