@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from ballspot.cli.app import app
 from ballspot.defaults import clip_index, newest_model, quickstart_outputs
 from ballspot.errors import BallspotError
-from ballspot.tune.machine import CPU_RECIPE, CPU_SPACE, CPU_TRIAL_EPOCHS, choose_start
+from ballspot.tune.machine import CPU_RECIPE, CPU_SPACE, CPU_TRIAL_EPOCHS, choose_start, start_note
 from ballspot.tune.space import DEFAULT_SPACE
 from tests.assertions import assert_one_error_line
 
@@ -124,7 +124,9 @@ def test_evaluate_without_inputs_scores_the_quick_start_or_says_how_to_get_one(h
 def test_tune_starts_from_a_recipe_that_fits_the_machine():
     cpu = choose_start(None, None, None, "cpu")
     assert (cpu.config, cpu.space, cpu.epochs) == (CPU_RECIPE, CPU_SPACE, CPU_TRIAL_EPOCHS)
-    assert "no GPU" in cpu.note
+    assert "no GPU" in cpu.note and f"({CPU_TRIAL_EPOCHS} epochs each)" in cpu.note
+    assert start_note(cpu, {"lr"}) == cpu.note
+    assert "(epochs from the search space)" in start_note(cpu, {"lr", "epochs"})  # a space that tunes them
     assert choose_start(None, None, 3, "cpu").epochs == 3
     gpu = choose_start(None, None, None, "cuda")
     assert (gpu.config, gpu.space, gpu.epochs, gpu.note) == (None, DEFAULT_SPACE, None, None)

@@ -154,7 +154,7 @@ def tune(
     from ballspot.defaults import clip_index
     from ballspot.engine.config import resolve_config
     from ballspot.tune import report
-    from ballspot.tune.machine import choose_start
+    from ballspot.tune.machine import choose_start, start_note
     from ballspot.tune.objective import Objective
     from ballspot.tune.space import load_space
     from ballspot.tune.storage import check_study_name, parse_storage
@@ -227,8 +227,9 @@ def tune(
     with storage_errors(spec, study):
         refuse_changed_space(the_study, specs)
         continue_sampler(the_study, sampler.value, seed)
-        if start.note:  # once every option is known good, so that an error stays one line
-            console.warn(start.note)
+        note = start_note(start, {spec.name for spec in specs})
+        if note:  # once every option is known good, so that an error stays one line
+            console.warn(note)
         if not console.quiet():
             console.err.print(f"study {study!r} in {spec.display}: {len(the_study.trials)} trial(s), {trials} more")
         refuse_all_failed(the_study, run_with_counter(the_study, objective, trials, timeout, metric.value))

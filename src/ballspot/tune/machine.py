@@ -51,8 +51,18 @@ def choose_start(
     chosen_epochs = epochs if epochs is not None else CPU_TRIAL_EPOCHS
     chosen_space = space or CPU_SPACE
     note = (
-        f"no GPU: trials start from the CPU recipe {CPU_RECIPE!r} ({chosen_epochs} epoch"
-        f"{'' if chosen_epochs == 1 else 's'} each) over "
+        f"no GPU: trials start from the CPU recipe {CPU_RECIPE!r} ({_each(chosen_epochs)}) over "
         f"{'the CPU search space' if space is None else chosen_space}; give --config to choose another"
     )
     return TuneStart(CPU_RECIPE, chosen_space, chosen_epochs, note)
+
+
+def start_note(start: TuneStart, tuned: set[str]) -> str | None:
+    """The note to say, once the space is known: a space that tunes epochs sets them, not the CPU recipe."""
+    if start.note is None or "epochs" not in tuned:
+        return start.note
+    return start.note.replace(f"({_each(start.epochs or 0)})", "(epochs from the search space)")
+
+
+def _each(epochs: int) -> str:
+    return f"{epochs} epoch{'' if epochs == 1 else 's'} each"
