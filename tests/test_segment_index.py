@@ -143,6 +143,16 @@ def test_a_video_with_too_few_places_for_background_clips_says_so(match, tmp_pat
     assert "background clips" not in ok("segment", match, "--out", tmp_path / "b", "--no-clips").stderr
 
 
+def test_the_quick_start_cuts_without_naming_segment_options_it_does_not_take(match, tmp_path, capfd):
+    from ballspot.data.segment import SegmentOptions, segment_game
+
+    opts = SegmentOptions(background_per_event=1, background_gap_s=4, cut=False, warn_few_background=False)
+    segment_game(match, match.parent / "Labels-ball.json", tmp_path / "match", "match", "train", opts)
+    manifest = json.loads((tmp_path / "match" / "manifest.json").read_text())
+    assert sum(c["kind"] == "background" for c in manifest["clips"]) < len(EVENTS)  # as few as above
+    assert "--background" not in capfd.readouterr().err
+
+
 def test_background_clips_stay_away_from_events(segmented):
     folder = segmented / "match"
     manifest = json.loads((folder / "manifest.json").read_text())

@@ -43,6 +43,9 @@ class SegmentOptions:
     jobs: int = 2
     seed: int = 0
     classes: tuple[str, ...] = CLASSES_12
+    warn_few_background: bool = True
+    """Warn when a video has room for fewer background clips than asked, naming the options that change it
+    (off where no option does: the quick start chooses them itself)."""
 
     def check(self) -> None:
         if self.mode not in MODES:
@@ -197,7 +200,7 @@ def segment_game(
     last_frame_ms = int(info.last_frame_s * 1000)
     background = background_clips(events, info.duration_ms, opts, half, rng)
     wanted = int(round(opts.background_per_event * len(events)))
-    if len(background) < wanted:
+    if len(background) < wanted and opts.warn_few_background:
         from ballspot.console import warn
 
         warn(

@@ -150,7 +150,9 @@ def _segment_and_index(plan: QuickstartPlan) -> Path:
     from ballspot.data.index import INDEX_FILE, build_index, save_index
     from ballspot.data.segment import SegmentOptions, plan_jobs, segment_game
 
-    opts = SegmentOptions(mode="window", window_s=1.2, background_per_event=0.5, cut=False, seed=plan.seed)
+    opts = SegmentOptions(
+        mode="window", window_s=1.2, background_per_event=0.5, cut=False, seed=plan.seed, warn_few_background=False
+    )
     for job in console.track(plan_jobs(plan.league, None), "segmenting"):
         segment_game(job.video, job.labels, plan.clips / job.game_id, job.game_id, job.split, opts, job.half)
     target = plan.clips / INDEX_FILE
