@@ -77,6 +77,17 @@ def test_quickstart_rerun_reuses_the_finished_run(finished):
     assert len(json.loads((root / "work" / "league" / "splits.json").read_text())["train"]) == 1  # refused first
 
 
+def test_a_workdir_in_use_by_another_quickstart_is_refused(tmp_path):
+    from ballspot.atomic import held_alone
+    from ballspot.quickstart.pipeline import LOCK_FILE
+
+    work = tmp_path / "work"
+    with held_alone(work / LOCK_FILE, "held by the first quick start"):  # what a running quick start holds
+        result = runner.invoke(app, ["quickstart", "--workdir", str(work), "--games", "3", "--minutes", "0.2"])
+        assert_one_error_line(result, f"{work} is in use by another quick start", "another --workdir")
+        assert [p.name for p in work.iterdir()] == [LOCK_FILE]  # nothing made beside it
+
+
 def test_quickstart_rejects_bad_values(tmp_path):
     result = runner.invoke(app, ["quickstart", "--workdir", str(tmp_path), "--games", "2"])
     assert_usage_error(result, "--games")

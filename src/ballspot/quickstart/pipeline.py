@@ -14,12 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from ballspot import console
-from ballspot.atomic import write_json, write_text
+from ballspot.atomic import held_alone, removed_if_left_empty, write_json, write_text
 from ballspot.errors import BallspotError
 
 TRAIN_CONFIG = "dense-quickstart"
 """The shipped recipe the quick start trains with (`--config` takes another name or a YAML file)."""
 RUN_NAME = "quickstart"
+LOCK_FILE = ".quickstart.lock"
+"""Held in the work folder while a quick start runs there: a second one is refused, not mixed in."""
 LEAGUE_FILE = "league.json"
 """Beside the run's weights: the league's games, minutes and seed it was trained on, so a rerun on another
 league does not reuse it."""
@@ -76,8 +78,6 @@ class QuickstartPlan:
                 "scores events: give a spotting recipe (task spot or dense)"
             )
         select_device(config.device)
-        from ballspot.atomic import removed_if_left_empty
-
         self.check_workdir_is_its_own()
         _refuse_another_league(self)  # before minutes of league generation
         # a file in the way or an unwritable place fails now, not after minutes of work, and leaves no empty folder
@@ -117,11 +117,13 @@ def run_quickstart(plan: QuickstartPlan) -> dict[str, Any]:
         cpu[name] = round(time.process_time() - cpu_started, 1)
         return result
 
-    step("1/5 synthetic league", _make_league, plan)
-    index_path = step("2/5 segment and index", _segment_and_index, plan)
-    best = step("3/5 train", _train, plan, index_path)
-    games = step("4/5 predict the test games", _predict, plan, best)
-    scores = step("5/5 evaluate (mAP@1)", _evaluate, plan, games)
+    busy = f"{plan.workdir} is in use by another quick start; wait for it to finish, or give another --workdir"
+    with removed_if_left_empty(plan.workdir), held_alone(plan.workdir / LOCK_FILE, busy):
+        step("1/5 synthetic league", _make_league, plan)
+        index_path = step("2/5 segment and index", _segment_and_index, plan)
+        best = step("3/5 train", _train, plan, index_path)
+        games = step("4/5 predict the test games", _predict, plan, best)
+        scores = step("5/5 evaluate (mAP@1)", _evaluate, plan, games)
     summary = {
         "league": str(plan.league),
         "index": str(index_path),
