@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
-import os
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from types import ModuleType
 from rich.markup import escape
 
 from ballspot import console
+from ballspot.arguments import path_argument
 from ballspot.atomic import ensure_dir, write_json
 from ballspot.data import unzip
 from ballspot.errors import BallspotError
@@ -464,9 +464,7 @@ def download_soccernet(
     if credentials is not None and not isinstance(credentials, Credentials):
         given = type(credentials).__name__
         raise BallspotError(f"credentials must be Credentials(hf_token=..., nda_password=...), got {given}")
-    if data_dir is not None and not isinstance(data_dir, str | os.PathLike):
-        raise BallspotError(f"data_dir must be a str or pathlib.Path, got {type(data_dir).__name__}")
-    data_dir = ensure_dir(Path(data_dir) if data_dir is not None else default_data_dir())
+    data_dir = ensure_dir(path_argument(data_dir, "data_dir") if data_dir is not None else default_data_dir())
     credentials = credentials or Credentials()
     roots: dict[int, Path] = {}
     games: list[GameStatus] = []

@@ -7,12 +7,12 @@ Two forms: `random_predictions` (candidates for one video, used by the quick sta
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
 
+from ballspot.arguments import is_whole
 from ballspot.errors import BallspotError
 from ballspot.metrics.game_events import NO_TEAM, GameEvents
 from ballspot.soccernet.results import Prediction
@@ -27,7 +27,7 @@ def random_predictions(
     did, placed at random, so the mAP it gets is what luck alone gives at that density.
     """
     for name, value, least in (("duration_ms", duration_ms, 0), ("step_ms", step_ms, 1), ("per_class", per_class, 0)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < least:
+        if not is_whole(value) or value < least:
             raise BallspotError(f"{name} must be a whole number >= {least}, got {value!r}")
     rng = np.random.default_rng(seed)
     steps = max(1, duration_ms // step_ms)

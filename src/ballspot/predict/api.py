@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ballspot.arguments import is_whole, path_argument
 from ballspot.classes import BACKGROUND
 from ballspot.errors import BallspotError
 from ballspot.predict.postprocess import PARAMS_FILE, PostprocessParams, load_params, pick_peaks
@@ -67,13 +68,6 @@ def load_spotter(path: Path | str, device: str = "auto", tta: str = "none") -> L
     if getattr(config, "color", "grey") == "grey" or torch_device.type == "cuda":
         model.to_channels_last()
     return LoadedModel(model, config, classes, torch_device, Path(path), flip=tta == "flip")
-
-
-def path_argument(value: object, what: str) -> Path:
-    """A path given to the Python functions, as a Path; another type is a one-line error naming it."""
-    if isinstance(value, str | os.PathLike):
-        return Path(value)
-    raise BallspotError(f"{what} must be a str or pathlib.Path, got {type(value).__name__}")
 
 
 def spotter_argument(model: object, device: str = "auto") -> LoadedModel:
@@ -198,7 +192,7 @@ def score_track(
 def check_batch_size(batch_size: object) -> int:
     """`batch_size` as given to the Python functions: a whole number of stacks from 1 to MAX_BATCH_SIZE (0 or
     less would score nothing, without a word)."""
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or not 1 <= batch_size <= MAX_BATCH_SIZE:
+    if not is_whole(batch_size) or not 1 <= batch_size <= MAX_BATCH_SIZE:
         raise BallspotError(f"batch_size must be a whole number from 1 to {MAX_BATCH_SIZE}, got {batch_size!r}")
     return batch_size
 

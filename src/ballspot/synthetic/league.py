@@ -4,14 +4,13 @@ plus the `splits.json` that `segment` and `index` read to put each game in train
 from __future__ import annotations
 
 import datetime as dt
-import numbers
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from ballspot.arguments import is_number, is_whole, path_argument
 from ballspot.atomic import ensure_dir, held_alone, removed_if_left_empty, write_json
 from ballspot.errors import BallspotError
 from ballspot.inputfiles import read_json
@@ -167,33 +166,21 @@ def generate_league(
     with `hd=True` adds only the 720p videos). `balanced` gives every rare class about 7% of events instead
     of the real, PASS- and DRIVE-heavy mix. `folder_option` names the option that chose `root`, for errors.
     """
-    if not _whole(games) or not 1 <= games <= MAX_GAMES:
+    if not is_whole(games) or not 1 <= games <= MAX_GAMES:
         raise BallspotError(f"--games must be between 1 and {MAX_GAMES}, got {games!r}")
-    if not _number(minutes) or not MIN_MINUTES <= minutes <= MAX_MINUTES:  # also refuses nan and inf
+    if not is_number(minutes) or not MIN_MINUTES <= minutes <= MAX_MINUTES:  # also refuses nan and inf
         raise BallspotError(
             f"--minutes must be between {MIN_MINUTES:g} (a shorter game holds no event) and {MAX_MINUTES:g}, "
             f"got {minutes!r}"
         )
-    if not _whole(seed) or seed < 0:
+    if not is_whole(seed) or seed < 0:
         raise BallspotError(f"--seed must be a whole number >= 0, got {seed!r}")
     if not isinstance(season, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", season):
         raise BallspotError(f"season {season!r} must be a folder name such as 2099-2100")
-    if not isinstance(root, str | os.PathLike):
-        raise BallspotError(f"the league folder must be a str or pathlib.Path, got {type(root).__name__}")
-    root = ensure_dir(Path(root))
+    root = ensure_dir(path_argument(root, "the league folder"))
     busy = f"{root} is being written by another `download synthetic` or `quickstart`; wait for it to finish"
     with held_alone(root / LOCK_FILE, busy):
         return _generate(root, games, minutes, seed, balanced, hd, season, progress, folder_option)
-
-
-def _whole(value: object) -> bool:
-    """True for an int (numpy's too), not a bool or a float."""
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def _number(value: object) -> bool:
-    """True for an int or a float (numpy's too), not a bool or text."""
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 def _generate(

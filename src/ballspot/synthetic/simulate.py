@@ -19,11 +19,11 @@ knocking the ball away.
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
+from ballspot.arguments import is_number, is_whole
 from ballspot.errors import BallspotError
 from ballspot.synthetic import camera
 from ballspot.synthetic.limits import MAX_MINUTES
@@ -938,10 +938,9 @@ class _Play:
 
 def simulate_match(seed: np.random.SeedSequence | int, minutes: float, balanced: bool = False) -> Match:
     """Play a match `minutes` long; the same seed gives the same match, frame for frame."""
-    whole = isinstance(seed, numbers.Integral) and not isinstance(seed, bool)
-    if not isinstance(seed, np.random.SeedSequence) and not (whole and seed >= 0):
+    if not isinstance(seed, np.random.SeedSequence) and not (is_whole(seed) and seed >= 0):
         raise BallspotError(f"seed must be a whole number >= 0 (or a numpy SeedSequence), got {seed!r}")
-    if isinstance(minutes, bool) or not isinstance(minutes, numbers.Real) or not 0 < minutes <= MAX_MINUTES:
+    if not is_number(minutes) or not 0 < minutes <= MAX_MINUTES:
         raise BallspotError(f"minutes must be above 0 and at most {MAX_MINUTES:g}, got {minutes!r}")
     seq = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     play_seq, crowd_seq, style_seq = seq.spawn(3)
