@@ -363,6 +363,20 @@ def test_labels_of_a_half_without_a_video_are_left_out_with_a_warning(tmp_path):
     assert "1 label(s) of half 2 left out: no video holds that half" in " ".join(result.stderr.split())
 
 
+def test_a_half_video_beside_a_whole_game_video_is_named_when_its_labels_are_left_out(tmp_path):
+    game = tmp_path / "root" / MIDDLESBROUGH
+    game.mkdir(parents=True)
+    encode(game / "224p.mp4", counter_frames(100), audio=False)
+    encode(game / "2_224p.mp4", counter_frames(100), audio=False)  # half 2 too, but the whole video is read
+    annotations = json.loads(labels_json([("PASS", 1000), ("DRIVE", 2000)], half=1))["annotations"]
+    annotations += json.loads(labels_json([("DRIVE", 1500)], half=2))["annotations"]
+    (game / "Labels-ball.json").write_text(json.dumps({"annotations": annotations}))
+    result = ok("segment", tmp_path / "root", "--out", tmp_path / "clips", "--no-clips", "--json")
+    assert [g["clips"] for g in json.loads(result.stdout)["games"]] == [2]
+    stderr = " ".join(result.stderr.split())
+    assert "1 label(s) of half 2 left out: 2_224p.mp4 is not read, as the game's whole video 224p.mp4 is" in stderr
+
+
 def test_dataset_root_with_its_own_splits_and_resolution(dataset, tmp_path):
     root = tmp_path / "root"
     shutil.copytree(dataset / READING, root / READING)

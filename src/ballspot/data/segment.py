@@ -21,7 +21,7 @@ from ballspot.classes import BACKGROUND, CLASSES_12
 from ballspot.errors import BallspotError
 from ballspot.inputfiles import read_json, require_file
 from ballspot.soccernet.labels import LABEL_SLACK_MS, LABELS_FILE, TEAMS, VISIBILITIES, Annotation, read_labels
-from ballspot.soccernet.layout import find_games, is_video_file, soccernet_video_half
+from ballspot.soccernet.layout import find_games, is_video_file, soccernet_video_half, unread_half_videos
 from ballspot.soccernet.splits import SPLITS, SPLITS_FILE, load_splits, split_of
 from ballspot.video.cut import cut_clip
 from ballspot.video.probe import frame_times, probe
@@ -334,6 +334,17 @@ def unlisted_games(source: Path, jobs: list[GameJob]) -> str | None:
     return f"{len(unlisted)} game(s) in no list of {SPLITS_FILE} go to train, first: {unlisted[0]!r}{hint}"
 
 
+def _why_no_video(job: GameJob, halves: set[int], used: list[Path]) -> str:
+    """Why labels of `halves` have no video: none at all, or per-half videos left unread beside a whole one."""
+    unread = unread_half_videos(job.video.parent, halves, used) if job.video.parent.is_dir() else []
+    if not unread:
+        return "no video holds that half"
+    return (
+        f"{unread[0].name} is not read, as the game's whole video {job.video.name} is "
+        "(a game folder holds one whole-game video or one video per half, not both)"
+    )
+
+
 def check_jobs(jobs: list[GameJob], classes: tuple[str, ...] = CLASSES_12) -> None:
     """Probe every video and read its labels before anything is cut, so that a damaged game anywhere in a
     dataset fails before the clips of the games ahead of it are written. Labels of a half that has no video
@@ -354,7 +365,8 @@ def check_jobs(jobs: list[GameJob], classes: tuple[str, ...] = CLASSES_12) -> No
         if orphans:
             left_out = " and ".join(str(h) for h in sorted({a.half for a in orphans}))
             count = len(orphans)
-            warnings.append(f"{job.game_id}: {count} label(s) of half {left_out} left out: no video holds that half")
+            why = _why_no_video(job, {a.half for a in orphans}, [j.video for j in jobs if j.game_id == job.game_id])
+            warnings.append(f"{job.game_id}: {count} label(s) of half {left_out} left out: {why}")
     if jobs and not events:  # the first warning says why, in the one error line
         where = jobs[0].labels if len(jobs) == 1 else "any game's labels"
         why = f" ({warnings[0]}{' ...' if len(warnings) > 1 else ''})" if warnings else ""

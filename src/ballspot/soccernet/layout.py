@@ -126,6 +126,16 @@ def soccernet_video_half(name: str) -> int | None:
     return None
 
 
+def unread_half_videos(folder: Path, halves: set[int], used: list[Path]) -> list[Path]:
+    """Per-half videos (`2_224p.mkv`) of `halves` in `folder` that are not among the `used` ones: a folder
+    holding a whole-game video too is read as the whole-game layout, so these are left unread."""
+    return [
+        f
+        for f in sorted(folder.iterdir())
+        if (m := _HALF_VIDEO.match(f.name)) and int(m.group(1)) in halves and f not in used
+    ]
+
+
 def is_video_file(path: Path) -> bool:
     """True for a file name with a video suffix (`VIDEO_SUFFIXES`, any case)."""
     return path.suffix.lower() in VIDEO_SUFFIXES
