@@ -180,6 +180,18 @@ class Kit:
                 )
         return self.base / "deeper.zip"
 
+    def predictions_one_folder_shallower(self) -> Path:
+        """A zip of predictions for every game of `dataset` at season/game, without the league folder (a zip
+        made from inside it)."""
+        import zipfile
+
+        games = [path.parent.relative_to(self.dataset) for path in self.dataset.rglob("Labels-ball.json")]
+        with zipfile.ZipFile(self.base / "shallower.zip", "w") as archive:
+            for game in games:
+                archive.writestr(f"{game.relative_to(game.parts[0]).as_posix()}/results_spotting.json",
+                                 self.predictions.read_bytes())  # fmt: skip
+        return self.base / "shallower.zip"
+
     # ---- segment's outputs: clips and an index
 
     @functools.cached_property
@@ -1004,6 +1016,9 @@ def _cases() -> list[Case]:
     add("evaluate", "predictions folder one folder deeper", ev(lambda k: k.dataset,
         lambda k: k.predictions_one_folder_deeper(as_zip=False)), 1,
         "its games are under predictions: give --predictions ")  # fmt: skip
+    add("evaluate", "predictions zip without the league folder", ev(lambda k: k.dataset,
+        lambda k: k.predictions_one_folder_shallower()), 1,
+        "of them are predicted at another path (first: ")  # fmt: skip
     add("evaluate", "labels folder without labels", ev(lambda k: k.base / "files", good_predictions), 1,
         "Labels-ball.json")  # fmt: skip
     add("evaluate", "predictions missing a game", ev(lambda k: k.dataset, lambda k: k.base / "files"), 1,

@@ -143,6 +143,7 @@ def load_games(
                 + ("; ..." if len(missing) > 3 else "")
                 + (
                     deeper_hint(predictions_tree, predicted, labelled)
+                    or elsewhere_hint(predicted, missing)
                     or " (the official evaluator stops there too; evaluate a labels root holding only predicted games)"
                     + ("" if predicted else zip_hint(predictions_tree, "--predictions"))
                 ),
@@ -168,6 +169,22 @@ def deeper_hint(tree: JsonTree, predicted: Collection[str], labelled: Collection
     if tree.path.is_dir():
         return f"; its games are under {prefix}: give --predictions {tree.path / prefix}"
     return f"; its games are under {prefix}/ inside the zip: make the zip from inside that folder (zip -r OUT.zip .)"
+
+
+def elsewhere_hint(predicted: Collection[str], missing: Collection[str]) -> str:
+    """`; N of them are predicted at another path (first: ...)` when missing games' folders are predicted
+    under other league/season folders (a zip made from inside the league folder, a renamed season); else ""."""
+    by_name: dict[str, list[str]] = {}
+    for game in sorted(predicted):
+        by_name.setdefault(game.rsplit("/", 1)[-1], []).append(game)
+    moved = [(game, by_name[name][0]) for game in sorted(missing) if (name := game.rsplit("/", 1)[-1]) in by_name]
+    if not moved:
+        return ""
+    game, where = moved[0]
+    return (
+        f"; {len(moved)} of them are predicted at another path (first: {where or '.'} for {game}): "
+        "predictions go at the labels' league/season/game paths"
+    )
 
 
 def zip_hint(tree: JsonTree, option: str) -> str:
