@@ -456,6 +456,11 @@ def test_spotting_map_names_an_argument_of_the_wrong_type(arguments, message):
     assert message in str(caught.value)
 
 
+def test_spotting_map_refuses_an_unknown_option_by_its_own_name():
+    with pytest.raises(TypeError, match=r"spotting_map\(\) got an unexpected keyword argument 'bogus'"):
+        spotting_map(LABELS, PREDICTIONS, bogus=1)
+
+
 def test_evaluate_spotting_names_a_path_of_the_wrong_type():
     with pytest.raises(BallspotError, match="labels must be the path of a folder or zip, got NoneType"):
         evaluate_spotting(None, "predictions")

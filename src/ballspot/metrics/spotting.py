@@ -464,14 +464,20 @@ def spotting_map(
     predictions_by_game: Mapping[str, Sequence[Prediction]],
     classes: Sequence[str] = CLASSES_12,
     tolerance: str | float | Sequence[float] = 1.0,
-    **options,
+    *,
+    team: bool | None = None,
+    bootstrap: int = 0,
+    seed: int = 0,
+    level: float = 0.95,
+    block_seconds: float | None = 60.0,
 ) -> SpottingResult:
     """mAP of in-memory predictions against in-memory labels, both keyed by game id.
 
     tolerance: seconds (1.0 = the challenge's mAP@1), several seconds (averaged like SoccerNet's tight and
     loose), or a metric name ("at1" ... "at5", "tight", "loose"). Every labelled game needs an entry in
     `predictions_by_game` (an empty list is fine); extra prediction games are ignored with a warning.
-    `options` go to `evaluate_games` (team, bootstrap, seed, level, block_seconds).
+    team: True requires Team-mAP, False skips it, None computes it when the labels allow; bootstrap > 0
+    adds intervals (`seed`, `level`, `block_seconds` as in `ballspot.metrics.bootstrap`).
     """
     check_in_memory(labels_by_game, predictions_by_game, classes)
     classes = tuple(classes)
@@ -488,7 +494,17 @@ def spotting_map(
         game_from_objects(game_id, labels_by_game[game_id], predictions_by_game[game_id], index, diagnostics)
         for game_id in sorted(labels_by_game)
     ]
-    return evaluate_games(games, classes, tolerance, diagnostics=diagnostics, **options)
+    return evaluate_games(
+        games,
+        classes,
+        tolerance,
+        team=team,
+        bootstrap=bootstrap,
+        seed=seed,
+        level=level,
+        block_seconds=block_seconds,
+        diagnostics=diagnostics,
+    )
 
 
 def check_in_memory(labels_by_game: object, predictions_by_game: object, classes: object) -> None:
