@@ -330,6 +330,8 @@ def test_team_map_undefined_names_the_class_in_one_line():
     assert "\n" not in note
     assert "PASS (side weights 1 + -1 = 0: the 2025 scorer's AP is inf)" in note
     assert "DRIVE (no events" in note and "SHOT" not in note
+    note = undefined_team_note(("PASS", "DRIVE", "SHOT"), weights, [float("inf"), float("nan"), 0.5], [3, 2, 1])
+    assert "DRIVE (its 2 event(s) are not in half 1, the only half it reads: the 2025 scorer's AP is nan)" in note
 
 
 def test_an_error_quoting_a_huge_input_is_one_short_line(tmp_path):

@@ -364,6 +364,8 @@ def summarize(evaluation: SpottingEvaluation, intervals=None) -> SpottingResult:
     mAP_unshown = float(trapezoid([np.mean(c.ap_unshown) for c in curves]))
     if len(curves) > 1:
         mAP_unshown = mAP_unshown * UNSHOWN_FACTOR[0] / UNSHOWN_FACTOR[1]
+    gt = evaluation.standard
+    n_gt = np.bincount(gt.gt_column, minlength=len(evaluation.classes))
     team_mAP, team_ap = None, [None] * len(evaluation.classes)
     if evaluation.team is not None:
         team_columns = trapezoid([column_ap(evaluation.team, m).ap for m in evaluation.team_matches])
@@ -371,9 +373,8 @@ def summarize(evaluation: SpottingEvaluation, intervals=None) -> SpottingResult:
         team_ap = [float(x) for x in team_class_ap(np.asarray(team_columns), weights)]
         team_mAP = float(np.mean(team_ap))
         if not math.isfinite(team_mAP):
-            evaluation.diagnostics.team_notes.append(undefined_team_note(evaluation.classes, weights, team_ap))
-    gt = evaluation.standard
-    n_gt = np.bincount(gt.gt_column, minlength=len(evaluation.classes))
+            note = undefined_team_note(evaluation.classes, weights, team_ap, n_gt)
+            evaluation.diagnostics.team_notes.append(note)
     n_visible = np.bincount(gt.gt_column[gt.gt_value > 0], minlength=len(evaluation.classes))
     per_class = tuple(
         ClassScore(
@@ -405,13 +406,22 @@ def summarize(evaluation: SpottingEvaluation, intervals=None) -> SpottingResult:
     )
 
 
-def undefined_team_note(classes: Sequence[str], weights: np.ndarray, team_ap: list) -> str:
-    """One line naming the classes whose Team AP is not a number, and why (their side weights sum to 0)."""
+def undefined_team_note(
+    classes: Sequence[str], weights: np.ndarray, team_ap: list, ground_truth: Sequence[int] | None = None
+) -> str:
+    """One line naming the classes whose Team AP is not a number, and why (their side weights sum to 0, or
+    no event of half 1, the only half the team scorer reads, when `ground_truth` counts events in others)."""
+    ground_truth = [0] * len(classes) if ground_truth is None else ground_truth
     parts = []
-    for name, w_left, w_right, ap in zip(classes, weights[0::2], weights[1::2], team_ap, strict=True):
+    for name, w_left, w_right, ap, count in zip(
+        classes, weights[0::2], weights[1::2], team_ap, ground_truth, strict=True
+    ):
         if math.isfinite(ap):
             continue
-        why = "no events" if w_left == 0 and w_right == 0 else f"side weights {w_left:g} + {w_right:g} = 0"
+        if w_left or w_right:
+            why = f"side weights {w_left:g} + {w_right:g} = 0"
+        else:
+            why = f"its {count} event(s) are not in half 1, the only half it reads" if count else "no events"
         parts.append(f"{name} ({why}: the 2025 scorer's AP is {'nan' if math.isnan(ap) else ap})")
     return (
         "Team mAP is undefined (null in JSON): "
