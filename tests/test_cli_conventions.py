@@ -112,6 +112,21 @@ def test_long_stderr_lines_are_not_wrapped_when_piped(capsys, monkeypatch):
     assert err == [line, f"warning: {line}"]
 
 
+def test_brackets_in_names_are_printed_as_they_are(tmp_path, capsys, monkeypatch):
+    """`match [final].mp4` keeps its brackets in log lines and warnings, and `[/b]` in a folder name is no crash
+    (Rich would read both as markup)."""
+    monkeypatch.delenv("BALLSPOT_QUIET")
+    console.log("cut a[/b]/match [final].mp4")
+    console.warn('no splits.json: {"train": [game ids]}')
+    console.out.print("[red]x[/red]")
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [
+        "cut a[/b]/match [final].mp4",
+        'warning: no splits.json: {"train": [game ids]}',
+    ]
+    assert captured.out == "[red]x[/red]\n"
+
+
 def test_a_result_path_is_one_line_even_with_a_newline_in_it(tmp_path, capsys):
     """Scripts read one path a line from stdout: a newline in a folder name is written as \\n there."""
     console.result_line(Path("/data/odd\nname\r.csv"))

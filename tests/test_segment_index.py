@@ -411,6 +411,19 @@ def test_games_missing_from_the_splits_file_go_to_train_with_a_warning(dataset, 
     assert "no list of splits.json" not in result.stderr
 
 
+def test_games_of_a_root_without_a_splits_file_all_going_to_train_is_a_warning(dataset, tmp_path):
+    root = tmp_path / "root"
+    for number, game in enumerate((READING, BRENTFORD)):  # the user's own games: in no SoccerNet list
+        shutil.copytree(dataset / game, root / f"my_league/2026/game {number}")
+    result = ok("segment", root, "--out", tmp_path / "clips", "--no-clips")
+    warning = " ".join(result.stderr.split())
+    assert "no splits.json in" in warning
+    assert 'all 2 games go to train; to hold some out, list games under "valid"' in warning
+    shutil.copytree(dataset / MIDDLESBROUGH, root / MIDDLESBROUGH)  # a game of SoccerNet's valid list
+    result = ok("segment", root, "--out", tmp_path / "clips2", "--no-clips")
+    assert "no splits.json" not in result.stderr
+
+
 def test_one_video_inside_a_dataset_root_keeps_its_game_id(dataset, tmp_path):
     result = ok("segment", dataset / READING / "224p.mp4", "--out", tmp_path, "--no-clips", "--json")
     assert [(g["game"], g["split"]) for g in json.loads(result.stdout)["games"]] == [(READING, "test")]

@@ -216,7 +216,9 @@ def test_a_split_with_no_rows_is_an_error(tmp_path, index_path, shared, base_run
     config_file = tmp_path / "run.yaml"
     config_file.write_text("valid_split: test\n")
     result = invoke_train("--config", str(config_file), index_path=index_path, cache=shared["cache"])
-    assert_one_error_line(result, "no clips in split 'test'", "splits in the index: train, valid")
+    assert_one_error_line(
+        result, "no clips in split 'test'", "splits in the index: train, valid", 'list games under "valid"'
+    )
 
 
 def test_validating_on_the_training_split_warns(tmp_path, index_path, shared, base_run):

@@ -17,15 +17,17 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.text import Text
 
 T = TypeVar("T")
 
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 """Logs, warnings, tables meant for people, progress bars. Lines are never broken (soft wrap): a command
-printed for copying arrives whole, in a terminal and in a log file alike."""
+printed for copying arrives whole, in a terminal and in a log file alike. Text is printed as it is, never read
+as Rich markup: a file name such as `match [final].mp4` keeps its brackets (styles go in as `style=`)."""
 
-out = Console(highlight=False, soft_wrap=True)
-"""Results only: paths, JSON."""
+out = Console(highlight=False, soft_wrap=True, markup=False)
+"""Results only: paths, JSON; as plain as `err`."""
 
 
 def quiet() -> bool:
@@ -38,15 +40,16 @@ def set_quiet(value: bool) -> None:
         os.environ["BALLSPOT_QUIET"] = "1"
 
 
-def log(message: str) -> None:
-    """A line for people, on stderr, unless quiet."""
+def log(message: str, style: str | None = None) -> None:
+    """A line for people, on stderr, unless quiet; `message` is plain text (brackets in a file name are kept,
+    not read as Rich markup), shown in `style` when given ("bold", "dim")."""
     if not quiet():
-        err.print(message)
+        err.print(message, style=style)
 
 
 def warn(message: str) -> None:
-    """A warning on stderr, always shown."""
-    err.print(f"[yellow]warning:[/yellow] {message}")
+    """A warning on stderr, always shown; `message` is plain text."""
+    err.print(Text.assemble(("warning:", "yellow"), " ", message))
 
 
 def progress(*extra_columns) -> Progress:
@@ -54,7 +57,7 @@ def progress(*extra_columns) -> Progress:
     disable = quiet() or not sys.stderr.isatty()
     return Progress(
         SpinnerColumn(),
-        TextColumn("[progress.description]{task.description}"),
+        TextColumn("{task.description}", style="progress.description", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),

@@ -136,6 +136,7 @@ def download_soccernet(
 
 def _print_table(report) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     from ballspot import console
 
@@ -147,7 +148,7 @@ def _print_table(report) -> None:
             str(game.edition),
             game.split,
             game.game_id.rsplit("/", 1)[-1],
-            ", ".join(game.videos) or "[red]missing[/red]",
+            ", ".join(game.videos) or Text("missing", style="red"),
             "yes" if game.labels else "no",
         )
     console.err.print(table)

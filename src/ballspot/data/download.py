@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
-from rich.markup import escape
-
 from ballspot import console
 from ballspot.arguments import path_argument
 from ballspot.atomic import ensure_dir, write_json
@@ -340,7 +338,7 @@ def fetch_zip(
                 error = exc
         said = credentials.scrub(captured.getvalue())
         if said.strip():
-            console.log(f"[dim]SoccerNet: {escape(_first_line(said))}[/dim]")
+            console.log(f"SoccerNet: {_first_line(said)}", style="dim")
         if zip_path.is_file():
             if error is not None:
                 # e.g. the SDK's analytics call after an ownCloud download, which fails offline

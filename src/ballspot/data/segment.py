@@ -22,7 +22,7 @@ from ballspot.errors import BallspotError
 from ballspot.inputfiles import read_json, require_file
 from ballspot.soccernet.labels import LABEL_SLACK_MS, LABELS_FILE, TEAMS, VISIBILITIES, Annotation, read_labels
 from ballspot.soccernet.layout import find_games, is_video_file, soccernet_video_half, unread_half_videos
-from ballspot.soccernet.splits import SPLITS, SPLITS_FILE, load_splits, split_of
+from ballspot.soccernet.splits import HOLD_OUT_HINT, SPLITS, SPLITS_FILE, load_splits, split_of
 from ballspot.video.cut import cut_clip
 from ballspot.video.probe import frame_times, probe
 
@@ -320,9 +320,15 @@ def plan_jobs(source: Path, labels: Path | None, resolution: str = "224p") -> li
 
 def unlisted_games(source: Path, jobs: list[GameJob]) -> str | None:
     """A warning when games of a dataset root are in no list of its splits.json (they go to train): a typo
-    there would put a test game into training without a word. None without a splits.json or such games."""
-    if not source.is_dir() or not (source / SPLITS_FILE).is_file():
+    there would put a test game into training without a word; and when a root without one sends several games,
+    all of them, to train (training then finds no validation game). None otherwise."""
+    if not source.is_dir():
         return None
+    if not (source / SPLITS_FILE).is_file():
+        games = {job.game_id for job in jobs}
+        if len(games) < 2 or any(job.split != "train" for job in jobs):
+            return None
+        return f"no {SPLITS_FILE} in {source}: all {len(games)} games go to train; to hold some out, {HOLD_OUT_HINT}"
     splits = load_splits(source)
     game_ids = sorted({job.game_id for job in jobs})
     listed = {game for games in splits.values() for game in games}

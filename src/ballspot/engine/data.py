@@ -14,6 +14,7 @@ from ballspot.data.index import load_index, split_rows_of
 from ballspot.engine.config import TrainConfig
 from ballspot.engine.frame_cache import FrameCache, WindowSpec, build_cache
 from ballspot.errors import BallspotError
+from ballspot.soccernet.splits import HOLD_OUT_HINT
 
 
 def output_classes(config: TrainConfig) -> list[str]:
@@ -33,7 +34,10 @@ def split_rows(index: pd.DataFrame, split: str, config: TrainConfig) -> pd.DataF
         rows = rows[rows["kind"] == "event"]
     if rows.empty:
         available = ", ".join(sorted(index["split"].unique())) or "none"
-        raise BallspotError(f"no clips in split {split!r} for task {config.task} (splits in the index: {available})")
+        raise BallspotError(
+            f"no clips in split {split!r} for task {config.task} (splits in the index: {available})"
+            + ("" if split == "train" else f"; {HOLD_OUT_HINT}")
+        )
     known = set(output_classes(config))
     unknown = sorted(set(rows["label"]) - known)
     if unknown:

@@ -30,6 +30,7 @@ from ballspot.engine.losses import build_loss
 from ballspot.engine.video_cache import SampledVideo, cached_video
 from ballspot.errors import BallspotError
 from ballspot.soccernet.labels import Annotation
+from ballspot.soccernet.splits import HOLD_OUT_HINT
 
 
 def frames_per_stack(config: TrainConfig) -> int:
@@ -66,7 +67,10 @@ def prepare_dense_split(
     rows = split_rows_of(index, split)
     if rows.empty:
         available = ", ".join(sorted(index["split"].unique())) or "none"
-        raise BallspotError(f"no videos in split {split!r} (splits in the index: {available})")
+        raise BallspotError(
+            f"no videos in split {split!r} (splits in the index: {available})"
+            + ("" if split == "train" else f"; {HOLD_OUT_HINT}")
+        )
     actions = list(class_set(config.classes))
     events = rows[rows["kind"] == "event"]
     unknown = sorted(set(events["label"]) - set(actions))

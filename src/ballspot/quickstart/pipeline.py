@@ -111,7 +111,7 @@ def run_quickstart(plan: QuickstartPlan) -> dict[str, Any]:
 
     def step(name: str, func, *args):
         started, cpu_started = time.perf_counter(), time.process_time()
-        console.log(f"[bold]{name}[/bold]")
+        console.log(name, style="bold")
         result = func(*args)
         timings[name] = round(time.perf_counter() - started, 1)
         cpu[name] = round(time.process_time() - cpu_started, 1)

@@ -15,6 +15,13 @@ SPLITS = ("train", "valid", "test", "challenge")
 SPLITS_FILE = "splits.json"
 
 
+HOLD_OUT_HINT = (
+    f'list games under "valid" and "test" in the dataset root\'s {SPLITS_FILE} '
+    '({"train": [game ids], "valid": [...], "test": [...]}), then run segment and index again'
+)
+"""How a user's own games get validation and test games (without a splits file every one goes to train)."""
+
+
 def split_names(split: str) -> list[str]:
     """The splits a `train_split` / `valid_split` value names: one, or several joined by commas ("train,valid")."""
     return [name.strip() for name in split.split(",")]
