@@ -49,6 +49,14 @@ def test_help_says_what_not_whence():
         assert "seed's" not in text and "the seed " not in text, words
 
 
+def test_help_shows_no_type_beside_an_on_off_option():
+    """A flag takes no value: `--json  Print ...`, not `--json <bool> Print ...` as if it wanted one."""
+    for words in every_command():
+        shown = runner.invoke(app, [*words, "--help"], env={"COLUMNS": "300"}).stdout
+        assert "<bool>" not in shown, words
+    assert "<path>" in runner.invoke(app, ["evaluate", "--help"], env={"COLUMNS": "300"}).stdout  # values keep theirs
+
+
 def test_help_shows_every_bracketed_default():
     """A "[default: ...]" written into an option's help is shown, not eaten as Rich markup (needs a backslash)."""
     for words in every_command():

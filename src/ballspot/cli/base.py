@@ -31,6 +31,7 @@ class OneLineErrors(TyperGroup):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         refuse_empty_paths(self)
+        plain_flags(self)
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click_errors.NoArgsIsHelpError as exc:
@@ -56,6 +57,26 @@ def refuse_empty_paths(command: Any) -> None:
             param._refuses_empty = True
     for sub in getattr(command, "commands", {}).values():
         refuse_empty_paths(sub)
+
+
+def plain_flags(command: Any) -> None:
+    """Show no type beside an on/off option in --help (`--json  Print ...`, not `--json <bool> Print ...`): a
+    flag takes no value, so a type there reads as if it wanted one."""
+    for param in getattr(command, "params", []):
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+    if hasattr(command, "get_help_option") and not hasattr(command, "_plain_help"):  # made when help is shown
+        command.get_help_option = functools.partial(_plain_help_option, command.get_help_option)
+        command._plain_help = True
+    for sub in getattr(command, "commands", {}).values():
+        plain_flags(sub)
+
+
+def _plain_help_option(make: Callable, ctx: Any) -> Any:
+    option = make(ctx)
+    if option is not None and option.metavar is None:
+        option.metavar = ""
+    return option
 
 
 def _nonempty_path(process: Callable, param: Any, ctx: Any, value: Any) -> Any:
