@@ -436,6 +436,26 @@ def test_a_zip_member_that_unpacks_past_the_cap_is_refused_before_it_is_read_who
         evaluate_spotting(tmp_path / "labels", tmp_path / "preds.zip")
 
 
+def test_games_under_linked_folders_count_once(tmp_path):
+    """A labels or predictions root assembled with `ln -s` (game or league folders linked in) holds those games,
+    as segment and predict find them; a link back up the tree (a loop) adds none."""
+    labels, predictions = random_games(np.random.default_rng(5), n_games=3, n_events=20)
+    write_tree(tmp_path / "labels", labels, LABELS_FILE)
+    write_tree(tmp_path / "predictions", predictions, RESULTS_FILE)
+    whole = evaluate_spotting(tmp_path / "labels", tmp_path / "predictions")
+    games = tmp_path / "linked-games"
+    for game in labels:  # league/season/game N -> the real game folder
+        (games / game).parent.mkdir(parents=True, exist_ok=True)
+        (games / game).symlink_to(tmp_path / "labels" / game)
+    (games / "league" / "again").symlink_to(games)  # a loop
+    result = evaluate_spotting(games, tmp_path / "predictions")
+    assert result.games == whole.games and result.mAP == whole.mAP
+    league = tmp_path / "linked-league"
+    league.mkdir()
+    (league / "league").symlink_to(tmp_path / "predictions" / "league")
+    assert evaluate_spotting(tmp_path / "labels", league).mAP == whole.mAP
+
+
 LABELS = {GAME: [Annotation("PASS", 1000)]}
 PREDICTIONS = {GAME: [Prediction("PASS", 1000, 0.9)]}
 

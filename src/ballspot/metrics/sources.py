@@ -54,9 +54,15 @@ class JsonTree:
             return found
         if self.path.is_file():
             return {"": str(self.path)}
-        found = {}
-        for folder, dirs, files in os.walk(self.path):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found, seen = {}, set()
+        for folder, dirs, files in os.walk(self.path, followlinks=True):  # games linked in (`ln -s`) count too
+            here = os.stat(folder)
+            if (here.st_dev, here.st_ino) in seen:  # a link to a folder already walked (a loop, a second name)
+                dirs[:] = []
+                continue
+            seen.add((here.st_dev, here.st_ino))
+            shown = sorted(d for d in dirs if not d.startswith("."))  # real folders first: they name the games
+            dirs[:] = sorted(shown, key=lambda d: os.path.islink(os.path.join(folder, d)))
             if file_name in files:
                 game_id = Path(folder).relative_to(self.path).as_posix()
                 found["" if game_id == "." else game_id] = os.path.join(folder, file_name)
