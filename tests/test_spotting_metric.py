@@ -421,6 +421,19 @@ def test_zips_and_single_files_give_the_folder_result(tmp_path):
     assert single.mAP == alone.mAP and single.games == ("",)
 
 
+def test_a_zip_made_on_windows_gives_the_folder_result(tmp_path):
+    """Member names with backslashes (PowerShell's Compress-Archive) name the same games as slashes do."""
+    labels, predictions = random_games(np.random.default_rng(11), n_events=20)
+    write_tree(tmp_path / "labels", labels, LABELS_FILE)
+    write_tree(tmp_path / "predictions", predictions, RESULTS_FILE)
+    with zipfile.ZipFile(tmp_path / "preds.zip", "w") as z:
+        for game, document in predictions.items():
+            z.writestr(f"{game}\\{RESULTS_FILE}".replace("/", "\\"), json.dumps(document))
+    from_zip = evaluate_spotting(tmp_path / "labels", tmp_path / "preds.zip")
+    assert from_zip.mAP == evaluate_spotting(tmp_path / "labels", tmp_path / "predictions").mAP
+    assert from_zip.games == tuple(sorted(labels))
+
+
 def test_a_zip_member_that_unpacks_past_the_cap_is_refused_before_it_is_read_whole(tmp_path, monkeypatch):
     from ballspot.metrics import sources
 

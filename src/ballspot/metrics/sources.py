@@ -47,7 +47,8 @@ class JsonTree:
         if self._zip is not None:
             found = {}
             for member in self._zip.namelist():
-                member_path = PurePosixPath(member.removeprefix("./"))
+                # a zip made on Windows may separate folders with backslashes
+                member_path = PurePosixPath(member.replace("\\", "/").removeprefix("./"))
                 if member_path.name == file_name and not any(p.startswith(".") for p in member_path.parts[:-1]):
                     game_id = member_path.parent.as_posix()
                     found["" if game_id == "." else game_id] = member
