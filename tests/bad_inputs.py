@@ -159,6 +159,19 @@ class Kit:
             archive.writestr(member, content)
         return folder
 
+    def zip_holding_zip(self, name: str, member: str, content: bytes) -> Path:
+        """`name`.zip holding only `inner.zip`, whose one member is `member` (a submission zipped again)."""
+        import io
+        import zipfile
+
+        inner = io.BytesIO()
+        with zipfile.ZipFile(inner, "w") as archive:
+            archive.writestr(member, content)
+        path = self.base / "files" / f"{name}.zip"
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("inner.zip", inner.getvalue())
+        return path
+
     def predictions_one_folder_deeper(self, as_zip: bool) -> Path:
         """Predictions for every game of `dataset`, all under an extra folder `predictions/` (a zip made with
         `zip -r p.zip predictions/`, or the folder above the predictions root)."""
@@ -998,6 +1011,9 @@ def _cases() -> list[Case]:
     add("evaluate", "labels a folder holding the zip", ev(lambda k: k.folder_with_zip("labels", "Labels-ball.json",
         k.labels.read_bytes()), good_predictions), 1,
         "labels holds labels.zip: give the zip itself (--labels ")  # fmt: skip
+    add("evaluate", "predictions a zip holding the zip", ev(good_labels, lambda k: k.zip_holding_zip("zipped-twice",
+        "results_spotting.json", k.predictions.read_bytes())), 1,
+        "zipped-twice.zip holds the zip inner.zip: extract it and give that zip (--predictions inner.zip)")  # fmt: skip
     add("evaluate", "predictions zip one folder deeper", ev(lambda k: k.dataset,
         lambda k: k.predictions_one_folder_deeper(as_zip=True)), 1,
         "its games are under predictions/ inside the zip: make the zip from inside that folder")  # fmt: skip

@@ -179,7 +179,13 @@ def deeper_hint(tree: JsonTree, predicted: Collection[str], labelled: Collection
 
 def zip_hint(tree: JsonTree, option: str) -> str:
     """`; FOLDER holds X.zip: give the zip itself (OPTION FOLDER/X.zip)` for a folder of no JSON file but a zip
-    (a submission zip, a downloaded split) beside it; else ""."""
+    (a submission zip, a downloaded split) beside it, and the like for a zip holding a zip (zipped again);
+    else ""."""
+    if tree._zip is not None:
+        inner = sorted(name for name in tree._zip.namelist() if name.lower().endswith(".zip"))
+        if not inner:
+            return ""
+        return f"; {tree.path.name} holds the zip {inner[0]}: extract it and give that zip ({option} {inner[0]})"
     if not tree.path.is_dir():
         return ""
     zips = sorted(path for path in tree.path.glob("*.zip") if path.is_file())
