@@ -281,6 +281,19 @@ class Kit:
                 video.symlink_to(root / "gone.mp4")
         return root
 
+    def dataset_with_unreadable_labels(self, kind: str) -> Path:
+        """The dataset with its second game's Labels-ball.json a folder or a broken link."""
+        root = self.base / "datasets" / f"labels-{kind}"
+        if not root.exists():
+            shutil.copytree(self.dataset, root)
+            labels = root / "league/2020-2021/2020-01-02 - C - D" / "Labels-ball.json"
+            labels.unlink()
+            if kind == "folder":
+                labels.mkdir()
+            else:
+                labels.symlink_to(root / "gone.json")
+        return root
+
     @functools.cached_property
     def latin1_video(self) -> Path:
         """The video under a name holding the byte 0xe9 (é on a Latin-1 system), which is not UTF-8."""
@@ -661,6 +674,10 @@ def _cases() -> list[Case]:
         "the game's video is a broken link")  # fmt: skip
     add("segment", "one game's video a folder", seg(lambda k: k.dataset_with_unreadable_video("folder")), 1,
         "the game's video is a folder")  # fmt: skip
+    add("segment", "one game's labels a folder", seg(lambda k: k.dataset_with_unreadable_labels("folder")), 1,
+        "C - D/Labels-ball.json: the game's labels file is a folder")  # fmt: skip
+    add("segment", "one game's labels a broken link", seg(lambda k: k.dataset_with_unreadable_labels("link")), 1,
+        "C - D/Labels-ball.json: the game's labels file is a broken link")  # fmt: skip
     add("segment", "one game's labels damaged", seg(lambda k: k.dataset_with_damaged("labels", "Labels-ball.json",
         b"{")), 1, "not valid JSON")  # fmt: skip
     add("segment", "one game's label unknown", seg(lambda k: k.dataset_with_damaged("label", "Labels-ball.json",
@@ -954,6 +971,9 @@ def _cases() -> list[Case]:
         "--batch-size")  # fmt: skip
     add("tune", "postprocess labels a video file", lambda k, o: ["tune", "postprocess", k.model, "--labels", k.video,
         "--device", "cpu"], 1, "match.mp4 is a file, not a dataset root")  # fmt: skip
+    add("tune", "postprocess with a valid game's labels a folder", lambda k, o: ["tune", "postprocess", k.model,
+        "--labels", k.dataset_with_unreadable_labels("folder"), "--device", "cpu"], 1,
+        "C - D/Labels-ball.json: the game's labels file is a folder")  # fmt: skip
     add("tune", "postprocess weights outside a run", lambda k, o: ["tune", "postprocess", k.model_with("loose"),
         "--device", "cpu"], 1, "model-loose.pt is not in a run's weights folder")  # fmt: skip
 

@@ -21,7 +21,7 @@ from ballspot.classes import BACKGROUND, CLASSES_12
 from ballspot.errors import BallspotError
 from ballspot.inputfiles import read_json, require_file
 from ballspot.soccernet.labels import LABEL_SLACK_MS, LABELS_FILE, TEAMS, VISIBILITIES, Annotation, read_labels
-from ballspot.soccernet.layout import find_games, is_video_file, soccernet_video_half
+from ballspot.soccernet.layout import find_games, is_labelled, is_video_file, soccernet_video_half
 from ballspot.soccernet.splits import SPLITS, SPLITS_FILE, load_splits, split_of
 from ballspot.video.cut import cut_clip
 from ballspot.video.probe import frame_times, probe
@@ -281,7 +281,7 @@ def plan_jobs(source: Path, labels: Path | None, resolution: str = "224p") -> li
         for game in find_games(source, resolution):
             if game.labels is not None and not game.videos:
                 unwatched.append(game.game_id)
-            if game.labels is None or not game.videos:
+            if not is_labelled(game) or not game.videos:
                 continue
             for half, video in game.videos.items():
                 jobs.append(GameJob(video, game.labels, game.game_id, split_of(game.game_id, splits), half))

@@ -117,6 +117,16 @@ def find_games(root: Path | str, resolution: str = "224p", require_video: bool =
     return games
 
 
+def is_labelled(game: Game) -> bool:
+    """Whether the game has its labels file; one that is a folder or a broken link is an error, not a game
+    without labels (the challenge split) to skip."""
+    named = game.folder / LABELS_FILE
+    if game.labels is None and (named.exists() or named.is_symlink()):
+        what = "a folder" if named.is_dir() else "not a regular file" if named.exists() else "a broken link"
+        raise BallspotError(f"{named}: the game's labels file is {what}")
+    return game.labels is not None
+
+
 def soccernet_video_half(name: str) -> int | None:
     """The half a SoccerNet-named video holds (`224p.mp4` -> 1, `2_224p.mkv` -> 2); None for other names."""
     if _WHOLE_VIDEO.match(name):
