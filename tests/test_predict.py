@@ -368,6 +368,15 @@ def test_several_videos_and_per_half_games(run, league, tmp_path):
     assert json.loads(result.stdout) == halves
 
 
+def test_a_soccernet_named_video_two_folders_below_the_root_writes_into_out():
+    """/data/game/224p.mp4 (a container's mount) was the game "/data/game": an absolute path, so its outputs
+    went beside the video instead of into --out."""
+    from ballspot.predict.run import _game_and_half
+
+    assert _game_and_half(Path("/data/game/2_224p.mkv")) == ("data/game", 2)
+    assert _game_and_half(Path("/game/224p.mp4")) == ("224p", 1)
+
+
 # --- time mapping ---------------------------------------------------------------------------------------------
 
 

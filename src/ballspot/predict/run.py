@@ -50,8 +50,8 @@ def _game_and_half(video: Path) -> tuple[str, int]:
     """A SoccerNet-named video (`224p.mp4`, `2_224p.mkv`) is its game folder's; any other is its own game."""
     half = soccernet_video_half(video.name)
     parents = video.resolve().parents
-    if half is not None and len(parents) >= 3:
-        return "/".join(p.name for p in (parents[2], parents[1], parents[0])), half
+    if half is not None and len(parents) >= 3:  # the file system's root has no name: /data/game/224p.mp4 is data/game
+        return "/".join(p.name for p in (parents[2], parents[1], parents[0]) if p.name), half
     return video.stem, 1
 
 
