@@ -1040,6 +1040,8 @@ def _cases() -> list[Case]:
     add("evaluate", "predictions folder one folder deeper", ev(lambda k: k.dataset,
         lambda k: k.predictions_one_folder_deeper(as_zip=False)), 1,
         "its games are under predictions: give --predictions ")  # fmt: skip
+    add("evaluate", "one game's labels a folder", ev(lambda k: k.dataset_with_unreadable_labels("folder"),
+        good_predictions), 1, "C - D/Labels-ball.json: a folder where the game's Labels-ball.json goes")  # fmt: skip
     add("evaluate", "labels folder without labels", ev(lambda k: k.base / "files", good_predictions), 1,
         "Labels-ball.json")  # fmt: skip
     add("evaluate", "predictions missing a game", ev(lambda k: k.dataset, lambda k: k.base / "files"), 1,

@@ -64,6 +64,8 @@ class JsonTree:
             seen.add((here.st_dev, here.st_ino))
             shown = sorted(d for d in dirs if not d.startswith("."))  # real folders first: they name the games
             dirs[:] = sorted(shown, key=lambda d: os.path.islink(os.path.join(folder, d)))
+            if file_name in dirs:  # not a game without the file: skipping it would drop the game without a word
+                raise BallspotError(f"{os.path.join(folder, file_name)}: a folder where the game's {file_name} goes")
             if file_name in files:
                 game_id = Path(folder).relative_to(self.path).as_posix()
                 found["" if game_id == "." else game_id] = os.path.join(folder, file_name)
