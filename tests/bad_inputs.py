@@ -604,6 +604,8 @@ def _cases() -> list[Case]:
         1, "holds a still image (PNG)")  # fmt: skip
     add("segment", "text as video", lambda k, o: ["segment", k.file("notes.mp4", "hello"), "--labels", k.labels,
         "--out", o], 1, "video")  # fmt: skip
+    add("segment", "text named .mkv", lambda k, o: ["segment", k.file("notes.mkv", "hello"), "--labels", k.labels,
+        "--out", o], 1, "notes.mkv: Invalid data found when processing input")  # fmt: skip
     add("segment", "no labels beside", lambda k, o: ["segment", k.garbage, "--out", o], 1, "labels not found")
     add("segment", "labels missing", seg_labels("missing", lambda k: k.base / "none.json"), 1, "not found")
     add("segment", "labels a folder", seg_labels("folder", lambda k: k.base / "files"), 1,

@@ -99,7 +99,7 @@ def _probe_file(path: Path, size: int, mtime_ns: int) -> VideoInfo:
     except BallspotError:
         raise
     except (av.error.FFmpegError, OSError, UnicodeDecodeError) as exc:
-        raise BallspotError(f"cannot read video {path}: {exc}") from None
+        raise BallspotError(f"cannot read video {path}: {_reason(exc)}") from None
     if duration <= 0 or not width or not height or last_frame is None:
         raise BallspotError(f"video has no frames: {path}")
     end = min(duration, last_frame + 1 / fps)
@@ -208,8 +208,14 @@ def frame_times(path: Path | str) -> np.ndarray:
             pts = [p.pts for p in container.demux(stream) if p.pts is not None and p.size and not p.is_discard]
             times = np.sort(np.asarray(pts, dtype=np.float64) * float(stream.time_base) - origin)
     except (av.error.FFmpegError, OSError, IndexError) as exc:
-        raise BallspotError(f"cannot read the frames of {path}: {exc}") from None
+        raise BallspotError(f"cannot read the frames of {path}: {_reason(exc)}") from None
     return times[times >= -1e-6] if len(times) else times
+
+
+def _reason(exc: Exception) -> str:
+    """What went wrong reading a video, as ffmpeg words it ("Invalid data found when processing input"), without
+    PyAV's internal error number and the path the message already names."""
+    return getattr(exc, "strerror", None) or str(exc)
 
 
 def count_frames(path: Path | str) -> int:
