@@ -611,6 +611,7 @@ def _cases() -> list[Case]:
     add("segment", "labels a folder", seg_labels("folder", lambda k: k.base / "files"), 1,
         "files is a folder; give the file itself")  # fmt: skip
     add("segment", "labels not json", seg_labels("notjson", "{annotations: ["), 1, "not valid JSON")
+    add("segment", "labels empty", seg_labels("emptyjson", ""), 1, "labels-emptyjson.json: the file is empty")
     add("segment", "labels binary", seg_labels("binary", lambda k: k.binary), 1, "not valid JSON")
     add("segment", "labels nested 5000 deep", seg_labels("nested", lambda k: k.nested), 1, "nested")
     add("segment", "labels a list", seg_labels("list", "[]"), 1, "annotations")
@@ -1022,6 +1023,8 @@ def _cases() -> list[Case]:
         "hold no event of the 12-class set")  # fmt: skip
     add("evaluate", "labels of other classes only", ev(doc("lother", labels_text([annotation(label="Goal")])),
         good_predictions), 1, "their labels (Goal) are not among them")  # fmt: skip
+    add("evaluate", "predictions empty", ev(good_labels, doc("pempty", " \n")), 1,
+        "eval-pempty.json: the file is empty; expected a JSON document")  # fmt: skip
     add("evaluate", "labels zip garbage", ev(lambda k: k.file("labels.zip", b"PK\x03\x04garbage"), good_predictions),
         1, "zip")  # fmt: skip
     add("evaluate", "predictions zip with a damaged member", ev(good_labels, lambda k: k.file("damaged.zip",
