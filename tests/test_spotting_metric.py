@@ -451,7 +451,7 @@ def test_a_zip_member_that_unpacks_past_the_cap_is_refused_before_it_is_read_who
 
 def test_games_under_linked_folders_count_once(tmp_path):
     """A labels or predictions root assembled with `ln -s` (game or league folders linked in) holds those games,
-    as segment and predict find them; a link back up the tree (a loop) adds none."""
+    as segment and predict find them; a link back up the tree (a loop) or inside a game folder adds none."""
     labels, predictions = random_games(np.random.default_rng(5), n_games=3, n_events=20)
     write_tree(tmp_path / "labels", labels, LABELS_FILE)
     write_tree(tmp_path / "predictions", predictions, RESULTS_FILE)
@@ -461,6 +461,8 @@ def test_games_under_linked_folders_count_once(tmp_path):
         (games / game).parent.mkdir(parents=True, exist_ok=True)
         (games / game).symlink_to(tmp_path / "labels" / game)
     (games / "league" / "again").symlink_to(games)  # a loop
+    (games / "league" / "season" / "notes").mkdir()  # a link below the game folders' depth is not walked
+    (games / "league" / "season" / "notes" / "copy").symlink_to(tmp_path / "labels" / sorted(labels)[0])
     result = evaluate_spotting(games, tmp_path / "predictions")
     assert result.games == whole.games and result.mAP == whole.mAP
     league = tmp_path / "linked-league"
