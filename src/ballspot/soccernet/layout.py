@@ -64,18 +64,20 @@ def _named_videos(folder: Path, resolution: str) -> dict[int, Path]:
             halves.setdefault(m.group(2), {})[int(m.group(1))] = f
     if resolution in whole:
         return {1: whole[resolution]}
-    if resolution in halves:
-        return dict(sorted(halves[resolution].items()))
 
     # fall back to whatever resolution exists, smallest first
     def height(key: str) -> int:
         return int(key[:-1])
 
-    if whole:
-        return {1: whole[min(whole, key=height)]}
-    if halves:
-        return dict(sorted(halves[min(halves, key=height)].items()))
-    return {}
+    if resolution in halves or not whole:
+        # each half at `resolution`, else at its smallest: a game whose 2_224p.mkv is missing (a failed download)
+        # but whose 2_720p.mkv is there keeps its second half
+        chosen: dict[int, Path] = {}
+        for key in sorted(halves, key=lambda key: (key != resolution, height(key))):
+            for half, video in halves[key].items():
+                chosen.setdefault(half, video)
+        return dict(sorted(chosen.items()))
+    return {1: whole[min(whole, key=height)]}
 
 
 def other_resolutions(videos: list[Path], resolution: str) -> str | None:
