@@ -260,6 +260,18 @@ class Kit:
         (root / "splits.json").write_text(splits)
         return root
 
+    def dataset_with_unreadable_splits(self, kind: str) -> Path:
+        """The dataset with its splits.json a folder or a broken link."""
+        root = self.base / "datasets" / f"splits-{kind}"
+        if not root.exists():
+            shutil.copytree(self.dataset, root)
+            (root / "splits.json").unlink()
+            if kind == "folder":
+                (root / "splits.json").mkdir()
+            else:
+                (root / "splits.json").symlink_to(root / "gone.json")
+        return root
+
     def dataset_with_damaged(self, name: str, file: str, content: bytes) -> Path:
         """The dataset with one file of its second game (224p.mp4, Labels-ball.json) replaced."""
         root = self.base / "datasets" / f"damaged-{name}"
@@ -692,6 +704,10 @@ def _cases() -> list[Case]:
     add("segment", "splits unknown split", seg(lambda k: k.dataset_with_splits("unknown", '{"dev": []}')), 1, "dev")
     add("segment", "splits train twice", seg(lambda k: k.dataset_with_splits("traintwice",
         '{"train": [], "train": []}')), 1, "key 'train' appears twice in one object; keep one")  # fmt: skip
+    add("segment", "splits a folder", seg(lambda k: k.dataset_with_unreadable_splits("folder")), 1,
+        "splits.json is a folder")  # fmt: skip
+    add("segment", "splits a broken link", seg(lambda k: k.dataset_with_unreadable_splits("link")), 1,
+        "splits.json is a symbolic link to ")  # fmt: skip
     add("segment", "splits a list", seg(lambda k: k.dataset_with_splits("list", "[]")), 1, "splits")
     add("segment", "splits game a number", seg(lambda k: k.dataset_with_splits("number", '{"train": [1]}')), 1, "1")
     add("segment", "splits game in two splits", seg(lambda k: k.dataset_with_splits("twice", json.dumps({"train": [
