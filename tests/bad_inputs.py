@@ -620,6 +620,8 @@ def _cases() -> list[Case]:
         "--out", o], 1, "notes.mkv: Invalid data found when processing input")  # fmt: skip
     add("segment", "no labels beside", lambda k, o: ["segment", k.garbage, "--out", o], 1, "labels not found")
     add("segment", "labels missing", seg_labels("missing", lambda k: k.base / "none.json"), 1, "not found")
+    add("segment", "labels a broken link", seg_labels("broken", lambda k: k.broken_link), 1,
+        "broken-link is a symbolic link to ")  # fmt: skip
     add("segment", "labels a folder", seg_labels("folder", lambda k: k.base / "files"), 1,
         "files is a folder; give the file itself")  # fmt: skip
     add("segment", "labels not json", seg_labels("notjson", "{annotations: ["), 1, "not valid JSON")

@@ -300,8 +300,8 @@ def plan_jobs(source: Path, labels: Path | None, resolution: str = "224p") -> li
     if not is_video_file(source):
         raise BallspotError(f"not a video file (expected .mp4, .mkv, ...): {source}")
     labels = labels or source.parent / LABELS_FILE
-    if labels.exists():
-        require_file(labels, "labels")  # a folder or a pipe says what it is, not "not found"
+    if labels.exists() or labels.is_symlink():
+        require_file(labels, "labels")  # a folder, a pipe or a broken link says what it is, not "not found"
     if not labels.is_file():
         raise BallspotError(f"labels not found: {labels} (give them with --labels)")
     root = dataset_root_of(source)
