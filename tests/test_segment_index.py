@@ -426,6 +426,20 @@ def test_index_rows_and_label_ids(segmented, match, tmp_path):
     assert frame.loc[frame["kind"] == "background", "team"].tolist() == ["", ""]
 
 
+def test_index_reads_game_folders_linked_into_the_clips_folder(segmented, tmp_path):
+    """Clips of two segment runs put together with `ln -s` were left out of the index without a word; a link
+    back up the tree (a loop) adds nothing."""
+    ok("index", segmented, "--out", tmp_path / "whole.parquet")
+    linked = tmp_path / "clips"
+    linked.mkdir()
+    (linked / "match").symlink_to(segmented / "match")
+    (linked / "again").symlink_to(linked)
+    ok("index", linked, "--out", tmp_path / "linked.parquet")
+    whole, joined = pd.read_parquet(tmp_path / "whole.parquet"), pd.read_parquet(tmp_path / "linked.parquet")
+    assert len(joined) == len(whole) and set(joined["game"]) == {"match"}
+    assert all(Path(clip).is_file() for clip in joined["clip"])
+
+
 def test_index_round_trips_as_parquet_and_csv(segmented, tmp_path):
     ok("index", segmented, "--out", tmp_path / "index.parquet")
     ok("index", segmented, "--out", tmp_path / "index.csv")

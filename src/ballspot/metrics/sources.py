@@ -20,11 +20,10 @@ from ballspot.errors import BallspotError
 from ballspot.inputfiles import parse_json
 from ballspot.metrics.game_events import Diagnostics, GameEvents, game_from_columns, game_from_documents
 from ballspot.metrics.typed_columns import labels_columns, prediction_columns
+from ballspot.paths import walk_linked
 from ballspot.soccernet.labels import LABELS_FILE
 from ballspot.soccernet.results import RESULTS_FILE
 
-LINKED_DEPTH = 3
-"""Folder links are followed down to league/season/game: a link inside a game (to a video store) is not walked."""
 MAX_MEMBER_BYTES = 64 * 2**20
 """The most a zip member may unpack to: a whole match's results file is well under 1 MiB; more is a zip bomb."""
 
@@ -57,20 +56,11 @@ class JsonTree:
             return found
         if self.path.is_file():
             return {"": str(self.path)}
-        found, seen = {}, set()
-        for folder, dirs, files in os.walk(self.path, followlinks=True):  # games linked in (`ln -s`) count too
-            here = os.stat(folder)
-            if (here.st_dev, here.st_ino) in seen:  # a link to a folder already walked (a loop, a second name)
-                dirs[:] = []
-                continue
-            seen.add((here.st_dev, here.st_ino))
-            shown = sorted(d for d in dirs if not d.startswith("."))
-            if file_name in shown:  # not a game without the file: skipping it would drop the game without a word
+        found = {}
+        for folder, dirs, files in walk_linked(self.path):  # games linked in (`ln -s`) count too
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            if file_name in dirs:  # not a game without the file: skipping it would drop the game without a word
                 raise BallspotError(f"{os.path.join(folder, file_name)}: a folder where the game's {file_name} goes")
-            links = [d for d in shown if os.path.islink(os.path.join(folder, d))]
-            depth = len(Path(folder).relative_to(self.path).parts)
-            # real folders first (they name a game reached both ways); links only down to the game folders
-            dirs[:] = [d for d in shown if d not in links] + (links if depth < LINKED_DEPTH else [])
             if file_name in files:
                 game_id = Path(folder).relative_to(self.path).as_posix()
                 found["" if game_id == "." else game_id] = os.path.join(folder, file_name)
