@@ -162,6 +162,14 @@ def test_a_split_game_without_labels_is_named_not_left_out_without_a_word(two_ga
     assert "not scored, first: 'l/s/2000-01-02 - Typo - Game'" in result.stderr
 
 
+def test_predictions_of_another_split_are_not_said_to_lack_labels(two_game_league):
+    other = GAME.rsplit("/", 1)[0] + "/2000-01-01 - Other - Game"
+    write_tree(two_game_league / "predictions", {other: predictions_document([])}, "results_spotting.json")
+    result = evaluate(two_game_league, "--bootstrap", "0", "--split", "test")
+    assert result.exit_code == 0, result.output
+    assert "predictions but no labels" not in result.stderr
+
+
 def test_not_shown_reads_n_a_when_no_label_is_not_shown(two_game_league):
     result = evaluate(two_game_league, "--bootstrap", "0", "--split", "test")
     assert result.exit_code == 0, result.output

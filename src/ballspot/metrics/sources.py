@@ -128,7 +128,7 @@ def load_games(
     labels_tree = JsonTree(labels, "labels")
     predictions_tree = JsonTree(predictions, "predictions")
     try:
-        labelled = labels_tree.games(labels_file)
+        labelled = every_labelled = labels_tree.games(labels_file)
         if not labelled:
             raise BallspotError(f"no {labels_file} under {labels_tree.path}{zip_hint(labels_tree, '--labels')}")
         if only_games is not None:
@@ -151,7 +151,8 @@ def load_games(
                     + ("" if predicted else zip_hint(predictions_tree, "--predictions"))
                 ),
             )
-        diagnostics.games_without_labels.extend(sorted(set(predicted) - set(labelled)))
+        # games of other splits (`only_games`) have labels: they are left out, not "without labels"
+        diagnostics.games_without_labels.extend(sorted(set(predicted) - set(every_labelled)))
         index = class_index(tuple(classes))
         return [
             _load_game(game, labels_tree, labelled[game], predictions_tree, predicted[game], index, diagnostics)
