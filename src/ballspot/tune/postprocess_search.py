@@ -98,6 +98,10 @@ def games_from_root(root: Path, split: str, resolution: str = "224p") -> list[Va
     ]
     if not games:
         raise BallspotError(f"no labelled game with a video in split {split!r} under {root}")
+    if missing := sorted(set(splits.get(split, ())) - {game.game_id for game in games}):
+        from ballspot.console import warn
+
+        warn(f"{len(missing)} {split} game(s) have no labels or no video under {root} and are left out: {missing[0]}")
     return games
 
 
