@@ -1057,6 +1057,9 @@ def _cases() -> list[Case]:
     add("evaluate", "predictions a zip holding the zip", ev(good_labels, lambda k: k.zip_holding_zip("zipped-twice",
         "results_spotting.json", k.predictions.read_bytes())), 1,
         "zipped-twice.zip holds the zip inner.zip: extract it and give that zip (--predictions inner.zip)")  # fmt: skip
+    add("evaluate", "labels one game, predictions a root", ev(lambda k: k.dataset / "league/2020-2021/2020-01-01 - A"
+        " - B", lambda k: k.predictions_one_folder_deeper(as_zip=False) / "predictions"), 1,
+        "; --labels holds one game: give its own predictions (--predictions ")  # fmt: skip
     add("evaluate", "predictions zip one folder deeper", ev(lambda k: k.dataset,
         lambda k: k.predictions_one_folder_deeper(as_zip=True)), 1,
         "its games are under predictions/ inside the zip: make the zip from inside that folder")  # fmt: skip

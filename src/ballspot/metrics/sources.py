@@ -147,6 +147,7 @@ def load_games(
                 + ("; ..." if len(missing) > 3 else "")
                 + (
                     deeper_hint(predictions_tree, predicted, labelled)
+                    or one_game_hint(labels_tree, predictions_tree, predicted, labelled)
                     or " (the official evaluator stops there too; evaluate a labels root holding only predicted games)"
                     + ("" if predicted else zip_hint(predictions_tree, "--predictions"))
                 ),
@@ -173,6 +174,18 @@ def deeper_hint(tree: JsonTree, predicted: Collection[str], labelled: Collection
     if tree.path.is_dir():
         return f"; its games are under {prefix}: give --predictions {tree.path / prefix}"
     return f"; its games are under {prefix}/ inside the zip: make the zip from inside that folder (zip -r OUT.zip .)"
+
+
+def one_game_hint(labels: JsonTree, predictions: JsonTree, predicted: Collection[str], labelled: Collection) -> str:
+    """`; --labels holds one game: give its own predictions (--predictions PATH)` when the labels are one game (a
+    game folder or its file) and the predictions a root holding one game of that folder's name; else ""."""
+    if set(labelled) != {""} or labels._zip is not None or not predictions.path.is_dir():
+        return ""
+    folder = labels.path.parent if labels.path.is_file() else labels.path
+    same = [game for game in predicted if PurePosixPath(game).name == folder.resolve().name]
+    if len(same) != 1:
+        return ""
+    return f"; --labels holds one game: give its own predictions (--predictions {predictions.path / same[0]})"
 
 
 def zip_hint(tree: JsonTree, option: str) -> str:
