@@ -101,6 +101,14 @@ class Kit:
         return self.file("truncated.mp4", data[: int(len(data) * 0.3)])
 
     @functools.cached_property
+    def cut_before_index(self) -> Path:
+        """The first 70 % of an MP4 whose index comes after its frames (ffmpeg's default): a recording that
+        stopped abruptly, an interrupted download."""
+        whole = encode(self.base / "files" / "whole-unindexed.mp4", counter_frames(100))
+        data = whole.read_bytes()
+        return self.file("cut-before-index.mp4", data[: int(len(data) * 0.7)])
+
+    @functools.cached_property
     def audio_only(self) -> Path:
         path = self.base / "files" / "audio.mp4"
         ffmpeg("-f", "lavfi", "-i", "anullsrc=r=48000:cl=mono", "-t", "1", "-c:a", "aac", str(path))
@@ -608,6 +616,8 @@ def _cases() -> list[Case]:
     )
     add("segment", "truncated mp4", lambda k, o: ["segment", k.truncated, "--labels", k.labels, "--out", o], 1,
         "truncated")  # fmt: skip
+    add("segment", "mp4 cut before its index", lambda k, o: ["segment", k.cut_before_index, "--labels", k.labels,
+        "--out", o], 1, "video is truncated: ")  # fmt: skip
     add("segment", "text file", lambda k, o: ["segment", k.file("notes.txt", "hello"), "--labels", k.labels,
         "--out", o], 1, "not a video")  # fmt: skip
     add("segment", "jpeg image", lambda k, o: ["segment", k.file("frame.jpg", b"\xff\xd8\xff\xe0"), "--labels",
@@ -1126,6 +1136,8 @@ def _cases() -> list[Case]:
     add("predict", "garbage video", pr(lambda k: k.garbage), 1, "video")
     add("predict", "audio only", pr(lambda k: k.audio_only), 1, "no video")
     add("predict", "truncated mp4", pr(lambda k: k.truncated), 1, "truncated")
+    add("predict", "mp4 cut before its index", pr(lambda k: k.cut_before_index), 1,
+        "cut-before-index.mp4 is an MP4 without its index (the moov box, written last)")  # fmt: skip
     add("predict", "one game's video a broken link", pr(lambda k: k.dataset_with_unreadable_video("link")), 1,
         "the game's video is a broken link")  # fmt: skip
     add("predict", "one game's video damaged", pr(lambda k: k.dataset_with_damaged("video", "224p.mp4",
