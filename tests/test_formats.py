@@ -346,6 +346,19 @@ def test_a_chosen_video_that_is_a_broken_link_is_an_error_and_another_size_is_no
         find_games(tmp_path)
 
 
+def test_a_game_league_or_season_folder_given_as_the_root_says_what_to_give(tmp_path):
+    game = tmp_path / SEASON / "2019-10-01 - Reading - Fulham"
+    touch(game / "224p.mp4")
+    touch(game / "Labels-ball.json")
+    with pytest.raises(BallspotError) as error:
+        find_games(game)
+    assert f"; it holds a video: give the video itself ({game / '224p.mp4'})" in str(error.value)
+    for folder in (game.parent, game.parent.parent):  # the season, the league
+        with pytest.raises(BallspotError) as error:
+            find_games(folder)
+        assert f"down instead of 3: give the dataset root above it ({tmp_path})" in str(error.value)
+
+
 def test_a_root_without_games_is_an_error(tmp_path):
     touch(tmp_path / "a" / "b" / "c" / "notes.txt")
     touch(tmp_path / "match.mp4")  # a video, but not in a league/season/game folder

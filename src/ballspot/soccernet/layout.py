@@ -115,8 +115,23 @@ def find_games(root: Path | str, resolution: str = "224p", require_video: bool =
     if not games:
         raise BallspotError(
             f"no games under {root}: expected league/season/game folders holding {LABELS_FILE} and a video"
+            + _not_a_root_hint(root, resolution)
         )
     return games
+
+
+def _not_a_root_hint(root: Path, resolution: str) -> str:
+    """`; ...` naming what to give instead when `root` is one game's folder (it holds a video) or a league or
+    season folder (its games lie fewer than three levels down); else ""."""
+    videos = sorted(path for path in root.iterdir() if path.is_file() and is_video_file(path))
+    if videos:
+        return f"; it holds a video: give the video itself ({videos[0]})"
+    for depth in (2, 1):  # a league folder, a season folder
+        for folder in sorted(root.glob("/".join(["*"] * depth))):
+            if folder.is_dir() and (_named_videos(folder, resolution) or (folder / LABELS_FILE).is_file()):
+                above = root.absolute().parents[2 - depth]
+                return f"; its games are {depth} level(s) down instead of 3: give the dataset root above it ({above})"
+    return ""
 
 
 def is_labelled(game: Game) -> bool:
