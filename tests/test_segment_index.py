@@ -351,6 +351,16 @@ def test_a_game_with_labels_but_no_video_is_left_out_with_a_warning(dataset, tmp
     assert not (tmp_path / "clips" / BRENTFORD).exists() and (tmp_path / "clips" / READING).is_dir()
 
 
+def test_a_game_whose_labels_hold_no_event_is_named(dataset, tmp_path):
+    """One game of a dataset labelled with nothing (a labels file saved empty) gave no clip without a word."""
+    root = tmp_path / "root"
+    shutil.copytree(dataset, root)
+    (root / BRENTFORD / "Labels-ball.json").write_text('{"annotations": []}')
+    result = invoke("segment", root, "--out", tmp_path / "clips", "--no-clips", "-q")
+    assert result.exit_code == 0, result.output
+    assert f"1 game(s) whose labels hold no event give no clip, first: {BRENTFORD}" in " ".join(result.stderr.split())
+
+
 def test_labels_of_a_half_without_a_video_are_left_out_with_a_warning(tmp_path):
     game = tmp_path / "root" / MIDDLESBROUGH
     game.mkdir(parents=True)

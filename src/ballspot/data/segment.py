@@ -343,13 +343,15 @@ def check_jobs(jobs: list[GameJob], classes: tuple[str, ...] = CLASSES_12) -> No
     halves: dict[str, set[int]] = {}
     for job in jobs:
         halves.setdefault(job.game_id, set()).add(job.half)
-    events, warnings = 0, []
+    events, warnings, eventless = 0, [], []
     for job in jobs:
         info = probe(job.video)
         labels = read_labels(job.labels, classes, duration_ms=info.duration_ms, slack_ms=LABEL_SLACK_MS, half=job.half)
         events += sum(a.half in halves[job.game_id] for a in labels.annotations)
         if job.half != min(halves[job.game_id]):
             continue  # one warning per game
+        if not labels.annotations:
+            eventless.append(job.game_id)
         orphans = [a for a in labels.annotations if a.half not in halves[job.game_id]]
         if orphans:
             left_out = " and ".join(str(h) for h in sorted({a.half for a in orphans}))
@@ -359,6 +361,11 @@ def check_jobs(jobs: list[GameJob], classes: tuple[str, ...] = CLASSES_12) -> No
         where = jobs[0].labels if len(jobs) == 1 else "any game's labels"
         why = f" ({warnings[0]}{' ...' if len(warnings) > 1 else ''})" if warnings else ""
         raise BallspotError(f"no event in {where}{why}: nothing to cut (clips are cut around the labelled events)")
+    if eventless and len(eventless) < len(halves):  # one game of a dataset labelled with nothing gives no clip
+        warnings.append(
+            f"{len(eventless)} game(s) whose labels hold no event give no clip, first: {eventless[0]}"
+            + ("" if len(eventless) == 1 else " ...")
+        )
     for warning in warnings:
         warn(warning)
 
