@@ -123,7 +123,10 @@ def find_games(root: Path | str, resolution: str = "224p", require_video: bool =
 def _not_a_root_hint(root: Path, resolution: str) -> str:
     """`; ...` naming what to give instead when `root` is one game's folder (it holds a video) or a league or
     season folder (its games lie fewer than three levels down); else ""."""
-    videos = sorted(path for path in root.iterdir() if path.is_file() and is_video_file(path))
+    try:
+        videos = sorted(path for path in root.iterdir() if path.is_file() and is_video_file(path))
+    except OSError:  # a folder that cannot be read: the error says no games, without a hint
+        return ""
     if videos:
         return f"; it holds a video: give the video itself ({videos[0]})"
     for depth in (2, 1):  # a league folder, a season folder
