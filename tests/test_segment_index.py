@@ -413,6 +413,19 @@ def test_one_video_inside_a_dataset_root_keeps_its_game_id(dataset, tmp_path):
     assert (tmp_path / READING / "manifest.json").is_file()
 
 
+def test_a_video_linked_into_a_game_folder_keeps_that_game_id(dataset, tmp_path):
+    """A dataset whose videos are links to a video store: the game and its split came from the store's folder
+    (game 'store', split train for a test game) instead of the game folder the link is in."""
+    root = tmp_path / "root"
+    shutil.copytree(dataset, root)
+    store = tmp_path / "store"
+    store.mkdir()
+    (root / READING / "224p.mp4").rename(store / "reading.mp4")
+    (root / READING / "224p.mp4").symlink_to(store / "reading.mp4")
+    result = ok("segment", root / READING / "224p.mp4", "--out", tmp_path / "clips", "--no-clips", "--json")
+    assert [(g["game"], g["split"]) for g in json.loads(result.stdout)["games"]] == [(READING, "test")]
+
+
 # ---------------------------------------------------------------- index
 
 

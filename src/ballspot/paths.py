@@ -37,6 +37,12 @@ def absolute(path: str | Path) -> Path:
         raise BallspotError(f"cannot resolve {path}: its symbolic links form a loop") from None
 
 
+def absolute_as_named(path: str | Path) -> Path:
+    """`path` made absolute without following symbolic links (`..` removed by name): a video or game folder
+    linked into a dataset keeps the place it has there, which names its game, not its target's."""
+    return Path(os.path.abspath(path))
+
+
 GAME_DEPTH = 3
 """How deep a game folder lies in a dataset, clips or predictions root: league/season/game."""
 

@@ -20,6 +20,7 @@ from ballspot.atomic import held_alone, refuse_folders_in_the_way, removed_if_le
 from ballspot.classes import BACKGROUND, CLASSES_12
 from ballspot.errors import BallspotError
 from ballspot.inputfiles import read_json, require_file
+from ballspot.paths import absolute_as_named
 from ballspot.soccernet.labels import LABEL_SLACK_MS, LABELS_FILE, TEAMS, VISIBILITIES, Annotation, read_labels
 from ballspot.soccernet.layout import find_games, is_labelled, is_video_file, soccernet_video_half
 from ballspot.soccernet.splits import SPLITS, SPLITS_FILE, load_splits, split_of
@@ -160,7 +161,7 @@ def dataset_root_of(video: Path) -> Path | None:
     """
     if soccernet_video_half(video.name) is None:
         return None
-    parents = video.resolve().parents
+    parents = absolute_as_named(video).parents  # a linked video belongs to the game folder it is linked into
     return parents[3] if len(parents) > 3 else None
 
 
@@ -305,11 +306,12 @@ def plan_jobs(source: Path, labels: Path | None, resolution: str = "224p") -> li
     if not labels.is_file():
         raise BallspotError(f"labels not found: {labels} (give them with --labels)")
     root = dataset_root_of(source)
-    if root is not None and labels.resolve().parent == source.resolve().parent:
-        game_id = source.resolve().parent.relative_to(root).as_posix()
+    folder = absolute_as_named(source).parent
+    if root is not None and absolute_as_named(labels).parent == folder:
+        game_id = folder.relative_to(root).as_posix()
         split = split_of(game_id, load_splits(root))
     elif soccernet_video_half(source.name) is not None:  # 224p.mp4 outside a dataset: the folder names the game
-        game_id, split = source.resolve().parent.name or source.stem, "train"
+        game_id, split = folder.name or source.stem, "train"
     else:
         game_id, split = source.stem, "train"
     if game_id in ("", ".", ".."):  # the game's clips go to <out>/<game id>: this would be <out> or above it
