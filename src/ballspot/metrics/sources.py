@@ -20,7 +20,7 @@ from ballspot.errors import BallspotError
 from ballspot.inputfiles import parse_json
 from ballspot.metrics.game_events import Diagnostics, GameEvents, game_from_columns, game_from_documents
 from ballspot.metrics.typed_columns import labels_columns, prediction_columns
-from ballspot.paths import walk_linked
+from ballspot.paths import absolute_as_named, walk_linked
 from ballspot.soccernet.labels import LABELS_FILE
 from ballspot.soccernet.results import RESULTS_FILE
 
@@ -182,7 +182,7 @@ def one_game_hint(labels: JsonTree, predictions: JsonTree, predicted: Collection
     if set(labelled) != {""} or labels._zip is not None or not predictions.path.is_dir():
         return ""
     folder = labels.path.parent if labels.path.is_file() else labels.path
-    same = [game for game in predicted if PurePosixPath(game).name == folder.resolve().name]
+    same = [game for game in predicted if PurePosixPath(game).name == absolute_as_named(folder).name]
     if len(same) != 1:
         return ""
     return f"; --labels holds one game: give its own predictions (--predictions {predictions.path / same[0]})"
