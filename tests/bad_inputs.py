@@ -101,6 +101,14 @@ class Kit:
         return self.file("truncated.mp4", data[: int(len(data) * 0.3)])
 
     @functools.cached_property
+    def cut_before_index(self) -> Path:
+        """The first 70 % of an MP4 whose index comes after its frames (ffmpeg's default): a recording that
+        stopped abruptly, an interrupted download."""
+        whole = encode(self.base / "files" / "whole-unindexed.mp4", counter_frames(100))
+        data = whole.read_bytes()
+        return self.file("cut-before-index.mp4", data[: int(len(data) * 0.7)])
+
+    @functools.cached_property
     def audio_only(self) -> Path:
         path = self.base / "files" / "audio.mp4"
         ffmpeg("-f", "lavfi", "-i", "anullsrc=r=48000:cl=mono", "-t", "1", "-c:a", "aac", str(path))
@@ -158,6 +166,19 @@ class Kit:
         with zipfile.ZipFile(folder / f"{name}.zip", "w") as archive:
             archive.writestr(member, content)
         return folder
+
+    def zip_holding_zip(self, name: str, member: str, content: bytes) -> Path:
+        """`name`.zip holding only `inner.zip`, whose one member is `member` (a submission zipped again)."""
+        import io
+        import zipfile
+
+        inner = io.BytesIO()
+        with zipfile.ZipFile(inner, "w") as archive:
+            archive.writestr(member, content)
+        path = self.base / "files" / f"{name}.zip"
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("inner.zip", inner.getvalue())
+        return path
 
     def predictions_one_folder_deeper(self, as_zip: bool) -> Path:
         """Predictions for every game of `dataset`, all under an extra folder `predictions/` (a zip made with
@@ -259,6 +280,18 @@ class Kit:
         (root / "splits.json").write_text(splits)
         return root
 
+    def dataset_with_unreadable_splits(self, kind: str) -> Path:
+        """The dataset with its splits.json a folder or a broken link."""
+        root = self.base / "datasets" / f"splits-{kind}"
+        if not root.exists():
+            shutil.copytree(self.dataset, root)
+            (root / "splits.json").unlink()
+            if kind == "folder":
+                (root / "splits.json").mkdir()
+            else:
+                (root / "splits.json").symlink_to(root / "gone.json")
+        return root
+
     def dataset_with_damaged(self, name: str, file: str, content: bytes) -> Path:
         """The dataset with one file of its second game (224p.mp4, Labels-ball.json) replaced."""
         root = self.base / "datasets" / f"damaged-{name}"
@@ -278,6 +311,19 @@ class Kit:
                 video.mkdir()
             else:
                 video.symlink_to(root / "gone.mp4")
+        return root
+
+    def dataset_with_unreadable_labels(self, kind: str) -> Path:
+        """The dataset with its second game's Labels-ball.json a folder or a broken link."""
+        root = self.base / "datasets" / f"labels-{kind}"
+        if not root.exists():
+            shutil.copytree(self.dataset, root)
+            labels = root / "league/2020-2021/2020-01-02 - C - D" / "Labels-ball.json"
+            labels.unlink()
+            if kind == "folder":
+                labels.mkdir()
+            else:
+                labels.symlink_to(root / "gone.json")
         return root
 
     @functools.cached_property
@@ -582,6 +628,8 @@ def _cases() -> list[Case]:
     )
     add("segment", "truncated mp4", lambda k, o: ["segment", k.truncated, "--labels", k.labels, "--out", o], 1,
         "truncated")  # fmt: skip
+    add("segment", "mp4 cut before its index", lambda k, o: ["segment", k.cut_before_index, "--labels", k.labels,
+        "--out", o], 1, "video is truncated: ")  # fmt: skip
     add("segment", "text file", lambda k, o: ["segment", k.file("notes.txt", "hello"), "--labels", k.labels,
         "--out", o], 1, "not a video")  # fmt: skip
     add("segment", "jpeg image", lambda k, o: ["segment", k.file("frame.jpg", b"\xff\xd8\xff\xe0"), "--labels",
@@ -590,11 +638,16 @@ def _cases() -> list[Case]:
         1, "holds a still image (PNG)")  # fmt: skip
     add("segment", "text as video", lambda k, o: ["segment", k.file("notes.mp4", "hello"), "--labels", k.labels,
         "--out", o], 1, "video")  # fmt: skip
+    add("segment", "text named .mkv", lambda k, o: ["segment", k.file("notes.mkv", "hello"), "--labels", k.labels,
+        "--out", o], 1, "notes.mkv: Invalid data found when processing input")  # fmt: skip
     add("segment", "no labels beside", lambda k, o: ["segment", k.garbage, "--out", o], 1, "labels not found")
     add("segment", "labels missing", seg_labels("missing", lambda k: k.base / "none.json"), 1, "not found")
+    add("segment", "labels a broken link", seg_labels("broken", lambda k: k.broken_link), 1,
+        "broken-link is a symbolic link to ")  # fmt: skip
     add("segment", "labels a folder", seg_labels("folder", lambda k: k.base / "files"), 1,
         "files is a folder; give the file itself")  # fmt: skip
     add("segment", "labels not json", seg_labels("notjson", "{annotations: ["), 1, "not valid JSON")
+    add("segment", "labels empty", seg_labels("emptyjson", ""), 1, "labels-emptyjson.json: the file is empty")
     add("segment", "labels binary", seg_labels("binary", lambda k: k.binary), 1, "not valid JSON")
     add("segment", "labels nested 5000 deep", seg_labels("nested", lambda k: k.nested), 1, "nested")
     add("segment", "labels a list", seg_labels("list", "[]"), 1, "annotations")
@@ -660,6 +713,10 @@ def _cases() -> list[Case]:
         "the game's video is a broken link")  # fmt: skip
     add("segment", "one game's video a folder", seg(lambda k: k.dataset_with_unreadable_video("folder")), 1,
         "the game's video is a folder")  # fmt: skip
+    add("segment", "one game's labels a folder", seg(lambda k: k.dataset_with_unreadable_labels("folder")), 1,
+        "C - D/Labels-ball.json: the game's labels file is a folder")  # fmt: skip
+    add("segment", "one game's labels a broken link", seg(lambda k: k.dataset_with_unreadable_labels("link")), 1,
+        "C - D/Labels-ball.json: the game's labels file is a broken link")  # fmt: skip
     add("segment", "one game's labels damaged", seg(lambda k: k.dataset_with_damaged("labels", "Labels-ball.json",
         b"{")), 1, "not valid JSON")  # fmt: skip
     add("segment", "one game's label unknown", seg(lambda k: k.dataset_with_damaged("label", "Labels-ball.json",
@@ -671,6 +728,10 @@ def _cases() -> list[Case]:
     add("segment", "splits unknown split", seg(lambda k: k.dataset_with_splits("unknown", '{"dev": []}')), 1, "dev")
     add("segment", "splits train twice", seg(lambda k: k.dataset_with_splits("traintwice",
         '{"train": [], "train": []}')), 1, "key 'train' appears twice in one object; keep one")  # fmt: skip
+    add("segment", "splits a folder", seg(lambda k: k.dataset_with_unreadable_splits("folder")), 1,
+        "splits.json is a folder")  # fmt: skip
+    add("segment", "splits a broken link", seg(lambda k: k.dataset_with_unreadable_splits("link")), 1,
+        "splits.json is a symbolic link to ")  # fmt: skip
     add("segment", "splits a list", seg(lambda k: k.dataset_with_splits("list", "[]")), 1, "splits")
     add("segment", "splits game a number", seg(lambda k: k.dataset_with_splits("number", '{"train": [1]}')), 1, "1")
     add("segment", "splits game in two splits", seg(lambda k: k.dataset_with_splits("twice", json.dumps({"train": [
@@ -953,6 +1014,9 @@ def _cases() -> list[Case]:
         "--batch-size")  # fmt: skip
     add("tune", "postprocess labels a video file", lambda k, o: ["tune", "postprocess", k.model, "--labels", k.video,
         "--device", "cpu"], 1, "match.mp4 is a file, not a dataset root")  # fmt: skip
+    add("tune", "postprocess with a valid game's labels a folder", lambda k, o: ["tune", "postprocess", k.model,
+        "--labels", k.dataset_with_unreadable_labels("folder"), "--device", "cpu"], 1,
+        "C - D/Labels-ball.json: the game's labels file is a folder")  # fmt: skip
     add("tune", "postprocess weights outside a run", lambda k, o: ["tune", "postprocess", k.model_with("loose"),
         "--device", "cpu"], 1, "model-loose.pt is not in a run's weights folder")  # fmt: skip
 
@@ -999,6 +1063,8 @@ def _cases() -> list[Case]:
         "hold no event of the 12-class set")  # fmt: skip
     add("evaluate", "labels of other classes only", ev(doc("lother", labels_text([annotation(label="Goal")])),
         good_predictions), 1, "their labels (Goal) are not among them")  # fmt: skip
+    add("evaluate", "predictions empty", ev(good_labels, doc("pempty", " \n")), 1,
+        "eval-pempty.json: the file is empty; expected a JSON document")  # fmt: skip
     add("evaluate", "labels zip garbage", ev(lambda k: k.file("labels.zip", b"PK\x03\x04garbage"), good_predictions),
         1, "zip")  # fmt: skip
     add("evaluate", "predictions zip with a damaged member", ev(good_labels, lambda k: k.file("damaged.zip",
@@ -1010,6 +1076,12 @@ def _cases() -> list[Case]:
     add("evaluate", "labels a folder holding the zip", ev(lambda k: k.folder_with_zip("labels", "Labels-ball.json",
         k.labels.read_bytes()), good_predictions), 1,
         "labels holds labels.zip: give the zip itself (--labels ")  # fmt: skip
+    add("evaluate", "predictions a zip holding the zip", ev(good_labels, lambda k: k.zip_holding_zip("zipped-twice",
+        "results_spotting.json", k.predictions.read_bytes())), 1,
+        "zipped-twice.zip holds the zip inner.zip: extract it and give that zip (--predictions inner.zip)")  # fmt: skip
+    add("evaluate", "labels one game, predictions a root", ev(lambda k: k.dataset / "league/2020-2021/2020-01-01 - A"
+        " - B", lambda k: k.predictions_one_folder_deeper(as_zip=False) / "predictions"), 1,
+        "; --labels holds one game: give its own predictions (--predictions ")  # fmt: skip
     add("evaluate", "predictions zip one folder deeper", ev(lambda k: k.dataset,
         lambda k: k.predictions_one_folder_deeper(as_zip=True)), 1,
         "its games are under predictions/ inside the zip: make the zip from inside that folder")  # fmt: skip
@@ -1019,6 +1091,8 @@ def _cases() -> list[Case]:
     add("evaluate", "predictions zip without the league folder", ev(lambda k: k.dataset,
         lambda k: k.predictions_one_folder_shallower()), 1,
         "of them are predicted at another path (first: ")  # fmt: skip
+    add("evaluate", "one game's labels a folder", ev(lambda k: k.dataset_with_unreadable_labels("folder"),
+        good_predictions), 1, "C - D/Labels-ball.json: a folder where the game's Labels-ball.json goes")  # fmt: skip
     add("evaluate", "labels folder without labels", ev(lambda k: k.base / "files", good_predictions), 1,
         "Labels-ball.json")  # fmt: skip
     add("evaluate", "predictions missing a game", ev(lambda k: k.dataset, lambda k: k.base / "files"), 1,
@@ -1077,6 +1151,8 @@ def _cases() -> list[Case]:
     add("predict", "garbage video", pr(lambda k: k.garbage), 1, "video")
     add("predict", "audio only", pr(lambda k: k.audio_only), 1, "no video")
     add("predict", "truncated mp4", pr(lambda k: k.truncated), 1, "truncated")
+    add("predict", "mp4 cut before its index", pr(lambda k: k.cut_before_index), 1,
+        "cut-before-index.mp4 is an MP4 without its index (the moov box, written last)")  # fmt: skip
     add("predict", "one game's video a broken link", pr(lambda k: k.dataset_with_unreadable_video("link")), 1,
         "the game's video is a broken link")  # fmt: skip
     add("predict", "one game's video damaged", pr(lambda k: k.dataset_with_damaged("video", "224p.mp4",

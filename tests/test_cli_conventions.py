@@ -173,6 +173,26 @@ def test_missing_predictions_suggest_the_split_option_that_fixes_it(two_game_lea
     assert evaluate(two_game_league, "--bootstrap", "0", "--split", "test").exit_code == 0
 
 
+def test_a_split_game_without_labels_is_named_not_left_out_without_a_word(two_game_league):
+    """A game splits.json lists in the split (a typo, a game not downloaded) has no labels: the score is not the
+    whole split's, which the warning says."""
+    splits = two_game_league / "labels" / "splits.json"
+    listed = json.loads(splits.read_text())
+    splits.write_text(json.dumps({**listed, "test": [*listed["test"], "l/s/2000-01-02 - Typo - Game"]}))
+    result = evaluate(two_game_league, "--bootstrap", "0", "--split", "test")
+    assert result.exit_code == 0, result.output
+    assert "warning: 1 of 2 game(s) of split 'test' in splits.json have no Labels-ball.json under " in result.stderr
+    assert "not scored, first: 'l/s/2000-01-02 - Typo - Game'" in result.stderr
+
+
+def test_predictions_of_another_split_are_not_said_to_lack_labels(two_game_league):
+    other = GAME.rsplit("/", 1)[0] + "/2000-01-01 - Other - Game"
+    write_tree(two_game_league / "predictions", {other: predictions_document([])}, "results_spotting.json")
+    result = evaluate(two_game_league, "--bootstrap", "0", "--split", "test")
+    assert result.exit_code == 0, result.output
+    assert "predictions but no labels" not in result.stderr
+
+
 def test_not_shown_reads_n_a_when_no_label_is_not_shown(two_game_league):
     result = evaluate(two_game_league, "--bootstrap", "0", "--split", "test")
     assert result.exit_code == 0, result.output

@@ -323,6 +323,16 @@ def test_find_games_in_the_2023_layout_and_fallback_resolution(tmp_path):
     assert "other_league/2020/game" not in {g.game_id for g in find_games(tmp_path, require_video=True)}
 
 
+def test_a_half_missing_at_the_chosen_size_comes_at_another(tmp_path):
+    """A game whose 2_224p.mkv is missing (a failed download) but whose 2_720p.mkv is there kept only its first
+    half, without a word: predict wrote no half-2 predictions and segment left half 2's labels out."""
+    game = tmp_path / SEASON / "2019-10-01 - Leeds United - West Bromwich"
+    for name in ("1_224p.mkv", "1_720p.mkv", "2_720p.mkv", "Labels-ball.json"):
+        touch(game / name)
+    assert find_games(tmp_path)[0].videos == {1: game / "1_224p.mkv", 2: game / "2_720p.mkv"}
+    assert find_games(tmp_path, "720p")[0].videos == {1: game / "1_720p.mkv", 2: game / "2_720p.mkv"}
+
+
 def test_a_chosen_video_that_is_a_broken_link_is_an_error_and_another_size_is_not(tmp_path):
     game = tmp_path / SEASON / "2019-10-01 - Reading - Fulham"
     touch(game / "224p.mp4")
@@ -334,6 +344,19 @@ def test_a_chosen_video_that_is_a_broken_link_is_an_error_and_another_size_is_no
     (game / "224p.mp4").mkdir()
     with pytest.raises(BallspotError, match="224p.mp4: the game's video is a folder"):
         find_games(tmp_path)
+
+
+def test_a_game_league_or_season_folder_given_as_the_root_says_what_to_give(tmp_path):
+    game = tmp_path / SEASON / "2019-10-01 - Reading - Fulham"
+    touch(game / "224p.mp4")
+    touch(game / "Labels-ball.json")
+    with pytest.raises(BallspotError) as error:
+        find_games(game)
+    assert f"; it holds a video: give the video itself ({game / '224p.mp4'})" in str(error.value)
+    for folder in (game.parent, game.parent.parent):  # the season, the league
+        with pytest.raises(BallspotError) as error:
+            find_games(folder)
+        assert f"down instead of 3: give the dataset root above it ({tmp_path})" in str(error.value)
 
 
 def test_a_root_without_games_is_an_error(tmp_path):

@@ -368,6 +368,26 @@ def test_several_videos_and_per_half_games(run, league, tmp_path):
     assert json.loads(result.stdout) == halves
 
 
+def test_a_soccernet_named_video_two_folders_below_the_root_writes_into_out():
+    """/data/game/224p.mp4 (a container's mount) was the game "/data/game": an absolute path, so its outputs
+    went beside the video instead of into --out."""
+    from ballspot.predict.run import _game_and_half
+
+    assert _game_and_half(Path("/data/game/2_224p.mkv")) == ("data/game", 2)
+    assert _game_and_half(Path("/game/224p.mp4")) == ("224p", 1)
+
+
+def test_a_video_linked_into_a_game_folder_is_that_game(tmp_path):
+    """A dataset whose videos are links to a video store: the outputs went to the store's folders."""
+    from ballspot.predict.run import _game_and_half
+
+    game = tmp_path / "league" / "season" / "game"
+    game.mkdir(parents=True)
+    (tmp_path / "match123.mp4").write_bytes(b"")
+    (game / "2_224p.mkv").symlink_to(tmp_path / "match123.mp4")
+    assert _game_and_half(game / "2_224p.mkv") == ("league/season/game", 2)
+
+
 # --- time mapping ---------------------------------------------------------------------------------------------
 
 

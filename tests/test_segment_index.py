@@ -351,6 +351,16 @@ def test_a_game_with_labels_but_no_video_is_left_out_with_a_warning(dataset, tmp
     assert not (tmp_path / "clips" / BRENTFORD).exists() and (tmp_path / "clips" / READING).is_dir()
 
 
+def test_a_game_whose_labels_hold_no_event_is_named(dataset, tmp_path):
+    """One game of a dataset labelled with nothing (a labels file saved empty) gave no clip without a word."""
+    root = tmp_path / "root"
+    shutil.copytree(dataset, root)
+    (root / BRENTFORD / "Labels-ball.json").write_text('{"annotations": []}')
+    result = invoke("segment", root, "--out", tmp_path / "clips", "--no-clips", "-q")
+    assert result.exit_code == 0, result.output
+    assert f"1 game(s) whose labels hold no event give no clip, first: {BRENTFORD}" in " ".join(result.stderr.split())
+
+
 def test_labels_of_a_half_without_a_video_are_left_out_with_a_warning(tmp_path):
     game = tmp_path / "root" / MIDDLESBROUGH
     game.mkdir(parents=True)
@@ -430,6 +440,19 @@ def test_one_video_inside_a_dataset_root_keeps_its_game_id(dataset, tmp_path):
     assert (tmp_path / READING / "manifest.json").is_file()
 
 
+def test_a_video_linked_into_a_game_folder_keeps_that_game_id(dataset, tmp_path):
+    """A dataset whose videos are links to a video store: the game and its split came from the store's folder
+    (game 'store', split train for a test game) instead of the game folder the link is in."""
+    root = tmp_path / "root"
+    shutil.copytree(dataset, root)
+    store = tmp_path / "store"
+    store.mkdir()
+    (root / READING / "224p.mp4").rename(store / "reading.mp4")
+    (root / READING / "224p.mp4").symlink_to(store / "reading.mp4")
+    result = ok("segment", root / READING / "224p.mp4", "--out", tmp_path / "clips", "--no-clips", "--json")
+    assert [(g["game"], g["split"]) for g in json.loads(result.stdout)["games"]] == [(READING, "test")]
+
+
 # ---------------------------------------------------------------- index
 
 
@@ -451,6 +474,20 @@ def test_index_rows_and_label_ids(segmented, match, tmp_path):
     assert frame["event_ms"].is_monotonic_increasing
     assert all(Path(clip).is_absolute() and Path(clip).is_file() for clip in frame["clip"])
     assert frame.loc[frame["kind"] == "background", "team"].tolist() == ["", ""]
+
+
+def test_index_reads_game_folders_linked_into_the_clips_folder(segmented, tmp_path):
+    """Clips of two segment runs put together with `ln -s` were left out of the index without a word; a link
+    back up the tree (a loop) adds nothing."""
+    ok("index", segmented, "--out", tmp_path / "whole.parquet")
+    linked = tmp_path / "clips"
+    linked.mkdir()
+    (linked / "match").symlink_to(segmented / "match")
+    (linked / "again").symlink_to(linked)
+    ok("index", linked, "--out", tmp_path / "linked.parquet")
+    whole, joined = pd.read_parquet(tmp_path / "whole.parquet"), pd.read_parquet(tmp_path / "linked.parquet")
+    assert len(joined) == len(whole) and set(joined["game"]) == {"match"}
+    assert all(Path(clip).is_file() for clip in joined["clip"])
 
 
 def test_index_round_trips_as_parquet_and_csv(segmented, tmp_path):

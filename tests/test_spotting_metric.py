@@ -421,6 +421,19 @@ def test_zips_and_single_files_give_the_folder_result(tmp_path):
     assert single.mAP == alone.mAP and single.games == ("",)
 
 
+def test_a_zip_made_on_windows_gives_the_folder_result(tmp_path):
+    """Member names with backslashes (PowerShell's Compress-Archive) name the same games as slashes do."""
+    labels, predictions = random_games(np.random.default_rng(11), n_events=20)
+    write_tree(tmp_path / "labels", labels, LABELS_FILE)
+    write_tree(tmp_path / "predictions", predictions, RESULTS_FILE)
+    with zipfile.ZipFile(tmp_path / "preds.zip", "w") as z:
+        for game, document in predictions.items():
+            z.writestr(f"{game}\\{RESULTS_FILE}".replace("/", "\\"), json.dumps(document))
+    from_zip = evaluate_spotting(tmp_path / "labels", tmp_path / "preds.zip")
+    assert from_zip.mAP == evaluate_spotting(tmp_path / "labels", tmp_path / "predictions").mAP
+    assert from_zip.games == tuple(sorted(labels))
+
+
 def test_a_zip_member_that_unpacks_past_the_cap_is_refused_before_it_is_read_whole(tmp_path, monkeypatch):
     from ballspot.metrics import sources
 
@@ -434,6 +447,28 @@ def test_a_zip_member_that_unpacks_past_the_cap_is_refused_before_it_is_read_who
             z.writestr(f"{game}/{RESULTS_FILE}", json.dumps(predictions[game]) + padding)
     with pytest.raises(BallspotError, match=r"preds\.zip!.*unpacks to more than 0 MiB"):
         evaluate_spotting(tmp_path / "labels", tmp_path / "preds.zip")
+
+
+def test_games_under_linked_folders_count_once(tmp_path):
+    """A labels or predictions root assembled with `ln -s` (game or league folders linked in) holds those games,
+    as segment and predict find them; a link back up the tree (a loop) or inside a game folder adds none."""
+    labels, predictions = random_games(np.random.default_rng(5), n_games=3, n_events=20)
+    write_tree(tmp_path / "labels", labels, LABELS_FILE)
+    write_tree(tmp_path / "predictions", predictions, RESULTS_FILE)
+    whole = evaluate_spotting(tmp_path / "labels", tmp_path / "predictions")
+    games = tmp_path / "linked-games"
+    for game in labels:  # league/season/game N -> the real game folder
+        (games / game).parent.mkdir(parents=True, exist_ok=True)
+        (games / game).symlink_to(tmp_path / "labels" / game)
+    (games / "league" / "again").symlink_to(games)  # a loop
+    (games / "league" / "season" / "notes").mkdir()  # a link below the game folders' depth is not walked
+    (games / "league" / "season" / "notes" / "copy").symlink_to(tmp_path / "labels" / sorted(labels)[0])
+    result = evaluate_spotting(games, tmp_path / "predictions")
+    assert result.games == whole.games and result.mAP == whole.mAP
+    league = tmp_path / "linked-league"
+    league.mkdir()
+    (league / "league").symlink_to(tmp_path / "predictions" / "league")
+    assert evaluate_spotting(tmp_path / "labels", league).mAP == whole.mAP
 
 
 LABELS = {GAME: [Annotation("PASS", 1000)]}

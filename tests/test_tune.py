@@ -493,6 +493,21 @@ def spot_run(tmp_path_factory, league_index, cache) -> Path:
     return runs / "spot"
 
 
+def test_validation_games_without_labels_or_video_are_named(tmp_path, capfd):
+    """A valid game splits.json lists but that has no labels or no video was left out of the search without a
+    word: the parameters were tuned on fewer games than the split holds."""
+    from ballspot.tune.postprocess_search import games_from_root
+
+    listed = ["l/s/2020-01-01 - A - B", "l/s/2020-01-02 - C - D", "l/s/2020-01-03 - E - F"]
+    for game in listed[:2]:
+        (tmp_path / game).mkdir(parents=True)
+        (tmp_path / game / "224p.mp4").write_bytes(b"")
+    (tmp_path / listed[0] / "Labels-ball.json").write_text('{"annotations": []}')
+    (tmp_path / "splits.json").write_text(json.dumps({"valid": listed}))
+    assert [game.game_id for game in games_from_root(tmp_path, "valid")] == listed[:1]
+    assert "2 valid game(s) have no labels or no video under " in capfd.readouterr().err
+
+
 def test_postprocess_search_saves_params_that_predict_uses(spot_run, league_index):
     from ballspot.metrics.spotting import spotting_map
     from ballspot.predict.api import default_params, predict_video

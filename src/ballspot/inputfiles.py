@@ -39,6 +39,8 @@ def nesting_depth(raw: bytes) -> int:
 def parse_json(raw: bytes | str, where: str) -> object:
     """The document in `raw`; `where` names it in the one-line error (a path, or `zip!member`)."""
     data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
+    if not data.strip():  # a file saved before anything was written to it, a download that failed
+        raise BallspotError(f"{where}: the file is empty; expected a JSON document")
     depth = nesting_depth(data)
     if depth > MAX_DEPTH:
         raise BallspotError(f"{where}: JSON nested {depth} levels deep (at most {MAX_DEPTH} are read)")

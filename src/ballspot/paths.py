@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import errno
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from platformdirs import PlatformDirs
@@ -34,6 +35,37 @@ def absolute(path: str | Path) -> Path:
         return expanded.resolve()
     except (RuntimeError, OSError):  # a loop: RuntimeError up to Python 3.12
         raise BallspotError(f"cannot resolve {path}: its symbolic links form a loop") from None
+
+
+def absolute_as_named(path: str | Path) -> Path:
+    """`path` made absolute without following symbolic links (`..` removed by name): a video or game folder
+    linked into a dataset keeps the place it has there, which names its game, not its target's."""
+    return Path(os.path.abspath(path))
+
+
+GAME_DEPTH = 3
+"""How deep a game folder lies in a dataset, clips or predictions root: league/season/game."""
+
+
+def walk_linked(root: Path, link_depth: int = GAME_DEPTH) -> Iterator[tuple[str, list[str], list[str]]]:
+    """`os.walk(root)` (names sorted) that also enters folders that are symbolic links, down to `link_depth`
+    levels (a dataset or clips folder assembled with `ln -s`), each folder once: a link back up the tree (a loop)
+    or to a folder already walked adds nothing. Real folders are walked before links, so a folder reached both
+    ways keeps its real path; a link inside a game folder (to a video store) is not walked. Callers may prune
+    `dirs` further, as with `os.walk`."""
+    seen: set[tuple[int, int]] = set()
+    for folder, dirs, files in os.walk(root, followlinks=True):
+        here = os.stat(folder)
+        if (here.st_dev, here.st_ino) in seen:
+            dirs[:] = []
+            continue
+        seen.add((here.st_dev, here.st_ino))
+        dirs.sort()
+        files.sort()
+        yield folder, dirs, files
+        links = [d for d in dirs if os.path.islink(os.path.join(folder, d))]
+        depth = len(Path(folder).relative_to(root).parts)
+        dirs[:] = [d for d in dirs if d not in links] + (links if depth < link_depth else [])
 
 
 def not_found(path: Path, what: str) -> BallspotError:

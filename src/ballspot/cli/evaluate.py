@@ -326,6 +326,7 @@ def run_spotting(
     from ballspot.metrics.game_events import Diagnostics
     from ballspot.metrics.sources import MissingPredictionsError, load_games
     from ballspot.metrics.spotting import evaluate_games
+    from ballspot.soccernet.labels import LABELS_FILE
     from ballspot.soccernet.splits import SPLITS_FILE, load_splits
 
     only_games = None
@@ -345,6 +346,11 @@ def run_spotting(
     except MissingPredictionsError as exc:
         raise BallspotError(f"{exc}{split_hint(labels, exc.predicted) if split is None else ''}") from None
     refuse_labels_without_events(games, diagnostics, classes, labels)
+    if only_games is not None and (unlabelled := sorted(set(only_games) - {game.game_id for game in games})):
+        warn(  # a typo in splits.json or a game not downloaded: the score is not the whole split's
+            f"{len(unlabelled)} of {len(set(only_games))} game(s) of split {split!r} in {SPLITS_FILE} have no "
+            f"{LABELS_FILE} under {labels} and are not scored, first: {unlabelled[0]!r}"
+        )
     result = evaluate_games(games, class_list, metric, diagnostics=diagnostics, bootstrap=bootstrap, seed=seed)
     baseline = chance_baseline(games, class_list, metric, seed) if chance else None
     for message in result.warnings:

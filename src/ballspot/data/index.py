@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 from pathlib import Path
 
 import pandas as pd
@@ -10,6 +11,7 @@ from ballspot.atomic import atomic_path
 from ballspot.classes import BACKGROUND, CLASSES_12, class_index
 from ballspot.data.segment import CLIP_KINDS, CLIP_MS_KEYS, MAX_CLIP_MS, read_manifest
 from ballspot.errors import BallspotError
+from ballspot.paths import walk_linked
 from ballspot.soccernet.labels import LABEL_SLACK_MS, TEAMS, VISIBILITIES
 from ballspot.soccernet.splits import SPLITS, split_names
 
@@ -42,7 +44,12 @@ def find_manifests(clips_dir: Path) -> list[Path]:
         raise BallspotError(
             f"clips folder not found: {clips_dir} (cut clips into it with `ballspot segment VIDEO_OR_DATASET_ROOT`)"
         )
-    manifests = sorted(clips_dir.rglob("manifest*.json"))
+    manifests = sorted(  # game folders linked in (`ln -s`, clips of two segment runs put together) count too
+        Path(folder) / name
+        for folder, dirs, files in walk_linked(clips_dir)
+        for name in files + dirs
+        if fnmatch.fnmatchcase(name, "manifest*.json")
+    )
     if not manifests:
         raise BallspotError(
             f"no clip manifests under {clips_dir} (cut clips into it with `ballspot segment VIDEO_OR_DATASET_ROOT`)"

@@ -20,8 +20,9 @@ from ballspot.atomic import held_alone, refuse_folders_in_the_way, removed_if_le
 from ballspot.classes import BACKGROUND, CLASSES_12
 from ballspot.errors import BallspotError
 from ballspot.inputfiles import read_json, require_file
+from ballspot.paths import absolute_as_named
 from ballspot.soccernet.labels import LABEL_SLACK_MS, LABELS_FILE, TEAMS, VISIBILITIES, Annotation, read_labels
-from ballspot.soccernet.layout import find_games, is_video_file, soccernet_video_half, unread_half_videos
+from ballspot.soccernet.layout import find_games, is_labelled, is_video_file, soccernet_video_half, unread_half_videos
 from ballspot.soccernet.splits import HOLD_OUT_HINT, SPLITS, SPLITS_FILE, load_splits, split_of
 from ballspot.video.cut import cut_clip
 from ballspot.video.probe import frame_times, probe
@@ -160,7 +161,7 @@ def dataset_root_of(video: Path) -> Path | None:
     """
     if soccernet_video_half(video.name) is None:
         return None
-    parents = video.resolve().parents
+    parents = absolute_as_named(video).parents  # a linked video belongs to the game folder it is linked into
     return parents[3] if len(parents) > 3 else None
 
 
@@ -281,7 +282,7 @@ def plan_jobs(source: Path, labels: Path | None, resolution: str = "224p") -> li
         for game in find_games(source, resolution):
             if game.labels is not None and not game.videos:
                 unwatched.append(game.game_id)
-            if game.labels is None or not game.videos:
+            if not is_labelled(game) or not game.videos:
                 continue
             for half, video in game.videos.items():
                 jobs.append(GameJob(video, game.labels, game.game_id, split_of(game.game_id, splits), half))
@@ -300,16 +301,17 @@ def plan_jobs(source: Path, labels: Path | None, resolution: str = "224p") -> li
     if not is_video_file(source):
         raise BallspotError(f"not a video file (expected .mp4, .mkv, ...): {source}")
     labels = labels or source.parent / LABELS_FILE
-    if labels.exists():
-        require_file(labels, "labels")  # a folder or a pipe says what it is, not "not found"
+    if labels.exists() or labels.is_symlink():
+        require_file(labels, "labels")  # a folder, a pipe or a broken link says what it is, not "not found"
     if not labels.is_file():
         raise BallspotError(f"labels not found: {labels} (give them with --labels)")
     root = dataset_root_of(source)
-    if root is not None and labels.resolve().parent == source.resolve().parent:
-        game_id = source.resolve().parent.relative_to(root).as_posix()
+    folder = absolute_as_named(source).parent
+    if root is not None and absolute_as_named(labels).parent == folder:
+        game_id = folder.relative_to(root).as_posix()
         split = split_of(game_id, load_splits(root))
     elif soccernet_video_half(source.name) is not None:  # 224p.mp4 outside a dataset: the folder names the game
-        game_id, split = source.resolve().parent.name or source.stem, "train"
+        game_id, split = folder.name or source.stem, "train"
     else:
         game_id, split = source.stem, "train"
     if game_id in ("", ".", ".."):  # the game's clips go to <out>/<game id>: this would be <out> or above it
@@ -360,13 +362,15 @@ def check_jobs(jobs: list[GameJob], classes: tuple[str, ...] = CLASSES_12) -> No
     halves: dict[str, set[int]] = {}
     for job in jobs:
         halves.setdefault(job.game_id, set()).add(job.half)
-    events, warnings = 0, []
+    events, warnings, eventless = 0, [], []
     for job in jobs:
         info = probe(job.video)
         labels = read_labels(job.labels, classes, duration_ms=info.duration_ms, slack_ms=LABEL_SLACK_MS, half=job.half)
         events += sum(a.half in halves[job.game_id] for a in labels.annotations)
         if job.half != min(halves[job.game_id]):
             continue  # one warning per game
+        if not labels.annotations:
+            eventless.append(job.game_id)
         orphans = [a for a in labels.annotations if a.half not in halves[job.game_id]]
         if orphans:
             left_out = " and ".join(str(h) for h in sorted({a.half for a in orphans}))
@@ -377,6 +381,11 @@ def check_jobs(jobs: list[GameJob], classes: tuple[str, ...] = CLASSES_12) -> No
         where = jobs[0].labels if len(jobs) == 1 else "any game's labels"
         why = f" ({warnings[0]}{' ...' if len(warnings) > 1 else ''})" if warnings else ""
         raise BallspotError(f"no event in {where}{why}: nothing to cut (clips are cut around the labelled events)")
+    if eventless and len(eventless) < len(halves):  # one game of a dataset labelled with nothing gives no clip
+        warnings.append(
+            f"{len(eventless)} game(s) whose labels hold no event give no clip, first: {eventless[0]}"
+            + ("" if len(eventless) == 1 else " ...")
+        )
     for warning in warnings:
         warn(warning)
 

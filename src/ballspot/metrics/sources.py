@@ -20,6 +20,7 @@ from ballspot.errors import BallspotError
 from ballspot.inputfiles import parse_json
 from ballspot.metrics.game_events import Diagnostics, GameEvents, game_from_columns, game_from_documents
 from ballspot.metrics.typed_columns import labels_columns, prediction_columns
+from ballspot.paths import absolute_as_named, walk_linked
 from ballspot.soccernet.labels import LABELS_FILE
 from ballspot.soccernet.results import RESULTS_FILE
 
@@ -47,7 +48,8 @@ class JsonTree:
         if self._zip is not None:
             found = {}
             for member in self._zip.namelist():
-                member_path = PurePosixPath(member.removeprefix("./"))
+                # a zip made on Windows may separate folders with backslashes
+                member_path = PurePosixPath(member.replace("\\", "/").removeprefix("./"))
                 if member_path.name == file_name and not any(p.startswith(".") for p in member_path.parts[:-1]):
                     game_id = member_path.parent.as_posix()
                     found["" if game_id == "." else game_id] = member
@@ -55,8 +57,10 @@ class JsonTree:
         if self.path.is_file():
             return {"": str(self.path)}
         found = {}
-        for folder, dirs, files in os.walk(self.path):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for folder, dirs, files in walk_linked(self.path):  # games linked in (`ln -s`) count too
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            if file_name in dirs:  # not a game without the file: skipping it would drop the game without a word
+                raise BallspotError(f"{os.path.join(folder, file_name)}: a folder where the game's {file_name} goes")
             if file_name in files:
                 game_id = Path(folder).relative_to(self.path).as_posix()
                 found["" if game_id == "." else game_id] = os.path.join(folder, file_name)
@@ -124,7 +128,7 @@ def load_games(
     labels_tree = JsonTree(labels, "labels")
     predictions_tree = JsonTree(predictions, "predictions")
     try:
-        labelled = labels_tree.games(labels_file)
+        labelled = every_labelled = labels_tree.games(labels_file)
         if not labelled:
             raise BallspotError(f"no {labels_file} under {labels_tree.path}{zip_hint(labels_tree, '--labels')}")
         if only_games is not None:
@@ -143,12 +147,14 @@ def load_games(
                 + ("; ..." if len(missing) > 3 else "")
                 + (
                     deeper_hint(predictions_tree, predicted, labelled)
+                    or one_game_hint(labels_tree, predictions_tree, predicted, labelled)
                     or elsewhere_hint(predicted, missing)
                     or " (the official evaluator stops there too; evaluate a labels root holding only predicted games)"
                     + ("" if predicted else zip_hint(predictions_tree, "--predictions"))
                 ),
             )
-        diagnostics.games_without_labels.extend(sorted(set(predicted) - set(labelled)))
+        # games of other splits (`only_games`) have labels: they are left out, not "without labels"
+        diagnostics.games_without_labels.extend(sorted(set(predicted) - set(every_labelled)))
         index = class_index(tuple(classes))
         return [
             _load_game(game, labels_tree, labelled[game], predictions_tree, predicted[game], index, diagnostics)
@@ -187,9 +193,27 @@ def elsewhere_hint(predicted: Collection[str], missing: Collection[str]) -> str:
     )
 
 
+def one_game_hint(labels: JsonTree, predictions: JsonTree, predicted: Collection[str], labelled: Collection) -> str:
+    """`; --labels holds one game: give its own predictions (--predictions PATH)` when the labels are one game (a
+    game folder or its file) and the predictions a root holding one game of that folder's name; else ""."""
+    if set(labelled) != {""} or labels._zip is not None or not predictions.path.is_dir():
+        return ""
+    folder = labels.path.parent if labels.path.is_file() else labels.path
+    same = [game for game in predicted if PurePosixPath(game).name == absolute_as_named(folder).name]
+    if len(same) != 1:
+        return ""
+    return f"; --labels holds one game: give its own predictions (--predictions {predictions.path / same[0]})"
+
+
 def zip_hint(tree: JsonTree, option: str) -> str:
     """`; FOLDER holds X.zip: give the zip itself (OPTION FOLDER/X.zip)` for a folder of no JSON file but a zip
-    (a submission zip, a downloaded split) beside it; else ""."""
+    (a submission zip, a downloaded split) beside it, and the like for a zip holding a zip (zipped again);
+    else ""."""
+    if tree._zip is not None:
+        inner = sorted(name for name in tree._zip.namelist() if name.lower().endswith(".zip"))
+        if not inner:
+            return ""
+        return f"; {tree.path.name} holds the zip {inner[0]}: extract it and give that zip ({option} {inner[0]})"
     if not tree.path.is_dir():
         return ""
     zips = sorted(path for path in tree.path.glob("*.zip") if path.is_file())

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ballspot.errors import BallspotError
+from ballspot.paths import absolute_as_named
 from ballspot.predict.api import LoadedModel
 from ballspot.predict.postprocess import PostprocessParams
 from ballspot.soccernet.layout import find_games, is_video_file, soccernet_video_half
@@ -49,9 +50,9 @@ def plan_videos(sources: list[Path], resolution: str = "224p") -> list[VideoJob]
 def _game_and_half(video: Path) -> tuple[str, int]:
     """A SoccerNet-named video (`224p.mp4`, `2_224p.mkv`) is its game folder's; any other is its own game."""
     half = soccernet_video_half(video.name)
-    parents = video.resolve().parents
-    if half is not None and len(parents) >= 3:
-        return "/".join(p.name for p in (parents[2], parents[1], parents[0])), half
+    parents = absolute_as_named(video).parents  # a linked video is named by its game folder, not its target's
+    if half is not None and len(parents) >= 3:  # the file system's root has no name: /data/game/224p.mp4 is data/game
+        return "/".join(p.name for p in (parents[2], parents[1], parents[0]) if p.name), half
     return video.stem, 1
 
 

@@ -64,18 +64,20 @@ def _named_videos(folder: Path, resolution: str) -> dict[int, Path]:
             halves.setdefault(m.group(2), {})[int(m.group(1))] = f
     if resolution in whole:
         return {1: whole[resolution]}
-    if resolution in halves:
-        return dict(sorted(halves[resolution].items()))
 
     # fall back to whatever resolution exists, smallest first
     def height(key: str) -> int:
         return int(key[:-1])
 
-    if whole:
-        return {1: whole[min(whole, key=height)]}
-    if halves:
-        return dict(sorted(halves[min(halves, key=height)].items()))
-    return {}
+    if resolution in halves or not whole:
+        # each half at `resolution`, else at its smallest: a game whose 2_224p.mkv is missing (a failed download)
+        # but whose 2_720p.mkv is there keeps its second half
+        chosen: dict[int, Path] = {}
+        for key in sorted(halves, key=lambda key: (key != resolution, height(key))):
+            for half, video in halves[key].items():
+                chosen.setdefault(half, video)
+        return dict(sorted(chosen.items()))
+    return {1: whole[min(whole, key=height)]}
 
 
 def other_resolutions(videos: list[Path], resolution: str) -> str | None:
@@ -113,8 +115,36 @@ def find_games(root: Path | str, resolution: str = "224p", require_video: bool =
     if not games:
         raise BallspotError(
             f"no games under {root}: expected league/season/game folders holding {LABELS_FILE} and a video"
+            + _not_a_root_hint(root, resolution)
         )
     return games
+
+
+def _not_a_root_hint(root: Path, resolution: str) -> str:
+    """`; ...` naming what to give instead when `root` is one game's folder (it holds a video) or a league or
+    season folder (its games lie fewer than three levels down); else ""."""
+    try:
+        videos = sorted(path for path in root.iterdir() if path.is_file() and is_video_file(path))
+    except OSError:  # a folder that cannot be read: the error says no games, without a hint
+        return ""
+    if videos:
+        return f"; it holds a video: give the video itself ({videos[0]})"
+    for depth in (2, 1):  # a league folder, a season folder
+        for folder in sorted(root.glob("/".join(["*"] * depth))):
+            if folder.is_dir() and (_named_videos(folder, resolution) or (folder / LABELS_FILE).is_file()):
+                above = root.absolute().parents[2 - depth]
+                return f"; its games are {depth} level(s) down instead of 3: give the dataset root above it ({above})"
+    return ""
+
+
+def is_labelled(game: Game) -> bool:
+    """Whether the game has its labels file; one that is a folder or a broken link is an error, not a game
+    without labels (the challenge split) to skip."""
+    named = game.folder / LABELS_FILE
+    if game.labels is None and (named.exists() or named.is_symlink()):
+        what = "a folder" if named.is_dir() else "not a regular file" if named.exists() else "a broken link"
+        raise BallspotError(f"{named}: the game's labels file is {what}")
+    return game.labels is not None
 
 
 def soccernet_video_half(name: str) -> int | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ballspot.errors import BallspotError
-from ballspot.inputfiles import read_json
+from ballspot.inputfiles import read_json, require_file
 
 SPLITS = ("train", "valid", "test", "challenge")
 SPLITS_FILE = "splits.json"
@@ -54,6 +54,8 @@ def load_splits(root: Path | str) -> dict[str, tuple[str, ...]]:
     """The split lists for a dataset root: its `splits.json` if present, else the official ones."""
     path = Path(root) / SPLITS_FILE
     if not path.is_file():
+        if path.exists() or path.is_symlink():  # a folder, a broken link: the official lists would split the games
+            require_file(path, "splits file")
         return OFFICIAL_SPLITS
     data = read_json(path, "splits file")
     if not isinstance(data, dict) or not all(isinstance(v, list) for v in data.values()):

@@ -87,17 +87,21 @@ def games_from_index(index_path: Path, split: str) -> list[ValidGame]:
 
 def games_from_root(root: Path, split: str, resolution: str = "224p") -> list[ValidGame]:
     """The split's games of a dataset root (its splits.json, else SoccerNet's official lists)."""
-    from ballspot.soccernet.layout import find_games
+    from ballspot.soccernet.layout import find_games, is_labelled
     from ballspot.soccernet.splits import load_splits, split_of
 
     splits = load_splits(root)
     games = [
         ValidGame(g.game_id, dict(g.videos), g.labels)
         for g in find_games(root, resolution, require_video=True)
-        if g.labels is not None and split_of(g.game_id, splits) == split
+        if split_of(g.game_id, splits) == split and is_labelled(g)
     ]
     if not games:
         raise BallspotError(f"no labelled game with a video in split {split!r} under {root}")
+    if missing := sorted(set(splits.get(split, ())) - {game.game_id for game in games}):
+        from ballspot.console import warn
+
+        warn(f"{len(missing)} {split} game(s) have no labels or no video under {root} and are left out: {missing[0]}")
     return games
 
 

@@ -99,7 +99,12 @@ def _probe_file(path: Path, size: int, mtime_ns: int) -> VideoInfo:
     except BallspotError:
         raise
     except (av.error.FFmpegError, OSError, UnicodeDecodeError) as exc:
-        raise BallspotError(f"cannot read video {path}: {exc}") from None
+        if _mp4_without_index(path):
+            raise BallspotError(
+                f"video is truncated: {path} is an MP4 without its index (the moov box, written last): the recording "
+                "stopped abruptly, or the copy or download was cut off; get a complete copy"
+            ) from None
+        raise BallspotError(f"cannot read video {path}: {_reason(exc)}") from None
     if duration <= 0 or not width or not height or last_frame is None:
         raise BallspotError(f"video has no frames: {path}")
     end = min(duration, last_frame + 1 / fps)
@@ -208,8 +213,36 @@ def frame_times(path: Path | str) -> np.ndarray:
             pts = [p.pts for p in container.demux(stream) if p.pts is not None and p.size and not p.is_discard]
             times = np.sort(np.asarray(pts, dtype=np.float64) * float(stream.time_base) - origin)
     except (av.error.FFmpegError, OSError, IndexError) as exc:
-        raise BallspotError(f"cannot read the frames of {path}: {exc}") from None
+        raise BallspotError(f"cannot read the frames of {path}: {_reason(exc)}") from None
     return times[times >= -1e-6] if len(times) else times
+
+
+def _mp4_without_index(path: Path) -> bool:
+    """Whether `path` is an MP4 (or MOV) whose top-level boxes stop before a `moov` box, the index a recorder
+    writes when it stops."""
+    try:
+        with path.open("rb") as file:
+            size = path.stat().st_size
+            offset, kinds = 0, []
+            while offset + 8 <= size:
+                file.seek(offset)
+                header = file.read(16)
+                box, kind = int.from_bytes(header[:4], "big"), header[4:8]
+                if box == 1 and len(header) == 16:  # a 64-bit size follows the type
+                    box = int.from_bytes(header[8:16], "big")
+                kinds.append(kind)
+                if box < 8 or kind == b"moov":
+                    break
+                offset += box
+    except OSError:
+        return False
+    return bool(kinds) and kinds[0] == b"ftyp" and b"moov" not in kinds
+
+
+def _reason(exc: Exception) -> str:
+    """What went wrong reading a video, as ffmpeg words it ("Invalid data found when processing input"), without
+    PyAV's internal error number and the path the message already names."""
+    return getattr(exc, "strerror", None) or str(exc)
 
 
 def count_frames(path: Path | str) -> int:
