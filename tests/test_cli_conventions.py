@@ -49,17 +49,19 @@ def test_help_says_what_not_whence():
         assert "seed's" not in text and "the seed " not in text, words
 
 
-def test_help_shows_every_bracketed_default():
-    """A "[default: ...]" written into an option's help is shown, not eaten as Rich markup (needs a backslash)."""
+def test_help_shows_every_bracketed_text():
+    """A "[default: ...]" or "pip install 'ballspot[onnx]'" written into a help text is shown, not eaten as Rich
+    markup (needs a backslash)."""
     for words in every_command():
         command = get_command(app)
         for word in words:
             command = command.commands[word]
         shown = runner.invoke(app, [*words, "--help"], env={"COLUMNS": "300"}).stdout
         shown = " ".join(shown.replace("│", " ").split())
-        for param in command.params:
-            for default in re.findall(r"\[default: [^]]*\]", getattr(param, "help", None) or ""):
-                assert default in shown, (words, param.name, default)
+        texts = [("", command.help), *((param.name, getattr(param, "help", None)) for param in command.params)]
+        for name, text in texts:
+            for bracketed in re.findall(r"\[[^][]*\]", text or ""):
+                assert bracketed in shown, (words, name, bracketed)
 
 
 def test_shell_completion_is_offered_and_shown():

@@ -105,7 +105,7 @@ def predict(
     ] = None,
     backend: Annotated[
         Backend,
-        Opt(help="What runs the network: torch, or onnxruntime (exported graphs; pip install 'ballspot[onnx]')."),
+        Opt(help="What runs the network: torch, or onnxruntime (exported graphs; pip install 'ballspot\\[onnx]')."),
     ] = Backend.torch,
     threads: ThreadsOption = None,
     workers: Annotated[
