@@ -240,6 +240,21 @@ def test_a_failing_trial_is_marked_failed_and_the_study_goes_on(tmp_path, league
     assert "no clips in split 'test'" in study.trials[0].user_attrs["error"]
 
 
+def test_a_trial_stopped_by_sigterm_is_marked_failed_not_left_running(tmp_path):
+    from ballspot.cli.base import Terminated
+    from ballspot.tune.study import run_trials
+
+    study = open_study(parse_storage(None, tmp_path), "stopped", "val_macro_f1")
+
+    def stopped(trial):
+        raise Terminated
+
+    with pytest.raises(Terminated):
+        run_trials(study, stopped, 1)
+    assert [t.state.name for t in study.trials] == ["FAIL"]
+    assert study.trials[0].user_attrs["error"] == "stopped before it finished"
+
+
 def test_a_run_whose_every_trial_failed_is_an_error(tmp_path, league_index, cache):
     """Every trial failing (here: --runs-dir is a file) is exit 1 naming the first failure, not exit 0."""
     space = tmp_path / "space.yaml"
