@@ -4,6 +4,7 @@ options pointing at its outputs, and each runs to the end; examples/predict_api.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -82,6 +83,17 @@ def test_newest_model_looks_in_the_runs_folder_and_the_quick_starts(home):
     trained.parent.mkdir(parents=True)
     trained.write_bytes(b"")
     assert newest_model() == trained  # the newer one
+
+
+def test_predict_without_a_model_says_which_model_it_took(home, tiny_run, monkeypatch):
+    monkeypatch.delenv("BALLSPOT_QUIET")
+    weights = home / "runs" / "first" / "weights" / "best.pt"
+    weights.parent.mkdir(parents=True)
+    shutil.copy(tiny_run["best"], weights)
+    video = next(tiny_run["league"].rglob("224p.mp4"))
+    result = runner.invoke(app, ["predict", str(video), "--device", "cpu"])
+    assert result.exit_code == 0, result.output
+    assert f"model: {weights} (the newest run's; --model picks another)" in result.stderr
 
 
 def test_predict_without_a_model_names_the_command_that_makes_one(home, tmp_path):
