@@ -325,7 +325,8 @@ def test_a_run_stopped_after_an_epoch_says_how_to_continue_it(tmp_path, index_pa
 def test_resuming_a_finished_run_is_an_error(index_path, shared, base_run):
     args = ("--resume", "--name", "base", "--runs-dir", str(shared["runs"]))
     result = invoke_train(*args, index_path=index_path, cache=shared["cache"])
-    assert_one_error_line(result, "already finished its 2 epochs")
+    best = base_run["root"] / "weights" / "best.pt"
+    assert_one_error_line(result, "already finished its 2 epochs", str(best), "another --name and more --epochs")
 
 
 def test_resume_refuses_settings_that_differ_from_the_run_and_names_them(index_path, shared, base_run):
