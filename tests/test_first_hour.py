@@ -96,6 +96,19 @@ def test_predict_without_a_model_says_which_model_it_took(home, tiny_run, monkey
     assert f"model: {weights} (the newest run's; --model picks another)" in result.stderr
 
 
+def test_a_run_path_relative_to_the_data_folder_is_pointed_at_from_elsewhere(home, tmp_path, monkeypatch):
+    """`runs/first/weights/best.pt`, as the docs write it, typed in another folder than the data folder."""
+    weights = home / "runs" / "first" / "weights" / "best.pt"
+    weights.parent.mkdir(parents=True)
+    weights.write_bytes(b"")
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["evaluate", "--model", "runs/first/weights/best.pt"])
+    assert_one_error_line(result, "not found: runs/first/weights/best.pt", f"(did you mean {weights}?)")
+    result = runner.invoke(app, ["evaluate", "--model", "runs/second/weights/best.pt"])
+    assert_one_error_line(result, "not found: runs/second/weights/best.pt")
+    assert "did you mean" not in result.stderr
+
+
 def test_predict_without_a_model_names_the_command_that_makes_one(home, tmp_path):
     video = tmp_path / "match.mp4"
     video.write_bytes(b"")
