@@ -535,6 +535,18 @@ def test_postprocess_search_saves_params_that_predict_uses(spot_run, league_inde
     assert scored.mAP == pytest.approx(report["mAP_after"])
 
 
+def test_postprocess_table_says_which_suppression_the_search_chose(capsys):
+    """The suppression is chosen for all classes before the per-class search: the mAP can rise while no class's
+    "AP before" / "AP after" differs, and the report says why."""
+    from ballspot.cli.tune import _print_postprocess
+
+    row = {"label": "PASS", "ground_truth": 7, "ap_before": 0.1, "ap_after": 0.1, "params": {}}
+    result = {"games": ["g"], "split": "valid", "per_class": [row], "mAP_before": 0.0234, "mAP_after": 0.0287,
+              "mAP_by_suppression": {"peaks": 0.0234, "soft": 0.0287}, "params": {"suppression": "soft"}}  # fmt: skip
+    _print_postprocess(result)
+    assert "suppression for every class: soft (mAP@1 with peaks 0.0234, soft 0.0287)" in capsys.readouterr().err
+
+
 def test_postprocess_search_on_games_without_events_is_an_error(tmp_path, spot_run, league_index):
     """Labels with no event give every candidate AP 0: nothing to search, and postprocess.json stays as it was."""
     import shutil

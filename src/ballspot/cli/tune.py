@@ -337,6 +337,8 @@ def _print_postprocess(result: dict) -> None:
 
     from ballspot import console
 
+    by_way = ", ".join(f"{way} {value:.4f}" for way, value in result["mAP_by_suppression"].items())
+    console.err.print(f"suppression for every class: {result['params']['suppression']} (mAP@1 with {by_way})")
     table = Table(title=f"post-processing search on {len(result['games'])} {result['split']} game(s), AP@1")
     for column in ("class", "events", "AP before", "AP after", "smooth s", "window s", "threshold"):
         table.add_column(column, justify="left" if column == "class" else "right")
