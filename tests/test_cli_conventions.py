@@ -102,6 +102,7 @@ def test_choices_and_ranges_show_in_help():
     assert "auto|cpu|cuda" in text and "classify|spot" in text and "1<=x<=10000" in text
     text = runner.invoke(app, ["tune", "--help"], env={"COLUMNS": "300"}).stdout
     assert "tpe|random" in text and "add" in text and "not a total" in text
+    assert "dense runs do not write the validation metrics tune reads" in text  # dense is a choice tune refuses
 
 
 def test_long_stderr_lines_are_not_wrapped_when_piped(capsys, monkeypatch):

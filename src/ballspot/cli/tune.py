@@ -115,7 +115,9 @@ def tune(
         Opt("--index", help="Clip index \\[default: <data>/clips/index.parquet, else the quick start's]."),
     ] = None,
     epochs: Annotated[int | None, Opt(min=1, help="Epochs per trial.")] = None,
-    task: Annotated[Task | None, Opt(help="classify or spot.")] = None,
+    task: Annotated[
+        Task | None, Opt(help="classify or spot; dense runs do not write the validation metrics tune reads.")
+    ] = None,
     backbone: Annotated[str | None, Opt(help="Any timm model name.")] = None,
     frames: Annotated[int | None, Opt(min=1, max=256, help="Frames per clip.")] = None,
     stride: Annotated[int | None, Opt(min=1, max=50, help="Take every n-th frame.")] = None,
