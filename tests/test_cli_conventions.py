@@ -64,6 +64,16 @@ def test_help_shows_every_bracketed_text():
                 assert bracketed in shown, (words, name, bracketed)
 
 
+def test_help_paragraphs_wrap_to_the_terminal_not_to_the_source():
+    """A docstring's line breaks would show as lines cut short mid-sentence on a terminal narrower than the source."""
+    for words in every_command():
+        command = get_command(app)
+        for word in words:
+            command = command.commands[word]
+        for paragraph in (command.help or "").split("\n\n"):
+            assert "\n" not in paragraph, (words, paragraph)
+
+
 def test_shell_completion_is_offered_and_shown():
     result = runner.invoke(app, ["--help"], env={"COLUMNS": "200"})
     assert "--install-completion" in result.stdout and "--show-completion" in result.stdout

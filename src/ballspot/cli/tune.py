@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from ballspot.cli.base import app, error_boundary
+from ballspot.cli.base import app, command, error_boundary
 from ballspot.cli.options import (
     SEED_MAX,
     CacheDirOption,
@@ -263,8 +263,7 @@ def run_with_counter(study, objective, trials: int, timeout: float | None, metri
         return run_trials(study, objective, trials, timeout, on_trial=on_trial)
 
 
-@tune_app.command("report")
-@error_boundary
+@command("report", on=tune_app)
 def report_command(
     study: Annotated[str, Opt("--study", help="Study name.")] = "ballspot",
     storage: Annotated[
@@ -298,8 +297,7 @@ def report_command(
     console.result_line(best_config or spec.dashboard)
 
 
-@tune_app.command("postprocess")
-@error_boundary
+@command("postprocess", on=tune_app)
 def postprocess(
     run: Annotated[Path, typer.Argument(help="Run folder, or a weights file (best.pt) of a spotting run.")],
     labels: Annotated[
