@@ -20,6 +20,7 @@ from ballspot.cli.app import app
 from ballspot.metrics.chance import chance_games
 from ballspot.metrics.game_events import Diagnostics
 from ballspot.metrics.sources import load_games
+from ballspot.soccernet.splits import OFFICIAL_SPLITS
 from tests.assertions import assert_usage_error
 from tests.spotting_data import GAME, golden_events, golden_labels, prediction, predictions_document, write_tree
 
@@ -161,6 +162,22 @@ def test_missing_predictions_suggest_the_split_option_that_fixes_it(two_game_lea
     assert "1 of 2 labelled game(s) have no results_spotting.json" in result.stderr
     assert "add `--split test`" in result.stderr
     assert evaluate(two_game_league, "--bootstrap", "0", "--split", "test").exit_code == 0
+
+
+def test_split_of_a_soccernet_root_without_splits_json_follows_the_official_lists(tmp_path):
+    """A SoccerNet download holds no splits.json: `--split test` scores its official test games, as predict's does."""
+    test_games, train_game = OFFICIAL_SPLITS["test"], OFFICIAL_SPLITS["train"][0]
+    labels = {game: golden_labels() for game in (*test_games, train_game)}
+    write_tree(tmp_path / "labels", labels, "Labels-ball.json")
+    exact = [prediction(CLASSES_12[i], ms, 1.0, team) for i, _, ms, team in golden_events()]
+    write_tree(
+        tmp_path / "predictions", dict.fromkeys(test_games, predictions_document(exact)), "results_spotting.json"
+    )
+    result = evaluate(tmp_path, "--bootstrap", "0")
+    assert result.exit_code == 1 and "one split of SoccerNet's official lists, add `--split test`" in result.stderr
+    result = evaluate(tmp_path, "--bootstrap", "0", "--split", "test", "--json")
+    assert result.exit_code == 0, result.output
+    assert sorted(json.loads(result.stdout)["games"]) == sorted(test_games)
 
 
 def test_not_shown_reads_n_a_when_no_label_is_not_shown(two_game_league):
