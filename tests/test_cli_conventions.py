@@ -186,6 +186,12 @@ def test_not_shown_reads_n_a_when_no_label_is_not_shown(two_game_league):
     assert "not shown: n/a" in result.stdout and "0.0000" not in result.stdout.split("not shown:")[1].split("\n")[0]
 
 
+def test_the_interval_line_counts_what_it_resampled(two_game_league):
+    result = evaluate(two_game_league, "--bootstrap", "50", "--split", "test")
+    assert result.exit_code == 0, result.output
+    assert re.search(r"resampling 60 s blocks of game time \(\d+ blocks?\), seed 0", result.stdout), result.stdout
+
+
 def test_evaluate_offers_a_chance_baseline(two_game_league):
     result = evaluate(two_game_league, "--bootstrap", "0", "--split", "test", "--json")
     report = json.loads(result.stdout)
