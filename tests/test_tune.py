@@ -382,6 +382,8 @@ def test_a_study_keeps_its_metric(tmp_path):
         open_study(spec, "kept", "val_loss")
     result = runner.invoke(app, ["tune", "report", "--storage", str(tmp_path / "s.db"), "--study", "nope"])
     assert_one_error_line(result, "no study 'nope'", "it holds: kept")
+    result = runner.invoke(app, ["tune", "report", "--storage", str(tmp_path / "none.db")])
+    assert_one_error_line(result, "no study 'ballspot'", "none.db does not exist (`ballspot tune` makes it)")
 
 
 def test_a_rerun_whose_space_draws_an_option_differently_is_a_one_line_error(tmp_path, league_index, cache):

@@ -173,7 +173,7 @@ def load_study(spec: StorageSpec, name: str):
                     f"no study {name!r}: {above} is a file, not a folder; point --studies-dir (or "
                     "BALLSPOT_STUDIES_DIR) at the folder holding the studies"
                 )
-            raise BallspotError(f"no study {name!r}: {file} does not exist")
+            raise BallspotError(f"no study {name!r}: {file} does not exist (`ballspot tune` makes it)")
     storage = open_storage(spec)
     try:
         return optuna.load_study(study_name=name, storage=storage)
