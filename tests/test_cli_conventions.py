@@ -20,6 +20,7 @@ from ballspot.cli.app import app
 from ballspot.metrics.chance import chance_games
 from ballspot.metrics.game_events import Diagnostics
 from ballspot.metrics.sources import load_games
+from ballspot.soccernet.splits import OFFICIAL_SPLITS
 from tests.assertions import assert_usage_error
 from tests.spotting_data import GAME, golden_events, golden_labels, prediction, predictions_document, write_tree
 
@@ -57,17 +58,29 @@ def test_help_shows_no_type_beside_an_on_off_option():
     assert "<path>" in runner.invoke(app, ["evaluate", "--help"], env={"COLUMNS": "300"}).stdout  # values keep theirs
 
 
-def test_help_shows_every_bracketed_default():
-    """A "[default: ...]" written into an option's help is shown, not eaten as Rich markup (needs a backslash)."""
+def test_help_shows_every_bracketed_text():
+    """A "[default: ...]" or "pip install 'ballspot[onnx]'" written into a help text is shown, not eaten as Rich
+    markup (needs a backslash)."""
     for words in every_command():
         command = get_command(app)
         for word in words:
             command = command.commands[word]
         shown = runner.invoke(app, [*words, "--help"], env={"COLUMNS": "300"}).stdout
         shown = " ".join(shown.replace("│", " ").split())
-        for param in command.params:
-            for default in re.findall(r"\[default: [^]]*\]", getattr(param, "help", None) or ""):
-                assert default in shown, (words, param.name, default)
+        texts = [("", command.help), *((param.name, getattr(param, "help", None)) for param in command.params)]
+        for name, text in texts:
+            for bracketed in re.findall(r"\[[^][]*\]", text or ""):
+                assert bracketed in shown, (words, name, bracketed)
+
+
+def test_help_paragraphs_wrap_to_the_terminal_not_to_the_source():
+    """A docstring's line breaks would show as lines cut short mid-sentence on a terminal narrower than the source."""
+    for words in every_command():
+        command = get_command(app)
+        for word in words:
+            command = command.commands[word]
+        for paragraph in (command.help or "").split("\n\n"):
+            assert "\n" not in paragraph, (words, paragraph)
 
 
 def test_shell_completion_is_offered_and_shown():
@@ -108,6 +121,7 @@ def test_choices_and_ranges_show_in_help():
     assert "auto|cpu|cuda" in text and "classify|spot" in text and "1<=x<=10000" in text
     text = runner.invoke(app, ["tune", "--help"], env={"COLUMNS": "300"}).stdout
     assert "tpe|random" in text and "add" in text and "not a total" in text
+    assert "dense runs do not write the validation metrics tune reads" in text  # dense is a choice tune refuses
 
 
 def test_long_stderr_lines_are_not_wrapped_when_piped(capsys, monkeypatch):
@@ -193,10 +207,32 @@ def test_predictions_of_another_split_are_not_said_to_lack_labels(two_game_leagu
     assert "predictions but no labels" not in result.stderr
 
 
+def test_split_of_a_soccernet_root_without_splits_json_follows_the_official_lists(tmp_path):
+    """A SoccerNet download holds no splits.json: `--split test` scores its official test games, as predict's does."""
+    test_games, train_game = OFFICIAL_SPLITS["test"], OFFICIAL_SPLITS["train"][0]
+    labels = {game: golden_labels() for game in (*test_games, train_game)}
+    write_tree(tmp_path / "labels", labels, "Labels-ball.json")
+    exact = [prediction(CLASSES_12[i], ms, 1.0, team) for i, _, ms, team in golden_events()]
+    write_tree(
+        tmp_path / "predictions", dict.fromkeys(test_games, predictions_document(exact)), "results_spotting.json"
+    )
+    result = evaluate(tmp_path, "--bootstrap", "0")
+    assert result.exit_code == 1 and "one split of SoccerNet's official lists, add `--split test`" in result.stderr
+    result = evaluate(tmp_path, "--bootstrap", "0", "--split", "test", "--json")
+    assert result.exit_code == 0, result.output
+    assert sorted(json.loads(result.stdout)["games"]) == sorted(test_games)
+
+
 def test_not_shown_reads_n_a_when_no_label_is_not_shown(two_game_league):
     result = evaluate(two_game_league, "--bootstrap", "0", "--split", "test")
     assert result.exit_code == 0, result.output
     assert "not shown: n/a" in result.stdout and "0.0000" not in result.stdout.split("not shown:")[1].split("\n")[0]
+
+
+def test_the_interval_line_counts_what_it_resampled(two_game_league):
+    result = evaluate(two_game_league, "--bootstrap", "50", "--split", "test")
+    assert result.exit_code == 0, result.output
+    assert re.search(r"resampling 60 s blocks of game time \(\d+ blocks?\), seed 0", result.stdout), result.stdout
 
 
 def test_evaluate_offers_a_chance_baseline(two_game_league):

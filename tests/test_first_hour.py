@@ -4,6 +4,7 @@ options pointing at its outputs, and each runs to the end; examples/predict_api.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -82,6 +83,30 @@ def test_newest_model_looks_in_the_runs_folder_and_the_quick_starts(home):
     trained.parent.mkdir(parents=True)
     trained.write_bytes(b"")
     assert newest_model() == trained  # the newer one
+
+
+def test_predict_without_a_model_says_which_model_it_took(home, tiny_run, monkeypatch):
+    monkeypatch.delenv("BALLSPOT_QUIET")
+    weights = home / "runs" / "first" / "weights" / "best.pt"
+    weights.parent.mkdir(parents=True)
+    shutil.copy(tiny_run["best"], weights)
+    video = next(tiny_run["league"].rglob("224p.mp4"))
+    result = runner.invoke(app, ["predict", str(video), "--device", "cpu"])
+    assert result.exit_code == 0, result.output
+    assert f"model: {weights} (the newest run's; --model picks another)" in result.stderr
+
+
+def test_a_run_path_relative_to_the_data_folder_is_pointed_at_from_elsewhere(home, tmp_path, monkeypatch):
+    """`runs/first/weights/best.pt`, as the docs write it, typed in another folder than the data folder."""
+    weights = home / "runs" / "first" / "weights" / "best.pt"
+    weights.parent.mkdir(parents=True)
+    weights.write_bytes(b"")
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["evaluate", "--model", "runs/first/weights/best.pt"])
+    assert_one_error_line(result, "not found: runs/first/weights/best.pt", f"(did you mean {weights}?)")
+    result = runner.invoke(app, ["evaluate", "--model", "runs/second/weights/best.pt"])
+    assert_one_error_line(result, "not found: runs/second/weights/best.pt")
+    assert "did you mean" not in result.stderr
 
 
 def test_predict_without_a_model_names_the_command_that_makes_one(home, tmp_path):

@@ -23,6 +23,16 @@ pytest.importorskip("onnxruntime")
 runner = CliRunner()
 
 
+def test_exporting_without_the_onnx_packages_says_how_to_install_them(tmp_path, monkeypatch):
+    import ballspot.export.onnx as onnx_export
+    from ballspot.errors import BallspotError
+
+    monkeypatch.setattr(onnx_export, "find_spec", lambda name: None)
+    model = build_model(ModelConfig(backbone="test_efficientnet", num_classes=13, stacks=4)).eval()
+    with pytest.raises(BallspotError, match=r"needs onnx and onnxscript: pip install 'ballspot\[onnx\]'"):
+        export_onnx(model, {"height": 32, "width": 64}, ["PASS", "BACKGROUND"], {}, tmp_path)
+
+
 @pytest.mark.parametrize(
     "head, sequence, team, camera",
     [

@@ -324,10 +324,24 @@ def test_a_run_stopped_after_an_epoch_says_how_to_continue_it(tmp_path, index_pa
     assert [int(r.split(",")[0]) for r in rows[1:]] == [1, 2]
 
 
+def test_the_built_in_defaults_on_a_cpu_point_at_a_cpu_recipe(tmp_path, monkeypatch):
+    """Bare `ballspot train` without a GPU trains a network sized for one: stderr says which recipe fits."""
+    monkeypatch.delenv("BALLSPOT_QUIET")
+    missing = str(tmp_path / "index.parquet")  # stops the command right after the warning
+    result = runner.invoke(app, ["train", "--index", missing, "--device", "cpu"])
+    assert result.exit_code == 1
+    assert "no GPU: the built-in defaults (tf_efficientnetv2_b0 at 224x398) are sized for one" in result.stderr
+    assert "--config dense-quickstart" in result.stderr
+    for chosen in (["--config", "quickstart"], ["--backbone", "resnet10t"]):
+        result = runner.invoke(app, ["train", "--index", missing, "--device", "cpu", *chosen])
+        assert result.exit_code == 1 and "no GPU" not in result.stderr, chosen
+
+
 def test_resuming_a_finished_run_is_an_error(index_path, shared, base_run):
     args = ("--resume", "--name", "base", "--runs-dir", str(shared["runs"]))
     result = invoke_train(*args, index_path=index_path, cache=shared["cache"])
-    assert_one_error_line(result, "already finished its 2 epochs")
+    best = base_run["root"] / "weights" / "best.pt"
+    assert_one_error_line(result, "already finished its 2 epochs", str(best), "another --name and more --epochs")
 
 
 def test_resume_refuses_settings_that_differ_from_the_run_and_names_them(index_path, shared, base_run):

@@ -240,6 +240,21 @@ def test_a_failing_trial_is_marked_failed_and_the_study_goes_on(tmp_path, league
     assert "no clips in split 'test'" in study.trials[0].user_attrs["error"]
 
 
+def test_a_trial_stopped_by_sigterm_is_marked_failed_not_left_running(tmp_path):
+    from ballspot.cli.base import Terminated
+    from ballspot.tune.study import run_trials
+
+    study = open_study(parse_storage(None, tmp_path), "stopped", "val_macro_f1")
+
+    def stopped(trial):
+        raise Terminated
+
+    with pytest.raises(Terminated):
+        run_trials(study, stopped, 1)
+    assert [t.state.name for t in study.trials] == ["FAIL"]
+    assert study.trials[0].user_attrs["error"] == "stopped before it finished"
+
+
 def test_a_run_whose_every_trial_failed_is_an_error(tmp_path, league_index, cache):
     """Every trial failing (here: --runs-dir is a file) is exit 1 naming the first failure, not exit 0."""
     space = tmp_path / "space.yaml"
@@ -367,6 +382,8 @@ def test_a_study_keeps_its_metric(tmp_path):
         open_study(spec, "kept", "val_loss")
     result = runner.invoke(app, ["tune", "report", "--storage", str(tmp_path / "s.db"), "--study", "nope"])
     assert_one_error_line(result, "no study 'nope'", "it holds: kept")
+    result = runner.invoke(app, ["tune", "report", "--storage", str(tmp_path / "none.db")])
+    assert_one_error_line(result, "no study 'ballspot'", "none.db does not exist (`ballspot tune` makes it)")
 
 
 def test_a_rerun_whose_space_draws_an_option_differently_is_a_one_line_error(tmp_path, league_index, cache):
@@ -533,6 +550,18 @@ def test_postprocess_search_saves_params_that_predict_uses(spot_run, league_inde
     predictions = list(predict_video(video, best, device="cpu"))
     scored = spotting_map({GAMES[1]: labels.annotations}, {GAMES[1]: predictions}, tolerance=1.0, team=False)
     assert scored.mAP == pytest.approx(report["mAP_after"])
+
+
+def test_postprocess_table_says_which_suppression_the_search_chose(capsys):
+    """The suppression is chosen for all classes before the per-class search: the mAP can rise while no class's
+    "AP before" / "AP after" differs, and the report says why."""
+    from ballspot.cli.tune import _print_postprocess
+
+    row = {"label": "PASS", "ground_truth": 7, "ap_before": 0.1, "ap_after": 0.1, "params": {}}
+    result = {"games": ["g"], "split": "valid", "per_class": [row], "mAP_before": 0.0234, "mAP_after": 0.0287,
+              "mAP_by_suppression": {"peaks": 0.0234, "soft": 0.0287}, "params": {"suppression": "soft"}}  # fmt: skip
+    _print_postprocess(result)
+    assert "suppression for every class: soft (mAP@1 with peaks 0.0234, soft 0.0287)" in capsys.readouterr().err
 
 
 def test_postprocess_search_on_games_without_events_is_an_error(tmp_path, spot_run, league_index):

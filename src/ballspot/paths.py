@@ -77,7 +77,19 @@ def not_found(path: Path, what: str) -> BallspotError:
             if exc.errno == errno.ELOOP:
                 return BallspotError(f"{what} {path}: its symbolic links form a loop")
         return BallspotError(f"{what} {path} is a symbolic link to {os.readlink(path)}, which does not exist")
-    return BallspotError(f"{what} not found: {path}")
+    return BallspotError(f"{what} not found: {path}{_under_the_data_folder(path)}")
+
+
+def _under_the_data_folder(path: Path) -> str:
+    """' (did you mean ...?)' for a relative path that is missing here but exists under the runs or data folder
+    (`runs/first/weights/best.pt` run from another folder than the data folder); else ''."""
+    if path.is_absolute():
+        return ""
+    for folder in (runs_dir(), data_dir()):
+        candidate = folder / path
+        if candidate.exists():
+            return f" (did you mean {candidate}?)"
+    return ""
 
 
 def not_utf8(path: str | Path) -> BallspotError | None:

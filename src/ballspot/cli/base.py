@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import inspect
 import os
 import signal
 import sys
@@ -168,9 +169,18 @@ def command(name: str | None = None, on: typer.Typer | None = None, **kwargs: An
     """
 
     def decorate(func: Callable) -> Callable:
-        return (on or app).command(name, **kwargs)(error_boundary(func))
+        help_text = kwargs.pop("help", None) or one_line_paragraphs(func.__doc__)
+        return (on or app).command(name, help=help_text, **kwargs)(error_boundary(func))
 
     return decorate
+
+
+def one_line_paragraphs(doc: str | None) -> str | None:
+    """A docstring with each paragraph on one line: Rich help keeps the source's line breaks, which a terminal
+    narrower than the source then shows as lines cut short mid-sentence."""
+    if not doc:
+        return doc
+    return "\n\n".join(" ".join(paragraph.split()) for paragraph in inspect.cleandoc(doc).split("\n\n"))
 
 
 def error_boundary(func: Callable) -> Callable:

@@ -84,7 +84,7 @@ def evaluate(
             "--split",
             rich_help_panel=CLASSIFY_PANEL,
             help="Split of the index to score \\[default: test]; with --predictions, only the games of this split "
-            "in the labels root's splits.json.",
+            "in the labels folder's splits.json, else in SoccerNet's official lists.",
         ),
     ] = None,
     out: Annotated[
@@ -331,8 +331,11 @@ def run_spotting(
 
     only_games = None
     if split is not None:
-        if not (labels.is_dir() and (labels / SPLITS_FILE).is_file()):
-            raise BallspotError(f"--split needs a labels folder with a {SPLITS_FILE} (as a synthetic league has)")
+        if not labels.is_dir():
+            raise BallspotError(
+                f"--split needs a labels folder (its {SPLITS_FILE}, else SoccerNet's official lists name the games); "
+                f"{labels} is not one"
+            )
         splits = load_splits(labels)
         only_games = splits.get(split, ())
         if not only_games:  # not "none of the chosen games has labels": none was chosen
@@ -364,11 +367,11 @@ def run_spotting(
 
 
 def split_hint(labels: Path, predicted: list[str]) -> str:
-    """`; ... add --split test` when one split of the labels root's splits.json holds exactly the predicted
-    games' split, so that one option fixes the evaluation."""
+    """`; ... add --split test` when one split of the labels root's splits.json (else of the official lists)
+    holds exactly the predicted games' split, so that one option fixes the evaluation."""
     from ballspot.soccernet.splits import SPLITS_FILE, load_splits
 
-    if not (labels.is_dir() and (labels / SPLITS_FILE).is_file()):
+    if not labels.is_dir():
         return ""
     fitting = [
         name
@@ -378,7 +381,8 @@ def split_hint(labels: Path, predicted: list[str]) -> str:
     if not fitting:
         return ""
     options = " or ".join(f"`--split {name}`" for name in fitting)
-    return f"; to score only the games of one split of {SPLITS_FILE}, add {options}"
+    lists = SPLITS_FILE if (labels / SPLITS_FILE).is_file() else "SoccerNet's official lists"
+    return f"; to score only the games of one split of {lists}, add {options}"
 
 
 def chance_baseline(games: list, classes: tuple[str, ...], metric: str, seed: int) -> dict:
@@ -460,7 +464,8 @@ def print_spotting(result: SpottingResult, chance: dict | None = None) -> None:
     if result.bootstrap:
         b = result.bootstrap
         unit = "whole games" if b.block_seconds is None else f"{b.block_seconds:g} s blocks of game time"
-        line = f"{level} (BCa): {b.replicates} bootstrap replicates resampling {unit} ({b.blocks}), seed {b.seed}"
+        counted = f"{b.blocks} {'game' if b.block_seconds is None else 'block'}{'' if b.blocks == 1 else 's'}"
+        line = f"{level} (BCa): {b.replicates} bootstrap replicates resampling {unit} ({counted}), seed {b.seed}"
         if b.replicates_used < b.replicates:
             line += f"; {b.replicates - b.replicates_used} lost every event of a class and are left out of the mAP's"
         out.print(line)

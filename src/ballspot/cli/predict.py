@@ -105,7 +105,7 @@ def predict(
     ] = None,
     backend: Annotated[
         Backend,
-        Opt(help="What runs the network: torch, or onnxruntime (exported graphs; pip install 'ballspot[onnx]')."),
+        Opt(help="What runs the network: torch, or onnxruntime (exported graphs; pip install 'ballspot\\[onnx]')."),
     ] = Backend.torch,
     threads: ThreadsOption = None,
     workers: Annotated[
@@ -159,8 +159,11 @@ def predict(
         if sha256 is not None:  # not silently unchecked
             raise BallspotError(f"--sha256 does not apply to a folder ({model}): it checks one file (leave it out)")
         weights = Path(model)  # an ONNX export: runs in ONNX Runtime
-    else:  # --model "" is an error, not the newest run's model
-        weights = resolve_model(model, sha256) if model is not None else newest_model(runs_dir, data_dir)
+    elif model is not None:  # --model "" is an error, not the newest run's model
+        weights = resolve_model(model, sha256)
+    else:
+        weights = newest_model(runs_dir, data_dir)
+        console.log(f"model: {weights} (the newest run's; --model picks another)")
     threads = use_threads(threads)
     spotter = load_backend(weights, backend, device, tta, threads)
     if phases is not None:

@@ -145,6 +145,7 @@ def train(
     from ballspot.engine.config import requested_settings, resolve_config
     from ballspot.engine.trainer import train as run_training
     from ballspot.threads import use_threads
+    from ballspot.tune.machine import has_gpu
 
     console.set_quiet(quiet or json_output)
     use_threads(threads)
@@ -184,6 +185,12 @@ def train(
     }
     options["index"] = str(index) if index else None
     cfg = resolve_config(config, options)
+    network_given = any(options[key] is not None for key in NETWORK_OPTIONS)
+    if config is None and not resume and not network_given and not has_gpu(cfg.device):
+        console.log(
+            f"no GPU: the built-in defaults ({cfg.backbone} at {cfg.height}x{cfg.width}) are sized for one; for a "
+            "CPU, give a recipe sized for it: --config dense-quickstart (or quickstart)"
+        )
     if not cfg.index and not resume:  # a resumed run trains on the index its checkpoint names
         cfg.index = str(clip_index(data_dir).path)
     if cfg.index:
@@ -226,6 +233,10 @@ def train(
         typer.echo(json.dumps(summary))
     else:
         console.result_line(summary["weights"]["best"])
+
+
+NETWORK_OPTIONS = ("task", "backbone", "frames", "stride", "stack_size", "height", "width")
+"""Options that say what network to train: with one of them, the defaults are a choice, not an oversight."""
 
 
 def how_to_continue(run_dir: Path) -> str:

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from ballspot.cli.base import app, error_boundary
+from ballspot.cli.base import app, command, error_boundary
 from ballspot.cli.options import (
     SEED_MAX,
     CacheDirOption,
@@ -115,7 +115,9 @@ def tune(
         Opt("--index", help="Clip index \\[default: <data>/clips/index.parquet, else the quick start's]."),
     ] = None,
     epochs: Annotated[int | None, Opt(min=1, help="Epochs per trial.")] = None,
-    task: Annotated[Task | None, Opt(help="classify or spot.")] = None,
+    task: Annotated[
+        Task | None, Opt(help="classify or spot; dense runs do not write the validation metrics tune reads.")
+    ] = None,
     backbone: Annotated[str | None, Opt(help="Any timm model name.")] = None,
     frames: Annotated[int | None, Opt(min=1, max=256, help="Frames per clip.")] = None,
     stride: Annotated[int | None, Opt(min=1, max=50, help="Take every n-th frame.")] = None,
@@ -261,8 +263,7 @@ def run_with_counter(study, objective, trials: int, timeout: float | None, metri
         return run_trials(study, objective, trials, timeout, on_trial=on_trial)
 
 
-@tune_app.command("report")
-@error_boundary
+@command("report", on=tune_app)
 def report_command(
     study: Annotated[str, Opt("--study", help="Study name.")] = "ballspot",
     storage: Annotated[
@@ -296,8 +297,7 @@ def report_command(
     console.result_line(best_config or spec.dashboard)
 
 
-@tune_app.command("postprocess")
-@error_boundary
+@command("postprocess", on=tune_app)
 def postprocess(
     run: Annotated[Path, typer.Argument(help="Run folder, or a weights file (best.pt) of a spotting run.")],
     labels: Annotated[
@@ -337,6 +337,8 @@ def _print_postprocess(result: dict) -> None:
 
     from ballspot import console
 
+    by_way = ", ".join(f"{way} {value:.4f}" for way, value in result["mAP_by_suppression"].items())
+    console.err.print(f"suppression for every class: {result['params']['suppression']} (mAP@1 with {by_way})")
     table = Table(title=f"post-processing search on {len(result['games'])} {result['split']} game(s), AP@1")
     for column in ("class", "events", "AP before", "AP after", "smooth s", "window s", "threshold"):
         table.add_column(column, justify="left" if column == "class" else "right")

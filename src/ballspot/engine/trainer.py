@@ -207,7 +207,10 @@ def _train(
         checkpoint = load_checkpoint(run.last)
         config = resumed_config(TrainConfig.from_dict(checkpoint["config"], str(run.last)), requested, run.root.name)
         if checkpoint["epoch"] + 1 >= config.epochs:
-            raise BallspotError(f"run {run.root.name} already finished its {config.epochs} epochs")
+            raise BallspotError(
+                f"run {run.root.name} already finished its {config.epochs} epochs (weights: {run.best}); to train "
+                "longer, start a new run with another --name and more --epochs"
+            )
     elif run.last.exists():
         raise BallspotError(f"run folder {run.root} already holds a run; use --resume or another --name")
     from ballspot.engine.tasks import build_task

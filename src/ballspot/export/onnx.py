@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import warnings
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -128,6 +129,10 @@ def _needs_torch_export(model) -> bool:
 def export_onnx(model, train_config: dict[str, Any], classes: list[str], params: dict[str, Any], folder: Path) -> Path:
     """Write encoder.onnx, head.onnx and onnx.json for an eval-mode model on the CPU into `folder`."""
     import torch
+
+    missing = [name for name in ("onnx", "onnxscript") if find_spec(name) is None]
+    if missing:  # torch's exporter needs them; its own message does not say how to get them
+        raise BallspotError(f"exporting to ONNX needs {' and '.join(missing)}: pip install 'ballspot[onnx]'")
 
     model = model.to("cpu").eval()
     cfg = model.cfg

@@ -19,7 +19,7 @@ from ballspot.share.model_folder import CONFIG_FILE, folder_checkpoint, is_model
 
 HUB_PREFIX = "hf-hub:"
 MODEL_HELP = (
-    "Weights: a checkpoint (best.pt), a run folder, an exported model folder, hf-hub:ORG/NAME[@REVISION], "
+    "Weights: a checkpoint (best.pt), a run folder, an exported model folder, hf-hub:ORG/NAME\\[@REVISION], "
     "or an http(s) URL (URL#sha256=HEX checks it)."
 )
 

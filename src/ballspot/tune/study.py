@@ -173,7 +173,7 @@ def load_study(spec: StorageSpec, name: str):
                     f"no study {name!r}: {above} is a file, not a folder; point --studies-dir (or "
                     "BALLSPOT_STUDIES_DIR) at the folder holding the studies"
                 )
-            raise BallspotError(f"no study {name!r}: {file} does not exist")
+            raise BallspotError(f"no study {name!r}: {file} does not exist (`ballspot tune` makes it)")
     storage = open_storage(spec)
     try:
         return optuna.load_study(study_name=name, storage=storage)
@@ -196,7 +196,7 @@ def run_trials(
     their numbers.
 
     A trial whose training fails with a BallspotError is marked FAIL and the study goes on; an interrupt
-    marks the running trial FAIL and stops.
+    (Ctrl-C or SIGTERM) marks the running trial FAIL and stops.
     """
     callbacks = [lambda _study, trial: on_trial(trial)] if on_trial else None
     started: list = []
@@ -208,11 +208,22 @@ def run_trials(
 
     try:
         study.optimize(tracked, n_trials=trials, timeout=timeout, catch=(BallspotError,), callbacks=callbacks)
-    except KeyboardInterrupt:
-        if started:
+    except BaseException as stop:
+        if started and not isinstance(stop, Exception):  # Ctrl-C, SIGTERM: stopped, not broken
+            _fail_if_running(study, started[-1])
             _remove_if_unused(started[-1].user_attrs.get(RUN_ATTR))
         raise
     return [trial.number for trial in started]
+
+
+def _fail_if_running(study, trial) -> None:
+    """Mark FAIL a trial stopped by SIGTERM, which Optuna (catching Ctrl-C only) leaves RUNNING for ever."""
+    import optuna
+
+    storage = study._storage
+    if storage.get_trial(trial._trial_id).state == optuna.trial.TrialState.RUNNING:
+        storage.set_trial_user_attr(trial._trial_id, ERROR_ATTR, "stopped before it finished")
+        storage.set_trial_state_values(trial._trial_id, optuna.trial.TrialState.FAIL)
 
 
 def refuse_all_failed(study, numbers: list[int]) -> None:
