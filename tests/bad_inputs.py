@@ -302,28 +302,23 @@ class Kit:
 
     def dataset_with_unreadable_video(self, kind: str) -> Path:
         """The dataset with its second game's 224p.mp4 a broken link or a folder."""
-        root = self.base / "datasets" / f"video-{kind}"
-        if not root.exists():
-            shutil.copytree(self.dataset, root)
-            video = root / "league/2020-2021/2020-01-02 - C - D" / "224p.mp4"
-            video.unlink()
-            if kind == "folder":
-                video.mkdir()
-            else:
-                video.symlink_to(root / "gone.mp4")
-        return root
+        return self._dataset_with_unreadable("224p.mp4", kind)
 
     def dataset_with_unreadable_labels(self, kind: str) -> Path:
         """The dataset with its second game's Labels-ball.json a folder or a broken link."""
-        root = self.base / "datasets" / f"labels-{kind}"
+        return self._dataset_with_unreadable("Labels-ball.json", kind)
+
+    def _dataset_with_unreadable(self, name: str, kind: str) -> Path:
+        """The dataset with its second game's file `name` a folder (`kind` "folder") or a broken link."""
+        root = self.base / "datasets" / f"{Path(name).suffix.lstrip('.')}-{kind}"
         if not root.exists():
             shutil.copytree(self.dataset, root)
-            labels = root / "league/2020-2021/2020-01-02 - C - D" / "Labels-ball.json"
-            labels.unlink()
+            path = root / "league/2020-2021/2020-01-02 - C - D" / name
+            path.unlink()
             if kind == "folder":
-                labels.mkdir()
+                path.mkdir()
             else:
-                labels.symlink_to(root / "gone.json")
+                path.symlink_to(root / f"gone{path.suffix}")
         return root
 
     @functools.cached_property
