@@ -551,6 +551,7 @@ def test_streamed_events_equal_post_processing_of_the_whole_video(spotter, tmp_p
         decoded_when_yielded.append(progress[-1][0])
     total = progress[-1][1]
     assert total == 500 and progress[-1][0] == 500
+    assert progress[0] == (0, 500)  # the total is known before the first frame is scored (a bar shows it at once)
     assert decoded_when_yielded[0] < total  # the first events came out before decoding was over
 
     times, scores = predict_scores(video, spotter, batch_size=3)

@@ -13,7 +13,7 @@ from ballspot.arguments import is_whole, path_argument
 from ballspot.classes import BACKGROUND
 from ballspot.errors import BallspotError
 from ballspot.predict.postprocess import PARAMS_FILE, PostprocessParams, load_params, pick_peaks
-from ballspot.predict.spotter import position_step_s, score_video
+from ballspot.predict.spotter import ScoreBlock, position_step_s, score_video
 from ballspot.soccernet.results import Prediction
 from ballspot.video.live import LiveSource
 from ballspot.video.probe import probe
@@ -177,12 +177,10 @@ def score_track(
     video = path_argument(video, "the video")
     spotter = spotter_argument(spotter)
     times, scores, teams = [], [], []
-    for block, total in _blocks(video, spotter, batch_size, precision):
+    for block in _blocks(video, spotter, batch_size, precision, on_progress):
         times.append(block.times_s)
         scores.append(block.scores[:, : len(spotter.action_classes)])
         teams.append(block.team)
-        if on_progress:
-            on_progress(block.frames_decoded, total)
     if not times:
         return np.zeros(0), np.zeros((0, len(spotter.action_classes))), None
     team = None if any(t is None for t in teams) else np.concatenate(teams)
@@ -197,12 +195,24 @@ def check_batch_size(batch_size: object) -> int:
     return batch_size
 
 
-def _blocks(video: Path | LiveSource, spotter: LoadedModel, batch_size: int, precision: str):
+def _blocks(
+    video: Path | LiveSource,
+    spotter: LoadedModel,
+    batch_size: int,
+    precision: str,
+    on_progress: ProgressCallback | None = None,
+) -> Iterator[ScoreBlock]:
+    """The video's score blocks, telling `on_progress` (frames decoded, frames in all) at the start, so that a
+    bar shows its total before the first block, and after each block."""
     check_batch_size(batch_size)
     total = None if isinstance(video, LiveSource) else max(1, int(probe(video).duration_s * spotter.config.fps))
+    if on_progress and total is not None:
+        on_progress(0, total)
     blocks = score_video(video, spotter.model, spotter.config, spotter.device, batch_size, precision, flip=spotter.flip)
     for block in blocks:
-        yield block, total
+        if on_progress:
+            on_progress(block.frames_decoded, total)
+        yield block
 
 
 def predict_video(
@@ -231,13 +241,11 @@ def predict_video(
     scores = np.zeros((0, len(classes)))
     team: np.ndarray | None = None
     final_until = 0.0  # events before this time have been yielded
-    for block, total in _blocks(source, spotter, batch_size, precision):
+    for block in _blocks(source, spotter, batch_size, precision, on_progress):
         times = np.concatenate([times, block.times_s])
         scores = np.concatenate([scores, block.scores[:, : len(classes)]])
         if block.team is not None:
             team = block.team if team is None else np.concatenate([team, block.team])
-        if on_progress:
-            on_progress(block.frames_decoded, total)
         horizon = times[-1] - margin
         if horizon <= final_until:
             continue
