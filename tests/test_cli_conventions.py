@@ -3,6 +3,7 @@ a pipe, help that says what a thing does; and evaluate's messages that lead some
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -122,6 +123,31 @@ def test_choices_and_ranges_show_in_help():
     text = runner.invoke(app, ["tune", "--help"], env={"COLUMNS": "300"}).stdout
     assert "tpe|random" in text and "add" in text and "not a total" in text
     assert "dense runs do not write the validation metrics tune reads" in text  # dense is a choice tune refuses
+
+
+def test_the_tune_report_keeps_each_trials_state_and_value_whole_at_80_columns(monkeypatch):
+    """Many tuned options squeeze the table: their cells may fold, not "compl / ete" or a score cut in two."""
+    from rich.console import Console
+
+    from ballspot.tune.report import print_report
+
+    shown = Console(width=80, record=True, file=io.StringIO(), highlight=False, markup=False)
+    monkeypatch.setattr(console, "err", shown)
+    params = {"lr": 0.000312, "weight_decay": 0.0123, "label_smoothing": 0.05, "mixup": 0.2, "frames": 16,
+              "stride": 2, "backbone": "tf_efficientnetv2_b0", "dropout": 0.25}  # fmt: skip
+    states = ["complete", "pruned", "fail", "running"]
+    rows = [
+        {"number": i, "state": s, "value": 0.3123 if s == "complete" else None, "params": params}
+        for i, s in enumerate(states)
+    ]
+    print_report({"study": "s", "metric": "mAP@1", "direction": "maximize", "trials": rows,
+                  "best": {"number": 0, "value": 0.3123}, "importances": {}, "importances_note": None,
+                  "dashboard": "optuna-dashboard sqlite:///tune.db"})  # fmt: skip
+    lines = shown.export_text().splitlines()
+    assert max(map(len, lines)) <= 80
+    for number, state in enumerate(states):
+        row = next(line for line in lines if line.startswith(f"│ {number} "))
+        assert f" {state} " in row and (state != "complete" or " 0.3123 " in row), row
 
 
 def test_long_stderr_lines_are_not_wrapped_when_piped(capsys, monkeypatch):
