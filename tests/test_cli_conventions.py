@@ -304,3 +304,26 @@ def test_chance_moves_an_event_written_for_both_sides_as_one():
         assert m.pred_ms[0] == m.pred_ms[1] and m.pred_team[0] != m.pred_team[1] and m.pred_team[3] == -1
     assert len({int(m.pred_ms[0]) for m in moved}) > 1 and {int(m.pred_team[2]) for m in moved} == {0, 1}
     assert game.pred_ms.tolist() == [1000, 1000, 5000, 9000]  # the input is left as it was
+
+
+def test_chance_draws_only_as_many_predictions_as_the_metric_scores():
+    """Predictions with a confidence below 0 are ignored by the metric; random ones in their place would be
+    scored, and make the chance baseline denser than the model."""
+    import numpy as np
+
+    from ballspot.metrics.game_events import GameEvents
+
+    def game(scores):
+        n = len(scores)
+        return GameEvents(
+            game_id="g",
+            gt_class=np.array([0]), gt_ms=np.array([9000]), gt_half=np.array([1]), gt_team=np.array([0], np.int8),
+            gt_value=np.array([1], np.int8),
+            pred_class=np.zeros(n, np.int64), pred_ms=np.arange(n) * 1000, pred_half=np.ones(n, np.int64),
+            pred_team=np.full(n, -1, np.int8), pred_score=np.array(scores, np.float64),
+        )  # fmt: skip
+
+    (drawn,) = chance_games([game([0.9, -1.0, 0.4, -0.5, -2.0])], seed=3)
+    (alone,) = chance_games([game([0.9, 0.4])], seed=3)
+    assert len(drawn.pred_ms) == 2 and (drawn.pred_score >= 0).all()
+    assert drawn.pred_ms.tolist() == alone.pred_ms.tolist()
