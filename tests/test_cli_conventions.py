@@ -84,6 +84,18 @@ def test_help_paragraphs_wrap_to_the_terminal_not_to_the_source():
             assert "\n" not in paragraph, (words, paragraph)
 
 
+def test_the_docs_a_source_file_points_at_exist():
+    """A docstring or comment saying "see docs/x.md" sends a reader to that page: it must be in the repository."""
+    named = {
+        (path.relative_to(REPO).as_posix(), page)
+        for path in (REPO / "src").rglob("*")
+        if path.suffix in (".py", ".yaml")
+        for page in re.findall(r"docs/[\w/.-]+?\.md", path.read_text(encoding="utf-8"))
+    }
+    assert named, "no source file names a docs page: the pattern is wrong"
+    assert [(source, page) for source, page in sorted(named) if not (REPO / page).is_file()] == []
+
+
 def test_shell_completion_is_offered_and_shown():
     result = runner.invoke(app, ["--help"], env={"COLUMNS": "200"})
     assert "--install-completion" in result.stdout and "--show-completion" in result.stdout

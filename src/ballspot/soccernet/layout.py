@@ -1,4 +1,5 @@
-"""Find the games under a dataset root: `league/season/game/` folders (spec section 3)."""
+"""Find the games under a dataset root: `league/season/game/` folders, each holding `Labels-ball.json` and a
+video, one for the whole game (`224p.mp4`) or one per half (`1_224p.mkv`, `2_224p.mkv`) (docs/data.md)."""
 
 from __future__ import annotations
 
