@@ -162,6 +162,35 @@ def test_the_tune_report_keeps_each_trials_state_and_value_whole_at_80_columns(m
         assert f" {state} " in row and (state != "complete" or " 0.3123 " in row), row
 
 
+@pytest.mark.parametrize(
+    ("words", "option", "shown", "outside"),
+    [
+        (["segment", "x.mp4"], "--window", "(0.2 to 60)", "61"),
+        (["segment", "x.mp4"], "--background", "(0 to 10)", "11"),
+        (["segment", "x.mp4"], "--background-gap", "at least 0", "-1"),
+        (["segment", "x.mp4"], "--jobs", "1 to 64", "0"),
+        (["train"], "--crop", "(0.1 to 1)", "0.05"),
+        (["train"], "--lr", "above 0 and at most 1", "2"),
+        (["train"], "--dropout", "at least 0 and below 1", "1"),
+        (["train"], "--gamma", "0 to 10", "11"),
+        (["train"], "--weight-decay", "0 to 1", "2"),
+        (["train"], "--warmup-epochs", "at least 0", "-1"),
+        (["predict", "x.mp4"], "--threshold", "0 to 1", "2"),
+        (["predict", "x.mp4"], "--event-threshold", "0 to 1", "2"),
+        (["predict", "x.mp4"], "--smooth", "0 to 10 seconds", "11"),
+        (["predict", "x.mp4"], "--nms-window", "above 0 and at most 60 seconds", "0"),
+    ],
+)
+def test_ranges_the_command_checks_itself_show_in_help(words, option, shown, outside):
+    """Ranges checked with the rest of the configuration (a one-line error, exit 1) rather than by Typer are
+    written into the option's help, so --help says what is accepted."""
+    text = runner.invoke(app, [words[0], "--help"], env={"COLUMNS": "300"}).stdout
+    row = next(line for line in text.splitlines() if re.search(rf"│ {option}\b(?!-)", line))
+    assert shown in row, row
+    result = runner.invoke(app, [*words, option, outside])
+    assert result.exit_code == 1 and result.stderr.startswith("error: "), result.output
+
+
 def test_long_stderr_lines_are_not_wrapped_when_piped(capsys, monkeypatch):
     """A command printed for copying (`ballspot evaluate --predictions ...`) must arrive on one line."""
     monkeypatch.delenv("BALLSPOT_QUIET")

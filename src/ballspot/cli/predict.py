@@ -60,12 +60,14 @@ def predict(
     batch_size: Annotated[int, Opt("--batch-size", min=1, max=4096, help="Stacks encoded per batch.")] = 8,
     precision: Annotated[Precision, Opt(help="Arithmetic on CUDA (CPUs run fp32).")] = Precision.auto,
     params: Annotated[Path | None, Opt("--params", help="Post-processing parameters (JSON).")] = None,
-    threshold: Annotated[float | None, Opt(help="Lowest confidence kept in results_spotting.json.")] = None,
+    threshold: Annotated[float | None, Opt(help="Lowest confidence kept in results_spotting.json, 0 to 1.")] = None,
     event_threshold: Annotated[
-        float | None, Opt("--event-threshold", help="Lowest confidence kept in events.json.")
+        float | None, Opt("--event-threshold", help="Lowest confidence kept in events.json, 0 to 1.")
     ] = None,
-    smooth: Annotated[float | None, Opt(help="Score smoothing window, seconds.")] = None,
-    nms_window: Annotated[float | None, Opt("--nms-window", help="Suppression window, seconds.")] = None,
+    smooth: Annotated[float | None, Opt(help="Score smoothing window, 0 to 10 seconds.")] = None,
+    nms_window: Annotated[
+        float | None, Opt("--nms-window", help="Suppression window, above 0 and at most 60 seconds.")
+    ] = None,
     resolution: Annotated[
         Resolution | None, Opt(help="Which video of a dataset root's games (not for video files) \\[default: 224p].")
     ] = None,
