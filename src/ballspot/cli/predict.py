@@ -52,7 +52,12 @@ def predict(
     ],
     model: Annotated[
         str | None,
-        Opt("--model", "-m", help=f"{MODEL_HELP} Default: best.pt of the newest run, the quick start's included."),
+        Opt(
+            "--model",
+            "-m",
+            help=f"{MODEL_HELP} Default: best.pt of the newest run that spots events (not a clip classifier), the "
+            "quick start's included.",
+        ),
     ] = None,
     sha256: Annotated[str | None, Opt("--sha256", help="Expected sha256 of the --model file or URL.")] = None,
     out: Annotated[Path | None, Opt("--out", help="Output folder (default: <data>/predictions).")] = None,
@@ -123,7 +128,7 @@ def predict(
 ) -> None:
     """Spot events in whole videos: writes results_spotting.json (SoccerNet format) per game."""
     from ballspot import console, paths
-    from ballspot.defaults import newest_model
+    from ballspot.defaults import newest_spotter
     from ballspot.engine.optim import resolve_precision
     from ballspot.export.onnx import is_onnx_folder
     from ballspot.predict.api import use_phases
@@ -164,8 +169,8 @@ def predict(
     elif model is not None:  # --model "" is an error, not the newest run's model
         weights = resolve_model(model, sha256)
     else:
-        weights = newest_model(runs_dir, data_dir)
-        console.log(f"model: {weights} (the newest run's; --model picks another)")
+        weights = newest_spotter(runs_dir, data_dir)
+        console.log(f"model: {weights} (the newest spotting run's; --model picks another)")
     threads = use_threads(threads)
     spotter = load_backend(weights, backend, device, tta, threads)
     if phases is not None:
