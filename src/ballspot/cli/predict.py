@@ -134,7 +134,7 @@ def predict(
     from ballspot.predict.api import use_phases
     from ballspot.predict.backends import load_backend, spotter_params
     from ballspot.predict.postprocess import PostprocessParams, load_params
-    from ballspot.predict.run import plan_videos, predict_games
+    from ballspot.predict.run import predict_games
     from ballspot.threads import use_threads
 
     console.set_quiet(quiet or json_output)
@@ -162,6 +162,16 @@ def predict(
     given = {key: value for key, value in overrides.items() if value is not None}
     file_params = load_params(params) if params else None  # bad post-processing fails before the model loads
     PostprocessParams(**given).check()
+    # so do the sources: a mistyped video path is said at once, not after the model has loaded
+    if follow:
+        check_follow_options(sources, split, zip_path, out, resolution)
+    else:
+        jobs = plan_jobs([Path(source) for source in sources], split, resolution)
+        if zip_path is not None:
+            from ballspot.predict.submission import check_submission_games, check_submission_name
+
+            check_submission_name(zip_path)
+            check_submission_games(jobs)
     if model and is_onnx_folder(Path(model)):
         if sha256 is not None:  # not silently unchecked
             raise BallspotError(f"--sha256 does not apply to a folder ({model}): it checks one file (leave it out)")
@@ -181,23 +191,11 @@ def predict(
         setattr(chosen, key, value)
     chosen.check()
     if follow:
-        return follow_source(
-            sources, spotter, chosen, batch_size, precision, idle_timeout, split, zip_path, out, resolution
-        )
-    paths_given = [Path(source) for source in sources]
-    if split is not None:
-        from ballspot.predict.submission import plan_split
-
-        jobs = plan_split(paths_given, split.value, (resolution or Resolution.P224).value)
-    else:
-        jobs = plan_videos(paths_given, (resolution or Resolution.P224).value)
-    if resolution is not None and (warning := other_resolutions([job.video for job in jobs], resolution.value)):
-        console.warn(warning)
+        return follow_source(sources[0], spotter, chosen, batch_size, precision, idle_timeout)
     if zip_path is not None:
-        from ballspot.predict.submission import check_submission_games, check_submission_target
+        from ballspot.predict.submission import check_submission_target
 
-        check_submission_target(zip_path)
-        check_submission_games(jobs)
+        check_submission_target(zip_path)  # makes the zip's folder: only once the model has loaded
     out_root = out or (data_dir or paths.data_dir()) / "predictions"
     results = predict_games(jobs, spotter, chosen, out_root, batch_size, precision, workers=workers, resume=not force)
     if zip_path is not None:
@@ -215,6 +213,24 @@ def predict(
             console.result_line(r["files"]["results"])
     if zip_path is not None:
         console.result_line(str(zip_path))
+
+
+def plan_jobs(sources: list[Path], split: Split | None, resolution: Resolution | None) -> list:
+    """The videos to predict: every game with a video under a dataset root (of `split` only, when given), and
+    each video file given; a missing or non-video source is an error."""
+    from ballspot import console
+    from ballspot.predict.run import plan_videos
+
+    chosen = (resolution or Resolution.P224).value
+    if split is not None:
+        from ballspot.predict.submission import plan_split
+
+        jobs = plan_split(sources, split.value, chosen)
+    else:
+        jobs = plan_videos(sources, chosen)
+    if resolution is not None and (warning := other_resolutions([job.video for job in jobs], resolution.value)):
+        console.warn(warning)
+    return jobs
 
 
 def only_files(sources: list[Path]) -> bool:
@@ -237,9 +253,17 @@ def warn_about_growing_video(path: Path, config) -> None:
         console.warn(f"{path}: {warning}")
 
 
-def follow_source(
-    sources, spotter, params, batch_size, precision, idle_timeout, split, zip_path, out, resolution
-) -> None:
+def check_follow_options(sources, split, zip_path, out, resolution) -> None:
+    """--follow reads one source and prints events: options that choose games or write files are refused."""
+    if len(sources) != 1:
+        raise typer.BadParameter("--follow reads exactly one source", param_hint="'--follow'")
+    given = (("--split", split), ("--zip", zip_path), ("--out", out), ("--resolution", resolution))
+    extra = [name for name, value in given if value is not None]
+    if extra:
+        raise typer.BadParameter(f"{', '.join(extra)} cannot go with --follow (it prints events)", param_hint=extra[0])
+
+
+def follow_source(name: str, spotter, params, batch_size, precision, idle_timeout) -> None:
     """The --follow branch: one live source, JSON lines on stdout, no files."""
     import sys
 
@@ -247,15 +271,9 @@ def follow_source(
     from ballspot.predict.live import delay_bound, follow
     from ballspot.video.live import LiveSource
 
-    if len(sources) != 1:
-        raise typer.BadParameter("--follow reads exactly one source", param_hint="'--follow'")
-    given = (("--split", split), ("--zip", zip_path), ("--out", out), ("--resolution", resolution))
-    extra = [name for name, value in given if value is not None]
-    if extra:
-        raise typer.BadParameter(f"{', '.join(extra)} cannot go with --follow (it prints events)", param_hint=extra[0])
-    source = LiveSource(sources[0], 10.0 if idle_timeout is None else idle_timeout)
+    source = LiveSource(name, 10.0 if idle_timeout is None else idle_timeout)
     if source.kind == "file":
-        warn_about_growing_video(Path(sources[0]), spotter.config)
-    console.log(f"following {sources[0]}: {delay_bound(spotter, params, batch_size).describe()}")
+        warn_about_growing_video(Path(name), spotter.config)
+    console.log(f"following {name}: {delay_bound(spotter, params, batch_size).describe()}")
     printed = follow(source, spotter, params, sys.stdout, batch_size, precision)
     console.log(f"stream ended: {printed} event(s) >= {params.event_threshold}")
