@@ -1234,7 +1234,7 @@ def _cases() -> list[Case]:
     add("predict", "data dir empty", lambda k, o: ["predict", k.video, "--model", k.model, "--device", "cpu",
         "--data-dir", ""], 2, "--data-dir")  # fmt: skip
     add("predict", "zip is a folder", pr(good_video, "--zip", lambda k: k.base / "files"), 1, "--zip")
-    add("predict", "zip unwritable", pr(good_video, "--zip", UNWRITABLE + "/s.zip"), 1, "cannot")
+    add("predict", "zip unwritable", pr(lambda k: k.dataset, "--zip", UNWRITABLE + "/s.zip"), 1, "cannot")
     add("predict", "zip of a video outside a game folder", pr(good_video, "--zip", lambda k: k.base / "sub.zip"), 1,
         "match.mp4 is not in such a game folder")  # fmt: skip
     add("predict", "zip not a .zip", pr(good_video, "--zip", lambda k: k.base / "sub.txt"), 1, ".zip")

@@ -3,6 +3,7 @@ a pipe, help that says what a thing does; and evaluate's messages that lead some
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -83,6 +84,18 @@ def test_help_paragraphs_wrap_to_the_terminal_not_to_the_source():
             assert "\n" not in paragraph, (words, paragraph)
 
 
+def test_the_docs_a_source_file_points_at_exist():
+    """A docstring or comment saying "see docs/x.md" sends a reader to that page: it must be in the repository."""
+    named = {
+        (path.relative_to(REPO).as_posix(), page)
+        for path in (REPO / "src").rglob("*")
+        if path.suffix in (".py", ".yaml")
+        for page in re.findall(r"docs/[\w/.-]+?\.md", path.read_text(encoding="utf-8"))
+    }
+    assert named, "no source file names a docs page: the pattern is wrong"
+    assert [(source, page) for source, page in sorted(named) if not (REPO / page).is_file()] == []
+
+
 def test_shell_completion_is_offered_and_shown():
     result = runner.invoke(app, ["--help"], env={"COLUMNS": "200"})
     assert "--install-completion" in result.stdout and "--show-completion" in result.stdout
@@ -122,6 +135,60 @@ def test_choices_and_ranges_show_in_help():
     text = runner.invoke(app, ["tune", "--help"], env={"COLUMNS": "300"}).stdout
     assert "tpe|random" in text and "add" in text and "not a total" in text
     assert "dense runs do not write the validation metrics tune reads" in text  # dense is a choice tune refuses
+
+
+def test_the_tune_report_keeps_each_trials_state_and_value_whole_at_80_columns(monkeypatch):
+    """Many tuned options squeeze the table: their cells may fold, not "compl / ete" or a score cut in two."""
+    from rich.console import Console
+
+    from ballspot.tune.report import print_report
+
+    shown = Console(width=80, record=True, file=io.StringIO(), highlight=False, markup=False)
+    monkeypatch.setattr(console, "err", shown)
+    params = {"lr": 0.000312, "weight_decay": 0.0123, "label_smoothing": 0.05, "mixup": 0.2, "frames": 16,
+              "stride": 2, "backbone": "tf_efficientnetv2_b0", "dropout": 0.25}  # fmt: skip
+    states = ["complete", "pruned", "fail", "running"]
+    rows = [
+        {"number": i, "state": s, "value": 0.3123 if s == "complete" else None, "params": params}
+        for i, s in enumerate(states)
+    ]
+    print_report({"study": "s", "metric": "mAP@1", "direction": "maximize", "trials": rows,
+                  "best": {"number": 0, "value": 0.3123}, "importances": {}, "importances_note": None,
+                  "dashboard": "optuna-dashboard sqlite:///tune.db"})  # fmt: skip
+    lines = shown.export_text().splitlines()
+    assert max(map(len, lines)) <= 80
+    for number, state in enumerate(states):
+        row = next(line for line in lines if line.startswith(f"│ {number} "))
+        assert f" {state} " in row and (state != "complete" or " 0.3123 " in row), row
+
+
+@pytest.mark.parametrize(
+    ("words", "option", "shown", "outside"),
+    [
+        (["segment", "x.mp4"], "--window", "(0.2 to 60)", "61"),
+        (["segment", "x.mp4"], "--background", "(0 to 10)", "11"),
+        (["segment", "x.mp4"], "--background-gap", "at least 0", "-1"),
+        (["segment", "x.mp4"], "--jobs", "1 to 64", "0"),
+        (["train"], "--crop", "(0.1 to 1)", "0.05"),
+        (["train"], "--lr", "above 0 and at most 1", "2"),
+        (["train"], "--dropout", "at least 0 and below 1", "1"),
+        (["train"], "--gamma", "0 to 10", "11"),
+        (["train"], "--weight-decay", "0 to 1", "2"),
+        (["train"], "--warmup-epochs", "at least 0", "-1"),
+        (["predict", "x.mp4"], "--threshold", "0 to 1", "2"),
+        (["predict", "x.mp4"], "--event-threshold", "0 to 1", "2"),
+        (["predict", "x.mp4"], "--smooth", "0 to 10 seconds", "11"),
+        (["predict", "x.mp4"], "--nms-window", "above 0 and at most 60 seconds", "0"),
+    ],
+)
+def test_ranges_the_command_checks_itself_show_in_help(words, option, shown, outside):
+    """Ranges checked with the rest of the configuration (a one-line error, exit 1) rather than by Typer are
+    written into the option's help, so --help says what is accepted."""
+    text = runner.invoke(app, [words[0], "--help"], env={"COLUMNS": "300"}).stdout
+    row = next(line for line in text.splitlines() if re.search(rf"│ {option}\b(?!-)", line))
+    assert shown in row, row
+    result = runner.invoke(app, [*words, option, outside])
+    assert result.exit_code == 1 and result.stderr.startswith("error: "), result.output
 
 
 def test_long_stderr_lines_are_not_wrapped_when_piped(capsys, monkeypatch):
@@ -278,3 +345,26 @@ def test_chance_moves_an_event_written_for_both_sides_as_one():
         assert m.pred_ms[0] == m.pred_ms[1] and m.pred_team[0] != m.pred_team[1] and m.pred_team[3] == -1
     assert len({int(m.pred_ms[0]) for m in moved}) > 1 and {int(m.pred_team[2]) for m in moved} == {0, 1}
     assert game.pred_ms.tolist() == [1000, 1000, 5000, 9000]  # the input is left as it was
+
+
+def test_chance_draws_only_as_many_predictions_as_the_metric_scores():
+    """Predictions with a confidence below 0 are ignored by the metric; random ones in their place would be
+    scored, and make the chance baseline denser than the model."""
+    import numpy as np
+
+    from ballspot.metrics.game_events import GameEvents
+
+    def game(scores):
+        n = len(scores)
+        return GameEvents(
+            game_id="g",
+            gt_class=np.array([0]), gt_ms=np.array([9000]), gt_half=np.array([1]), gt_team=np.array([0], np.int8),
+            gt_value=np.array([1], np.int8),
+            pred_class=np.zeros(n, np.int64), pred_ms=np.arange(n) * 1000, pred_half=np.ones(n, np.int64),
+            pred_team=np.full(n, -1, np.int8), pred_score=np.array(scores, np.float64),
+        )  # fmt: skip
+
+    (drawn,) = chance_games([game([0.9, -1.0, 0.4, -0.5, -2.0])], seed=3)
+    (alone,) = chance_games([game([0.9, 0.4])], seed=3)
+    assert len(drawn.pred_ms) == 2 and (drawn.pred_score >= 0).all()
+    assert drawn.pred_ms.tolist() == alone.pred_ms.tolist()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -256,6 +257,24 @@ def test_an_out_that_cannot_be_written_fails_before_any_clip_is_classified(
     result = evaluate("--model", weights, "--index", str(index_path), "--out", str(tmp_path / "a-file" / "eval"),
                       cache=folders["cache"])  # fmt: skip
     assert_one_error_line(result, "a-file")
+
+
+def test_a_default_out_that_cannot_be_written_fails_before_any_clip_is_classified(
+    index_path, classify_run, folders, tmp_path, monkeypatch
+):
+    """Without --out the files go to <run>/eval/<split>: a file named eval in the run is said before the work."""
+    import ballspot.metrics.classification as classification
+
+    def classified(*args, **kwargs):
+        raise AssertionError("clips were classified before the output folder was checked")
+
+    monkeypatch.setattr(classification, "evaluate_run", classified)
+    weights = tmp_path / "run" / "weights" / "best.pt"
+    weights.parent.mkdir(parents=True)
+    shutil.copy(classify_run / "weights" / "best.pt", weights)
+    (tmp_path / "run" / "eval").write_text("not a folder")
+    result = evaluate("--model", str(weights), "--index", str(index_path), cache=folders["cache"])
+    assert_one_error_line(result, "eval")
 
 
 def test_spotting_mode_still_works_from_the_command(tmp_path):

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ballspot.cli.app import app
-from ballspot.defaults import clip_index, newest_model, quickstart_outputs
+from ballspot.defaults import clip_index, newest_spotter, quickstart_outputs
 from ballspot.errors import BallspotError
 from ballspot.tune.machine import CPU_RECIPE, CPU_SPACE, CPU_TRIAL_EPOCHS, choose_start, start_note
 from ballspot.tune.space import DEFAULT_SPACE
@@ -72,17 +72,50 @@ def test_the_commands_after_the_quick_start_need_no_options(home, monkeypatch):
     assert Path(tuned["best_config"]).is_file()
 
 
-def test_newest_model_looks_in_the_runs_folder_and_the_quick_starts(home):
+def test_newest_spotter_looks_in_the_runs_folder_and_the_quick_starts(home):
     with pytest.raises(BallspotError, match="`ballspot quickstart`"):
-        newest_model()
+        newest_spotter()
     quick = home / "quickstart" / "runs" / "quickstart" / "weights" / "best.pt"
     quick.parent.mkdir(parents=True)
     quick.write_bytes(b"")
-    assert newest_model() == quick
+    assert newest_spotter() == quick
     trained = home / "runs" / "first" / "weights" / "best.pt"
     trained.parent.mkdir(parents=True)
     trained.write_bytes(b"")
-    assert newest_model() == trained  # the newer one
+    assert newest_spotter() == trained  # the newer one
+
+
+def trained(home: Path, name: str, task: str, age_s: float) -> Path:
+    """An (empty) best.pt of a run trained with --task `task`, written `age_s` seconds ago."""
+    import os
+    import time
+
+    weights = home / "runs" / name / "weights" / "best.pt"
+    weights.parent.mkdir(parents=True)
+    weights.write_bytes(b"")
+    (weights.parent.parent / "config.yaml").write_text(f"task: {task}\nframes: 15\n")
+    os.utime(weights, (time.time() - age_s, time.time() - age_s))
+    return weights
+
+
+def test_the_default_model_passes_over_newer_clip_classifiers(home):
+    """predict and the app need a spotter: a clip classifier trained after it is not taken by default."""
+    spotter = trained(home, "spotter", "dense", 300)
+    trained(home, "classifier", "classify", 10)
+    assert newest_spotter() == spotter
+    newer = trained(home, "window", "spot", 1)
+    assert newest_spotter() == newer
+
+
+def test_predict_without_a_model_says_when_every_run_is_a_clip_classifier(home, tmp_path):
+    trained(home, "old", "classify", 300)
+    newest = trained(home, "new", "classify", 10)
+    with pytest.raises(BallspotError, match="all clip classifiers"):
+        newest_spotter()
+    video = tmp_path / "match.mp4"
+    video.write_bytes(b"")
+    result = runner.invoke(app, ["predict", str(video)])
+    assert_one_error_line(result, "clip classifiers (--task classify", str(newest), "--task dense", "--model")
 
 
 def test_predict_without_a_model_says_which_model_it_took(home, tiny_run, monkeypatch):
@@ -93,7 +126,7 @@ def test_predict_without_a_model_says_which_model_it_took(home, tiny_run, monkey
     video = next(tiny_run["league"].rglob("224p.mp4"))
     result = runner.invoke(app, ["predict", str(video), "--device", "cpu"])
     assert result.exit_code == 0, result.output
-    assert f"model: {weights} (the newest run's; --model picks another)" in result.stderr
+    assert f"model: {weights} (the newest spotting run's; --model picks another)" in result.stderr
 
 
 def test_a_run_path_relative_to_the_data_folder_is_pointed_at_from_elsewhere(home, tmp_path, monkeypatch):

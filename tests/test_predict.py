@@ -674,3 +674,33 @@ def test_a_clip_classifier_cannot_spot(run, clip, tmp_path):
     data["model"] = {k: v[:12] if k.startswith("classifier.") else v for k, v in data["model"].items()}
     classifier = save_checkpoint(tmp_path / "classifier.pt", data)
     assert_one_error_line(invoke(str(clip), "-m", str(classifier)), "clip classifier", "--task dense")
+
+
+@pytest.mark.parametrize(
+    ("sources", "options", "fragment"),
+    [
+        (["mach.mp4"], [], "video not found"),
+        (["notes.txt"], [], "not a video file"),
+        (["dataset"], ["--split", "test"], "lists no games"),
+        (["match.mp4"], ["--zip", "submission.zip"], "not in such a game folder"),
+        (["match.mp4"], ["--zip", "submission.txt"], "must end in .zip"),
+        (["match.mp4", "match.mp4"], ["--follow"], "exactly one source"),
+    ],
+)
+def test_the_sources_are_checked_before_the_model_loads(tmp_path, monkeypatch, sources, options, fragment):
+    """A mistyped video path costs no model load (seconds, or a download) before it is said."""
+    import ballspot.predict.backends as backends
+
+    def loaded(*args, **kwargs):
+        raise AssertionError("the model was loaded before the sources were checked")
+
+    monkeypatch.setattr(backends, "load_backend", loaded)
+    monkeypatch.chdir(tmp_path)
+    Path("match.mp4").write_bytes(b"")
+    Path("notes.txt").write_text("hello")
+    Path("dataset").mkdir()
+    Path("dataset/splits.json").write_text('{"train": [], "valid": [], "test": []}')
+    Path("best.pt").write_bytes(b"weights")
+    result = runner.invoke(app, ["predict", *sources, "--model", "best.pt", *options])
+    assert "Traceback" not in result.output and fragment in result.stderr, result.output
+    assert result.exit_code == (2 if "--follow" in options else 1), result.output

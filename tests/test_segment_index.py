@@ -361,6 +361,31 @@ def test_a_game_whose_labels_hold_no_event_is_named(dataset, tmp_path):
     assert f"1 game(s) whose labels hold no event give no clip, first: {BRENTFORD}" in " ".join(result.stderr.split())
 
 
+@pytest.mark.parametrize("name", ["0_224p.mkv", "3_224p.mkv", "9_224p.mkv"])
+def test_a_video_numbered_as_a_half_other_than_1_or_2_is_no_half_video(tmp_path, name):
+    """SoccerNet's games have halves 1 and 2: `3_224p.mkv` alone in a game folder gave a manifest of half 3
+    (and predictions of a half the metric never reads); the game now has no video, and a warning names it."""
+    from ballspot.predict.run import plan_videos
+    from ballspot.soccernet.layout import soccernet_video_half
+
+    root = tmp_path / "root"
+    (root / MIDDLESBROUGH).mkdir(parents=True)
+    encode(root / MIDDLESBROUGH / "1_224p.mkv", counter_frames(50), audio=False)
+    (root / MIDDLESBROUGH / "Labels-ball.json").write_text(labels_json([("PASS", 1000)]))
+    (root / READING).mkdir(parents=True)
+    shutil.copy(root / MIDDLESBROUGH / "1_224p.mkv", root / READING / name)
+    (root / READING / "Labels-ball.json").write_text(labels_json([("PASS", 1000)]))
+    out = tmp_path / "clips"
+    result = ok("segment", root, "--out", out, "--no-clips", "--json")
+    assert [(g["game"], g["half"]) for g in json.loads(result.stdout)["games"]] == [(MIDDLESBROUGH, 1)]
+    stderr = " ".join(result.stderr.split())
+    assert "1 game folder(s) have only a video numbered as a half other than 1 or 2" in stderr
+    assert f"{READING}/{name}" in stderr
+    assert not list(out.rglob("manifest_h*.json"))
+    assert [(job.game_id, job.half) for job in plan_videos([root])] == [(MIDDLESBROUGH, 1)]
+    assert soccernet_video_half(name) is None and soccernet_video_half("2_224p.mkv") == 2
+
+
 def test_labels_of_a_half_without_a_video_are_left_out_with_a_warning(tmp_path):
     game = tmp_path / "root" / MIDDLESBROUGH
     game.mkdir(parents=True)

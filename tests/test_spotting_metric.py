@@ -434,6 +434,21 @@ def test_a_zip_made_on_windows_gives_the_folder_result(tmp_path):
     assert from_zip.games == tuple(sorted(labels))
 
 
+def test_a_zip_with_absolute_member_names_gives_the_folder_result(tmp_path):
+    """Members named /league/season/game/results_spotting.json (some zip tools keep the leading slash) name
+    the labels' games, not games that match none of them."""
+    labels, predictions = random_games(np.random.default_rng(13), n_events=20)
+    write_tree(tmp_path / "labels", labels, LABELS_FILE)
+    write_tree(tmp_path / "predictions", predictions, RESULTS_FILE)
+    with zipfile.ZipFile(tmp_path / "preds.zip", "w") as z:
+        for game, document in predictions.items():
+            z.writestr(zipfile.ZipInfo(f"/{game}/{RESULTS_FILE}"), json.dumps(document))
+    assert zipfile.ZipFile(tmp_path / "preds.zip").namelist()[0].startswith("/")
+    from_zip = evaluate_spotting(tmp_path / "labels", tmp_path / "preds.zip")
+    assert from_zip.mAP == evaluate_spotting(tmp_path / "labels", tmp_path / "predictions").mAP
+    assert from_zip.games == tuple(sorted(labels))
+
+
 def test_a_zip_member_that_unpacks_past_the_cap_is_refused_before_it_is_read_whole(tmp_path, monkeypatch):
     from ballspot.metrics import sources
 

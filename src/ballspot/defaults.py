@@ -1,4 +1,4 @@
-"""What a command uses when an option is left out: the newest trained model, the clip index, and the quick
+"""What a command uses when an option is left out: the newest trained spotter, the clip index, and the quick
 start's predictions and labels.
 
 After `ballspot quickstart` with no options, `ballspot predict VIDEO`, `ballspot evaluate` and `ballspot tune`
@@ -19,8 +19,12 @@ INDEX_FILE = "index.parquet"
 SUMMARY_FILE = "summary.json"
 
 
-def newest_model(runs: Path | None = None, data: Path | None = None) -> Path:
-    """best.pt of the most recently trained run, among the runs folder's and the quick start's runs."""
+def newest_spotter(runs: Path | None = None, data: Path | None = None) -> Path:
+    """best.pt of the most recently trained run that spots events (trained with --task dense or spot), among the
+    runs folder's and the quick start's runs; newer clip classifiers (--task classify) are passed over, as
+    nothing that takes this default can use them."""
+    from ballspot.engine.config import trained_task
+
     runs = runs or paths.runs_dir(data)
     if runs.exists() and not runs.is_dir():  # "no trained model under" a file would send one looking for runs
         raise BallspotError(
@@ -36,7 +40,15 @@ def newest_model(runs: Path | None = None, data: Path | None = None) -> Path:
             f"no trained model under {runs} or {quickstart_runs}; make one with `ballspot quickstart` "
             "(minutes on a CPU) or `ballspot train`, or give --model"
         )
-    return max(candidates, key=lambda p: p.stat().st_mtime)
+    newest_first = sorted(candidates, key=lambda p: p.stat().st_mtime, reverse=True)
+    spotter = next((path for path in newest_first if trained_task(path) != "classify"), None)
+    if spotter is None:
+        raise BallspotError(
+            f"the trained runs under {runs} and {quickstart_runs} are all clip classifiers (--task classify, the "
+            f"newest {newest_first[0]}): they label event clips and cannot find events in a video; train a spotter "
+            "(`ballspot train --task dense` or `--task spot`, or `ballspot quickstart`), or give --model"
+        )
+    return spotter
 
 
 @dataclass(frozen=True)

@@ -239,11 +239,12 @@ def run_classification(
 
     require_file(model, "weights file")  # a run folder says it is a folder, not "not found"
     index_path = index if index is not None else clip_index(data_dir).path
-    # --out is made now (a file in the way or no access fails before every clip is classified), and removed
-    # again when the evaluation fails (a bad model or index)
-    with removed_if_left_empty(*([out] if out is not None else [])):
+    # the output folder (--out, else <run>/eval/<split>) is made now (a file in the way or no access fails before
+    # every clip is classified), and removed again when the evaluation fails (a bad model or index)
+    target = out if out is not None else default_out_dir(model, split)
+    with removed_if_left_empty(target):
         report = evaluate_run(model, absolute(index_path), split, cache_dir or paths.cache_dir(), device, batch_size)
-        write_report(report, out or default_out_dir(model, split))
+        write_report(report, target)
     for message in report["warnings"]:
         warn(message)
     log(f"classified {report['clips']} clip(s) in {report['seconds']:.2f} s")

@@ -52,7 +52,12 @@ def predict(
     ],
     model: Annotated[
         str | None,
-        Opt("--model", "-m", help=f"{MODEL_HELP} Default: best.pt of the newest run, the quick start's included."),
+        Opt(
+            "--model",
+            "-m",
+            help=f"{MODEL_HELP} Default: best.pt of the newest run that spots events (not a clip classifier), the "
+            "quick start's included.",
+        ),
     ] = None,
     sha256: Annotated[str | None, Opt("--sha256", help="Expected sha256 of the --model file or URL.")] = None,
     out: Annotated[Path | None, Opt("--out", help="Output folder (default: <data>/predictions).")] = None,
@@ -60,12 +65,14 @@ def predict(
     batch_size: Annotated[int, Opt("--batch-size", min=1, max=4096, help="Stacks encoded per batch.")] = 8,
     precision: Annotated[Precision, Opt(help="Arithmetic on CUDA (CPUs run fp32).")] = Precision.auto,
     params: Annotated[Path | None, Opt("--params", help="Post-processing parameters (JSON).")] = None,
-    threshold: Annotated[float | None, Opt(help="Lowest confidence kept in results_spotting.json.")] = None,
+    threshold: Annotated[float | None, Opt(help="Lowest confidence kept in results_spotting.json, 0 to 1.")] = None,
     event_threshold: Annotated[
-        float | None, Opt("--event-threshold", help="Lowest confidence kept in events.json.")
+        float | None, Opt("--event-threshold", help="Lowest confidence kept in events.json, 0 to 1.")
     ] = None,
-    smooth: Annotated[float | None, Opt(help="Score smoothing window, seconds.")] = None,
-    nms_window: Annotated[float | None, Opt("--nms-window", help="Suppression window, seconds.")] = None,
+    smooth: Annotated[float | None, Opt(help="Score smoothing window, 0 to 10 seconds.")] = None,
+    nms_window: Annotated[
+        float | None, Opt("--nms-window", help="Suppression window, above 0 and at most 60 seconds.")
+    ] = None,
     resolution: Annotated[
         Resolution | None, Opt(help="Which video of a dataset root's games (not for video files) \\[default: 224p].")
     ] = None,
@@ -121,13 +128,13 @@ def predict(
 ) -> None:
     """Spot events in whole videos: writes results_spotting.json (SoccerNet format) per game."""
     from ballspot import console, paths
-    from ballspot.defaults import newest_model
+    from ballspot.defaults import newest_spotter
     from ballspot.engine.optim import resolve_precision
     from ballspot.export.onnx import is_onnx_folder
     from ballspot.predict.api import use_phases
     from ballspot.predict.backends import load_backend, spotter_params
     from ballspot.predict.postprocess import PostprocessParams, load_params
-    from ballspot.predict.run import plan_videos, predict_games
+    from ballspot.predict.run import predict_games
     from ballspot.threads import use_threads
 
     console.set_quiet(quiet or json_output)
@@ -155,6 +162,16 @@ def predict(
     given = {key: value for key, value in overrides.items() if value is not None}
     file_params = load_params(params) if params else None  # bad post-processing fails before the model loads
     PostprocessParams(**given).check()
+    # so do the sources: a mistyped video path is said at once, not after the model has loaded
+    if follow:
+        check_follow_options(sources, split, zip_path, out, resolution)
+    else:
+        jobs = plan_jobs([Path(source) for source in sources], split, resolution)
+        if zip_path is not None:
+            from ballspot.predict.submission import check_submission_games, check_submission_name
+
+            check_submission_name(zip_path)
+            check_submission_games(jobs)
     if model and is_onnx_folder(Path(model)):
         if sha256 is not None:  # not silently unchecked
             raise BallspotError(f"--sha256 does not apply to a folder ({model}): it checks one file (leave it out)")
@@ -162,8 +179,8 @@ def predict(
     elif model is not None:  # --model "" is an error, not the newest run's model
         weights = resolve_model(model, sha256)
     else:
-        weights = newest_model(runs_dir, data_dir)
-        console.log(f"model: {weights} (the newest run's; --model picks another)")
+        weights = newest_spotter(runs_dir, data_dir)
+        console.log(f"model: {weights} (the newest spotting run's; --model picks another)")
     threads = use_threads(threads)
     spotter = load_backend(weights, backend, device, tta, threads)
     if phases is not None:
@@ -174,23 +191,11 @@ def predict(
         setattr(chosen, key, value)
     chosen.check()
     if follow:
-        return follow_source(
-            sources, spotter, chosen, batch_size, precision, idle_timeout, split, zip_path, out, resolution
-        )
-    paths_given = [Path(source) for source in sources]
-    if split is not None:
-        from ballspot.predict.submission import plan_split
-
-        jobs = plan_split(paths_given, split.value, (resolution or Resolution.P224).value)
-    else:
-        jobs = plan_videos(paths_given, (resolution or Resolution.P224).value)
-    if resolution is not None and (warning := other_resolutions([job.video for job in jobs], resolution.value)):
-        console.warn(warning)
+        return follow_source(sources[0], spotter, chosen, batch_size, precision, idle_timeout)
     if zip_path is not None:
-        from ballspot.predict.submission import check_submission_games, check_submission_target
+        from ballspot.predict.submission import check_submission_target
 
-        check_submission_target(zip_path)
-        check_submission_games(jobs)
+        check_submission_target(zip_path)  # makes the zip's folder: only once the model has loaded
     out_root = out or (data_dir or paths.data_dir()) / "predictions"
     results = predict_games(jobs, spotter, chosen, out_root, batch_size, precision, workers=workers, resume=not force)
     if zip_path is not None:
@@ -208,6 +213,24 @@ def predict(
             console.result_line(r["files"]["results"])
     if zip_path is not None:
         console.result_line(str(zip_path))
+
+
+def plan_jobs(sources: list[Path], split: Split | None, resolution: Resolution | None) -> list:
+    """The videos to predict: every game with a video under a dataset root (of `split` only, when given), and
+    each video file given; a missing or non-video source is an error."""
+    from ballspot import console
+    from ballspot.predict.run import plan_videos
+
+    chosen = (resolution or Resolution.P224).value
+    if split is not None:
+        from ballspot.predict.submission import plan_split
+
+        jobs = plan_split(sources, split.value, chosen)
+    else:
+        jobs = plan_videos(sources, chosen)
+    if resolution is not None and (warning := other_resolutions([job.video for job in jobs], resolution.value)):
+        console.warn(warning)
+    return jobs
 
 
 def only_files(sources: list[Path]) -> bool:
@@ -230,9 +253,17 @@ def warn_about_growing_video(path: Path, config) -> None:
         console.warn(f"{path}: {warning}")
 
 
-def follow_source(
-    sources, spotter, params, batch_size, precision, idle_timeout, split, zip_path, out, resolution
-) -> None:
+def check_follow_options(sources, split, zip_path, out, resolution) -> None:
+    """--follow reads one source and prints events: options that choose games or write files are refused."""
+    if len(sources) != 1:
+        raise typer.BadParameter("--follow reads exactly one source", param_hint="'--follow'")
+    given = (("--split", split), ("--zip", zip_path), ("--out", out), ("--resolution", resolution))
+    extra = [name for name, value in given if value is not None]
+    if extra:
+        raise typer.BadParameter(f"{', '.join(extra)} cannot go with --follow (it prints events)", param_hint=extra[0])
+
+
+def follow_source(name: str, spotter, params, batch_size, precision, idle_timeout) -> None:
     """The --follow branch: one live source, JSON lines on stdout, no files."""
     import sys
 
@@ -240,15 +271,9 @@ def follow_source(
     from ballspot.predict.live import delay_bound, follow
     from ballspot.video.live import LiveSource
 
-    if len(sources) != 1:
-        raise typer.BadParameter("--follow reads exactly one source", param_hint="'--follow'")
-    given = (("--split", split), ("--zip", zip_path), ("--out", out), ("--resolution", resolution))
-    extra = [name for name, value in given if value is not None]
-    if extra:
-        raise typer.BadParameter(f"{', '.join(extra)} cannot go with --follow (it prints events)", param_hint=extra[0])
-    source = LiveSource(sources[0], 10.0 if idle_timeout is None else idle_timeout)
+    source = LiveSource(name, 10.0 if idle_timeout is None else idle_timeout)
     if source.kind == "file":
-        warn_about_growing_video(Path(sources[0]), spotter.config)
-    console.log(f"following {sources[0]}: {delay_bound(spotter, params, batch_size).describe()}")
+        warn_about_growing_video(Path(name), spotter.config)
+    console.log(f"following {name}: {delay_bound(spotter, params, batch_size).describe()}")
     printed = follow(source, spotter, params, sys.stdout, batch_size, precision)
     console.log(f"stream ended: {printed} event(s) >= {params.event_threshold}")

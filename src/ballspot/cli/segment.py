@@ -25,22 +25,24 @@ def segment(
         float | None,
         typer.Option(
             "--window",
-            help="Cut a window of this many seconds centred on each event "
+            help="Cut a window of this many seconds (0.2 to 60) centred on each event "
             "\\[default: cut from an event to the next one, plus 1 s].",
         ),
     ] = None,
     background: Annotated[
-        float, typer.Option("--background", help="Background clips per event, away from any event.")
+        float, typer.Option("--background", help="Background clips per event (0 to 10), away from any event.")
     ] = 0.25,
     background_gap: Annotated[
         float,
-        typer.Option("--background-gap", help="Least distance (s) from a background clip's centre to any event."),
+        typer.Option(
+            "--background-gap", help="Least distance (s, at least 0) from a background clip's centre to any event."
+        ),
     ] = 1.5,
     no_clips: Annotated[
         bool,
         typer.Option("--no-clips", help="Write only the manifests (times), no clip files; training needs no files."),
     ] = False,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="ffmpeg processes cutting at once.")] = 2,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="ffmpeg processes cutting at once, 1 to 64.")] = 2,
     resolution: Annotated[
         Resolution | None,
         typer.Option(

@@ -60,8 +60,10 @@ def train(
         ),
     ] = None,
     epochs: Annotated[int | None, Opt(min=1, max=10_000, help="Epochs (default: 10).")] = None,
-    lr: Annotated[float | None, Opt("--lr", help="Learning rate (default: 1e-3).")] = None,
-    dropout: Annotated[float | None, Opt(help="Dropout before the head (default: 0.4).")] = None,
+    lr: Annotated[float | None, Opt("--lr", help="Learning rate, above 0 and at most 1 (default: 1e-3).")] = None,
+    dropout: Annotated[
+        float | None, Opt(help="Dropout before the head, at least 0 and below 1 (default: 0.4).")
+    ] = None,
     batch_size: Annotated[
         int | None, Opt("--batch-size", min=1, max=4096, help="Clips per batch (per GPU) (default: 8).")
     ] = None,
@@ -74,7 +76,8 @@ def train(
     height: Annotated[int | None, Opt(min=32, max=1080, help="Frame height (default: 224).")] = None,
     width: Annotated[int | None, Opt(min=32, max=1920, help="Frame width (default: 398).")] = None,
     crop: Annotated[
-        float | None, Opt(help="Keep this centred share of the picture before resizing (default: 1, all of it).")
+        float | None,
+        Opt(help="Keep this centred share of the picture (0.1 to 1) before resizing (default: 1, all of it)."),
     ] = None,
     jitter: Annotated[int | None, Opt(min=0, max=50, help="Temporal jitter, sampled frames (default: 2).")] = None,
     backbone: Annotated[str | None, Opt(help="Any timm model name (default: tf_efficientnetv2_b0).")] = None,
@@ -113,11 +116,11 @@ def train(
     ] = None,
     pooling: Annotated[Pooling | None, Opt(help="netvlad or gem (generalised mean) (default: netvlad).")] = None,
     loss: Annotated[Loss | None, Opt(help="focal or ce (default: focal).")] = None,
-    gamma: Annotated[float | None, Opt(help="Focal loss gamma (default: 2).")] = None,
+    gamma: Annotated[float | None, Opt(help="Focal loss gamma, 0 to 10 (default: 2).")] = None,
     optimizer: Annotated[Optimizer | None, Opt(help="adam or adamw (default: adam).")] = None,
-    weight_decay: Annotated[float | None, Opt("--weight-decay", help="Weight decay (default: 0).")] = None,
+    weight_decay: Annotated[float | None, Opt("--weight-decay", help="Weight decay, 0 to 1 (default: 0).")] = None,
     warmup_epochs: Annotated[
-        float | None, Opt("--warmup-epochs", help="Linear warm-up, then cosine (default: 1).")
+        float | None, Opt("--warmup-epochs", help="Linear warm-up (epochs, at least 0), then cosine (default: 1).")
     ] = None,
     precision: Annotated[
         Precision | None, Opt(help="auto, fp32, bf16 or fp16 (mixed precision on CUDA) (default: auto).")

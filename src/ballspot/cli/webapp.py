@@ -25,7 +25,7 @@ def app_command(
         ),
     ] = None,
     model: Annotated[
-        Path | None, Opt("--model", "-m", help="Weights file (default: best.pt of the newest run).")
+        Path | None, Opt("--model", "-m", help="Weights file (default: best.pt of the newest run that spots events).")
     ] = None,
     port: Annotated[int, Opt("--port", min=1, max=65535, help="Port to serve the app on.")] = 8501,
     host: Annotated[

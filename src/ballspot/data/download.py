@@ -3,7 +3,7 @@
 The SDK knows where each edition lives (Hugging Face repos, the legacy ownCloud shares) and follows
 SoccerNet's changes; it only downloads zips. ballspot adds the rest: unzipping (the 2025 zips are AES
 encrypted with the NDA password), atomic per-game installs, skipping what is already complete, and
-one-line errors where the SDK raises, prints or silently returns (spec: docs/soccernet-format.md §2, §3).
+one-line errors where the SDK raises, prints or silently returns (docs/download.md).
 
 Secrets (the Hugging Face token, the NDA password) are passed to the SDK and pyzipper only: they are
 never logged, and any text relayed from the SDK is scrubbed of them.

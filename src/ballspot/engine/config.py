@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from ballspot.video.decode import FrameFormat
 
 TASKS = ("classify", "spot", "dense")
+RUN_CONFIG_FILE = "config.yaml"
+"""A run folder's configuration (`runs/<name>/config.yaml`, beside `weights/`), written as training starts."""
 SEQUENCES = ("conv", "gru", "attention", "none")
 COLORS = ("grey", "rgb")
 POOLINGS = ("netvlad", "gem")
@@ -372,6 +374,24 @@ def load_yaml(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise BallspotError(f"{path}: expected a mapping of option: value")
     return {str(k).replace("-", "_"): v for k, v in data.items()}
+
+
+def trained_task(weights: Path) -> str | None:
+    """The task (classify, spot or dense) of the run whose `weights/<name>.pt` `weights` is, from the run's
+    config.yaml; None when that cannot be told (weights outside a run folder, a missing or unreadable config)."""
+    from ballspot.inputfiles import read_yaml
+
+    if weights.parent.name != "weights":
+        return None
+    config = weights.parent.parent / RUN_CONFIG_FILE
+    if not config.is_file():
+        return None
+    try:
+        data = read_yaml(config, "run configuration")
+    except BallspotError:
+        return None
+    task = data.get("task") if isinstance(data, dict) else None
+    return task if task in TASKS else None
 
 
 def _yaml_settings(yaml_path: str | Path | None) -> tuple[dict[str, Any], str]:

@@ -23,7 +23,7 @@ from torch.utils.data.distributed import DistributedSampler
 from ballspot import console
 from ballspot.atomic import ensure_dir, held_alone, removed_if_left_empty, write_json, write_text
 from ballspot.engine.checkpoint import load_checkpoint, save_checkpoint
-from ballspot.engine.config import TrainConfig, resumed_config
+from ballspot.engine.config import RUN_CONFIG_FILE, TrainConfig, resumed_config
 from ballspot.engine.data import output_classes
 from ballspot.engine.optim import (
     autocast_context,
@@ -36,7 +36,7 @@ from ballspot.engine.runtime import Distributed, device_for, init_distributed, s
 from ballspot.errors import BallspotError
 
 METRICS_FILE = "metrics.csv"
-CONFIG_FILE = "config.yaml"
+CONFIG_FILE = RUN_CONFIG_FILE
 SUMMARY_FILE = "summary.json"
 TRAIN_COLUMNS = ("epoch", "train_loss", "train_accuracy")
 RUN_COLUMNS = ("lr", "seconds")

@@ -47,15 +47,17 @@ def chance_games(games: Sequence[GameEvents], seed: int) -> list[GameEvents]:
     """The same games with every predicted event moved to a random time of its half, its predictions given
     random confidences.
 
-    Labels, and the number of predictions per game, half and class, stay as they are: the result is what a
-    spotter that knows nothing scores at the model's density. Predictions sharing a half, class and position
-    (an event written for both team sides) are one event and move together. A half's length is taken as its
-    latest labelled or predicted event. Each event's sides are flipped or kept at random, so a single side
-    becomes a random one and an event written for both sides keeps both.
+    Labels, and the number of scored predictions per game, half and class, stay as they are: the result is
+    what a spotter that knows nothing scores at the model's density. Predictions with a confidence below 0,
+    which the metric ignores, are left out rather than given a random (scored) confidence. Predictions sharing
+    a half, class and position (an event written for both team sides) are one event and move together. A
+    half's length is taken as its latest labelled or scored predicted event. Each event's sides are flipped or
+    kept at random, so a single side becomes a random one and an event written for both sides keeps both.
     """
     rng = np.random.default_rng(seed)
     shuffled = []
     for game in games:
+        game = scored_predictions(game)
         ends = np.zeros(len(game.pred_half), dtype=np.int64)
         for half in np.unique(game.pred_half):
             in_half = game.pred_half == half
@@ -74,3 +76,12 @@ def chance_games(games: Sequence[GameEvents], seed: int) -> list[GameEvents]:
         teams = np.where(game.pred_team == NO_TEAM, NO_TEAM, game.pred_team ^ flip).astype(game.pred_team.dtype)
         shuffled.append(replace(game, pred_ms=positions, pred_score=rng.random(len(ends)), pred_team=teams))
     return shuffled
+
+
+def scored_predictions(game: GameEvents) -> GameEvents:
+    """`game` without its predictions of confidence below 0: the metric ignores them."""
+    keep = game.pred_score >= 0
+    if keep.all():
+        return game
+    columns = ("pred_class", "pred_ms", "pred_half", "pred_team", "pred_score")
+    return replace(game, **{name: getattr(game, name)[keep] for name in columns})

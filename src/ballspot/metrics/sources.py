@@ -48,8 +48,9 @@ class JsonTree:
         if self._zip is not None:
             found = {}
             for member in self._zip.namelist():
-                # a zip made on Windows may separate folders with backslashes
-                member_path = PurePosixPath(member.replace("\\", "/").removeprefix("./"))
+                # a zip made on Windows may separate folders with backslashes, and some tools write absolute
+                # names (/league/season/game/...): the game is the same path without the leading slash
+                member_path = PurePosixPath(member.replace("\\", "/").lstrip("/").removeprefix("./"))
                 if member_path.name == file_name and not any(p.startswith(".") for p in member_path.parts[:-1]):
                     game_id = member_path.parent.as_posix()
                     found["" if game_id == "." else game_id] = member

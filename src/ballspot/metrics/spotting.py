@@ -1,6 +1,6 @@
 """SoccerNet's action-spotting metric (mAP at 1 s and friends, Team mAP), exactly as the official tools.
 
-Definitions (docs/evaluate.md, spec section 6): per class, detections are matched to ground truth
+Definitions (docs/evaluate.md, Spotting mode): per class, detections are matched to ground truth
 (`matching.match`), a precision/recall curve is read at 200 confidence thresholds `linspace(0, 1, 200)`,
 AP is its 11-point interpolation, mAP the plain mean over the class set (a class without ground truth
 scores 0). Several tolerances are averaged with the trapezoid rule. Team mAP (2025) scores (class, side)

@@ -38,14 +38,19 @@ def plan_split(sources: list[Path], split: str, resolution: str = "224p") -> lis
     return jobs
 
 
-def check_submission_target(target: Path) -> Path:
-    """Refuse a submission path that cannot be written (a folder, an unwritable place) before any game is
-    predicted, rather than after."""
+def check_submission_name(target: Path) -> Path:
+    """Refuse a submission path that names a folder or no zip file; nothing is made."""
     if target.is_dir():
         raise BallspotError(f"--zip {target} is a folder; give a zip file's path, such as {target / 'submission.zip'}")
     if target.suffix.lower() != ".zip":
         raise BallspotError(f"--zip {target} must end in .zip (the evaluation server takes zip files)")
-    ensure_dir(target.parent)
+    return target
+
+
+def check_submission_target(target: Path) -> Path:
+    """Refuse a submission path that cannot be written (a folder, an unwritable place) before any game is
+    predicted, rather than after; makes the folder it goes in."""
+    ensure_dir(check_submission_name(target).parent)
     return target
 
 

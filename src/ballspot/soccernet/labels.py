@@ -1,4 +1,6 @@
-"""Read and validate `Labels-ball.json` (spec: docs/soccernet-format.md, section 4)."""
+"""Read and validate `Labels-ball.json`, SoccerNet's labels of a game: `annotations`, each with `gameTime`
+(`"<half> - MM:SS"`), `label`, `position` (ms, written as a string), `team` (left/right) and `visibility`
+(visible/not shown)."""
 
 from __future__ import annotations
 

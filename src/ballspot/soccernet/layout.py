@@ -1,4 +1,5 @@
-"""Find the games under a dataset root: `league/season/game/` folders (spec section 3)."""
+"""Find the games under a dataset root: `league/season/game/` folders, each holding `Labels-ball.json` and a
+video, one for the whole game (`224p.mp4`) or one per half (`1_224p.mkv`, `2_224p.mkv`) (docs/data.md)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,10 @@ class Resolution(str, Enum):
 
 VIDEO_SUFFIXES = (".mp4", ".mkv", ".avi", ".mov", ".webm", ".m4v", ".ts", ".m2ts", ".mts", ".mpg", ".mpeg")
 """Suffixes read as videos (any ffmpeg reads): downloads, phone clips and broadcast captures (MPEG-TS, MPEG-PS)."""
-_HALF_VIDEO = re.compile(r"^(\d)_(\d+p)\.(mkv|mp4)$")
+_HALF_VIDEO = re.compile(r"^([12])_(\d+p)\.(mkv|mp4)$")
+"""One video per half (the 2023 layout): SoccerNet's games have halves 1 and 2 only."""
+_NUMBERED_VIDEO = re.compile(r"^(\d)_(\d+p)\.(mkv|mp4)$")
+"""Named like a half video, with any digit: `0_224p.mkv` and `3_224p.mkv` are no half of a SoccerNet game."""
 _WHOLE_VIDEO = re.compile(r"^(\d+p)\.(mkv|mp4)$")
 
 
@@ -100,11 +104,13 @@ def find_games(root: Path | str, resolution: str = "224p", require_video: bool =
         raise BallspotError(f"{root} is a file, not a dataset root (a folder of league/season/game folders)")
     if not root.is_dir():
         raise BallspotError(f"dataset root not found: {root}")
-    games = []
+    games, misnumbered = [], []
     for folder in sorted(p for p in root.glob("*/*/*") if p.is_dir()):
         if folder.name.startswith("."):
             continue
         videos = _videos_in(folder, resolution)
+        if not videos:
+            misnumbered += [video for video in sorted(folder.iterdir()) if misnumbered_half(video.name) is not None]
         labels = folder / LABELS_FILE
         if not videos and not labels.is_file():
             continue
@@ -112,6 +118,14 @@ def find_games(root: Path | str, resolution: str = "224p", require_video: bool =
             continue
         game_id = folder.relative_to(root).as_posix()
         games.append(Game(root=root, game_id=game_id, videos=videos, labels=labels if labels.is_file() else None))
+    if misnumbered:
+        from ballspot.console import warn
+
+        warn(
+            f"{len({video.parent for video in misnumbered})} game folder(s) have only a video numbered as a half "
+            "other than 1 or 2, which is not read as one (SoccerNet's halves are 1_224p.mkv and 2_224p.mkv): "
+            f"first {misnumbered[0]}"
+        )
     if not games:
         raise BallspotError(
             f"no games under {root}: expected league/season/game folders holding {LABELS_FILE} and a video"
@@ -154,6 +168,12 @@ def soccernet_video_half(name: str) -> int | None:
     if m := _HALF_VIDEO.match(name):
         return int(m.group(1))
     return None
+
+
+def misnumbered_half(name: str) -> int | None:
+    """The number of a video named as a half other than 1 and 2 (`3_224p.mkv` -> 3); None for other names."""
+    match = _NUMBERED_VIDEO.match(name)
+    return int(match.group(1)) if match and not _HALF_VIDEO.match(name) else None
 
 
 def unread_half_videos(folder: Path, halves: set[int], used: list[Path]) -> list[Path]:

@@ -1,4 +1,5 @@
-"""Write `results_spotting.json`, SoccerNet's predictions format (spec section 5).
+"""Write `results_spotting.json`, SoccerNet's predictions format: `predictions`, each with `gameTime`, `label`,
+`position` (ms), `half`, `confidence`, and `team` (left/right) when the model tells sides (docs/predict.md, Outputs).
 
 An event whose side the model is unsure of goes out twice, on the same frame: first for the less likely
 side, at its confidence scaled by that side's odds, then for the likelier side at its own confidence. The

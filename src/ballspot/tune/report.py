@@ -113,8 +113,10 @@ def print_report(result: dict[str, Any]) -> None:
 
     names = sorted({k for row in result["trials"] for k in row["params"]})
     table = Table(title=f"study {result['study']} ({result['metric']}, {result['direction']})")
-    for column in ("#", "state", "value", *names):
-        table.add_column(column, justify="right" if column != "state" else "left", overflow="fold")
+    for column in ("#", "state", "value"):  # never broken: "compl / ete" reads as two words
+        table.add_column(column, justify="right" if column != "state" else "left", no_wrap=True)
+    for column in names:
+        table.add_column(column, justify="right", overflow="fold")
     best = result["best"]["number"] if result["best"] else None
     for row in result["trials"]:
         style = "bold green" if row["number"] == best else ("dim" if row["state"] != "complete" else None)

@@ -93,13 +93,14 @@ def choose_game(settings: LaunchSettings) -> GameSource | None:
 
 
 def choose_model(settings: LaunchSettings) -> Path | None:
-    """The weights file: the command line's, else best.pt of the newest run (as `ballspot predict` picks)."""
-    from ballspot.defaults import newest_model
+    """The weights file: the command line's, else best.pt of the newest spotting run (as `ballspot predict`
+    picks)."""
+    from ballspot.defaults import newest_spotter
 
     default = settings.model
     if default is None:
         try:
-            default = newest_model()
+            default = newest_spotter()
         except BallspotError as exc:
             st.warning(str(exc))
     typed = st.text_input("Model (weights file)", value=str(default) if default else "", key="model")
