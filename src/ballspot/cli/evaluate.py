@@ -342,6 +342,13 @@ def run_spotting(
         if not only_games:  # not "none of the chosen games has labels": none was chosen
             listed = ", ".join(name for name, games in splits.items() if games) or "none"
             raise BallspotError(f"{labels / SPLITS_FILE} lists no game in split {split} (splits with games: {listed})")
+        own_list = (labels / SPLITS_FILE).exists()
+        if not own_list and not any((labels / game).is_dir() for game in only_games):
+            raise BallspotError(
+                f"{labels} holds no {SPLITS_FILE}, so split {split} means SoccerNet's official {split} games, and "
+                f"none of them is there; to score games of your own, list them in {labels / SPLITS_FILE} "
+                f'({{"{split}": [game ids]}})'
+            )
     started = time.perf_counter()
     class_list = class_set(classes)
     diagnostics = Diagnostics()
@@ -351,8 +358,9 @@ def run_spotting(
         raise BallspotError(f"{exc}{split_hint(labels, exc.predicted) if split is None else ''}") from None
     refuse_labels_without_events(games, diagnostics, classes, labels)
     if only_games is not None and (unlabelled := sorted(set(only_games) - {game.game_id for game in games})):
+        lists = SPLITS_FILE if own_list else "SoccerNet's official lists"
         warn(  # a typo in splits.json or a game not downloaded: the score is not the whole split's
-            f"{len(unlabelled)} of {len(set(only_games))} game(s) of split {split!r} in {SPLITS_FILE} have no "
+            f"{len(unlabelled)} of {len(set(only_games))} game(s) of split {split!r} in {lists} have no "
             f"{LABELS_FILE} under {labels} and are not scored, first: {unlabelled[0]!r}"
         )
     result = evaluate_games(games, class_list, metric, diagnostics=diagnostics, bootstrap=bootstrap, seed=seed)
