@@ -465,6 +465,17 @@ def test_one_video_inside_a_dataset_root_keeps_its_game_id(dataset, tmp_path):
     assert (tmp_path / READING / "manifest.json").is_file()
 
 
+def test_a_league_reached_twice_through_a_link_is_read_once(dataset, tmp_path):
+    root = tmp_path / "root"
+    shutil.copytree(dataset / READING, root / READING)
+    league = READING.split("/")[0]
+    (root / "mirror").symlink_to(root / league, target_is_directory=True)  # a second name for the league
+    result = ok("segment", root, "--out", tmp_path / "clips", "--no-clips", "--json")
+    assert [g["game"] for g in json.loads(result.stdout)["games"]] == [READING]
+    stderr = " ".join(result.stderr.split())
+    assert "1 game folder(s) are reached twice through linked folders and read once, first: 'mirror/" in stderr
+
+
 def test_a_video_linked_into_a_game_folder_keeps_that_game_id(dataset, tmp_path):
     """A dataset whose videos are links to a video store: the game and its split came from the store's folder
     (game 'store', split train for a test game) instead of the game folder the link is in."""

@@ -105,8 +105,14 @@ def find_games(root: Path | str, resolution: str = "224p", require_video: bool =
     if not root.is_dir():
         raise BallspotError(f"dataset root not found: {root}")
     games, misnumbered = [], []
+    seen: dict[Path, str] = {}  # resolved folder -> the game id it was first found as
+    twice: list[tuple[str, str]] = []
     for folder in sorted(p for p in root.glob("*/*/*") if p.is_dir()):
         if folder.name.startswith("."):
+            continue
+        first = seen.setdefault(folder.resolve(), folder.relative_to(root).as_posix())
+        if first != folder.relative_to(root).as_posix():  # a linked second name of a league, season or game
+            twice.append((folder.relative_to(root).as_posix(), first))
             continue
         videos = _videos_in(folder, resolution)
         if not videos:
@@ -118,6 +124,13 @@ def find_games(root: Path | str, resolution: str = "224p", require_video: bool =
             continue
         game_id = folder.relative_to(root).as_posix()
         games.append(Game(root=root, game_id=game_id, videos=videos, labels=labels if labels.is_file() else None))
+    if twice:
+        from ballspot.console import warn
+
+        warn(
+            f"{len(twice)} game folder(s) are reached twice through linked folders and read once, first: "
+            f"{twice[0][0]!r}, the same folder as {twice[0][1]!r}"
+        )
     if misnumbered:
         from ballspot.console import warn
 
