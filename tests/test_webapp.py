@@ -308,6 +308,26 @@ def test_a_game_without_labels_says_there_is_nothing_to_review(tmp_path, model, 
     assert any("nothing to review" in info.value for info in page.info)
 
 
+@pytest.mark.parametrize(
+    ("annotations", "said"),
+    [
+        ([], "holds no event of the model's classes"),
+        ([{"gameTime": "1 - 00:01", "label": "GOAL!", "position": "1000"}], "unknown label 'GOAL!'"),
+    ],
+)
+def test_labels_that_cannot_be_scored_are_not_reviewed(tmp_path, model, monkeypatch, annotations, said):
+    """Labels without an event of the model's classes would score mAP 0 whatever was predicted (`ballspot
+    evaluate` refuses them); the review says they are not used, not that there are none."""
+    video = moving_square_video(tmp_path / "match.mp4", frames=75)
+    (tmp_path / "Labels-ball.json").write_text(json.dumps({"annotations": annotations}))
+    page = start(video, model, monkeypatch)
+    assert not page.exception and not page.error
+    (warning,) = page.warning
+    assert warning.value.startswith("labels not used: ") and said in warning.value
+    assert not [m for m in page.metric if m.label.startswith("mAP@1")]
+    assert [i.value for i in page.info] == ["Its labels are not used: nothing to review."]
+
+
 # --- export ------------------------------------------------------------------------------------------------
 
 

@@ -48,6 +48,14 @@ def show_run(game: GameSource, run: GameRun, key: str, model: Path) -> None:
             labels = _memo(f"labels:{file_identity(game.labels)}", lambda: labels_frame(game.labels))
         except BallspotError as exc:
             st.warning(f"labels not used: {exc}")
+        if labels is not None and not labels["label"].isin(run.classes).any():  # mAP would be 0 whatever ran
+            found = sorted(set(labels["label"]))
+            held = f"; its labels ({', '.join(found[:5])}) are not among them" if found else ""
+            st.warning(
+                f"labels not used: {game.labels} holds no event of the model's classes, so there is nothing to "
+                f"score against{held}"
+            )
+            labels = None
     with st.sidebar:
         st.header("View")
         threshold = st.slider(
@@ -213,7 +221,8 @@ def _curves(video: Path, model: Path, classes: list[str], threshold: float) -> N
 
 def _review(game: GameSource, run: GameRun, matching: Matching | None, half: int, threshold: float) -> None:
     if matching is None or game.labels is None:
-        st.info("No Labels-ball.json beside this game's video: nothing to review.")
+        where = "No Labels-ball.json beside this game's video" if game.labels is None else "Its labels are not used"
+        st.info(f"{where}: nothing to review.")
         return
     classes = class_set_name(run.classes)
     results = Path(run.files["results"])
