@@ -328,6 +328,25 @@ def test_labels_that_cannot_be_scored_are_not_reviewed(tmp_path, model, monkeypa
     assert [i.value for i in page.info] == ["Its labels are not used: nothing to review."]
 
 
+@pytest.mark.parametrize(
+    ("annotation", "said"),
+    [
+        (Annotation("SHOT", 1000, half=2), "1 label(s) of half 2, which has no video here"),
+        (Annotation("SHOT", 95_000), "1 label(s) of half 1 after its video's end (00:03.000)"),
+    ],
+)
+def test_labels_the_video_cannot_show_are_warned_about(tmp_path, model, monkeypatch, annotation, said):
+    video = moving_square_video(tmp_path / "match.mp4", frames=75)
+    labels = tmp_path / "Labels-ball.json"
+    labels.write_text(json.dumps(labels_document([Annotation("PASS", 700), annotation])))
+    page = start(video, model, monkeypatch)
+    assert_no_failure(page)
+    assert [w.value for w in page.warning] == [
+        f"{labels} does not fit the video: {said}; are they the labels of another game?"
+    ]
+    assert [m for m in page.metric if m.label.startswith("mAP@1")]  # still reviewed
+
+
 # --- export ------------------------------------------------------------------------------------------------
 
 

@@ -56,6 +56,8 @@ def show_run(game: GameSource, run: GameRun, key: str, model: Path) -> None:
                 f"score against{held}"
             )
             labels = None
+    if labels is not None and (outside := _labels_outside(labels, game.videos)):
+        st.warning(f"{game.labels} does not fit the video: {outside}; are they the labels of another game?")
     with st.sidebar:
         st.header("View")
         threshold = st.slider(
@@ -88,7 +90,7 @@ def show_run(game: GameSource, run: GameRun, key: str, model: Path) -> None:
         if seek is not None:
             st.caption(f"Player at {clock(seek)[:5]} (event at {clock(seek)}, half {half})")
     with line:
-        duration_ms = _memo(f"duration:{file_identity(video)}", lambda: probe(video).duration_ms)
+        duration_ms = _duration_ms(video)
         figure = timeline(half_rows, classes, duration_ms, half_labels, seek)
         st.plotly_chart(
             figure, key="timeline", on_select=_on_timeline, selection_mode="points", config={"displaylogo": False}
@@ -103,6 +105,24 @@ def show_run(game: GameSource, run: GameRun, key: str, model: Path) -> None:
         _review(game, run, matching, half, threshold)
     with export_tab:
         _export(game, run, rows, threshold)
+
+
+def _duration_ms(video: Path) -> int:
+    return _memo(f"duration:{file_identity(video)}", lambda: probe(video).duration_ms)
+
+
+def _labels_outside(labels: pd.DataFrame, videos: dict[int, Path]) -> str | None:
+    """What of the labels no video of the game shows (a half without a video, a time past a video's end)."""
+    said = []
+    for half in sorted(set(labels["half"]) - set(videos)):
+        count = int((labels["half"] == half).sum())
+        said.append(f"{count} label(s) of half {half}, which has no video here")
+    for half, video in sorted(videos.items()):
+        end_ms = _duration_ms(video)
+        count = int(((labels["half"] == half) & (labels["position_ms"] > end_ms)).sum())
+        if count:
+            said.append(f"{count} label(s) of half {half} after its video's end ({clock(end_ms)})")
+    return "; ".join(said) or None
 
 
 def _memo(name: str, compute):
