@@ -215,6 +215,26 @@ def test_an_uploaded_video_is_saved_once_and_predicted(league, model, monkeypatc
     assert (data_dir / "predictions" / "clip" / "results_spotting.json").is_file()
 
 
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"\x00garbage" * 200, "error: cannot read video upload clip.mp4: "),
+        (b"", "error: video is empty (0 bytes): upload clip.mp4"),
+    ],
+)
+def test_an_upload_that_is_no_video_is_refused_and_not_kept(league, model, monkeypatch, data_dir, content, message):
+    uploads = data_dir / "uploads"
+    uploads.mkdir(parents=True)
+    earlier = (league / GAME / "224p.mp4").read_bytes()
+    (uploads / "clip.mp4").write_bytes(earlier)  # an earlier upload of the same name
+    page = start(None, model, monkeypatch)
+    page.file_uploader(key="upload").set_value(("clip.mp4", content, "video/mp4")).run()
+    assert not page.exception
+    (error,) = page.error
+    assert error.value.startswith(message) and "\n" not in error.value
+    assert [f.name for f in uploads.iterdir()] == ["clip.mp4"] and (uploads / "clip.mp4").read_bytes() == earlier
+
+
 # --- watch -------------------------------------------------------------------------------------------------
 
 
