@@ -392,7 +392,7 @@ def test_clips_of_the_chosen_events_are_cut(opened, predicted):
     opened.slider(key="threshold").set_value(0.0).run()
     names = opened.multiselect(key="clip_events")
     assert len(names.options) > 3
-    names.set_value([0, 3]).run()
+    names.set_value([names.options[0], names.options[3]]).run()
     opened.number_input(key="clip_before").set_value(1.0)
     opened.number_input(key="clip_after").set_value(1.5)
     opened.button(key="cut_clips").click().run()
@@ -405,6 +405,29 @@ def test_clips_of_the_chosen_events_are_cut(opened, predicted):
         info = probe(clip)
         assert abs(info.duration_s - min(2.5, position_ms / 1000 + 1.5)) < 0.15, (clip.name, info.duration_s)
         assert clip.name.startswith(f"1_{position_ms // 1000:04d}.{position_ms % 1000:03d}_")
+
+
+def test_chosen_clips_stay_on_their_events_when_the_slider_moves(opened, predicted):
+    """The events to cut are chosen by name: raising the threshold drops those no longer shown from the choice
+    and never swaps in the events that now sit at the same place in the list."""
+    document = json.loads((predicted / "predictions" / GAME / "results_spotting.json").read_text())
+    frame = predictions_frame(document)
+    steps = [t / 100 for t in range(1, 100)]  # the slider's
+    threshold = next(t for t in steps if 0 < (frame["confidence"] >= t).sum() < len(frame))
+    kept = frame[frame["confidence"] >= threshold].iloc[0]  # shown at both thresholds
+    dropped = frame[frame["confidence"] < threshold].iloc[0]  # shown only at 0
+    opened.slider(key="threshold").set_value(0.0).run()
+    names = opened.multiselect(key="clip_events")
+    chosen = [n for n in names.options if n.startswith(f"half 1 {kept.time} {kept.label} ")]
+    chosen += [n for n in names.options if n.startswith(f"half 1 {dropped.time} {dropped.label} ")]
+    names.set_value(chosen).run()
+    opened.slider(key="threshold").set_value(threshold).run()
+    assert opened.multiselect(key="clip_events").value == chosen[:1]
+    opened.button(key="cut_clips").click().run()
+    assert_no_failure(opened)
+    clips = [p.name for p in (predicted / "predictions" / GAME / "clips").glob("*.mp4")]
+    assert f"1_{kept.position_ms // 1000:04d}.{kept.position_ms % 1000:03d}_{kept.label.replace(' ', '-')}.mp4" in clips
+    assert len(opened.session_state["clips"]["paths"]) == 1
 
 
 # --- errors in the page: one line ---------------------------------------------------------------------------

@@ -320,10 +320,11 @@ def _export(game: GameSource, run: GameRun, rows: pd.DataFrame, threshold: float
         key="download_csv",
     )
     st.markdown("**Clips**: one short MP4 per chosen event, cut from its video.")
+    # the options are the events' names, not their row numbers: a choice must stay on its events (or go) when
+    # the slider or the class filter changes the rows shown
     names = [f"half {r.half} {r.time} {r.label} {r.confidence:.2f}" for r in rows.itertuples(index=False)]
-    chosen = st.multiselect(
-        "Events to cut", range(len(names)), format_func=lambda i: names[i], max_selections=MAX_CLIPS, key="clip_events"
-    )
+    chosen = st.multiselect("Events to cut", names, max_selections=MAX_CLIPS, key="clip_events")
+    chosen = [names.index(name) for name in chosen if name in names]
     before, after = st.columns(2)
     before_s = before.number_input("Seconds before the event", 0.0, 30.0, 2.0, 0.5, key="clip_before")
     after_s = after.number_input("Seconds after the event", 0.5, 30.0, 3.0, 0.5, key="clip_after")
