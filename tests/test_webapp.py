@@ -361,7 +361,7 @@ def test_labels_the_video_cannot_show_are_warned_about(tmp_path, model, monkeypa
     labels.write_text(json.dumps(labels_document([Annotation("PASS", 700), annotation])))
     page = start(video, model, monkeypatch)
     assert_no_failure(page)
-    assert [w.value for w in page.warning] == [
+    assert [shown_text(w.value) for w in page.warning] == [
         f"{labels} does not fit the video: {said}; are they the labels of another game?"
     ]
     assert [m for m in page.metric if m.label.startswith("mAP@1")]  # still reviewed
@@ -458,6 +458,41 @@ def test_a_missing_path_is_one_line_in_the_page(model, monkeypatch, tmp_path):
     page = start(tmp_path / "missing.mp4", model, monkeypatch)
     assert not page.exception
     assert [e.value for e in page.error] == [f"error: video not found: {tmp_path / 'missing.mp4'}"]
+
+
+MARKUP_NAME = "G $5 and $6 [HD](x) :red[final] _e_ *b* ~~c~~"
+"""A game folder name that Markdown (with Streamlit's formulas and colours) would turn into a link and styles."""
+
+
+def shown_text(markdown: str) -> str:
+    """What a Markdown reader shows of `markdown`, as plain text, and whether it made links or emphasis."""
+    import html
+    import re
+
+    from markdown_it import MarkdownIt
+
+    rendered = MarkdownIt().render(markdown)
+    assert not re.search(r"<(a|em|strong|s|del|code) ?", rendered), rendered
+    return html.unescape(re.sub(r"<[^>]+>", "", rendered)).strip()
+
+
+def test_names_that_look_like_markdown_are_shown_as_they_are(league, model, monkeypatch, tmp_path, data_dir):
+    folder = tmp_path / "lg" / "s" / MARKUP_NAME
+    folder.mkdir(parents=True)
+    (folder / "224p.mp4").symlink_to(league / GAME / "224p.mp4")
+    page = start(folder / "224p.mp4", model, monkeypatch)
+    assert_no_failure(page)
+    (caption,) = [text for text in caption_texts(page) if "candidates" in text]
+    results = data_dir / "predictions" / "lg" / "s" / MARKUP_NAME / "results_spotting.json"
+    assert shown_text(caption).endswith(str(results))
+    assert "\\$5" in caption and "\\:red" in caption  # Streamlit's own: no formula, no colour
+    (heading,) = [h.value for h in page.subheader]
+    assert shown_text(heading) == f"lg/s/{MARKUP_NAME}"
+    weights = tmp_path / MARKUP_NAME / "best.pt"
+    page = start(folder / "224p.mp4", weights, monkeypatch)
+    assert not page.exception
+    (error,) = page.error
+    assert shown_text(error.value) == f"error: weights file not found: {weights}"
 
 
 # --- the command -------------------------------------------------------------------------------------------

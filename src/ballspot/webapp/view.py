@@ -23,6 +23,7 @@ from ballspot.webapp.curves import cached_curves, compute_curves
 from ballspot.webapp.events import clock, labels_frame, predictions_frame, shown
 from ballspot.webapp.export import cut_event_clips, events_csv, events_json
 from ballspot.webapp.figures import score_curves, timeline
+from ballspot.webapp.markdown import plain
 from ballspot.webapp.model_cache import spotter_for
 from ballspot.webapp.review import Matching, class_set_name, evaluate_command, match_view, score_game, worst_misses
 from ballspot.webapp.runs import GameRun, file_identity
@@ -40,24 +41,26 @@ def show_run(game: GameSource, run: GameRun, key: str, model: Path) -> None:
     state = st.session_state
     state["game_id"] = game.game_id
     if "callback_error" in state:
-        st.error(state.pop("callback_error"))
+        st.error(plain(state.pop("callback_error")))
     frame = _memo(f"frame:{key}", lambda: predictions_frame(run.document))
     labels = None
     if game.labels:
         try:
             labels = _memo(f"labels:{file_identity(game.labels)}", lambda: labels_frame(game.labels))
         except BallspotError as exc:
-            st.warning(f"labels not used: {exc}")
+            st.warning(f"labels not used: {plain(exc)}")
         if labels is not None and not labels["label"].isin(run.classes).any():  # mAP would be 0 whatever ran
             found = sorted(set(labels["label"]))
             held = f"; its labels ({', '.join(found[:5])}) are not among them" if found else ""
             st.warning(
-                f"labels not used: {game.labels} holds no event of the model's classes, so there is nothing to "
-                f"score against{held}"
+                f"labels not used: {plain(game.labels)} holds no event of the model's classes, so there is nothing to "
+                f"score against{plain(held)}"
             )
             labels = None
     if labels is not None and (outside := _labels_outside(labels, game.videos)):
-        st.warning(f"{game.labels} does not fit the video: {outside}; are they the labels of another game?")
+        st.warning(
+            f"{plain(game.labels)} does not fit the video: {plain(outside)}; are they the labels of another game?"
+        )
     with st.sidebar:
         st.header("View")
         threshold = st.slider(
@@ -75,10 +78,11 @@ def show_run(game: GameSource, run: GameRun, key: str, model: Path) -> None:
     half_rows = rows[rows["half"] == half].reset_index(drop=True)
     half_labels = None if matching is None else matching.labels[matching.labels["half"] == half]
 
-    st.subheader(game.game_id)
+    st.subheader(plain(game.game_id))
     how = "read from an earlier run" if run.cached else f"predicted in {run.seconds:.1f} s"
     st.caption(
-        f"{len(frame)} candidates, {len(rows)} shown (confidence ≥ {threshold:.2f}); {how}; {run.files['results']}"
+        f"{len(frame)} candidates, {len(rows)} shown (confidence ≥ {threshold:.2f}); {how}; "
+        f"{plain(run.files['results'])}"
     )
     seek = _seek_ms(game.game_id, half)
     video = game.videos[half]
@@ -271,7 +275,7 @@ def _review(game: GameSource, run: GameRun, matching: Matching | None, half: int
     st.caption("The same figures, from the command line:")
     st.code(evaluate_command(game.labels, results, classes), language="bash")
     for warning in result.warnings:
-        st.caption(f"note: {warning}")
+        st.caption(f"note: {plain(warning)}")
     st.markdown("**Worst misses**: labels no shown event matched, those the model scored lowest around them first.")
     worst = worst_misses(labels)
     st.session_state["miss_rows"] = worst[["half", "position_ms"]].to_numpy().tolist()
@@ -342,7 +346,7 @@ def _export(game: GameSource, run: GameRun, rows: pd.DataFrame, threshold: float
         st.session_state["clips"] = {"game": game.game_id, "paths": [str(c) for c in clips]}
     made = st.session_state.get("clips")
     if made and made["game"] == game.game_id:
-        st.caption(f"{len(made['paths'])} clip(s) in {Path(made['paths'][0]).parent}")
+        st.caption(f"{len(made['paths'])} clip(s) in {plain(Path(made['paths'][0]).parent)}")
         for clip in map(Path, made["paths"]):
             st.download_button(
                 clip.name,
