@@ -284,3 +284,18 @@ def test_follow_errors_are_one_line(tiny_run, tmp_path):
     result = runner.invoke(app, ["predict", "a.ts", "-m", str(tiny_run["best"]), "--idle-timeout", "2"])
     assert result.exit_code == 2 and "only applies with --follow" in result.stderr
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("seconds", ["inf", "1e30"])
+def test_an_idle_timeout_too_long_for_ffmpeg_is_one_line(tiny_run, stream, seconds):
+    """`inf` (wait for ever) and other values past ffmpeg's microsecond counter were a traceback (OverflowError)
+    or ffmpeg's "Numerical result out of range"."""
+    from typer.testing import CliRunner
+
+    from ballspot.cli.app import app
+    from tests.assertions import assert_one_error_line
+
+    args = ["predict", str(stream["ts"]), "-m", str(tiny_run["best"]), "--follow", "--idle-timeout", seconds]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1
+    assert_one_error_line(result, "idle timeout (--idle-timeout) must be positive and at most 604800 s (a week)")
