@@ -271,12 +271,24 @@ def test_jumping_to_a_missed_label_moves_the_player_there(opened):
     opened.slider(key="threshold").set_value(1.0).run()  # nothing shown: every label is missed
     misses = opened.selectbox(key="miss")
     assert len(misses.options) == len(LABELS)
-    misses.set_value(0).run()
+    misses.set_value(misses.options[0]).run()
     assert_no_failure(opened)
     target = opened.session_state["seek"]
     assert target["half"] == 1 and target["position_ms"] in EVENT_MS
     (video,) = opened.get("video")
     assert video.proto.start_time == target["position_ms"] // 1000
+
+
+def test_a_chosen_missed_label_stays_chosen_when_the_class_filter_changes(opened):
+    opened.slider(key="threshold").set_value(1.0).run()  # nothing shown: every label is missed
+    misses = opened.selectbox(key="miss")
+    (shot,) = [text for text in misses.options if " SHOT " in text]
+    misses.select_index(misses.options.index(shot)).run()
+    opened.multiselect(key="classes").set_value(["DRIVE", "SHOT"]).run()  # the PASS labels leave the list
+    assert_no_failure(opened)
+    misses = opened.selectbox(key="miss")
+    assert len(misses.options) == LABELS.count("DRIVE") + LABELS.count("SHOT")
+    assert misses.index is not None and misses.options[misses.index] == shot
 
 
 # --- review ------------------------------------------------------------------------------------------------
@@ -712,7 +724,7 @@ def test_a_game_in_two_halves_switches_half_when_jumping(league, model, monkeypa
     page.slider(key="threshold").set_value(1.0).run()
     misses = page.selectbox(key="miss")
     (second,) = [i for i, text in enumerate(misses.options) if text.startswith("half 2")]
-    misses.set_value(second).run()
+    misses.set_value(misses.options[second]).run()
     assert_no_failure(page)
     assert page.selectbox(key="half").value == 2
     assert page.session_state["seek"]["position_ms"] == 6000

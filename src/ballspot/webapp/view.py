@@ -197,8 +197,8 @@ def _on_table() -> None:
 @_safely
 def _on_miss() -> None:
     choice = st.session_state.get("miss")
-    misses = st.session_state.get("miss_rows", [])
-    if choice is not None and choice < len(misses):
+    misses = st.session_state.get("miss_rows", {})
+    if choice in misses:
         seek(*misses[choice])
 
 
@@ -278,15 +278,16 @@ def _review(game: GameSource, run: GameRun, matching: Matching | None, half: int
         st.caption(f"note: {plain(warning)}")
     st.markdown("**Worst misses**: labels no shown event matched, those the model scored lowest around them first.")
     worst = worst_misses(labels)
-    st.session_state["miss_rows"] = worst[["half", "position_ms"]].to_numpy().tolist()
     texts = [
         f"half {r.half} {r.time} {r.label} (best nearby {r.best_nearby:.2f})" for r in worst.itertuples(index=False)
     ]
+    # the options are the labels' names, not their row numbers: the choice must stay on its label (or go) when
+    # the slider or the class filter changes the list
+    st.session_state["miss_rows"] = dict(zip(texts, worst[["half", "position_ms"]].to_numpy().tolist(), strict=True))
     st.selectbox(
         "Jump to a missed label",
-        range(len(texts)),
+        texts,
         index=None,
-        format_func=lambda i: texts[i],
         key="miss",
         on_change=_on_miss,
         placeholder=f"{len(texts)} missed" if texts else "nothing missed",
