@@ -35,6 +35,8 @@ PLAYER_TYPES = {".mkv": "video/webm", ".webm": "video/webm"}
 """What the player is told a file is (browsers play Matroska as WebM); MP4 otherwise."""
 UNPLAYABLE = {".avi": "AVI", ".ts": "MPEG-TS", ".m2ts": "MPEG-TS", ".mts": "MPEG-TS", ".mpg": "MPEG", ".mpeg": "MPEG"}
 """Containers browsers do not play (ballspot reads them all), by suffix: the player says so."""
+LATE_LABEL_SLACK_MS = 1000
+"""How far past a video's end a label may lie unremarked (labels made on another encoding of the same half)."""
 
 
 def show_run(game: GameSource, run: GameRun, key: str, model: Path) -> None:
@@ -123,7 +125,8 @@ def _labels_outside(labels: pd.DataFrame, videos: dict[int, Path]) -> str | None
         said.append(f"{count} label(s) of half {half}, which has no video here")
     for half, video in sorted(videos.items()):
         end_ms = _duration_ms(video)
-        count = int(((labels["half"] == half) & (labels["position_ms"] > end_ms)).sum())
+        late = labels["position_ms"] > end_ms + LATE_LABEL_SLACK_MS
+        count = int(((labels["half"] == half) & late).sum())
         if count:
             said.append(f"{count} label(s) of half {half} after its video's end ({clock(end_ms)})")
     return "; ".join(said) or None
