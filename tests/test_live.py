@@ -196,15 +196,28 @@ def test_a_followed_file_far_from_what_the_model_sees_is_warned_about(tiny_run, 
     assert "less than one stack" not in stderr
 
 
-def test_ctrl_c_prints_what_is_final_and_exits_0(tiny_run, stream, whole_file):
+def children(pid: int) -> list[int]:
+    """The processes `pid` started (Linux), [] where /proc cannot tell."""
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_prints_what_is_final_and_exits_0(tiny_run, stream, whole_file, signum):
     follower = Follower("-", tiny_run["best"], stdin=subprocess.PIPE)
     follower.process.stdin.write(stream["bytes"][: len(stream["bytes"]) * 6 // 10])
     follower.process.stdin.flush()
     follower.first_line()
-    follower.process.send_signal(signal.SIGINT)  # the stream stays open: only the signal ends it
+    decoders = children(follower.process.pid)  # its ffmpeg
+    assert decoders or not Path(f"/proc/{follower.process.pid}/task/{follower.process.pid}/children").exists()
+    follower.process.send_signal(signum)  # the stream stays open: only the signal ends it
     printed, stderr, code = follower.finish()
     follower.process.stdin.close()
     assert code == 0, stderr
+    for pid in decoders:  # none left running (an exited one no longer has a /proc entry once reaped)
+        assert not Path(f"/proc/{pid}").exists() or "ffmpeg" not in Path(f"/proc/{pid}/cmdline").read_text()
     assert "Traceback" not in stderr and "stream ended" in stderr
     events = as_events(printed)
     assert len({(p, label) for p, label, _ in events}) == len(events)
@@ -284,3 +297,18 @@ def test_follow_errors_are_one_line(tiny_run, tmp_path):
     result = runner.invoke(app, ["predict", "a.ts", "-m", str(tiny_run["best"]), "--idle-timeout", "2"])
     assert result.exit_code == 2 and "only applies with --follow" in result.stderr
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("seconds", ["inf", "1e30"])
+def test_an_idle_timeout_too_long_for_ffmpeg_is_one_line(tiny_run, stream, seconds):
+    """`inf` (wait for ever) and other values past ffmpeg's microsecond counter were a traceback (OverflowError)
+    or ffmpeg's "Numerical result out of range"."""
+    from typer.testing import CliRunner
+
+    from ballspot.cli.app import app
+    from tests.assertions import assert_one_error_line
+
+    args = ["predict", str(stream["ts"]), "-m", str(tiny_run["best"]), "--follow", "--idle-timeout", seconds]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1
+    assert_one_error_line(result, "idle timeout (--idle-timeout) must be positive and at most 604800 s (a week)")

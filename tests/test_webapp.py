@@ -215,6 +215,26 @@ def test_an_uploaded_video_is_saved_once_and_predicted(league, model, monkeypatc
     assert (data_dir / "predictions" / "clip" / "results_spotting.json").is_file()
 
 
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"\x00garbage" * 200, "error: cannot read video upload clip.mp4: "),
+        (b"", "error: video is empty (0 bytes): upload clip.mp4"),
+    ],
+)
+def test_an_upload_that_is_no_video_is_refused_and_not_kept(league, model, monkeypatch, data_dir, content, message):
+    uploads = data_dir / "uploads"
+    uploads.mkdir(parents=True)
+    earlier = (league / GAME / "224p.mp4").read_bytes()
+    (uploads / "clip.mp4").write_bytes(earlier)  # an earlier upload of the same name
+    page = start(None, model, monkeypatch)
+    page.file_uploader(key="upload").set_value(("clip.mp4", content, "video/mp4")).run()
+    assert not page.exception
+    (error,) = page.error
+    assert error.value.startswith(message) and "\n" not in error.value
+    assert [f.name for f in uploads.iterdir()] == ["clip.mp4"] and (uploads / "clip.mp4").read_bytes() == earlier
+
+
 # --- watch -------------------------------------------------------------------------------------------------
 
 
@@ -251,12 +271,24 @@ def test_jumping_to_a_missed_label_moves_the_player_there(opened):
     opened.slider(key="threshold").set_value(1.0).run()  # nothing shown: every label is missed
     misses = opened.selectbox(key="miss")
     assert len(misses.options) == len(LABELS)
-    misses.set_value(0).run()
+    misses.set_value(misses.options[0]).run()
     assert_no_failure(opened)
     target = opened.session_state["seek"]
     assert target["half"] == 1 and target["position_ms"] in EVENT_MS
     (video,) = opened.get("video")
     assert video.proto.start_time == target["position_ms"] // 1000
+
+
+def test_a_chosen_missed_label_stays_chosen_when_the_class_filter_changes(opened):
+    opened.slider(key="threshold").set_value(1.0).run()  # nothing shown: every label is missed
+    misses = opened.selectbox(key="miss")
+    (shot,) = [text for text in misses.options if " SHOT " in text]
+    misses.select_index(misses.options.index(shot)).run()
+    opened.multiselect(key="classes").set_value(["DRIVE", "SHOT"]).run()  # the PASS labels leave the list
+    assert_no_failure(opened)
+    misses = opened.selectbox(key="miss")
+    assert len(misses.options) == LABELS.count("DRIVE") + LABELS.count("SHOT")
+    assert misses.index is not None and misses.options[misses.index] == shot
 
 
 # --- review ------------------------------------------------------------------------------------------------
@@ -308,6 +340,45 @@ def test_a_game_without_labels_says_there_is_nothing_to_review(tmp_path, model, 
     assert any("nothing to review" in info.value for info in page.info)
 
 
+@pytest.mark.parametrize(
+    ("annotations", "said"),
+    [
+        ([], "holds no event of the model's classes"),
+        ([{"gameTime": "1 - 00:01", "label": "GOAL!", "position": "1000"}], "unknown label 'GOAL!'"),
+    ],
+)
+def test_labels_that_cannot_be_scored_are_not_reviewed(tmp_path, model, monkeypatch, annotations, said):
+    """Labels without an event of the model's classes would score mAP 0 whatever was predicted (`ballspot
+    evaluate` refuses them); the review says they are not used, not that there are none."""
+    video = moving_square_video(tmp_path / "match.mp4", frames=75)
+    (tmp_path / "Labels-ball.json").write_text(json.dumps({"annotations": annotations}))
+    page = start(video, model, monkeypatch)
+    assert not page.exception and not page.error
+    (warning,) = page.warning
+    assert warning.value.startswith("labels not used: ") and said in warning.value
+    assert not [m for m in page.metric if m.label.startswith("mAP@1")]
+    assert [i.value for i in page.info] == ["Its labels are not used: nothing to review."]
+
+
+@pytest.mark.parametrize(
+    ("annotation", "said"),
+    [
+        (Annotation("SHOT", 1000, half=2), "1 label(s) of half 2, which has no video here"),
+        (Annotation("SHOT", 95_000), "1 label(s) of half 1 after its video's end (00:03.000)"),
+    ],
+)
+def test_labels_the_video_cannot_show_are_warned_about(tmp_path, model, monkeypatch, annotation, said):
+    video = moving_square_video(tmp_path / "match.mp4", frames=75)
+    labels = tmp_path / "Labels-ball.json"
+    labels.write_text(json.dumps(labels_document([Annotation("PASS", 700), annotation])))
+    page = start(video, model, monkeypatch)
+    assert_no_failure(page)
+    assert [shown_text(w.value) for w in page.warning] == [
+        f"{labels} does not fit the video: {said}; are they the labels of another game?"
+    ]
+    assert [m for m in page.metric if m.label.startswith("mAP@1")]  # still reviewed
+
+
 # --- export ------------------------------------------------------------------------------------------------
 
 
@@ -333,7 +404,7 @@ def test_clips_of_the_chosen_events_are_cut(opened, predicted):
     opened.slider(key="threshold").set_value(0.0).run()
     names = opened.multiselect(key="clip_events")
     assert len(names.options) > 3
-    names.set_value([0, 3]).run()
+    names.set_value([names.options[0], names.options[3]]).run()
     opened.number_input(key="clip_before").set_value(1.0)
     opened.number_input(key="clip_after").set_value(1.5)
     opened.button(key="cut_clips").click().run()
@@ -346,6 +417,29 @@ def test_clips_of_the_chosen_events_are_cut(opened, predicted):
         info = probe(clip)
         assert abs(info.duration_s - min(2.5, position_ms / 1000 + 1.5)) < 0.15, (clip.name, info.duration_s)
         assert clip.name.startswith(f"1_{position_ms // 1000:04d}.{position_ms % 1000:03d}_")
+
+
+def test_chosen_clips_stay_on_their_events_when_the_slider_moves(opened, predicted):
+    """The events to cut are chosen by name: raising the threshold drops those no longer shown from the choice
+    and never swaps in the events that now sit at the same place in the list."""
+    document = json.loads((predicted / "predictions" / GAME / "results_spotting.json").read_text())
+    frame = predictions_frame(document)
+    steps = [t / 100 for t in range(1, 100)]  # the slider's
+    threshold = next(t for t in steps if 0 < (frame["confidence"] >= t).sum() < len(frame))
+    kept = frame[frame["confidence"] >= threshold].iloc[0]  # shown at both thresholds
+    dropped = frame[frame["confidence"] < threshold].iloc[0]  # shown only at 0
+    opened.slider(key="threshold").set_value(0.0).run()
+    names = opened.multiselect(key="clip_events")
+    chosen = [n for n in names.options if n.startswith(f"half 1 {kept.time} {kept.label} ")]
+    chosen += [n for n in names.options if n.startswith(f"half 1 {dropped.time} {dropped.label} ")]
+    names.set_value(chosen).run()
+    opened.slider(key="threshold").set_value(threshold).run()
+    assert opened.multiselect(key="clip_events").value == chosen[:1]
+    opened.button(key="cut_clips").click().run()
+    assert_no_failure(opened)
+    clips = [p.name for p in (predicted / "predictions" / GAME / "clips").glob("*.mp4")]
+    assert f"1_{kept.position_ms // 1000:04d}.{kept.position_ms % 1000:03d}_{kept.label.replace(' ', '-')}.mp4" in clips
+    assert len(opened.session_state["clips"]["paths"]) == 1
 
 
 # --- errors in the page: one line ---------------------------------------------------------------------------
@@ -376,6 +470,41 @@ def test_a_missing_path_is_one_line_in_the_page(model, monkeypatch, tmp_path):
     page = start(tmp_path / "missing.mp4", model, monkeypatch)
     assert not page.exception
     assert [e.value for e in page.error] == [f"error: video not found: {tmp_path / 'missing.mp4'}"]
+
+
+MARKUP_NAME = "G $5 and $6 [HD](x) :red[final] _e_ *b* ~~c~~"
+"""A game folder name that Markdown (with Streamlit's formulas and colours) would turn into a link and styles."""
+
+
+def shown_text(markdown: str) -> str:
+    """What a Markdown reader shows of `markdown`, as plain text, and whether it made links or emphasis."""
+    import html
+    import re
+
+    from markdown_it import MarkdownIt
+
+    rendered = MarkdownIt().render(markdown)
+    assert not re.search(r"<(a|em|strong|s|del|code) ?", rendered), rendered
+    return html.unescape(re.sub(r"<[^>]+>", "", rendered)).strip()
+
+
+def test_names_that_look_like_markdown_are_shown_as_they_are(league, model, monkeypatch, tmp_path, data_dir):
+    folder = tmp_path / "lg" / "s" / MARKUP_NAME
+    folder.mkdir(parents=True)
+    (folder / "224p.mp4").symlink_to(league / GAME / "224p.mp4")
+    page = start(folder / "224p.mp4", model, monkeypatch)
+    assert_no_failure(page)
+    (caption,) = [text for text in caption_texts(page) if "candidates" in text]
+    results = data_dir / "predictions" / "lg" / "s" / MARKUP_NAME / "results_spotting.json"
+    assert shown_text(caption).endswith(str(results))
+    assert "\\$5" in caption and "\\:red" in caption  # Streamlit's own: no formula, no colour
+    (heading,) = [h.value for h in page.subheader]
+    assert shown_text(heading) == f"lg/s/{MARKUP_NAME}"
+    weights = tmp_path / MARKUP_NAME / "best.pt"
+    page = start(folder / "224p.mp4", weights, monkeypatch)
+    assert not page.exception
+    (error,) = page.error
+    assert shown_text(error.value) == f"error: weights file not found: {weights}"
 
 
 # --- the command -------------------------------------------------------------------------------------------
@@ -595,7 +724,7 @@ def test_a_game_in_two_halves_switches_half_when_jumping(league, model, monkeypa
     page.slider(key="threshold").set_value(1.0).run()
     misses = page.selectbox(key="miss")
     (second,) = [i for i, text in enumerate(misses.options) if text.startswith("half 2")]
-    misses.set_value(second).run()
+    misses.set_value(misses.options[second]).run()
     assert_no_failure(page)
     assert page.selectbox(key="half").value == 2
     assert page.session_state["seek"]["position_ms"] == 6000

@@ -27,6 +27,8 @@ from ballspot.video.probe import refuse_still_image
 
 STDIN = "-"
 DEFAULT_IDLE_TIMEOUT_S = 10.0
+MAX_IDLE_TIMEOUT_S = 7 * 24 * 3600.0
+"""The longest idle timeout (a week): ffmpeg takes it in whole microseconds, and `inf` has none."""
 STOP_GRACE_S = 2.0
 """How long ffmpeg gets to end on SIGTERM before it is killed (the frames it decoded are still used)."""
 SILENCE_SLACK_S = 5.0
@@ -49,8 +51,11 @@ class LiveSource:
     _stopped: bool = field(default=False, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        if not self.idle_timeout_s > 0:
-            raise BallspotError(f"idle timeout must be positive, got {self.idle_timeout_s}")
+        if not 0 < self.idle_timeout_s <= MAX_IDLE_TIMEOUT_S:
+            raise BallspotError(
+                f"idle timeout (--idle-timeout) must be positive and at most {MAX_IDLE_TIMEOUT_S:g} s (a week), got "
+                f"{self.idle_timeout_s:g}"
+            )
         if self.kind == "file":
             if Path(self.address).exists() and not Path(self.address).is_file():
                 raise BallspotError(

@@ -19,6 +19,7 @@ from ballspot.paths import expand_user
 from ballspot.predict.postprocess import PostprocessParams
 from ballspot.predict.run import VideoJob
 from ballspot.soccernet.layout import VIDEO_SUFFIXES
+from ballspot.webapp.markdown import plain
 from ballspot.webapp.model_cache import spotter_for
 from ballspot.webapp.runs import GameRun, cached_run, run_game, run_key
 from ballspot.webapp.settings import LaunchSettings
@@ -31,10 +32,10 @@ def main() -> None:
     try:
         page()
     except BallspotError as exc:
-        st.error(f"error: {exc}")
+        st.error(f"error: {plain(exc)}")
     except Exception as exc:  # never a traceback in the browser
         traceback.print_exc()
-        st.error(f"error: {type(exc).__name__}: {exc}")
+        st.error(f"error: {type(exc).__name__}: {plain(exc)}")
 
 
 def page() -> None:
@@ -57,7 +58,7 @@ def page() -> None:
     if run is None and (clicked or _autorun(settings, game)):
         run = predict(game, model, params, out_root, cache)
     if run is None:
-        st.title(game.game_id)
+        st.title(plain(game.game_id))
         st.info("Press **Run** to spot the events of this game; the results are kept, so reopening it is instant.")
         return
     runs[key] = run
@@ -102,7 +103,7 @@ def choose_model(settings: LaunchSettings) -> Path | None:
         try:
             default = newest_spotter()
         except BallspotError as exc:
-            st.warning(str(exc))
+            st.warning(plain(exc))
     typed = st.text_input("Model (weights file)", value=str(default) if default else "", key="model")
     if not typed.strip():
         return None
@@ -135,7 +136,7 @@ def _autorun(settings: LaunchSettings, game: GameSource) -> bool:
 def predict(game: GameSource, model: Path, params: PostprocessParams, out_root: Path, cache: Path) -> GameRun:
     """Run the model over the game with a progress bar showing frames/s."""
     spotter = spotter_for(model)
-    bar = st.progress(0.0, text=f"Spotting {game.game_id} ...")
+    bar = st.progress(0.0, text=f"Spotting {plain(game.game_id)} ...")
     started: dict[int, tuple[float, int]] = {}
 
     def on_progress(job: VideoJob, done: int, total: int | None) -> None:

@@ -51,11 +51,22 @@ def open_target(target: Path | str, resolution: str = "224p") -> list[GameSource
 
 
 def save_upload(name: str, stream: BinaryIO, folder: Path) -> Path:
-    """Copy an uploaded video into `folder` (atomically), keeping its file name; returns the saved path."""
+    """Copy an uploaded video into `folder` (atomically), keeping its file name; returns the saved path.
+
+    A file that is no readable video (empty, damaged, no video stream) is refused and not kept: nothing is left
+    in `folder`, and an earlier upload of the same name stays as it was.
+    """
+    from ballspot.video.probe import probe
+
     safe = Path(name).name
     if not safe or not is_video_file(Path(safe)):
         raise BallspotError(f"not a video file (expected .mp4, .mkv, ...): {name}")
     target = folder / safe
-    with atomic_path(target) as tmp, tmp.open("wb") as out:
-        shutil.copyfileobj(stream, out, length=1 << 20)
+    with atomic_path(target) as tmp:
+        with tmp.open("wb") as out:
+            shutil.copyfileobj(stream, out, length=1 << 20)
+        try:
+            probe(tmp)
+        except BallspotError as exc:  # its message names the temporary file: name the upload instead
+            raise BallspotError(str(exc).replace(str(tmp), f"upload {safe}")) from None
     return target

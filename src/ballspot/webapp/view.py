@@ -23,6 +23,7 @@ from ballspot.webapp.curves import cached_curves, compute_curves
 from ballspot.webapp.events import clock, labels_frame, predictions_frame, shown
 from ballspot.webapp.export import cut_event_clips, events_csv, events_json
 from ballspot.webapp.figures import score_curves, timeline
+from ballspot.webapp.markdown import plain
 from ballspot.webapp.model_cache import spotter_for
 from ballspot.webapp.review import Matching, class_set_name, evaluate_command, match_view, score_game, worst_misses
 from ballspot.webapp.runs import GameRun, file_identity
@@ -34,20 +35,34 @@ PLAYER_TYPES = {".mkv": "video/webm", ".webm": "video/webm"}
 """What the player is told a file is (browsers play Matroska as WebM); MP4 otherwise."""
 UNPLAYABLE = {".avi": "AVI", ".ts": "MPEG-TS", ".m2ts": "MPEG-TS", ".mts": "MPEG-TS", ".mpg": "MPEG", ".mpeg": "MPEG"}
 """Containers browsers do not play (ballspot reads them all), by suffix: the player says so."""
+LATE_LABEL_SLACK_MS = 1000
+"""How far past a video's end a label may lie unremarked (labels made on another encoding of the same half)."""
 
 
 def show_run(game: GameSource, run: GameRun, key: str, model: Path) -> None:
     state = st.session_state
     state["game_id"] = game.game_id
     if "callback_error" in state:
-        st.error(state.pop("callback_error"))
+        st.error(plain(state.pop("callback_error")))
     frame = _memo(f"frame:{key}", lambda: predictions_frame(run.document))
     labels = None
     if game.labels:
         try:
             labels = _memo(f"labels:{file_identity(game.labels)}", lambda: labels_frame(game.labels))
         except BallspotError as exc:
-            st.warning(f"labels not used: {exc}")
+            st.warning(f"labels not used: {plain(exc)}")
+        if labels is not None and not labels["label"].isin(run.classes).any():  # mAP would be 0 whatever ran
+            found = sorted(set(labels["label"]))
+            held = f"; its labels ({', '.join(found[:5])}) are not among them" if found else ""
+            st.warning(
+                f"labels not used: {plain(game.labels)} holds no event of the model's classes, so there is nothing to "
+                f"score against{plain(held)}"
+            )
+            labels = None
+    if labels is not None and (outside := _labels_outside(labels, game.videos)):
+        st.warning(
+            f"{plain(game.labels)} does not fit the video: {plain(outside)}; are they the labels of another game?"
+        )
     with st.sidebar:
         st.header("View")
         threshold = st.slider(
@@ -65,10 +80,11 @@ def show_run(game: GameSource, run: GameRun, key: str, model: Path) -> None:
     half_rows = rows[rows["half"] == half].reset_index(drop=True)
     half_labels = None if matching is None else matching.labels[matching.labels["half"] == half]
 
-    st.subheader(game.game_id)
+    st.subheader(plain(game.game_id))
     how = "read from an earlier run" if run.cached else f"predicted in {run.seconds:.1f} s"
     st.caption(
-        f"{len(frame)} candidates, {len(rows)} shown (confidence ≥ {threshold:.2f}); {how}; {run.files['results']}"
+        f"{len(frame)} candidates, {len(rows)} shown (confidence ≥ {threshold:.2f}); {how}; "
+        f"{plain(run.files['results'])}"
     )
     seek = _seek_ms(game.game_id, half)
     video = game.videos[half]
@@ -80,7 +96,7 @@ def show_run(game: GameSource, run: GameRun, key: str, model: Path) -> None:
         if seek is not None:
             st.caption(f"Player at {clock(seek)[:5]} (event at {clock(seek)}, half {half})")
     with line:
-        duration_ms = _memo(f"duration:{file_identity(video)}", lambda: probe(video).duration_ms)
+        duration_ms = _duration_ms(video)
         figure = timeline(half_rows, classes, duration_ms, half_labels, seek)
         st.plotly_chart(
             figure, key="timeline", on_select=_on_timeline, selection_mode="points", config={"displaylogo": False}
@@ -95,6 +111,25 @@ def show_run(game: GameSource, run: GameRun, key: str, model: Path) -> None:
         _review(game, run, matching, half, threshold)
     with export_tab:
         _export(game, run, rows, threshold)
+
+
+def _duration_ms(video: Path) -> int:
+    return _memo(f"duration:{file_identity(video)}", lambda: probe(video).duration_ms)
+
+
+def _labels_outside(labels: pd.DataFrame, videos: dict[int, Path]) -> str | None:
+    """What of the labels no video of the game shows (a half without a video, a time past a video's end)."""
+    said = []
+    for half in sorted(set(labels["half"]) - set(videos)):
+        count = int((labels["half"] == half).sum())
+        said.append(f"{count} label(s) of half {half}, which has no video here")
+    for half, video in sorted(videos.items()):
+        end_ms = _duration_ms(video)
+        late = labels["position_ms"] > end_ms + LATE_LABEL_SLACK_MS
+        count = int(((labels["half"] == half) & late).sum())
+        if count:
+            said.append(f"{count} label(s) of half {half} after its video's end ({clock(end_ms)})")
+    return "; ".join(said) or None
 
 
 def _memo(name: str, compute):
@@ -165,8 +200,8 @@ def _on_table() -> None:
 @_safely
 def _on_miss() -> None:
     choice = st.session_state.get("miss")
-    misses = st.session_state.get("miss_rows", [])
-    if choice is not None and choice < len(misses):
+    misses = st.session_state.get("miss_rows", {})
+    if choice in misses:
         seek(*misses[choice])
 
 
@@ -213,7 +248,8 @@ def _curves(video: Path, model: Path, classes: list[str], threshold: float) -> N
 
 def _review(game: GameSource, run: GameRun, matching: Matching | None, half: int, threshold: float) -> None:
     if matching is None or game.labels is None:
-        st.info("No Labels-ball.json beside this game's video: nothing to review.")
+        where = "No Labels-ball.json beside this game's video" if game.labels is None else "Its labels are not used"
+        st.info(f"{where}: nothing to review.")
         return
     classes = class_set_name(run.classes)
     results = Path(run.files["results"])
@@ -242,18 +278,19 @@ def _review(game: GameSource, run: GameRun, matching: Matching | None, half: int
     st.caption("The same figures, from the command line:")
     st.code(evaluate_command(game.labels, results, classes), language="bash")
     for warning in result.warnings:
-        st.caption(f"note: {warning}")
+        st.caption(f"note: {plain(warning)}")
     st.markdown("**Worst misses**: labels no shown event matched, those the model scored lowest around them first.")
     worst = worst_misses(labels)
-    st.session_state["miss_rows"] = worst[["half", "position_ms"]].to_numpy().tolist()
     texts = [
         f"half {r.half} {r.time} {r.label} (best nearby {r.best_nearby:.2f})" for r in worst.itertuples(index=False)
     ]
+    # the options are the labels' names, not their row numbers: the choice must stay on its label (or go) when
+    # the slider or the class filter changes the list
+    st.session_state["miss_rows"] = dict(zip(texts, worst[["half", "position_ms"]].to_numpy().tolist(), strict=True))
     st.selectbox(
         "Jump to a missed label",
-        range(len(texts)),
+        texts,
         index=None,
-        format_func=lambda i: texts[i],
         key="miss",
         on_change=_on_miss,
         placeholder=f"{len(texts)} missed" if texts else "nothing missed",
@@ -291,10 +328,11 @@ def _export(game: GameSource, run: GameRun, rows: pd.DataFrame, threshold: float
         key="download_csv",
     )
     st.markdown("**Clips**: one short MP4 per chosen event, cut from its video.")
+    # the options are the events' names, not their row numbers: a choice must stay on its events (or go) when
+    # the slider or the class filter changes the rows shown
     names = [f"half {r.half} {r.time} {r.label} {r.confidence:.2f}" for r in rows.itertuples(index=False)]
-    chosen = st.multiselect(
-        "Events to cut", range(len(names)), format_func=lambda i: names[i], max_selections=MAX_CLIPS, key="clip_events"
-    )
+    chosen = st.multiselect("Events to cut", names, max_selections=MAX_CLIPS, key="clip_events")
+    chosen = [names.index(name) for name in chosen if name in names]
     before, after = st.columns(2)
     before_s = before.number_input("Seconds before the event", 0.0, 30.0, 2.0, 0.5, key="clip_before")
     after_s = after.number_input("Seconds after the event", 0.5, 30.0, 3.0, 0.5, key="clip_after")
@@ -312,7 +350,7 @@ def _export(game: GameSource, run: GameRun, rows: pd.DataFrame, threshold: float
         st.session_state["clips"] = {"game": game.game_id, "paths": [str(c) for c in clips]}
     made = st.session_state.get("clips")
     if made and made["game"] == game.game_id:
-        st.caption(f"{len(made['paths'])} clip(s) in {Path(made['paths'][0]).parent}")
+        st.caption(f"{len(made['paths'])} clip(s) in {plain(Path(made['paths'][0]).parent)}")
         for clip in map(Path, made["paths"]):
             st.download_button(
                 clip.name,
