@@ -143,7 +143,8 @@ class LiveSource:
                     raise BallspotError(
                         "standard input holds an MP4 whose index comes after its frames (or is cut off before it), "
                         "which a pipe cannot seek to: give the file itself instead of -, or pipe it as MPEG-TS "
-                        "(ffmpeg -i IN -c copy -f mpegts -)"
+                        "re-encoded (ffmpeg -i IN -c:v libx264 -preset ultrafast -f mpegts -; with -c copy, frames "
+                        "an MP4 edit list hides come through and shift every time)"
                     )
                 if self.kind == "file" and _size(self.address) == 0:  # ffmpeg gave up waiting: "Input/output error"
                     raise BallspotError(
