@@ -368,3 +368,19 @@ def test_chance_draws_only_as_many_predictions_as_the_metric_scores():
     (alone,) = chance_games([game([0.9, 0.4])], seed=3)
     assert len(drawn.pred_ms) == 2 and (drawn.pred_score >= 0).all()
     assert drawn.pred_ms.tolist() == alone.pred_ms.tolist()
+
+
+def test_the_chance_baseline_writes_an_undefined_team_map_as_null_not_nan(tmp_path):
+    """A class without events leaves the Team mAP undefined; the chance baseline's must be JSON's null, as the
+    model's is, not `NaN`, which strict JSON readers refuse."""
+    write_tree(tmp_path / "labels", {GAME: golden_labels(drop={11})}, "Labels-ball.json")
+    exact = [prediction(CLASSES_12[i], ms, 1.0, team) for i, _, ms, team in golden_events() if i != 11]
+    write_tree(tmp_path / "predictions", {GAME: predictions_document(exact)}, "results_spotting.json")
+    result = evaluate(tmp_path, "--bootstrap", "0", "--json")
+    assert result.exit_code == 0, result.output
+
+    def refuse(constant):
+        raise ValueError(f"{constant} is not JSON")
+
+    report = json.loads(result.stdout, parse_constant=refuse)
+    assert report["team_mAP"] is None and report["chance"]["team_mAP"] is None

@@ -402,7 +402,7 @@ def chance_baseline(games: list, classes: tuple[str, ...], metric: str, seed: in
     from ballspot.metrics.spotting import evaluate_games
 
     draws = [evaluate_games(chance_games(games, seed + k), classes, metric) for k in range(CHANCE_DRAWS)]
-    teams = [d.team_mAP for d in draws if d.team_mAP is not None]
+    teams = [d.team_mAP for d in draws if d.team_mAP is not None and math.isfinite(d.team_mAP)]  # NaN: undefined
     return {
         "mAP": float(np.mean([d.mAP for d in draws])),
         "team_mAP": float(np.mean(teams)) if len(teams) == len(draws) else None,
