@@ -105,6 +105,22 @@ def test_2023_labels_carry_the_half_and_no_team(tmp_path):
     assert all(a.team is None and a.visibility == "visible" for a in labels.annotations)
 
 
+def test_an_event_of_no_team_reads_as_one_without_a_team(tmp_path):
+    """SoccerNet writes `"team": "not applicable"` for an event no side makes; segment refused the whole game."""
+    path = write_labels(
+        tmp_path / "Labels-ball.json",
+        [
+            annotation("OUT", "1000", team="not applicable", visibility="not shown", halftime="1"),
+            annotation("PASS", "2000", team="left"),
+            annotation("DRIVE", "3000"),
+        ],
+        halftime=1,
+    )
+    labels = read_labels(path)
+    assert [(a.label, a.team) for a in labels.annotations] == [("OUT", None), ("PASS", "left"), ("DRIVE", None)]
+    assert labels.annotations[0].visibility == "not shown"
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [

@@ -17,6 +17,8 @@ FRAMERATE = 25
 """The frame rate SoccerNet bins times at: frame = int(25 * position_ms / 1000)."""
 
 TEAMS = ("left", "right")
+NO_TEAM = ("not applicable",)
+"""What SoccerNet writes as the team of an event no side makes: read as no team, as a missing `team` is."""
 VISIBILITIES = ("visible", "not shown")
 
 
@@ -109,8 +111,10 @@ def parse_annotation(raw: object, where: str, classes: tuple[str, ...], strict: 
                 f"{where}: 'gameTime' {game_time_raw!r} does not start with the half (\"1 - MM:SS\")"
             ) from None
     team = raw.get("team")
+    if team in NO_TEAM:
+        team = None
     if team is not None and team not in TEAMS:
-        raise BallspotError(f"{where}: 'team' must be 'left' or 'right', got {team!r}")
+        raise BallspotError(f"{where}: 'team' must be 'left', 'right' or 'not applicable', got {team!r}")
     visibility = raw.get("visibility", "visible")
     if visibility not in VISIBILITIES:
         raise BallspotError(f"{where}: 'visibility' must be 'visible' or 'not shown', got {visibility!r}")
