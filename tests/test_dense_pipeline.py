@@ -195,3 +195,25 @@ def test_training_on_several_splits_reads_every_game_of_them(run, tmp_path):
     recipe.write_text("train_split: train,vlaid\n")
     result = runner.invoke(app, [*args[:-1], "typo", "--runs-dir", str(tmp_path / "runs")])
     assert_one_error_line(result, "train_split must name splits among train, valid, test, challenge")
+
+
+def test_validation_games_with_some_events_of_no_team_train_without_a_team_map(tmp_path):
+    """An event no side makes (no `team`) leaves the validation Team mAP undefined; training stopped with an
+    error after the first epoch."""
+    root = tmp_path / "league"
+    for game in GAMES:
+        folder = root / game
+        folder.mkdir(parents=True)
+        encode(folder / "224p.mp4", counter_frames(150), audio=False)
+        annotations = [Annotation(label, ms, team=team) for label, ms, team in EVENTS]
+        annotations[1] = Annotation("OUT", 1900)
+        (folder / "Labels-ball.json").write_text(json.dumps(labels_document(annotations)))
+    (root / "splits.json").write_text(json.dumps({"train": [GAMES[0]], "valid": [GAMES[1]]}))
+    clips, runs = tmp_path / "clips", tmp_path / "runs"
+    assert runner.invoke(app, ["segment", str(root), "--no-clips", "--out", str(clips), "-q"]).exit_code == 0
+    index = runner.invoke(app, ["index", str(clips), "-q"]).stdout.strip()
+    args = ["train", "--index", index, *TINY, "--epochs", "1", "--name", "some", "-q", "--runs-dir", str(runs)]
+    result = runner.invoke(app, [*args, "--cache-dir", str(tmp_path / "cache")])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader((runs / "some" / "metrics.csv").open()))
+    assert rows[-1]["valid_map"] != "" and rows[-1]["valid_team_map"] == ""

@@ -191,7 +191,8 @@ class DenseTask:
         pairs = games_matched_pairs(labels, predicted)
         errors = errors_ms(pairs)
         has_teams = self.config.team and any(a.team for game in labels.values() for a in game)
-        result = spotting_map(labels, predicted, actions, 1.0, team=has_teams or None)
+        every_team = all(a.team for game in labels.values() for a in game)  # else Team mAP is undefined, not an error
+        result = spotting_map(labels, predicted, actions, 1.0, team=(has_teams and every_team) or None)
         mean_ap = 0.0 if math.isnan(result.mAP) else result.mAP
         present = team_map_of_present_classes(result) if has_teams else None
         team_map = float("nan") if present is None else present
