@@ -114,3 +114,14 @@ def test_split_errors_are_one_line(tiny_run, challenge_root, tmp_path):
     assert_one_error_line(result, "split 'valid' lists no games")
     result = runner.invoke(app, ["predict", str(challenge_root), *model, "--split", "final"])
     assert result.exit_code == 2
+
+
+def test_a_split_of_a_league_without_splits_json_says_so(tiny_run, tmp_path):
+    """Without splits.json SoccerNet's official lists are read, which name none of a user's own games: the error
+    said only that none of the test games "has a video"."""
+    root = tmp_path / "own"
+    for game in GAMES:
+        (root / game).mkdir(parents=True)
+        (root / game / "224p.mp4").symlink_to(tiny_run["league"] / game / "224p.mp4")
+    result = runner.invoke(app, ["predict", str(root), "-m", str(tiny_run["best"]), "--split", "test"])
+    assert_one_error_line(result, "no splits.json, and none of the 2 test game(s) of SoccerNet's official lists")

@@ -14,7 +14,7 @@ from ballspot.atomic import atomic_path, ensure_dir
 from ballspot.errors import BallspotError
 from ballspot.predict.run import VideoJob, plan_videos
 from ballspot.soccernet.results import RESULTS_FILE
-from ballspot.soccernet.splits import load_splits
+from ballspot.soccernet.splits import HOLD_OUT_HINT, SPLITS_FILE, load_splits
 
 
 def plan_split(sources: list[Path], split: str, resolution: str = "224p") -> list[VideoJob]:
@@ -31,6 +31,11 @@ def plan_split(sources: list[Path], split: str, resolution: str = "224p") -> lis
         found = [job for job in plan_videos([root], resolution) if job.game_id in wanted]
         missing = sorted(wanted - {job.game_id for job in found})
         if len(missing) == len(wanted):
+            if not (root / SPLITS_FILE).is_file():  # the official lists name games a user's own league lacks
+                raise BallspotError(
+                    f"{root}: no {SPLITS_FILE}, and none of the {len(wanted)} {split} game(s) of SoccerNet's "
+                    f"official lists is here; {HOLD_OUT_HINT.replace(', then run segment and index again', '')}"
+                )
             raise BallspotError(f"{root}: none of the {len(wanted)} {split} game(s) has a video")
         if missing:
             warn(f"{len(missing)} {split} game(s) have no video under {root} and are left out: {missing[0]}")
