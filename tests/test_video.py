@@ -237,3 +237,12 @@ def test_centre_crop_keeps_the_middle_of_the_picture(tmp_path):
     assert centre[0, 56, 99] > 200 and centre[0, 40:72, 80:120].mean() > whole[0, 40:72, 80:120].mean()
     with pytest.raises(BallspotError, match="crop"):
         FrameFormat(crop=0.05).check()
+
+
+def test_a_matroska_that_starts_late_is_not_called_truncated(tmp_path):
+    """A Matroska whose first frame is at 10 s (cut with -c copy, or a recording's clock) gives a Segment
+    duration counted from 0 (16 s for 6 s of frames); probe refused it as truncated."""
+    path = encode(tmp_path / "late.mkv", counter_frames(150), extra=["-output_ts_offset", "10"])
+    info = probe(path)
+    assert info.duration_s == pytest.approx(6.0, abs=0.1) and info.frames == 150
+    assert [read_counter(f) for f in decode_frames_at(path, np.array([0, 50, 149]))] == [0, 50, 149]

@@ -91,6 +91,7 @@ def _probe_file(path: Path, size: int, mtime_ns: int) -> VideoInfo:
             if _display_rotation(container, stream) % 180 == 90:  # ffmpeg turns the frames as a player does
                 width, height = height, width
             has_audio = bool(container.streams.audio)
+            origin = _origin_s(container)
             if duration is None:  # a Matroska written to a pipe (a live capture) has none: its packets tell
                 last_frame = _last_frame_s(container, stream, 0.0)
                 duration = 0.0 if last_frame is None else last_frame + 1 / fps
@@ -108,7 +109,10 @@ def _probe_file(path: Path, size: int, mtime_ns: int) -> VideoInfo:
     if duration <= 0 or not width or not height or last_frame is None:
         raise BallspotError(f"video has no frames: {path}")
     end = min(duration, last_frame + 1 / fps)
-    if duration - end > max(TRUNCATED_SHORTFALL_S, TRUNCATED_SHORTFALL_SHARE * duration):
+    shortfall = max(TRUNCATED_SHORTFALL_S, TRUNCATED_SHORTFALL_SHARE * duration)
+    if origin > 0 and duration - end > shortfall and abs(duration - origin - end) <= shortfall:
+        duration -= origin  # a Matroska Segment's duration counts from time 0, not from its first frame
+    if duration - end > shortfall:
         raise BallspotError(
             f"video is truncated or damaged: its frames stop at {end:.1f} s of the {duration:.1f} s its header "
             f"gives: {path}"
