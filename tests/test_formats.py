@@ -421,6 +421,20 @@ def test_splits_file_of_a_dataset_root(tmp_path):
     assert split_of("l/s/b", splits) == "valid"
 
 
+def test_a_splits_file_finds_its_games_however_their_accents_are_stored(tmp_path):
+    """A game folder named with decomposed accents (NFD, as macOS writes names) and splits.json with composed
+    ones (NFC): both look the same, yet the game was in no list and went to train."""
+    import unicodedata
+
+    nfc, nfd = (unicodedata.normalize(form, "ligue ñ/2099-2100/2099-08-01 - Réal - Ünïon") for form in ("NFC", "NFD"))
+    assert nfc != nfd
+    (tmp_path / nfd).mkdir(parents=True)
+    (tmp_path / "l/s/a").mkdir(parents=True)
+    (tmp_path / "splits.json").write_text(json.dumps({"train": ["l/s/a"], "test": [nfc, "l/s/gone"]}))
+    splits = load_splits(tmp_path)
+    assert split_of(nfd, splits) == "test" and splits["test"] == (nfd, "l/s/gone")
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [

@@ -6,6 +6,8 @@ Otherwise the official SoccerNet ball-action lists are used (the same 9 games in
 
 from __future__ import annotations
 
+import os
+import unicodedata
 from pathlib import Path
 
 from ballspot.errors import BallspotError
@@ -70,7 +72,26 @@ def load_splits(root: Path | str) -> dict[str, tuple[str, ...]]:
                 raise BallspotError(f"{path}: split {name!r} lists {game!r}; game ids are texts (league/season/game)")
             if name != "train" and game in training:  # it went to train: scored as unseen, it was trained on
                 raise BallspotError(f"{path}: game {game!r} is in split 'train' and {name!r}; keep it in one")
-    return {name: tuple(games) for name, games in data.items()}
+    return {name: tuple(_as_on_disk(path.parent, game) for game in games) for name, games in data.items()}
+
+
+def _as_on_disk(root: Path, game_id: str) -> str:
+    """`game_id` spelled as its folder under `root` is: a name with accents may be stored decomposed (NFD, as
+    macOS writes it) while splits.json holds it composed (NFC), or the other way round; both look the same,
+    yet as texts they differ, and the game went to train. An id with no such folder is kept as written."""
+    if (root / game_id).is_dir():
+        return game_id
+    folder, parts = root, []
+    for part in game_id.split("/"):
+        wanted = unicodedata.normalize("NFC", part)
+        try:
+            match = next((e.name for e in os.scandir(folder) if unicodedata.normalize("NFC", e.name) == wanted), None)
+        except OSError:
+            return game_id
+        if match is None:
+            return game_id
+        folder, parts = folder / match, [*parts, match]
+    return "/".join(parts)
 
 
 def split_of(game_id: str, splits: dict[str, tuple[str, ...]]) -> str:
