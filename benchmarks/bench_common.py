@@ -13,11 +13,13 @@ from typing import NamedTuple
 
 def require_device(device: str) -> None:
     """Exit with one line when CUDA is asked for and absent (these scripts never fall back silently)."""
-    if device == "cuda":
+    if device.startswith("cuda"):
         import torch
 
         if not torch.cuda.is_available():
-            sys.exit("error: --device cuda: no CUDA GPU is visible here (run this on a GPU machine, or --device cpu)")
+            sys.exit(
+                f"error: --device {device}: no CUDA GPU is visible here (run this on a GPU machine, or --device cpu)"
+            )
 
 
 def make_league(folder: Path, games: int = 1, minutes: float = 1.0, seed: int = 0) -> tuple[Path, list[str]]:

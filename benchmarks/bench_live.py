@@ -79,14 +79,16 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=1)
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
+    sys.path.insert(0, str(Path(__file__).parent))
+    from bench_common import require_device
 
+    require_device(args.device)
     from ballspot.video.ffmpeg_bin import ffmpeg_exe
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         model = args.model
         if model is None:
-            sys.path.insert(0, str(Path(__file__).parent))
             from bench_predict import make_checkpoint
 
             model = str(folder / "best.pt")
@@ -105,6 +107,9 @@ def main() -> None:
             log.append(raw.decode().strip())
             if "compute time" in log[-1]:
                 break
+        else:  # the follower ended before it was ready: say why in one line
+            follow.wait()
+            sys.exit(f"error: predict --follow failed: {log[-1] if log else f'exit status {follow.returncode}'}")
         bound = " ".join(log)
         threading.Thread(target=follow.stderr.read, daemon=True).start()
         server = subprocess.Popen(pacer, stdout=subprocess.PIPE)

@@ -22,7 +22,7 @@ import sys
 from dataclasses import dataclass
 
 import torch
-from bench_common import median_timed
+from bench_common import median_timed, require_device
 
 from ballspot.engine.losses import build_loss
 from ballspot.engine.optim import (
@@ -195,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON list on stdout, nothing else")
     args = parser.parse_args(argv)
 
+    require_device(args.device)
     if args.threads:
         torch.set_num_threads(args.threads)
     channels_last = {"auto": "auto", "on": True, "off": False}[args.channels_last]

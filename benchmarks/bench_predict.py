@@ -30,7 +30,7 @@ import threading
 import time
 from pathlib import Path
 
-from bench_common import save_untrained
+from bench_common import require_device, save_untrained
 
 FPS = 25
 
@@ -200,10 +200,7 @@ def main() -> None:
 
     import torch
 
-    if args.device == "cuda" and not torch.cuda.is_available():
-        raise SystemExit(
-            "error: --device cuda: no CUDA GPU is visible here (run this on a GPU machine, or --device cpu)"
-        )
+    require_device(args.device)
     results: dict = {"device": args.device, "threads": torch.get_num_threads(), "batch_size": args.batch_size}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

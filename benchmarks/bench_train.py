@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 import torch
-from bench_common import Clock
+from bench_common import Clock, require_device
 from torch.utils.data import DataLoader
 
 from ballspot.engine.config import TrainConfig
@@ -123,10 +123,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
-    if args.device == "cuda" and not torch.cuda.is_available():
-        raise SystemExit(
-            "error: --device cuda: no CUDA GPU is visible here (run this on a GPU machine, or --device cpu)"
-        )
+    require_device(args.device)
     config = TrainConfig(backbone=args.backbone, height=args.height, width=args.width, batch_size=args.batch_size)
     device = select_device(args.device)
     results: dict = {
