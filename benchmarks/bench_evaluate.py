@@ -179,7 +179,8 @@ def main() -> int:
         parse_t, _ = median_timed(lambda: [json.loads(path.read_bytes()) for path in files], args.repeats)
         print(
             f"  of which reading the files {read_t.wall_s:.3f} s (json.loads alone {parse_t.wall_s:.3f} s), "
-            f"scoring {score_t.wall_s:.3f} s ({theirs_s / score_t.wall_s:.0f}x the official evaluator's whole time); "
+            f"scoring {score_t.wall_s:.3f} s ({theirs_s / score_t.wall_s:.0f}x less than the official evaluator's "
+            f"whole time); "
             f"CPU {read_t.cpu_s:.3f} s reading (json.loads {parse_t.cpu_s:.3f} s), {score_t.cpu_s:.3f} s scoring"
         )
         if args.bootstrap:
