@@ -13,6 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_common import non_negative_int
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.bad_inputs import CASES, Kit, counts, run_case  # noqa: E402
@@ -21,7 +23,7 @@ from tests.bad_inputs import CASES, Kit, counts, run_case  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--verbose", action="store_true", help="print every case that is not a clear error")
-    parser.add_argument("--slowest", type=int, default=0, help="print the N slowest cases")
+    parser.add_argument("--slowest", type=non_negative_int, default=0, help="print the N slowest cases")
     parser.add_argument("--only", help="run the cases of one command")
     parser.add_argument("--skip", action="append", default=[], help="leave out a command's cases (repeatable)")
     args = parser.parse_args()

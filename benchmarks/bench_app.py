@@ -33,7 +33,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench_common import save_untrained
+from bench_common import positive_float, save_untrained
 
 MARKERS_JS = """
 const markers = [];
@@ -171,7 +171,7 @@ def screenshot(driver, path: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--video", type=Path, help="video to open (default: a generated synthetic game)")
-    parser.add_argument("--minutes", type=float, default=2.0, help="length of the generated game")
+    parser.add_argument("--minutes", type=positive_float, default=2.0, help="length of the generated game")
     parser.add_argument("--model", type=Path, help="weights file (default: an untrained checkpoint of --config)")
     parser.add_argument("--config", choices=("quickstart", "default"), default="quickstart")
     parser.add_argument("--screenshot", type=Path, help="also save a screenshot after a click on an event")

@@ -26,6 +26,8 @@ import threading
 import time
 from pathlib import Path
 
+from bench_common import positive_float, positive_int, require_device
+
 FPS = 25
 TS_PACKET = 188
 
@@ -75,13 +77,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", help="weights (default: an untrained checkpoint of the default configuration)")
     parser.add_argument("--backbone", default="tf_efficientnetv2_b0", help="backbone of the untrained checkpoint")
-    parser.add_argument("--seconds", type=float, default=60.0, help="stream length")
-    parser.add_argument("--batch-size", type=int, default=1)
+    parser.add_argument("--seconds", type=positive_float, default=60.0, help="stream length")
+    parser.add_argument("--batch-size", type=positive_int, default=1)
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
-    sys.path.insert(0, str(Path(__file__).parent))
-    from bench_common import require_device
-
     require_device(args.device)
     from ballspot.video.ffmpeg_bin import ffmpeg_exe
 

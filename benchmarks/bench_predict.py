@@ -30,7 +30,7 @@ import threading
 import time
 from pathlib import Path
 
-from bench_common import require_device, save_untrained
+from bench_common import positive_float, positive_int, require_device, save_untrained
 
 FPS = 25
 
@@ -181,11 +181,15 @@ def run_child(video: Path, weights: Path, args, decode_pass: bool) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--minutes", type=float, default=10.0, help="length of the throughput video")
-    parser.add_argument("--memory-minutes", type=float, nargs="*", default=[5.0, 20.0], help="lengths for peak RSS")
+    parser.add_argument("--minutes", type=positive_float, default=10.0, help="length of the throughput video")
+    parser.add_argument(
+        "--memory-minutes", type=positive_float, nargs="*", default=[5.0, 20.0], help="lengths for peak RSS"
+    )
     parser.add_argument("--backbone", default="tf_efficientnetv2_b0", help="timm backbone of the throughput run")
     parser.add_argument("--memory-backbone", default=None, help="backbone of the memory runs (default: --backbone)")
-    parser.add_argument("--batch-size", type=int, default=8, help="stacks encoded per batch (predict's default)")
+    parser.add_argument(
+        "--batch-size", type=positive_int, default=8, help="stacks encoded per batch (predict's default)"
+    )
     parser.add_argument("--device", default="auto")
     parser.add_argument("--source", choices=("synthetic", "testsrc"), default="synthetic")
     parser.add_argument("--json", action="store_true")

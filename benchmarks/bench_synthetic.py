@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from bench_common import Clock
+from bench_common import Clock, positive_float
 
 from ballspot.synthetic.league import generate_league
 from ballspot.synthetic.panorama import panorama
@@ -66,7 +66,7 @@ def measure(minutes: float, seed: int) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--minutes", type=float, default=1.0, help="Minutes of video to time (default 1).")
+    parser.add_argument("--minutes", type=positive_float, default=1.0, help="Minutes of video to time (default 1).")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")
     args = parser.parse_args()

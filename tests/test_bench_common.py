@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
-from bench_common import require_device  # noqa: E402
+from bench_common import non_negative_int, positive_float, positive_int, require_device  # noqa: E402
 
 
 @pytest.mark.parametrize("device", ["cuda", "cuda:0", "cuda:1"])
@@ -25,3 +26,26 @@ def test_require_device_refuses_any_cuda_device_without_a_gpu(device, monkeypatc
 
 def test_require_device_accepts_the_cpu():
     require_device("cpu")
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "message"),
+    [
+        (positive_int, "0", "must be at least 1, got 0"),
+        (positive_int, "x", "must be a whole number, got 'x'"),
+        (non_negative_int, "-1", "must be 0 or more, got -1"),
+        (positive_float, "0", "must be a number above 0, got 0"),
+        (positive_float, "nan", "must be a number above 0, got nan"),
+        (positive_float, "inf", "must be a number above 0, got inf"),
+    ],
+)
+def test_number_options_refuse_bad_values_in_one_argparse_line(kind, text, message, capsys):
+    parser = argparse.ArgumentParser(prog="bench")
+    parser.add_argument("--n", type=kind)
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--n", text])
+    assert capsys.readouterr().err.splitlines()[-1] == f"bench: error: argument --n: {message}"
+
+
+def test_number_options_accept_good_values():
+    assert (positive_int("3"), non_negative_int("0"), positive_float("0.25")) == (3, 0, 0.25)
