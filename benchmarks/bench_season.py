@@ -69,11 +69,14 @@ def main() -> None:
         return
     print(f"{args.games} games x {args.minutes:g} min, backend {args.backend}, model {json.dumps(results['model'])}, "
           f"load average {results['load_average_before']} -> {results['load_average_after']}")  # fmt: skip
-    print("\n| --workers | wall s | CPU s | games/hour |")
-    print("|---|---|---|---|")
+    first = results["runs"][0]
+    print(f"\n| --workers | wall s | CPU s | games/hour | games/hour vs --workers {first['workers']} |")
+    print("|---|---|---|---|---|")
     for r in results["runs"]:
-        print(f"| {r['workers']} | {r['wall_s']} | {r['cpu_s']} | {r['games_per_hour']} |")
-    print(f"\nresumed run (every game finished before): wall {results['resumed']['wall_s']} s")
+        ratio = r["games_per_hour"] / first["games_per_hour"]
+        print(f"| {r['workers']} | {r['wall_s']} | {r['cpu_s']} | {r['games_per_hour']} | {ratio:.2f}x |")
+    resumed = results["resumed"]
+    print(f"\nresumed run (every game finished before): wall {resumed['wall_s']} s, CPU {resumed['cpu_s']} s")
 
 
 if __name__ == "__main__":

@@ -90,11 +90,13 @@ def main() -> None:
         return
     print(f"{results['cpus']} CPUs, model {json.dumps(results['model'])}, load average "
           f"{results['load_average_before']} -> {results['load_average_after']}")  # fmt: skip
-    print("\n| setting | competing process | wall s | CPU s | same events |")
-    print("|---|---|---|---|---|")
+    first = next(iter(SETTINGS))
+    base = {r["competing"]: r["wall_s"] for r in results["runs"] if r["setting"] == first}
+    print(f"\n| setting | competing process | wall s | CPU s | wall vs {first} | same events |")
+    print("|---|---|---|---|---|---|")
     for r in results["runs"]:
         print(f"| {r['setting']} | {'yes' if r['competing'] else 'no'} | {r['wall_s']} | {r['cpu_s']} | "
-              f"{r['same_events']} |")  # fmt: skip
+              f"{r['wall_s'] / base[r['competing']]:.2f}x | {r['same_events']} |")  # fmt: skip
 
 
 if __name__ == "__main__":
