@@ -123,6 +123,14 @@ def non_negative_int(text: str) -> int:
     return value
 
 
+def non_negative_float(text: str) -> float:
+    """An argparse type: a finite number of 0 or more."""
+    value = _number(float, text, "a number")
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be a number of 0 or more, got {text}")
+    return value
+
+
 def positive_float(text: str) -> float:
     """An argparse type: a finite number above 0."""
     value = _number(float, text, "a number")

@@ -10,7 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
-from bench_common import non_negative_int, positive_float, positive_int, require_device  # noqa: E402
+from bench_common import non_negative_float, non_negative_int, positive_float, positive_int, require_device  # noqa: E402
 
 
 @pytest.mark.parametrize("device", ["cuda", "cuda:0", "cuda:1"])
@@ -37,6 +37,7 @@ def test_require_device_accepts_the_cpu():
         (positive_float, "0", "must be a number above 0, got 0"),
         (positive_float, "nan", "must be a number above 0, got nan"),
         (positive_float, "inf", "must be a number above 0, got inf"),
+        (non_negative_float, "-0.5", "must be a number of 0 or more, got -0.5"),
     ],
 )
 def test_number_options_refuse_bad_values_in_one_argparse_line(kind, text, message, capsys):
@@ -48,4 +49,5 @@ def test_number_options_refuse_bad_values_in_one_argparse_line(kind, text, messa
 
 
 def test_number_options_accept_good_values():
-    assert (positive_int("3"), non_negative_int("0"), positive_float("0.25")) == (3, 0, 0.25)
+    assert (positive_int("3"), non_negative_int("0")) == (3, 0)
+    assert (positive_float("0.25"), non_negative_float("0")) == (0.25, 0)
