@@ -13,6 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_common import Clock, non_negative_int
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.bad_inputs import CASES, Kit, counts, run_case  # noqa: E402
@@ -21,15 +23,14 @@ from tests.bad_inputs import CASES, Kit, counts, run_case  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--verbose", action="store_true", help="print every case that is not a clear error")
-    parser.add_argument("--slowest", type=int, default=0, help="print the N slowest cases")
+    parser.add_argument("--slowest", type=non_negative_int, default=0, help="print the N slowest cases")
     parser.add_argument("--only", help="run the cases of one command")
     parser.add_argument("--skip", action="append", default=[], help="leave out a command's cases (repeatable)")
     args = parser.parse_args()
     os.environ.setdefault("BALLSPOT_QUIET", "1")
     os.environ.pop("BALLSPOT_DEBUG", None)
     outcomes, times = {}, {}
-    wall, cpu = time.perf_counter(), time.process_time()
-    with tempfile.TemporaryDirectory() as tmp:
+    with Clock() as clock, tempfile.TemporaryDirectory() as tmp:
         for variable in ("DATA", "CACHE", "RUNS", "STUDIES"):
             os.environ[f"BALLSPOT_{variable}_DIR"] = str(Path(tmp) / variable.lower())
         kit = Kit(Path(tmp) / "kit")
@@ -41,7 +42,6 @@ def main() -> None:
             times[case.id] = time.perf_counter() - start
             if args.verbose and outcomes[case.id].kind != "clear":
                 print(f"{case.id}: {outcomes[case.id].kind}: {outcomes[case.id].detail}", file=sys.stderr)
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     table = counts(outcomes)
     columns = ("cases", "clear", "traceback", "accepted", "other")
     print(f"{'command':<20}" + "".join(f"{c:>11}" for c in columns))
@@ -49,7 +49,7 @@ def main() -> None:
         print(f"{command:<20}" + "".join(f"{row[c]:>11}" for c in columns))
     total = {c: sum(row[c] for row in table.values()) for c in columns}
     print(f"{'all':<20}" + "".join(f"{total[c]:>11}" for c in columns))
-    print(f"wall {wall:.1f} s, CPU {cpu:.1f} s (this process; ffmpeg children not counted)")
+    print(f"wall {clock.wall_s:.1f} s, CPU {clock.cpu_s:.1f} s (this process and its finished children)")
     for case_id, seconds in sorted(times.items(), key=lambda item: -item[1])[: args.slowest]:
         print(f"  {seconds:6.2f} s  {case_id}")
 

@@ -33,7 +33,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench_common import save_untrained
+from bench_common import positive_float, save_untrained
 
 MARKERS_JS = """
 const markers = [];
@@ -106,14 +106,26 @@ def healthy(url: str) -> bool:
         return False
 
 
+def browser_paths() -> tuple[str, str]:
+    """Chromium and its driver, or exit with one line saying what to install (checked before any set-up)."""
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        raise SystemExit("error: needs selenium to drive the browser (pip install 'ballspot[test]')") from None
+    chromium = os.environ.get("BALLSPOT_TEST_CHROMIUM") or shutil.which("chromium")
+    driver = os.environ.get("BALLSPOT_TEST_CHROMEDRIVER") or shutil.which("chromedriver")
+    if not chromium or not driver:
+        raise SystemExit(
+            "error: needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)"
+        )
+    return chromium, driver
+
+
 def browser(profile: Path):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
-    chromium = os.environ.get("BALLSPOT_TEST_CHROMIUM") or shutil.which("chromium")
-    driver = os.environ.get("BALLSPOT_TEST_CHROMEDRIVER") or shutil.which("chromedriver")
-    if not chromium or not driver:
-        raise SystemExit("needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)")
+    chromium, driver = browser_paths()
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
     for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={profile}"):
@@ -171,12 +183,13 @@ def screenshot(driver, path: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--video", type=Path, help="video to open (default: a generated synthetic game)")
-    parser.add_argument("--minutes", type=float, default=2.0, help="length of the generated game")
+    parser.add_argument("--minutes", type=positive_float, default=2.0, help="length of the generated game")
     parser.add_argument("--model", type=Path, help="weights file (default: an untrained checkpoint of --config)")
     parser.add_argument("--config", choices=("quickstart", "default"), default="quickstart")
     parser.add_argument("--screenshot", type=Path, help="also save a screenshot after a click on an event")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON only")
     args = parser.parse_args()
+    browser_paths()
 
     with tempfile.TemporaryDirectory(prefix="bench-app-") as tmp:
         work = Path(tmp)
@@ -216,7 +229,7 @@ def main() -> None:
             "cold_server_cpu_s": cold_cpu,
             "warm_first_timeline_s": warm_s,
             "warm_server_cpu_s": round(warm_cpu - cold_cpu, 2),
-            "cpu_cores": os.cpu_count(),
+            "cpu_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
             "load_average_1min": round(os.getloadavg()[0], 2),
         }
     if args.json:

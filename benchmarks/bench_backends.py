@@ -22,7 +22,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench_common import Clock, load_average, make_checkpoint, make_league, require_device
+from bench_common import Clock, load_average, make_checkpoint, make_league, positive_float, positive_int, require_device
 
 BASELINE = "torch channels-last"
 
@@ -135,13 +135,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", type=Path, help="a trained checkpoint (default: an untrained one, see below)")
     parser.add_argument("--backbone", default="mobilenetv3_small_050", help="untrained model's timm backbone")
-    parser.add_argument("--height", type=int, default=112)
-    parser.add_argument("--width", type=int, default=192)
+    parser.add_argument("--height", type=positive_int, default=112)
+    parser.add_argument("--width", type=positive_int, default=192)
     parser.add_argument("--task", default="dense", choices=("dense", "spot"))
-    parser.add_argument("--minutes", type=float, default=1.0, help="length of the synthetic game")
-    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--minutes", type=positive_float, default=1.0, help="length of the synthetic game")
+    parser.add_argument("--batch-size", type=positive_int, default=8)
     parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
-    parser.add_argument("--threads", type=int, default=None, help="CPU threads (default: the process's CPUs)")
+    parser.add_argument("--threads", type=positive_int, default=None, help="CPU threads (default: the process's CPUs)")
     parser.add_argument("--skip", nargs="*", default=[], help="backends to leave out, e.g. torch.compile")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()

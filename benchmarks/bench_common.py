@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import math
 import resource
 import statistics
 import sys
@@ -13,11 +15,13 @@ from typing import NamedTuple
 
 def require_device(device: str) -> None:
     """Exit with one line when CUDA is asked for and absent (these scripts never fall back silently)."""
-    if device == "cuda":
+    if device.startswith("cuda"):
         import torch
 
         if not torch.cuda.is_available():
-            sys.exit("error: --device cuda: no CUDA GPU is visible here (run this on a GPU machine, or --device cpu)")
+            sys.exit(
+                f"error: --device {device}: no CUDA GPU is visible here (run this on a GPU machine, or --device cpu)"
+            )
 
 
 def make_league(folder: Path, games: int = 1, minutes: float = 1.0, seed: int = 0) -> tuple[Path, list[str]]:
@@ -101,3 +105,42 @@ def load_average() -> float | None:
         return round(os.getloadavg()[0], 2)
     except OSError:
         return None
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (a bad value is argparse's one-line error)."""
+    value = _number(int, text, "a whole number")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    """An argparse type: a whole number of at least 0."""
+    value = _number(int, text, "a whole number")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+    return value
+
+
+def non_negative_float(text: str) -> float:
+    """An argparse type: a finite number of 0 or more."""
+    value = _number(float, text, "a number")
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be a number of 0 or more, got {text}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """An argparse type: a finite number above 0."""
+    value = _number(float, text, "a number")
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a number above 0, got {text}")
+    return value
+
+
+def _number(kind: type, text: str, what: str):
+    try:
+        return kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}") from None

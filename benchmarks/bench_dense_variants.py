@@ -27,6 +27,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import torch
+from bench_common import positive_int
 from torch.utils.data import DataLoader
 
 from ballspot.engine.config import resolve_config
@@ -133,9 +134,9 @@ def main() -> None:
     parser.add_argument("--extra", type=Path, default=None, help="clip index of another league, scored whole")
     parser.add_argument("--recipe", default="dense-quickstart")
     parser.add_argument("--variant", nargs=2, action="append", metavar=("NAME", "CHANGES"), required=True)
-    parser.add_argument("--steps", type=int, default=700)
+    parser.add_argument("--steps", type=positive_int, default=700)
     parser.add_argument("--cache", type=Path, default=Path("bench-dense-cache"))
-    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--threads", type=positive_int, default=None)
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     os.environ.setdefault("BALLSPOT_QUIET", "1")

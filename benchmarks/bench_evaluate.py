@@ -33,12 +33,13 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from bench_common import median_timed
+from bench_common import median_timed, non_negative_int, positive_float, positive_int
 
 from ballspot.classes import CLASSES_12
 from ballspot.metrics import evaluate_games, evaluate_spotting
 from ballspot.metrics.game_events import Diagnostics
 from ballspot.metrics.sources import load_games
+from ballspot.metrics.spotting import METRICS
 from ballspot.soccernet.labels import game_time
 
 LABELS_FILE = "Labels-ball.json"
@@ -131,13 +132,15 @@ def official(labels: Path, predictions: Path, metric: str) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--games", type=int, default=2, help="games [default: 2]")
-    parser.add_argument("--minutes", type=float, default=100.0, help="length of each game [default: 100]")
-    parser.add_argument("--events", type=int, default=1800, help="labelled events per game [default: 1800]")
-    parser.add_argument("--every", type=float, default=2.0, help="seconds between one class's predictions [2]")
-    parser.add_argument("--metric", default="at1", help="at1, at2..at5, tight or loose [default: at1]")
-    parser.add_argument("--repeats", type=int, default=3, help="timed runs of each; the median is printed [3]")
-    parser.add_argument("--bootstrap", type=int, default=1000, help="replicates for the extra timing; 0: skip")
+    parser.add_argument("--games", type=positive_int, default=2, help="games [default: 2]")
+    parser.add_argument("--minutes", type=positive_float, default=100.0, help="length of each game [default: 100]")
+    parser.add_argument("--events", type=positive_int, default=1800, help="labelled events per game [default: 1800]")
+    parser.add_argument("--every", type=positive_float, default=2.0, help="seconds between one class's predictions [2]")
+    parser.add_argument("--metric", default="at1", choices=list(METRICS), help="[default: at1]")
+    parser.add_argument("--repeats", type=positive_int, default=3, help="timed runs of each; the median is printed [3]")
+    parser.add_argument(
+        "--bootstrap", type=non_negative_int, default=1000, help="replicates for the extra timing; 0: skip"
+    )
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     try:
@@ -179,7 +182,8 @@ def main() -> int:
         parse_t, _ = median_timed(lambda: [json.loads(path.read_bytes()) for path in files], args.repeats)
         print(
             f"  of which reading the files {read_t.wall_s:.3f} s (json.loads alone {parse_t.wall_s:.3f} s), "
-            f"scoring {score_t.wall_s:.3f} s ({theirs_s / score_t.wall_s:.0f}x the official evaluator's whole time); "
+            f"scoring {score_t.wall_s:.3f} s ({theirs_s / score_t.wall_s:.0f}x less than the official evaluator's "
+            f"whole time); "
             f"CPU {read_t.cpu_s:.3f} s reading (json.loads {parse_t.cpu_s:.3f} s), {score_t.cpu_s:.3f} s scoring"
         )
         if args.bootstrap:

@@ -26,6 +26,8 @@ import threading
 import time
 from pathlib import Path
 
+from bench_common import positive_float, positive_int, require_device
+
 FPS = 25
 TS_PACKET = 188
 
@@ -75,18 +77,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", help="weights (default: an untrained checkpoint of the default configuration)")
     parser.add_argument("--backbone", default="tf_efficientnetv2_b0", help="backbone of the untrained checkpoint")
-    parser.add_argument("--seconds", type=float, default=60.0, help="stream length")
-    parser.add_argument("--batch-size", type=int, default=1)
+    parser.add_argument("--seconds", type=positive_float, default=60.0, help="stream length")
+    parser.add_argument("--batch-size", type=positive_int, default=1)
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
-
+    require_device(args.device)
     from ballspot.video.ffmpeg_bin import ffmpeg_exe
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         model = args.model
         if model is None:
-            sys.path.insert(0, str(Path(__file__).parent))
             from bench_predict import make_checkpoint
 
             model = str(folder / "best.pt")
@@ -105,6 +106,9 @@ def main() -> None:
             log.append(raw.decode().strip())
             if "compute time" in log[-1]:
                 break
+        else:  # the follower ended before it was ready: say why in one line
+            follow.wait()
+            sys.exit(f"error: predict --follow failed: {log[-1] if log else f'exit status {follow.returncode}'}")
         bound = " ".join(log)
         threading.Thread(target=follow.stderr.read, daemon=True).start()
         server = subprocess.Popen(pacer, stdout=subprocess.PIPE)

@@ -22,7 +22,7 @@ import sys
 from dataclasses import dataclass
 
 import torch
-from bench_common import median_timed
+from bench_common import median_timed, non_negative_int, positive_int, require_device
 
 from ballspot.engine.losses import build_loss
 from ballspot.engine.optim import (
@@ -180,21 +180,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default="cpu", help="cpu or cuda[:N] [default: cpu]")
     parser.add_argument("--backbone", default="tf_efficientnetv2_b0", help="timm model name")
     parser.add_argument("--pooling", default="netvlad", choices=["netvlad", "gem"])
-    parser.add_argument("--batch-size", type=int, default=2)
-    parser.add_argument("--steps", type=int, default=3, help="timed steps per run")
-    parser.add_argument("--warmup", type=int, default=1, help="untimed steps first")
-    parser.add_argument("--repeats", type=int, default=3, help="timed runs; the median is printed")
-    parser.add_argument("--height", type=int, default=224)
-    parser.add_argument("--width", type=int, default=398)
+    parser.add_argument("--batch-size", type=positive_int, default=2)
+    parser.add_argument("--steps", type=positive_int, default=3, help="timed steps per run")
+    parser.add_argument("--warmup", type=non_negative_int, default=1, help="untimed steps first")
+    parser.add_argument("--repeats", type=positive_int, default=3, help="timed runs; the median is printed")
+    parser.add_argument("--height", type=positive_int, default=224)
+    parser.add_argument("--width", type=positive_int, default=398)
     parser.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16", "fp16"])
     parser.add_argument(
         "--channels-last", default="auto", choices=["auto", "on", "off"], help="2D encoder memory format"
     )
     parser.add_argument("--small", action=argparse.BooleanOptionalAction, default=True, help="also a small config")
-    parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    parser.add_argument("--threads", type=non_negative_int, default=0, help="torch CPU threads (0: torch's default)")
     parser.add_argument("--json", action="store_true", help="print one JSON list on stdout, nothing else")
     args = parser.parse_args(argv)
 
+    require_device(args.device)
     if args.threads:
         torch.set_num_threads(args.threads)
     channels_last = {"auto": "auto", "on": True, "off": False}[args.channels_last]

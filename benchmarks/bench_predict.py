@@ -30,7 +30,7 @@ import threading
 import time
 from pathlib import Path
 
-from bench_common import save_untrained
+from bench_common import Clock, non_negative_float, positive_float, positive_int, require_device, save_untrained
 
 FPS = 25
 
@@ -87,10 +87,12 @@ def child(video: Path, weights: Path, device: str, batch_size: int, decode_pass:
     result["rss_after_load_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     watcher = FfmpegMemory()
     if decode_pass:
-        started, frames = time.perf_counter(), 0
-        for _, decoded in sampled_frames(video, spotter.config):
-            frames = decoded
-        result["decode_only_s"] = round(time.perf_counter() - started, 2)
+        frames = 0
+        with Clock() as clock:
+            for _, decoded in sampled_frames(video, spotter.config):
+                frames = decoded
+        result["decode_only_s"] = round(clock.wall_s, 2)
+        result["decode_only_cpu_s"] = round(clock.cpu_s, 2)
         result["decode_only_fps"] = round(frames / result["decode_only_s"], 1)
     model_s = [0.0]
     sync = torch.cuda.synchronize if spotter.device.type == "cuda" else (lambda: None)
@@ -109,18 +111,19 @@ def child(video: Path, weights: Path, device: str, batch_size: int, decode_pass:
     spotter.model.encode = timed(spotter.model.encode)
     spotter.model.head = timed(spotter.model.head)
     decoded = [0]
-    started = time.perf_counter()
-    events = sum(
-        1
-        for _ in predict_video(
-            video, spotter, batch_size=batch_size, on_progress=lambda d, t: decoded.__setitem__(0, d)
+    with Clock() as clock:
+        events = sum(
+            1
+            for _ in predict_video(
+                video, spotter, batch_size=batch_size, on_progress=lambda d, t: decoded.__setitem__(0, d)
+            )
         )
-    )
-    total = time.perf_counter() - started
+    total = clock.wall_s
     result.update(
         frames=decoded[0],
         events=events,
         wall_s=round(total, 2),
+        cpu_s=round(clock.cpu_s, 2),
         model_s=round(model_s[0], 2),
         other_s=round(total - model_s[0], 2),
         fps=round(decoded[0] / total, 1),
@@ -181,11 +184,17 @@ def run_child(video: Path, weights: Path, args, decode_pass: bool) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--minutes", type=float, default=10.0, help="length of the throughput video")
-    parser.add_argument("--memory-minutes", type=float, nargs="*", default=[5.0, 20.0], help="lengths for peak RSS")
+    parser.add_argument(
+        "--minutes", type=non_negative_float, default=10.0, help="length of the throughput video (0: no throughput run)"
+    )
+    parser.add_argument(
+        "--memory-minutes", type=positive_float, nargs="*", default=[5.0, 20.0], help="lengths for peak RSS"
+    )
     parser.add_argument("--backbone", default="tf_efficientnetv2_b0", help="timm backbone of the throughput run")
     parser.add_argument("--memory-backbone", default=None, help="backbone of the memory runs (default: --backbone)")
-    parser.add_argument("--batch-size", type=int, default=8, help="stacks encoded per batch (predict's default)")
+    parser.add_argument(
+        "--batch-size", type=positive_int, default=8, help="stacks encoded per batch (predict's default)"
+    )
     parser.add_argument("--device", default="auto")
     parser.add_argument("--source", choices=("synthetic", "testsrc"), default="synthetic")
     parser.add_argument("--json", action="store_true")
@@ -200,10 +209,7 @@ def main() -> None:
 
     import torch
 
-    if args.device == "cuda" and not torch.cuda.is_available():
-        raise SystemExit(
-            "error: --device cuda: no CUDA GPU is visible here (run this on a GPU machine, or --device cpu)"
-        )
+    require_device(args.device)
     results: dict = {"device": args.device, "threads": torch.get_num_threads(), "batch_size": args.batch_size}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -242,10 +248,11 @@ def report(results: dict) -> None:
         t, m = results["throughput"], results["model"]
         print(f"\nthroughput, {m['backbone']} at {m['height']}x{m['width']}, {m['frames']} frames x stride "
               f"{m['stride']}, video {t['video_s'] / 60:.1f} min ({t['frames']} frames at {FPS} fps)")  # fmt: skip
-        print(f"  {t['fps']} frames/s = {t['realtime_x']}x real time; wall {t['wall_s']} s")
+        print(f"  {t['fps']} frames/s = {t['realtime_x']}x real time; wall {t['wall_s']} s, CPU {t['cpu_s']} s")
         share = 100 * t["model_s"] / t["wall_s"]
         print(f"  network (encoder + head) {t['model_s']} s ({share:.0f}%), rest {t['other_s']} s ({100 - share:.0f}%)")
-        print(f"  decode-only pass: {t['decode_only_s']} s = {t['decode_only_fps']} frames/s")
+        print(f"  decode-only pass: {t['decode_only_s']} s = {t['decode_only_fps']} frames/s, "
+              f"CPU {t['decode_only_cpu_s']} s")  # fmt: skip
         if "peak_gpu_memory_mb" in t:
             print(f"  peak GPU memory {t['peak_gpu_memory_mb']} MB")
         print(f"  peak RSS {t['peak_rss_mb']} MB ({t['rss_after_load_mb']} MB once the model is loaded; ffmpeg "
@@ -253,11 +260,12 @@ def report(results: dict) -> None:
     if "memory" in results:
         m = results["memory"]
         print(f"\npeak memory, {m['backbone']}")
-        print(f"  {'minutes':>7} {'frames':>7} {'wall s':>7} {'frames/s':>8} {'loaded MB':>9} {'peak RSS MB':>11} "
-              f"{'ffmpeg MB':>9} {'all frames MB':>13}")  # fmt: skip
+        print(f"  {'minutes':>7} {'frames':>7} {'wall s':>7} {'CPU s':>7} {'frames/s':>8} {'loaded MB':>9} "
+              f"{'peak RSS MB':>11} {'ffmpeg MB':>9} {'all frames MB':>13}")  # fmt: skip
         for r in m["runs"]:
-            print(f"  {r['minutes']:>7g} {r['frames']:>7} {r['wall_s']:>7} {r['fps']:>8} {r['rss_after_load_mb']:>9} "
-                  f"{r['peak_rss_mb']:>11} {r['ffmpeg_peak_rss_mb']!s:>9} {r['all_frames_grey_mb']:>13}")  # fmt: skip
+            print(f"  {r['minutes']:>7g} {r['frames']:>7} {r['wall_s']:>7} {r['cpu_s']:>7} {r['fps']:>8} "
+                  f"{r['rss_after_load_mb']:>9} {r['peak_rss_mb']:>11} {r['ffmpeg_peak_rss_mb']!s:>9} "
+                  f"{r['all_frames_grey_mb']:>13}")  # fmt: skip
         print(f"  peak RSS, longest / shortest: {m['peak_rss_ratio_longest_over_shortest']}")
 
 

@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_common import load_average, make_checkpoint, make_league, require_device
+from bench_common import load_average, make_checkpoint, make_league, positive_float, positive_int, require_device
 
 
 def run(root: Path, weights: Path, out: Path, extra: list[str]) -> dict:
@@ -36,14 +36,14 @@ def run(root: Path, weights: Path, out: Path, extra: list[str]) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--games", type=int, default=3)
-    parser.add_argument("--minutes", type=float, default=1.0, help="length of each synthetic game")
-    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--games", type=positive_int, default=3)
+    parser.add_argument("--minutes", type=positive_float, default=1.0, help="length of each synthetic game")
+    parser.add_argument("--workers", type=positive_int, nargs="+", default=[1, 2])
     parser.add_argument("--backbone", default="mobilenetv3_small_050")
-    parser.add_argument("--height", type=int, default=112)
-    parser.add_argument("--width", type=int, default=192)
+    parser.add_argument("--height", type=positive_int, default=112)
+    parser.add_argument("--width", type=positive_int, default=192)
     parser.add_argument("--backend", default="torch", choices=("torch", "onnxruntime"))
-    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--batch-size", type=positive_int, default=8)
     parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -69,11 +69,14 @@ def main() -> None:
         return
     print(f"{args.games} games x {args.minutes:g} min, backend {args.backend}, model {json.dumps(results['model'])}, "
           f"load average {results['load_average_before']} -> {results['load_average_after']}")  # fmt: skip
-    print("\n| --workers | wall s | CPU s | games/hour |")
-    print("|---|---|---|---|")
+    first = results["runs"][0]
+    print(f"\n| --workers | wall s | CPU s | games/hour | games/hour vs --workers {first['workers']} |")
+    print("|---|---|---|---|---|")
     for r in results["runs"]:
-        print(f"| {r['workers']} | {r['wall_s']} | {r['cpu_s']} | {r['games_per_hour']} |")
-    print(f"\nresumed run (every game finished before): wall {results['resumed']['wall_s']} s")
+        ratio = r["games_per_hour"] / first["games_per_hour"]
+        print(f"| {r['workers']} | {r['wall_s']} | {r['cpu_s']} | {r['games_per_hour']} | {ratio:.2f}x |")
+    resumed = results["resumed"]
+    print(f"\nresumed run (every game finished before): wall {resumed['wall_s']} s, CPU {resumed['cpu_s']} s")
 
 
 if __name__ == "__main__":

@@ -21,6 +21,8 @@ import shutil
 import time
 from pathlib import Path
 
+from bench_common import positive_float, positive_int
+
 from ballspot.quickstart import QuickstartPlan, run_quickstart
 
 
@@ -65,12 +67,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path("bench-spotting"), help="working folder (reused league)")
     parser.add_argument("--recipes", nargs="+", default=["quickstart", "dense-quickstart"])
-    parser.add_argument("--games", type=int, default=6)
-    parser.add_argument("--minutes", type=float, default=2.0)
+    parser.add_argument("--games", type=positive_int, default=6)
+    parser.add_argument("--minutes", type=positive_float, default=2.0)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--epochs", type=int, default=None, help="override every recipe's epochs")
+    parser.add_argument("--epochs", type=positive_int, default=None, help="override every recipe's epochs")
     parser.add_argument("--device", default="auto")
-    parser.add_argument("--repeat", type=int, default=1, help="runs per recipe (same seed: must print the same)")
+    parser.add_argument(
+        "--repeat", type=positive_int, default=1, help="runs per recipe (same seed: must print the same)"
+    )
     parser.add_argument("--reuse", action="store_true", help="keep finished runs instead of training again")
     parser.add_argument("--json", type=Path, default=None, help="also write the rows here")
     args = parser.parse_args()

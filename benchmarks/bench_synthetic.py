@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from bench_common import Clock
+from bench_common import Clock, positive_float
 
 from ballspot.synthetic.league import generate_league
 from ballspot.synthetic.panorama import panorama
@@ -29,7 +29,9 @@ from ballspot.synthetic.writer import write_video
 
 
 def measure(minutes: float, seed: int) -> dict[str, float]:
-    figures: dict[str, float] = {"minutes": minutes, "cpus": os.cpu_count() or 1}
+    # the CPUs this process may run on (taskset, a container's cpuset), not all the machine's
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    figures: dict[str, float] = {"minutes": minutes, "cpus": cpus}
     with Clock() as clock:
         panorama(*SIZE_224P)
     figures["panorama_s_once"] = clock.wall_s
@@ -64,7 +66,7 @@ def measure(minutes: float, seed: int) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--minutes", type=float, default=1.0, help="Minutes of video to time (default 1).")
+    parser.add_argument("--minutes", type=positive_float, default=1.0, help="Minutes of video to time (default 1).")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")
     args = parser.parse_args()

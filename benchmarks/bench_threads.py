@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_common import load_average, make_checkpoint, make_league
+from bench_common import load_average, make_checkpoint, make_league, positive_float, positive_int
 
 SETTINGS = {
     "spinning (before)": ({"OMP_WAIT_POLICY": None}, []),
@@ -53,9 +53,9 @@ def run_predict(video: Path, weights: Path, out: Path, env: dict, extra: list[st
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--backbone", default="mobilenetv3_small_050")
-    parser.add_argument("--height", type=int, default=112)
-    parser.add_argument("--width", type=int, default=192)
-    parser.add_argument("--minutes", type=float, default=1.0)
+    parser.add_argument("--height", type=positive_int, default=112)
+    parser.add_argument("--width", type=positive_int, default=192)
+    parser.add_argument("--minutes", type=positive_float, default=1.0)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     results: dict = {"cpus": len(os.sched_getaffinity(0)), "load_average_before": load_average(), "runs": []}
@@ -90,11 +90,13 @@ def main() -> None:
         return
     print(f"{results['cpus']} CPUs, model {json.dumps(results['model'])}, load average "
           f"{results['load_average_before']} -> {results['load_average_after']}")  # fmt: skip
-    print("\n| setting | competing process | wall s | CPU s | same events |")
-    print("|---|---|---|---|---|")
+    first = next(iter(SETTINGS))
+    base = {r["competing"]: r["wall_s"] for r in results["runs"] if r["setting"] == first}
+    print(f"\n| setting | competing process | wall s | CPU s | wall vs {first} | same events |")
+    print("|---|---|---|---|---|---|")
     for r in results["runs"]:
         print(f"| {r['setting']} | {'yes' if r['competing'] else 'no'} | {r['wall_s']} | {r['cpu_s']} | "
-              f"{r['same_events']} |")  # fmt: skip
+              f"{r['wall_s'] / base[r['competing']]:.2f}x | {r['same_events']} |")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 import torch
-from bench_common import Clock
+from bench_common import Clock, non_negative_int, positive_float, positive_int, require_device
 from torch.utils.data import DataLoader
 
 from ballspot.engine.config import TrainConfig
@@ -112,21 +112,18 @@ def model_rate(config: TrainConfig, device: torch.device, steps: int) -> tuple[f
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--backbone", default="tf_efficientnetv2_b0")
-    parser.add_argument("--height", type=int, default=224)
-    parser.add_argument("--width", type=int, default=398)
-    parser.add_argument("--batch-size", type=int, default=4)
-    parser.add_argument("--steps", type=int, default=5)
-    parser.add_argument("--batches", type=int, default=20)
-    parser.add_argument("--workers", type=int, nargs="+", default=[0, 2])
+    parser.add_argument("--height", type=positive_int, default=224)
+    parser.add_argument("--width", type=positive_int, default=398)
+    parser.add_argument("--batch-size", type=positive_int, default=4)
+    parser.add_argument("--steps", type=positive_int, default=5)
+    parser.add_argument("--batches", type=positive_int, default=20)
+    parser.add_argument("--workers", type=non_negative_int, nargs="+", default=[0, 2])
     parser.add_argument("--device", default="auto")
-    parser.add_argument("--minutes", type=float, default=2.0)
+    parser.add_argument("--minutes", type=positive_float, default=2.0)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
-    if args.device == "cuda" and not torch.cuda.is_available():
-        raise SystemExit(
-            "error: --device cuda: no CUDA GPU is visible here (run this on a GPU machine, or --device cpu)"
-        )
+    require_device(args.device)
     config = TrainConfig(backbone=args.backbone, height=args.height, width=args.width, batch_size=args.batch_size)
     device = select_device(args.device)
     results: dict = {

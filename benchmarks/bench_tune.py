@@ -23,6 +23,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from bench_common import positive_int
+
 
 def timed(command: list[str], env: dict[str, str]) -> tuple[subprocess.CompletedProcess, float, float]:
     """Run `command`; returns it with its wall seconds and its CPU seconds (this child and its children)."""
@@ -44,8 +46,8 @@ def minutes(seconds: float) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", type=Path, help="data folder [default: $BALLSPOT_DATA_DIR or the usual one]")
-    parser.add_argument("--trials", type=int, default=12)
-    parser.add_argument("--epochs", type=int, help="epochs per trial [default: what `ballspot tune` picks]")
+    parser.add_argument("--trials", type=positive_int, default=12)
+    parser.add_argument("--epochs", type=positive_int, help="epochs per trial [default: what `ballspot tune` picks]")
     args = parser.parse_args()
 
     env = dict(os.environ)

@@ -20,6 +20,8 @@ import sys
 import time
 from pathlib import Path
 
+from bench_common import positive_float, positive_int
+
 HERE = Path(__file__).resolve().parent
 
 
@@ -55,8 +57,8 @@ def benchmarks(minutes: float, batch_size: int) -> dict[str, list[str]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path("gpu-report.json"))
-    parser.add_argument("--minutes", type=float, default=10.0, help="video length of the predict benchmarks")
-    parser.add_argument("--batch-size", type=int, default=64, help="stacks per batch in predict")
+    parser.add_argument("--minutes", type=positive_float, default=10.0, help="video length of the predict benchmarks")
+    parser.add_argument("--batch-size", type=positive_int, default=64, help="stacks per batch in predict")
     args = parser.parse_args()
     import torch
 

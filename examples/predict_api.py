@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import ballspot
+from ballspot.errors import BallspotError
 
 
 def main(video: Path, weights: Path) -> None:
@@ -21,4 +22,7 @@ def main(video: Path, weights: Path) -> None:
 if __name__ == "__main__":
     if len(sys.argv) != 3:
         sys.exit(__doc__)
-    main(Path(sys.argv[1]), Path(sys.argv[2]))
+    try:
+        main(Path(sys.argv[1]), Path(sys.argv[2]))
+    except BallspotError as error:  # a missing or unreadable video or weights file: one line, no traceback
+        sys.exit(f"error: {error}")
