@@ -11,7 +11,7 @@ from ballspot.errors import BallspotError
 from ballspot.video.cut import cut_clip
 from ballspot.video.decode import FrameFormat, decode_frames_at, decode_range, stream_frames
 from ballspot.video.probe import probe
-from tests.videos import counter_frames, encode, ffmpeg, read_counter
+from tests.videos import counter_frames, encode, ffmpeg, read_counter, scale_mp4_durations
 
 FOOTAGE = Path(__file__).resolve().parents[2] / "shared" / "footage"
 
@@ -103,6 +103,30 @@ def test_variable_frame_rate_maps_to_presentation_time(tmp_path):
     # at time t (25 fps grid) the frame on screen is floor(t/0.08) up to 2 s, then 25 + (t-2)/0.04
     assert shown[0] == 0 and shown[2] == 1 and shown[48] == 24
     assert shown[50] == 25 and shown[60] == 35
+
+
+def _variable_rate_mp4(tmp_path) -> Path:
+    """50 frames over 3 s: 0.08 s apart for the first 2 s, then 0.04 s apart (frame k shows k)."""
+    src = encode(tmp_path / "cfr.mp4", counter_frames(50), fps=25, audio=False)
+    vfr = tmp_path / "vfr.mp4"
+    setpts = "setpts='if(lt(N,25),2*N,N+25)/(25*TB)'"
+    ffmpeg("-i", str(src), "-vf", setpts, "-fps_mode", "vfr", "-c:v", "libx264", "-preset", "ultrafast", str(vfr))
+    return vfr
+
+
+def test_a_header_shorter_than_the_frames_is_not_the_end(tmp_path):
+    """A variable-rate MP4 whose header says 2 s while its frames (all shown) run to 3 s lasts 3 s, as it
+    decodes: probe stopped at the header's 2 s and predict gave events past the video's end. An edit list that
+    ends at 2 s does hide the frames after it."""
+    vfr = _variable_rate_mp4(tmp_path)
+    wrong = scale_mp4_durations(vfr, tmp_path / "wrong.mp4", 2 / 3, (b"mvhd", b"tkhd", b"mdhd"))
+    edited = scale_mp4_durations(vfr, tmp_path / "edited.mp4", 2 / 3, (b"mvhd", b"tkhd", b"mdhd", b"elst"))
+    for path, shown, last_frame in ((wrong, 3.0, 2.96), (edited, 2.0, 1.92)):
+        decoded = sum(len(chunk.frames) for chunk in stream_frames(path)) / 25
+        info = probe(path)
+        assert decoded == pytest.approx(shown, abs=0.05)
+        assert info.duration_s == pytest.approx(decoded, abs=0.05)
+        assert info.last_frame_s == pytest.approx(last_frame, abs=0.01)
 
 
 def test_edit_list_hides_leading_frames(tmp_path):

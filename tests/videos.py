@@ -82,3 +82,34 @@ def encode(
 
 def ffmpeg(*args: str) -> None:
     subprocess.run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", *args], check=True, capture_output=True)
+
+
+MP4_DURATION_FIELD = {b"mvhd": 16, b"tkhd": 20, b"mdhd": 16, b"elst": 8}
+"""Byte offset, from a box's version byte, of the (version 0, 32-bit) duration each MP4 header box holds."""
+
+
+def scale_mp4_durations(source: Path, target: Path, share: float, kinds: tuple[bytes, ...]) -> Path:
+    """Copy an MP4 with the durations of the header boxes `kinds` (mvhd, tkhd, mdhd, elst) multiplied by
+    `share`, as a muxer that got them wrong writes them; the frames are left as they are."""
+    data = bytearray(source.read_bytes())
+    for offset, kind in _mp4_boxes(data, 0, len(data)):
+        if kind in kinds:
+            field = offset + 8 + MP4_DURATION_FIELD[kind]
+            assert data[offset + 8] == 0, "only version 0 boxes (32-bit durations)"
+            duration = int.from_bytes(data[field : field + 4], "big")
+            data[field : field + 4] = int(duration * share).to_bytes(4, "big")
+    target.write_bytes(bytes(data))
+    return target
+
+
+def _mp4_boxes(data: bytearray, start: int, end: int):
+    """(offset, type) of every box in moov's trak/mdia/edts tree."""
+    offset = start
+    while offset + 8 <= end:
+        size, kind = int.from_bytes(data[offset : offset + 4], "big"), bytes(data[offset + 4 : offset + 8])
+        if size < 8:
+            return
+        yield offset, kind
+        if kind in (b"moov", b"trak", b"mdia", b"edts"):
+            yield from _mp4_boxes(data, offset + 8, offset + size)
+        offset += size

@@ -1,8 +1,9 @@
 """Probe a video: duration, frame rate, size, estimated frame count (PyAV; imageio-ffmpeg ships no ffprobe).
 
 Times are seconds from the container's start, the origin ffmpeg's `-ss` counts from. The end of a video is
-its last frame's timestamp (plus that frame's duration), read from the packets: a header's duration can run
-a second past the last frame (.mkv), and a truncated file's header promises frames that are not there.
+its last shown frame's timestamp (plus that frame's duration), read from the packets: a header's duration can
+run a second past the last frame (.mkv), a truncated file's header promises frames that are not there, and a
+muxer that got it wrong gives one that stops before frames the decoder still delivers.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ class VideoInfo:
 
     path: Path
     duration_s: float
-    """Up to the end of the last frame (never past the header's duration)."""
+    """Up to the end of the last frame shown (past the header's duration only where frames lie past it)."""
     fps: float
     """Average frame rate of the video stream."""
     width: int
@@ -93,10 +94,10 @@ def _probe_file(path: Path, size: int, mtime_ns: int) -> VideoInfo:
             has_audio = bool(container.streams.audio)
             origin = _origin_s(container)
             if duration is None:  # a Matroska written to a pipe (a live capture) has none: its packets tell
-                last_frame = _last_frame_s(container, stream, 0.0)
+                last_frame, last_length = _last_frame_s(container, stream, 0.0)
                 duration = 0.0 if last_frame is None else last_frame + 1 / fps
             else:
-                last_frame = _last_frame_s(container, stream, duration) if duration > 0 else None
+                last_frame, last_length = _last_frame_s(container, stream, duration) if duration > 0 else (None, None)
     except BallspotError:
         raise
     except (av.error.FFmpegError, OSError, UnicodeDecodeError) as exc:
@@ -108,7 +109,7 @@ def _probe_file(path: Path, size: int, mtime_ns: int) -> VideoInfo:
         raise BallspotError(f"cannot read video {path}: {_reason(exc)}") from None
     if duration <= 0 or not width or not height or last_frame is None:
         raise BallspotError(f"video has no frames: {path}")
-    end = min(duration, last_frame + 1 / fps)
+    end = _end_s(duration, last_frame, 1 / fps, last_length)
     shortfall = max(TRUNCATED_SHORTFALL_S, TRUNCATED_SHORTFALL_SHARE * duration)
     if origin > 0 and duration - end > shortfall and abs(duration - origin - end) <= shortfall:
         duration -= origin  # a Matroska Segment's duration counts from time 0, not from its first frame
@@ -178,8 +179,18 @@ def _display_rotation(container, stream) -> int:
     return rotation
 
 
-def _last_frame_s(container, stream, duration: float) -> float | None:
-    """The last video frame's time: packets from TAIL_S before the header's end, else from the start."""
+def _end_s(header_s: float, last_frame_s: float, average_s: float, last_length_s: float | None) -> float:
+    """When the last frame stops being shown: its time plus an average frame's duration, not past the header's
+    duration, which counts the last frame's own; a header that ends before the last frame is wrong (the decoder
+    delivers the frames past it), and the last frame's own duration, where its packet has one, ends it."""
+    if last_frame_s >= header_s:
+        return last_frame_s + (last_length_s or average_s)
+    return min(header_s, last_frame_s + average_s)
+
+
+def _last_frame_s(container, stream, duration: float) -> tuple[float | None, float | None]:
+    """The last shown video frame's time and duration (None when its packet has none): packets from TAIL_S
+    before the header's end, else from the start."""
     import av
 
     origin = _origin_s(container)
@@ -187,22 +198,26 @@ def _last_frame_s(container, stream, duration: float) -> float | None:
     if tail > 0:
         try:
             container.seek(int((origin + tail) / stream.time_base), stream=stream, backward=True)
-            last = _latest_pts(container, stream)
+            last, length = _latest_packet(container, stream)
             if last is not None:
-                return float(last * stream.time_base) - origin
+                return float(last * stream.time_base) - origin, length
         except av.error.FFmpegError:
             pass
         container.seek(0)
-    last = _latest_pts(container, stream)
-    return None if last is None else float(last * stream.time_base) - origin
+    last, length = _latest_packet(container, stream)
+    return (None, None) if last is None else (float(last * stream.time_base) - origin, length)
 
 
-def _latest_pts(container, stream) -> int | None:
-    latest = None
+def _latest_packet(container, stream) -> tuple[int | None, float | None]:
+    """The largest timestamp of a shown packet (one an MP4 edit list hides is not) and that packet's duration
+    in seconds (None when it has none)."""
+    latest, length = None, None
     for packet in container.demux(stream):
-        if packet.pts is not None and packet.size and (latest is None or packet.pts > latest):
-            latest = packet.pts
-    return latest
+        if packet.pts is None or not packet.size or packet.is_discard:
+            continue
+        if latest is None or packet.pts > latest:
+            latest, length = packet.pts, float(packet.duration * stream.time_base) if packet.duration else None
+    return latest, length
 
 
 def frame_times(path: Path | str) -> np.ndarray:
