@@ -155,6 +155,32 @@ def test_a_display_rotation_turns_the_probed_size_as_the_decoded_frames(tmp_path
     assert np.abs(np.diff(frame, axis=0)).mean() > 5 * np.abs(np.diff(frame, axis=1)).mean()
 
 
+def test_anamorphic_video_is_judged_by_the_picture_shown(tmp_path):
+    """480x576 pixels with a 32:15 pixel aspect play as 1024x576 (16:9): the shape warning said the picture was
+    widened 2.1 times, and a picture shown narrow (720x576 at 1:2) was not warned about. Decoding fills the
+    model's frames with the picture as shown, as it does for square pixels."""
+    from ballspot.engine.config import TrainConfig, load_yaml
+    from ballspot.engine.video_fit import video_warnings
+    from ballspot.recipes import find_config
+
+    config = TrainConfig.from_dict(load_yaml(find_config("dense-quickstart")))
+    square = encode(tmp_path / "square.mp4", counter_frames(25), audio=False)
+    wide, narrow = tmp_path / "wide.mp4", tmp_path / "narrow.mp4"
+    for path, size, sar in ((wide, "480:576", "32/15"), (narrow, "720:576", "1/2")):
+        ffmpeg("-i", str(square), "-vf", f"scale={size},setsar={sar}", "-c:v", "libx264", "-qp", "0", str(path))
+    info = probe(wide)
+    assert (info.width, info.height, info.display_width) == (480, 576, 1024)
+    assert info.pixel_aspect == pytest.approx(32 / 15)
+    assert not [w for w in video_warnings(info, config) if "widened" in w or "narrowed" in w]
+    assert probe(narrow).display_width == 360
+    assert any("720x576 pixels shown as 360x576" in w and "widened 2.7 times" in w
+               for w in video_warnings(probe(narrow), config))  # fmt: skip
+    fmt = FrameFormat(height=224, width=398)
+    shown, stored = decode_range(wide, 0.0, 1.0, fmt), decode_range(square, 0.0, 1.0, fmt)
+    assert [read_counter(f) for f in shown] == list(range(25))
+    assert np.abs(shown.astype(float) - stored).mean() < 10
+
+
 @pytest.mark.skipif(not FOOTAGE.is_dir(), reason="shared footage not present")
 def test_real_footage_with_edit_list():
     path = FOOTAGE / "laliga_rma_sev_720p.mp4"

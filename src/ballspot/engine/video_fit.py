@@ -23,11 +23,11 @@ def video_warnings(info: VideoInfo, config: TrainConfig, growing: bool = False) 
             f"{info.width}x{info.height} pixels: the model sees {config.width}x{config.height}, so the picture is "
             "enlarged more than twice and its events mean little"
         )
-    stretch = (config.width / config.height) / (info.width / info.height)
+    stretch = (config.width / config.height) / (info.display_width / info.height)
     if max(stretch, 1 / stretch) > ASPECT_TOLERANCE:
-        portrait = info.height > info.width and config.width > config.height
+        portrait = info.height > info.display_width and config.width > config.height
         warnings.append(
-            f"{info.width}x{info.height} pixels: the model sees {config.width}x{config.height}, so the picture is "
+            f"{_shown_size(info)}: the model sees {config.width}x{config.height}, so the picture is "
             f"{'widened' if stretch > 1 else 'narrowed'} {max(stretch, 1 / stretch):.1f} times and its events "
             "mean little" + (" (a portrait video of a landscape match?)" if portrait else "")
         )
@@ -43,3 +43,11 @@ def video_warnings(info: VideoInfo, config: TrainConfig, growing: bool = False) 
             "so its events mean little"
         )
     return warnings
+
+
+def _shown_size(info: VideoInfo) -> str:
+    """`398x224 pixels`; for anamorphic video (pixels not square) also the size it is shown at."""
+    stored = f"{info.width}x{info.height} pixels"
+    if info.display_width == info.width:
+        return stored
+    return f"{stored} shown as {info.display_width}x{info.height}"

@@ -37,15 +37,23 @@ class VideoInfo:
     """Average frame rate of the video stream."""
     width: int
     height: int
+    """Pixels of the decoded frames (turned as the player turns them)."""
     frames: int
     """Frames shown, estimated from duration × fps (containers' own counts include hidden packets)."""
     has_audio: bool
     last_frame_s: float = 0.0
     """When the last frame is shown: the latest time a clip can start and still hold a frame."""
+    pixel_aspect: float = 1.0
+    """How much wider than tall a pixel is shown (the sample aspect ratio: 64/45 for 16:9 PAL DVD video)."""
 
     @property
     def duration_ms(self) -> int:
         return int(round(self.duration_s * 1000))
+
+    @property
+    def display_width(self) -> int:
+        """The picture's width as a player shows it, in pixels of its height (anamorphic video is stretched)."""
+        return max(1, round(self.width * self.pixel_aspect))
 
 
 def probe(path: Path | str) -> VideoInfo:
@@ -89,8 +97,9 @@ def _probe_file(path: Path, size: int, mtime_ns: int) -> VideoInfo:
             else:
                 duration = None
             width, height = stream.codec_context.width, stream.codec_context.height
+            pixel_aspect = _pixel_aspect(stream)
             if _display_rotation(container, stream) % 180 == 90:  # ffmpeg turns the frames as a player does
-                width, height = height, width
+                width, height, pixel_aspect = height, width, 1 / pixel_aspect
             has_audio = bool(container.streams.audio)
             origin = _origin_s(container)
             if duration is None:  # a Matroska written to a pipe (a live capture) has none: its packets tell
@@ -128,6 +137,7 @@ def _probe_file(path: Path, size: int, mtime_ns: int) -> VideoInfo:
         frames=frames,
         has_audio=has_audio,
         last_frame_s=last_frame,
+        pixel_aspect=pixel_aspect,
     )
 
 
@@ -161,6 +171,12 @@ def _still_image(container, stream) -> str | None:
 
 def _origin_s(container) -> float:
     return (container.start_time or 0) / 1_000_000
+
+
+def _pixel_aspect(stream) -> float:
+    """The stream's sample aspect ratio (the container's, else the codec's); 1 where none is given."""
+    ratio = stream.sample_aspect_ratio or stream.codec_context.sample_aspect_ratio
+    return float(ratio) if ratio and ratio > 0 else 1.0
 
 
 def _display_rotation(container, stream) -> int:
