@@ -116,6 +116,50 @@ def test_a_pipe(tiny_run, stream, whole_file):
     assert "events are final at most" in stderr and "stream ended" in stderr
 
 
+def test_empty_standard_input_says_nothing_arrived(tiny_run):
+    """Standard input that ends before its first byte said ffmpeg's "Invalid data found when processing input"."""
+    printed, stderr, code = Follower("-", tiny_run["best"], stdin=subprocess.DEVNULL).finish()
+    assert code == 1 and printed == [] and "Traceback" not in stderr
+    assert stderr.strip().splitlines()[-1].startswith("error: nothing arrived on standard input")
+
+
+LIVE_FRAMES = (
+    "import sys; from ballspot.video.live import LiveSource; from ballspot.video.decode import FrameFormat; "
+    "from tests.videos import read_counter; "
+    "print([read_counter(f) for c in LiveSource('-').frames(FrameFormat()) for f in c.frames])"
+)
+"""A child process that follows its standard input and prints the counter of each frame it decodes."""
+
+
+@pytest.mark.parametrize("kind", ["devnull", "empty pipe", "empty file", "stream"])
+def test_standard_input_is_told_empty_without_losing_a_byte_of_a_stream(kind, tmp_path):
+    """Nothing on standard input is said plainly; a stream piped in still decodes from its first frame, the
+    bytes looked at first included."""
+    video = encode(tmp_path / "counter.mp4", counter_frames(50), audio=False)
+    ts = subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-i", str(video), "-c", "copy", "-f", "mpegts", "-"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    (tmp_path / "empty.ts").touch()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    command = [sys.executable, "-c", LIVE_FRAMES]
+    if kind == "devnull":
+        child = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, env=env, timeout=HANG_GUARD_S)
+    elif kind == "empty file":
+        with (tmp_path / "empty.ts").open("rb") as empty:
+            child = subprocess.run(command, stdin=empty, capture_output=True, env=env, timeout=HANG_GUARD_S)
+    else:
+        data = ts if kind == "stream" else b""
+        child = subprocess.run(command, input=data, capture_output=True, env=env, timeout=HANG_GUARD_S)
+    if kind == "stream":
+        assert child.returncode == 0, child.stderr.decode()
+        assert child.stdout.decode().strip() == str(list(range(50)))
+    else:
+        assert child.returncode != 0
+        assert "BallspotError: nothing arrived on standard input" in child.stderr.decode()
+
+
 def listening(port: int) -> bool:
     """Whether something listens on 127.0.0.1:port (read from /proc/net/tcp: connecting would take the slot)."""
     for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:

@@ -7,6 +7,7 @@ received (timestamps are rebased to the first frame), whatever the stream's own 
 
 from __future__ import annotations
 
+import array
 import contextlib
 import os
 import select
@@ -26,6 +27,9 @@ from ballspot.video.ffmpeg_bin import ffmpeg_exe, ffmpeg_reason, tied_to_parent
 from ballspot.video.probe import refuse_still_image
 
 STDIN = "-"
+STDIN_FD = 0
+STDIN_POLL_S = 0.5
+"""How often waiting for standard input's first byte looks whether the stream was stopped (Ctrl-C)."""
 DEFAULT_IDLE_TIMEOUT_S = 10.0
 MAX_IDLE_TIMEOUT_S = 7 * 24 * 3600.0
 """The longest idle timeout (a week): ffmpeg takes it in whole microseconds, and `inf` has none."""
@@ -101,6 +105,8 @@ class LiveSource:
     def frames(self, fmt: FrameFormat, chunk_frames: int = 256) -> Iterator[FrameChunk]:
         """Yield frames as soon as they are decoded: every complete frame available, up to `chunk_frames`."""
         fmt.check()
+        if self.kind == "stdin" and not self._wait_for_stdin():
+            return  # stopped before anything arrived
         stdin = None if self.kind == "stdin" else subprocess.DEVNULL
         self._process = process = subprocess.Popen(
             self.command(fmt), stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **tied_to_parent()
@@ -170,6 +176,23 @@ class LiveSource:
             drain.join(timeout=5)
             process.stderr.close()
 
+    def _wait_for_stdin(self) -> bool:
+        """Wait for standard input's first byte without reading it (ffmpeg reads it all): False when stopped
+        first; standard input that ends before its first byte is an error, not ffmpeg's "Invalid data"."""
+        while not self._stopped:
+            try:
+                ready = select.select([STDIN_FD], [], [], STDIN_POLL_S)[0]
+            except (OSError, ValueError):  # closed, or not selectable: ffmpeg says what it finds
+                return True
+            if ready:
+                if _bytes_waiting(STDIN_FD) == 0:
+                    raise BallspotError(
+                        "nothing arrived on standard input (it ended before its first byte): pipe a video stream "
+                        "into it, e.g. ffmpeg -i IN -c:v libx264 -f mpegts - | ballspot predict - --follow"
+                    )
+                return True
+        return False
+
     @property
     def stopped(self) -> bool:
         """Whether `stop` was called (the stream was ended on purpose, not by its source)."""
@@ -184,6 +207,22 @@ class LiveSource:
                 process.send_signal(signal.SIGTERM)
             # ffmpeg checks for the signal between reads: one blocked on a silent pipe or socket never does
             threading.Timer(STOP_GRACE_S, _kill_if_running, args=(process,)).start()
+
+
+def _bytes_waiting(fd: int) -> int | None:
+    """Bytes ready to read on `fd` without reading them (0 at the end of a pipe, a socket or a file: readable and
+    empty); None when that cannot be told."""
+    import fcntl
+    import termios
+
+    try:
+        if os.path.samestat(os.fstat(fd), os.stat(os.devnull)):  # ends at once, yet answers no FIONREAD
+            return 0
+        count = array.array("i", [0])
+        fcntl.ioctl(fd, termios.FIONREAD, count, True)
+    except OSError:
+        return None
+    return count[0]
 
 
 def _size(path: str) -> int | None:
