@@ -442,6 +442,22 @@ def test_chosen_clips_stay_on_their_events_when_the_slider_moves(opened, predict
     assert len(opened.session_state["clips"]["paths"]) == 1
 
 
+@pytest.mark.parametrize(("before_s", "shown"), [(2.0, list(range(29, 90))), (0.0, [89])])
+def test_a_clip_of_an_event_on_the_last_frame_holds_every_frame_up_to_it(before_s, shown, tmp_path):
+    """At 29.97 fps the last frame (89) shows at 2969.6 ms, the event at 2970: the clip started 0.4 ms after the
+    frame on screen 2 s before it, so it came out one frame short (with no time before it, no frame at all)."""
+    import av
+
+    from ballspot.webapp.export import cut_event_clips
+    from tests.videos import read_counter
+
+    video = encode(tmp_path / "match.mp4", counter_frames(90), fps=30000 / 1001)
+    events = pd.DataFrame([{"half": 1, "position_ms": 2970, "label": "PASS"}])
+    [clip] = cut_event_clips(events, {1: video}, tmp_path / "clips", before_s=before_s, after_s=3.0)
+    with av.open(str(clip)) as container:
+        assert [read_counter(frame.to_ndarray(format="gray")) for frame in container.decode(video=0)] == shown
+
+
 # --- errors in the page: one line ---------------------------------------------------------------------------
 
 

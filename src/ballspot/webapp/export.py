@@ -6,10 +6,12 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ballspot.predict.outputs import events_document
 from ballspot.video.cut import cut_clip
+from ballspot.video.probe import frame_times
 from ballspot.webapp.events import PREDICTION_COLUMNS, as_predictions
 
 
@@ -40,14 +42,19 @@ def cut_event_clips(
 ) -> list[Path]:
     """Cut [event - before_s, event + after_s] of each event's video into `folder`; returns the clips.
 
-    on_clip(done, total) is called after each clip.
+    Each clip starts on the frame on screen at its start (an event's time, rounded to the millisecond, can lie
+    just after its frame's). on_clip(done, total) is called after each clip.
     """
     clips = []
+    times: dict[int, np.ndarray] = {}  # the frame times of each half's video, read once
     for done, row in enumerate(events.itertuples(index=False), start=1):
         event_s = row.position_ms / 1000
         start_s = max(0.0, event_s - before_s)
         target = folder / clip_name(row.half, row.position_ms, row.label)
-        clips.append(cut_clip(videos[row.half], target, start_s, event_s + after_s - start_s))
+        if row.half not in times:
+            times[row.half] = frame_times(videos[row.half])
+        length = event_s + after_s - start_s
+        clips.append(cut_clip(videos[row.half], target, start_s, length, frame_times=times[row.half]))
         if on_clip:
             on_clip(done, len(events))
     return clips
