@@ -524,6 +524,18 @@ def test_a_video_far_from_what_the_model_sees_is_warned_about(width, height, fps
     assert ("a portrait video" in " ".join(warnings)) == (height > width)  # not said of a tiny or wide one
 
 
+def test_no_event_lies_past_the_end_of_a_video_whose_header_is_short(spotter, clip, tmp_path):
+    """An MP4 whose header says 4 s while its frames (all decoded) run 6 s: events came up to 6 s, past the
+    probed 4 s end (the app's timeline and the progress total)."""
+    from tests.videos import scale_mp4_durations
+
+    video = scale_mp4_durations(clip, tmp_path / "short-header.mp4", 2 / 3, (b"mvhd", b"tkhd", b"mdhd"))
+    events = list(ballspot.predict_video(video, spotter, PostprocessParams(threshold=0.0)))
+    end_ms = probe(video).duration_ms
+    assert end_ms == pytest.approx(6000, abs=50)
+    assert max(e.position_ms for e in events) > 4500 and all(0 <= e.position_ms <= end_ms for e in events)
+
+
 # --- Python API -----------------------------------------------------------------------------------------------
 
 
