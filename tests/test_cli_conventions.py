@@ -384,3 +384,25 @@ def test_the_chance_baseline_writes_an_undefined_team_map_as_null_not_nan(tmp_pa
 
     report = json.loads(result.stdout, parse_constant=refuse)
     assert report["team_mAP"] is None and report["chance"]["team_mAP"] is None
+
+
+def test_predictions_spelled_with_composed_accents_score_labels_spelled_decomposed(tmp_path):
+    """Predictions written under NFC folder names (`é` one character) and labels under NFD ones (as macOS
+    stores them): the game is the same, it is scored, not "missing"; with --split too."""
+    import unicodedata
+
+    name = "ligue ñ/2099-2100/2099-08-01 - Atlético - Réal"
+    nfc, nfd = (unicodedata.normalize(form, name) for form in ("NFC", "NFD"))
+    assert nfc != nfd
+    write_tree(tmp_path / "labels", {nfd: golden_labels()}, "Labels-ball.json")
+    exact = [prediction(CLASSES_12[i], ms, 1.0, team) for i, _, ms, team in golden_events()]
+    write_tree(tmp_path / "predictions", {nfc: predictions_document(exact)}, "results_spotting.json")
+    result = evaluate(tmp_path, "--bootstrap", "0", "--json", "--no-chance")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["mAP"] == 1.0 and list(report["games"]) == [nfd]
+    assert "no labels" not in result.stderr
+    (tmp_path / "labels" / "splits.json").write_text(json.dumps({"test": [nfc]}))
+    result = evaluate(tmp_path, "--bootstrap", "0", "--json", "--no-chance", "--split", "test")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["mAP"] == 1.0 and "warning" not in result.stderr

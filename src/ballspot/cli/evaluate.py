@@ -327,6 +327,7 @@ def run_spotting(
     from ballspot.metrics.game_events import Diagnostics
     from ballspot.metrics.sources import MissingPredictionsError, load_games
     from ballspot.metrics.spotting import evaluate_games
+    from ballspot.soccernet.game_ids import not_among
     from ballspot.soccernet.labels import LABELS_FILE
     from ballspot.soccernet.splits import SPLITS_FILE, load_splits
 
@@ -357,7 +358,7 @@ def run_spotting(
     except MissingPredictionsError as exc:
         raise BallspotError(f"{exc}{split_hint(labels, exc.predicted) if split is None else ''}") from None
     refuse_labels_without_events(games, diagnostics, classes, labels)
-    if only_games is not None and (unlabelled := sorted(set(only_games) - {game.game_id for game in games})):
+    if only_games is not None and (unlabelled := sorted(set(not_among(only_games, [g.game_id for g in games])))):
         lists = SPLITS_FILE if own_list else "SoccerNet's official lists"
         warn(  # a typo in splits.json or a game not downloaded: the score is not the whole split's
             f"{len(unlabelled)} of {len(set(only_games))} game(s) of split {split!r} in {lists} have no "
@@ -378,6 +379,7 @@ def run_spotting(
 def split_hint(labels: Path, predicted: list[str]) -> str:
     """`; ... add --split test` when one split of the labels root's splits.json (else of the official lists)
     holds exactly the predicted games' split, so that one option fixes the evaluation."""
+    from ballspot.soccernet.game_ids import among, not_among
     from ballspot.soccernet.splits import SPLITS_FILE, load_splits
 
     if not labels.is_dir():
@@ -385,7 +387,7 @@ def split_hint(labels: Path, predicted: list[str]) -> str:
     fitting = [
         name
         for name, members in load_splits(labels).items()
-        if members and set(members) <= set(predicted) and set(predicted) & set(members)
+        if members and not not_among(members, predicted) and among(predicted, members)
     ]
     if not fitting:
         return ""
