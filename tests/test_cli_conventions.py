@@ -406,3 +406,24 @@ def test_predictions_spelled_with_composed_accents_score_labels_spelled_decompos
     result = evaluate(tmp_path, "--bootstrap", "0", "--json", "--no-chance", "--split", "test")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["mAP"] == 1.0 and "warning" not in result.stderr
+
+
+def test_an_undefined_team_map_reads_n_a_on_screen_with_the_class_it_comes_from(tmp_path):
+    """A class without events leaves the Team mAP (and that class's team AP) undefined: the screen says n/a
+    and which class, not `nan`; --json keeps null."""
+    write_tree(tmp_path / "labels", {GAME: golden_labels(drop={11})}, "Labels-ball.json")
+    exact = [prediction(CLASSES_12[i], ms, 1.0, team) for i, _, ms, team in golden_events() if i != 11]
+    write_tree(tmp_path / "predictions", {GAME: predictions_document(exact)}, "results_spotting.json")
+    result = runner.invoke(
+        app,
+        ["evaluate", "--predictions", str(tmp_path / "predictions"), "--labels", str(tmp_path / "labels"),
+         "--bootstrap", "20"],
+        env={"COLUMNS": "200"},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "nan" not in result.stdout.lower(), result.stdout
+    team_line = next(line for line in result.stdout.splitlines() if line.startswith("Team mAP@1:"))
+    assert team_line.startswith("Team mAP@1: n/a") and CLASSES_12[11] in team_line, team_line
+    goal_row = next(line for line in result.stdout.splitlines() if CLASSES_12[11] in line and "│" in line)
+    assert goal_row.rstrip(" │").endswith("n/a"), goal_row
+    assert json.loads(evaluate(tmp_path, "--bootstrap", "0", "--json").stdout)["team_mAP"] is None

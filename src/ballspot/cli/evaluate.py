@@ -413,14 +413,31 @@ def chance_baseline(games: list, classes: tuple[str, ...], metric: str, seed: in
     }
 
 
+UNDEFINED = "n/a"
+"""How the screen shows a score that is not a number (JSON's null), such as a Team AP of a class without events."""
+
+
 def _fmt(value: float | None) -> str:
+    """A score to 4 decimals; `UNDEFINED` for one that is not a number, "-" for none."""
     if value is None:
         return "-"
-    return "nan" if not math.isfinite(value) else f"{value:.4f}"
+    return UNDEFINED if not math.isfinite(value) else f"{value:.4f}"
 
 
 def _interval(pair: tuple[float, float] | None) -> str:
-    return "" if pair is None else f"[{_fmt(pair[0])}, {_fmt(pair[1])}]"
+    """`[low, high]`; nothing when there is none or neither end is a number."""
+    if pair is None or not any(math.isfinite(end) for end in pair):
+        return ""
+    return f"[{_fmt(pair[0])}, {_fmt(pair[1])}]"
+
+
+def team_line(result: SpottingResult, name: str) -> str:
+    """`Team mAP@1: 0.8123 [...]`, or what leaves it undefined: the classes whose team AP is not a number."""
+    if math.isfinite(result.team_mAP):
+        return f"Team {name}: {_fmt(result.team_mAP)} {_interval(result.team_mAP_interval)}".rstrip()
+    undefined = [c.name for c in result.per_class if c.team_ap is not None and not math.isfinite(c.team_ap)]
+    why = f"the team AP of {', '.join(undefined)} is" if undefined else "a class's team AP is"
+    return f"Team {name}: {UNDEFINED} ({why} undefined; the warning says why)"
 
 
 def metric_label(result: SpottingResult) -> str:
@@ -460,7 +477,7 @@ def print_spotting(result: SpottingResult, chance: dict | None = None) -> None:
     unshown_text = _fmt(result.mAP_unshown) if unshown else "n/a (no label is 'not shown')"
     out.print(f"  visible: {_fmt(result.mAP_visible)}   not shown: {unshown_text}")
     if result.team_mAP is not None:
-        out.print(f"Team {name}: {_fmt(result.team_mAP)} {_interval(result.team_mAP_interval)}".rstrip())
+        out.print(team_line(result, name))
         present = team_map_of_present_classes(result)
         if not math.isfinite(result.team_mAP) and present is not None:
             with_events = sum(1 for c in result.per_class if c.ground_truth > 0)
