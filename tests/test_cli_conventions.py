@@ -427,3 +427,24 @@ def test_an_undefined_team_map_reads_n_a_on_screen_with_the_class_it_comes_from(
     goal_row = next(line for line in result.stdout.splitlines() if CLASSES_12[11] in line and "│" in line)
     assert goal_row.rstrip(" │").endswith("n/a"), goal_row
     assert json.loads(evaluate(tmp_path, "--bootstrap", "0", "--json").stdout)["team_mAP"] is None
+
+
+def test_a_labels_game_time_without_its_half_is_named_in_a_warning(tmp_path):
+    """SoccerNet writes `"1 - 12:34"`; a `gameTime` of `"12:34"` is read as the official evaluator reads it
+    (the half is its first character: 1 here), and a warning names the file and the value, as the user may
+    have meant another half."""
+    labels = golden_labels()
+    labels["annotations"][0]["gameTime"] = "12:34"  # its position is in half 1 either way
+    write_tree(tmp_path / "labels", {GAME: labels}, "Labels-ball.json")
+    exact = [prediction(CLASSES_12[i], ms, 1.0, team) for i, _, ms, team in golden_events()]
+    write_tree(tmp_path / "predictions", {GAME: predictions_document(exact)}, "results_spotting.json")
+    result = evaluate(tmp_path, "--bootstrap", "0", "--json", "--no-chance")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["mAP"] == 1.0
+    (warning,) = [w for w in report["warnings"] if "gameTime" in w]
+    assert "1 labelled event(s)" in warning and "'12:34'" in warning and "half 1" in warning
+    assert str(tmp_path / "labels" / GAME / "Labels-ball.json") in warning
+    assert "gameTime" in " ".join(result.stderr.split())
+    write_tree(tmp_path / "labels", {GAME: golden_labels()}, "Labels-ball.json")  # "1 - 00:05": no warning
+    assert "gameTime" not in evaluate(tmp_path, "--bootstrap", "0", "--no-chance").stderr
