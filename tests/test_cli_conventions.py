@@ -384,3 +384,67 @@ def test_the_chance_baseline_writes_an_undefined_team_map_as_null_not_nan(tmp_pa
 
     report = json.loads(result.stdout, parse_constant=refuse)
     assert report["team_mAP"] is None and report["chance"]["team_mAP"] is None
+
+
+def test_predictions_spelled_with_composed_accents_score_labels_spelled_decomposed(tmp_path):
+    """Predictions written under NFC folder names (`é` one character) and labels under NFD ones (as macOS
+    stores them): the game is the same, it is scored, not "missing"; with --split too."""
+    import unicodedata
+
+    name = "ligue ñ/2099-2100/2099-08-01 - Atlético - Réal"
+    nfc, nfd = (unicodedata.normalize(form, name) for form in ("NFC", "NFD"))
+    assert nfc != nfd
+    write_tree(tmp_path / "labels", {nfd: golden_labels()}, "Labels-ball.json")
+    exact = [prediction(CLASSES_12[i], ms, 1.0, team) for i, _, ms, team in golden_events()]
+    write_tree(tmp_path / "predictions", {nfc: predictions_document(exact)}, "results_spotting.json")
+    result = evaluate(tmp_path, "--bootstrap", "0", "--json", "--no-chance")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["mAP"] == 1.0 and list(report["games"]) == [nfd]
+    assert "no labels" not in result.stderr
+    (tmp_path / "labels" / "splits.json").write_text(json.dumps({"test": [nfc]}))
+    result = evaluate(tmp_path, "--bootstrap", "0", "--json", "--no-chance", "--split", "test")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["mAP"] == 1.0 and "warning" not in result.stderr
+
+
+def test_an_undefined_team_map_reads_n_a_on_screen_with_the_class_it_comes_from(tmp_path):
+    """A class without events leaves the Team mAP (and that class's team AP) undefined: the screen says n/a
+    and which class, not `nan`; --json keeps null."""
+    write_tree(tmp_path / "labels", {GAME: golden_labels(drop={11})}, "Labels-ball.json")
+    exact = [prediction(CLASSES_12[i], ms, 1.0, team) for i, _, ms, team in golden_events() if i != 11]
+    write_tree(tmp_path / "predictions", {GAME: predictions_document(exact)}, "results_spotting.json")
+    result = runner.invoke(
+        app,
+        ["evaluate", "--predictions", str(tmp_path / "predictions"), "--labels", str(tmp_path / "labels"),
+         "--bootstrap", "20"],
+        env={"COLUMNS": "200"},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "nan" not in result.stdout.lower(), result.stdout
+    team_line = next(line for line in result.stdout.splitlines() if line.startswith("Team mAP@1:"))
+    assert team_line.startswith("Team mAP@1: n/a") and CLASSES_12[11] in team_line, team_line
+    goal_row = next(line for line in result.stdout.splitlines() if CLASSES_12[11] in line and "│" in line)
+    assert goal_row.rstrip(" │").endswith("n/a"), goal_row
+    assert json.loads(evaluate(tmp_path, "--bootstrap", "0", "--json").stdout)["team_mAP"] is None
+
+
+def test_a_labels_game_time_without_its_half_is_named_in_a_warning(tmp_path):
+    """SoccerNet writes `"1 - 12:34"`; a `gameTime` of `"12:34"` is read as the official evaluator reads it
+    (the half is its first character: 1 here), and a warning names the file and the value, as the user may
+    have meant another half."""
+    labels = golden_labels()
+    labels["annotations"][0]["gameTime"] = "12:34"  # its position is in half 1 either way
+    write_tree(tmp_path / "labels", {GAME: labels}, "Labels-ball.json")
+    exact = [prediction(CLASSES_12[i], ms, 1.0, team) for i, _, ms, team in golden_events()]
+    write_tree(tmp_path / "predictions", {GAME: predictions_document(exact)}, "results_spotting.json")
+    result = evaluate(tmp_path, "--bootstrap", "0", "--json", "--no-chance")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["mAP"] == 1.0
+    (warning,) = [w for w in report["warnings"] if "gameTime" in w]
+    assert "1 labelled event(s)" in warning and "'12:34'" in warning and "half 1" in warning
+    assert str(tmp_path / "labels" / GAME / "Labels-ball.json") in warning
+    assert "gameTime" in " ".join(result.stderr.split())
+    write_tree(tmp_path / "labels", {GAME: golden_labels()}, "Labels-ball.json")  # "1 - 00:05": no warning
+    assert "gameTime" not in evaluate(tmp_path, "--bootstrap", "0", "--no-chance").stderr

@@ -716,3 +716,23 @@ def test_the_sources_are_checked_before_the_model_loads(tmp_path, monkeypatch, s
     result = runner.invoke(app, ["predict", *sources, "--model", "best.pt", *options])
     assert "Traceback" not in result.output and fragment in result.stderr, result.output
     assert result.exit_code == (2 if "--follow" in options else 1), result.output
+
+
+def test_a_video_numbered_as_a_half_other_than_1_or_2_is_its_own_game_with_one_warning(tmp_path, capsys):
+    """`3_224p.mkv` given directly is no half of its game folder (SoccerNet's halves are 1_ and 2_): it is
+    predicted as a video of its own, under its stem; a warning says so (once for several), as the user may
+    have meant a half."""
+    from ballspot.predict.run import plan_videos
+
+    game = tmp_path / "league" / "2099-2100" / "2099-08-01 - A - B"
+    game.mkdir(parents=True)
+    for name in ("1_224p.mkv", "3_224p.mkv", "0_720p.mp4", "match.mp4"):
+        (game / name).write_bytes(b"")
+    jobs = plan_videos([game / "1_224p.mkv", game / "3_224p.mkv", game / "0_720p.mp4", game / "match.mp4"])
+    game_id = "league/2099-2100/2099-08-01 - A - B"
+    assert [(job.game_id, job.half) for job in jobs] == [(game_id, 1), ("3_224p", 1), ("0_720p", 1), ("match", 1)]
+    warnings = [line for line in capsys.readouterr().err.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1, warnings
+    assert "2 video(s)" in warnings[0] and str(game / "3_224p.mkv") in warnings[0] and "3_224p/" in warnings[0]
+    plan_videos([game / "1_224p.mkv", game / "match.mp4"])
+    assert "warning" not in capsys.readouterr().err

@@ -808,3 +808,34 @@ def test_predictions_with_team_sides_show_them_and_the_team_map(league, model, m
     assert team_metric.value == f"{expected['team_mAP']:.4f}"
     per_class = table(page, "class,labels,AP,team AP")
     assert list(per_class["team AP"]) == [c["team_ap"] for c in expected["per_class"]]
+
+
+def test_exported_events_at_one_time_are_in_the_order_predict_writes_them(tmp_path):
+    """Events sharing a half and a time: the app's events.json and CSV list them as `ballspot predict`'s
+    events.json does (most confident first, then by class and side), whatever order they were found in."""
+    from ballspot.predict.outputs import events_document
+    from ballspot.soccernet.results import Prediction, results_document
+
+    found = [
+        Prediction("PASS", 1000, 0.6, team="left"),
+        Prediction("SHOT", 1000, 0.9, team="left"),
+        Prediction("DRIVE", 1000, 0.9, team="right"),
+        Prediction("PASS", 400, 0.7, team="right"),
+        Prediction("HEADER", 1000, 0.6, half=2, team="left"),
+        Prediction("CROSS", 1000, 0.6, half=2, team="left"),
+    ]
+    videos, threshold = {1: tmp_path / "1_224p.mkv", 2: tmp_path / "2_224p.mkv"}, 0.5
+    written = events_document(found, threshold, videos)["events"]
+    assert written == events_document(found[::-1], threshold, videos)["events"]
+    assert [(e["half"], e["position"], e["label"]) for e in written] == [
+        (1, 400, "PASS"), (1, 1000, "DRIVE"), (1, 1000, "SHOT"), (1, 1000, "PASS"), (2, 1000, "CROSS"),
+        (2, 1000, "HEADER"),
+    ]  # fmt: skip
+    rows = shown(predictions_frame(results_document(found, "g")), threshold, sorted({p.label for p in found}))
+    assert json.loads(events_json(rows, threshold, videos))["events"] == written
+    from io import StringIO
+
+    listed = pd.read_csv(StringIO(events_csv(rows).decode()), keep_default_na=False)
+    assert list(zip(listed["position_ms"], listed["label"], strict=True)) == [
+        (e["position"], e["label"]) for e in written
+    ]

@@ -327,6 +327,7 @@ def run_spotting(
     from ballspot.metrics.game_events import Diagnostics
     from ballspot.metrics.sources import MissingPredictionsError, load_games
     from ballspot.metrics.spotting import evaluate_games
+    from ballspot.soccernet.game_ids import not_among
     from ballspot.soccernet.labels import LABELS_FILE
     from ballspot.soccernet.splits import SPLITS_FILE, load_splits
 
@@ -357,7 +358,7 @@ def run_spotting(
     except MissingPredictionsError as exc:
         raise BallspotError(f"{exc}{split_hint(labels, exc.predicted) if split is None else ''}") from None
     refuse_labels_without_events(games, diagnostics, classes, labels)
-    if only_games is not None and (unlabelled := sorted(set(only_games) - {game.game_id for game in games})):
+    if only_games is not None and (unlabelled := sorted(set(not_among(only_games, [g.game_id for g in games])))):
         lists = SPLITS_FILE if own_list else "SoccerNet's official lists"
         warn(  # a typo in splits.json or a game not downloaded: the score is not the whole split's
             f"{len(unlabelled)} of {len(set(only_games))} game(s) of split {split!r} in {lists} have no "
@@ -378,6 +379,7 @@ def run_spotting(
 def split_hint(labels: Path, predicted: list[str]) -> str:
     """`; ... add --split test` when one split of the labels root's splits.json (else of the official lists)
     holds exactly the predicted games' split, so that one option fixes the evaluation."""
+    from ballspot.soccernet.game_ids import among, not_among
     from ballspot.soccernet.splits import SPLITS_FILE, load_splits
 
     if not labels.is_dir():
@@ -385,7 +387,7 @@ def split_hint(labels: Path, predicted: list[str]) -> str:
     fitting = [
         name
         for name, members in load_splits(labels).items()
-        if members and set(members) <= set(predicted) and set(predicted) & set(members)
+        if members and not not_among(members, predicted) and among(predicted, members)
     ]
     if not fitting:
         return ""
@@ -411,14 +413,31 @@ def chance_baseline(games: list, classes: tuple[str, ...], metric: str, seed: in
     }
 
 
+UNDEFINED = "n/a"
+"""How the screen shows a score that is not a number (JSON's null), such as a Team AP of a class without events."""
+
+
 def _fmt(value: float | None) -> str:
+    """A score to 4 decimals; `UNDEFINED` for one that is not a number, "-" for none."""
     if value is None:
         return "-"
-    return "nan" if not math.isfinite(value) else f"{value:.4f}"
+    return UNDEFINED if not math.isfinite(value) else f"{value:.4f}"
 
 
 def _interval(pair: tuple[float, float] | None) -> str:
-    return "" if pair is None else f"[{_fmt(pair[0])}, {_fmt(pair[1])}]"
+    """`[low, high]`; nothing when there is none or neither end is a number."""
+    if pair is None or not any(math.isfinite(end) for end in pair):
+        return ""
+    return f"[{_fmt(pair[0])}, {_fmt(pair[1])}]"
+
+
+def team_line(result: SpottingResult, name: str) -> str:
+    """`Team mAP@1: 0.8123 [...]`, or what leaves it undefined: the classes whose team AP is not a number."""
+    if math.isfinite(result.team_mAP):
+        return f"Team {name}: {_fmt(result.team_mAP)} {_interval(result.team_mAP_interval)}".rstrip()
+    undefined = [c.name for c in result.per_class if c.team_ap is not None and not math.isfinite(c.team_ap)]
+    why = f"the team AP of {', '.join(undefined)} is" if undefined else "a class's team AP is"
+    return f"Team {name}: {UNDEFINED} ({why} undefined; the warning says why)"
 
 
 def metric_label(result: SpottingResult) -> str:
@@ -458,7 +477,7 @@ def print_spotting(result: SpottingResult, chance: dict | None = None) -> None:
     unshown_text = _fmt(result.mAP_unshown) if unshown else "n/a (no label is 'not shown')"
     out.print(f"  visible: {_fmt(result.mAP_visible)}   not shown: {unshown_text}")
     if result.team_mAP is not None:
-        out.print(f"Team {name}: {_fmt(result.team_mAP)} {_interval(result.team_mAP_interval)}".rstrip())
+        out.print(team_line(result, name))
         present = team_map_of_present_classes(result)
         if not math.isfinite(result.team_mAP) and present is not None:
             with_events = sum(1 for c in result.per_class if c.ground_truth > 0)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ballspot.errors import BallspotError
-from ballspot.soccernet.labels import Annotation, parse_annotation
+from ballspot.soccernet.labels import Annotation, names_its_half, parse_annotation
 from ballspot.soccernet.results import Prediction
 
 TEAM_CODES: dict[str, int] = {"left": 0, "right": 1}
@@ -62,6 +62,8 @@ class Diagnostics:
     clamped_gt: int = 0
     clamped_predictions: int = 0
     games_without_labels: list[str] = field(default_factory=list)
+    gt_time_without_half: list[tuple[str, object, int]] = field(default_factory=list)
+    """(where, gameTime, the half it is read as) of each labelled event whose gameTime does not start with its half."""
     classes_without_gt: list[str] = field(default_factory=list)
     team_notes: list[str] = field(default_factory=list)
 
@@ -101,6 +103,17 @@ class Diagnostics:
                 f"{total} prediction(s) say half 2 in {len(self.half2_on_single_video)} game(s) whose labels "
                 f"have no half 2 (single-video games; e.g. {games}): they are scored as false positives, as "
                 "the official evaluator does; write half 1 for whole-game videos"
+            )
+        if self.gt_time_without_half:
+            where, value, half = self.gt_time_without_half[0]
+            how = (
+                "its first character, as the official evaluator reads it"
+                if isinstance(value, str) and value[:1].isdigit()
+                else "the official evaluator stops on it"
+            )
+            notes.append(
+                f"{len(self.gt_time_without_half)} labelled event(s) have a 'gameTime' that does not start with its "
+                f'half as SoccerNet writes it ("1 - 12:34"), first: {where}: {value!r}, read as half {half} ({how})'
             )
         if self.duplicate_predictions:
             notes.append(
@@ -233,6 +246,8 @@ def _labels_columns(doc: object, class_index: Mapping[str, int], diagnostics: Di
             continue
         annotation = parse_annotation(raw, f"{where}: annotation {i}", names)
         _check_position(annotation.position_ms, f"{where}: annotation {i} ({label})")
+        if not names_its_half(raw.get("gameTime")):
+            diagnostics.gt_time_without_half.append((f"{where} annotation {i}", raw.get("gameTime"), annotation.half))
         annotations.append(annotation)
     return _ground_truth_columns(annotations, class_index) if annotations else {}
 

@@ -21,6 +21,7 @@ from ballspot.inputfiles import parse_json
 from ballspot.metrics.game_events import Diagnostics, GameEvents, game_from_columns, game_from_documents
 from ballspot.metrics.typed_columns import labels_columns, prediction_columns
 from ballspot.paths import absolute_as_named, walk_linked
+from ballspot.soccernet.game_ids import among, respelled
 from ballspot.soccernet.labels import LABELS_FILE
 from ballspot.soccernet.results import RESULTS_FILE
 
@@ -133,10 +134,11 @@ def load_games(
         if not labelled:
             raise BallspotError(f"no {labels_file} under {labels_tree.path}{zip_hint(labels_tree, '--labels')}")
         if only_games is not None:
-            labelled = {game: where for game, where in labelled.items() if game in set(only_games)}
+            labelled = {game: labelled[game] for game in among(labelled, only_games)}
             if not labelled:
                 raise BallspotError(f"none of the chosen games has a {labels_file} under {labels_tree.path}")
-        predicted = predictions_tree.games(predictions_file)
+        # a game is looked up under the labels' spelling of its id (accents composed or not: game_ids)
+        predicted = respelled(predictions_tree.games(predictions_file), every_labelled)
         if predictions_tree.path.is_file() and predictions_tree.path.suffix.lower() == ".json" and len(labelled) == 1:
             predicted = {next(iter(labelled)): str(predictions_tree.path)}  # one game: file against file
         missing = sorted(set(labelled) - set(predicted))

@@ -23,6 +23,7 @@ import msgspec
 import numpy as np
 
 from ballspot.metrics.game_events import NO_TEAM, TEAM_CODES
+from ballspot.soccernet.labels import all_name_their_half
 
 Columns = dict[str, np.ndarray]
 _Label = TypeVar("_Label")
@@ -116,6 +117,8 @@ def labels_columns(raw: bytes, class_index: Mapping[str, int]) -> tuple[Columns,
         codes = codes[known]
     if not annotations:
         return {}, unknown
+    if not all_name_their_half(game_times):
+        return None  # the checking path warns about it (and takes the labels without a gameTime)
     positions = _int_column([a.position for a in annotations])
     halves = _halves(game_times)
     if positions is None or positions.min() < 0 or halves is None:

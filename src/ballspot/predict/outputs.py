@@ -12,12 +12,19 @@ from ballspot.soccernet.results import RESULTS_FILE, Prediction, results_documen
 EVENTS_FILE = "events.json"
 
 
+def event_order(event: Prediction) -> tuple:
+    """The order events are listed in for analysts (events.json, the app's table and exports): by half and
+    time, then, at one time, the most confident first, then by class and side; the same whatever order the
+    events were found in."""
+    return event.half, event.position_ms, -event.confidence, event.label, event.team or ""
+
+
 def events_document(predictions: list[Prediction], threshold: float, videos: dict[int, Path]) -> dict:
     """Confident events only, with a readable clock time: the list an analyst reads.
 
     `videos` maps each half to its video (one entry, half 1, for a whole-match video).
     """
-    kept = sorted((p for p in predictions if p.confidence >= threshold), key=lambda p: (p.half, p.position_ms))
+    kept = sorted((p for p in predictions if p.confidence >= threshold), key=event_order)
     return {
         "videos": {str(half): str(Path(video).resolve()) for half, video in sorted(videos.items())},
         "threshold": threshold,
@@ -47,4 +54,4 @@ def write_game_outputs(
     return {"results": str(results), "events": str(events), "params": str(used)}
 
 
-__all__ = ["EVENTS_FILE", "RESULTS_FILE", "events_document", "results_document", "write_game_outputs"]
+__all__ = ["EVENTS_FILE", "RESULTS_FILE", "event_order", "events_document", "results_document", "write_game_outputs"]

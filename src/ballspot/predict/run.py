@@ -10,7 +10,7 @@ from ballspot.errors import BallspotError
 from ballspot.paths import absolute_as_named
 from ballspot.predict.api import LoadedModel
 from ballspot.predict.postprocess import PostprocessParams
-from ballspot.soccernet.layout import find_games, is_video_file, soccernet_video_half
+from ballspot.soccernet.layout import find_games, is_video_file, misnumbered_half, soccernet_video_half
 
 
 @dataclass(frozen=True)
@@ -41,10 +41,27 @@ def plan_videos(sources: list[Path], resolution: str = "224p") -> list[VideoJob]
             raise BallspotError(f"not a video file (expected .mp4, .mkv, ...): {source}")
         else:
             jobs.append(VideoJob(source, *_game_and_half(source)))
+    warn_misnumbered_halves([source for source in sources if source.is_file()])
     keys = [(j.game_id, j.half) for j in jobs]
     if len(set(keys)) != len(keys):
         raise BallspotError("two videos would write to the same output folder; predict them separately")
     return jobs
+
+
+def warn_misnumbered_halves(videos: list[Path]) -> None:
+    """One warning for videos given directly whose names read as a half other than 1 or 2 (`3_224p.mkv`):
+    they are predicted as games of their own, under their stems, which a user who meant a half should know."""
+    misnumbered = [video for video in videos if misnumbered_half(video.name) is not None]
+    if not misnumbered:
+        return
+    from ballspot.console import warn
+
+    first = misnumbered[0]
+    warn(
+        f"{len(misnumbered)} video(s) are named like a half other than 1 or 2 (SoccerNet's halves are 1_224p.mkv "
+        f"and 2_224p.mkv), so each is predicted as a video of its own, its outputs under its name: first {first} "
+        f"-> {first.stem}/"
+    )
 
 
 def _game_and_half(video: Path) -> tuple[str, int]:

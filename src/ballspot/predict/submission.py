@@ -13,6 +13,7 @@ from pathlib import Path
 from ballspot.atomic import atomic_path, ensure_dir
 from ballspot.errors import BallspotError
 from ballspot.predict.run import VideoJob, plan_videos
+from ballspot.soccernet.game_ids import among, not_among
 from ballspot.soccernet.results import RESULTS_FILE
 from ballspot.soccernet.splits import HOLD_OUT_HINT, SPLITS_FILE, load_splits
 
@@ -28,8 +29,10 @@ def plan_split(sources: list[Path], split: str, resolution: str = "224p") -> lis
         wanted = set(load_splits(root).get(split, ()))
         if not wanted:
             raise BallspotError(f"{root}: split {split!r} lists no games")
-        found = [job for job in plan_videos([root], resolution) if job.game_id in wanted]
-        missing = sorted(wanted - {job.game_id for job in found})
+        every_job = plan_videos([root], resolution)
+        chosen = set(among((job.game_id for job in every_job), wanted))
+        found = [job for job in every_job if job.game_id in chosen]
+        missing = sorted(not_among(wanted, chosen))
         if len(missing) == len(wanted):
             if not (root / SPLITS_FILE).is_file():  # the official lists name games a user's own league lacks
                 raise BallspotError(

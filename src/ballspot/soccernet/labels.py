@@ -57,6 +57,29 @@ def game_time(position_ms: int, half: int = 1) -> str:
 
 GAME_TIME = re.compile(r"^([12])\s*-\s*\d+:[0-5]\d$")
 """SoccerNet's `gameTime`: the half (1 or 2), then minutes and seconds: `"2 - 45:07"`."""
+_HALF_AND_TIME = r"\s*\d\s*-\s*\d+:[0-5]\d\s*"
+"""A `gameTime` shaped as SoccerNet's, with any half digit (a half other than 1 or 2 is another problem)."""
+_ONE_HALF_AND_TIME = re.compile(_HALF_AND_TIME)
+_HALVES_AND_TIMES = re.compile(f"(?:{_HALF_AND_TIME}\x00)*")
+"""Several, each ended by a NUL (which neither \\s nor \\d matches): one pass over a whole file's."""
+
+
+def names_its_half(game_time: object) -> bool:
+    """Whether a labels `gameTime` starts with its half as SoccerNet writes it (`"1 - 12:34"`), or is absent
+    (a whole-game video: half 1). Scoring reads the half from the first character whatever follows, as the
+    official evaluator does, so `"12:34"` counts as half 1 and `"23:45"` as half 2."""
+    return game_time is None or (isinstance(game_time, str) and _ONE_HALF_AND_TIME.fullmatch(game_time) is not None)
+
+
+def all_name_their_half(game_times: list) -> bool:
+    """`names_its_half` of each, in one pass when all are texts (a whole file's, read fast)."""
+    if not game_times:
+        return True
+    try:
+        joined = "\x00".join(game_times) + "\x00"
+    except TypeError:  # not all texts: absent ones among them
+        return all(names_its_half(time) for time in game_times)
+    return joined.count("\x00") == len(game_times) and _HALVES_AND_TIMES.fullmatch(joined) is not None
 
 
 def half_of(game_time: object, where: str) -> int:

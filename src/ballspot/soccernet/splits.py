@@ -7,11 +7,11 @@ Otherwise the official SoccerNet ball-action lists are used (the same 9 games in
 from __future__ import annotations
 
 import os
-import unicodedata
 from pathlib import Path
 
 from ballspot.errors import BallspotError
 from ballspot.inputfiles import read_json, require_file
+from ballspot.soccernet.game_ids import among, game_key
 
 SPLITS = ("train", "valid", "test", "challenge")
 SPLITS_FILE = "splits.json"
@@ -78,14 +78,15 @@ def load_splits(root: Path | str) -> dict[str, tuple[str, ...]]:
 def _as_on_disk(root: Path, game_id: str) -> str:
     """`game_id` spelled as its folder under `root` is: a name with accents may be stored decomposed (NFD, as
     macOS writes it) while splits.json holds it composed (NFC), or the other way round; both look the same,
-    yet as texts they differ, and the game went to train. An id with no such folder is kept as written."""
+    yet as texts they differ (see `game_key`), and the game went to train. An id with no such folder is kept
+    as written."""
     if (root / game_id).is_dir():
         return game_id
     folder, parts = root, []
     for part in game_id.split("/"):
-        wanted = unicodedata.normalize("NFC", part)
+        wanted = game_key(part)
         try:
-            match = next((e.name for e in os.scandir(folder) if unicodedata.normalize("NFC", e.name) == wanted), None)
+            match = next((e.name for e in os.scandir(folder) if game_key(e.name) == wanted), None)
         except OSError:
             return game_id
         if match is None:
@@ -95,8 +96,9 @@ def _as_on_disk(root: Path, game_id: str) -> str:
 
 
 def split_of(game_id: str, splits: dict[str, tuple[str, ...]]) -> str:
-    """The split holding `game_id`, or "train" for a game no list names (a user's own data)."""
+    """The split holding `game_id` (however either spells it), or "train" for a game no list names (a user's
+    own data)."""
     for name, games in splits.items():
-        if game_id in games:
+        if among([game_id], games):
             return name
     return "train"

@@ -87,6 +87,7 @@ def games_from_index(index_path: Path, split: str) -> list[ValidGame]:
 
 def games_from_root(root: Path, split: str, resolution: str = "224p") -> list[ValidGame]:
     """The split's games of a dataset root (its splits.json, else SoccerNet's official lists)."""
+    from ballspot.soccernet.game_ids import not_among
     from ballspot.soccernet.layout import find_games, is_labelled
     from ballspot.soccernet.splits import load_splits, split_of
 
@@ -98,7 +99,7 @@ def games_from_root(root: Path, split: str, resolution: str = "224p") -> list[Va
     ]
     if not games:
         raise BallspotError(f"no labelled game with a video in split {split!r} under {root}")
-    if missing := sorted(set(splits.get(split, ())) - {game.game_id for game in games}):
+    if missing := sorted(not_among(splits.get(split, ()), [game.game_id for game in games])):
         from ballspot.console import warn
 
         warn(f"{len(missing)} {split} game(s) have no labels or no video under {root} and are left out: {missing[0]}")

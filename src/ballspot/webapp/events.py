@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ballspot.predict.outputs import event_order
 from ballspot.soccernet.labels import game_time, read_labels
 from ballspot.soccernet.results import Prediction, plain_view
 
@@ -20,17 +21,17 @@ def clock(position_ms: int) -> str:
 
 
 def predictions_frame(document: dict) -> pd.DataFrame:
-    """A results_spotting.json document -> one row per candidate, in time order (team "" when not given); of
-    an event written for both sides, the likelier side (written last)."""
+    """A results_spotting.json document -> one row per candidate, in events.json's order (`event_order`: by
+    time; team "" when not given); of an event written for both sides, the likelier side (written last)."""
     written = [
         Prediction(p["label"], int(p["position"]), float(p["confidence"]), int(p["half"]), p.get("team"))
         for p in document.get("predictions", [])
     ]
     rows = [
-        (p.half, clock(p.position_ms), p.position_ms, p.label, p.confidence, p.team or "") for p in plain_view(written)
+        (p.half, clock(p.position_ms), p.position_ms, p.label, p.confidence, p.team or "")
+        for p in sorted(plain_view(written), key=event_order)
     ]
-    frame = pd.DataFrame(rows, columns=PREDICTION_COLUMNS)
-    return frame.sort_values(["half", "position_ms"], kind="stable").reset_index(drop=True)
+    return pd.DataFrame(rows, columns=PREDICTION_COLUMNS)
 
 
 def labels_frame(path: Path) -> pd.DataFrame:
