@@ -13,9 +13,11 @@ event markers:
   load, model load, the network over the whole video, the first drawing);
 - warm: a second browser session on the same server opens the kept run (no model run).
 
-It prints the wall time of each and the CPU time the server process used until then (its own and that of
-the ffmpeg decoders it waited for, from /proc). Without --model the weights are an untrained checkpoint of the
-chosen configuration: what the network computes, not what it finds, is what the time depends on. With
+It prints the wall time of each (and of the server starting to answer) and the CPU time the server process
+used until then (its own and that of the ffmpeg decoders it waited for, from /proc), each against the cold
+one (the baseline row, 1x), and for the cold one the seconds of video predicted per wall second and per
+CPU second of the server. Without --model the weights are an untrained checkpoint of the chosen
+configuration: what the network computes, not what it finds, is what the time depends on. With
 --screenshot it clicks the last event of the timeline (the player moves there) and saves the window.
 """
 
@@ -206,6 +208,7 @@ def main() -> None:
         try:
             wait_for(lambda: healthy(url), "the server")
             serving = round(time.perf_counter() - started, 2)
+            serving_cpu = round(cpu_seconds(server.pid), 2)
             cold, cold_s, cold_cpu = open_until_timeline(url, work / "profile-cold", started, server)
             drivers.append(cold)
             warm_started = time.perf_counter()
@@ -225,6 +228,7 @@ def main() -> None:
             "video_s": round(probe(video).duration_s, 1),
             "model": str(args.model) if args.model else f"untrained {args.config} configuration",
             "server_answers_s": serving,
+            "server_answers_cpu_s": serving_cpu,
             "cold_first_timeline_s": cold_s,
             "cold_server_cpu_s": cold_cpu,
             "warm_first_timeline_s": warm_s,
@@ -232,15 +236,56 @@ def main() -> None:
             "cpu_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
             "load_average_1min": round(os.getloadavg()[0], 2),
         }
+    figures = with_ratios(figures)
     if args.json:
         print(json.dumps(figures))
         return
     print(f"video: {figures['video_s']} s; model: {figures['model']}; {figures['cpu_cores']} CPU cores")
-    print(f"server answering after {serving} s")
-    print(f"cold (predicted on open): first timeline after {cold_s} s wall, server CPU {cold_cpu} s")
-    warm_cpu_s = figures["warm_server_cpu_s"]
-    print(f"warm (kept run, new session): first timeline after {warm_s} s wall, server CPU {warm_cpu_s} s")
-    print(f"load average at the end: {figures['load_average_1min']}")
+    print(f"load average at the end: {figures['load_average_1min']}\n")
+    print("| step | wall s | server CPU s | wall vs cold | CPU vs cold | video s per wall s | video s per CPU s |")
+    print("|---|---|---|---|---|---|---|")
+    for label, wall, cpu in STEPS:
+        cold = wall == COLD[0]
+        rates = f"{shown(figures['cold_video_x_realtime'])} | {shown(figures['cold_video_s_per_cpu_s'])}"
+        print(
+            f"| {label} | {figures[wall]} | {figures[cpu]} | {shown(figures[f'{wall}_vs_cold'])}x "
+            f"| {shown(figures[f'{cpu}_vs_cold'])}x | {rates if cold else ' | '} |"
+        )
+
+
+STEPS = (
+    ("server answering", "server_answers_s", "server_answers_cpu_s"),
+    ("cold: predicted on open, first timeline", "cold_first_timeline_s", "cold_server_cpu_s"),
+    ("warm: kept run, new session, first timeline", "warm_first_timeline_s", "warm_server_cpu_s"),
+)
+"""The timed steps: label, key of the wall seconds, key of the server's CPU seconds."""
+COLD = STEPS[1][1:]
+"""The baseline step's keys."""
+
+
+def with_ratios(figures: dict) -> dict:
+    """`figures` and the ratios beside them: each step's wall and CPU time against the cold one's (keys
+    `*_vs_cold`), and the cold one's seconds of video per wall second (real-time factor) and per server CPU
+    second."""
+    wall, cpu = (figures[key] for key in COLD)
+    ratios = {
+        "cold_video_x_realtime": ratio(figures["video_s"], wall),
+        "cold_video_s_per_cpu_s": ratio(figures["video_s"], cpu),
+    }
+    for _, step_wall, step_cpu in STEPS:
+        ratios[f"{step_wall}_vs_cold"] = ratio(figures[step_wall], wall)
+        ratios[f"{step_cpu}_vs_cold"] = ratio(figures[step_cpu], cpu)
+    return {**figures, **ratios}
+
+
+def ratio(numerator: float, denominator: float) -> float | None:
+    """numerator / denominator to 2 decimals, None when the denominator is 0."""
+    return round(numerator / denominator, 2) if denominator > 0 else None
+
+
+def shown(value: float | None) -> str:
+    """A ratio as printed: n/a where there is none."""
+    return "n/a" if value is None else f"{value:g}"
 
 
 if __name__ == "__main__":

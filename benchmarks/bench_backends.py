@@ -7,17 +7,25 @@
 
 Backends: PyTorch eager (contiguous layout), PyTorch channels-last (what `predict --backend torch` runs
 today), PyTorch with `torch.compile` on the encoder, ONNX Runtime (`--backend onnxruntime`), and ONNX
-Runtime with int8 dynamic quantisation of both graphs. Each runs `predict_video` over the same video in this
-process, after one short warm-up; frames/s is video frames (25 fps) per wall second, the ratio is against
-channels-last. mAP@1 is scored on the game's labels: with the default untrained model it only tells whether
-a backend changes the events, not how good they are.
+Runtime with int8 dynamic quantisation of both graphs. Each runs `predict_video` over the same video in a
+child process of its own, after one short warm-up; frames/s is video frames (25 fps) per wall second, the
+ratio is against channels-last. mAP@1 is scored on the game's labels: with the default untrained model it
+only tells whether a backend changes the events, not how good they are.
+
+Each backend has --limit seconds (default 300) for all of it: starting, building (torch.compile compiles
+the encoder with a C++ compiler on its first batches), warm-up and run. A backend past it is stopped, with
+every process it started, and its row says "did not finish in N s"; the others still run.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import shutil
+import signal
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -25,10 +33,11 @@ from pathlib import Path
 from bench_common import Clock, load_average, make_checkpoint, make_league, positive_float, positive_int, require_device
 
 BASELINE = "torch channels-last"
+BACKENDS = ("torch eager", BASELINE, "torch.compile", "onnxruntime", "onnxruntime int8")
 
 
-def variants(weights: Path, device: str, threads: int, folder: Path, skip: set[str]):
-    """(name, LoadedModel or an error string) for each backend, built lazily."""
+def builders(weights: Path, device: str, threads: int, folder: Path) -> dict:
+    """Each backend's name and a function that loads the model for it."""
     from ballspot.predict.api import load_spotter
 
     def eager():
@@ -68,20 +77,45 @@ def variants(weights: Path, device: str, threads: int, folder: Path, skip: set[s
 
         return build
 
-    table = [
-        ("torch eager", eager),
-        (BASELINE, channels_last),
-        ("torch.compile", compiled),
-        ("onnxruntime", onnx(False)),
-        ("onnxruntime int8", onnx(True)),
-    ]
-    for name, build in table:
-        if name in skip:
-            continue
+    return dict(zip(BACKENDS, (eager, channels_last, compiled, onnx(False), onnx(True)), strict=True))
+
+
+def run_row(setup: dict, name: str) -> dict:
+    """One backend's row (in the child process): build it, warm up, predict the game and score it; a backend
+    that cannot run here (no compiler, no onnxruntime) is a row with its error."""
+    folder = Path(setup["folder"])
+    build = builders(Path(setup["weights"]), setup["device"], setup["threads"], folder)[name]
+    try:
+        spotter = build()
+        out = folder / "predictions" / name.replace(" ", "-")
+        return measure(spotter, Path(setup["video"]), setup["game"], Path(setup["league"]), setup["batch_size"], out)
+    except Exception as exc:  # torch.compile without a compiler fails on first use
+        return {"error": f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:160]}
+
+
+def run_bounded(command: list[str], result: Path, log: Path, limit_s: float) -> dict:
+    """Run `command` (one row's child process, which writes its row as JSON to `result`) in a session of its
+    own; past `limit_s` seconds it is stopped with every process it started (compiler workers, ffmpeg) and the
+    row is {"did_not_finish_s": limit_s}. A child that exits without a row gives the last line of its output."""
+    with log.open("w") as sink:
+        child = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
         try:
-            yield name, build()
-        except Exception as exc:  # report a backend that cannot run here and go on with the others
-            yield name, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:160]
+            code = child.wait(timeout=limit_s)
+        except subprocess.TimeoutExpired:
+            return {"did_not_finish_s": limit_s}
+        finally:  # also on Ctrl-C: the child's session does not get the terminal's signal
+            stop_group(child)
+    if result.is_file():
+        return json.loads(result.read_text())
+    lines = [line for line in log.read_text(errors="replace").splitlines() if line.strip()]
+    return {"error": f"exited with {code}: {lines[-1] if lines else 'no output'}"[:160]}
+
+
+def stop_group(child: subprocess.Popen) -> None:
+    """Kill the process group `child` leads (whatever is left of it) and reap the child."""
+    with contextlib.suppress(ProcessLookupError):  # the child and everything it started have exited
+        os.killpg(child.pid, signal.SIGKILL)
+    child.wait()
 
 
 def measure(spotter, video: Path, game: str, league: Path, batch_size: int, out: Path) -> dict:
@@ -142,8 +176,12 @@ def main() -> None:
     parser.add_argument("--batch-size", type=positive_int, default=8)
     parser.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
     parser.add_argument("--threads", type=positive_int, default=None, help="CPU threads (default: the process's CPUs)")
-    parser.add_argument("--skip", nargs="*", default=[], help="backends to leave out, e.g. torch.compile")
+    parser.add_argument("--skip", nargs="*", default=[], choices=BACKENDS, help="backends to leave out")
+    parser.add_argument("--limit", type=positive_float, default=300.0, help="seconds each backend may take (300)")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--row", choices=BACKENDS, help=argparse.SUPPRESS)  # the child process of one row
+    parser.add_argument("--setup", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     require_device(args.device)
     from ballspot.threads import passive_waiting
@@ -151,29 +189,39 @@ def main() -> None:
     passive_waiting()
     from ballspot.threads import use_threads
 
+    if args.row:
+        setup = json.loads(args.setup.read_text())
+        use_threads(setup["threads"])
+        from ballspot.atomic import write_json
+
+        write_json(args.result, run_row(setup, args.row))
+        return
     threads = use_threads(args.threads)
     results: dict = {"device": args.device, "threads": threads, "batch_size": args.batch_size, "backends": {}}
+    results["limit_s"] = args.limit
     results["load_average_before"] = load_average()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         league, (game,) = make_league(folder, games=1, minutes=args.minutes)
-        video = league / game / "224p.mp4"
         weights = args.model
         if weights is None:
             weights = folder / "untrained.pt"
             results["model"] = make_checkpoint(weights, args.backbone, args.height, args.width, args.task)
         else:
             results["model"] = {"checkpoint": str(weights)}
-        for name, spotter in variants(weights, args.device, threads, folder, set(args.skip)):
-            if isinstance(spotter, str):
-                results["backends"][name] = {"error": spotter}
-            else:
-                out = folder / "predictions" / name.replace(" ", "-")
-                try:
-                    results["backends"][name] = measure(spotter, video, game, league, args.batch_size, out)
-                except Exception as exc:  # torch.compile without a compiler fails on first use
-                    results["backends"][name] = {"error": f"{type(exc).__name__}: {str(exc).splitlines()[0]}"[:160]}
-            print(f"{name}: {results['backends'][name]}", file=sys.stderr)
+        setup = {"folder": tmp, "weights": str(weights.resolve()), "video": str(league / game / "224p.mp4"),
+                 "game": game, "league": str(league), "device": args.device, "threads": threads,
+                 "batch_size": args.batch_size}  # fmt: skip
+        (folder / "setup.json").write_text(json.dumps(setup))
+        for index, name in enumerate(BACKENDS):
+            if name in args.skip:
+                continue
+            print(f"{name}: running (at most {args.limit:g} s)", file=sys.stderr)
+            result = folder / f"row-{index}.json"
+            command = [sys.executable, __file__, "--row", name, "--setup", str(folder / "setup.json")]
+            row = run_bounded([*command, "--result", str(result)], result, folder / f"row-{index}.log", args.limit)
+            results["backends"][name] = row
+            print(f"{name}: {row}", file=sys.stderr)
     results["load_average_after"] = load_average()
     base = results["backends"].get(BASELINE, {}).get("fps")
     for row in results["backends"].values():
@@ -195,6 +243,9 @@ def report(results: dict) -> None:
     for name, r in results["backends"].items():
         if "error" in r:
             print(f"| {name} | failed: {r['error']} | | | | | |")
+            continue
+        if "did_not_finish_s" in r:
+            print(f"| {name} | did not finish in {r['did_not_finish_s']:g} s (--limit) | | | | | |")
             continue
         print(f"| {name} | {r['fps']} | {r.get('ratio', '')}x | {r['wall_s']} | {r['cpu_s']} | {r['map_at1']} | "
               f"{r['candidates']} |")  # fmt: skip

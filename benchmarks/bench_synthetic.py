@@ -7,7 +7,9 @@ Each stage is timed on its own (render keeps the frames in memory, encode pipes 
 then the whole of `generate_league` for one game, where rendering and encoding overlap (ffmpeg runs in its
 own process). The panorama (the static scene, drawn once per process and size) is a fixed cost, shown apart.
 Every stage is given in wall seconds and CPU seconds (keys `*_cpu_*` in --json): CPU time is this process's
-own (all its threads) plus that of its finished child processes, so encode counts ffmpeg's.
+own (all its threads) plus that of its finished child processes, so encode counts ffmpeg's. Beside them, the
+ratios: seconds of video made per wall second (`x real time`, key `*_x_realtime`) and per CPU second (key
+`*_x_realtime_per_cpu`), and for the end-to-end run the CPU seconds per wall second (cores kept busy).
 """
 
 from __future__ import annotations
@@ -61,7 +63,37 @@ def measure(minutes: float, seed: int) -> dict[str, float]:
             generate_league(Path(tmp) / "league", games=1, minutes=minutes, seed=seed, progress=False)
         figures["generate_league_s_per_min"] = clock.wall_s / minutes
         figures["generate_league_cpu_s_per_min"] = clock.cpu_s / minutes
-    return figures
+    return with_ratios(figures)
+
+
+def with_ratios(figures: dict[str, float]) -> dict[str, float | None]:
+    """`figures` and each stage's seconds of video per wall second and per CPU second, and the CPU seconds
+    per wall second of the end-to-end run (None where a time was too short to measure)."""
+    busy = ratio(figures["generate_league_cpu_s_per_min"], figures["generate_league_s_per_min"])
+    ratios: dict[str, float | None] = {"generate_league_cores_busy": busy}
+    for stage in STAGES:
+        ratios[f"{stage}_x_realtime"] = ratio(60, figures[f"{stage}_s_per_min"])
+        ratios[f"{stage}_x_realtime_per_cpu"] = ratio(60, figures[f"{stage}_cpu_s_per_min"])
+    return {**figures, **ratios}
+
+
+def ratio(numerator: float, denominator: float) -> float | None:
+    """numerator / denominator, None when the denominator is 0 (a clock too coarse for the stage)."""
+    return numerator / denominator if denominator > 0 else None
+
+
+STAGES = ("simulate", "render", "encode", "generate_league")
+"""The timed stages whose figures are per minute of video."""
+
+
+def speed(figures: dict, stage: str) -> str:
+    """A stage's ratios: seconds of video made per wall second and per CPU second."""
+    wall, cpu = figures[f"{stage}_x_realtime"], figures[f"{stage}_x_realtime_per_cpu"]
+    return f"   = {shown(wall)}x real time, {shown(cpu)} video s per CPU s"
+
+
+def shown(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f}"
 
 
 def main() -> None:
@@ -81,20 +113,23 @@ def main() -> None:
     )
     print(
         f"  simulate                      {figures['simulate_s_per_min']:6.2f} s per minute of video"
-        f"   CPU {figures['simulate_cpu_s_per_min']:.2f} s"
+        f"   CPU {figures['simulate_cpu_s_per_min']:.2f} s" + speed(figures, "simulate")
     )
     print(
         f"  render                        {figures['render_s_per_min']:6.2f} s per minute "
         f"({figures['render_ms_per_frame']:.2f} ms/frame)"
         f"   CPU {figures['render_cpu_s_per_min']:.2f} s ({figures['render_cpu_ms_per_frame']:.2f} ms/frame)"
+        + speed(figures, "render")
     )
     print(
         f"  encode (H.264 + AAC)          {figures['encode_s_per_min']:6.2f} s per minute"
-        f"   CPU {figures['encode_cpu_s_per_min']:.2f} s"
+        f"   CPU {figures['encode_cpu_s_per_min']:.2f} s" + speed(figures, "encode")
     )
     print(
         f"  generate_league, end to end   {figures['generate_league_s_per_min']:6.2f} s per minute"
         f"   CPU {figures['generate_league_cpu_s_per_min']:.2f} s"
+        + speed(figures, "generate_league")
+        + f", {shown(figures['generate_league_cores_busy'])} cores busy"
     )
 
 

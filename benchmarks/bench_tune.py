@@ -6,9 +6,10 @@
 
 Runs the commands exactly as typed (`ballspot quickstart`, then `ballspot tune --trials N --study <new name>`
 with no option pointing at the quick start's outputs) in child processes, and prints, for each, the wall time
-and the CPU time of the child processes (user + system), then the trials' states and the best value. Each
-run uses a new study name, so it never adds to an earlier study. CPU time above wall time means several cores
-were busy; on a shared machine wall time grows with the other load, CPU time much less.
+and the CPU time of the child processes (user + system) and their ratio (cores kept busy), then the trials'
+states, the wall and CPU time per trial and the best value. Each run uses a new study name, so it never adds
+to an earlier study. CPU time above wall time means several cores were busy; on a shared machine wall time
+grows with the other load, CPU time much less.
 """
 
 from __future__ import annotations
@@ -35,8 +36,14 @@ def timed(command: list[str], env: dict[str, str]) -> tuple[subprocess.Completed
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if result.returncode != 0:
-        sys.exit(f"{' '.join(command)} exited {result.returncode}")
+        sys.exit(f"error: {' '.join(command)} exited with {result.returncode}")
     return result, wall, cpu
+
+
+def timing(wall: float, cpu: float) -> str:
+    """Wall and CPU time of a command and their ratio: the cores it kept busy on average."""
+    busy = f" ({cpu / wall:.2f} cores busy on average)" if wall > 0 else ""
+    return f"wall {minutes(wall)}, CPU {minutes(cpu)}{busy}"
 
 
 def minutes(seconds: float) -> str:
@@ -61,7 +68,7 @@ def main() -> None:
     if not (paths.quickstart_dir(data) / "summary.json").is_file():
         print(f"no quick start in {data}: running `ballspot quickstart` first", file=sys.stderr)
         _, wall, cpu = timed([*ballspot, "quickstart"], env)
-        print(f"ballspot quickstart: wall {minutes(wall)}, CPU {minutes(cpu)}")
+        print(f"ballspot quickstart: {timing(wall, cpu)}")
 
     study = f"bench-{time.strftime('%Y%m%d-%H%M%S')}"
     command = [*ballspot, "tune", "--trials", str(args.trials), "--study", study, "--json"]
@@ -71,9 +78,10 @@ def main() -> None:
     report = json.loads(result.stdout)
     states = Counter(t["state"] for t in report["trials"])
     print(f"ballspot tune --trials {args.trials}" + (f" --epochs {args.epochs}" if args.epochs else ""))
-    print(f"  wall {minutes(wall)}, CPU {minutes(cpu)} ({cpu / wall:.2f} cores busy on average)")
+    print(f"  {timing(wall, cpu)}")
     print(f"  trials: {', '.join(f'{n} {state}' for state, n in sorted(states.items()))}")
-    print(f"  per trial: wall {wall / max(1, len(report['trials'])):.0f} s")
+    trials = max(1, len(report["trials"]))
+    print(f"  per trial: wall {wall / trials:.0f} s, CPU {cpu / trials:.0f} s")
     if report["best"] is not None:
         print(f"  best {report['metric']}: {report['best']['value']:.4f} (trial {report['best']['number']})")
     print(f"  study {study!r}: ballspot tune report --study {study}")

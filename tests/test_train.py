@@ -358,6 +358,37 @@ def test_resume_refuses_settings_that_differ_from_the_run_and_names_them(index_p
     assert_one_error_line(result, "already finished its 2 epochs")
 
 
+def test_resume_reads_the_config_file_once(tmp_path, index_path, monkeypatch):
+    """`train --resume --config FILE` reads FILE once: the settings it resolves and those it checks against the
+    run are the same reading (a file read twice could change in between, and a pipe cannot be read twice)."""
+    from ballspot import inputfiles
+    from ballspot.engine import trainer
+
+    config_file = tmp_path / "run.yaml"
+    config_file.write_text("epochs: 2\nlr: 0.002\n")
+    reads, calls = [], []
+    read_yaml = inputfiles.read_yaml
+
+    def counted(path, *args, **kwargs):
+        reads.append(Path(path))
+        return read_yaml(path, *args, **kwargs)
+
+    def stand_in(config, run_dir, cache, resume, requested):
+        calls.append((config, requested))
+        return {"weights": {"best": str(run_dir / "weights" / "best.pt")}}
+
+    monkeypatch.setattr(inputfiles, "read_yaml", counted)
+    monkeypatch.setattr(trainer, "train", stand_in)
+    args = ("--resume", "--name", "run", "--config", str(config_file), "--runs-dir", str(tmp_path / "runs"))
+    result = invoke_train(*args, "--workers", "0", index_path=index_path, cache=tmp_path / "cache")
+    assert result.exit_code == 0, result.output
+    assert reads.count(config_file) == 1
+    ((config, requested),) = calls
+    assert (config.epochs, config.lr, config.workers) == (2, 0.002, 0)
+    assert (requested["epochs"], requested["lr"], requested["workers"]) == (2, 0.002, 0)
+    assert requested["index"] == str(index_path.resolve())
+
+
 def test_a_resumed_config_takes_only_where_it_runs_from_the_command_line(index_path):
     saved = tiny_config(index_path)
     resumed = resumed_config(saved, {"workers": 3, "device": "cpu", "lr": saved.lr}, "run")

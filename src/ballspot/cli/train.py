@@ -145,7 +145,7 @@ def train(
     """
     from ballspot import console, paths
     from ballspot.defaults import clip_index
-    from ballspot.engine.config import requested_settings, resolve_config
+    from ballspot.engine.config import resolve_settings
     from ballspot.engine.trainer import train as run_training
     from ballspot.threads import use_threads
     from ballspot.tune.machine import has_gpu
@@ -187,7 +187,7 @@ def train(
         "augment": False if no_augment else None,
     }
     options["index"] = str(index) if index else None
-    cfg = resolve_config(config, options)
+    cfg, asked = resolve_settings(config, options)
     network_given = any(options[key] is not None for key in NETWORK_OPTIONS)
     if config is None and not resume and not network_given and not has_gpu(cfg.device):
         console.log(
@@ -225,7 +225,7 @@ def train(
     run_dir = (runs_dir or paths.runs_dir(data_dir)) / run_name
     requested = None
     if resume:  # what the command line asks for; the run keeps its own settings, so a change is an error
-        requested = requested_settings(config, options)
+        requested = asked
         if "index" in requested:
             requested["index"] = str(absolute(requested["index"]))
     with stop_hint(lambda: how_to_continue(run_dir)):

@@ -410,11 +410,6 @@ def _given(options: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in options.items() if value is not None}
 
 
-def requested_settings(yaml_path: str | Path | None, options: dict[str, Any]) -> dict[str, Any]:
-    """The settings a command line asks for: its YAML file's, then the options that were given."""
-    return {**_yaml_settings(yaml_path)[0], **_given(options)}
-
-
 RESUME_FREE = ("device", "workers")
 """Settings a resumed run may take from the command line: where it continues, not what it learns."""
 
@@ -438,7 +433,14 @@ def resumed_config(saved: TrainConfig, requested: dict[str, Any], run_name: str)
 
 def resolve_config(yaml_path: str | Path | None, options: dict[str, Any]) -> TrainConfig:
     """Defaults < YAML file (a path or a shipped recipe's name) < options that were given (None: not given)."""
+    return resolve_settings(yaml_path, options)[0]
+
+
+def resolve_settings(yaml_path: str | Path | None, options: dict[str, Any]) -> tuple[TrainConfig, dict[str, Any]]:
+    """The checked config of `resolve_config` and the settings the command line asks for (its YAML file's,
+    then the options that were given, as `resumed_config` compares them), from one reading of the file."""
     values, source = _yaml_settings(yaml_path)
-    config = TrainConfig.from_dict(values, source).merged(_given(options))
+    given = _given(options)
+    config = TrainConfig.from_dict(values, source).merged(given)
     config.check()
-    return config
+    return config, {**values, **given}
