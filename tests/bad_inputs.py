@@ -841,6 +841,8 @@ def _cases() -> list[Case]:
     add("train", "config zoom 0", train_config("zoom", "zoom: 0\n"), 1, "zoom")
     add("train", "config seed -1", train_config("seed", "seed: -1\n"), 1, "seed")
     add("train", "config key twice", train_config("twice", "epochs: 1\nepochs: 2\n"), 1, "twice")
+    add("train", "config one option spelled two ways", train_config("spelled", "batch-size: 2\nbatch_size: 4\n"), 1,
+        "'batch-size' and 'batch_size' are the same option; keep one")  # fmt: skip
     add("train", "config epochs in base 60", train_config("base60", "epochs: 1:30\n"), 1,
         "'1:30' reads as a base-60 number in YAML (line 1)")  # fmt: skip
     add("train", "config epochs in octal", train_config("octal", "epochs: 010\n"), 1,

@@ -171,6 +171,13 @@ def test_yaml_values_of_the_wrong_type_are_one_line_errors(tmp_path, text, messa
         resolve_config(config_file, {})
 
 
+def test_one_option_spelled_two_ways_in_a_yaml_file_is_an_error(tmp_path):
+    config_file = tmp_path / "run.yaml"
+    config_file.write_text("batch-size: 2\nbatch_size: 4\n")  # one would silently win
+    with pytest.raises(BallspotError, match="'batch-size' and 'batch_size' are the same option; keep one"):
+        resolve_config(config_file, {})
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
