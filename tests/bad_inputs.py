@@ -486,6 +486,14 @@ class Kit:
         weights[next(iter(weights))] = torch.zeros(1)
         return weights
 
+    def tensors_file(self, name: str, tensors: dict[str, list]) -> Path:
+        """A torch file holding a plain dict of tensors (weights of some other network)."""
+        import torch
+
+        path = self.base / "files" / name
+        torch.save({key: torch.tensor(value) for key, value in tensors.items()}, path)
+        return path
+
     # ---- evaluation inputs
 
     @functools.cached_property
@@ -937,6 +945,9 @@ def _cases() -> list[Case]:
         "files is a folder; give the file itself")  # fmt: skip
     add("train", "pretrained missing", train(*TINY_TRAIN, "--pretrained", lambda k: k.base / "none.pth"), 1,
         "none.pth")  # fmt: skip
+    add("train", "pretrained weights of another network", train(*TINY_TRAIN, "--pretrained", lambda k: k.tensors_file(
+        "other-net.pth", {"conv.weight": [[0.0]]})), 1,
+        "other-net.pth does not fit backbone test_efficientnet")  # fmt: skip
 
     # ---------------------------------------------------------------- tune
     def tune(*extra):

@@ -6,6 +6,8 @@ random weights: nothing is downloaded.
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 import timm
 import torch
@@ -304,6 +306,14 @@ def test_weights_of_another_architecture_are_refused(tmp_path):
     torch.save(timm.create_model("test_resnet", pretrained=False).state_dict(), path)
     with pytest.raises(BallspotError, match="does not fit backbone test_efficientnet"):
         build_model(tiny_config(pretrained=str(path)))
+
+
+def test_weights_of_another_architecture_log_nothing_besides_the_error(tmp_path, caplog):
+    path = tmp_path / "other.pth"
+    torch.save({"conv.weight": torch.zeros(3, 3)}, path)  # timm warns of the unexpected key on stderr
+    with caplog.at_level(logging.WARNING), pytest.raises(BallspotError, match="does not fit backbone"):
+        build_model(tiny_config(pretrained=str(path)))
+    assert not [record.getMessage() for record in caplog.records if record.name.startswith("timm")]
 
 
 def test_weights_missing_some_layers_are_refused(tiny_weights, tmp_path):
