@@ -419,6 +419,21 @@ class Kit:
         torch.save(data, path)
         return path
 
+    @functools.cached_property
+    def clip_classifier(self) -> Path:
+        """The tiny model made a clip classifier (--task classify: the 12 classes, no background output)."""
+        import torch
+
+        data = torch.load(self.model, map_location="cpu", weights_only=False)
+        data["config"] = {**data["config"], "task": "classify"}
+        data["model_config"] = {**data["model_config"], "num_classes": 12}
+        data["task"], data["classes"] = "classify", data["classes"][:12]
+        data["model"] = {key: value[:12] if key.startswith("classifier.") else value
+                         for key, value in data["model"].items()}  # fmt: skip
+        path = self.base / "files" / "classifier.pt"
+        torch.save(data, path)
+        return path
+
     def damaged_cache(self) -> Path:
         """A copy of the tiny model's frame cache folder with every cached array cut to half its size."""
         folder = self.base / "damaged-cache"
@@ -554,7 +569,10 @@ def run_case(case: Case, kit: Kit) -> Outcome:
 
     out = kit.fresh()
     args = [str(a) for a in case.args(kit, out)]
-    with mock.patch("torch.cuda.is_available", return_value=False) if case.no_cuda else _nothing():
+    with (
+        mock.patch("torch.cuda.is_available", return_value=False) if case.no_cuda else _nothing(),
+        mock.patch("ballspot.webapp.launch.serve"),  # an `app` case let through returns (accepted), never serves
+    ):
         result = _runner.invoke(app, args, env=case.env or None)
     text = result.output
     if result.exception is not None and not isinstance(result.exception, SystemExit):
@@ -1360,6 +1378,18 @@ def _cases() -> list[Case]:
         "/proc/version: a file of that name is in the way", env={"BALLSPOT_CACHE_DIR": "/proc/version"})  # fmt: skip
     add("quickstart", "workdir a symbolic link loop", lambda k, o: ["quickstart", "--workdir", k.link_loop], 1,
         "its symbolic links form a loop")  # fmt: skip
+
+    # ---------------------------------------------------------------- app (refused before the server starts)
+    add("app", "model a clip classifier", lambda k, o: ["app", "--model", k.clip_classifier], 1,
+        "classifier.pt is a clip classifier (trained with --task classify)")  # fmt: skip
+    add("app", "model garbage", lambda k, o: ["app", "--model", k.file("app-w.pt", b"garbage")], 1,
+        "app-w.pt: not a PyTorch checkpoint")  # fmt: skip
+    add("app", "model missing", lambda k, o: ["app", "--model", k.base / "none.pt"], 1, "weights file not found")
+    add("app", "source a text file", lambda k, o: ["app", k.file("notes.txt", "hello")], 1, "not a video file")
+    add("app", "source an empty video", lambda k, o: ["app", k.empty], 1, "empty")
+    add("app", "source a folder without games", lambda k, o: ["app", k.base / "files"], 1, "no games")
+    add("app", "port 0", lambda k, o: ["app", "--port", "0"], 2, "--port")
+    add("app", "runs dir a file", lambda k, o: ["app", "--runs-dir", k.a_file], 1, "a-file is a file, not a folder")
     return cases
 
 
