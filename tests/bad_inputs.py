@@ -51,6 +51,17 @@ def damaged_zip(name: str, data: bytes) -> bytes:
     return bytes(raw)
 
 
+def zip_of(name: str, content: str) -> bytes:
+    """A zip holding one file `name` (a zip that torch.save did not write)."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(name, content)
+    return buffer.getvalue()
+
+
 def annotation(label: str = "PASS", position: object = "400", game_time: object = "1 - 00:00", **extra) -> dict:
     item = {"gameTime": game_time, "label": label, "position": position, **extra}
     return {k: v for k, v in item.items() if v is not None}
@@ -963,6 +974,11 @@ def _cases() -> list[Case]:
         "files is a folder; give the file itself")  # fmt: skip
     add("train", "pretrained missing", train(*TINY_TRAIN, "--pretrained", lambda k: k.base / "none.pth"), 1,
         "none.pth")  # fmt: skip
+    add("train", "pretrained an empty file", train(*TINY_TRAIN, "--pretrained", lambda k: k.file("empty.pth", b"")), 1,
+        "empty.pth: the file is empty; copy or download it again")  # fmt: skip
+    add("train", "pretrained a zip of other files", train(*TINY_TRAIN, "--pretrained", lambda k: k.file("zip.pth",
+        zip_of("notes.txt", "hello"))), 1, "zip.pth: a zip archive of other files (notes.txt), not a file torch.save "
+        "wrote")  # fmt: skip
     add("train", "pretrained weights of another network", train(*TINY_TRAIN, "--pretrained", lambda k: k.tensors_file(
         "other-net.pth", {"conv.weight": [[0.0]]})), 1,
         "other-net.pth does not fit backbone test_efficientnet")  # fmt: skip
@@ -1208,6 +1224,9 @@ def _cases() -> list[Case]:
     add("predict", "model garbage", pr(good_video, "--model", lambda k: k.file("w.pt", b"garbage")), 1, "weights")
     add("predict", "model truncated", pr(good_video, "--model", lambda k: k.file("half.pt", k.model.read_bytes()[
         : k.model.stat().st_size // 2])), 1, "half.pt: the file is truncated or damaged (")  # fmt: skip
+    add("predict", "model a zip of other files", pr(good_video, "--model", lambda k: k.file("zip.pt",
+        zip_of("notes.txt", "hello"))), 1, "zip.pt: a zip archive of other files (notes.txt), not a file torch.save "
+        "wrote")  # fmt: skip
     add("predict", "model without weights", pr(good_video, "--model", lambda k: k.model_with("noweights", model=None)),
         1, "damaged")  # fmt: skip
     add("predict", "model with a short class list", pr(good_video, "--model", lambda k: k.model_with("short",
@@ -1317,6 +1336,8 @@ def _cases() -> list[Case]:
         "empty.pt: the file is empty")  # fmt: skip
     add("export", "model a text file", lambda k, o: ["export", k.file("config.pt", "epochs: 3\n"), o], 1,
         "config.pt: not a PyTorch checkpoint")  # fmt: skip
+    add("export", "model a zip of other files", lambda k, o: ["export", k.file("zip.pt", zip_of("notes.txt", "hello")),
+        o], 1, "zip.pt: a zip archive of other files (notes.txt)")  # fmt: skip
     add("export", "model a JSON file", lambda k, o: ["export", k.file("json.pt", '{"a": 1}\n'), o], 1,
         "json.pt: not a PyTorch checkpoint")  # fmt: skip
     add("export", "model an HTML page", lambda k, o: ["export", k.file("page.pt", "<html>\n"), o], 1,

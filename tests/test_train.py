@@ -412,6 +412,19 @@ def test_corrupt_weights_are_one_line_errors(tmp_path, index_path, shared, base_
         load_checkpoint(foreign)
 
 
+def test_a_zip_of_other_files_is_named_as_such_not_by_torchs_internals(tmp_path):
+    import zipfile
+
+    path = tmp_path / "best.pt"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("notes.txt", "hello")
+    with pytest.raises(BallspotError) as info:
+        load_checkpoint(path)
+    assert str(info.value) == (
+        f"cannot read weights file {path}: a zip archive of other files (notes.txt), not a file torch.save wrote"
+    )
+
+
 # --- data: rows, classes, the frame cache, samples -------------------------------------------------------------
 
 

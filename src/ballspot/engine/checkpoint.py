@@ -81,26 +81,49 @@ def _numpy_arrays() -> list:
 def _load_problem(exc: Exception, path: Path) -> str:
     """torch's complaint in one sentence (it adds paragraphs of advice), and what it means for a zip-format
     checkpoint cut short or damaged."""
-    import re
-    import zipfile
-
     text = str(exc).strip() or type(exc).__name__
+    problem = torch_file_problem(exc, path)
+    if problem:
+        return problem
     with path.open("rb") as file:
         head = file.read(4)
-    zipped = head == b"PK\x03\x04"
-    if not head:
-        return "the file is empty; copy or download it again"
-    if not zipped and head[:1] != b"\x80":  # neither torch.save's zip nor a pickle (JSON, HTML): torch's words mislead
+    if head != b"PK\x03\x04" and head[:1] != b"\x80":  # neither torch.save's zip nor a pickle: torch's words mislead
         return "not a PyTorch checkpoint; give the weights/best.pt a training run wrote"
     if "Weights only load failed" in text or "Unsupported global" in text:
         return (
             "it holds Python objects besides weights and settings, which could run code when read; ballspot "
             "reads only checkpoints of tensors, numbers and text (give the weights/best.pt a training run wrote)"
         )
-    sentence = re.split(r"(?<=[.!?])\s", text.splitlines()[0], maxsplit=1)[0]
-    if zipped and not zipfile.is_zipfile(path):
-        return f"the file is truncated or damaged ({sentence.rstrip('.')}); copy or download it again"
-    return sentence
+    return _first_sentence(exc)
+
+
+def torch_file_problem(exc: BaseException, path: Path) -> str | None:
+    """What is wrong with `path`, which torch would not load (`exc`), told from its bytes: empty, a zip cut
+    short or damaged, a zip of other files (torch names only its internals then); None when none of these."""
+    import zipfile
+
+    with path.open("rb") as file:
+        head = file.read(4)
+    if not head:
+        return "the file is empty; copy or download it again"
+    if head != b"PK\x03\x04":
+        return None
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return f"the file is truncated or damaged ({_first_sentence(exc).rstrip('.')}); copy or download it again"
+    if not any(name == "data.pkl" or name.endswith("/data.pkl") for name in names):  # torch.save's records
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        return f"a zip archive of other files ({shown}), not a file torch.save wrote"
+    return None
+
+
+def _first_sentence(exc: BaseException) -> str:
+    import re
+
+    text = str(exc).strip() or type(exc).__name__
+    return re.split(r"(?<=[.!?])\s", text.splitlines()[0], maxsplit=1)[0]
 
 
 def load_model(path: Path | str, device: str = "cpu"):

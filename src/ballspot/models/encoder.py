@@ -94,6 +94,11 @@ def _is_ballspot_checkpoint(path: Path) -> bool:
 def _weights_problem(exc: BaseException, path: Path) -> str:
     """What is wrong with a file torch would not load as weights: torch's own words advise weights_only=False,
     which is no option of ballspot's."""
+    from ballspot.engine.checkpoint import torch_file_problem
+
+    problem = torch_file_problem(exc, path)
+    if problem:
+        return problem
     if "weights_only" not in str(exc):
         return _first_line(exc)
     with path.open("rb") as file:
