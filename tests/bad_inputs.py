@@ -445,6 +445,16 @@ class Kit:
         torch.save(data, path)
         return path
 
+    def newer_model(self) -> Path:
+        """The tiny model as a later ballspot (99.0.0) might save it, with a setting this version lacks."""
+        import torch
+
+        data = torch.load(self.model, map_location="cpu", weights_only=False)
+        data["version"], data["config"] = "99.0.0", {**data["config"], "new_setting": 1}
+        path = self.base / "files" / "model-newer.pt"
+        torch.save(data, path)
+        return path
+
     def damaged_cache(self) -> Path:
         """A copy of the tiny model's frame cache folder with every cached array cut to half its size."""
         folder = self.base / "damaged-cache"
@@ -1227,6 +1237,8 @@ def _cases() -> list[Case]:
     add("predict", "model a zip of other files", pr(good_video, "--model", lambda k: k.file("zip.pt",
         zip_of("notes.txt", "hello"))), 1, "zip.pt: a zip archive of other files (notes.txt), not a file torch.save "
         "wrote")  # fmt: skip
+    add("predict", "model of a newer ballspot with a setting this one lacks", pr(good_video, "--model", lambda k:
+        k.newer_model()), 1, "upgrade ballspot: pip install -U ballspot")  # fmt: skip
     add("predict", "model without weights", pr(good_video, "--model", lambda k: k.model_with("noweights", model=None)),
         1, "damaged")  # fmt: skip
     add("predict", "model with a short class list", pr(good_video, "--model", lambda k: k.model_with("short",
@@ -1328,6 +1340,8 @@ def _cases() -> list[Case]:
     add("export", "model empty", lambda k, o: ["export", "", o], 1, "empty model path")
     add("export", "model config with an unknown key", lambda k, o: ["export", k.model_setting("unknownkey", "config",
         bogus=1), o], 1, "its config: unknown key 'bogus'")  # fmt: skip
+    add("export", "model of a newer ballspot with a setting this one lacks", lambda k, o: ["export",
+        k.newer_model(), o], 1, "model-newer.pt was written by ballspot 99.0.0, newer than this one (")  # fmt: skip
     add("export", "model weights misshapen", lambda k, o: ["export", k.model_with("shape",
         model=k.misshapen_weights()), o], 1, "do not fit")  # fmt: skip
     add("export", "out in a folder that takes no new folder", lambda k, o: ["export", k.model, "/proc/ballspot-test"],

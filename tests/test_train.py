@@ -412,6 +412,21 @@ def test_corrupt_weights_are_one_line_errors(tmp_path, index_path, shared, base_
         load_checkpoint(foreign)
 
 
+def test_a_checkpoint_of_a_newer_ballspot_with_unknown_settings_says_to_upgrade(tmp_path, base_run):
+    data = torch.load(base_run["root"] / "weights/best.pt", map_location="cpu", weights_only=False)
+    newer = tmp_path / "newer.pt"
+    torch.save({**data, "version": "99.0.0", "config": {**data["config"], "new_setting": 1}}, newer)
+    with pytest.raises(BallspotError) as info:
+        load_checkpoint(newer)
+    assert str(info.value) == (
+        f"{newer} was written by ballspot 99.0.0, newer than this one ({__version__}), which cannot read it "
+        "(its config: unknown key 'new_setting'); upgrade ballspot: pip install -U ballspot"
+    )
+    torch.save({**data, "config": {**data["config"], "new_setting": 1}}, newer)  # this version's: damaged
+    with pytest.raises(BallspotError, match="is a damaged ballspot checkpoint: its config: unknown key"):
+        load_checkpoint(newer)
+
+
 def test_a_zip_of_other_files_is_named_as_such_not_by_torchs_internals(tmp_path):
     import zipfile
 

@@ -60,6 +60,12 @@ def check_configs(data: dict[str, Any], path: Path | str, kind: str = "checkpoin
         config.check()
         ModelConfig.from_dict(data["model_config"])
     except BallspotError as exc:
+        written = data.get("version")
+        if _newer_than_this(written):  # settings added since: not damage, and upgrading reads them
+            raise BallspotError(
+                f"{path} was written by ballspot {written}, newer than this one ({__version__}), which cannot read "
+                f"it ({exc}); upgrade ballspot: pip install -U ballspot"
+            ) from None
         raise BallspotError(f"{path} is a damaged ballspot {kind}: {exc}") from None
     expected = output_classes(config)
     if data["classes"] != expected:  # the names of the network's outputs, in order: scores would be misnamed
@@ -67,6 +73,18 @@ def check_configs(data: dict[str, Any], path: Path | str, kind: str = "checkpoin
             f"{path} is a damaged ballspot {kind}: its classes are not the {len(expected)} its config "
             f"(--task {config.task}, --classes {config.classes}) trains: {', '.join(expected[:2])}, ..., {expected[-1]}"
         )
+
+
+def _newer_than_this(version: object) -> bool:
+    """Whether `version` (a checkpoint's "1.2.0") names a later ballspot release than this one."""
+    import re
+
+    def release(text: str) -> tuple[int, ...] | None:
+        found = re.match(r"(\d+)\.(\d+)(?:\.(\d+))?", text)
+        return tuple(int(part or 0) for part in found.groups()) if found else None
+
+    given, this = release(version) if isinstance(version, str) else None, release(__version__)
+    return given is not None and this is not None and given > this
 
 
 def _numpy_arrays() -> list:
