@@ -834,6 +834,8 @@ def _cases() -> list[Case]:
     add("index", "out no suffix", lambda k, o: ["index", k.clips, "--out", o / "index"], 2, "index")
     add("index", "out unwritable", lambda k, o: ["index", k.clips, "--out", "/proc/x.parquet"], 1, "cannot")
     add("index", "out under a file", lambda k, o: ["index", k.clips, "--out", k.a_file / "i.parquet"], 1, "a-file")
+    add("index", "out name too long", lambda k, o: ["index", k.clips, "--out", o / ("x" * 300 + ".parquet")], 1,
+        "File name too long")  # fmt: skip
     add("index", "classes bogus", idx(lambda k: k.clips, "--classes", "bogus"), 2, "bogus")
     add("index", "clip times past a day", idx(lambda k: k.manifest_clip("huge", start_ms=10**30, end_ms=10**31,
         event_ms=10**30)), 1, "whole number of ms")  # fmt: skip
