@@ -1323,6 +1323,8 @@ def _cases() -> list[Case]:
         "an empty path")  # fmt: skip
     add("download synthetic", "out a dataset root", syn("--minutes", "0.05", "--games", "1", out=lambda k, o:
         k.dataset_with_splits("synthetic-target", '{"train": []}')), 1, "holds no synthetic league")  # fmt: skip
+    add("download synthetic", "out name too long", syn("--minutes", "0.05", "--games", "1", out=lambda k, o:
+        o / ("x" * 300)), 1, "File name too long")  # fmt: skip
     add("download synthetic", "out unwritable", syn("--minutes", "0.05", out=lambda k, o: Path(UNWRITABLE)), 1,
         "cannot")  # fmt: skip
     add("download synthetic", "out a symbolic link loop", syn("--minutes", "0.05", out=lambda k, o: k.link_loop), 1,
@@ -1374,6 +1376,7 @@ def _cases() -> list[Case]:
         "onnx-export is an ONNX export, which only `ballspot predict --model` reads")  # fmt: skip
     add("export", "run folder without weights/best.pt", lambda k, o: ["export", k.run_without_weights(), o], 1,
         "weights file not found: ")  # fmt: skip
+    add("export", "out name too long", lambda k, o: ["export", k.model, o / ("x" * 300)], 1, "File name too long")
     add("export", "model a symbolic link loop", lambda k, o: ["export", k.link_loop, o], 1,
         "loop: its symbolic links form a loop")  # fmt: skip
     add("export", "model URL with an unclosed [", lambda k, o: ["export", "http://[::1/best.pt", o], 1,
@@ -1388,6 +1391,8 @@ def _cases() -> list[Case]:
         "--data-dir", o], 2, "bogus")  # fmt: skip
     add("download soccernet", "data dir a symbolic link loop", lambda k, o: ["download", "soccernet", "-e", "2024",
         "--data-dir", k.link_loop], 1, "its symbolic links form a loop")  # fmt: skip
+    add("download soccernet", "data dir name too long", lambda k, o: ["download", "soccernet", "-e", "2024",
+        "--data-dir", o / ("x" * 300)], 1, "File name too long")  # fmt: skip
     add("download soccernet", "source bogus", lambda k, o: ["download", "soccernet", "--source", "bogus",
         "--data-dir", o], 2, "bogus")  # fmt: skip
 
