@@ -191,6 +191,18 @@ class Kit:
             archive.writestr("inner.zip", inner.getvalue())
         return path
 
+    def zip_file(self, name: str, members: list[tuple[str, bytes]]) -> Path:
+        """A zip under `name` holding `members` (name, content) in that order, a name twice if given twice."""
+        import warnings
+        import zipfile
+
+        path = self.base / "files" / name
+        with warnings.catch_warnings(), zipfile.ZipFile(path, "w") as archive:
+            warnings.simplefilter("ignore")  # "Duplicate name": wanted here
+            for member, content in members:
+                archive.writestr(member, content)
+        return path
+
     def predictions_one_folder_deeper(self, as_zip: bool) -> Path:
         """Predictions for every game of `dataset`, all under an extra folder `predictions/` (a zip made with
         `zip -r p.zip predictions/`, or the folder above the predictions root)."""
@@ -1145,6 +1157,10 @@ def _cases() -> list[Case]:
     add("evaluate", "predictions zip without the league folder", ev(lambda k: k.dataset,
         lambda k: k.predictions_one_folder_shallower()), 1,
         "of them are predicted at another path (first: ")  # fmt: skip
+    add("evaluate", "predictions zip holding a game twice", ev(lambda k: k.dataset, lambda k: k.zip_file("twice.zip", [
+        (f"league/2020-2021/{game}/results_spotting.json", k.predictions.read_bytes())
+        for game in ("2020-01-01 - A - B", "2020-01-02 - C - D", "2020-01-01 - A - B")])), 1,
+        "twice.zip holds game league/2020-2021/2020-01-01 - A - B's results_spotting.json twice")  # fmt: skip
     add("evaluate", "one game's labels a folder", ev(lambda k: k.dataset_with_unreadable_labels("folder"),
         good_predictions), 1, "C - D/Labels-ball.json: a folder where the game's Labels-ball.json goes")  # fmt: skip
     add("evaluate", "labels folder without labels", ev(lambda k: k.base / "files", good_predictions), 1,
