@@ -982,6 +982,8 @@ def _cases() -> list[Case]:
     add("train", "index game in two splits", train(*TINY_TRAIN, "--index", lambda k: k.index_rows("twosplits",
         lambda frame: frame.assign(split=["train", "test", *frame["split"].iloc[2:]]))), 1,
         "is in more than one split (test, train)")  # fmt: skip
+    add("train", "WORLD_SIZE without RANK", train(*TINY_TRAIN), 1, "WORLD_SIZE is 2 but RANK is not set",
+        env={"WORLD_SIZE": "2"})  # fmt: skip
     add("train", "resume without a run", train(*TINY_TRAIN, "--resume"), 1, "resume")
     add("train", "dense-only option on the spot task", train(*TINY_TRAIN, "--sequence", "gru"), 1, "--task dense")
     add("train", "name with a slash", train(*TINY_TRAIN, "--name", "a/b"), 1, "--name")
@@ -1066,6 +1068,8 @@ def _cases() -> list[Case]:
     add("tune", "index without a valid split", lambda k, o: ["tune", "--index", k.index_only("train"),
         "--studies-dir", o / "studies", "--runs-dir", o / "runs", "--trials", "1"], 1, "valid")  # fmt: skip
     add("tune", "device cuda without cuda", tune("--device", "cuda"), 1, "CUDA", no_cuda=True)
+    add("tune", "WORLD_SIZE not a number", tune("--config", "quickstart", "--device", "cpu"), 1, "WORLD_SIZE is 'two'",
+        env={"WORLD_SIZE": "two"})  # fmt: skip
     add("tune", "device tpu", tune("--device", "tpu"), 2, "tpu")
     add("tune", "studies dir a symbolic link loop", lambda k, o: ["tune", "--index", k.index, "--studies-dir",
         k.link_loop], 1, "its symbolic links form a loop")  # fmt: skip
@@ -1310,6 +1314,10 @@ def _cases() -> list[Case]:
         "a-file is a file, not a folder; point --runs-dir (or BALLSPOT_RUNS_DIR) at a folder")  # fmt: skip
     add("predict", "BALLSPOT_RUNS_DIR a file", lambda k, o: ["predict", k.video, "--out", o], 1,
         "runs folder /proc/version is a file, not a folder", env={"BALLSPOT_RUNS_DIR": "/proc/version"})  # fmt: skip
+    add("predict", "WORLD_SIZE not a number", pr(good_video), 1, "WORLD_SIZE is 'two', not a whole number",
+        env={"WORLD_SIZE": "two"})  # fmt: skip
+    add("predict", "RANK past WORLD_SIZE", pr(lambda k: k.dataset), 1, "RANK is '5', not a whole number from 0 to 1",
+        env={"WORLD_SIZE": "2", "RANK": "5"})  # fmt: skip
     add("predict", "out empty (an unset variable)", pr(good_video, "--out", ""), 2, "or leave the option out")
     add("predict", "data dir empty", lambda k, o: ["predict", k.video, "--model", k.model, "--device", "cpu",
         "--data-dir", ""], 2, "--data-dir")  # fmt: skip
