@@ -257,6 +257,12 @@ class Kit:
         (folder / "manifest.json").write_bytes(raw.encode() if isinstance(raw, str) else raw)
         return folder.parent
 
+    def clips_with_manifest_folder(self) -> Path:
+        """A clips folder whose one game's manifest.json is a folder."""
+        folder = self.base / "bad-clips" / "manifest-folder" / "game"
+        (folder / "manifest.json").mkdir(parents=True, exist_ok=True)
+        return folder.parent
+
     def clips_twice(self) -> Path:
         """A clips folder holding the same game's manifest in two folders (a copied game)."""
         folder = self.base / "bad-clips" / "twice"
@@ -809,6 +815,8 @@ def _cases() -> list[Case]:
     add("index", "clips folder an index file", lambda k, o: ["index", k.index, "--out", o / "index.parquet"], 1,
         "index.parquet is a file, not a clips folder")  # fmt: skip
     add("index", "no manifests", idx(lambda k: k.base / "files"), 1, "no clip manifests")
+    add("index", "manifest a folder", idx(lambda k: k.clips_with_manifest_folder()), 1,
+        "error: clip manifest ")  # fmt: skip
     add("index", "manifest not json", idx(lambda k: k.clips_with("notjson", "{")), 1, "not valid JSON")
     add("index", "manifest nested", idx(lambda k: k.clips_with("nested", NESTED)), 1, "nested")
     add("index", "manifest binary", idx(lambda k: k.clips_with("binary", bytes(range(256)))), 1, "manifest")

@@ -698,3 +698,10 @@ def test_an_index_that_cannot_be_written_leaves_no_folder_it_made(segmented, tmp
     result = invoke("index", segmented, "--out", target)
     assert_one_error_line(result, "File name too long")
     assert not (tmp_path / "new").exists()
+
+
+def test_a_manifest_that_is_a_folder_is_named_once(tmp_path):
+    (tmp_path / "clips" / "game" / "manifest.json").mkdir(parents=True)
+    result = invoke("index", tmp_path / "clips", "--out", tmp_path / "index.parquet")
+    manifest = tmp_path / "clips" / "game" / "manifest.json"
+    assert_one_error_line(result, f"error: clip manifest {manifest} is a folder; give the file itself")
