@@ -155,6 +155,15 @@ class Kit:
         return self.file("a-file", "not a folder")
 
     @functools.cached_property
+    def fifo(self) -> Path:
+        """A named pipe (reading it blocks until something writes)."""
+        import os
+
+        path = self.base / "files" / "pipe.pt"
+        os.mkfifo(path)
+        return path
+
+    @functools.cached_property
     def link_loop(self) -> Path:
         """A symbolic link that points at itself."""
         path = self.base / "files" / "loop"
@@ -1269,6 +1278,8 @@ def _cases() -> list[Case]:
         "wrote")  # fmt: skip
     add("predict", "model of a newer ballspot with a setting this one lacks", pr(good_video, "--model", lambda k:
         k.newer_model()), 1, "upgrade ballspot: pip install -U ballspot")  # fmt: skip
+    add("predict", "model a named pipe", pr(good_video, "--model", lambda k: k.fifo), 1,
+        "pipe.pt is not a regular file (a pipe or device)")  # fmt: skip
     add("predict", "model without weights", pr(good_video, "--model", lambda k: k.model_with("noweights", model=None)),
         1, "damaged")  # fmt: skip
     add("predict", "model with a short class list", pr(good_video, "--model", lambda k: k.model_with("short",
@@ -1388,6 +1399,8 @@ def _cases() -> list[Case]:
         "config.pt: not a PyTorch checkpoint")  # fmt: skip
     add("export", "model a zip of other files", lambda k, o: ["export", k.file("zip.pt", zip_of("notes.txt", "hello")),
         o], 1, "zip.pt: a zip archive of other files (notes.txt)")  # fmt: skip
+    add("export", "model a named pipe", lambda k, o: ["export", k.fifo, o], 1,
+        "pipe.pt is not a regular file (a pipe or device)")  # fmt: skip
     add("export", "model a JSON file", lambda k, o: ["export", k.file("json.pt", '{"a": 1}\n'), o], 1,
         "json.pt: not a PyTorch checkpoint")  # fmt: skip
     add("export", "model an HTML page", lambda k, o: ["export", k.file("page.pt", "<html>\n"), o], 1,

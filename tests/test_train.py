@@ -427,6 +427,14 @@ def test_a_checkpoint_of_a_newer_ballspot_with_unknown_settings_says_to_upgrade(
         load_checkpoint(newer)
 
 
+def test_a_weights_path_that_is_a_pipe_or_a_folder_says_what_it_is(tmp_path):
+    os.mkfifo(tmp_path / "pipe.pt")  # reading it would block until a writer comes
+    with pytest.raises(BallspotError, match=r"weights file .*pipe.pt is not a regular file \(a pipe or device\)"):
+        load_checkpoint(tmp_path / "pipe.pt")
+    with pytest.raises(BallspotError, match=r"weights file .* is a folder; give the file itself"):
+        load_checkpoint(tmp_path)
+
+
 def test_a_zip_of_other_files_is_named_as_such_not_by_torchs_internals(tmp_path):
     import zipfile
 

@@ -28,11 +28,10 @@ def load_checkpoint(path: Path | str, map_location: str = "cpu") -> dict[str, An
     """Read a checkpoint written by `save_checkpoint`, with one-line errors for anything else."""
     import torch
 
-    path = Path(path)
-    if not path.is_file():
-        from ballspot.paths import not_found
+    from ballspot.inputfiles import require_file
 
-        raise not_found(path, "weights file")
+    path = Path(path)
+    require_file(path, "weights file")  # missing, a folder or a pipe (reading it could block) says which
     try:  # tensors, numbers, strings and containers only: unpickling anything else could run its code
         with torch.serialization.safe_globals(_numpy_arrays()):
             data = torch.load(path, map_location=map_location, weights_only=True)
