@@ -1184,6 +1184,8 @@ def _cases() -> list[Case]:
         "twice.zip holds game league/2020-2021/2020-01-01 - A - B's results_spotting.json twice")  # fmt: skip
     add("evaluate", "one game's labels a folder", ev(lambda k: k.dataset_with_unreadable_labels("folder"),
         good_predictions), 1, "C - D/Labels-ball.json: a folder where the game's Labels-ball.json goes")  # fmt: skip
+    add("evaluate", "labels a named pipe", ev(lambda k: k.fifo, good_predictions), 1,
+        "pipe.pt is not a regular file (a pipe or device)")  # fmt: skip
     add("evaluate", "labels folder without labels", ev(lambda k: k.base / "files", good_predictions), 1,
         "Labels-ball.json")  # fmt: skip
     add("evaluate", "predictions missing a game", ev(lambda k: k.dataset, lambda k: k.base / "files"), 1,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import zipfile
 from pathlib import Path
 
@@ -462,6 +463,14 @@ def test_a_zip_holding_one_games_predictions_twice_is_refused(tmp_path, second):
         z.writestr(zipfile.ZipInfo(second.format(game=game, file=RESULTS_FILE)), json.dumps({"predictions": []}))
     with pytest.raises(BallspotError, match=f"holds game {game}'s {RESULTS_FILE} twice"):
         evaluate_spotting(tmp_path / "labels", tmp_path / "preds.zip")
+
+
+def test_labels_or_predictions_given_as_a_named_pipe_say_so(tmp_path):
+    labels, predictions = random_games(np.random.default_rng(19), n_events=5)
+    write_tree(tmp_path / "labels", labels, LABELS_FILE)
+    os.mkfifo(tmp_path / "pipe")
+    with pytest.raises(BallspotError, match=r"predictions .*pipe is not a regular file \(a pipe or device\)"):
+        evaluate_spotting(tmp_path / "labels", tmp_path / "pipe")
 
 
 def test_a_zip_member_that_unpacks_past_the_cap_is_refused_before_it_is_read_whole(tmp_path, monkeypatch):

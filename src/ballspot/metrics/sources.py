@@ -36,6 +36,8 @@ class JsonTree:
         self.what = what
         if not self.path.exists():
             raise BallspotError(f"{what} not found: {self.path}")
+        if not (self.path.is_dir() or self.path.is_file()):  # reading a pipe could block; it holds no game
+            raise BallspotError(f"{what} {self.path} is not a regular file (a pipe or device)")
         self._zip: zipfile.ZipFile | None = None
         if self.path.is_file() and self.path.suffix.lower() != ".json":
             try:
