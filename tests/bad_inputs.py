@@ -51,6 +51,17 @@ def damaged_zip(name: str, data: bytes) -> bytes:
     return bytes(raw)
 
 
+def zip_of(name: str, content: str) -> bytes:
+    """A zip holding one file `name` (a zip that torch.save did not write)."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(name, content)
+    return buffer.getvalue()
+
+
 def annotation(label: str = "PASS", position: object = "400", game_time: object = "1 - 00:00", **extra) -> dict:
     item = {"gameTime": game_time, "label": label, "position": position, **extra}
     return {k: v for k, v in item.items() if v is not None}
@@ -144,6 +155,15 @@ class Kit:
         return self.file("a-file", "not a folder")
 
     @functools.cached_property
+    def fifo(self) -> Path:
+        """A named pipe (reading it blocks until something writes)."""
+        import os
+
+        path = self.base / "files" / "pipe.pt"
+        os.mkfifo(path)
+        return path
+
+    @functools.cached_property
     def link_loop(self) -> Path:
         """A symbolic link that points at itself."""
         path = self.base / "files" / "loop"
@@ -178,6 +198,18 @@ class Kit:
         path = self.base / "files" / f"{name}.zip"
         with zipfile.ZipFile(path, "w") as archive:
             archive.writestr("inner.zip", inner.getvalue())
+        return path
+
+    def zip_file(self, name: str, members: list[tuple[str, bytes]]) -> Path:
+        """A zip under `name` holding `members` (name, content) in that order, a name twice if given twice."""
+        import warnings
+        import zipfile
+
+        path = self.base / "files" / name
+        with warnings.catch_warnings(), zipfile.ZipFile(path, "w") as archive:
+            warnings.simplefilter("ignore")  # "Duplicate name": wanted here
+            for member, content in members:
+                archive.writestr(member, content)
         return path
 
     def predictions_one_folder_deeper(self, as_zip: bool) -> Path:
@@ -232,6 +264,12 @@ class Kit:
         folder.mkdir(parents=True, exist_ok=True)
         raw = manifest if isinstance(manifest, str | bytes) else json.dumps(manifest)
         (folder / "manifest.json").write_bytes(raw.encode() if isinstance(raw, str) else raw)
+        return folder.parent
+
+    def clips_with_manifest_folder(self) -> Path:
+        """A clips folder whose one game's manifest.json is a folder."""
+        folder = self.base / "bad-clips" / "manifest-folder" / "game"
+        (folder / "manifest.json").mkdir(parents=True, exist_ok=True)
         return folder.parent
 
     def clips_twice(self) -> Path:
@@ -419,6 +457,31 @@ class Kit:
         torch.save(data, path)
         return path
 
+    @functools.cached_property
+    def clip_classifier(self) -> Path:
+        """The tiny model made a clip classifier (--task classify: the 12 classes, no background output)."""
+        import torch
+
+        data = torch.load(self.model, map_location="cpu", weights_only=False)
+        data["config"] = {**data["config"], "task": "classify"}
+        data["model_config"] = {**data["model_config"], "num_classes": 12}
+        data["task"], data["classes"] = "classify", data["classes"][:12]
+        data["model"] = {key: value[:12] if key.startswith("classifier.") else value
+                         for key, value in data["model"].items()}  # fmt: skip
+        path = self.base / "files" / "classifier.pt"
+        torch.save(data, path)
+        return path
+
+    def newer_model(self) -> Path:
+        """The tiny model as a later ballspot (99.0.0) might save it, with a setting this version lacks."""
+        import torch
+
+        data = torch.load(self.model, map_location="cpu", weights_only=False)
+        data["version"], data["config"] = "99.0.0", {**data["config"], "new_setting": 1}
+        path = self.base / "files" / "model-newer.pt"
+        torch.save(data, path)
+        return path
+
     def damaged_cache(self) -> Path:
         """A copy of the tiny model's frame cache folder with every cached array cut to half its size."""
         folder = self.base / "damaged-cache"
@@ -486,6 +549,14 @@ class Kit:
         weights[next(iter(weights))] = torch.zeros(1)
         return weights
 
+    def tensors_file(self, name: str, tensors: dict[str, list]) -> Path:
+        """A torch file holding a plain dict of tensors (weights of some other network)."""
+        import torch
+
+        path = self.base / "files" / name
+        torch.save({key: torch.tensor(value) for key, value in tensors.items()}, path)
+        return path
+
     # ---- evaluation inputs
 
     @functools.cached_property
@@ -546,7 +617,10 @@ def run_case(case: Case, kit: Kit) -> Outcome:
 
     out = kit.fresh()
     args = [str(a) for a in case.args(kit, out)]
-    with mock.patch("torch.cuda.is_available", return_value=False) if case.no_cuda else _nothing():
+    with (
+        mock.patch("torch.cuda.is_available", return_value=False) if case.no_cuda else _nothing(),
+        mock.patch("ballspot.webapp.launch.serve"),  # an `app` case let through returns (accepted), never serves
+    ):
         result = _runner.invoke(app, args, env=case.env or None)
     text = result.output
     if result.exception is not None and not isinstance(result.exception, SystemExit):
@@ -750,6 +824,8 @@ def _cases() -> list[Case]:
     add("index", "clips folder an index file", lambda k, o: ["index", k.index, "--out", o / "index.parquet"], 1,
         "index.parquet is a file, not a clips folder")  # fmt: skip
     add("index", "no manifests", idx(lambda k: k.base / "files"), 1, "no clip manifests")
+    add("index", "manifest a folder", idx(lambda k: k.clips_with_manifest_folder()), 1,
+        "error: clip manifest ")  # fmt: skip
     add("index", "manifest not json", idx(lambda k: k.clips_with("notjson", "{")), 1, "not valid JSON")
     add("index", "manifest nested", idx(lambda k: k.clips_with("nested", NESTED)), 1, "nested")
     add("index", "manifest binary", idx(lambda k: k.clips_with("binary", bytes(range(256)))), 1, "manifest")
@@ -787,6 +863,8 @@ def _cases() -> list[Case]:
     add("index", "out no suffix", lambda k, o: ["index", k.clips, "--out", o / "index"], 2, "index")
     add("index", "out unwritable", lambda k, o: ["index", k.clips, "--out", "/proc/x.parquet"], 1, "cannot")
     add("index", "out under a file", lambda k, o: ["index", k.clips, "--out", k.a_file / "i.parquet"], 1, "a-file")
+    add("index", "out name too long", lambda k, o: ["index", k.clips, "--out", o / ("x" * 300 + ".parquet")], 1,
+        "File name too long")  # fmt: skip
     add("index", "classes bogus", idx(lambda k: k.clips, "--classes", "bogus"), 2, "bogus")
     add("index", "clip times past a day", idx(lambda k: k.manifest_clip("huge", start_ms=10**30, end_ms=10**31,
         event_ms=10**30)), 1, "whole number of ms")  # fmt: skip
@@ -841,6 +919,8 @@ def _cases() -> list[Case]:
     add("train", "config zoom 0", train_config("zoom", "zoom: 0\n"), 1, "zoom")
     add("train", "config seed -1", train_config("seed", "seed: -1\n"), 1, "seed")
     add("train", "config key twice", train_config("twice", "epochs: 1\nepochs: 2\n"), 1, "twice")
+    add("train", "config one option spelled two ways", train_config("spelled", "batch-size: 2\nbatch_size: 4\n"), 1,
+        "'batch-size' and 'batch_size' are the same option; keep one")  # fmt: skip
     add("train", "config epochs in base 60", train_config("base60", "epochs: 1:30\n"), 1,
         "'1:30' reads as a base-60 number in YAML (line 1)")  # fmt: skip
     add("train", "config epochs in octal", train_config("octal", "epochs: 010\n"), 1,
@@ -919,6 +999,8 @@ def _cases() -> list[Case]:
     add("train", "index game in two splits", train(*TINY_TRAIN, "--index", lambda k: k.index_rows("twosplits",
         lambda frame: frame.assign(split=["train", "test", *frame["split"].iloc[2:]]))), 1,
         "is in more than one split (test, train)")  # fmt: skip
+    add("train", "WORLD_SIZE without RANK", train(*TINY_TRAIN), 1, "WORLD_SIZE is 2 but RANK is not set",
+        env={"WORLD_SIZE": "2"})  # fmt: skip
     add("train", "resume without a run", train(*TINY_TRAIN, "--resume"), 1, "resume")
     add("train", "dense-only option on the spot task", train(*TINY_TRAIN, "--sequence", "gru"), 1, "--task dense")
     add("train", "name with a slash", train(*TINY_TRAIN, "--name", "a/b"), 1, "--name")
@@ -935,6 +1017,14 @@ def _cases() -> list[Case]:
         "files is a folder; give the file itself")  # fmt: skip
     add("train", "pretrained missing", train(*TINY_TRAIN, "--pretrained", lambda k: k.base / "none.pth"), 1,
         "none.pth")  # fmt: skip
+    add("train", "pretrained an empty file", train(*TINY_TRAIN, "--pretrained", lambda k: k.file("empty.pth", b"")), 1,
+        "empty.pth: the file is empty; copy or download it again")  # fmt: skip
+    add("train", "pretrained a zip of other files", train(*TINY_TRAIN, "--pretrained", lambda k: k.file("zip.pth",
+        zip_of("notes.txt", "hello"))), 1, "zip.pth: a zip archive of other files (notes.txt), not a file torch.save "
+        "wrote")  # fmt: skip
+    add("train", "pretrained weights of another network", train(*TINY_TRAIN, "--pretrained", lambda k: k.tensors_file(
+        "other-net.pth", {"conv.weight": [[0.0]]})), 1,
+        "other-net.pth does not fit backbone test_efficientnet")  # fmt: skip
 
     # ---------------------------------------------------------------- tune
     def tune(*extra):
@@ -995,6 +1085,8 @@ def _cases() -> list[Case]:
     add("tune", "index without a valid split", lambda k, o: ["tune", "--index", k.index_only("train"),
         "--studies-dir", o / "studies", "--runs-dir", o / "runs", "--trials", "1"], 1, "valid")  # fmt: skip
     add("tune", "device cuda without cuda", tune("--device", "cuda"), 1, "CUDA", no_cuda=True)
+    add("tune", "WORLD_SIZE not a number", tune("--config", "quickstart", "--device", "cpu"), 1, "WORLD_SIZE is 'two'",
+        env={"WORLD_SIZE": "two"})  # fmt: skip
     add("tune", "device tpu", tune("--device", "tpu"), 2, "tpu")
     add("tune", "studies dir a symbolic link loop", lambda k, o: ["tune", "--index", k.index, "--studies-dir",
         k.link_loop], 1, "its symbolic links form a loop")  # fmt: skip
@@ -1086,8 +1178,14 @@ def _cases() -> list[Case]:
     add("evaluate", "predictions zip without the league folder", ev(lambda k: k.dataset,
         lambda k: k.predictions_one_folder_shallower()), 1,
         "of them are predicted at another path (first: ")  # fmt: skip
+    add("evaluate", "predictions zip holding a game twice", ev(lambda k: k.dataset, lambda k: k.zip_file("twice.zip", [
+        (f"league/2020-2021/{game}/results_spotting.json", k.predictions.read_bytes())
+        for game in ("2020-01-01 - A - B", "2020-01-02 - C - D", "2020-01-01 - A - B")])), 1,
+        "twice.zip holds game league/2020-2021/2020-01-01 - A - B's results_spotting.json twice")  # fmt: skip
     add("evaluate", "one game's labels a folder", ev(lambda k: k.dataset_with_unreadable_labels("folder"),
         good_predictions), 1, "C - D/Labels-ball.json: a folder where the game's Labels-ball.json goes")  # fmt: skip
+    add("evaluate", "labels a named pipe", ev(lambda k: k.fifo, good_predictions), 1,
+        "pipe.pt is not a regular file (a pipe or device)")  # fmt: skip
     add("evaluate", "labels folder without labels", ev(lambda k: k.base / "files", good_predictions), 1,
         "Labels-ball.json")  # fmt: skip
     add("evaluate", "predictions missing a game", ev(lambda k: k.dataset, lambda k: k.base / "files"), 1,
@@ -1177,6 +1275,13 @@ def _cases() -> list[Case]:
     add("predict", "model garbage", pr(good_video, "--model", lambda k: k.file("w.pt", b"garbage")), 1, "weights")
     add("predict", "model truncated", pr(good_video, "--model", lambda k: k.file("half.pt", k.model.read_bytes()[
         : k.model.stat().st_size // 2])), 1, "half.pt: the file is truncated or damaged (")  # fmt: skip
+    add("predict", "model a zip of other files", pr(good_video, "--model", lambda k: k.file("zip.pt",
+        zip_of("notes.txt", "hello"))), 1, "zip.pt: a zip archive of other files (notes.txt), not a file torch.save "
+        "wrote")  # fmt: skip
+    add("predict", "model of a newer ballspot with a setting this one lacks", pr(good_video, "--model", lambda k:
+        k.newer_model()), 1, "upgrade ballspot: pip install -U ballspot")  # fmt: skip
+    add("predict", "model a named pipe", pr(good_video, "--model", lambda k: k.fifo), 1,
+        "pipe.pt is not a regular file (a pipe or device)")  # fmt: skip
     add("predict", "model without weights", pr(good_video, "--model", lambda k: k.model_with("noweights", model=None)),
         1, "damaged")  # fmt: skip
     add("predict", "model with a short class list", pr(good_video, "--model", lambda k: k.model_with("short",
@@ -1230,6 +1335,10 @@ def _cases() -> list[Case]:
         "a-file is a file, not a folder; point --runs-dir (or BALLSPOT_RUNS_DIR) at a folder")  # fmt: skip
     add("predict", "BALLSPOT_RUNS_DIR a file", lambda k, o: ["predict", k.video, "--out", o], 1,
         "runs folder /proc/version is a file, not a folder", env={"BALLSPOT_RUNS_DIR": "/proc/version"})  # fmt: skip
+    add("predict", "WORLD_SIZE not a number", pr(good_video), 1, "WORLD_SIZE is 'two', not a whole number",
+        env={"WORLD_SIZE": "two"})  # fmt: skip
+    add("predict", "RANK past WORLD_SIZE", pr(lambda k: k.dataset), 1, "RANK is '5', not a whole number from 0 to 1",
+        env={"WORLD_SIZE": "2", "RANK": "5"})  # fmt: skip
     add("predict", "out empty (an unset variable)", pr(good_video, "--out", ""), 2, "or leave the option out")
     add("predict", "data dir empty", lambda k, o: ["predict", k.video, "--model", k.model, "--device", "cpu",
         "--data-dir", ""], 2, "--data-dir")  # fmt: skip
@@ -1259,6 +1368,8 @@ def _cases() -> list[Case]:
         "an empty path")  # fmt: skip
     add("download synthetic", "out a dataset root", syn("--minutes", "0.05", "--games", "1", out=lambda k, o:
         k.dataset_with_splits("synthetic-target", '{"train": []}')), 1, "holds no synthetic league")  # fmt: skip
+    add("download synthetic", "out name too long", syn("--minutes", "0.05", "--games", "1", out=lambda k, o:
+        o / ("x" * 300)), 1, "File name too long")  # fmt: skip
     add("download synthetic", "out unwritable", syn("--minutes", "0.05", out=lambda k, o: Path(UNWRITABLE)), 1,
         "cannot")  # fmt: skip
     add("download synthetic", "out a symbolic link loop", syn("--minutes", "0.05", out=lambda k, o: k.link_loop), 1,
@@ -1278,6 +1389,8 @@ def _cases() -> list[Case]:
     add("export", "model empty", lambda k, o: ["export", "", o], 1, "empty model path")
     add("export", "model config with an unknown key", lambda k, o: ["export", k.model_setting("unknownkey", "config",
         bogus=1), o], 1, "its config: unknown key 'bogus'")  # fmt: skip
+    add("export", "model of a newer ballspot with a setting this one lacks", lambda k, o: ["export",
+        k.newer_model(), o], 1, "model-newer.pt was written by ballspot 99.0.0, newer than this one (")  # fmt: skip
     add("export", "model weights misshapen", lambda k, o: ["export", k.model_with("shape",
         model=k.misshapen_weights()), o], 1, "do not fit")  # fmt: skip
     add("export", "out in a folder that takes no new folder", lambda k, o: ["export", k.model, "/proc/ballspot-test"],
@@ -1286,6 +1399,10 @@ def _cases() -> list[Case]:
         "empty.pt: the file is empty")  # fmt: skip
     add("export", "model a text file", lambda k, o: ["export", k.file("config.pt", "epochs: 3\n"), o], 1,
         "config.pt: not a PyTorch checkpoint")  # fmt: skip
+    add("export", "model a zip of other files", lambda k, o: ["export", k.file("zip.pt", zip_of("notes.txt", "hello")),
+        o], 1, "zip.pt: a zip archive of other files (notes.txt)")  # fmt: skip
+    add("export", "model a named pipe", lambda k, o: ["export", k.fifo, o], 1,
+        "pipe.pt is not a regular file (a pipe or device)")  # fmt: skip
     add("export", "model a JSON file", lambda k, o: ["export", k.file("json.pt", '{"a": 1}\n'), o], 1,
         "json.pt: not a PyTorch checkpoint")  # fmt: skip
     add("export", "model an HTML page", lambda k, o: ["export", k.file("page.pt", "<html>\n"), o], 1,
@@ -1306,6 +1423,7 @@ def _cases() -> list[Case]:
         "onnx-export is an ONNX export, which only `ballspot predict --model` reads")  # fmt: skip
     add("export", "run folder without weights/best.pt", lambda k, o: ["export", k.run_without_weights(), o], 1,
         "weights file not found: ")  # fmt: skip
+    add("export", "out name too long", lambda k, o: ["export", k.model, o / ("x" * 300)], 1, "File name too long")
     add("export", "model a symbolic link loop", lambda k, o: ["export", k.link_loop, o], 1,
         "loop: its symbolic links form a loop")  # fmt: skip
     add("export", "model URL with an unclosed [", lambda k, o: ["export", "http://[::1/best.pt", o], 1,
@@ -1320,6 +1438,8 @@ def _cases() -> list[Case]:
         "--data-dir", o], 2, "bogus")  # fmt: skip
     add("download soccernet", "data dir a symbolic link loop", lambda k, o: ["download", "soccernet", "-e", "2024",
         "--data-dir", k.link_loop], 1, "its symbolic links form a loop")  # fmt: skip
+    add("download soccernet", "data dir name too long", lambda k, o: ["download", "soccernet", "-e", "2024",
+        "--data-dir", o / ("x" * 300)], 1, "File name too long")  # fmt: skip
     add("download soccernet", "source bogus", lambda k, o: ["download", "soccernet", "--source", "bogus",
         "--data-dir", o], 2, "bogus")  # fmt: skip
 
@@ -1347,6 +1467,18 @@ def _cases() -> list[Case]:
         "/proc/version: a file of that name is in the way", env={"BALLSPOT_CACHE_DIR": "/proc/version"})  # fmt: skip
     add("quickstart", "workdir a symbolic link loop", lambda k, o: ["quickstart", "--workdir", k.link_loop], 1,
         "its symbolic links form a loop")  # fmt: skip
+
+    # ---------------------------------------------------------------- app (refused before the server starts)
+    add("app", "model a clip classifier", lambda k, o: ["app", "--model", k.clip_classifier], 1,
+        "classifier.pt is a clip classifier (trained with --task classify)")  # fmt: skip
+    add("app", "model garbage", lambda k, o: ["app", "--model", k.file("app-w.pt", b"garbage")], 1,
+        "app-w.pt: not a PyTorch checkpoint")  # fmt: skip
+    add("app", "model missing", lambda k, o: ["app", "--model", k.base / "none.pt"], 1, "weights file not found")
+    add("app", "source a text file", lambda k, o: ["app", k.file("notes.txt", "hello")], 1, "not a video file")
+    add("app", "source an empty video", lambda k, o: ["app", k.empty], 1, "empty")
+    add("app", "source a folder without games", lambda k, o: ["app", k.base / "files"], 1, "no games")
+    add("app", "port 0", lambda k, o: ["app", "--port", "0"], 2, "--port")
+    add("app", "runs dir a file", lambda k, o: ["app", "--runs-dir", k.a_file], 1, "a-file is a file, not a folder")
     return cases
 
 

@@ -498,3 +498,9 @@ def test_ensure_dir_errors_are_one_line(tmp_path):
     with pytest.raises(BallspotError, match="cannot create folder"):
         write_json(blocker / "sub" / "x.json", {})
     assert ensure_dir(tmp_path / "x" / "y").is_dir()
+
+
+def test_ensure_dir_that_fails_leaves_none_of_the_folders_it_made(tmp_path):
+    with pytest.raises(BallspotError, match="File name too long"):
+        ensure_dir(tmp_path / "new" / "deeper" / ("x" * 300))  # the parents are made before the long name fails
+    assert list(tmp_path.iterdir()) == []

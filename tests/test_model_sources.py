@@ -109,6 +109,13 @@ def test_export_writes_an_upload_ready_folder(tiny_run, exported):
     assert card.count("\n| 1 | ") == len(epochs) - 1  # one row per epoch of metrics.csv
 
 
+def test_an_export_folder_that_cannot_be_made_leaves_no_folder_made_for_it(tiny_run, tmp_path):
+    out = tmp_path / "new" / ("x" * 300)  # its parent is made before the long name fails
+    result = runner.invoke(app, ["export", str(tiny_run["best"]), str(out)])
+    assert_one_error_line(result, "File name too long")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_export_refuses_to_clobber_and_leaves_nothing_on_failure(tiny_run, exported, tmp_path):
     result = runner.invoke(app, ["export", str(tiny_run["best"]), str(exported)])
     assert_one_error_line(result, "not empty", "--overwrite")

@@ -6,6 +6,8 @@ random weights: nothing is downloaded.
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 import timm
 import torch
@@ -299,11 +301,45 @@ def test_corrupt_weights_file_is_a_one_line_error(tmp_path):
     assert "\n" not in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"", "the file is empty; copy or download it again"),
+        ("zip", "a zip archive of other files (notes.txt), not a file torch.save wrote"),
+        ("half", "the file is truncated or damaged (PytorchStreamReader failed reading zip archive: failed finding "
+                 "central directory); copy or download it again"),
+    ],
+)  # fmt: skip
+def test_an_empty_cut_or_foreign_weights_file_says_what_it_is(tmp_path, tiny_weights, content, problem):
+    import zipfile
+
+    path = tmp_path / "w.pth"
+    if content == "zip":
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("notes.txt", "hello")
+    elif content == "half":
+        whole = tiny_weights[0].read_bytes()
+        path.write_bytes(whole[: len(whole) // 2])
+    else:
+        path.write_bytes(content)
+    with pytest.raises(BallspotError) as info:
+        build_model(tiny_config(pretrained=str(path)))
+    assert str(info.value) == f"cannot read weights file {path}: {problem}"
+
+
 def test_weights_of_another_architecture_are_refused(tmp_path):
     path = tmp_path / "resnet.pth"
     torch.save(timm.create_model("test_resnet", pretrained=False).state_dict(), path)
     with pytest.raises(BallspotError, match="does not fit backbone test_efficientnet"):
         build_model(tiny_config(pretrained=str(path)))
+
+
+def test_weights_of_another_architecture_log_nothing_besides_the_error(tmp_path, caplog):
+    path = tmp_path / "other.pth"
+    torch.save({"conv.weight": torch.zeros(3, 3)}, path)  # timm warns of the unexpected key on stderr
+    with caplog.at_level(logging.WARNING), pytest.raises(BallspotError, match="does not fit backbone"):
+        build_model(tiny_config(pretrained=str(path)))
+    assert not [record.getMessage() for record in caplog.records if record.name.startswith("timm")]
 
 
 def test_weights_missing_some_layers_are_refused(tiny_weights, tmp_path):

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 
+import pytest
 from typer.testing import CliRunner
 
 from ballspot.cli.app import app
+from ballspot.errors import BallspotError
 from ballspot.predict.season import DONE_FILE, rank_share, threads_per_worker
 from tests.test_dense_pipeline import GAMES, league, run  # noqa: F401  (module fixtures: a tiny trained run)
 
@@ -83,6 +86,22 @@ def test_games_are_split_between_torchrun_processes(monkeypatch):
     monkeypatch.setenv("RANK", "1")
     assert rank_share(games) == ["g1", "g3"]
     assert threads_per_worker(2, 2) == 1 and threads_per_worker(1, 4) == 1 and threads_per_worker(16, 4) == 4
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"WORLD_SIZE": "two"}, "WORLD_SIZE is 'two', not a whole number at least 1"),
+        ({"WORLD_SIZE": "2"}, "WORLD_SIZE is 2 but RANK is not set"),
+        ({"WORLD_SIZE": "2", "RANK": "5"}, "RANK is '5', not a whole number from 0 to 1"),
+        ({"WORLD_SIZE": "2", "RANK": "0", "LOCAL_RANK": "-1"}, "LOCAL_RANK is '-1', not a whole number at least 0"),
+    ],
+)
+def test_torchrun_variables_no_torchrun_sets_are_one_line_errors(monkeypatch, env, message):
+    for variable, value in env.items():  # left from another job, or a typo: not a ValueError, nor no game at all
+        monkeypatch.setenv(variable, value)
+    with pytest.raises(BallspotError, match=re.escape(message)):
+        rank_share(["g0", "g1"])
 
 
 def test_a_finished_game_whose_results_file_is_damaged_is_predicted_again(run, league, tmp_path):  # noqa: F811

@@ -691,3 +691,17 @@ def test_index_bad_input(bad, segmented, args, message):
 def test_an_index_target_without_a_table_suffix_is_named_whole(segmented):
     result = invoke("index", segmented, "--out", "/")
     assert result.exit_code == 2 and "'/' must end in .parquet or .csv" in result.stderr, result.output
+
+
+def test_an_index_that_cannot_be_written_leaves_no_folder_it_made(segmented, tmp_path):
+    target = tmp_path / "new" / "deeper" / ("x" * 300 + ".parquet")  # a name longer than the file system takes
+    result = invoke("index", segmented, "--out", target)
+    assert_one_error_line(result, "File name too long")
+    assert not (tmp_path / "new").exists()
+
+
+def test_a_manifest_that_is_a_folder_is_named_once(tmp_path):
+    (tmp_path / "clips" / "game" / "manifest.json").mkdir(parents=True)
+    result = invoke("index", tmp_path / "clips", "--out", tmp_path / "index.parquet")
+    manifest = tmp_path / "clips" / "game" / "manifest.json"
+    assert_one_error_line(result, f"error: clip manifest {manifest} is a folder; give the file itself")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import zipfile
 from pathlib import Path
 
@@ -447,6 +448,29 @@ def test_a_zip_with_absolute_member_names_gives_the_folder_result(tmp_path):
     from_zip = evaluate_spotting(tmp_path / "labels", tmp_path / "preds.zip")
     assert from_zip.mAP == evaluate_spotting(tmp_path / "labels", tmp_path / "predictions").mAP
     assert from_zip.games == tuple(sorted(labels))
+
+
+@pytest.mark.parametrize("second", ["{game}/{file}", "/{game}/{file}"])
+@pytest.mark.filterwarnings("ignore:Duplicate name")
+def test_a_zip_holding_one_games_predictions_twice_is_refused(tmp_path, second):
+    """Which of the two would be scored is up to the zip's order: the evaluation must not choose silently."""
+    labels, predictions = random_games(np.random.default_rng(17), n_events=20)
+    write_tree(tmp_path / "labels", labels, LABELS_FILE)
+    game = sorted(predictions)[0]
+    with zipfile.ZipFile(tmp_path / "preds.zip", "w") as z:
+        for name, document in predictions.items():
+            z.writestr(f"{name}/{RESULTS_FILE}", json.dumps(document))
+        z.writestr(zipfile.ZipInfo(second.format(game=game, file=RESULTS_FILE)), json.dumps({"predictions": []}))
+    with pytest.raises(BallspotError, match=f"holds game {game}'s {RESULTS_FILE} twice"):
+        evaluate_spotting(tmp_path / "labels", tmp_path / "preds.zip")
+
+
+def test_labels_or_predictions_given_as_a_named_pipe_say_so(tmp_path):
+    labels, predictions = random_games(np.random.default_rng(19), n_events=5)
+    write_tree(tmp_path / "labels", labels, LABELS_FILE)
+    os.mkfifo(tmp_path / "pipe")
+    with pytest.raises(BallspotError, match=r"predictions .*pipe is not a regular file \(a pipe or device\)"):
+        evaluate_spotting(tmp_path / "labels", tmp_path / "pipe")
 
 
 def test_a_zip_member_that_unpacks_past_the_cap_is_refused_before_it_is_read_whole(tmp_path, monkeypatch):

@@ -171,6 +171,13 @@ def test_yaml_values_of_the_wrong_type_are_one_line_errors(tmp_path, text, messa
         resolve_config(config_file, {})
 
 
+def test_one_option_spelled_two_ways_in_a_yaml_file_is_an_error(tmp_path):
+    config_file = tmp_path / "run.yaml"
+    config_file.write_text("batch-size: 2\nbatch_size: 4\n")  # one would silently win
+    with pytest.raises(BallspotError, match="'batch-size' and 'batch_size' are the same option; keep one"):
+        resolve_config(config_file, {})
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -434,6 +441,42 @@ def test_corrupt_weights_are_one_line_errors(tmp_path, index_path, shared, base_
     torch.save({"state_dict": {}}, foreign)
     with pytest.raises(BallspotError, match="is not a ballspot checkpoint"):
         load_checkpoint(foreign)
+
+
+def test_a_checkpoint_of_a_newer_ballspot_with_unknown_settings_says_to_upgrade(tmp_path, base_run):
+    data = torch.load(base_run["root"] / "weights/best.pt", map_location="cpu", weights_only=False)
+    newer = tmp_path / "newer.pt"
+    torch.save({**data, "version": "99.0.0", "config": {**data["config"], "new_setting": 1}}, newer)
+    with pytest.raises(BallspotError) as info:
+        load_checkpoint(newer)
+    assert str(info.value) == (
+        f"{newer} was written by ballspot 99.0.0, newer than this one ({__version__}), which cannot read it "
+        "(its config: unknown key 'new_setting'); upgrade ballspot: pip install -U ballspot"
+    )
+    torch.save({**data, "config": {**data["config"], "new_setting": 1}}, newer)  # this version's: damaged
+    with pytest.raises(BallspotError, match="is a damaged ballspot checkpoint: its config: unknown key"):
+        load_checkpoint(newer)
+
+
+def test_a_weights_path_that_is_a_pipe_or_a_folder_says_what_it_is(tmp_path):
+    os.mkfifo(tmp_path / "pipe.pt")  # reading it would block until a writer comes
+    with pytest.raises(BallspotError, match=r"weights file .*pipe.pt is not a regular file \(a pipe or device\)"):
+        load_checkpoint(tmp_path / "pipe.pt")
+    with pytest.raises(BallspotError, match=r"weights file .* is a folder; give the file itself"):
+        load_checkpoint(tmp_path)
+
+
+def test_a_zip_of_other_files_is_named_as_such_not_by_torchs_internals(tmp_path):
+    import zipfile
+
+    path = tmp_path / "best.pt"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("notes.txt", "hello")
+    with pytest.raises(BallspotError) as info:
+        load_checkpoint(path)
+    assert str(info.value) == (
+        f"cannot read weights file {path}: a zip archive of other files (notes.txt), not a file torch.save wrote"
+    )
 
 
 # --- data: rows, classes, the frame cache, samples -------------------------------------------------------------

@@ -141,6 +141,15 @@ def test_a_step_that_divides_the_range_in_decimals_is_accepted_and_optuna_does_n
 # --- studies --------------------------------------------------------------------------------------------
 
 
+def test_torchrun_variables_no_torchrun_sets_stop_tune_before_its_study(tmp_path, league_index, cache, monkeypatch):
+    monkeypatch.setenv("WORLD_SIZE", "two")  # every trial would fail on it
+    studies = tmp_path / "studies"
+    args = ["--trials", "1", "--studies-dir", str(studies)]
+    result = invoke_tune(*args, league_index=league_index, cache=cache, runs=tmp_path / "runs")
+    assert_one_error_line(result, "WORLD_SIZE is 'two', not a whole number at least 1")
+    assert not studies.exists()
+
+
 def test_two_trial_study_completes_and_a_rerun_adds_trials(tmp_path, league_index, cache):
     runs = tmp_path / "runs"
     args = ["--trials", "2", "--study", "first", "--sampler", "random", "--seed", "0", "--pruner", "none", "--json"]

@@ -48,8 +48,9 @@ def moving_square_video(path: Path, frames: int = 250) -> Path:
     return encode(path, pixels, audio=False)
 
 
-def tiny_checkpoint(path: Path) -> Path:
-    """An untrained tiny spotter saved through the trainer's checkpoint writer (a run folder's best.pt)."""
+def tiny_checkpoint(path: Path, task: str = "spot") -> Path:
+    """An untrained tiny spotter (or clip classifier, `task` classify) saved through the trainer's checkpoint
+    writer (a run folder's best.pt)."""
     import torch
 
     from ballspot.engine.checkpoint import save_checkpoint
@@ -58,14 +59,14 @@ def tiny_checkpoint(path: Path) -> Path:
     from ballspot.engine.trainer import _model_config
     from ballspot.models.network import build_model
 
-    config = TrainConfig(task="spot", **TINY)
+    config = TrainConfig(task=task, **TINY)
     config.check()
     classes = output_classes(config)
     model_config = _model_config(config, len(classes))
     torch.manual_seed(0)
     model = build_model(model_config)
     payload = {"config": config.to_dict(), "model_config": model_config.to_dict(), "classes": classes}
-    return save_checkpoint(path, {**payload, "task": "spot", "epoch": 0, "model": model.state_dict()})
+    return save_checkpoint(path, {**payload, "task": task, "epoch": 0, "model": model.state_dict()})
 
 
 @pytest.fixture(scope="module")
@@ -582,6 +583,15 @@ def test_a_model_that_is_no_checkpoint_is_refused_before_the_server_starts(monke
     result = runner.invoke(app, ["app", "--model", str(weights)])
     assert result.exit_code == 1 and not calls
     assert_one_error_line(result, f"cannot read weights file {weights}")
+
+
+def test_a_clip_classifier_is_refused_before_the_server_starts(monkeypatch, tmp_path):
+    calls = []
+    monkeypatch.setattr("streamlit.web.cli.main", lambda **kwargs: calls.append(kwargs))
+    weights = tiny_checkpoint(tmp_path / "classifier.pt", task="classify")
+    result = runner.invoke(app, ["app", "--model", str(weights)])
+    assert result.exit_code == 1 and not calls
+    assert_one_error_line(result, f"{weights} is a clip classifier (trained with --task classify)")
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,23 @@ os.umask(_UMASK)  # read once, at import: os.umask can only be read by setting i
 
 
 def ensure_dir(path: Path) -> Path:
-    """Create `path` (and parents), with a one-line error when that is not possible."""
+    """Create `path` (and parents), with a one-line error when that is not possible; a failure leaves none of
+    the folders it made (parents made before a name too long, say)."""
+    made = [folder for folder in (path, *path.parents) if not os.path.lexists(folder)]  # deepest first
+    try:
+        _make_dir(path)
+    except BallspotError:
+        for folder in made:
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only an empty folder goes
+        raise
+    if not os.access(path, os.W_OK):
+        raise BallspotError(f"folder is not writable: {path}")
+    return path
+
+
+def _make_dir(path: Path) -> None:
+    """`path` and its parents made, or a one-line error saying what is in the way."""
     try:
         if path.exists() and not path.is_dir():
             raise BallspotError(f"cannot create folder {path}: a file of that name is in the way")
@@ -36,9 +52,6 @@ def ensure_dir(path: Path) -> Path:
         raise BallspotError(f"cannot create folder {path}: a file is in the way") from None
     except OSError as exc:
         raise BallspotError(f"cannot create folder {path}: {exc.strerror or exc}") from exc
-    if not os.access(path, os.W_OK):
-        raise BallspotError(f"folder is not writable: {path}")
-    return path
 
 
 @contextlib.contextmanager

@@ -199,9 +199,10 @@ def tune(
         base.index = str(found.path)
     base.index = str(absolute(base.index))
     from ballspot.data.index import load_index
-    from ballspot.engine.runtime import select_device
+    from ballspot.engine.runtime import select_device, torchrun_place
 
     select_device(base.device)  # a device that is not there fails first, as in train
+    torchrun_place()  # torchrun's variables with values it never sets: once here, not in every trial
     from ballspot.engine.data import split_rows
 
     clips = load_index(Path(base.index))  # missing, a folder or damaged: one line, before the space is read

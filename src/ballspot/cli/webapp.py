@@ -66,7 +66,7 @@ def app_command(
         from ballspot.inputfiles import require_file
 
         require_file(model, "weights file")  # a run folder is no weights file: the page takes only files
-        load_checkpoint(model)  # a file that is no checkpoint fails here, not in the page after the server starts
+        refuse_clip_classifier(load_checkpoint(model), model)  # fails here, not in the page once the server runs
     from ballspot import paths
 
     folders = (
@@ -87,3 +87,13 @@ def app_command(
     if runs_dir is not None:
         os.environ["BALLSPOT_RUNS_DIR"] = str(absolute(runs_dir))
     serve(LaunchSettings(source, model), host, port)
+
+
+def refuse_clip_classifier(checkpoint: dict, model: Path) -> None:
+    """A clip classifier (no background class) cannot find events in a video, which is all the page does."""
+    from ballspot.classes import BACKGROUND
+    from ballspot.errors import BallspotError
+    from ballspot.predict.api import clip_classifier_refused
+
+    if BACKGROUND not in checkpoint["classes"]:
+        raise BallspotError(clip_classifier_refused(model))

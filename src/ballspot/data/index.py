@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ballspot.atomic import atomic_path
+from ballspot.atomic import atomic_path, removed_if_left_empty
 from ballspot.classes import BACKGROUND, CLASSES_12, class_index
 from ballspot.data.segment import CLIP_KINDS, CLIP_MS_KEYS, MAX_CLIP_MS, read_manifest
 from ballspot.errors import BallspotError
@@ -108,10 +108,11 @@ def _nonempty(path: Path) -> bool:
 
 
 def save_index(frame: pd.DataFrame, target: Path) -> Path:
-    """Write the index atomically: `.csv` writes CSV, `.parquet` Parquet."""
+    """Write the index atomically: `.csv` writes CSV, `.parquet` Parquet; a failed write leaves no folder made
+    for it."""
     if target.suffix.lower() not in (".csv", ".parquet"):
         raise BallspotError(f"index file {target} must end in .parquet or .csv")
-    with atomic_path(target) as tmp:
+    with removed_if_left_empty(target.parent), atomic_path(target) as tmp:
         if target.suffix.lower() == ".csv":
             frame.to_csv(tmp, index=False)
         else:

@@ -392,6 +392,7 @@ def check_jobs(jobs: list[GameJob], classes: tuple[str, ...] = CLASSES_12) -> No
 
 def read_manifest(path: Path) -> dict:
     """A manifest written by `segment_game`."""
+    require_file(path, "clip manifest")  # a folder, a broken link, a loop: said as it is, not "cannot read"
     try:
         data = read_json(path, "clip manifest")
     except BallspotError as exc:

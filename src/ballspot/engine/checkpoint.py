@@ -28,11 +28,10 @@ def load_checkpoint(path: Path | str, map_location: str = "cpu") -> dict[str, An
     """Read a checkpoint written by `save_checkpoint`, with one-line errors for anything else."""
     import torch
 
-    path = Path(path)
-    if not path.is_file():
-        from ballspot.paths import not_found
+    from ballspot.inputfiles import require_file
 
-        raise not_found(path, "weights file")
+    path = Path(path)
+    require_file(path, "weights file")  # missing, a folder or a pipe (reading it could block) says which
     try:  # tensors, numbers, strings and containers only: unpickling anything else could run its code
         with torch.serialization.safe_globals(_numpy_arrays()):
             data = torch.load(path, map_location=map_location, weights_only=True)
@@ -60,6 +59,12 @@ def check_configs(data: dict[str, Any], path: Path | str, kind: str = "checkpoin
         config.check()
         ModelConfig.from_dict(data["model_config"])
     except BallspotError as exc:
+        written = data.get("version")
+        if _newer_than_this(written):  # settings added since: not damage, and upgrading reads them
+            raise BallspotError(
+                f"{path} was written by ballspot {written}, newer than this one ({__version__}), which cannot read "
+                f"it ({exc}); upgrade ballspot: pip install -U ballspot"
+            ) from None
         raise BallspotError(f"{path} is a damaged ballspot {kind}: {exc}") from None
     expected = output_classes(config)
     if data["classes"] != expected:  # the names of the network's outputs, in order: scores would be misnamed
@@ -67,6 +72,18 @@ def check_configs(data: dict[str, Any], path: Path | str, kind: str = "checkpoin
             f"{path} is a damaged ballspot {kind}: its classes are not the {len(expected)} its config "
             f"(--task {config.task}, --classes {config.classes}) trains: {', '.join(expected[:2])}, ..., {expected[-1]}"
         )
+
+
+def _newer_than_this(version: object) -> bool:
+    """Whether `version` (a checkpoint's "1.2.0") names a later ballspot release than this one."""
+    import re
+
+    def release(text: str) -> tuple[int, ...] | None:
+        found = re.match(r"(\d+)\.(\d+)(?:\.(\d+))?", text)
+        return tuple(int(part or 0) for part in found.groups()) if found else None
+
+    given, this = release(version) if isinstance(version, str) else None, release(__version__)
+    return given is not None and this is not None and given > this
 
 
 def _numpy_arrays() -> list:
@@ -81,26 +98,49 @@ def _numpy_arrays() -> list:
 def _load_problem(exc: Exception, path: Path) -> str:
     """torch's complaint in one sentence (it adds paragraphs of advice), and what it means for a zip-format
     checkpoint cut short or damaged."""
-    import re
-    import zipfile
-
     text = str(exc).strip() or type(exc).__name__
+    problem = torch_file_problem(exc, path)
+    if problem:
+        return problem
     with path.open("rb") as file:
         head = file.read(4)
-    zipped = head == b"PK\x03\x04"
-    if not head:
-        return "the file is empty; copy or download it again"
-    if not zipped and head[:1] != b"\x80":  # neither torch.save's zip nor a pickle (JSON, HTML): torch's words mislead
+    if head != b"PK\x03\x04" and head[:1] != b"\x80":  # neither torch.save's zip nor a pickle: torch's words mislead
         return "not a PyTorch checkpoint; give the weights/best.pt a training run wrote"
     if "Weights only load failed" in text or "Unsupported global" in text:
         return (
             "it holds Python objects besides weights and settings, which could run code when read; ballspot "
             "reads only checkpoints of tensors, numbers and text (give the weights/best.pt a training run wrote)"
         )
-    sentence = re.split(r"(?<=[.!?])\s", text.splitlines()[0], maxsplit=1)[0]
-    if zipped and not zipfile.is_zipfile(path):
-        return f"the file is truncated or damaged ({sentence.rstrip('.')}); copy or download it again"
-    return sentence
+    return _first_sentence(exc)
+
+
+def torch_file_problem(exc: BaseException, path: Path) -> str | None:
+    """What is wrong with `path`, which torch would not load (`exc`), told from its bytes: empty, a zip cut
+    short or damaged, a zip of other files (torch names only its internals then); None when none of these."""
+    import zipfile
+
+    with path.open("rb") as file:
+        head = file.read(4)
+    if not head:
+        return "the file is empty; copy or download it again"
+    if head != b"PK\x03\x04":
+        return None
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return f"the file is truncated or damaged ({_first_sentence(exc).rstrip('.')}); copy or download it again"
+    if not any(name == "data.pkl" or name.endswith("/data.pkl") for name in names):  # torch.save's records
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        return f"a zip archive of other files ({shown}), not a file torch.save wrote"
+    return None
+
+
+def _first_sentence(exc: BaseException) -> str:
+    import re
+
+    text = str(exc).strip() or type(exc).__name__
+    return re.split(r"(?<=[.!?])\s", text.splitlines()[0], maxsplit=1)[0]
 
 
 def load_model(path: Path | str, device: str = "cpu"):

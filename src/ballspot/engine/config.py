@@ -373,7 +373,18 @@ def load_yaml(path: Path) -> dict[str, Any]:
         raise BallspotError(f"{path}: the config file sets nothing (write at least one option: value)")
     if not isinstance(data, dict):
         raise BallspotError(f"{path}: expected a mapping of option: value")
+    refuse_spellings_of_one_option([str(key) for key in data], str(path))
     return {str(k).replace("-", "_"): v for k, v in data.items()}
+
+
+def refuse_spellings_of_one_option(keys: list[str], where: str) -> None:
+    """`batch-size` and `batch_size` name one option: given both in one file, one would silently win."""
+    seen: dict[str, str] = {}
+    for key in keys:
+        name = key.replace("-", "_")
+        if name in seen:
+            raise BallspotError(f"{where}: {seen[name]!r} and {key!r} are the same option; keep one")
+        seen[name] = key
 
 
 def trained_task(weights: Path) -> str | None:

@@ -42,18 +42,47 @@ class Distributed:
             torch.distributed.barrier()
 
 
-def init_distributed(device: torch.device) -> Distributed:
-    """Join the process group `torchrun` describes in the environment (NCCL on CUDA, gloo on CPU)."""
-    world_size = int(os.environ.get("WORLD_SIZE", "1"))
+def torchrun_place() -> Distributed:
+    """This process's place from the variables `torchrun` sets (world size 1 without them); values torchrun
+    never sets (left from another job, a typo) are a one-line error, not a ValueError or a rank with no work."""
+    world_size = _torchrun_number("WORLD_SIZE", "1", 1)
     if world_size <= 1:
         return Distributed()
-    rank, local_rank = int(os.environ["RANK"]), int(os.environ.get("LOCAL_RANK", "0"))
+    if "RANK" not in os.environ:
+        raise BallspotError(
+            f"WORLD_SIZE is {world_size} but RANK is not set; start the processes with torchrun, or unset "
+            "WORLD_SIZE to run one"
+        )
+    rank = _torchrun_number("RANK", "0", 0, world_size - 1)
+    return Distributed(rank=rank, local_rank=_torchrun_number("LOCAL_RANK", "0", 0), world_size=world_size)
+
+
+def _torchrun_number(variable: str, default: str, low: int, high: int | None = None) -> int:
+    """The whole number in `variable` (`default` when unset), from `low` to `high`."""
+    text = os.environ.get(variable, default)
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or value < low or (high is not None and value > high):
+        bound = f"from {low} to {high}" if high is not None else f"at least {low}"
+        raise BallspotError(
+            f"{variable} is {text!r}, not a whole number {bound}; torchrun sets it (unset it to run one process)"
+        )
+    return value
+
+
+def init_distributed(device: torch.device) -> Distributed:
+    """Join the process group `torchrun` describes in the environment (NCCL on CUDA, gloo on CPU)."""
+    place = torchrun_place()
+    if not place.enabled:
+        return place
     if not torch.distributed.is_initialized():
         backend = "nccl" if device.type == "cuda" else "gloo"
         if device.type == "cuda":
-            torch.cuda.set_device(local_rank)
+            torch.cuda.set_device(place.local_rank)
         torch.distributed.init_process_group(backend=backend)
-    return Distributed(rank=rank, local_rank=local_rank, world_size=world_size)
+    return place
 
 
 def device_for(device: torch.device, dist: Distributed) -> torch.device:

@@ -37,6 +37,8 @@ class JsonTree:
         self.what = what
         if not self.path.exists():
             raise BallspotError(f"{what} not found: {self.path}")
+        if not (self.path.is_dir() or self.path.is_file()):  # reading a pipe could block; it holds no game
+            raise BallspotError(f"{what} {self.path} is not a regular file (a pipe or device)")
         self._zip: zipfile.ZipFile | None = None
         if self.path.is_file() and self.path.suffix.lower() != ".json":
             try:
@@ -54,7 +56,13 @@ class JsonTree:
                 member_path = PurePosixPath(member.replace("\\", "/").lstrip("/").removeprefix("./"))
                 if member_path.name == file_name and not any(p.startswith(".") for p in member_path.parts[:-1]):
                     game_id = member_path.parent.as_posix()
-                    found["" if game_id == "." else game_id] = member
+                    game_id = "" if game_id == "." else game_id
+                    if game_id in found:  # which one is scored would be up to the zip's order
+                        raise BallspotError(
+                            f"{self.path} holds game {game_id or '.'}'s {file_name} twice ({found[game_id]!r} and "
+                            f"{member!r}); keep one"
+                        )
+                    found[game_id] = member
             return found
         if self.path.is_file():
             return {"": str(self.path)}

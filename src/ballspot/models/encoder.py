@@ -44,8 +44,9 @@ def create_encoder(name: str, in_chans: int, pretrained: str | None = None, drop
         return _create_from_hub(name, **kwargs)
     path = expand_user(pretrained)
     file_state = read_weights_file(path)
-    try:
-        encoder = timm.create_model(name, pretrained=True, pretrained_cfg_overlay=dict(file=str(path)), **kwargs)
+    try:  # timm's warning of unexpected tensors is a second line; _check_all_loaded says what matters
+        with _quiet("timm.models._builder"):
+            encoder = timm.create_model(name, pretrained=True, pretrained_cfg_overlay=dict(file=str(path)), **kwargs)
     except (RuntimeError, ValueError, KeyError) as exc:
         raise BallspotError(f"weights file {path} does not fit backbone {name}: {_first_line(exc)}") from exc
     _check_all_loaded(encoder, file_state, path, name)
@@ -93,6 +94,11 @@ def _is_ballspot_checkpoint(path: Path) -> bool:
 def _weights_problem(exc: BaseException, path: Path) -> str:
     """What is wrong with a file torch would not load as weights: torch's own words advise weights_only=False,
     which is no option of ballspot's."""
+    from ballspot.engine.checkpoint import torch_file_problem
+
+    problem = torch_file_problem(exc, path)
+    if problem:
+        return problem
     if "weights_only" not in str(exc):
         return _first_line(exc)
     with path.open("rb") as file:
@@ -130,7 +136,7 @@ def _create_from_hub(name: str, **kwargs) -> nn.Module:
         if cfg is None or not (cfg.hf_hub_id or cfg.url):
             raise BallspotError(f"timm has no downloadable pretrained weights for {name!r}")
     try:
-        with _quiet_hub(), _offline_unless_reachable():
+        with _quiet("huggingface_hub"), _offline_unless_reachable():
             return timm.create_model(name, pretrained=True, **kwargs)
     except Exception as exc:  # network, hub and file-cache errors come in many types
         raise BallspotError(
@@ -140,15 +146,16 @@ def _create_from_hub(name: str, **kwargs) -> nn.Module:
 
 
 @contextlib.contextmanager
-def _quiet_hub() -> Iterator[None]:
-    """huggingface_hub's warnings off: offline, it logs two lines per retry (twenty) before the one error."""
-    hub = logging.getLogger("huggingface_hub")
-    level = hub.level
-    hub.setLevel(logging.ERROR)
+def _quiet(name: str) -> Iterator[None]:
+    """A library's warnings off (logger `name`), so that a failure is one line: offline, huggingface_hub logs
+    two lines per retry (twenty) before the one error."""
+    logger = logging.getLogger(name)
+    level = logger.level
+    logger.setLevel(logging.ERROR)
     try:
         yield
     finally:
-        hub.setLevel(level)
+        logger.setLevel(level)
 
 
 @contextlib.contextmanager

@@ -13,7 +13,6 @@ with the same model and parameters skips that game, so an interrupted season res
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -75,9 +74,10 @@ def is_done(folder: Path, expected: dict[str, Any]) -> bool:
 
 def rank_share(games: list[str]) -> list[str]:
     """This process's games under `torchrun` (every WORLD_SIZE-th from its RANK); all of them alone."""
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    rank = int(os.environ.get("RANK", "0"))
-    return games[rank::world] if world > 1 else games
+    from ballspot.engine.runtime import torchrun_place
+
+    place = torchrun_place()
+    return games[place.rank :: place.world_size] if place.enabled else games
 
 
 def threads_per_worker(threads: int, workers: int) -> int:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from ballspot.atomic import _UMASK, ensure_dir, write_json, write_text
+from ballspot.atomic import _UMASK, removed_if_left_empty, write_json, write_text
 from ballspot.errors import BallspotError
 from ballspot.paths import absolute
 from ballspot.share import model_folder as folder_format
@@ -92,22 +92,23 @@ def _an_export(folder: Path) -> bool:
 
 @contextlib.contextmanager
 def atomic_folder(target: Path) -> Iterator[Path]:
-    """A hidden temporary folder beside `target`, renamed to `target` when the block succeeds."""
-    ensure_dir(target.parent)
-    try:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent))
-    except OSError as exc:  # a folder that takes no new folder (/proc): not the temporary name's error
-        raise BallspotError(f"cannot write into {target.parent}: {exc.strerror or exc}") from None
-    try:
-        yield tmp
-        os.chmod(tmp, 0o777 & ~_UMASK)
-        if target.is_dir():
-            shutil.rmtree(target)
-        os.replace(tmp, target)
-    except BallspotError as exc:  # "cannot write .../.model.x1y2.part/encoder.pt": name the folder asked for
-        raise BallspotError(str(exc).replace(str(tmp), str(target))) from None
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    """A hidden temporary folder beside `target`, renamed to `target` when the block succeeds; a failure
+    leaves no folder made for it."""
+    with removed_if_left_empty(target.parent):
+        try:
+            tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent))
+        except OSError as exc:  # a folder that takes no new folder (/proc), a name too long
+            raise BallspotError(f"cannot write into {target.parent}: {exc.strerror or exc}") from None
+        try:
+            yield tmp
+            os.chmod(tmp, 0o777 & ~_UMASK)
+            if target.is_dir():
+                shutil.rmtree(target)
+            os.replace(tmp, target)
+        except BallspotError as exc:  # "cannot write .../.model.x1y2.part/encoder.pt": name the folder asked for
+            raise BallspotError(str(exc).replace(str(tmp), str(target))) from None
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def describe(target: Path) -> dict[str, Any]:

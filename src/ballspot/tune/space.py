@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ballspot.engine.config import TrainConfig
+from ballspot.engine.config import TrainConfig, refuse_spellings_of_one_option
 from ballspot.errors import BallspotError
 
 DEFAULT_SPACE = Path(__file__).with_name("default_space.yaml")
@@ -71,21 +71,10 @@ def load_space(path: Path | None = None, base: TrainConfig | None = None) -> lis
     data = read_yaml(path, "search space file")
     if not isinstance(data, dict) or not data:
         raise BallspotError(f"{path}: expected a mapping of training option: range (see `ballspot tune --help`)")
-    _refuse_spellings_of_one_option([str(key) for key in data], path.name)
+    refuse_spellings_of_one_option([str(key) for key in data], path.name)  # Optuna refuses drawing one twice
     specs = [parse_entry(str(key).replace("-", "_"), value, path.name) for key, value in data.items()]
     check_against(specs, base or TrainConfig(), path.name)
     return specs
-
-
-def _refuse_spellings_of_one_option(keys: list[str], where: str) -> None:
-    """`batch-size` and `batch_size` name one option: both in a space would draw it twice (Optuna refuses that
-    mid-trial)."""
-    seen: dict[str, str] = {}
-    for key in keys:
-        name = key.replace("-", "_")
-        if name in seen:
-            raise BallspotError(f"{where}: {seen[name]!r} and {key!r} are the same option; keep one")
-        seen[name] = key
 
 
 def parse_entry(name: str, value: Any, where: str) -> ParamSpec:
