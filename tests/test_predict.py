@@ -696,6 +696,7 @@ def test_a_clip_classifier_cannot_spot(run, clip, tmp_path):
         (["dataset"], ["--split", "test"], "lists no games"),
         (["match.mp4"], ["--zip", "submission.zip"], "not in such a game folder"),
         (["match.mp4"], ["--zip", "submission.txt"], "must end in .zip"),
+        (["match.mp4"], ["--zip", "notes.zip"], "not a zip file"),
         (["match.mp4", "match.mp4"], ["--follow"], "exactly one source"),
     ],
 )
@@ -710,6 +711,7 @@ def test_the_sources_are_checked_before_the_model_loads(tmp_path, monkeypatch, s
     monkeypatch.chdir(tmp_path)
     Path("match.mp4").write_bytes(b"")
     Path("notes.txt").write_text("hello")
+    Path("notes.zip").write_text("not an archive")
     Path("dataset").mkdir()
     Path("dataset/splits.json").write_text('{"train": [], "valid": [], "test": []}')
     Path("best.pt").write_bytes(b"weights")

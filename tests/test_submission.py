@@ -125,3 +125,20 @@ def test_a_split_of_a_league_without_splits_json_says_so(tiny_run, tmp_path):
         (root / game / "224p.mp4").symlink_to(tiny_run["league"] / game / "224p.mp4")
     result = runner.invoke(app, ["predict", str(root), "-m", str(tiny_run["best"]), "--split", "test"])
     assert_one_error_line(result, "no splits.json, and none of the 2 test game(s) of SoccerNet's official lists")
+
+
+def test_a_rerun_replaces_its_zip_but_a_file_that_is_no_zip_is_left_alone(tmp_path):
+    """--zip onto an earlier submission replaces it; onto a file that is not a zip archive it stops, leaving
+    the file as it was (a mistyped path must not cost someone's file)."""
+    from ballspot.errors import BallspotError
+    from ballspot.predict.submission import check_submission_name
+
+    earlier = tmp_path / "earlier.zip"
+    with zipfile.ZipFile(earlier, "w") as archive:
+        archive.writestr("a/b/c/results_spotting.json", "{}")
+    assert check_submission_name(earlier) == earlier
+    notes = tmp_path / "notes.zip"
+    notes.write_text("my notes")
+    with pytest.raises(BallspotError, match="not a zip file"):
+        check_submission_name(notes)
+    assert notes.read_text() == "my notes"

@@ -52,6 +52,8 @@ def check_submission_name(target: Path) -> Path:
         raise BallspotError(f"--zip {target} is a folder; give a zip file's path, such as {target / 'submission.zip'}")
     if target.suffix.lower() != ".zip":
         raise BallspotError(f"--zip {target} must end in .zip (the evaluation server takes zip files)")
+    if target.is_file() and not zipfile.is_zipfile(target):  # a zip is replaced; anything else is someone's file
+        raise BallspotError(f"--zip {target} exists and is not a zip file; it is left as it is: give another path")
     return target
 
 
