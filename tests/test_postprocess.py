@@ -182,9 +182,9 @@ def test_params_round_trip_through_a_file(tmp_path):
     "data, message",
     [
         ({"smooth": 1.0}, "unknown post-processing key"),
-        ({"threshold": 1.5}, "threshold must be in"),
-        ({"nms_window_s": 0}, "suppression window"),
-        ({"smooth_s": -1}, "smoothing must be"),
+        ({"threshold": 1.5}, "threshold must be between 0 and 1"),
+        ({"nms_window_s": 0}, "nms_window_s must be above 0"),
+        ({"smooth_s": -1}, "smooth_s must be between 0 and 10 s"),
         ({"threshold": "high"}, "threshold must be a number"),
         ({"per_class": {"Pass": {"threshold": 0.2}}}, "unknown class 'Pass'"),
         ({"per_class": {"PASS": {"thresh": 0.2}}}, "keys among"),

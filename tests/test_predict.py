@@ -666,7 +666,8 @@ def test_bad_models_and_options_are_one_line_errors(run, clip, bad_files, tmp_pa
     assert_one_error_line(invoke(str(clip), "--runs-dir", str(tmp_path / "no-runs")), "no trained model", "quickstart")
     assert_usage_error(invoke(str(clip), *model, "--batch-size", "0"), "--batch-size")
     assert_usage_error(invoke(str(clip), *model, "--precision", "fp8"), "fp8")
-    assert_one_error_line(invoke(str(clip), *model, "--threshold", "1.5"), "threshold")
+    assert_one_error_line(invoke(str(clip), *model, "--threshold", "1.5"), "--threshold must be between 0 and 1")
+    assert_one_error_line(invoke(str(clip), *model, "--nms-window", "0"), "--nms-window must be above 0")
     params = tmp_path / "params.json"
     params.write_text('{"nms_window": 1}')
     assert_one_error_line(invoke(str(clip), *model, "--params", str(params)), "unknown post-processing key")

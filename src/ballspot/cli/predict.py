@@ -39,6 +39,13 @@ DELAY_HELP = (
     "for the model used is logged at start."
 )
 Split = Enum("Split", {name: name for name in SPLITS}, type=str)
+OPTION_OF_KEY = {
+    "threshold": "--threshold",
+    "event_threshold": "--event-threshold",
+    "smooth_s": "--smooth",
+    "nms_window_s": "--nms-window",
+}
+"""The post-processing options, by the key each sets."""
 
 
 @command("predict")
@@ -133,7 +140,7 @@ def predict(
     from ballspot.export.onnx import is_onnx_folder
     from ballspot.predict.api import use_phases
     from ballspot.predict.backends import load_backend, spotter_params
-    from ballspot.predict.postprocess import PostprocessParams, load_params
+    from ballspot.predict.postprocess import check_values, load_params
     from ballspot.predict.run import predict_games
     from ballspot.threads import use_threads
 
@@ -161,7 +168,7 @@ def predict(
     }
     given = {key: value for key, value in overrides.items() if value is not None}
     file_params = load_params(params) if params else None  # bad post-processing fails before the model loads
-    PostprocessParams(**given).check()
+    check_values(given, spelled=OPTION_OF_KEY)
     # so do the sources: a mistyped video path is said at once, not after the model has loaded
     if follow:
         check_follow_options(sources, split, zip_path, out, resolution)

@@ -42,7 +42,7 @@ class PostprocessParams:
     """peaks (local maxima) or soft (soft non-maximum suppression)."""
 
     def check(self) -> None:
-        _check_values(vars(self), "")
+        check_values(vars(self))
         if self.suppression not in SUPPRESSIONS:
             raise BallspotError(f"suppression must be one of {', '.join(SUPPRESSIONS)}, got {self.suppression!r}")
         if not isinstance(self.per_class, dict):
@@ -54,7 +54,7 @@ class PostprocessParams:
                 raise BallspotError(
                     f"per_class {label!r}: expected an object with keys among {', '.join(PER_CLASS_KEYS)}"
                 )
-            _check_values(own, f"per_class {label!r}: ")
+            check_values(own, f"per_class {label!r}: ")
 
     def for_class(self, label: str) -> tuple[float, float, float]:
         """(smooth_s, nms_window_s, threshold) for one class."""
@@ -86,22 +86,26 @@ class PostprocessParams:
         return params
 
 
-def _check_values(values: dict, where: str) -> None:
-    """Refuse out-of-range (or non-numeric) smoothing, window and thresholds, naming the key."""
-    ranges = {
-        "smooth_s": (0, 10, "smoothing must be between 0 and 10 s"),
-        "nms_window_s": (0, 60, "suppression window must be in (0, 60] s"),
-        "threshold": (0, 1, "threshold must be in [0, 1]"),
-        "event_threshold": (0, 1, "event_threshold must be in [0, 1]"),
-    }
-    for key, (low, high, message) in ranges.items():
+RANGES = {
+    "smooth_s": (0, 10, "between 0 and 10 s"),
+    "nms_window_s": (0, 60, "above 0 and at most 60 s"),
+    "threshold": (0, 1, "between 0 and 1"),
+    "event_threshold": (0, 1, "between 0 and 1"),
+}
+"""Each checked key's allowed range (`nms_window_s` excludes 0), as numbers and as said to the user."""
+
+
+def check_values(values: dict, where: str = "", spelled: dict[str, str] | None = None) -> None:
+    """Refuse out-of-range (or non-numeric) smoothing, window and thresholds, naming each as `spelled` says
+    (an option such as `--nms-window`) or by its key."""
+    for key, (low, high, allowed) in RANGES.items():
         if key not in values:
             continue
-        value = values[key]
+        value, name = values[key], (spelled or {}).get(key, key)
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise BallspotError(f"{where}{key} must be a number, got {value!r}")
+            raise BallspotError(f"{where}{name} must be a number, got {value!r}")
         if not low <= value <= high or (key == "nms_window_s" and value == 0):
-            raise BallspotError(f"{where}{message}, got {value}")
+            raise BallspotError(f"{where}{name} must be {allowed}, got {value}")
 
 
 def load_params(path: Path) -> PostprocessParams:
