@@ -692,3 +692,20 @@ def test_torchrun_two_processes_on_cpu_train_one_run(tmp_path, index_path):
     assert last["classes"] == [*CLASSES_12, BACKGROUND] and last["model_config"]["num_classes"] == 13
     assert not any(key.startswith("module.") for key in last["model"])
     assert len(list(cache.glob("frames-*.npy"))) == 2
+
+
+def test_a_bad_value_from_the_config_file_names_the_file(tmp_path):
+    """Range errors spell settings as options; one the YAML file set says which file, one an option set does
+    not, and an option overriding the file's bad value is accepted."""
+    from ballspot.engine.config import resolve_config
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("height: 7\n")
+    with pytest.raises(BallspotError, match=r"--height must be between .* got 7 \(set in .*bad.yaml\)"):
+        resolve_config(bad, {})
+    assert resolve_config(bad, {"height": 64}).height == 64
+    good = tmp_path / "good.yaml"
+    good.write_text("height: 64\n")
+    with pytest.raises(BallspotError) as raised:
+        resolve_config(good, {"epochs": 0})
+    assert "--epochs" in str(raised.value) and "set in" not in str(raised.value)

@@ -452,6 +452,23 @@ def resolve_settings(yaml_path: str | Path | None, options: dict[str, Any]) -> t
     then the options that were given, as `resumed_config` compares them), from one reading of the file."""
     values, source = _yaml_settings(yaml_path)
     given = _given(options)
-    config = TrainConfig.from_dict(values, source).merged(given)
-    config.check()
+    from_file = TrainConfig.from_dict(values, source)
+    config = from_file.merged(given)
+    try:
+        config.check()
+    except BallspotError as exc:
+        raise _naming_the_file(exc, from_file, source) from None
     return config, {**values, **given}
+
+
+def _naming_the_file(exc: BallspotError, from_file: TrainConfig, source: str) -> BallspotError:
+    """The error of a value the YAML file set (the file's settings alone fail the same way) with the file
+    named: its message spells settings as options, which the command line may not have given."""
+    if source == "config":
+        return exc
+    try:
+        from_file.check()
+    except BallspotError as alone:
+        if str(alone) == str(exc):
+            return BallspotError(f"{exc} (set in {source})")
+    return exc
