@@ -595,3 +595,13 @@ def test_postprocess_search_errors(tmp_path, league_index):
     assert_usage_error(result, "--min-events")
     result = runner.invoke(app, ["tune", "postprocess", str(tmp_path)])
     assert_one_error_line(result, "no weights/best.pt in")
+
+
+@pytest.mark.parametrize("port", ["notaport", "99999"])
+def test_a_database_url_whose_port_is_no_port_is_said_with_the_password_hidden(tmp_path, port):
+    from ballspot.tune.storage import parse_storage
+
+    with pytest.raises(BallspotError, match=f"the port '{port}' is not a number") as raised:
+        parse_storage(f"postgresql://user:secret@localhost:{port}/db", tmp_path)
+    assert "secret" not in str(raised.value) and "int()" not in str(raised.value)
+    assert parse_storage("postgresql://user:secret@localhost:5432/db", tmp_path).kind == "database"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+import urllib.parse
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,7 +76,8 @@ def parse_storage(value: str | None, studies_dir: Path) -> StorageSpec:
         if scheme.startswith("sqlite") and database.startswith("/~"):  # SQLite would take ~ for a folder ./~
             path, query = (database[1:].split("?", 1) + [""])[:2]
             return StorageSpec("sqlite", f"{scheme}:///{absolute(path)}" + (f"?{query}" if query else ""))
-        return StorageSpec("sqlite" if scheme.startswith("sqlite") else "database", value)
+        spec = StorageSpec("sqlite" if scheme.startswith("sqlite") else "database", value)
+        return _check_port(spec)
     if scheme := URL_WITHOUT_SLASHES.match(value):  # sqlite:/data/s.db would be the file ./sqlite:/data/s.db
         raise BallspotError(
             f"--storage {value!r}: a database URL needs '//' after {scheme.group(0)!r} (sqlite:///PATH.db, "
@@ -89,6 +91,18 @@ def parse_storage(value: str | None, studies_dir: Path) -> StorageSpec:
         f"--storage {value!r}: expected a database URL (sqlite:///..., postgresql://user@host/db), "
         "journal:PATH, or a file ending in .log (journal) or .db (SQLite)"
     )
+
+
+def _check_port(spec: StorageSpec) -> StorageSpec:
+    """A database URL's port must be a number from 1 to 65535 (the driver's own words are Python's int())."""
+    try:
+        urllib.parse.urlsplit(spec.target).port
+    except ValueError:
+        port = spec.target.split("://", 1)[1].split("@")[-1].split("/")[0].rpartition(":")[2]
+        raise BallspotError(
+            f"--storage {spec.display}: the port {port!r} is not a number from 1 to 65535 (host:5432/db)"
+        ) from None
+    return spec
 
 
 def open_storage(spec: StorageSpec):
