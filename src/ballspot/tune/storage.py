@@ -96,7 +96,7 @@ def parse_storage(value: str | None, studies_dir: Path) -> StorageSpec:
 def _check_port(spec: StorageSpec) -> StorageSpec:
     """A database URL's port must be a number from 1 to 65535 (the driver's own words are Python's int())."""
     try:
-        urllib.parse.urlsplit(spec.target).port
+        _ = urllib.parse.urlsplit(spec.target).port  # parsing the port is the check
     except ValueError:
         port = spec.target.split("://", 1)[1].split("@")[-1].split("/")[0].rpartition(":")[2]
         raise BallspotError(
