@@ -7,6 +7,7 @@ always shows the picture on screen at `start + k / fps` seconds, whatever the so
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -112,31 +113,37 @@ def stream_frames(
     if start_s < 0 or (duration_s is not None and duration_s <= 0):
         raise BallspotError(f"bad time range: start {start_s} s, duration {duration_s} s")
     cmd = _command(path, fmt, start_s, duration_s)
-    process = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, **tied_to_parent()
-    )
     chunk_bytes = fmt.frame_bytes * chunk_frames
     first = 0
-    try:
-        assert process.stdout is not None
-        while True:
+    with _reaped(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                                  **tied_to_parent())) as process:  # fmt: skip
+        assert process.stdout is not None and process.stderr is not None
+        code = None
+        while code is None:
             data = _read_exactly(process.stdout, chunk_bytes)
+            if len(data) < chunk_bytes:  # the end: wait for ffmpeg before the last chunk, which may be kept
+                stderr = process.stderr.read().decode("utf-8", "replace")
+                code = process.wait()
             n = len(data) // fmt.frame_bytes
             if n:
                 frames = np.frombuffer(data[: n * fmt.frame_bytes], dtype=np.uint8).reshape(fmt.shape(n))
                 yield FrameChunk(first=first, frames=frames)
                 first += n
-            if len(data) < chunk_bytes:
-                break
-        stderr = process.stderr.read().decode("utf-8", "replace") if process.stderr else ""
-        code = process.wait()
-        if code != 0:
-            raise BallspotError(f"ffmpeg could not decode {path}: {ffmpeg_reason(stderr, code)}")
-        _check_complete(info, fmt.fps, start_s, duration_s, first)
+    if code != 0:
+        raise BallspotError(f"ffmpeg could not decode {path}: {ffmpeg_reason(stderr, code)}")
+    _check_complete(info, fmt.fps, start_s, duration_s, first)
+
+
+@contextlib.contextmanager
+def _reaped(process: subprocess.Popen) -> Iterator[subprocess.Popen]:
+    """`process`, killed if it still runs and waited for when the block ends, however it ends (the end of
+    its output, an error, a consumer that stopped early, KeyboardInterrupt): no child is left behind."""
+    try:
+        yield process
     finally:
         if process.poll() is None:
             process.kill()
-            process.wait()
+        process.wait()
         for pipe in (process.stdout, process.stderr):
             if pipe is not None:
                 pipe.close()
