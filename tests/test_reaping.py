@@ -112,3 +112,26 @@ def test_failing_progress_callback_leaves_no_ffmpeg(video):
         score_track(video, spotter, batch_size=1, on_progress=on_progress)
     assert kept.value.__traceback__ is not None
     assert unreaped() - before == set()
+
+
+def test_interrupted_while_the_encoder_finishes_leaves_no_ffmpeg(tmp_path, monkeypatch):
+    """Ctrl-C (or SIGTERM, which the commands turn into it) while ffmpeg writes the end of a synthetic video."""
+    import subprocess
+
+    from ballspot.synthetic import writer
+
+    class InterruptedWait(subprocess.Popen):
+        interrupted = False
+
+        def wait(self, timeout=None):
+            if "libx264" in self.args and not InterruptedWait.interrupted:  # the encoder, not a version check
+                InterruptedWait.interrupted = True
+                raise KeyboardInterrupt
+            return super().wait(timeout)
+
+    monkeypatch.setattr(writer.subprocess, "Popen", InterruptedWait)
+    before = unreaped()
+    with pytest.raises(KeyboardInterrupt):
+        writer.write_video(tmp_path / "game.mp4", iter(np.zeros((10, 32, 32, 3), np.uint8)), fps=25, n_frames=10)
+    assert InterruptedWait.interrupted and unreaped() - before == set()
+    assert not list(tmp_path.iterdir())

@@ -7,7 +7,6 @@ always shows the picture on screen at `start + k / fps` seconds, whatever the so
 
 from __future__ import annotations
 
-import contextlib
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ import ffmpeg
 import numpy as np
 
 from ballspot.errors import BallspotError
-from ballspot.video.ffmpeg_bin import ffmpeg_exe, ffmpeg_reason, local_input, tied_to_parent
+from ballspot.video.ffmpeg_bin import ffmpeg_exe, ffmpeg_reason, local_input, reaped, tied_to_parent
 from ballspot.video.probe import TRUNCATED_SHORTFALL_S, TRUNCATED_SHORTFALL_SHARE, VideoInfo, probe
 
 if TYPE_CHECKING:
@@ -115,7 +114,7 @@ def stream_frames(
     cmd = _command(path, fmt, start_s, duration_s)
     chunk_bytes = fmt.frame_bytes * chunk_frames
     first = 0
-    with _reaped(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+    with reaped(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
                                   **tied_to_parent())) as process:  # fmt: skip
         assert process.stdout is not None and process.stderr is not None
         code = None
@@ -132,21 +131,6 @@ def stream_frames(
     if code != 0:
         raise BallspotError(f"ffmpeg could not decode {path}: {ffmpeg_reason(stderr, code)}")
     _check_complete(info, fmt.fps, start_s, duration_s, first)
-
-
-@contextlib.contextmanager
-def _reaped(process: subprocess.Popen) -> Iterator[subprocess.Popen]:
-    """`process`, killed if it still runs and waited for when the block ends, however it ends (the end of
-    its output, an error, a consumer that stopped early, KeyboardInterrupt): no child is left behind."""
-    try:
-        yield process
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait()
-        for pipe in (process.stdout, process.stderr):
-            if pipe is not None:
-                pipe.close()
 
 
 def _check_complete(info: VideoInfo, fps: float, start_s: float, duration_s: float | None, decoded: int) -> None:
