@@ -22,7 +22,7 @@ from ballspot.metrics.chance import chance_games
 from ballspot.metrics.game_events import Diagnostics
 from ballspot.metrics.sources import load_games
 from ballspot.soccernet.splits import OFFICIAL_SPLITS
-from tests.assertions import assert_usage_error
+from tests.assertions import assert_one_error_line, assert_usage_error
 from tests.spotting_data import GAME, golden_events, golden_labels, prediction, predictions_document, write_tree
 
 REPO = Path(__file__).resolve().parents[1]
@@ -406,6 +406,32 @@ def test_predictions_spelled_with_composed_accents_score_labels_spelled_decompos
     result = evaluate(tmp_path, "--bootstrap", "0", "--json", "--no-chance", "--split", "test")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["mAP"] == 1.0 and "warning" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("layout", "hint"),
+    [
+        ("deeper", "its games are under extra: give --predictions "),
+        ("elsewhere", "1 of them are predicted at another path (first: other/"),
+        ("one game", "--labels holds one game: give its own predictions (--predictions "),
+    ],
+)
+def test_missing_predictions_hint_finds_games_spelled_with_other_accents(tmp_path, layout, hint):
+    """Labels under decomposed accents (NFD, as macOS stores names), predictions under composed ones (NFC) at
+    another path: the hint that says where they are names them all the same."""
+    import unicodedata
+
+    name = "ligue ñ/2099-2100/2099-08-01 - Atlético - Réal"
+    nfc, nfd = (unicodedata.normalize(form, name) for form in ("NFC", "NFD"))
+    write_tree(tmp_path / "labels", {nfd: golden_labels()}, "Labels-ball.json")
+    where = {"deeper": f"extra/{nfc}", "elsewhere": "other/" + nfc.split("/", 1)[1], "one game": nfc}[layout]
+    exact = [prediction(CLASSES_12[i], ms, 1.0, team) for i, _, ms, team in golden_events()]
+    write_tree(tmp_path / "predictions", {where: predictions_document(exact)}, "results_spotting.json")
+    labels = tmp_path / "labels" / nfd if layout == "one game" else tmp_path / "labels"
+    result = runner.invoke(
+        app, ["evaluate", "--predictions", str(tmp_path / "predictions"), "--labels", str(labels), "--bootstrap", "0"]
+    )
+    assert_one_error_line(result, hint)
 
 
 def test_an_undefined_team_map_reads_n_a_on_screen_with_the_class_it_comes_from(tmp_path):

@@ -21,7 +21,7 @@ from ballspot.inputfiles import parse_json
 from ballspot.metrics.game_events import Diagnostics, GameEvents, game_from_columns, game_from_documents
 from ballspot.metrics.typed_columns import labels_columns, prediction_columns
 from ballspot.paths import absolute_as_named, walk_linked
-from ballspot.soccernet.game_ids import among, respelled
+from ballspot.soccernet.game_ids import among, game_key, respelled
 from ballspot.soccernet.labels import LABELS_FILE
 from ballspot.soccernet.results import RESULTS_FILE
 
@@ -178,23 +178,33 @@ def load_games(
 
 def deeper_hint(tree: JsonTree, predicted: Collection[str], labelled: Collection[str]) -> str:
     """`; its games are under FOLDER ...` when every predicted game is a labelled one under the same extra
-    folder (a zip made with `zip -r p.zip predictions/`); else ""."""
-    prefixes = {game[: -len(own)] for game in predicted for own in labelled if game.endswith(f"/{own}")}
-    if len(prefixes) != 1 or set(labelled) & set(predicted):
+    folder (a zip made with `zip -r p.zip predictions/`), however either spells its accents; else ""."""
+    prefixes = {prefix for game in predicted for own in labelled if (prefix := _folder_above(game, own))}
+    if len(prefixes) != 1 or among(labelled, predicted):
         return ""
-    prefix = next(iter(prefixes)).rstrip("/")
+    prefix = next(iter(prefixes))
     if tree.path.is_dir():
         return f"; its games are under {prefix}: give --predictions {tree.path / prefix}"
     return f"; its games are under {prefix}/ inside the zip: make the zip from inside that folder (zip -r OUT.zip .)"
 
 
+def _folder_above(game: str, own: str) -> str:
+    """The folders `game` has above a game id naming `own` (`extra` for `extra/own`), as `game` spells them;
+    "" when `game` does not end in `own`."""
+    parts, depth = game.split("/"), own.count("/") + 1
+    if len(parts) <= depth or game_key("/".join(parts[-depth:])) != game_key(own):
+        return ""
+    return "/".join(parts[:-depth])
+
+
 def elsewhere_hint(predicted: Collection[str], missing: Collection[str]) -> str:
     """`; N of them are predicted at another path (first: ...)` when missing games' folders are predicted
-    under other league/season folders (a zip made from inside the league folder, a renamed season); else ""."""
+    under other league/season folders (a zip made from inside the league folder, a renamed season), however
+    either spells its accents; else ""."""
     by_name: dict[str, list[str]] = {}
     for game in sorted(predicted):
-        by_name.setdefault(game.rsplit("/", 1)[-1], []).append(game)
-    moved = [(game, by_name[name][0]) for game in sorted(missing) if (name := game.rsplit("/", 1)[-1]) in by_name]
+        by_name.setdefault(_game_name(game), []).append(game)
+    moved = [(game, by_name[name][0]) for game in sorted(missing) if (name := _game_name(game)) in by_name]
     if not moved:
         return ""
     game, where = moved[0]
@@ -204,13 +214,19 @@ def elsewhere_hint(predicted: Collection[str], missing: Collection[str]) -> str:
     )
 
 
+def _game_name(game: str) -> str:
+    """The game folder's own name (the id's last part), in the form two spellings of it share."""
+    return game_key(game.rsplit("/", 1)[-1])
+
+
 def one_game_hint(labels: JsonTree, predictions: JsonTree, predicted: Collection[str], labelled: Collection) -> str:
     """`; --labels holds one game: give its own predictions (--predictions PATH)` when the labels are one game (a
-    game folder or its file) and the predictions a root holding one game of that folder's name; else ""."""
+    game folder or its file) and the predictions a root holding one game of that folder's name (however either
+    spells its accents); else ""."""
     if set(labelled) != {""} or labels._zip is not None or not predictions.path.is_dir():
         return ""
     folder = labels.path.parent if labels.path.is_file() else labels.path
-    same = [game for game in predicted if PurePosixPath(game).name == absolute_as_named(folder).name]
+    same = [game for game in predicted if _game_name(game) == game_key(absolute_as_named(folder).name)]
     if len(same) != 1:
         return ""
     return f"; --labels holds one game: give its own predictions (--predictions {predictions.path / same[0]})"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -209,10 +210,11 @@ def _blocks(
     if on_progress and total is not None:
         on_progress(0, total)
     blocks = score_video(video, spotter.model, spotter.config, spotter.device, batch_size, precision, flip=spotter.flip)
-    for block in blocks:
-        if on_progress:
-            on_progress(block.frames_decoded, total)
-        yield block
+    with closing(blocks):  # an error in on_progress ends the decoder too
+        for block in blocks:
+            if on_progress:
+                on_progress(block.frames_decoded, total)
+            yield block
 
 
 def predict_video(

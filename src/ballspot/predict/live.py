@@ -75,8 +75,8 @@ def follow(
     """Print each event at or above `params.event_threshold` as a JSON line as soon as it is final; returns
     how many were printed. Ctrl-C or SIGTERM ends the stream early (the events it makes final still print)."""
     printed = 0
-    with _stop_on_signals(source):
-        events = predict_video(source, spotter, params, batch_size=batch_size, precision=precision)
+    events = predict_video(source, spotter, params, batch_size=batch_size, precision=precision)
+    with _stop_on_signals(source), contextlib.closing(events):  # any error ends the decoder too
         for event in _confident(events, params):
             try:
                 out.write(json.dumps(event.to_json()) + "\n")

@@ -16,6 +16,7 @@ import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -202,7 +203,8 @@ def _spot_game(game_id, halves, spotter, params, out_root, batch_size, precision
         events = predict_video(
             job.video, spotter, params, batch_size=batch_size, precision=precision, on_progress=on_progress
         )
-        predictions.extend(replace(p, half=job.half) for p in events)
+        with closing(events):  # an error here ends the decoder too
+            predictions.extend(replace(p, half=job.half) for p in events)
     videos = {job.half: job.video for job in halves}
     files = write_game_outputs(out_root / game_id, game_id, videos, predictions, params)
     return {

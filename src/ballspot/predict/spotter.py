@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,12 +51,13 @@ def position_step_s(config: TrainConfig) -> float:
 def sampled_frames(path: Path, config: TrainConfig, chunk_frames: int = 256) -> Iterator[tuple[np.ndarray, int]]:
     """(kept frames, raw frames decoded so far) chunks: every `stride`-th frame at the model's rate."""
     seen = 0
-    for chunk in stream_frames(path, config.frame_format(), chunk_frames=chunk_frames):
-        first_kept = (-chunk.first) % config.stride
-        seen += len(chunk.frames)
-        kept = chunk.frames[first_kept :: config.stride]
-        if len(kept):
-            yield kept, seen
+    with closing(stream_frames(path, config.frame_format(), chunk_frames=chunk_frames)) as chunks:
+        for chunk in chunks:
+            first_kept = (-chunk.first) % config.stride
+            seen += len(chunk.frames)
+            kept = chunk.frames[first_kept :: config.stride]
+            if len(kept):
+                yield kept, seen
 
 
 class StackScorer:
@@ -216,9 +218,14 @@ def score_video(
     precision: str = "auto",
     flip: bool = False,
 ) -> Iterator[ScoreBlock]:
-    """Stream a video and yield scores for each new run of positions (frames for a dense model, windows else)."""
+    """Stream a video and yield scores for each new run of positions (frames for a dense model, windows else).
+
+    The decoder is closed as soon as scoring ends, even by an error whose traceback is kept (it holds these
+    frames): no ffmpeg is left running.
+    """
     if getattr(model.cfg, "head", "window") == "dense":
-        yield from dense_scores(sampled_frames(path, config), model, config, device, batch_size, precision, flip)
+        with closing(sampled_frames(path, config)) as chunks:
+            yield from dense_scores(chunks, model, config, device, batch_size, precision, flip)
         return
     if flip:
         raise BallspotError("flip test-time augmentation needs a dense model (train with --task dense)")
@@ -242,18 +249,19 @@ def score_video(
         windows_done += len(probs)
         return ScoreBlock(times_s=centres * step_s, scores=probs.numpy(), frames_decoded=decoded)
 
-    for kept, decoded in sampled_frames(path, config):
-        if last_frame is None:
-            kept = np.concatenate([np.repeat(kept[:1], pad, axis=0), kept])
-        last_frame = kept[-1]
-        kept_total += len(kept)
-        pending = np.concatenate([pending, kept])
-        usable = len(pending) - len(pending) % group
-        if usable >= group * max(1, batch_size):
-            block = emit(pending[:usable], decoded)
-            pending = pending[usable:]
-            if block is not None:
-                yield block
+    with closing(sampled_frames(path, config)) as chunks:
+        for kept, decoded in chunks:
+            if last_frame is None:
+                kept = np.concatenate([np.repeat(kept[:1], pad, axis=0), kept])
+            last_frame = kept[-1]
+            kept_total += len(kept)
+            pending = np.concatenate([pending, kept])
+            usable = len(pending) - len(pending) % group
+            if usable >= group * max(1, batch_size):
+                block = emit(pending[:usable], decoded)
+                pending = pending[usable:]
+                if block is not None:
+                    yield block
     if last_frame is None:
         return
     real = kept_total - pad  # kept frames that came from the video

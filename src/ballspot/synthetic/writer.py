@@ -12,7 +12,7 @@ from ballspot.atomic import atomic_path, write_json
 from ballspot.errors import BallspotError
 from ballspot.soccernet.labels import Annotation, labels_document
 from ballspot.synthetic.simulate import Match
-from ballspot.video.ffmpeg_bin import ffmpeg_exe, ffmpeg_reason, tied_to_parent
+from ballspot.video.ffmpeg_bin import ffmpeg_exe, ffmpeg_reason, reaped, tied_to_parent
 
 CRF = 23
 """x264 quality: close to the bitrate of SoccerNet's 224p files, so compression artefacts look alike."""
@@ -56,25 +56,28 @@ def write_video(
     with atomic_path(target) as tmp:
         cmd = _command(tmp, width, height, fps, n_frames / fps, audio_seed)
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE, **tied_to_parent())
-        assert proc.stdin is not None
-        try:
-            for frame in _chain(first, iterator):
-                if frame.shape != first.shape or frame.dtype != np.uint8:
-                    raise BallspotError(f"frame of shape {frame.shape} {frame.dtype}; expected {first.shape} uint8")
-                proc.stdin.write(memoryview(np.ascontiguousarray(frame)))
-                if on_frame is not None:
-                    on_frame()
-            proc.stdin.close()
-        except BrokenPipeError:
-            pass
-        except BaseException:
-            proc.kill()
-            proc.wait()
-            raise
-        stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-        if proc.wait() != 0:
-            raise BallspotError(f"ffmpeg could not write {target}: {ffmpeg_reason(stderr, proc.returncode)}")
+        with reaped(proc):
+            _feed(proc, first, iterator, on_frame)
+            stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+            code = proc.wait()
+        if code != 0:
+            raise BallspotError(f"ffmpeg could not write {target}: {ffmpeg_reason(stderr, code)}")
     return target
+
+
+def _feed(proc: subprocess.Popen, first: np.ndarray, rest: Iterable[np.ndarray], on_frame) -> None:
+    """Write the frames to ffmpeg's standard input, then close it (the end of the video)."""
+    assert proc.stdin is not None
+    try:
+        for frame in _chain(first, rest):
+            if frame.shape != first.shape or frame.dtype != np.uint8:
+                raise BallspotError(f"frame of shape {frame.shape} {frame.dtype}; expected {first.shape} uint8")
+            proc.stdin.write(memoryview(np.ascontiguousarray(frame)))
+            if on_frame is not None:
+                on_frame()
+        proc.stdin.close()
+    except BrokenPipeError:  # ffmpeg stopped reading: its error says why
+        pass
 
 
 def _chain(first: np.ndarray, rest: Iterable[np.ndarray]) -> Iterable[np.ndarray]:

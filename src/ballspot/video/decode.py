@@ -17,7 +17,7 @@ import ffmpeg
 import numpy as np
 
 from ballspot.errors import BallspotError
-from ballspot.video.ffmpeg_bin import ffmpeg_exe, ffmpeg_reason, local_input, tied_to_parent
+from ballspot.video.ffmpeg_bin import ffmpeg_exe, ffmpeg_reason, local_input, reaped, tied_to_parent
 from ballspot.video.probe import TRUNCATED_SHORTFALL_S, TRUNCATED_SHORTFALL_SHARE, VideoInfo, probe
 
 if TYPE_CHECKING:
@@ -112,34 +112,25 @@ def stream_frames(
     if start_s < 0 or (duration_s is not None and duration_s <= 0):
         raise BallspotError(f"bad time range: start {start_s} s, duration {duration_s} s")
     cmd = _command(path, fmt, start_s, duration_s)
-    process = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, **tied_to_parent()
-    )
     chunk_bytes = fmt.frame_bytes * chunk_frames
     first = 0
-    try:
-        assert process.stdout is not None
-        while True:
+    with reaped(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                                  **tied_to_parent())) as process:  # fmt: skip
+        assert process.stdout is not None and process.stderr is not None
+        code = None
+        while code is None:
             data = _read_exactly(process.stdout, chunk_bytes)
+            if len(data) < chunk_bytes:  # the end: wait for ffmpeg before the last chunk, which may be kept
+                stderr = process.stderr.read().decode("utf-8", "replace")
+                code = process.wait()
             n = len(data) // fmt.frame_bytes
             if n:
                 frames = np.frombuffer(data[: n * fmt.frame_bytes], dtype=np.uint8).reshape(fmt.shape(n))
                 yield FrameChunk(first=first, frames=frames)
                 first += n
-            if len(data) < chunk_bytes:
-                break
-        stderr = process.stderr.read().decode("utf-8", "replace") if process.stderr else ""
-        code = process.wait()
-        if code != 0:
-            raise BallspotError(f"ffmpeg could not decode {path}: {ffmpeg_reason(stderr, code)}")
-        _check_complete(info, fmt.fps, start_s, duration_s, first)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        for pipe in (process.stdout, process.stderr):
-            if pipe is not None:
-                pipe.close()
+    if code != 0:
+        raise BallspotError(f"ffmpeg could not decode {path}: {ffmpeg_reason(stderr, code)}")
+    _check_complete(info, fmt.fps, start_s, duration_s, first)
 
 
 def _check_complete(info: VideoInfo, fps: float, start_s: float, duration_s: float | None, decoded: int) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from ballspot.errors import BallspotError
@@ -92,3 +94,20 @@ def tied_to_parent() -> dict:
 
 
 PR_SET_PDEATHSIG = 1
+
+
+@contextlib.contextmanager
+def reaped(process: subprocess.Popen) -> Iterator[subprocess.Popen]:
+    """`process` (an ffmpeg), killed if it still runs and waited for when the block ends, however it ends: the end
+    of its work, an error, a consumer that stopped early, KeyboardInterrupt. No child is left running or as a
+    zombie, and its pipes are closed."""
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        for pipe in (process.stdin, process.stdout, process.stderr):
+            with contextlib.suppress(OSError):  # a broken pipe's unwritten bytes
+                if pipe is not None:
+                    pipe.close()
