@@ -81,7 +81,7 @@ def test_predictions_carry_team_sides_that_evaluate_reads_back(run, league, tmp_
     per_class = {row["class"]: row["team_ap"] for row in json.loads(report.stdout)["per_class"]}
     assert per_class["PASS"] == pytest.approx(result.per_class[0].team_ap)
     text = runner.invoke(app, ["evaluate", "--predictions", str(out), "--labels", str(league), "--no-chance"])
-    assert "Team mAP@1: nan" in text.stdout  # 9 of the 12 classes have no event: undefined by SoccerNet's rule
+    assert "Team mAP@1: n/a" in text.stdout  # 9 of the 12 classes have no event: undefined by SoccerNet's rule
     present = f"over the 3 classes with events (what training reports): {team_map_of_present_classes(result):.4f}"
     assert present in text.stdout
 
