@@ -137,6 +137,8 @@ class _OwnCloudHandler(_Handler):
         self._record()
         expected = "Basic " + base64.b64encode(f"{self.state['user']}:{self.state['password']}".encode()).decode()
         if self.headers.get("Authorization") != expected:
+            if self.state["refusal"] == 403:  # some shares answer a wrong password with 403 Forbidden
+                return self._send(403, b"Forbidden")
             return self._send(401, b"Unauthorized", {"WWW-Authenticate": 'Basic realm="x"'})
         name = unquote(urlsplit(self.path).path).removeprefix("/public.php/webdav/")
         if name not in self.state["files"]:
@@ -149,6 +151,7 @@ def hub_standin(repos: dict[str, StandinRepo]) -> _Server:
     return _serve(_HubHandler, {"repos": repos})
 
 
-def owncloud_standin(files: dict[str, bytes], user: str, password: str) -> _Server:
-    """Start a stand-in ownCloud WebDAV share (`/public.php/webdav/<file>`) on 127.0.0.1."""
-    return _serve(_OwnCloudHandler, {"files": files, "user": user, "password": password})
+def owncloud_standin(files: dict[str, bytes], user: str, password: str, refusal: int = 401) -> _Server:
+    """Start a stand-in ownCloud WebDAV share (`/public.php/webdav/<file>`) on 127.0.0.1; a wrong password
+    gets the HTTP status `refusal` (401 or 403)."""
+    return _serve(_OwnCloudHandler, {"files": files, "user": user, "password": password, "refusal": refusal})

@@ -473,6 +473,7 @@ def test_wrong_password_is_one_line_and_leaves_no_game(tmp_path, fake_hub):
     assert result.exit_code == 1
     line = one_error_line(result)
     assert "wrong NDA password" in line and "wrong-guess" not in result.output
+    assert "--password" in line and "BALLSPOT_NDA_PASSWORD" in line  # how to give the right one
     root = data / "spotting-ball-2025"
     assert game_folders(root) == []
     assert (root / "train.zip").is_file()  # kept, so the rerun with the right password downloads nothing new
@@ -679,7 +680,7 @@ def test_owncloud_wrong_then_right_password(tmp_path, monkeypatch, tiny_mp4):
                 (2024,), ("train",), data, Credentials(nda_password=password), source="owncloud", owncloud_server=server
             )
 
-        with pytest.raises(BallspotError, match="ownCloud refused train.zip .*401.*check the NDA password"):
+        with pytest.raises(BallspotError, match="ownCloud refused train.zip .*401.*NDA password is wrong"):
             download("wrong-guess")
         root = data / "spotting-ball-2024"
         assert not (root / "train.zip").exists() and game_folders(root) == []
@@ -691,3 +692,21 @@ def test_owncloud_wrong_then_right_password(tmp_path, monkeypatch, tiny_mp4):
         assert not (root / "train.zip").exists()
     finally:
         share.close()
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_owncloud_refusal_says_the_password_is_wrong_and_how_to_give_it(tmp_path, monkeypatch, status):
+    from tests.hub_standin import owncloud_standin
+
+    monkeypatch.setattr(urllib.request, "_opener", None)  # the SDK installs a global opener; undo it after
+    share = owncloud_standin({"train.zip": b"unused"}, "5yhG5AtySHFNU4T", PASSWORD, refusal=status)
+    try:
+        with pytest.raises(BallspotError) as caught:
+            download_soccernet((2024,), ("train",), tmp_path / "data", Credentials(nda_password="wrong-guess"),
+                               source="owncloud", owncloud_server=share.url + "/public.php/webdav/")  # fmt: skip
+    finally:
+        share.close()
+    message = str(caught.value)
+    assert f"ownCloud refused train.zip of spotting-ball-2024 ({status}" in message
+    assert "NDA password is wrong" in message and "--password" in message and "BALLSPOT_NDA_PASSWORD" in message
+    assert "wrong-guess" not in message

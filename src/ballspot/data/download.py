@@ -39,6 +39,8 @@ INSTALL_HINT = "pip install 'ballspot[soccernet]'"
 MARKER_DIR = ".ballspot-download"
 """Per-split records of what each zip held, so a rerun knows what is complete without the zip."""
 
+PASSWORD_HINT = "pass --password or set BALLSPOT_NDA_PASSWORD"
+"""How a user gives the NDA password (the option and the variable of `download soccernet`)."""
 _SDK_SOURCE = {"huggingface": "HuggingFace", "owncloud": "EXRCSDrive"}
 _SDK_DEFAULT_PASSWORD = "SoccerNet"
 """What the SDK expects when no password applies; anything else makes it warn for Hugging Face tasks."""
@@ -87,9 +89,7 @@ class Credentials:
         if not self.nda_password and self.ask_nda_password is not None:
             self.nda_password = self.ask_nda_password() or None
         if not self.nda_password:
-            raise BallspotError(
-                f"{why} needs the NDA password SoccerNet sent you: pass --password or set BALLSPOT_NDA_PASSWORD"
-            )
+            raise BallspotError(f"{why} needs the NDA password SoccerNet sent you: {PASSWORD_HINT}")
         return self.nda_password
 
     def new_token(self) -> bool:
@@ -359,9 +359,11 @@ def fetch_zip(
                 f"could not download {zip_name(split)} of {task} ({_failure(error, credentials)})"
             ) from error
         if source == "owncloud":
-            if "401" in said:
+            refused = next((code for code in ("401", "403") if f"HTTP Error {code}" in said), None)
+            if refused:
                 raise BallspotError(
-                    f"ownCloud refused {zip_name(split)} of {task} (401 Unauthorized): check the NDA password"
+                    f"ownCloud refused {zip_name(split)} of {task} ({refused}): the NDA password is wrong; "
+                    f"{PASSWORD_HINT} with the one SoccerNet e-mailed you"
                 )
             raise BallspotError(
                 f"ownCloud did not deliver {zip_name(split)} of {task}" + (f" ({_first_line(said)})" if said else "")
@@ -391,7 +393,10 @@ def unpack_zip(
             task = bar.add_task(f"{root.name} {split}", total=sum(len(g.members) for g in todo))
             for game in todo:
                 bar.update(task, description=f"{split}: {game.game_id.rsplit('/', 1)[-1]}")
-                unzip.extract_game(archive, game, root, password, on_file=lambda _name: bar.advance(task))
+                try:
+                    unzip.extract_game(archive, game, root, password, on_file=lambda _name: bar.advance(task))
+                except unzip.WrongPassword as exc:
+                    raise BallspotError(f"{exc}; {PASSWORD_HINT} with the one SoccerNet e-mailed you") from exc
         for member in index.loose:
             unzip.extract_loose(archive, member, root, password)
     write_json(

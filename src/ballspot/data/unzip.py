@@ -52,6 +52,10 @@ class ArchiveIndex:
     encrypted: bool
 
 
+class WrongPassword(BallspotError):
+    """An encrypted member did not decrypt: most likely a wrong password (a caller adds how to give one)."""
+
+
 def _inside_game(name: str) -> str:
     """A member's path inside its game folder; `\\` separates as `/` does (a zip made on Windows), as in
     `_safe_parts`, which groups the members into games."""
@@ -135,10 +139,10 @@ def _read_error(exc: Exception, zip_path: Path, member: str, password: str | Non
     if isinstance(exc, RuntimeError) and ("password required" in text or "requires a password" in text):
         return BallspotError(f"{zip_path.name} is encrypted: it needs SoccerNet's NDA password")
     if isinstance(exc, RuntimeError) and "Bad password" in text:
-        return BallspotError(f"wrong NDA password for {zip_path.name} (it did not decrypt {member!r})")
+        return WrongPassword(f"wrong NDA password for {zip_path.name} (it did not decrypt {member!r})")
     inflate = isinstance(exc, zlib.error)  # compressed data that does not decompress: damaged, or a wrong password
     if isinstance(exc, zipfile.BadZipFile | zlib.error) and password and ("CRC" in text or "HMAC" in text or inflate):
-        return BallspotError(
+        return WrongPassword(
             f"{zip_path.name}: {member!r} failed its integrity check; a wrong NDA password or a damaged zip"
         )
     if isinstance(exc, NotImplementedError):
