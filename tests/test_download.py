@@ -710,3 +710,26 @@ def test_owncloud_refusal_says_the_password_is_wrong_and_how_to_give_it(tmp_path
     assert f"ownCloud refused train.zip of spotting-ball-2024 ({status}" in message
     assert "NDA password is wrong" in message and "--password" in message and "BALLSPOT_NDA_PASSWORD" in message
     assert "wrong-guess" not in message
+
+
+def test_a_zip_left_half_downloaded_is_fetched_again(tmp_path, monkeypatch, tiny_mp4):
+    """The SDK's ownCloud path writes the zip in place: a killed run (SIGKILL) leaves part of it there, which the
+    SDK then takes for downloaded. The rerun fetches it anew instead of failing on it."""
+    from tests.hub_standin import owncloud_standin
+
+    monkeypatch.setattr(SoccerNetDownloader, "report", lambda *args, **kwargs: None)  # no analytics call
+    monkeypatch.setattr(urllib.request, "_opener", None)  # the SDK installs a global opener; undo it after
+    whole = zip_bytes(split_members("train", tiny_mp4))
+    share = owncloud_standin({"train.zip": whole}, "5yhG5AtySHFNU4T", PASSWORD)
+    root = tmp_path / "data" / "spotting-ball-2024"
+    root.mkdir(parents=True)
+    (root / "train.zip").write_bytes(whole[: len(whole) // 2])
+    try:
+        report = download_soccernet((2024,), ("train",), tmp_path / "data", Credentials(nda_password=PASSWORD),
+                                    source="owncloud", owncloud_server=share.url + "/public.php/webdav/")  # fmt: skip
+    finally:
+        share.close()
+    _method, path, auth = share.requests[-1]
+    assert path == "/public.php/webdav/train.zip" and auth is not None  # downloaded again, with the password
+    assert all(g.videos and g.labels for g in report.games) and len(game_folders(root)) == len(report.games)
+    assert not (root / "train.zip").exists()

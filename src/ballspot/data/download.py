@@ -311,6 +311,16 @@ def _first_line(text: str) -> str:
     return lines[0] if lines else ""
 
 
+def _drop_partial_zip(zip_path: Path) -> None:
+    """Delete a zip that lacks its end (a killed ownCloud download, which the SDK writes in place and would
+    then take for complete), so that it is fetched anew."""
+    import zipfile
+
+    if zip_path.is_file() and not zipfile.is_zipfile(zip_path):
+        console.warn(f"{zip_path} is not a complete zip (an interrupted download?): downloading it again")
+        zip_path.unlink()
+
+
 def fetch_zip(
     sdk: ModuleType,
     data_dir: Path,
@@ -324,6 +334,7 @@ def fetch_zip(
     task = task_name(edition)
     zip_path = data_dir / task / zip_name(split)
     repo = hf_repo(edition, split)
+    _drop_partial_zip(zip_path)
     while True:
         error: BaseException | None = None
         with _sdk_session(sdk, credentials.hf_token) as captured:
