@@ -283,6 +283,22 @@ def test_interrupted_extraction_leaves_no_half_game(tmp_path, monkeypatch):
     assert not leftover.exists()
 
 
+def test_a_game_killed_between_its_two_renames_is_put_back(tmp_path):
+    """Installing into an existing game moves the old folder aside, then the new one in: a SIGKILL between
+    the two leaves only hidden folders. The next run puts the old folder back (it holds files no zip brings,
+    the user's own among them) instead of deleting it."""
+    game = tmp_path / "out" / "england_efl" / "2019-2020" / "game"
+    retired = game.with_name(f".game{unzip.RETIRED_TAG}1234abcd")
+    staging = game.with_name(f".game{unzip.STAGING_TAG}5678abcd")
+    for folder in (retired, staging):
+        folder.mkdir(parents=True)
+        (folder / "224p.mp4").write_bytes(b"video")
+    (retired / "my-notes.txt").write_text("mine")
+    unzip.remove_leftovers(tmp_path / "out")
+    assert sorted(p.name for p in game.parent.iterdir()) == ["game"]
+    assert (game / "my-notes.txt").read_text() == "mine" and (game / "224p.mp4").read_bytes() == b"video"
+
+
 def test_unsafe_member_is_refused(tmp_path):
     zip_path = tmp_path / "evil.zip"
     zip_path.write_bytes(zip_bytes({"../../outside.txt": b"x"}))

@@ -124,12 +124,22 @@ def files_complete(folder: Path, files: dict[str, int]) -> bool:
 
 
 def remove_leftovers(root: Path) -> list[Path]:
-    """Delete half-extracted and retired game folders an earlier, killed run left behind."""
+    """Delete half-extracted and retired game folders an earlier, killed run left behind; returns them.
+
+    A retired folder whose game folder is missing was moved aside by a run killed before it moved the new
+    one in (`_install`): it is put back, since it may hold files no zip brings.
+    """
     removed = []
-    for pattern in (f"*/*/.*{STAGING_TAG}*", f"*/*/.*{RETIRED_TAG}*"):
-        for path in root.glob(pattern):
-            shutil.rmtree(path, ignore_errors=True)
-            removed.append(path)
+    for path in root.glob(f"*/*/.*{RETIRED_TAG}*"):
+        final = path.with_name(path.name[1:].rsplit(RETIRED_TAG, 1)[0])
+        if not os.path.lexists(final):
+            os.replace(path, final)
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    for path in root.glob(f"*/*/.*{STAGING_TAG}*"):
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
     return removed
 
 
