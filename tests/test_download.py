@@ -8,6 +8,7 @@ from __future__ import annotations
 import fnmatch
 import functools
 import json
+import logging
 import os
 import socket
 import struct
@@ -154,11 +155,15 @@ class FakeHub:
         self.repos = repos
         self.deny_without_token = deny_without_token
         self.fail_with: BaseException | None = None
+        self.hub_warning: str | None = None
+        """Logged on huggingface_hub's logger during the call, as its retries ("Trying to resume download...")."""
         self.calls: list[dict] = []
 
     def __call__(self, repo_id, repo_type=None, revision=None, local_dir=None, allow_patterns=None, token=None):
         self.calls.append(dict(repo_id=repo_id, repo_type=repo_type, revision=revision, local_dir=local_dir,
                                allow_patterns=allow_patterns, token=token))  # fmt: skip
+        if self.hub_warning is not None:
+            logging.getLogger("huggingface_hub.file_download").warning(self.hub_warning)
         if self.fail_with is not None:
             raise self.fail_with
         if self.deny_without_token and not token:
@@ -551,6 +556,26 @@ def test_local_permission_error_is_not_taken_for_a_hub_refusal(tmp_path, fake_hu
     line = one_error_line(result)
     assert "could not download valid.zip of spotting-ball-2024 (PermissionError: [Errno 13]" in line
     assert "no access" not in line
+
+
+def test_hugging_face_log_lines_follow_quiet(tmp_path, fake_hub):
+    """huggingface_hub logs its retries to stderr through its own handler (bound to the stderr of its import):
+    with --json or --quiet they must not appear; otherwise they are shown as ballspot's own log lines."""
+    seen: list[str] = []
+    recorder = logging.Handler()
+    recorder.emit = lambda record: seen.append(record.getMessage())  # stands in for the Hub's stderr handler
+    hub_logger = logging.getLogger("huggingface_hub")
+    hub_logger.addHandler(recorder)
+    fake_hub.hub_warning = "Trying to resume download..."
+    try:
+        quiet = run_cli("-e", "2024", "-s", "valid", "--data-dir", str(tmp_path / "a"), "--json")
+        shown = run_cli("-e", "2024", "-s", "valid", "--data-dir", str(tmp_path / "b"), env={"BALLSPOT_QUIET": ""})
+    finally:
+        hub_logger.removeHandler(recorder)
+    assert quiet.exit_code == 0 and shown.exit_code == 0, quiet.output + shown.output
+    assert seen == []
+    assert "Trying to resume" not in quiet.stderr and json.loads(quiet.stdout)["games"]
+    assert "Trying to resume download..." in shown.stderr
 
 
 def test_missing_sdk_says_how_to_install(tmp_path, monkeypatch):

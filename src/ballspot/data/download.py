@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
+import logging
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -228,21 +229,49 @@ def present_games(edition: int, root: Path, splits: tuple[str, ...]) -> list[Gam
 # --- the SDK call ----------------------------------------------------------------------------------
 
 
+class _HubLogToConsole(logging.Handler):
+    """huggingface_hub's log records (its retries: "Trying to resume download...") as ballspot's log lines,
+    scrubbed of secrets, so that `--quiet` and `--json` silence them like the rest of the chatter."""
+
+    def __init__(self, scrub: Callable[[str], str]) -> None:
+        super().__init__(logging.INFO)
+        self.scrub = scrub
+
+    def emit(self, record: logging.LogRecord) -> None:
+        console.log(f"Hugging Face: {self.scrub(_first_line(record.getMessage()))}", style="dim")
+
+
 @contextlib.contextmanager
-def _sdk_session(sdk: ModuleType, token: str | None) -> Iterator[io.StringIO]:
-    """Run SDK calls with our token, its prints captured (stdout is for results), warnings muted.
+def _hub_log_to_console(scrub: Callable[[str], str]) -> Iterator[None]:
+    """Route huggingface_hub's logger to `_HubLogToConsole` for the block: its own handler writes to the
+    stderr it saw at import, past any redirection and past `--quiet`."""
+    hub_logger = logging.getLogger("huggingface_hub")
+    handlers, propagate = hub_logger.handlers[:], hub_logger.propagate
+    hub_logger.handlers, hub_logger.propagate = [_HubLogToConsole(scrub)], False
+    try:
+        yield
+    finally:
+        hub_logger.handlers, hub_logger.propagate = handlers, propagate
+
+
+@contextlib.contextmanager
+def _sdk_session(sdk: ModuleType, credentials: Credentials) -> Iterator[io.StringIO]:
+    """Run SDK calls with our token, its prints captured (stdout is for results), warnings muted, the Hub's
+    log lines scrubbed of secrets and shown as ours.
 
     The SDK takes no token argument; both its versions call the module-level `snapshot_download`, so
     the token is bound there for the duration of the call and the original restored afterwards.
     """
     captured = io.StringIO()
     original = sdk.snapshot_download
+    token = credentials.hf_token
     if token:
         sdk.snapshot_download = functools.partial(original, token=token)
     hf_bars = _HfProgressBars(enabled=not console.quiet())
     try:
         with (
             hf_bars,
+            _hub_log_to_console(credentials.scrub),
             warnings.catch_warnings(),
             contextlib.redirect_stdout(captured),
             contextlib.redirect_stderr(io.StringIO()) if console.quiet() else contextlib.nullcontext(),
@@ -337,7 +366,7 @@ def fetch_zip(
     _drop_partial_zip(zip_path)
     while True:
         error: BaseException | None = None
-        with _sdk_session(sdk, credentials.hf_token) as captured:
+        with _sdk_session(sdk, credentials) as captured:
             try:
                 extra = {"OwnCloudServer": owncloud_server} if owncloud_server else {}
                 downloader = sdk.SoccerNetDownloader(str(data_dir), **extra)
