@@ -433,6 +433,30 @@ def test_rerun_skips_complete_splits_and_repairs_a_missing_game(tmp_path, fake_h
     assert sorted(p.name for p in lost.iterdir()) == ["224p.mp4", "720p.mp4", "Labels-ball.json"]
 
 
+def test_a_second_download_into_the_same_edition_waits_its_turn(tmp_path, fake_hub, monkeypatch):
+    """A second `download soccernet` started (another terminal, another split) while the first unpacks would
+    sweep away the first one's half-extracted game as a killed run's leftover; it is refused instead."""
+    data = tmp_path / "data"
+    real_copy = unzip._copy_member
+    copied: list[str] = []
+    second: list[BaseException | None] = []
+
+    def copy_and_start_another(archive, member, target, password):
+        if copied and not second:  # the game's first file is in the staging folder
+            second.append(None)
+            try:
+                download_soccernet((2024,), ("test",), data)
+            except BallspotError as exc:
+                second[0] = exc
+        copied.append(member.filename)
+        real_copy(archive, member, target, password)
+
+    monkeypatch.setattr(unzip, "_copy_member", copy_and_start_another)
+    report = download_soccernet((2024,), ("valid",), data)
+    assert [(g.videos, g.labels) for g in report.games] == [(("224p.mp4", "720p.mp4"), True)]
+    assert "being written by another `download soccernet`" in str(second[0])
+
+
 def test_2024_plain_zip_needs_no_password_and_prints_roots(tmp_path, fake_hub):
     data = tmp_path / "data"
     result = run_cli("-e", "2024", "-s", "valid", "--data-dir", str(data), "--keep-zips")

@@ -23,7 +23,7 @@ from types import ModuleType
 
 from ballspot import console
 from ballspot.arguments import path_argument
-from ballspot.atomic import ensure_dir, write_json
+from ballspot.atomic import ensure_dir, held_alone, write_json
 from ballspot.data import unzip
 from ballspot.errors import BallspotError
 from ballspot.inputfiles import read_json
@@ -37,6 +37,9 @@ SPLITS = ("train", "valid", "test", "challenge", "test_labels")
 DEFAULT_SPLITS = ("train", "valid", "test", "challenge")
 SOURCES = ("huggingface", "owncloud")
 INSTALL_HINT = "pip install 'ballspot[soccernet]'"
+LOCK_SUFFIX = ".download.lock"
+"""`<data>/.<task>.download.lock` is held while that edition's folder is written: a second download into it
+fails at once instead (its sweep of leftovers would take the first one's half-made games)."""
 MARKER_DIR = ".ballspot-download"
 """Per-split records of what each zip held, so a rerun knows what is complete without the zip."""
 
@@ -461,13 +464,33 @@ def download_edition(
     """
     task = task_name(edition)
     root = ensure_dir(data_dir / task)
+    busy = f"{root} is being written by another `download soccernet`; wait for it to finish"
+    # beside the folder, not in it: huggingface_hub takes a local_dir holding anything for a finished download
+    # when the Hub cannot be reached
+    with held_alone(data_dir / f".{task}{LOCK_SUFFIX}", busy):
+        _download_splits(data_dir, root, edition, splits, source, credentials, keep_zips, owncloud_server)
+    return root
+
+
+def _download_splits(
+    data_dir: Path,
+    root: Path,
+    edition: int,
+    splits: tuple[str, ...],
+    source: str,
+    credentials: Credentials,
+    keep_zips: bool,
+    owncloud_server: str | None,
+) -> None:
+    """`download_edition` once it holds the edition's folder alone."""
+    task = task_name(edition)
     unzip.remove_leftovers(root)
     todo = [s for s in splits if not split_complete(root, s)]
     for split in splits:
         if split not in todo:
             console.log(f"{task} {split}: complete, skipped")
     if not todo:
-        return root
+        return
     sdk = load_sdk()
     if source == "huggingface" and edition < 2025 and not _sdk_has_ball_on_hf(sdk):
         console.log(f"this SoccerNet SDK serves {edition} from ownCloud only: using it")
@@ -482,7 +505,6 @@ def download_edition(
         console.log(f"{task} {split}: {extracted} game(s) unpacked, {skipped} already complete")
         if not keep_zips:
             zip_path.unlink(missing_ok=True)
-    return root
 
 
 def download_soccernet(
