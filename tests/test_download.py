@@ -10,6 +10,7 @@ import functools
 import json
 import logging
 import os
+import shutil
 import socket
 import struct
 import subprocess
@@ -720,6 +721,42 @@ def test_standin_hub_server_error_and_no_network(tmp_path, monkeypatch, isolated
     result = run_cli("-e", "2024", "-s", "valid", "--data-dir", str(data))
     assert result.exit_code == 1
     assert "check your internet connection" in one_error_line(result)
+
+
+def test_standin_hub_fault_after_an_earlier_split_is_still_an_error(tmp_path, monkeypatch, isolated_hf):
+    """huggingface_hub returns a local_dir that holds anything (here the games and records of an earlier
+    split) when the Hub answers an error, as if the download were done: the fault must still be reported."""
+    import huggingface_hub
+
+    from tests.hub_standin import StandinRepo, hub_standin
+
+    files = {f"{split}.zip": zip_bytes(split_members(split, b"video")) for split in ("valid", "test")}
+    repo = StandinRepo(files)
+    hub = hub_standin({"SoccerNet/SN-BAS-2024": repo})
+    data = tmp_path / "data"
+    try:
+        endpoint_call = functools.partial(huggingface_hub.snapshot_download, endpoint=hub.url)
+        monkeypatch.setattr(SoccerNetDownloader, "snapshot_download", endpoint_call)
+        first = run_cli("-e", "2024", "-s", "valid", "--data-dir", str(data))
+        assert first.exit_code == 0, first.output
+        repo.broken = True
+        result = run_cli("-e", "2024", "-s", "test", "--data-dir", str(data))
+        assert result.exit_code == 1
+        line = one_error_line(result)
+        assert "could not download test.zip of spotting-ball-2024" in line and "500" in line
+        repo.broken, repo.gated, repo.token = False, True, TOKEN
+        result = run_cli("-e", "2024", "-s", "test", "--data-dir", str(data))
+        assert result.exit_code == 1
+        assert "no access to SoccerNet/SN-BAS-2024 on Hugging Face" in one_error_line(result)
+        # without the Hub's own records of the earlier download, it does not even raise: it only logs
+        shutil.rmtree(data / "spotting-ball-2024" / ".cache")
+        for broken, gated, message in ((True, False, "500"), (False, True, "no access to SoccerNet/SN-BAS-2024")):
+            repo.broken, repo.gated = broken, gated
+            result = run_cli("-e", "2024", "-s", "test", "--data-dir", str(data))
+            assert result.exit_code == 1
+            assert message in one_error_line(result)
+    finally:
+        hub.close()
 
 
 # --- integration: the SDK's legacy ownCloud path against a stand-in share (spec §7 option 4) ------

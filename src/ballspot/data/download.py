@@ -15,6 +15,7 @@ import contextlib
 import functools
 import io
 import logging
+import re
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -232,33 +233,62 @@ def present_games(edition: int, root: Path, splits: tuple[str, ...]) -> list[Gam
 # --- the SDK call ----------------------------------------------------------------------------------
 
 
+_HUB_REFUSAL = re.compile(r"\b40[13]\b|Repository Not Found|gated repo", re.IGNORECASE)
+"""How the Hub's error text says no access (a URL's port such as :44013 is no 401)."""
+_RETURNED_LOCAL_DIR = re.compile(r"remote repo cannot be accessed in `snapshot_download` \((.*)\)\.?\s*$", re.DOTALL)
+"""huggingface_hub's warning when it returns a local_dir after failing to reach the Hub; the error is inside."""
+
+
+class HubUnreachable(Exception):
+    """huggingface_hub could not reach the repo but returned the local folder as if done (it does so for any
+    folder that holds files); `denied` when the Hub refused access (401, 403, gated, not found)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.denied = _HUB_REFUSAL.search(reason) is not None
+
+
 class _HubLogToConsole(logging.Handler):
     """huggingface_hub's log records (its retries: "Trying to resume download...") as ballspot's log lines,
-    scrubbed of secrets, so that `--quiet` and `--json` silence them like the rest of the chatter."""
+    scrubbed of secrets, so that `--quiet` and `--json` silence them like the rest of the chatter. Keeps the
+    error the Hub only logged (`HubUnreachable`)."""
 
     def __init__(self, scrub: Callable[[str], str]) -> None:
         super().__init__(logging.INFO)
         self.scrub = scrub
+        self.unreachable: HubUnreachable | None = None
 
     def emit(self, record: logging.LogRecord) -> None:
-        console.log(f"Hugging Face: {self.scrub(_first_line(record.getMessage()))}", style="dim")
+        message = self.scrub(record.getMessage())
+        if found := _RETURNED_LOCAL_DIR.search(message):
+            self.unreachable = HubUnreachable(_first_line(found.group(1)))
+        console.log(f"Hugging Face: {_first_line(message)}", style="dim")
 
 
 @contextlib.contextmanager
-def _hub_log_to_console(scrub: Callable[[str], str]) -> Iterator[None]:
-    """Route huggingface_hub's logger to `_HubLogToConsole` for the block: its own handler writes to the
-    stderr it saw at import, past any redirection and past `--quiet`."""
+def _hub_log_to_console(scrub: Callable[[str], str]) -> Iterator[_HubLogToConsole]:
+    """Route huggingface_hub's logger to a `_HubLogToConsole` (yielded) for the block: its own handler writes
+    to the stderr it saw at import, past any redirection and past `--quiet`."""
     hub_logger = logging.getLogger("huggingface_hub")
     handlers, propagate = hub_logger.handlers[:], hub_logger.propagate
-    hub_logger.handlers, hub_logger.propagate = [_HubLogToConsole(scrub)], False
+    ours = _HubLogToConsole(scrub)
+    hub_logger.handlers, hub_logger.propagate = [ours], False
     try:
-        yield
+        yield ours
     finally:
         hub_logger.handlers, hub_logger.propagate = handlers, propagate
 
 
+@dataclass
+class _SdkOutput:
+    """What an SDK call said: its prints, and the error huggingface_hub only logged."""
+
+    printed: io.StringIO
+    hub_log: _HubLogToConsole
+
+
 @contextlib.contextmanager
-def _sdk_session(sdk: ModuleType, credentials: Credentials) -> Iterator[io.StringIO]:
+def _sdk_session(sdk: ModuleType, credentials: Credentials) -> Iterator[_SdkOutput]:
     """Run SDK calls with our token, its prints captured (stdout is for results), warnings muted, the Hub's
     log lines scrubbed of secrets and shown as ours.
 
@@ -274,13 +304,13 @@ def _sdk_session(sdk: ModuleType, credentials: Credentials) -> Iterator[io.Strin
     try:
         with (
             hf_bars,
-            _hub_log_to_console(credentials.scrub),
+            _hub_log_to_console(credentials.scrub) as hub_log,
             warnings.catch_warnings(),
             contextlib.redirect_stdout(captured),
             contextlib.redirect_stderr(io.StringIO()) if console.quiet() else contextlib.nullcontext(),
         ):
             warnings.simplefilter("ignore")
-            yield captured
+            yield _SdkOutput(captured, hub_log)
     finally:
         sdk.snapshot_download = original
 
@@ -315,13 +345,17 @@ def _access_denied(exc: BaseException) -> bool:
     disk refusing a write, not the Hub.
     """
     try:
-        from huggingface_hub.utils import HfHubHTTPError, RepositoryNotFoundError
+        from huggingface_hub.utils import HfHubHTTPError, LocalEntryNotFoundError, RepositoryNotFoundError
     except ImportError:  # pragma: no cover - huggingface_hub comes with the SDK
         return isinstance(exc, PermissionError) and exc.errno is None
+    if isinstance(exc, HubUnreachable):
+        return exc.denied
     if isinstance(exc, PermissionError) and exc.errno is None:
         if exc.__cause__ is None:
             return True
         exc = exc.__cause__
+    if isinstance(exc, LocalEntryNotFoundError) and exc.__cause__ is not None:
+        exc = exc.__cause__  # a local copy missing files, the Hub's answer inside
     if isinstance(exc, RepositoryNotFoundError):  # also what a private repo answers without a token
         return True
     if isinstance(exc, HfHubHTTPError):
@@ -369,7 +403,7 @@ def fetch_zip(
     _drop_partial_zip(zip_path)
     while True:
         error: BaseException | None = None
-        with _sdk_session(sdk, credentials) as captured:
+        with _sdk_session(sdk, credentials) as output:
             try:
                 extra = {"OwnCloudServer": owncloud_server} if owncloud_server else {}
                 downloader = sdk.SoccerNetDownloader(str(data_dir), **extra)
@@ -379,7 +413,9 @@ def fetch_zip(
                 )
             except Exception as exc:  # the SDK is a black box: map what it raises, below
                 error = exc
-        said = credentials.scrub(captured.getvalue())
+        said = credentials.scrub(output.printed.getvalue())
+        if error is None and not zip_path.is_file():
+            error = output.hub_log.unreachable
         if said.strip():
             console.log(f"SoccerNet: {_first_line(said)}", style="dim")
         if zip_path.is_file():
