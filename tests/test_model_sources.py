@@ -301,3 +301,37 @@ def test_url_errors_are_one_line_and_leave_no_file(server, tiny_run, clip, isola
         assert_one_error_line(result, fragment)
     downloads = isolated_dirs / "cache" / "models" / "downloads"
     assert not list(downloads.rglob("*"))  # no file, and no empty folder either
+
+
+@pytest.fixture
+def short_server():
+    """A loopback server whose replies promise 1000 bytes and send 100."""
+    from http.server import BaseHTTPRequestHandler
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            self.wfile.write(b"x" * 100)
+            self.close_connection = True  # hangs up
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join(timeout=5)
+
+
+def test_a_body_shorter_than_its_content_length_is_never_cached(short_server, tmp_path):
+    from ballspot.errors import BallspotError
+    from ballspot.share.download import cached_download
+
+    with pytest.raises(BallspotError, match="100 of 1000 bytes"):
+        cached_download(f"{short_server}/short.pt", tmp_path / "cache")
+    assert not list((tmp_path / "cache").rglob("*"))

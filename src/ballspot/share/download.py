@@ -82,6 +82,7 @@ def _fetch(url: str, into: Path) -> None:
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response, into.open("wb") as out:
             shutil.copyfileobj(response, out, 1 << 20)
+            _check_length(url, response.headers.get("Content-Length"), out.tell())
     except urllib.error.HTTPError as exc:
         raise BallspotError(f"cannot download {url}: HTTP {exc.code} {exc.reason}") from None
     except urllib.error.URLError as exc:
@@ -94,6 +95,12 @@ def _fetch(url: str, into: Path) -> None:
         raise BallspotError(f"not a valid URL: {url} (not a valid host name)") from None
     except http.client.HTTPException as exc:  # a reply that is no HTTP at all
         raise BallspotError(f"cannot download {url}: {type(exc).__name__} {_reason(exc)}") from None
+
+
+def _check_length(url: str, promised: str | None, got: int) -> None:
+    """A body shorter than the server's Content-Length is a cut connection, never a complete file."""
+    if promised is not None and promised.strip().isdigit() and got < int(promised):
+        raise BallspotError(f"cannot download {url}: the server sent {got} of {int(promised)} bytes (connection cut?)")
 
 
 def _reason(reason: object) -> str:
