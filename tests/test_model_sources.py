@@ -335,3 +335,26 @@ def test_a_body_shorter_than_its_content_length_is_never_cached(short_server, tm
     with pytest.raises(BallspotError, match="100 of 1000 bytes"):
         cached_download(f"{short_server}/short.pt", tmp_path / "cache")
     assert not list((tmp_path / "cache").rglob("*"))
+
+
+def test_an_overwrite_that_fails_at_the_swap_keeps_the_earlier_export(tiny_run, tmp_path, monkeypatch):
+    """The new export takes the old one's place in one rename; the old folder goes only once that has worked."""
+    import os
+
+    from ballspot.share import export as export_module
+
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["export", str(tiny_run["best"]), str(out)]).exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    real_replace = os.replace
+
+    def failing_replace(src, dst):
+        if Path(src).is_dir() and str(src).endswith(".part"):  # the finished export moving into place
+            raise OSError(28, "No space left on device")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(export_module.os, "replace", failing_replace)
+    result = runner.invoke(app, ["export", str(tiny_run["best"]), str(out), "--overwrite"])
+    assert_one_error_line(result, f"cannot write {out}", "No space left on device")
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no temporary folder left beside it
