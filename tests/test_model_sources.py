@@ -358,3 +358,13 @@ def test_an_overwrite_that_fails_at_the_swap_keeps_the_earlier_export(tiny_run, 
     assert_one_error_line(result, f"cannot write {out}", "No space left on device")
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no temporary folder left beside it
+
+
+def test_a_folder_exported_by_a_newer_ballspot_says_upgrade_not_damaged(exported, clip, tmp_path):
+    folder = Path(shutil.copytree(exported, tmp_path / "newer"))
+    config = json.loads((folder / "config.json").read_text())
+    config["ballspot_version"] = "99.0.0"
+    config["model_config"]["a_later_setting"] = 1
+    (folder / "config.json").write_text(json.dumps(config))
+    result = runner.invoke(app, ["predict", str(clip), "-m", str(folder)])
+    assert_one_error_line(result, f"{folder} was written by ballspot 99.0.0, newer than this one", "pip install -U")
