@@ -176,6 +176,7 @@ def test_graphs_unlike_onnx_json_fail_in_one_line_before_any_output(exported, le
         ({"classes": [*range(12), "BACKGROUND"]}, "no valid classes"),
         ({"opset": "DIGITS"}, "digits long"),  # written as a number 5001 digits long
         ({"classes": ["PASS", "BACKGROUND"]}, "2 classes for 13 network outputs"),
+        ({"postprocess": {"threshold": 5}}, "onnx.json: postprocess: threshold must be between 0 and 1, got 5"),
     ],
 )
 def test_a_damaged_onnx_json_is_one_line(tmp_path, change, message):
