@@ -368,3 +368,18 @@ def test_a_folder_exported_by_a_newer_ballspot_says_upgrade_not_damaged(exported
     (folder / "config.json").write_text(json.dumps(config))
     result = runner.invoke(app, ["predict", str(clip), "-m", str(folder)])
     assert_one_error_line(result, f"{folder} was written by ballspot 99.0.0, newer than this one", "pip install -U")
+
+
+def test_ctrl_c_mid_download_leaves_no_cache_entry(server, tmp_path, monkeypatch):
+    from ballspot.share import download
+
+    (server["root"] / "best.pt").write_bytes(b"x" * 4096)
+
+    def copy_then_interrupt(source, out, length) -> None:
+        out.write(source.read(1024))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(download.shutil, "copyfileobj", copy_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        download.cached_download(f"{server['url']}/best.pt", tmp_path / "cache")
+    assert not list((tmp_path / "cache").rglob("*"))
