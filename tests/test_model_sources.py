@@ -304,8 +304,8 @@ def test_url_errors_are_one_line_and_leave_no_file(server, tiny_run, clip, isola
 
 
 @pytest.fixture
-def short_server():
-    """A loopback server whose replies promise 1000 bytes and send 100."""
+def odd_server():
+    """A loopback server that sends the same 1000 bytes for any path, or (under /short) promises 1000 and sends 100."""
     from http.server import BaseHTTPRequestHandler
 
     class Handler(BaseHTTPRequestHandler):
@@ -316,7 +316,7 @@ def short_server():
             self.send_response(200)
             self.send_header("Content-Length", "1000")
             self.end_headers()
-            self.wfile.write(b"x" * 100)
+            self.wfile.write(b"x" * (100 if self.path.startswith("/short") else 1000))
             self.close_connection = True  # hangs up
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -328,13 +328,21 @@ def short_server():
     thread.join(timeout=5)
 
 
-def test_a_body_shorter_than_its_content_length_is_never_cached(short_server, tmp_path):
+def test_a_body_shorter_than_its_content_length_is_never_cached(odd_server, tmp_path):
     from ballspot.errors import BallspotError
     from ballspot.share.download import cached_download
 
     with pytest.raises(BallspotError, match="100 of 1000 bytes"):
-        cached_download(f"{short_server}/short.pt", tmp_path / "cache")
+        cached_download(f"{odd_server}/short.pt", tmp_path / "cache")
     assert not list((tmp_path / "cache").rglob("*"))
+
+
+@pytest.mark.parametrize("path", ["/%00.pt", "/a/%2E%2E", "/a/..", "/%0A.pt", "/" + "x" * 300 + ".pt"])
+def test_a_url_whose_file_name_cannot_name_a_file_is_cached_under_a_plain_name(odd_server, tmp_path, path):
+    from ballspot.share.download import cached_download
+
+    cached = cached_download(f"{odd_server}{path}", tmp_path / "cache")
+    assert cached.name == "model.pt" and cached.read_bytes() == b"x" * 1000
 
 
 def test_an_overwrite_that_fails_at_the_swap_keeps_the_earlier_export(tiny_run, tmp_path, monkeypatch):

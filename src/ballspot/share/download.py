@@ -13,6 +13,7 @@ from ballspot.atomic import atomic_path, removed_if_left_empty
 from ballspot.errors import BallspotError
 
 SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+PLAIN_NAME = re.compile(r"\w[\w.+-]{0,99}")
 TIMEOUT_S = 30.0
 
 
@@ -43,6 +44,13 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def cache_name(url_path: str) -> str:
+    """The cached file's name: the URL's last path segment when it is a plain file name (letters, digits,
+    `. _ + -`, at most 100), else `model.pt` (`..`, a NUL or a newline, a name too long for the disk)."""
+    name = PurePosixPath(unquote(url_path)).name
+    return name if PLAIN_NAME.fullmatch(name) else "model.pt"
+
+
 def cached_download(
     url: str, cache: Path, sha256: str | None = None, check: Callable[[Path], None] | None = None
 ) -> Path:
@@ -58,8 +66,7 @@ def cached_download(
         raise BallspotError(f"not a valid URL: {url} ({exc})") from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise BallspotError(f"not an http(s) URL: {url}")
-    name = PurePosixPath(unquote(parts.path)).name or "model.pt"
-    target = cache / hashlib.sha256(url.encode()).hexdigest()[:16] / name
+    target = cache / hashlib.sha256(url.encode()).hexdigest()[:16] / cache_name(parts.path)
     if target.is_file() and (sha256 is None or file_sha256(target) == sha256):
         return target
     with removed_if_left_empty(target.parent), atomic_path(target) as tmp:  # a failed download leaves no folder
