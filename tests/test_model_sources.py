@@ -378,16 +378,45 @@ def test_a_folder_exported_by_a_newer_ballspot_says_upgrade_not_damaged(exported
     assert_one_error_line(result, f"{folder} was written by ballspot 99.0.0, newer than this one", "pip install -U")
 
 
+class Bar:
+    """Stands in for the download's progress bar: records the total and the bytes, can stop after a block."""
+
+    def __init__(self, interrupt: bool = False) -> None:
+        self.total, self.done, self.interrupt = None, 0, interrupt
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+    def add_task(self, description: str, total: int | None = None) -> int:
+        self.total = total
+        return 0
+
+    def advance(self, task: int, amount: int) -> None:
+        self.done += amount
+        if self.interrupt:
+            raise KeyboardInterrupt  # Ctrl-C after the first block
+
+
+def test_a_download_shows_its_bytes_on_a_progress_bar(server, tmp_path, monkeypatch):
+    from ballspot import console
+    from ballspot.share.download import cached_download
+
+    (server["root"] / "best.pt").write_bytes(b"x" * 3_000_000)  # three blocks
+    bar = Bar()
+    monkeypatch.setattr(console, "transfer_progress", lambda: bar)
+    cached_download(f"{server['url']}/best.pt", tmp_path / "cache")
+    assert bar.total == bar.done == 3_000_000
+
+
 def test_ctrl_c_mid_download_leaves_no_cache_entry(server, tmp_path, monkeypatch):
-    from ballspot.share import download
+    from ballspot import console
+    from ballspot.share.download import cached_download
 
-    (server["root"] / "best.pt").write_bytes(b"x" * 4096)
-
-    def copy_then_interrupt(source, out, length) -> None:
-        out.write(source.read(1024))
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(download.shutil, "copyfileobj", copy_then_interrupt)
+    (server["root"] / "best.pt").write_bytes(b"x" * 3_000_000)
+    monkeypatch.setattr(console, "transfer_progress", lambda: Bar(interrupt=True))
     with pytest.raises(KeyboardInterrupt):
-        download.cached_download(f"{server['url']}/best.pt", tmp_path / "cache")
+        cached_download(f"{server['url']}/best.pt", tmp_path / "cache")
     assert not list((tmp_path / "cache").rglob("*"))

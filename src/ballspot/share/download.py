@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-import shutil
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 from urllib.parse import unquote, urlsplit
 
 from ballspot.atomic import atomic_path, removed_if_left_empty
@@ -88,8 +88,9 @@ def _fetch(url: str, into: Path) -> None:
     request = urllib.request.Request(url, headers={"User-Agent": "ballspot"})
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response, into.open("wb") as out:
-            shutil.copyfileobj(response, out, 1 << 20)
-            _check_length(url, response.headers.get("Content-Length"), out.tell())
+            promised = response.headers.get("Content-Length")
+            _copy_with_progress(response, out, _length(promised), f"downloading {cache_name(urlsplit(url).path)}")
+            _check_length(url, promised, out.tell())
     except urllib.error.HTTPError as exc:
         raise BallspotError(f"cannot download {url}: HTTP {exc.code} {exc.reason}") from None
     except urllib.error.URLError as exc:
@@ -104,10 +105,27 @@ def _fetch(url: str, into: Path) -> None:
         raise BallspotError(f"cannot download {url}: {type(exc).__name__} {_reason(exc)}") from None
 
 
+def _copy_with_progress(source: BinaryIO, out: BinaryIO, total: int | None, description: str) -> None:
+    """Copy `source` into `out` in 1 MiB blocks, with a progress bar of bytes on stderr."""
+    from ballspot import console
+
+    with console.transfer_progress() as bar:
+        task = bar.add_task(description, total=total)
+        for block in iter(lambda: source.read(1 << 20), b""):
+            out.write(block)
+            bar.advance(task, len(block))
+
+
+def _length(promised: str | None) -> int | None:
+    """A Content-Length header's byte count; None when absent or not a number."""
+    return int(promised) if promised is not None and promised.strip().isdigit() else None
+
+
 def _check_length(url: str, promised: str | None, got: int) -> None:
     """A body shorter than the server's Content-Length is a cut connection, never a complete file."""
-    if promised is not None and promised.strip().isdigit() and got < int(promised):
-        raise BallspotError(f"cannot download {url}: the server sent {got} of {int(promised)} bytes (connection cut?)")
+    expected = _length(promised)
+    if expected is not None and got < expected:
+        raise BallspotError(f"cannot download {url}: the server sent {got} of {expected} bytes (connection cut?)")
 
 
 def _reason(reason: object) -> str:
