@@ -201,6 +201,8 @@ def test_not_a_model_folder(tmp_path, clip, exported):
     shutil.copytree(exported, broken)
     (broken / "model.safetensors").write_bytes(b"\x00" * 100)
     assert_one_error_line(runner.invoke(app, ["predict", str(clip), "-m", str(broken)]), "model.safetensors")
+    (broken / "config.json").unlink()  # an export without its config: say which file is missing
+    assert_one_error_line(runner.invoke(app, ["predict", str(clip), "-m", str(broken)]), "no config.json")
 
 
 # --- Hugging Face Hub (offline, a fake cache) ----------------------------------------------------------------------
