@@ -217,3 +217,17 @@ def test_validation_games_with_some_events_of_no_team_train_without_a_team_map(t
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader((runs / "some" / "metrics.csv").open()))
     assert rows[-1]["valid_map"] != "" and rows[-1]["valid_team_map"] == ""
+
+
+def test_an_hf_export_of_a_dense_model_finds_the_same_events(run, league, tmp_path):
+    out = tmp_path / "dense-hf"
+    assert runner.invoke(app, ["export", str(run["best"]), str(out), "-q"]).exit_code == 0
+    documents = []
+    for model in (run["best"], out):
+        args = ["predict", str(league), "--model", str(model), "--device", "cpu", "--threads", "1", "--json"]
+        result = runner.invoke(app, [*args, "--out", str(tmp_path / model.name)])
+        assert result.exit_code == 0, result.output
+        documents.append(json.loads(result.stdout))
+    assert len(documents[0]) == len(documents[1]) and any(d["predictions"] for d in documents[0])
+    for want, have in zip(*documents, strict=True):
+        assert have["predictions"] == want["predictions"]

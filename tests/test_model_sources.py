@@ -201,6 +201,8 @@ def test_not_a_model_folder(tmp_path, clip, exported):
     shutil.copytree(exported, broken)
     (broken / "model.safetensors").write_bytes(b"\x00" * 100)
     assert_one_error_line(runner.invoke(app, ["predict", str(clip), "-m", str(broken)]), "model.safetensors")
+    (broken / "config.json").unlink()  # an export without its config: say which file is missing
+    assert_one_error_line(runner.invoke(app, ["predict", str(clip), "-m", str(broken)]), "no config.json")
 
 
 # --- Hugging Face Hub (offline, a fake cache) ----------------------------------------------------------------------
@@ -301,3 +303,122 @@ def test_url_errors_are_one_line_and_leave_no_file(server, tiny_run, clip, isola
         assert_one_error_line(result, fragment)
     downloads = isolated_dirs / "cache" / "models" / "downloads"
     assert not list(downloads.rglob("*"))  # no file, and no empty folder either
+
+
+@pytest.fixture
+def odd_server():
+    """A loopback server that sends the same 1000 bytes for any path, or (under /short) promises 1000 and sends 100."""
+    from http.server import BaseHTTPRequestHandler
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            self.wfile.write(b"x" * (100 if self.path.startswith("/short") else 1000))
+            self.close_connection = True  # hangs up
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join(timeout=5)
+
+
+def test_a_body_shorter_than_its_content_length_is_never_cached(odd_server, tmp_path):
+    from ballspot.errors import BallspotError
+    from ballspot.share.download import cached_download
+
+    with pytest.raises(BallspotError, match="100 of 1000 bytes"):
+        cached_download(f"{odd_server}/short.pt", tmp_path / "cache")
+    assert not list((tmp_path / "cache").rglob("*"))
+
+
+@pytest.mark.parametrize("path", ["/%00.pt", "/a/%2E%2E", "/a/..", "/%0A.pt", "/" + "x" * 300 + ".pt"])
+def test_a_url_whose_file_name_cannot_name_a_file_is_cached_under_a_plain_name(odd_server, tmp_path, path):
+    from ballspot.share.download import cached_download
+
+    cached = cached_download(f"{odd_server}{path}", tmp_path / "cache")
+    assert cached.name == "model.pt" and cached.read_bytes() == b"x" * 1000
+
+
+def test_an_overwrite_that_fails_at_the_swap_keeps_the_earlier_export(tiny_run, tmp_path, monkeypatch):
+    """The new export takes the old one's place in one rename; the old folder goes only once that has worked."""
+    import os
+
+    from ballspot.share import export as export_module
+
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["export", str(tiny_run["best"]), str(out)]).exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    real_replace = os.replace
+
+    def failing_replace(src, dst):
+        if Path(src).is_dir() and str(src).endswith(".part"):  # the finished export moving into place
+            raise OSError(28, "No space left on device")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(export_module.os, "replace", failing_replace)
+    result = runner.invoke(app, ["export", str(tiny_run["best"]), str(out), "--overwrite"])
+    assert_one_error_line(result, f"cannot write {out}", "No space left on device")
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no temporary folder left beside it
+
+
+def test_a_folder_exported_by_a_newer_ballspot_says_upgrade_not_damaged(exported, clip, tmp_path):
+    folder = Path(shutil.copytree(exported, tmp_path / "newer"))
+    config = json.loads((folder / "config.json").read_text())
+    config["ballspot_version"] = "99.0.0"
+    config["model_config"]["a_later_setting"] = 1
+    (folder / "config.json").write_text(json.dumps(config))
+    result = runner.invoke(app, ["predict", str(clip), "-m", str(folder)])
+    assert_one_error_line(result, f"{folder} was written by ballspot 99.0.0, newer than this one", "pip install -U")
+
+
+class Bar:
+    """Stands in for the download's progress bar: records the total and the bytes, can stop after a block."""
+
+    def __init__(self, interrupt: bool = False) -> None:
+        self.total, self.done, self.interrupt = None, 0, interrupt
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+    def add_task(self, description: str, total: int | None = None) -> int:
+        self.total = total
+        return 0
+
+    def advance(self, task: int, amount: int) -> None:
+        self.done += amount
+        if self.interrupt:
+            raise KeyboardInterrupt  # Ctrl-C after the first block
+
+
+def test_a_download_shows_its_bytes_on_a_progress_bar(server, tmp_path, monkeypatch):
+    from ballspot import console
+    from ballspot.share.download import cached_download
+
+    (server["root"] / "best.pt").write_bytes(b"x" * 3_000_000)  # three blocks
+    bar = Bar()
+    monkeypatch.setattr(console, "transfer_progress", lambda: bar)
+    cached_download(f"{server['url']}/best.pt", tmp_path / "cache")
+    assert bar.total == bar.done == 3_000_000
+
+
+def test_ctrl_c_mid_download_leaves_no_cache_entry(server, tmp_path, monkeypatch):
+    from ballspot import console
+    from ballspot.share.download import cached_download
+
+    (server["root"] / "best.pt").write_bytes(b"x" * 3_000_000)
+    monkeypatch.setattr(console, "transfer_progress", lambda: Bar(interrupt=True))
+    with pytest.raises(KeyboardInterrupt):
+        cached_download(f"{server['url']}/best.pt", tmp_path / "cache")
+    assert not list((tmp_path / "cache").rglob("*"))

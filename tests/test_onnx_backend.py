@@ -176,6 +176,7 @@ def test_graphs_unlike_onnx_json_fail_in_one_line_before_any_output(exported, le
         ({"classes": [*range(12), "BACKGROUND"]}, "no valid classes"),
         ({"opset": "DIGITS"}, "digits long"),  # written as a number 5001 digits long
         ({"classes": ["PASS", "BACKGROUND"]}, "2 classes for 13 network outputs"),
+        ({"postprocess": {"threshold": 5}}, "onnx.json: postprocess: threshold must be between 0 and 1, got 5"),
     ],
 )
 def test_a_damaged_onnx_json_is_one_line(tmp_path, change, message):
@@ -215,3 +216,22 @@ def test_torchscript_export_equals_the_checkpoint(run, tmp_path):  # noqa: F811
     (tmp_path / "any.mp4").touch()  # the videos are checked first; the model is refused before one is read
     refused = runner.invoke(app, ["predict", str(tmp_path / "any.mp4"), "--model", str(out)])
     assert_one_error_line(refused, "is a TorchScript export, for torch.jit.load outside ballspot")
+
+
+def test_an_onnx_export_of_a_window_model_finds_the_same_events(tiny_run, tmp_path):
+    from tests.tiny_run import game_video
+
+    clip = game_video(tmp_path / "match.mp4", frames=100)
+    out = tmp_path / "window-onnx"
+    assert runner.invoke(app, ["export", str(tiny_run["best"]), str(out), "--format", "onnx", "-q"]).exit_code == 0
+    found = []
+    for model in (tiny_run["best"], out):
+        args = ["predict", str(clip), "--model", str(model), "--device", "cpu", "--threads", "1", "--json"]
+        result = runner.invoke(app, [*args, "--out", str(tmp_path / model.name)])
+        assert result.exit_code == 0, result.output
+        found.append(json.loads(result.stdout)["predictions"])
+    assert found[0], "the tiny model finds candidates"
+    keys = [[(p["label"], p["position"], p["half"]) for p in predictions] for predictions in found]
+    assert keys[1] == keys[0]
+    confidences = [np.array([p["confidence"] for p in predictions]) for predictions in found]
+    np.testing.assert_allclose(confidences[1], confidences[0], atol=1e-4)

@@ -10,12 +10,14 @@ from typing import TypeVar
 from rich.console import Console
 from rich.progress import (
     BarColumn,
+    DownloadColumn,
     MofNCompleteColumn,
     Progress,
     SpinnerColumn,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
+    TransferSpeedColumn,
 )
 from rich.text import Text
 
@@ -66,6 +68,21 @@ def progress(*extra_columns) -> Progress:
         console=err,
         disable=disable,
         transient=False,
+    )
+
+
+def transfer_progress() -> Progress:
+    """A Rich progress display on stderr for bytes moved (size done of total, speed, time left); hidden as
+    `progress` is."""
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}", style="progress.description", markup=False),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        disable=quiet() or not sys.stderr.isatty(),
     )
 
 

@@ -203,11 +203,22 @@ def read_manifest(folder: Path) -> dict[str, Any]:
         damaged = ["classes"]
     if damaged:
         raise BallspotError(f"{path} is a damaged ballspot ONNX export (no valid {', '.join(damaged)}); export again")
+    _check_postprocess(path, manifest["postprocess"])
     for part in ("encoder", "head"):
         file = Path(folder) / str(manifest[part].get("file", ""))
         if not file.is_file():
             raise BallspotError(f"{folder}: {file.name} is missing")
     return manifest
+
+
+def _check_postprocess(path: Path, params: dict[str, Any]) -> None:
+    """The manifest's post-processing, checked when the folder is read (before any video is), naming the file."""
+    from ballspot.predict.postprocess import PostprocessParams
+
+    try:
+        PostprocessParams.from_dict(params)
+    except BallspotError as exc:
+        raise BallspotError(f"{path}: postprocess: {exc}") from None
 
 
 def _shape_text(shape: list) -> str:

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import re
-import shutil
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 from urllib.parse import unquote, urlsplit
 
 from ballspot.atomic import atomic_path, removed_if_left_empty
 from ballspot.errors import BallspotError
 
 SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+PLAIN_NAME = re.compile(r"\w[\w.+-]{0,99}")
 TIMEOUT_S = 30.0
 
 
@@ -43,6 +44,13 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def cache_name(url_path: str) -> str:
+    """The cached file's name: the URL's last path segment when it is a plain file name (letters, digits,
+    `. _ + -`, at most 100), else `model.pt` (`..`, a NUL or a newline, a name too long for the disk)."""
+    name = PurePosixPath(unquote(url_path)).name
+    return name if PLAIN_NAME.fullmatch(name) else "model.pt"
+
+
 def cached_download(
     url: str, cache: Path, sha256: str | None = None, check: Callable[[Path], None] | None = None
 ) -> Path:
@@ -58,8 +66,7 @@ def cached_download(
         raise BallspotError(f"not a valid URL: {url} ({exc})") from None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise BallspotError(f"not an http(s) URL: {url}")
-    name = PurePosixPath(unquote(parts.path)).name or "model.pt"
-    target = cache / hashlib.sha256(url.encode()).hexdigest()[:16] / name
+    target = cache / hashlib.sha256(url.encode()).hexdigest()[:16] / cache_name(parts.path)
     if target.is_file() and (sha256 is None or file_sha256(target) == sha256):
         return target
     with removed_if_left_empty(target.parent), atomic_path(target) as tmp:  # a failed download leaves no folder
@@ -81,7 +88,9 @@ def _fetch(url: str, into: Path) -> None:
     request = urllib.request.Request(url, headers={"User-Agent": "ballspot"})
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response, into.open("wb") as out:
-            shutil.copyfileobj(response, out, 1 << 20)
+            promised = response.headers.get("Content-Length")
+            _copy_with_progress(response, out, _length(promised), f"downloading {cache_name(urlsplit(url).path)}")
+            _check_length(url, promised, out.tell())
     except urllib.error.HTTPError as exc:
         raise BallspotError(f"cannot download {url}: HTTP {exc.code} {exc.reason}") from None
     except urllib.error.URLError as exc:
@@ -94,6 +103,29 @@ def _fetch(url: str, into: Path) -> None:
         raise BallspotError(f"not a valid URL: {url} (not a valid host name)") from None
     except http.client.HTTPException as exc:  # a reply that is no HTTP at all
         raise BallspotError(f"cannot download {url}: {type(exc).__name__} {_reason(exc)}") from None
+
+
+def _copy_with_progress(source: BinaryIO, out: BinaryIO, total: int | None, description: str) -> None:
+    """Copy `source` into `out` in 1 MiB blocks, with a progress bar of bytes on stderr."""
+    from ballspot import console
+
+    with console.transfer_progress() as bar:
+        task = bar.add_task(description, total=total)
+        for block in iter(lambda: source.read(1 << 20), b""):
+            out.write(block)
+            bar.advance(task, len(block))
+
+
+def _length(promised: str | None) -> int | None:
+    """A Content-Length header's byte count; None when absent or not a number."""
+    return int(promised) if promised is not None and promised.strip().isdigit() else None
+
+
+def _check_length(url: str, promised: str | None, got: int) -> None:
+    """A body shorter than the server's Content-Length is a cut connection, never a complete file."""
+    expected = _length(promised)
+    if expected is not None and got < expected:
+        raise BallspotError(f"cannot download {url}: the server sent {got} of {expected} bytes (connection cut?)")
 
 
 def _reason(reason: object) -> str:

@@ -102,13 +102,32 @@ def atomic_folder(target: Path) -> Iterator[Path]:
         try:
             yield tmp
             os.chmod(tmp, 0o777 & ~_UMASK)
-            if target.is_dir():
-                shutil.rmtree(target)
-            os.replace(tmp, target)
+            _swap_in(tmp, target)
         except BallspotError as exc:  # "cannot write .../.model.x1y2.part/encoder.pt": name the folder asked for
             raise BallspotError(str(exc).replace(str(tmp), str(target))) from None
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _swap_in(tmp: Path, target: Path) -> None:
+    """Rename the finished folder `tmp` to `target`; an earlier folder there is set aside first, put back if the
+    rename fails, and deleted only once the new one is in place."""
+    old = None
+    try:
+        if target.is_dir():
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
+            os.replace(target, old)
+        try:
+            os.replace(tmp, target)
+        except OSError:
+            if old is not None:
+                os.replace(old, target)
+            raise
+    except OSError as exc:
+        raise BallspotError(f"cannot write {target}: {exc.strerror or exc}") from None
+    finally:
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def describe(target: Path) -> dict[str, Any]:

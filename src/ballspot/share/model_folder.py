@@ -63,7 +63,7 @@ def write_weights(path: Path, state_dict: dict) -> None:
 
 
 def read_folder(folder: Path, name: str) -> dict[str, Any]:
-    """A checkpoint payload (config, model_config, classes, task, model) from a model folder."""
+    """A checkpoint payload (config, model_config, classes, task, model, version) from a model folder."""
     from safetensors import SafetensorError
     from safetensors.torch import load_file
 
@@ -95,6 +95,7 @@ def read_folder(folder: Path, name: str) -> dict[str, Any]:
         "classes": classes,
         "task": config.get("task", "spot"),
         "model": state,
+        "version": config.get("ballspot_version"),  # a newer ballspot's settings: "upgrade", not "damaged"
     }
 
 
@@ -150,4 +151,5 @@ def folder_checkpoint(folder: Path, cache: Path, name: str | None = None) -> Pat
         load_params(params)  # a bad file is an error now, naming the folder's copy
         with atomic_path(run / PARAMS_FILE) as tmp:
             shutil.copyfile(params, tmp)
+    payload.pop("version")  # the converted checkpoint is written by this ballspot
     return save_checkpoint(best, {**payload, "source": name})

@@ -15,7 +15,7 @@ from ballspot.errors import BallspotError
 from ballspot.inputfiles import require_file
 from ballspot.paths import expand_user
 from ballspot.share.download import cached_download, check_sha256, split_sha256
-from ballspot.share.model_folder import CONFIG_FILE, folder_checkpoint, is_model_folder
+from ballspot.share.model_folder import CONFIG_FILE, WEIGHTS_FILE, folder_checkpoint, is_model_folder
 
 HUB_PREFIX = "hf-hub:"
 MODEL_HELP = (
@@ -64,7 +64,7 @@ def resolve_model(spec: str | Path, sha256: str | None = None) -> Path:
         if (path / "weights").is_dir() or best.is_symlink():  # a run folder: its best.pt missing or no file
             require_file(best, "weights file")
             return best
-        if (path / CONFIG_FILE).exists():  # a model folder whose config.json is damaged: say how
+        if (path / CONFIG_FILE).exists() or (path / WEIGHTS_FILE).exists():  # a damaged model folder: say how
             return folder_checkpoint(path, models_cache() / "converted", str(path))
         from ballspot.export.onnx import TORCHSCRIPT_MANIFEST, is_onnx_folder
 
