@@ -422,3 +422,20 @@ def test_ctrl_c_mid_download_leaves_no_cache_entry(server, tmp_path, monkeypatch
     with pytest.raises(KeyboardInterrupt):
         cached_download(f"{server['url']}/best.pt", tmp_path / "cache")
     assert not list((tmp_path / "cache").rglob("*"))
+
+
+def test_an_export_stopped_between_its_two_renames_is_put_back_by_the_next_run(tiny_run, tmp_path):
+    """A kill after the earlier export was set aside and before the new one took its place left the earlier
+    one hidden as `.out.*.old`: the next export puts it back (and, without --overwrite, keeps it)."""
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["export", str(tiny_run["best"]), str(out)]).exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    out.rename(tmp_path / ".out.k1ll3d.old")
+    result = runner.invoke(app, ["export", str(tiny_run["best"]), str(out)])
+    warning, error = result.stderr.splitlines()
+    assert result.exit_code == 1 and warning.startswith("warning: put ") and "set it aside" in warning
+    assert error.startswith("error: ") and "exists and is not empty" in error
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    (tmp_path / ".out.l4t3r.old").mkdir()  # killed after the new export was in place: the copy is stale
+    assert runner.invoke(app, ["export", str(tiny_run["best"]), str(out), "--overwrite"]).exit_code == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]

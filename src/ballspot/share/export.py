@@ -8,6 +8,7 @@ interrupted export leaves nothing under the target's name.
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import shutil
 import tempfile
@@ -61,6 +62,7 @@ def export_model(checkpoint_path: Path, format_name: str, target: Path, overwrit
     if exporter is None:
         raise BallspotError(f"unknown export format {format_name!r}; choose one of: {', '.join(EXPORTERS)}")
     folder = absolute(target)  # a link to a folder: the export replaces the folder it names; the link stays
+    recover_set_aside(folder)
     if target.exists() and not target.is_dir():
         raise BallspotError(f"cannot export into {target}: a file of that name is in the way")
     if absolute(checkpoint_path).is_relative_to(folder):  # a loop of links: one line, not a RuntimeError
@@ -107,6 +109,22 @@ def atomic_folder(target: Path) -> Iterator[Path]:
             raise BallspotError(str(exc).replace(str(tmp), str(target))) from None
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def recover_set_aside(target: Path) -> None:
+    """Undo what a kill during `_swap_in` left: an earlier export set aside with nothing in its place is put back
+    (with a warning), and a set-aside copy of a folder that is in place again is deleted."""
+    from ballspot.console import warn
+
+    if not target.parent.is_dir():
+        return
+    set_aside = sorted(target.parent.glob(f".{glob.escape(target.name)}.*.old"), key=lambda p: p.stat().st_mtime)
+    set_aside = [path for path in set_aside if path.is_dir() and not path.is_symlink()]
+    if set_aside and not target.exists() and not target.is_symlink():
+        os.replace(set_aside.pop(), target)
+        warn(f"put {target} back: an export stopped while replacing it had set it aside")
+    for path in set_aside:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _swap_in(tmp: Path, target: Path) -> None:
