@@ -88,7 +88,8 @@ def download_soccernet(
         typer.Option(
             "--password",
             help="NDA password SoccerNet e-mailed you (2025 zips; ownCloud) \\[default: $BALLSPOT_NDA_PASSWORD, "
-            "$SOCCERNET_PASSWORD, else a hidden prompt at a terminal].",
+            "$SOCCERNET_PASSWORD, else a hidden prompt at a terminal]. Prefer the variable or the prompt: options "
+            "stay in shell history.",
             show_default=False,
         ),
     ] = None,
