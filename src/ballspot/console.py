@@ -56,33 +56,25 @@ def warn(message: str) -> None:
 
 def progress(*extra_columns) -> Progress:
     """A Rich progress display on stderr; hidden when quiet or when stderr is not a terminal."""
-    disable = quiet() or not sys.stderr.isatty()
-    return Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}", style="progress.description", markup=False),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        *extra_columns,
-        console=err,
-        disable=disable,
-        transient=False,
-    )
+    return _bar(MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(), *extra_columns)
 
 
 def transfer_progress() -> Progress:
     """A Rich progress display on stderr for bytes moved (size done of total, speed, time left); hidden as
     `progress` is."""
+    return _bar(DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn())
+
+
+def _bar(*columns) -> Progress:
+    """A spinner, the task's description and a bar, then `columns`, on stderr unless quiet or not a terminal."""
     return Progress(
         SpinnerColumn(),
         TextColumn("{task.description}", style="progress.description", markup=False),
         BarColumn(),
-        DownloadColumn(),
-        TransferSpeedColumn(),
-        TimeRemainingColumn(),
+        *columns,
         console=err,
         disable=quiet() or not sys.stderr.isatty(),
+        transient=False,
     )
 
 
