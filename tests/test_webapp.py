@@ -620,13 +620,30 @@ def test_folders_the_page_cannot_use_are_refused_before_the_server_starts(monkey
     assert_one_error_line(result, "--runs-dir", "is a file, not a folder")
 
 
-def test_a_run_folder_as_model_says_it_is_a_folder(monkeypatch, tmp_path):
+def test_a_run_folder_without_weights_is_refused_naming_its_best_pt(monkeypatch, tmp_path):
     calls = []
     monkeypatch.setattr("streamlit.web.cli.main", lambda **kwargs: calls.append(kwargs))
     (tmp_path / "run" / "weights").mkdir(parents=True)
     result = runner.invoke(app, ["app", "--model", str(tmp_path / "run")])
     assert result.exit_code == 1 and not calls
-    assert_one_error_line(result, f"weights file {tmp_path / 'run'} is a folder; give the file itself")
+    assert_one_error_line(result, f"weights file not found: {tmp_path / 'run' / 'weights' / 'best.pt'}")
+
+
+def test_the_model_may_be_a_run_folder_or_an_exported_model_folder_as_for_predict(monkeypatch, tmp_path):
+    launched = []
+    monkeypatch.setattr("ballspot.webapp.launch.serve", lambda settings, host, port: launched.append(settings))
+    weights = tiny_checkpoint(tmp_path / "run" / "weights" / "best.pt")
+    result = runner.invoke(app, ["app", "--model", str(tmp_path / "run")])
+    assert result.exit_code == 0, result.output
+    assert launched[-1].model == weights
+    export = runner.invoke(app, ["export", str(weights), str(tmp_path / "shared"), "--format", "hf"])
+    assert export.exit_code == 0, export.output
+    result = runner.invoke(app, ["app", "--model", str(tmp_path / "shared")], env={"BALLSPOT_CACHE_DIR": str(tmp_path)})
+    assert result.exit_code == 0, result.output
+    assert launched[-1].model.is_file() and launched[-1].model != weights  # the folder's weights, as a checkpoint
+    result = runner.invoke(app, ["app", "--model", ""])
+    assert result.exit_code == 1 and len(launched) == 2
+    assert_one_error_line(result, "empty model path or address")
 
 
 @pytest.mark.parametrize("variable", ["BALLSPOT_DATA_DIR", "BALLSPOT_RUNS_DIR"])

@@ -10,6 +10,7 @@ import typer
 from ballspot.cli.base import command
 from ballspot.cli.options import DataDirOption, RunsDirOption
 from ballspot.paths import absolute
+from ballspot.share.sources import MODEL_HELP
 
 Opt = typer.Option
 
@@ -25,7 +26,12 @@ def app_command(
         ),
     ] = None,
     model: Annotated[
-        Path | None, Opt("--model", "-m", help="Weights file (default: best.pt of the newest run that spots events).")
+        str | None,
+        Opt(
+            "--model",
+            "-m",
+            help=f"{MODEL_HELP} Default: best.pt of the newest run that spots events (choose another in the page).",
+        ),
     ] = None,
     port: Annotated[int, Opt("--port", min=1, max=65535, help="Port to serve the app on.")] = 8501,
     host: Annotated[
@@ -61,12 +67,13 @@ def app_command(
         from ballspot.soccernet.layout import find_games
 
         find_games(source, require_video=True)  # a folder without games fails here, not in the page
-    if model is not None:
+    weights = None
+    if model is not None:  # --model "" is an error, not the newest run's model
         from ballspot.engine.checkpoint import load_checkpoint
-        from ballspot.inputfiles import require_file
+        from ballspot.share.sources import resolve_model
 
-        require_file(model, "weights file")  # a run folder is no weights file: the page takes only files
-        refuse_clip_classifier(load_checkpoint(model), model)  # fails here, not in the page once the server runs
+        weights = resolve_model(model)  # a run or model folder, hf-hub: or a URL: the page gets the checkpoint file
+        refuse_clip_classifier(load_checkpoint(weights), weights)  # fails here, not in the page once the server runs
     from ballspot import paths
 
     folders = (
@@ -86,7 +93,7 @@ def app_command(
         os.environ["BALLSPOT_DATA_DIR"] = str(absolute(data_dir))
     if runs_dir is not None:
         os.environ["BALLSPOT_RUNS_DIR"] = str(absolute(runs_dir))
-    serve(LaunchSettings(source, model), host, port)
+    serve(LaunchSettings(source, weights), host, port)
 
 
 def refuse_clip_classifier(checkpoint: dict, model: Path) -> None:
