@@ -331,3 +331,31 @@ def test_a_run_trained_in_fp16_on_a_gpu_evaluates_on_a_cpu(index_path, classify_
     summary = json.loads((classify_run / "summary.json").read_text())
     assert report["accuracy"] == pytest.approx(summary["best_valid_accuracy"], abs=1e-6)
     assert (tmp_path / "eval" / "valid" / "metrics.json").is_file()
+
+
+def test_the_model_may_be_a_run_folder_or_an_exported_model_folder(index_path, classify_run, folders, tmp_path):
+    cache = folders["cache"]
+    by_file = evaluate(
+        "--model", str(classify_run / "weights" / "best.pt"), "--index", str(index_path), "--split", "valid",
+        "--json", cache=cache,
+    )  # fmt: skip
+    by_folder = evaluate("--model", str(classify_run), "--index", str(index_path), "--split", "valid", "--json",
+                         cache=cache)  # fmt: skip
+    assert by_folder.exit_code == 0, by_folder.output
+    file_report, folder_report = json.loads(by_file.stdout), json.loads(by_folder.stdout)
+    assert folder_report["files"] == file_report["files"]  # <run>/eval/valid either way
+    assert folder_report["accuracy"] == file_report["accuracy"]
+
+    shared = tmp_path / "shared"
+    exported = runner.invoke(app, ["export", str(classify_run / "weights" / "best.pt"), str(shared), "--format", "hf"])
+    assert exported.exit_code == 0, exported.output
+    args = ("--model", str(shared), "--index", str(index_path), "--split", "valid")
+    result = evaluate(*args, cache=cache)  # an exported folder is no run: where the report goes must be said
+    assert result.exit_code == 2 and "give --out" in result.stderr and not (shared / "eval").exists()
+    result = evaluate(*args, "--out", str(tmp_path / "report"), "--json", cache=cache)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["accuracy"] == file_report["accuracy"]
+    assert (tmp_path / "report" / "metrics.json").is_file()
+    result = evaluate("--model", "hf-hub:org/name", "--index", str(index_path), cache=cache)  # refused before fetching
+    assert result.exit_code == 2 and "give --out" in result.stderr
+    assert_one_error_line(evaluate("--model", "", "--index", str(index_path), cache=cache), "empty model path")

@@ -63,11 +63,12 @@ class Split(str, Enum):
 def evaluate(
     ctx: typer.Context,
     model: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             "--model",
             rich_help_panel=CLASSIFY_PANEL,
-            help="A run's weights (runs/<name>/weights/best.pt); its clips of --split are classified and scored.",
+            help="The model that classifies the clips of --split, scored: a run's weights "
+            "(runs/<name>/weights/best.pt) or run folder, an exported model folder, hf-hub:ORG/NAME or a URL.",
         ),
     ] = None,
     index: Annotated[
@@ -92,7 +93,8 @@ def evaluate(
         typer.Option(
             "--out",
             rich_help_panel=CLASSIFY_PANEL,
-            help="Folder for metrics.json, confusion_matrix.csv and .png \\[default: <run>/eval/<split>].",
+            help="Folder for metrics.json, confusion_matrix.csv and .png \\[default: <run>/eval/<split>; needed for a "
+            "model that is no run's].",
         ),
     ] = None,
     device: Annotated[
@@ -219,7 +221,7 @@ def evaluate(
 
 
 def run_classification(
-    model: Path,
+    model: str,
     index: Path | None,
     split: str,
     out: Path | None,
@@ -236,14 +238,21 @@ def run_classification(
     from ballspot.defaults import clip_index
     from ballspot.inputfiles import require_file
     from ballspot.metrics.classification import default_out_dir, evaluate_run, write_report
+    from ballspot.share.sources import resolve_model
 
-    require_file(model, "weights file")  # a run folder says it is a folder, not "not found"
+    if out is None and is_no_run(model):  # before a download: the default folder would be in ballspot's cache
+        raise typer.BadParameter(
+            f"give --out: {model} is no run's weights or run folder, so there is no <run>/eval/<split> to write to",
+            param_hint="'--out'",
+        )
+    weights = resolve_model(model)  # a run folder's weights/best.pt, or the checkpoint of an exported model
+    require_file(weights, "weights file")
     index_path = index if index is not None else clip_index(data_dir).path
     # the output folder (--out, else <run>/eval/<split>) is made now (a file in the way or no access fails before
     # every clip is classified), and removed again when the evaluation fails (a bad model or index)
-    target = out if out is not None else default_out_dir(model, split)
+    target = out if out is not None else default_out_dir(weights, split)
     with removed_if_left_empty(target):
-        report = evaluate_run(model, absolute(index_path), split, cache_dir or paths.cache_dir(), device, batch_size)
+        report = evaluate_run(weights, absolute(index_path), split, cache_dir or paths.cache_dir(), device, batch_size)
         write_report(report, target)
     for message in report["warnings"]:
         warn(message)
@@ -253,6 +262,20 @@ def run_classification(
     else:
         print_classification(report)
     return report
+
+
+def is_no_run(model: str) -> bool:
+    """Whether a --model value is an exported model folder, hf-hub: or a URL: a model with no run folder."""
+    from ballspot.paths import expand_user
+    from ballspot.share.model_folder import is_model_folder
+    from ballspot.share.sources import HUB_PREFIX
+
+    if not model.strip():  # resolve_model says what --model takes
+        return False
+    if model.startswith(HUB_PREFIX) or "://" in model:
+        return True
+    path = expand_user(model)
+    return path.is_dir() and is_model_folder(path)
 
 
 def print_classification(report: dict) -> None:
