@@ -574,6 +574,15 @@ def test_no_access_is_one_line_with_what_to_do(tmp_path, fake_hub):
     assert "https://huggingface.co/datasets/SoccerNet/SN-BAS-2024" in line and "log in" in line
 
 
+def test_a_refused_token_is_said_to_be_refused(tmp_path, fake_hub):
+    fake_hub.fail_with = PermissionError("Could not download from 'SoccerNet/SN-BAS-2024' (403 Client Error)")
+    result = run_cli("-e", "2024", "-s", "valid", "--data-dir", str(tmp_path / "data"), "--hf-token", "hf_wrong")
+    assert result.exit_code == 1
+    line = one_error_line(result)
+    assert "Hugging Face refused the token" in line and "SoccerNet/SN-BAS-2024" in line
+    assert "another token" in line and "log in" not in line and "hf_wrong" not in result.output
+
+
 def test_local_permission_error_is_not_taken_for_a_hub_refusal(tmp_path, fake_hub):
     fake_hub.fail_with = PermissionError(13, "Permission denied", "/somewhere/valid.zip")
     result = run_cli("-e", "2024", "-s", "valid", "--data-dir", str(tmp_path / "data"))

@@ -429,6 +429,12 @@ def fetch_zip(
         if error is not None and _access_denied(error):
             if credentials.new_token():
                 continue
+            if credentials.hf_token:  # given (option, variable or prompt) and still refused
+                raise BallspotError(
+                    f"Hugging Face refused the token for {repo}: request access at "
+                    f"https://huggingface.co/datasets/{repo} with the account the token belongs to, or give another "
+                    "token (--hf-token or HF_TOKEN)"
+                ) from error
             raise BallspotError(
                 f"no access to {repo} on Hugging Face: request access at https://huggingface.co/datasets/{repo}, "
                 "then log in (`hf auth login`) or pass a token (--hf-token or HF_TOKEN)"
