@@ -440,3 +440,18 @@ def test_an_export_stopped_between_its_two_renames_is_put_back_by_the_next_run(t
     (tmp_path / ".out.l4t3r.old").mkdir()  # killed after the new export was in place: the copy is stale
     assert runner.invoke(app, ["export", str(tiny_run["best"]), str(out), "--overwrite"]).exit_code == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_an_export_killed_while_writing_leaves_nothing_for_the_next_export(tiny_run, tmp_path):
+    """The hidden `.out.<pid>.*.part` folder of an export that was killed is deleted by the next export into the
+    same folder; one whose process is still running (another export writing now) is left alone."""
+    import os
+
+    killed = tmp_path / ".out.999999999.x1y2.part"  # no process has that id
+    killed.mkdir()
+    (killed / "weights.safetensors").write_bytes(b"half" * 100)
+    running = tmp_path / f".out.{os.getpid()}.a3b4.part"
+    running.mkdir()
+    result = runner.invoke(app, ["export", str(tiny_run["best"]), str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["out", running.name])

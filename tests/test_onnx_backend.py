@@ -235,3 +235,27 @@ def test_an_onnx_export_of_a_window_model_finds_the_same_events(tiny_run, tmp_pa
     assert keys[1] == keys[0]
     confidences = [np.array([p["confidence"] for p in predictions]) for predictions in found]
     np.testing.assert_allclose(confidences[1], confidences[0], atol=1e-4)
+
+
+def test_a_conversion_killed_while_writing_leaves_nothing_in_the_cache(run, league, tmp_path):  # noqa: F811
+    from ballspot.predict.backends import file_digest
+
+    cache = tmp_path / "cache"
+    name = file_digest(run["best"])[:24]
+    killed = cache / "onnx" / f".{name}.999999999.k1ll.part"  # no process has that id
+    killed.mkdir(parents=True)
+    (killed / "spotter.onnx").write_bytes(b"half" * 100)
+    video = next(league.rglob("224p.mp4"))
+    args = [
+        "predict",
+        str(video),
+        "--model",
+        str(run["best"]),
+        "--backend",
+        "onnxruntime",
+        "--out",
+        str(tmp_path / "o"),
+    ]
+    result = runner.invoke(app, [*args, "-q", "--threads", "1"], env={"BALLSPOT_CACHE_DIR": str(cache)})
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in (cache / "onnx").iterdir()] == [name]

@@ -7,6 +7,7 @@ import errno
 import glob
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -153,17 +154,21 @@ def atomic_path(target: Path | str, suffix: str | None = None) -> Iterator[Path]
 
 
 def remove_stale_parts(target: Path, part_suffix: str = ".part") -> list[Path]:
-    """Delete the temporary files that writers of `target` left when they were killed (their process is gone).
+    """Delete the temporary files (or folders) that writers of `target` left when they were killed (their
+    process is gone).
 
-    A temporary file's name holds its writer's process id; a part file of a live process (another worker
-    writing the same file right now) is left alone.
+    A temporary name holds its writer's process id; a part of a live process (another worker writing the same
+    file right now) is left alone.
     """
     removed = []
     for part in target.parent.glob(f".{glob.escape(target.name)}.*{glob.escape(part_suffix)}"):
         pid = part.name[len(target.name) + 2 :].split(".", 1)[0]
         if pid.isdigit() and not _alive(int(pid)):
             with contextlib.suppress(OSError):
-                part.unlink()
+                if part.is_dir() and not part.is_symlink():
+                    shutil.rmtree(part)
+                else:
+                    part.unlink()
                 removed.append(part)
     return removed
 

@@ -10,6 +10,7 @@ keyed by its content.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import tempfile
 from enum import Enum
@@ -120,6 +121,7 @@ def file_digest(path: Path) -> str:
 def onnx_folder_for(checkpoint: Path, cache: Path | None = None) -> Path:
     """The ONNX export of a checkpoint in the cache (`<cache>/onnx/<sha256 prefix>`), written once, atomically."""
     from ballspot import paths
+    from ballspot.atomic import remove_stale_parts
     from ballspot.engine.checkpoint import load_model
     from ballspot.export.onnx import export_onnx
     from ballspot.predict.api import default_params
@@ -130,7 +132,8 @@ def onnx_folder_for(checkpoint: Path, cache: Path | None = None) -> Path:
     model, config, classes = load_model(checkpoint, "cpu")
     params = default_params(checkpoint, config.task == "dense").to_dict()
     folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    remove_stale_parts(folder)  # conversions killed while writing
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.{os.getpid()}.", suffix=".part", dir=folder.parent))
     try:
         export_onnx(model, config.to_dict(), classes, params, tmp)
         if not is_onnx_folder(folder):

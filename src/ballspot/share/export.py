@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from ballspot.atomic import _UMASK, removed_if_left_empty, write_json, write_text
+from ballspot.atomic import _UMASK, remove_stale_parts, removed_if_left_empty, write_json, write_text
 from ballspot.errors import BallspotError
 from ballspot.paths import absolute
 from ballspot.share import model_folder as folder_format
@@ -97,8 +97,10 @@ def atomic_folder(target: Path) -> Iterator[Path]:
     """A hidden temporary folder beside `target`, renamed to `target` when the block succeeds; a failure
     leaves no folder made for it."""
     with removed_if_left_empty(target.parent):
-        try:
-            tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent))
+        if target.parent.is_dir():
+            remove_stale_parts(target)  # the folders of exports killed while writing
+        try:  # the hidden name holds this process's id, so that the next export knows when it is stale
+            tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".part", dir=target.parent))
         except OSError as exc:  # a folder that takes no new folder (/proc), a name too long
             raise BallspotError(f"cannot write into {target.parent}: {exc.strerror or exc}") from None
         try:
