@@ -89,6 +89,13 @@ class Kit:
             path.write_text(content)
         return path
 
+    @functools.cached_property
+    def empty_run(self) -> Path:
+        """A run folder whose training stopped before its first checkpoint: weights/ holds nothing."""
+        folder = self.base / "empty-run"
+        (folder / "weights").mkdir(parents=True, exist_ok=True)
+        return folder
+
     # ---- videos
 
     @functools.cached_property
@@ -1203,8 +1210,10 @@ def _cases() -> list[Case]:
         k.predictions], 2, "not both")  # fmt: skip
     add("evaluate", "model missing", lambda k, o: ["evaluate", "--model", k.base / "none.pt", "--index", k.index,
         "--out", o], 1, "not found")  # fmt: skip
-    add("evaluate", "model a run folder", lambda k, o: ["evaluate", "--model", k.model.parent.parent, "--index",
-        k.index, "--out", o], 1, "tiny is a folder; give the file itself")  # fmt: skip
+    add("evaluate", "model a run folder without weights", lambda k, o: ["evaluate", "--model", k.empty_run,
+        "--index", k.index, "--out", o], 1, "weights file not found")  # fmt: skip
+    add("evaluate", "model a folder of other files", lambda k, o: ["evaluate", "--model", k.video.parent,
+        "--index", k.index, "--out", o], 1, "is not a ballspot model")  # fmt: skip
     add("evaluate", "model a symbolic link loop", lambda k, o: ["evaluate", "--model", k.link_loop, "--index",
         k.index, "--out", o], 1, "its symbolic links form a loop")  # fmt: skip
     add("evaluate", "model a broken link", lambda k, o: ["evaluate", "--model", k.broken_link, "--index", k.index,
