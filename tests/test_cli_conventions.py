@@ -474,3 +474,11 @@ def test_a_labels_game_time_without_its_half_is_named_in_a_warning(tmp_path):
     assert "gameTime" in " ".join(result.stderr.split())
     write_tree(tmp_path / "labels", {GAME: golden_labels()}, "Labels-ball.json")  # "1 - 00:05": no warning
     assert "gameTime" not in evaluate(tmp_path, "--bootstrap", "0", "--no-chance").stderr
+
+
+def test_help_lists_the_commands_in_the_order_of_the_work():
+    result = CliRunner().invoke(app, ["--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    order = ["quickstart", "download", "segment", "index", "train", "tune", "evaluate", "predict", "export", "app"]
+    listed = [m.group(1) for m in re.finditer(r"^│ (\w+) ", result.stdout, re.MULTILINE) if m.group(1) in order]
+    assert listed == order

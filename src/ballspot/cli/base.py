@@ -23,10 +23,18 @@ except ImportError:  # pragma: no cover
 
 from ballspot import __version__
 
+WORKFLOW_ORDER = ("quickstart", "download", "segment", "index", "train", "tune", "evaluate", "predict", "export", "app")
+"""How `ballspot --help` lists the commands: the quick start, then the steps in the order they are run."""
+
 
 class OneLineErrors(TyperGroup):
     """The root group: a usage error (unknown option, bad value, missing argument) prints one line,
-    `error: <what is wrong> (see: <command> -h)`, and exits with code 2, instead of a boxed usage screen."""
+    `error: <what is wrong> (see: <command> -h)`, and exits with code 2, instead of a boxed usage screen.
+    Its commands are listed in the order of the work (WORKFLOW_ORDER), any other after them."""
+
+    def list_commands(self, ctx) -> list[str]:  # type: ignore[override]
+        names = super().list_commands(ctx)
+        return [name for name in WORKFLOW_ORDER if name in names] + [n for n in names if n not in WORKFLOW_ORDER]
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):  # type: ignore[override]
         if not standalone_mode:

@@ -1,4 +1,4 @@
-"""Registers every command on the app; the order here is the order in `ballspot --help`."""
+"""Registers every command on the app (`ballspot --help` lists them in the order of base.WORKFLOW_ORDER)."""
 
 from ballspot.cli import (  # noqa: F401
     download_soccernet,
