@@ -194,6 +194,30 @@ def test_rerun_skips_clips_already_cut_and_recuts_changed_ones(segmented, match,
     assert json.loads((folder / "manifest.json").read_text()) == manifest
 
 
+def test_a_rerun_stopped_while_recutting_leaves_no_clip_its_manifest_misdescribes(match, tmp_path, monkeypatch):
+    """A rerun with another --window, stopped after recutting one clip, left the old manifest vouching for the
+    new clip: a third run with the old --window kept it, and the index listed 2 s of a clip holding 3 s."""
+    from ballspot.data import segment as segment_module
+
+    out, cut_clip = tmp_path / "clips", segment_module.cut_clip
+    ok("segment", match, "--out", out, "--background", "0", "--window", "2")
+    cuts = []
+
+    def stopped_after_one(*args, **kw):
+        if cuts:
+            raise KeyboardInterrupt
+        cuts.append(cut_clip(*args, **kw))
+
+    monkeypatch.setattr(segment_module, "cut_clip", stopped_after_one)
+    assert invoke("segment", match, "--out", out, "--background", "0", "--window", "4", "-j", "1").exit_code != 0
+    monkeypatch.setattr(segment_module, "cut_clip", cut_clip)
+    assert invoke("index", out, "--out", tmp_path / "index.parquet").exit_code == 1  # a game half recut
+    ok("segment", match, "--out", out, "--background", "0", "--window", "2")
+    folder = out / "match"
+    for clip in json.loads((folder / "manifest.json").read_text())["clips"]:
+        assert counters(folder / clip["file"]) == frames_in(clip["start_ms"], clip["end_ms"]), clip["file"]
+
+
 def test_window_cut_is_centred_and_clamped_to_the_video(match, tmp_path):
     ok("segment", match, "--out", tmp_path, "--window", "5", "--background", "0", "--no-clips")
     manifest = json.loads((tmp_path / "match" / "manifest.json").read_text())

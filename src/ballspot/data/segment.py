@@ -218,32 +218,14 @@ def segment_game(
 
 
 def _cut_game(video, labels_path, out_dir, game_id, split, opts, half, on_clip, info, clips) -> dict:
-    """Cut `clips` into `out_dir` (skipping those already cut over the same range) and write the manifest."""
+    """Cut `clips` into `out_dir` (skipping those already cut over the same range) and write the manifest.
+
+    The manifest is written before cutting, once the clips it no longer describes are deleted: a run stopped
+    half way leaves only clip files it describes (the index names those missing), never an older manifest
+    vouching for a clip recut over another range."""
     manifest_path = out_dir / MANIFEST_FILE if half == 1 else out_dir / f"manifest_h{half}.json"
     refuse_folders_in_the_way(manifest_path)  # before cutting clips no manifest would list
-    if opts.cut:
-        # a clip file is reused only when it was cut over the same range (options may have changed)
-        cut_before = _cut_before(manifest_path, video)
-        todo = [
-            c
-            for c in clips
-            if not (out_dir / c.file).is_file()
-            or (cut_before is not None and cut_before.get(c.file) != (c.start_ms, c.end_ms))
-        ]
-
-        times = frame_times(video) if todo else None
-
-        def cut(clip: ClipSpec) -> None:
-            start_s, duration_s = clip.start_ms / 1000, (clip.end_ms - clip.start_ms) / 1000
-            cut_clip(video, out_dir / clip.file, start_s, duration_s, frame_times=times)
-            if on_clip:
-                on_clip()
-
-        with ThreadPoolExecutor(max_workers=opts.jobs) as pool:
-            list(pool.map(cut, todo))
-        if on_clip:
-            for _ in range(len(clips) - len(todo)):
-                on_clip()
+    had_manifest = manifest_path.is_file()
     manifest = {
         "game": game_id,
         "split": split,
@@ -257,8 +239,48 @@ def _cut_game(video, labels_path, out_dir, game_id, split, opts, half, on_clip, 
         "cut": opts.cut,
         "clips": [asdict(c) for c in clips],
     }
+    todo = _clips_to_cut(clips, out_dir, manifest_path, video) if opts.cut else []
+    for clip in todo:
+        if (out_dir / clip.file).is_file():  # cut over another range: the new manifest does not describe it
+            (out_dir / clip.file).unlink()
     write_json(manifest_path, manifest)
+    if not opts.cut:
+        return manifest
+    try:
+        _cut_clips(video, out_dir, todo, opts.jobs, on_clip)
+    except BaseException:
+        if not had_manifest and not any((out_dir / c.file).exists() for c in clips):
+            manifest_path.unlink(missing_ok=True)  # nothing cut: a first run that fails leaves no folder
+        raise
+    if on_clip:
+        for _ in range(len(clips) - len(todo)):
+            on_clip()
     return manifest
+
+
+def _clips_to_cut(clips: list[ClipSpec], out_dir: Path, manifest_path: Path, video: Path) -> list[ClipSpec]:
+    """The clips missing from `out_dir`, or cut there over another range than now (options may have changed)."""
+    cut_before = _cut_before(manifest_path, video)
+    return [
+        c
+        for c in clips
+        if not (out_dir / c.file).is_file()
+        or (cut_before is not None and cut_before.get(c.file) != (c.start_ms, c.end_ms))
+    ]
+
+
+def _cut_clips(video: Path, out_dir: Path, todo: list[ClipSpec], jobs: int, on_clip: Callable[[], None] | None) -> None:
+    """Cut each of `todo` from `video` into `out_dir`, `jobs` at a time."""
+    times = frame_times(video) if todo else None
+
+    def cut(clip: ClipSpec) -> None:
+        start_s, duration_s = clip.start_ms / 1000, (clip.end_ms - clip.start_ms) / 1000
+        cut_clip(video, out_dir / clip.file, start_s, duration_s, frame_times=times)
+        if on_clip:
+            on_clip()
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        list(pool.map(cut, todo))
 
 
 @dataclass(frozen=True)
