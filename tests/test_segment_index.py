@@ -298,12 +298,23 @@ def test_an_event_labelled_twice_is_cut_once_with_a_warning(match, tmp_path):
     labels.write_text(labels_json([("PASS", 1000, "left", "visible"), ("PASS", 1000, "right", "visible"),
                                    ("DRIVE", 2520), ("PASS", 2520), ("DRIVE", 2520)]))  # fmt: skip
     result = ok("segment", match, "--labels", labels, "--out", tmp_path / "clips", "--background", "0", "--json")
-    assert "2 event(s) repeat another of the same action at the same time" in " ".join(result.stderr.split())
+    assert "2 event(s) repeat another of the same action in the same 40 ms frame" in " ".join(result.stderr.split())
     manifest = json.loads((tmp_path / "clips" / "match" / "manifest.json").read_text())
     assert [(c["label"], c["event_ms"], c["team"]) for c in manifest["clips"]] == [
         ("PASS", 1000, "left"), ("DRIVE", 2520, None), ("PASS", 2520, None)]  # fmt: skip
     assert len(list((tmp_path / "clips" / "match").glob("*.mp4"))) == 3
     ok("index", tmp_path / "clips", "--out", tmp_path / "index.parquet")
+
+
+def test_events_of_one_action_in_one_frame_are_cut_once_with_a_warning(match, tmp_path):
+    """Two PASS labels 20 ms apart fall in one 40 ms frame, which SoccerNet's evaluator (and `evaluate`) count
+    as one event: they were cut as two clips and trained on twice, without a word."""
+    labels = tmp_path / "one_frame.json"
+    labels.write_text(labels_json([("PASS", 1000), ("PASS", 1020), ("DRIVE", 1020), ("PASS", 1040)]))
+    result = ok("segment", match, "--labels", labels, "--out", tmp_path / "clips", "--background", "0", "--no-clips")
+    assert "1 event(s) repeat another of the same action in the same 40 ms frame" in " ".join(result.stderr.split())
+    manifest = json.loads((tmp_path / "clips" / "match" / "manifest.json").read_text())
+    assert [(c["label"], c["event_ms"]) for c in manifest["clips"]] == [("PASS", 1000), ("DRIVE", 1020), ("PASS", 1040)]
 
 
 # ---------------------------------------------------------------- segment: a dataset root

@@ -20,6 +20,7 @@ from ballspot.atomic import held_alone, refuse_folders_in_the_way, removed_if_le
 from ballspot.classes import BACKGROUND, CLASSES_12
 from ballspot.errors import BallspotError
 from ballspot.inputfiles import read_json, require_file
+from ballspot.metrics.matching import raw_frames
 from ballspot.paths import absolute_as_named
 from ballspot.soccernet.labels import LABEL_SLACK_MS, LABELS_FILE, TEAMS, VISIBILITIES, Annotation, read_labels
 from ballspot.soccernet.layout import find_games, is_labelled, is_video_file, soccernet_video_half, unread_half_videos
@@ -102,19 +103,21 @@ def event_clips(
 
 
 def _once_each(events: list[Annotation], video: Path) -> list[Annotation]:
-    """The events with one of each (time, action) kept, with a warning when the labels repeat some: a clip is
-    named by its time and action, so a repeat would be cut over its twin and counted twice."""
+    """The events with the first of each (40 ms frame, action) kept, with a warning when the labels repeat some:
+    SoccerNet's evaluator (and `evaluate`) counts one action in one frame once, so a repeat would be cut as a
+    second clip of that event (over its twin, at the same time) and trained on twice."""
+    frames = raw_frames(np.array([event.position_ms for event in events], dtype=np.int64))
     seen: set[tuple[int, str]] = set()
     kept = []
-    for event in events:
-        if (event.position_ms, event.label) not in seen:
-            seen.add((event.position_ms, event.label))
+    for event, frame in zip(events, frames.tolist(), strict=True):
+        if (frame, event.label) not in seen:
+            seen.add((frame, event.label))
             kept.append(event)
     if len(kept) < len(events):
         from ballspot.console import warn
 
-        warn(f"{video.name}: {len(events) - len(kept)} event(s) repeat another of the same action at the same time "
-             "in its labels; each is cut once")  # fmt: skip
+        warn(f"{video.name}: {len(events) - len(kept)} event(s) repeat another of the same action in the same 40 ms "
+             "frame in its labels (SoccerNet's evaluator counts them once); each is cut once")  # fmt: skip
     return kept
 
 
