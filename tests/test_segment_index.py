@@ -386,6 +386,19 @@ def test_a_game_with_labels_but_no_video_is_left_out_with_a_warning(dataset, tmp
     assert not (tmp_path / "clips" / BRENTFORD).exists() and (tmp_path / "clips" / READING).is_dir()
 
 
+def test_a_game_with_a_video_but_no_labels_is_left_out_with_a_warning(dataset, tmp_path):
+    """A game whose labels file is missing or misnamed (`labels-ball.json`) gave no clip without a word; a
+    challenge game (labels never public) is left out quietly, as before."""
+    root = tmp_path / "root"
+    shutil.copytree(dataset, root)
+    (root / READING / "Labels-ball.json").rename(root / READING / "labels-ball.json")
+    result = invoke("segment", root, "--out", tmp_path / "clips", "--no-clips", "-q")
+    assert result.exit_code == 0, result.output
+    warning = " ".join(result.stderr.split())
+    assert f"1 game(s) with a video but no Labels-ball.json left out: {READING}" in warning
+    assert CARDIFF not in warning
+
+
 def test_a_game_whose_labels_hold_no_event_is_named(dataset, tmp_path):
     """One game of a dataset labelled with nothing (a labels file saved empty) gave no clip without a word."""
     root = tmp_path / "root"

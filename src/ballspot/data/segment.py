@@ -303,23 +303,21 @@ def plan_jobs(source: Path, labels: Path | None, resolution: str = "224p") -> li
         if labels is not None:
             raise BallspotError("--labels applies to a single video; a dataset root uses each game's labels")
         splits = load_splits(source)
-        jobs, unwatched = [], []
+        jobs, unwatched, unlabelled = [], [], []
         for game in find_games(source, resolution):
+            split = split_of(game.game_id, splits)
             if game.labels is not None and not game.videos:
                 unwatched.append(game.game_id)
+            elif not is_labelled(game) and split != "challenge":  # the challenge's labels are never public
+                unlabelled.append(game.game_id)
             if not is_labelled(game) or not game.videos:
                 continue
             for half, video in game.videos.items():
-                jobs.append(GameJob(video, game.labels, game.game_id, split_of(game.game_id, splits), half))
+                jobs.append(GameJob(video, game.labels, game.game_id, split, half))
         if not jobs:
             raise BallspotError(f"no game under {source} has both a video and {LABELS_FILE}")
-        if unwatched:
-            from ballspot.console import warn
-
-            warn(
-                f"{len(unwatched)} game(s) with labels but no video left out: {', '.join(unwatched[:3])}"
-                + (" ..." if len(unwatched) > 3 else "")
-            )
+        _warn_left_out(unwatched, "with labels but no video")
+        _warn_left_out(unlabelled, f"with a video but no {LABELS_FILE}")
         return jobs
     if not source.exists():
         raise BallspotError(f"video not found: {source}")
@@ -343,6 +341,16 @@ def plan_jobs(source: Path, labels: Path | None, resolution: str = "224p") -> li
         raise BallspotError(f"cannot name a game after {source.name!r}; rename the video (e.g. match.mp4)")
     half = soccernet_video_half(source.name) or 1
     return [GameJob(source, labels, game_id, split, half)]
+
+
+def _warn_left_out(game_ids: list[str], why: str) -> None:
+    """Warn that these games give no clip, and why, naming the first three."""
+    if game_ids:
+        from ballspot.console import warn
+
+        warn(
+            f"{len(game_ids)} game(s) {why} left out: {', '.join(game_ids[:3])}" + (" ..." if len(game_ids) > 3 else "")
+        )
 
 
 def unlisted_games(source: Path, jobs: list[GameJob]) -> str | None:
