@@ -494,6 +494,22 @@ def test_games_missing_from_the_splits_file_go_to_train_with_a_warning(dataset, 
     assert "no list of splits.json" not in result.stderr
 
 
+def test_games_the_splits_file_lists_but_the_root_lacks_are_named(dataset, tmp_path):
+    """A validation game listed in splits.json but absent (not downloaded, a typo in its season) left the split
+    without it, without a word, when every game on disk was listed."""
+    root = tmp_path / "root"
+    for game in (READING, BRENTFORD):
+        shutil.copytree(dataset / game, root / game)
+    absent = MIDDLESBROUGH.replace("2019-2020", "2019-20")
+    (root / "splits.json").write_text(json.dumps({"train": [BRENTFORD], "valid": [absent], "test": [READING]}))
+    result = ok("segment", root, "--out", tmp_path / "clips", "--no-clips")
+    assert f"splits.json lists 1 game(s) not found under {root}, first: {absent!r} in 'valid'" in " ".join(
+        result.stderr.split()
+    )
+    (root / "splits.json").write_text(json.dumps({"train": [BRENTFORD], "test": [READING]}))
+    assert "splits.json" not in ok("segment", root, "--out", tmp_path / "clips", "--no-clips").stderr
+
+
 def test_games_of_a_root_without_a_splits_file_all_going_to_train_is_a_warning(dataset, tmp_path):
     root = tmp_path / "root"
     for number, game in enumerate((READING, BRENTFORD)):  # the user's own games: in no SoccerNet list

@@ -369,10 +369,23 @@ def unlisted_games(source: Path, jobs: list[GameJob]) -> str | None:
     listed = {game for games in splits.values() for game in games}
     unlisted = [game for game in game_ids if game not in listed]
     if not unlisted:
-        return None
+        return _listed_but_absent(source, splits)
     absent = sorted(listed - set(game_ids))
     hint = f"; it lists {len(absent)} game(s) not found here, first: {absent[0]!r}" if absent else ""
     return f"{len(unlisted)} game(s) in no list of {SPLITS_FILE} go to train, first: {unlisted[0]!r}{hint}"
+
+
+def _listed_but_absent(source: Path, splits: dict[str, tuple[str, ...]]) -> str | None:
+    """A warning when the splits file lists games with no folder under `source` (not downloaded, or a typo in
+    an id): their split goes without them. None otherwise."""
+    absent = [(game, name) for name, games in splits.items() for game in games if not (source / game).is_dir()]
+    if not absent:
+        return None
+    game, name = absent[0]
+    return (
+        f"{SPLITS_FILE} lists {len(absent)} game(s) not found under {source}, first: {game!r} in {name!r}; "
+        "that split goes without them (check the ids: league/season/game)"
+    )
 
 
 def _why_no_video(job: GameJob, halves: set[int], used: list[Path]) -> str:
