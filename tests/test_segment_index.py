@@ -317,6 +317,22 @@ def test_events_of_one_action_in_one_frame_are_cut_once_with_a_warning(match, tm
     assert [(c["label"], c["event_ms"]) for c in manifest["clips"]] == [("PASS", 1000), ("DRIVE", 1020), ("PASS", 1040)]
 
 
+def test_positions_far_from_their_game_time_are_named_in_a_warning(match, tmp_path):
+    """A file whose `position` is in seconds (or frames) where SoccerNet writes ms, as another tool may export
+    it, put every clip at the wrong time without a word, though each `gameTime` said where the event was."""
+    labels = tmp_path / "seconds.json"
+    document = json.loads(labels_json([("PASS", 1000), ("DRIVE", 8000), ("SHOT", 9000)]))
+    document["annotations"][1]["position"] = "8"  # "1 - 00:08": seconds written where ms go
+    labels.write_text(json.dumps(document))
+    result = ok("segment", match, "--labels", labels, "--out", tmp_path / "clips", "--background", "0", "--no-clips")
+    warning = " ".join(result.stderr.split())
+    assert "1 of 3 event(s) lie more than 1 s from their gameTime, first: annotation 1 ('1 - 00:08' at 8 ms)" in warning
+    consistent = tmp_path / "consistent.json"  # gameTime is whole seconds: 1999 ms is 00:01
+    consistent.write_text(labels_json([("PASS", 1999), ("DRIVE", 8000), ("SHOT", 9960)]))
+    result = ok("segment", match, "--labels", consistent, "--out", tmp_path / "c2", "--background", "0", "--no-clips")
+    assert "gameTime" not in result.stderr
+
+
 # ---------------------------------------------------------------- segment: a dataset root
 
 

@@ -22,7 +22,15 @@ from ballspot.errors import BallspotError
 from ballspot.inputfiles import read_json, require_file
 from ballspot.metrics.matching import raw_frames
 from ballspot.paths import absolute_as_named
-from ballspot.soccernet.labels import LABEL_SLACK_MS, LABELS_FILE, TEAMS, VISIBILITIES, Annotation, read_labels
+from ballspot.soccernet.labels import (
+    LABEL_SLACK_MS,
+    LABELS_FILE,
+    TEAMS,
+    VISIBILITIES,
+    Annotation,
+    off_clock_warning,
+    read_labels,
+)
 from ballspot.soccernet.layout import find_games, is_labelled, is_video_file, soccernet_video_half, unread_half_videos
 from ballspot.soccernet.splits import HOLD_OUT_HINT, SPLITS, SPLITS_FILE, load_splits, split_of
 from ballspot.video.cut import cut_clip
@@ -417,6 +425,8 @@ def check_jobs(jobs: list[GameJob], classes: tuple[str, ...] = CLASSES_12) -> No
             continue  # one warning per game
         if not labels.annotations:
             eventless.append(job.game_id)
+        if clock := off_clock_warning(labels):
+            warnings.append(clock)
         orphans = [a for a in labels.annotations if a.half not in halves[job.game_id]]
         if orphans:
             left_out = " and ".join(str(h) for h in sorted({a.half for a in orphans}))

@@ -44,6 +44,9 @@ class GameLabels:
     path: Path
     annotations: tuple[Annotation, ...]
     url_local: str = ""
+    off_clock: tuple[tuple[int, str, int], ...] = ()
+    """(index in the file, gameTime, position in ms) of each annotation whose `gameTime` lies more than
+    `CLOCK_SLACK_S` from its `position` (see `off_clock_warning`)."""
 
     def for_half(self, half: int) -> list[Annotation]:
         return [a for a in self.annotations if a.half == half]
@@ -80,6 +83,41 @@ def all_name_their_half(game_times: list) -> bool:
     except TypeError:  # not all texts: absent ones among them
         return all(names_its_half(time) for time in game_times)
     return joined.count("\x00") == len(game_times) and _HALVES_AND_TIMES.fullmatch(joined) is not None
+
+
+_CLOCK = re.compile(r"\s*\d\s*-\s*(\d+):([0-5]\d)\s*")
+CLOCK_SLACK_S = 1
+"""How many whole seconds a `gameTime` (written at second precision) may lie from its `position`."""
+
+
+def game_time_seconds(game_time: object) -> int | None:
+    """The seconds into the half that a `gameTime` names (`"1 - 01:05"` -> 65); None for none or another shape."""
+    if not isinstance(game_time, str) or not (m := _CLOCK.fullmatch(game_time)):
+        return None
+    return int(m.group(1)) * 60 + int(m.group(2))
+
+
+def _off_clock(raws: list, annotations: list[Annotation]) -> tuple[tuple[int, str, int], ...]:
+    """`GameLabels.off_clock` of a file's annotations (raw and read, in the file's order)."""
+    off = []
+    for i, (raw, annotation) in enumerate(zip(raws, annotations, strict=True)):
+        seconds = game_time_seconds(raw.get("gameTime"))
+        if seconds is not None and abs(seconds - annotation.position_ms // 1000) > CLOCK_SLACK_S:
+            off.append((i, raw["gameTime"], annotation.position_ms))
+    return tuple(off)
+
+
+def off_clock_warning(labels: GameLabels) -> str | None:
+    """A warning when some positions lie far from their `gameTime` (a position written in seconds or frames
+    where SoccerNet writes ms, or a hand edit of one field): the position is what is read. None otherwise."""
+    if not labels.off_clock:
+        return None
+    index, game_time, position_ms = labels.off_clock[0]
+    return (
+        f"{labels.path}: {len(labels.off_clock)} of {len(labels.annotations)} event(s) lie more than "
+        f"{CLOCK_SLACK_S} s from their gameTime, first: annotation {index} ({game_time!r} at {position_ms} ms); "
+        "events are placed by 'position', in ms from the start of the video, as SoccerNet's evaluator reads it"
+    )
 
 
 def half_of(game_time: object, where: str) -> int:
@@ -176,8 +214,10 @@ def read_labels(
                     f"{path}: annotation {i} ({a.label}) at {a.position_ms} ms is beyond the video's end "
                     f"({duration_ms} ms)"
                 )
+    off_clock = _off_clock(data["annotations"], annotations)
     annotations.sort(key=lambda a: (a.half, a.position_ms))
-    return GameLabels(path=path, annotations=tuple(annotations), url_local=str(data.get("UrlLocal", "")))
+    url_local = str(data.get("UrlLocal", ""))
+    return GameLabels(path=path, annotations=tuple(annotations), url_local=url_local, off_clock=off_clock)
 
 
 def labels_document(annotations: list[Annotation], url_local: str = "") -> dict:
