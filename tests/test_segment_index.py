@@ -402,6 +402,25 @@ def test_a_game_with_labels_but_no_video_is_left_out_with_a_warning(dataset, tmp
     assert not (tmp_path / "clips" / BRENTFORD).exists() and (tmp_path / "clips" / READING).is_dir()
 
 
+def test_a_game_whose_video_is_not_named_as_soccernet_names_them_is_told_so(dataset, tmp_path):
+    """A dataset game holding `match.mp4` (or `224P.MP4`) beside its labels was left out as one with "no video",
+    and a root of such games only was "no game ... has both a video and Labels-ball.json"."""
+    root = tmp_path / "root"
+    shutil.copytree(dataset, root)
+    (root / BRENTFORD / "224p.mp4").rename(root / BRENTFORD / "match.mp4")
+    (root / BRENTFORD / "720p.mp4").unlink()
+    result = invoke("segment", root, "--out", tmp_path / "clips", "--no-clips", "-q")
+    assert result.exit_code == 0, result.output
+    hint = "named as no SoccerNet video is (224p.mp4, or 1_224p.mkv and 2_224p.mkv)"
+    warning = " ".join(result.stderr.split())
+    assert f"1 game(s) with labels but no video left out: {BRENTFORD}" in warning
+    assert f"{BRENTFORD}/match.mp4 is {hint}" in warning
+    alone = tmp_path / "alone"
+    shutil.copytree(root / BRENTFORD, alone / BRENTFORD)
+    result = invoke("segment", alone, "--out", tmp_path / "clips2", "--no-clips")
+    assert_one_error_line(result, f"no game under {alone} has both a video and Labels-ball.json", hint)
+
+
 def test_a_game_with_a_video_but_no_labels_is_left_out_with_a_warning(dataset, tmp_path):
     """A game whose labels file is missing or misnamed (`labels-ball.json`) gave no clip without a word; a
     challenge game (labels never public) is left out quietly, as before."""

@@ -31,7 +31,15 @@ from ballspot.soccernet.labels import (
     off_clock_warning,
     read_labels,
 )
-from ballspot.soccernet.layout import find_games, is_labelled, is_video_file, soccernet_video_half, unread_half_videos
+from ballspot.soccernet.layout import (
+    UNNAMED_VIDEO,
+    find_games,
+    is_labelled,
+    is_video_file,
+    soccernet_video_half,
+    unnamed_videos,
+    unread_half_videos,
+)
 from ballspot.soccernet.splits import HOLD_OUT_HINT, SPLITS, SPLITS_FILE, load_splits, split_of
 from ballspot.video.cut import cut_clip
 from ballspot.video.probe import frame_times, probe
@@ -310,23 +318,7 @@ def plan_jobs(source: Path, labels: Path | None, resolution: str = "224p") -> li
     if source.is_dir():
         if labels is not None:
             raise BallspotError("--labels applies to a single video; a dataset root uses each game's labels")
-        splits = load_splits(source)
-        jobs, unwatched, unlabelled = [], [], []
-        for game in find_games(source, resolution):
-            split = split_of(game.game_id, splits)
-            if game.labels is not None and not game.videos:
-                unwatched.append(game.game_id)
-            elif not is_labelled(game) and split != "challenge":  # the challenge's labels are never public
-                unlabelled.append(game.game_id)
-            if not is_labelled(game) or not game.videos:
-                continue
-            for half, video in game.videos.items():
-                jobs.append(GameJob(video, game.labels, game.game_id, split, half))
-        if not jobs:
-            raise BallspotError(f"no game under {source} has both a video and {LABELS_FILE}")
-        _warn_left_out(unwatched, "with labels but no video")
-        _warn_left_out(unlabelled, f"with a video but no {LABELS_FILE}")
-        return jobs
+        return _plan_root(source, resolution)
     if not source.exists():
         raise BallspotError(f"video not found: {source}")
     if not is_video_file(source):
@@ -351,14 +343,38 @@ def plan_jobs(source: Path, labels: Path | None, resolution: str = "224p") -> li
     return [GameJob(source, labels, game_id, split, half)]
 
 
-def _warn_left_out(game_ids: list[str], why: str) -> None:
+def _plan_root(source: Path, resolution: str) -> list[GameJob]:
+    """The videos to segment in a dataset root: every half video of each game holding labels; games left out
+    for want of a video or of labels are named in a warning (the challenge's, whose labels are never public,
+    quietly)."""
+    splits = load_splits(source)
+    jobs, unwatched, unlabelled = [], [], []
+    for game in find_games(source, resolution):
+        split = split_of(game.game_id, splits)
+        if game.labels is not None and not game.videos:
+            unwatched.append(game)
+        elif not is_labelled(game) and split != "challenge":
+            unlabelled.append(game.game_id)
+        if not is_labelled(game) or not game.videos:
+            continue
+        for half, video in game.videos.items():
+            jobs.append(GameJob(video, game.labels, game.game_id, split, half))
+    misnamed = next((video for game in unwatched for video in unnamed_videos(game.folder)), None)
+    hint = f"; {misnamed.relative_to(source).as_posix()} is {UNNAMED_VIDEO}" if misnamed else ""
+    if not jobs:
+        raise BallspotError(f"no game under {source} has both a video and {LABELS_FILE}{hint}")
+    _warn_left_out([game.game_id for game in unwatched], "with labels but no video", hint)
+    _warn_left_out(unlabelled, f"with a video but no {LABELS_FILE}")
+    return jobs
+
+
+def _warn_left_out(game_ids: list[str], why: str, hint: str = "") -> None:
     """Warn that these games give no clip, and why, naming the first three."""
     if game_ids:
         from ballspot.console import warn
 
-        warn(
-            f"{len(game_ids)} game(s) {why} left out: {', '.join(game_ids[:3])}" + (" ..." if len(game_ids) > 3 else "")
-        )
+        more = " ..." if len(game_ids) > 3 else ""
+        warn(f"{len(game_ids)} game(s) {why} left out: {', '.join(game_ids[:3])}{more}{hint}")
 
 
 def unlisted_games(source: Path, jobs: list[GameJob]) -> str | None:
