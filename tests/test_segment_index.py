@@ -495,6 +495,22 @@ def test_a_half_video_beside_a_whole_game_video_is_named_when_its_labels_are_lef
     assert "1 label(s) of half 2 left out: 2_224p.mp4 is not read, as the game's whole video 224p.mp4 is" in stderr
 
 
+def test_a_game_cut_by_an_earlier_run_and_gone_from_the_root_is_named(dataset, tmp_path):
+    """A game removed from the dataset root (or left without labels) kept its manifest from an earlier run in
+    the clips folder, and `index` went on training on it without a word."""
+    root, out = tmp_path / "root", tmp_path / "clips"
+    shutil.copytree(dataset, root)
+    ok("segment", root, "--out", out, "--no-clips")
+    shutil.rmtree(root / READING)
+    result = ok("segment", root, "--out", out, "--no-clips")
+    warning = " ".join(result.stderr.split())
+    assert (
+        f"1 clip manifest(s) under {out} come from games of {root} this run does not cut, first: {READING}" in warning
+    )
+    shutil.rmtree(out / READING)  # as the warning says
+    assert "this run does not cut" not in ok("segment", root, "--out", out, "--no-clips").stderr
+
+
 def test_dataset_root_with_its_own_splits_and_resolution(dataset, tmp_path):
     root = tmp_path / "root"
     shutil.copytree(dataset / READING, root / READING)

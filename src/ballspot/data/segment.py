@@ -399,6 +399,43 @@ def unlisted_games(source: Path, jobs: list[GameJob]) -> str | None:
     return f"{len(unlisted)} game(s) in no list of {SPLITS_FILE} go to train, first: {unlisted[0]!r}{hint}"
 
 
+def stale_manifests(out_root: Path, source: Path, jobs: list[GameJob]) -> str | None:
+    """A warning when `out_root` holds manifests an earlier run cut from games of the dataset root `source`
+    that this run does not cut (their folder, labels or video gone since): `index` would still read them.
+    None otherwise, and for a single video (several are often cut into one clips folder)."""
+    if not source.is_dir() or not out_root.is_dir():
+        return None
+    from ballspot.data.index import find_manifests
+
+    try:
+        manifests = find_manifests(out_root)
+    except BallspotError:  # none there yet
+        return None
+    root, cut_now = source.resolve(), {(job.game_id, job.half) for job in jobs}
+    stale = [path for path in manifests if _cut_from(path, root) - cut_now]
+    if not stale:
+        return None
+    return (
+        f"{len(stale)} clip manifest(s) under {out_root} come from games of {source} this run does not cut, first: "
+        f"{stale[0].parent.relative_to(out_root).as_posix()} ({stale[0].name}); `index` still reads them: delete "
+        "their folders to leave them out"
+    )
+
+
+def _cut_from(manifest_path: Path, root: Path) -> set[tuple[str, int]]:
+    """{(game, half)} of a manifest cut from labels under `root`; empty for another's or an unreadable one."""
+    try:
+        manifest = read_json(manifest_path, "clip manifest")
+    except BallspotError:
+        return set()
+    if not isinstance(manifest, dict):
+        return set()
+    labels, game, half = manifest.get("labels"), manifest.get("game"), manifest.get("half", 1)
+    if not isinstance(labels, str) or not isinstance(game, str) or half not in (1, 2):
+        return set()
+    return {(game, int(half))} if Path(labels).is_relative_to(root) else set()
+
+
 def _listed_but_absent(source: Path, splits: dict[str, tuple[str, ...]]) -> str | None:
     """A warning when the splits file lists games with no folder under `source` (not downloaded, or a typo in
     an id): their split goes without them. None otherwise."""
