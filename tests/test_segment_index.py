@@ -561,6 +561,22 @@ def test_games_the_splits_file_lists_but_the_root_lacks_are_named(dataset, tmp_p
     assert "splits.json" not in ok("segment", root, "--out", tmp_path / "clips", "--no-clips").stderr
 
 
+def test_a_game_the_splits_file_lists_under_valid_and_test_is_named(dataset, tmp_path):
+    """A game listed under valid and test went to valid (training picks its best epoch on it), while
+    `evaluate --split test` scored it as an unseen test game, without a word."""
+    root = tmp_path / "root"
+    for game in (READING, BRENTFORD):
+        shutil.copytree(dataset / game, root / game)
+    (root / "splits.json").write_text(json.dumps({"train": [BRENTFORD], "valid": [READING], "test": [READING]}))
+    result = ok("segment", root, "--out", tmp_path / "clips", "--no-clips", "--json")
+    assert [(g["game"], g["split"]) for g in json.loads(result.stdout)["games"]] == [
+        (BRENTFORD, "train"),
+        (READING, "valid"),
+    ]
+    warning = " ".join(result.stderr.split())
+    assert f"splits.json lists 1 game(s) in two splits, first: {READING!r} in 'valid' and 'test'" in warning
+
+
 def test_games_of_a_root_without_a_splits_file_all_going_to_train_is_a_warning(dataset, tmp_path):
     root = tmp_path / "root"
     for number, game in enumerate((READING, BRENTFORD)):  # the user's own games: in no SoccerNet list
