@@ -131,6 +131,18 @@ def half_of(game_time: object, where: str) -> int:
     return int(m.group(1))
 
 
+def _refuse_another_half(half_key: object, half: int, game_time: object, where: str) -> None:
+    """Refuse a `half` key (as predictions carry) naming another half than `gameTime` does: SoccerNet reads the
+    half from `gameTime` alone, so the event would be placed in the other half without a word."""
+    if half_key in (half, str(half)) and not isinstance(half_key, bool):
+        return
+    named = "none, so half 1" if game_time is None else repr(game_time)
+    raise BallspotError(
+        f"{where}: 'half' {half_key!r} but 'gameTime' names half {half} ({named}); SoccerNet reads the half from "
+        'gameTime ("2 - MM:SS"): write it there'
+    )
+
+
 POSITION_DIGITS = re.compile(r"-?[0-9]+")
 """A position written as a string, as SoccerNet writes it: ASCII digits only (`int()` would also take
 "4_000", " 400" or other scripts' digits, as the official evaluator does when scoring)."""
@@ -164,6 +176,7 @@ def parse_annotation(raw: object, where: str, classes: tuple[str, ...], strict: 
     game_time_raw = raw.get("gameTime")
     if strict:
         half = half_of(game_time_raw, where)
+        _refuse_another_half(raw.get("half", half), half, game_time_raw, where)
     elif isinstance(game_time_raw, str) and game_time_raw[:1].isdigit():
         try:  # as the official evaluator reads it: the first character (a half other than 1 or 2 is warned about)
             half = int(game_time_raw[0])
