@@ -131,6 +131,17 @@ def half_of(game_time: object, where: str) -> int:
     return int(m.group(1))
 
 
+def _label_hint(label: str, classes: tuple[str, ...]) -> str:
+    """` (...)` saying how SoccerNet writes a label that differs from a class only in case, spacing, `_` or `-`
+    ("High pass", "THROW-IN"), or which class set holds it; "" otherwise."""
+    spelled = " ".join(label.upper().replace("_", " ").replace("-", " ").split())
+    if spelled in classes:
+        return f" (SoccerNet writes {spelled!r}; labels are matched exactly)"
+    if spelled in CLASSES_12 and classes != CLASSES_12:
+        return " (a class of the 12-class set, which `--classes 12` reads)"
+    return ""
+
+
 def _refuse_another_half(half_key: object, half: int, game_time: object, where: str) -> None:
     """Refuse a `half` key (as predictions carry) naming another half than `gameTime` does: SoccerNet reads the
     half from `gameTime` alone, so the event would be placed in the other half without a word."""
@@ -160,7 +171,8 @@ def parse_annotation(raw: object, where: str, classes: tuple[str, ...], strict: 
     if not isinstance(label, str):
         raise BallspotError(f"{where}: annotation without a 'label'")
     if label not in classes:
-        raise BallspotError(f"{where}: unknown label {label!r}; expected one of: {', '.join(classes)}")
+        hint = _label_hint(label, classes)
+        raise BallspotError(f"{where}: unknown label {label!r}{hint}; expected one of: {', '.join(classes)}")
     position = raw.get("position")
     not_whole = isinstance(position, float) and not position.is_integer()  # 4.5, inf, nan
     not_digits = isinstance(position, str) and not POSITION_DIGITS.fullmatch(position)  # "4_000", " 400", "٤٠٠"
