@@ -266,6 +266,25 @@ def test_an_event_in_the_slack_past_the_end_is_indexed(match, tmp_path):
     ]
 
 
+def test_a_second_video_of_the_same_name_replacing_the_first_ones_clips_is_a_warning(match, tmp_path):
+    """Two games kept as `<game>/match.mp4` are both game "match": segmenting the second into the same clips
+    folder replaced the first one's clips and manifest without a word."""
+    for game in ("first", "second"):
+        (tmp_path / game).mkdir()
+        shutil.copy(match, tmp_path / game / "match.mp4")
+        shutil.copy(match.parent / "Labels-ball.json", tmp_path / game / "Labels-ball.json")
+    out = tmp_path / "clips"
+    assert "replaces" not in ok("segment", tmp_path / "first" / "match.mp4", "--out", out, "--no-clips").stderr
+    result = ok("segment", tmp_path / "second" / "match.mp4", "--out", out, "--no-clips")
+    warning = " ".join(result.stderr.split())
+    first, second = (tmp_path / game / "match.mp4" for game in ("first", "second"))
+    assert f"match (half 1): the clips in {out / 'match'} were cut from {first}; this run replaces them" in warning
+    assert f"with those of {second}" in warning
+    assert "replaces" not in ok("segment", second, "--out", out, "--no-clips").stderr
+    shutil.copy(second, second.with_name("match.mkv"))  # another video of the same folder: the user's choice
+    assert "replaces" not in ok("segment", second.with_name("match.mkv"), "--out", out, "--no-clips").stderr
+
+
 def test_a_game_being_segmented_by_another_process_is_refused(match, tmp_path):
     """Two `segment` into one --out with other options would cut clips of one and write the manifest of the other."""
     from ballspot.atomic import held_alone

@@ -184,6 +184,31 @@ def dataset_root_of(video: Path) -> Path | None:
     return parents[3] if len(parents) > 3 else None
 
 
+def _warn_if_replacing(manifest_path: Path, video: Path, what: str) -> None:
+    """Warn when the manifest's folder holds the clips of a video in another folder, which this run replaces:
+    two videos of one name (`a/match.mp4`, `b/match.mp4`) are one game. Another video of the same game folder
+    (`720p.mp4` after `224p.mp4`) replaces them quietly."""
+    before = _video_cut_before(manifest_path)
+    if before is None or Path(before).parent == video.resolve().parent:
+        return
+    from ballspot.console import warn
+
+    warn(
+        f"{what}: the clips in {manifest_path.parent} were cut from {before}; this run replaces them with those "
+        f"of {video.resolve()} (if these are two games, rename one video or give another --out)"
+    )
+
+
+def _video_cut_before(manifest_path: Path) -> str | None:
+    """The video the last run cut into this manifest's folder; None when there is no (readable) manifest."""
+    if not manifest_path.is_file():
+        return None
+    try:
+        return read_manifest(manifest_path)["video"]
+    except BallspotError:
+        return None
+
+
 def _cut_before(manifest_path: Path, video: Path) -> dict[str, tuple[int, int]] | None:
     """file -> (start_ms, end_ms) of the clips the last run cut from `video` into this folder.
 
@@ -245,6 +270,7 @@ def _cut_game(video, labels_path, out_dir, game_id, split, opts, half, on_clip, 
     manifest_path = out_dir / MANIFEST_FILE if half == 1 else out_dir / f"manifest_h{half}.json"
     refuse_folders_in_the_way(manifest_path)  # before cutting clips no manifest would list
     had_manifest = manifest_path.is_file()
+    _warn_if_replacing(manifest_path, video, f"{game_id} (half {half})")
     manifest = {
         "game": game_id,
         "split": split,
