@@ -157,6 +157,40 @@ def test_bad_labels_are_one_line_errors(tmp_path, content, message):
     assert "\n" not in str(caught.value)
 
 
+def test_a_half_key_that_disagrees_with_the_game_time_is_refused(tmp_path):
+    """Labels written with a `half` key as predictions carry it, and no `gameTime`: a half-2 event was read as
+    half 1 (SoccerNet reads the half from gameTime) and cut from the first half's video without a word."""
+    path = write_labels(tmp_path / "Labels-ball.json", [{"label": "PASS", "position": "1000", "half": 2}])
+    with pytest.raises(BallspotError, match=r"annotation 0: 'half' 2 but 'gameTime' names half 1"):
+        read_labels(path)
+    path = write_labels(tmp_path / "Labels-ball.json", [annotation("PASS", "1000", "2 - 00:01", half=1)])
+    with pytest.raises(BallspotError, match=r"'half' 1 but 'gameTime' names half 2 \('2 - 00:01'\)"):
+        read_labels(path)
+    path = write_labels(
+        tmp_path / "Labels-ball.json",
+        [annotation("PASS", "1000", "2 - 00:01", half=2), annotation("DRIVE", "1000", "1 - 00:01", half="1")],
+    )
+    assert [(a.label, a.half) for a in read_labels(path).annotations] == [("DRIVE", 1), ("PASS", 2)]
+
+
+@pytest.mark.parametrize(
+    ("label", "classes", "hint"),
+    [
+        ("High pass", CLASSES_12, "(SoccerNet writes 'HIGH PASS'; labels are matched exactly)"),
+        ("HIGH  PASS", CLASSES_12, "(SoccerNet writes 'HIGH PASS'; labels are matched exactly)"),
+        ("Throw-in", CLASSES_12, "(SoccerNet writes 'THROW IN'; labels are matched exactly)"),
+        ("HEADER", CLASSES_2, "(a class of the 12-class set, which `--classes 12` reads)"),
+    ],
+)
+def test_a_label_spelled_otherwise_says_how_soccernet_writes_it(tmp_path, label, classes, hint):
+    """Labels in SoccerNet's shape from another tool ("Pass", "High Pass": SoccerTrack v2 writes them so) were
+    refused with the list of classes only, which does not say that case and spacing count."""
+    path = write_labels(tmp_path / "Labels-ball.json", [annotation(label, "1000")])
+    with pytest.raises(BallspotError) as caught:
+        read_labels(path, classes)
+    assert f"unknown label {label!r} {hint}; expected one of: " in str(caught.value)
+
+
 def test_missing_labels_file(tmp_path):
     with pytest.raises(BallspotError, match="labels file not found"):
         read_labels(tmp_path / "Labels-ball.json")

@@ -194,6 +194,30 @@ def test_rerun_skips_clips_already_cut_and_recuts_changed_ones(segmented, match,
     assert json.loads((folder / "manifest.json").read_text()) == manifest
 
 
+def test_a_rerun_stopped_while_recutting_leaves_no_clip_its_manifest_misdescribes(match, tmp_path, monkeypatch):
+    """A rerun with another --window, stopped after recutting one clip, left the old manifest vouching for the
+    new clip: a third run with the old --window kept it, and the index listed 2 s of a clip holding 3 s."""
+    from ballspot.data import segment as segment_module
+
+    out, cut_clip = tmp_path / "clips", segment_module.cut_clip
+    ok("segment", match, "--out", out, "--background", "0", "--window", "2")
+    cuts = []
+
+    def stopped_after_one(*args, **kw):
+        if cuts:
+            raise KeyboardInterrupt
+        cuts.append(cut_clip(*args, **kw))
+
+    monkeypatch.setattr(segment_module, "cut_clip", stopped_after_one)
+    assert invoke("segment", match, "--out", out, "--background", "0", "--window", "4", "-j", "1").exit_code != 0
+    monkeypatch.setattr(segment_module, "cut_clip", cut_clip)
+    assert invoke("index", out, "--out", tmp_path / "index.parquet").exit_code == 1  # a game half recut
+    ok("segment", match, "--out", out, "--background", "0", "--window", "2")
+    folder = out / "match"
+    for clip in json.loads((folder / "manifest.json").read_text())["clips"]:
+        assert counters(folder / clip["file"]) == frames_in(clip["start_ms"], clip["end_ms"]), clip["file"]
+
+
 def test_window_cut_is_centred_and_clamped_to_the_video(match, tmp_path):
     ok("segment", match, "--out", tmp_path, "--window", "5", "--background", "0", "--no-clips")
     manifest = json.loads((tmp_path / "match" / "manifest.json").read_text())
@@ -242,6 +266,25 @@ def test_an_event_in_the_slack_past_the_end_is_indexed(match, tmp_path):
     ]
 
 
+def test_a_second_video_of_the_same_name_replacing_the_first_ones_clips_is_a_warning(match, tmp_path):
+    """Two games kept as `<game>/match.mp4` are both game "match": segmenting the second into the same clips
+    folder replaced the first one's clips and manifest without a word."""
+    for game in ("first", "second"):
+        (tmp_path / game).mkdir()
+        shutil.copy(match, tmp_path / game / "match.mp4")
+        shutil.copy(match.parent / "Labels-ball.json", tmp_path / game / "Labels-ball.json")
+    out = tmp_path / "clips"
+    assert "replaces" not in ok("segment", tmp_path / "first" / "match.mp4", "--out", out, "--no-clips").stderr
+    result = ok("segment", tmp_path / "second" / "match.mp4", "--out", out, "--no-clips")
+    warning = " ".join(result.stderr.split())
+    first, second = (tmp_path / game / "match.mp4" for game in ("first", "second"))
+    assert f"match (half 1): the clips in {out / 'match'} were cut from {first}; this run replaces them" in warning
+    assert f"with those of {second}" in warning
+    assert "replaces" not in ok("segment", second, "--out", out, "--no-clips").stderr
+    shutil.copy(second, second.with_name("match.mkv"))  # another video of the same folder: the user's choice
+    assert "replaces" not in ok("segment", second.with_name("match.mkv"), "--out", out, "--no-clips").stderr
+
+
 def test_a_game_being_segmented_by_another_process_is_refused(match, tmp_path):
     """Two `segment` into one --out with other options would cut clips of one and write the manifest of the other."""
     from ballspot.atomic import held_alone
@@ -274,12 +317,39 @@ def test_an_event_labelled_twice_is_cut_once_with_a_warning(match, tmp_path):
     labels.write_text(labels_json([("PASS", 1000, "left", "visible"), ("PASS", 1000, "right", "visible"),
                                    ("DRIVE", 2520), ("PASS", 2520), ("DRIVE", 2520)]))  # fmt: skip
     result = ok("segment", match, "--labels", labels, "--out", tmp_path / "clips", "--background", "0", "--json")
-    assert "2 event(s) repeat another of the same action at the same time" in " ".join(result.stderr.split())
+    assert "2 event(s) repeat another of the same action in the same 40 ms frame" in " ".join(result.stderr.split())
     manifest = json.loads((tmp_path / "clips" / "match" / "manifest.json").read_text())
     assert [(c["label"], c["event_ms"], c["team"]) for c in manifest["clips"]] == [
         ("PASS", 1000, "left"), ("DRIVE", 2520, None), ("PASS", 2520, None)]  # fmt: skip
     assert len(list((tmp_path / "clips" / "match").glob("*.mp4"))) == 3
     ok("index", tmp_path / "clips", "--out", tmp_path / "index.parquet")
+
+
+def test_events_of_one_action_in_one_frame_are_cut_once_with_a_warning(match, tmp_path):
+    """Two PASS labels 20 ms apart fall in one 40 ms frame, which SoccerNet's evaluator (and `evaluate`) count
+    as one event: they were cut as two clips and trained on twice, without a word."""
+    labels = tmp_path / "one_frame.json"
+    labels.write_text(labels_json([("PASS", 1000), ("PASS", 1020), ("DRIVE", 1020), ("PASS", 1040)]))
+    result = ok("segment", match, "--labels", labels, "--out", tmp_path / "clips", "--background", "0", "--no-clips")
+    assert "1 event(s) repeat another of the same action in the same 40 ms frame" in " ".join(result.stderr.split())
+    manifest = json.loads((tmp_path / "clips" / "match" / "manifest.json").read_text())
+    assert [(c["label"], c["event_ms"]) for c in manifest["clips"]] == [("PASS", 1000), ("DRIVE", 1020), ("PASS", 1040)]
+
+
+def test_positions_far_from_their_game_time_are_named_in_a_warning(match, tmp_path):
+    """A file whose `position` is in seconds (or frames) where SoccerNet writes ms, as another tool may export
+    it, put every clip at the wrong time without a word, though each `gameTime` said where the event was."""
+    labels = tmp_path / "seconds.json"
+    document = json.loads(labels_json([("PASS", 1000), ("DRIVE", 8000), ("SHOT", 9000)]))
+    document["annotations"][1]["position"] = "8"  # "1 - 00:08": seconds written where ms go
+    labels.write_text(json.dumps(document))
+    result = ok("segment", match, "--labels", labels, "--out", tmp_path / "clips", "--background", "0", "--no-clips")
+    warning = " ".join(result.stderr.split())
+    assert "1 of 3 event(s) lie more than 1 s from their gameTime, first: annotation 1 ('1 - 00:08' at 8 ms)" in warning
+    consistent = tmp_path / "consistent.json"  # gameTime is whole seconds: 1999 ms is 00:01
+    consistent.write_text(labels_json([("PASS", 1999), ("DRIVE", 8000), ("SHOT", 9960)]))
+    result = ok("segment", match, "--labels", consistent, "--out", tmp_path / "c2", "--background", "0", "--no-clips")
+    assert "gameTime" not in result.stderr
 
 
 # ---------------------------------------------------------------- segment: a dataset root
@@ -351,6 +421,38 @@ def test_a_game_with_labels_but_no_video_is_left_out_with_a_warning(dataset, tmp
     assert not (tmp_path / "clips" / BRENTFORD).exists() and (tmp_path / "clips" / READING).is_dir()
 
 
+def test_a_game_whose_video_is_not_named_as_soccernet_names_them_is_told_so(dataset, tmp_path):
+    """A dataset game holding `match.mp4` (or `224P.MP4`) beside its labels was left out as one with "no video",
+    and a root of such games only was "no game ... has both a video and Labels-ball.json"."""
+    root = tmp_path / "root"
+    shutil.copytree(dataset, root)
+    (root / BRENTFORD / "224p.mp4").rename(root / BRENTFORD / "match.mp4")
+    (root / BRENTFORD / "720p.mp4").unlink()
+    result = invoke("segment", root, "--out", tmp_path / "clips", "--no-clips", "-q")
+    assert result.exit_code == 0, result.output
+    hint = "named as no SoccerNet video is (224p.mp4, or 1_224p.mkv and 2_224p.mkv)"
+    warning = " ".join(result.stderr.split())
+    assert f"1 game(s) with labels but no video left out: {BRENTFORD}" in warning
+    assert f"{BRENTFORD}/match.mp4 is {hint}" in warning
+    alone = tmp_path / "alone"
+    shutil.copytree(root / BRENTFORD, alone / BRENTFORD)
+    result = invoke("segment", alone, "--out", tmp_path / "clips2", "--no-clips")
+    assert_one_error_line(result, f"no game under {alone} has both a video and Labels-ball.json", hint)
+
+
+def test_a_game_with_a_video_but_no_labels_is_left_out_with_a_warning(dataset, tmp_path):
+    """A game whose labels file is missing or misnamed (`labels-ball.json`) gave no clip without a word; a
+    challenge game (labels never public) is left out quietly, as before."""
+    root = tmp_path / "root"
+    shutil.copytree(dataset, root)
+    (root / READING / "Labels-ball.json").rename(root / READING / "labels-ball.json")
+    result = invoke("segment", root, "--out", tmp_path / "clips", "--no-clips", "-q")
+    assert result.exit_code == 0, result.output
+    warning = " ".join(result.stderr.split())
+    assert f"1 game(s) with a video but no Labels-ball.json left out: {READING}" in warning
+    assert CARDIFF not in warning
+
+
 def test_a_game_whose_labels_hold_no_event_is_named(dataset, tmp_path):
     """One game of a dataset labelled with nothing (a labels file saved empty) gave no clip without a word."""
     root = tmp_path / "root"
@@ -412,6 +514,22 @@ def test_a_half_video_beside_a_whole_game_video_is_named_when_its_labels_are_lef
     assert "1 label(s) of half 2 left out: 2_224p.mp4 is not read, as the game's whole video 224p.mp4 is" in stderr
 
 
+def test_a_game_cut_by_an_earlier_run_and_gone_from_the_root_is_named(dataset, tmp_path):
+    """A game removed from the dataset root (or left without labels) kept its manifest from an earlier run in
+    the clips folder, and `index` went on training on it without a word."""
+    root, out = tmp_path / "root", tmp_path / "clips"
+    shutil.copytree(dataset, root)
+    ok("segment", root, "--out", out, "--no-clips")
+    shutil.rmtree(root / READING)
+    result = ok("segment", root, "--out", out, "--no-clips")
+    warning = " ".join(result.stderr.split())
+    assert (
+        f"1 clip manifest(s) under {out} come from games of {root} this run does not cut, first: {READING}" in warning
+    )
+    shutil.rmtree(out / READING)  # as the warning says
+    assert "this run does not cut" not in ok("segment", root, "--out", out, "--no-clips").stderr
+
+
 def test_dataset_root_with_its_own_splits_and_resolution(dataset, tmp_path):
     root = tmp_path / "root"
     shutil.copytree(dataset / READING, root / READING)
@@ -444,6 +562,38 @@ def test_games_missing_from_the_splits_file_go_to_train_with_a_warning(dataset, 
     (root / "splits.json").write_text(json.dumps({"train": [BRENTFORD], "test": [READING]}))
     result = ok("segment", root, "--out", tmp_path / "clips2", "--no-clips")
     assert "no list of splits.json" not in result.stderr
+
+
+def test_games_the_splits_file_lists_but_the_root_lacks_are_named(dataset, tmp_path):
+    """A validation game listed in splits.json but absent (not downloaded, a typo in its season) left the split
+    without it, without a word, when every game on disk was listed."""
+    root = tmp_path / "root"
+    for game in (READING, BRENTFORD):
+        shutil.copytree(dataset / game, root / game)
+    absent = MIDDLESBROUGH.replace("2019-2020", "2019-20")
+    (root / "splits.json").write_text(json.dumps({"train": [BRENTFORD], "valid": [absent], "test": [READING]}))
+    result = ok("segment", root, "--out", tmp_path / "clips", "--no-clips")
+    assert f"splits.json lists 1 game(s) not found under {root}, first: {absent!r} in 'valid'" in " ".join(
+        result.stderr.split()
+    )
+    (root / "splits.json").write_text(json.dumps({"train": [BRENTFORD], "test": [READING]}))
+    assert "splits.json" not in ok("segment", root, "--out", tmp_path / "clips", "--no-clips").stderr
+
+
+def test_a_game_the_splits_file_lists_under_valid_and_test_is_named(dataset, tmp_path):
+    """A game listed under valid and test went to valid (training picks its best epoch on it), while
+    `evaluate --split test` scored it as an unseen test game, without a word."""
+    root = tmp_path / "root"
+    for game in (READING, BRENTFORD):
+        shutil.copytree(dataset / game, root / game)
+    (root / "splits.json").write_text(json.dumps({"train": [BRENTFORD], "valid": [READING], "test": [READING]}))
+    result = ok("segment", root, "--out", tmp_path / "clips", "--no-clips", "--json")
+    assert [(g["game"], g["split"]) for g in json.loads(result.stdout)["games"]] == [
+        (BRENTFORD, "train"),
+        (READING, "valid"),
+    ]
+    warning = " ".join(result.stderr.split())
+    assert f"splits.json lists 1 game(s) in two splits, first: {READING!r} in 'valid' and 'test'" in warning
 
 
 def test_games_of_a_root_without_a_splits_file_all_going_to_train_is_a_warning(dataset, tmp_path):

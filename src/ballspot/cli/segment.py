@@ -65,7 +65,15 @@ def segment(
 
     from ballspot import console, paths
     from ballspot.classes import class_set
-    from ballspot.data.segment import SegmentOptions, check_jobs, plan_jobs, segment_game, unlisted_games
+    from ballspot.data.segment import (
+        SegmentOptions,
+        check_jobs,
+        plan_jobs,
+        segment_game,
+        stale_manifests,
+        unlisted_games,
+    )
+    from ballspot.soccernet.splits import listed_twice
 
     console.set_quiet(quiet or json_output)
     if resolution is not None and source.is_file():
@@ -87,8 +95,10 @@ def segment(
     out_root = out or (data_dir or paths.data_dir()) / "clips"
     jobs_list = plan_jobs(source, labels, (resolution or Resolution.P224).value)
     check_jobs(jobs_list, opts.classes)
-    if warning := unlisted_games(source, jobs_list):
-        console.warn(warning)
+    twice = listed_twice(source) if source.is_dir() else None
+    for warning in (unlisted_games(source, jobs_list), twice, stale_manifests(out_root, source, jobs_list)):
+        if warning:
+            console.warn(warning)
     if resolution is not None and (warning := other_resolutions([j.video for j in jobs_list], resolution.value)):
         console.warn(warning)
     summary = []

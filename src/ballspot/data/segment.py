@@ -20,9 +20,26 @@ from ballspot.atomic import held_alone, refuse_folders_in_the_way, removed_if_le
 from ballspot.classes import BACKGROUND, CLASSES_12
 from ballspot.errors import BallspotError
 from ballspot.inputfiles import read_json, require_file
+from ballspot.metrics.matching import raw_frames
 from ballspot.paths import absolute_as_named
-from ballspot.soccernet.labels import LABEL_SLACK_MS, LABELS_FILE, TEAMS, VISIBILITIES, Annotation, read_labels
-from ballspot.soccernet.layout import find_games, is_labelled, is_video_file, soccernet_video_half, unread_half_videos
+from ballspot.soccernet.labels import (
+    LABEL_SLACK_MS,
+    LABELS_FILE,
+    TEAMS,
+    VISIBILITIES,
+    Annotation,
+    off_clock_warning,
+    read_labels,
+)
+from ballspot.soccernet.layout import (
+    UNNAMED_VIDEO,
+    find_games,
+    is_labelled,
+    is_video_file,
+    soccernet_video_half,
+    unnamed_videos,
+    unread_half_videos,
+)
 from ballspot.soccernet.splits import HOLD_OUT_HINT, SPLITS, SPLITS_FILE, load_splits, split_of
 from ballspot.video.cut import cut_clip
 from ballspot.video.probe import frame_times, probe
@@ -102,19 +119,21 @@ def event_clips(
 
 
 def _once_each(events: list[Annotation], video: Path) -> list[Annotation]:
-    """The events with one of each (time, action) kept, with a warning when the labels repeat some: a clip is
-    named by its time and action, so a repeat would be cut over its twin and counted twice."""
+    """The events with the first of each (40 ms frame, action) kept, with a warning when the labels repeat some:
+    SoccerNet's evaluator (and `evaluate`) counts one action in one frame once, so a repeat would be cut as a
+    second clip of that event (over its twin, at the same time) and trained on twice."""
+    frames = raw_frames(np.array([event.position_ms for event in events], dtype=np.int64))
     seen: set[tuple[int, str]] = set()
     kept = []
-    for event in events:
-        if (event.position_ms, event.label) not in seen:
-            seen.add((event.position_ms, event.label))
+    for event, frame in zip(events, frames.tolist(), strict=True):
+        if (frame, event.label) not in seen:
+            seen.add((frame, event.label))
             kept.append(event)
     if len(kept) < len(events):
         from ballspot.console import warn
 
-        warn(f"{video.name}: {len(events) - len(kept)} event(s) repeat another of the same action at the same time "
-             "in its labels; each is cut once")  # fmt: skip
+        warn(f"{video.name}: {len(events) - len(kept)} event(s) repeat another of the same action in the same 40 ms "
+             "frame in its labels (SoccerNet's evaluator counts them once); each is cut once")  # fmt: skip
     return kept
 
 
@@ -163,6 +182,31 @@ def dataset_root_of(video: Path) -> Path | None:
         return None
     parents = absolute_as_named(video).parents  # a linked video belongs to the game folder it is linked into
     return parents[3] if len(parents) > 3 else None
+
+
+def _warn_if_replacing(manifest_path: Path, video: Path, what: str) -> None:
+    """Warn when the manifest's folder holds the clips of a video in another folder, which this run replaces:
+    two videos of one name (`a/match.mp4`, `b/match.mp4`) are one game. Another video of the same game folder
+    (`720p.mp4` after `224p.mp4`) replaces them quietly."""
+    before = _video_cut_before(manifest_path)
+    if before is None or Path(before).parent == video.resolve().parent:
+        return
+    from ballspot.console import warn
+
+    warn(
+        f"{what}: the clips in {manifest_path.parent} were cut from {before}; this run replaces them with those "
+        f"of {video.resolve()} (if these are two games, rename one video or give another --out)"
+    )
+
+
+def _video_cut_before(manifest_path: Path) -> str | None:
+    """The video the last run cut into this manifest's folder; None when there is no (readable) manifest."""
+    if not manifest_path.is_file():
+        return None
+    try:
+        return read_manifest(manifest_path)["video"]
+    except BallspotError:
+        return None
 
 
 def _cut_before(manifest_path: Path, video: Path) -> dict[str, tuple[int, int]] | None:
@@ -218,32 +262,15 @@ def segment_game(
 
 
 def _cut_game(video, labels_path, out_dir, game_id, split, opts, half, on_clip, info, clips) -> dict:
-    """Cut `clips` into `out_dir` (skipping those already cut over the same range) and write the manifest."""
+    """Cut `clips` into `out_dir` (skipping those already cut over the same range) and write the manifest.
+
+    The manifest is written before cutting, once the clips it no longer describes are deleted: a run stopped
+    half way leaves only clip files it describes (the index names those missing), never an older manifest
+    vouching for a clip recut over another range."""
     manifest_path = out_dir / MANIFEST_FILE if half == 1 else out_dir / f"manifest_h{half}.json"
     refuse_folders_in_the_way(manifest_path)  # before cutting clips no manifest would list
-    if opts.cut:
-        # a clip file is reused only when it was cut over the same range (options may have changed)
-        cut_before = _cut_before(manifest_path, video)
-        todo = [
-            c
-            for c in clips
-            if not (out_dir / c.file).is_file()
-            or (cut_before is not None and cut_before.get(c.file) != (c.start_ms, c.end_ms))
-        ]
-
-        times = frame_times(video) if todo else None
-
-        def cut(clip: ClipSpec) -> None:
-            start_s, duration_s = clip.start_ms / 1000, (clip.end_ms - clip.start_ms) / 1000
-            cut_clip(video, out_dir / clip.file, start_s, duration_s, frame_times=times)
-            if on_clip:
-                on_clip()
-
-        with ThreadPoolExecutor(max_workers=opts.jobs) as pool:
-            list(pool.map(cut, todo))
-        if on_clip:
-            for _ in range(len(clips) - len(todo)):
-                on_clip()
+    had_manifest = manifest_path.is_file()
+    _warn_if_replacing(manifest_path, video, f"{game_id} (half {half})")
     manifest = {
         "game": game_id,
         "split": split,
@@ -257,8 +284,48 @@ def _cut_game(video, labels_path, out_dir, game_id, split, opts, half, on_clip, 
         "cut": opts.cut,
         "clips": [asdict(c) for c in clips],
     }
+    todo = _clips_to_cut(clips, out_dir, manifest_path, video) if opts.cut else []
+    for clip in todo:
+        if (out_dir / clip.file).is_file():  # cut over another range: the new manifest does not describe it
+            (out_dir / clip.file).unlink()
     write_json(manifest_path, manifest)
+    if not opts.cut:
+        return manifest
+    try:
+        _cut_clips(video, out_dir, todo, opts.jobs, on_clip)
+    except BaseException:
+        if not had_manifest and not any((out_dir / c.file).exists() for c in clips):
+            manifest_path.unlink(missing_ok=True)  # nothing cut: a first run that fails leaves no folder
+        raise
+    if on_clip:
+        for _ in range(len(clips) - len(todo)):
+            on_clip()
     return manifest
+
+
+def _clips_to_cut(clips: list[ClipSpec], out_dir: Path, manifest_path: Path, video: Path) -> list[ClipSpec]:
+    """The clips missing from `out_dir`, or cut there over another range than now (options may have changed)."""
+    cut_before = _cut_before(manifest_path, video)
+    return [
+        c
+        for c in clips
+        if not (out_dir / c.file).is_file()
+        or (cut_before is not None and cut_before.get(c.file) != (c.start_ms, c.end_ms))
+    ]
+
+
+def _cut_clips(video: Path, out_dir: Path, todo: list[ClipSpec], jobs: int, on_clip: Callable[[], None] | None) -> None:
+    """Cut each of `todo` from `video` into `out_dir`, `jobs` at a time."""
+    times = frame_times(video) if todo else None
+
+    def cut(clip: ClipSpec) -> None:
+        start_s, duration_s = clip.start_ms / 1000, (clip.end_ms - clip.start_ms) / 1000
+        cut_clip(video, out_dir / clip.file, start_s, duration_s, frame_times=times)
+        if on_clip:
+            on_clip()
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        list(pool.map(cut, todo))
 
 
 @dataclass(frozen=True)
@@ -277,25 +344,7 @@ def plan_jobs(source: Path, labels: Path | None, resolution: str = "224p") -> li
     if source.is_dir():
         if labels is not None:
             raise BallspotError("--labels applies to a single video; a dataset root uses each game's labels")
-        splits = load_splits(source)
-        jobs, unwatched = [], []
-        for game in find_games(source, resolution):
-            if game.labels is not None and not game.videos:
-                unwatched.append(game.game_id)
-            if not is_labelled(game) or not game.videos:
-                continue
-            for half, video in game.videos.items():
-                jobs.append(GameJob(video, game.labels, game.game_id, split_of(game.game_id, splits), half))
-        if not jobs:
-            raise BallspotError(f"no game under {source} has both a video and {LABELS_FILE}")
-        if unwatched:
-            from ballspot.console import warn
-
-            warn(
-                f"{len(unwatched)} game(s) with labels but no video left out: {', '.join(unwatched[:3])}"
-                + (" ..." if len(unwatched) > 3 else "")
-            )
-        return jobs
+        return _plan_root(source, resolution)
     if not source.exists():
         raise BallspotError(f"video not found: {source}")
     if not is_video_file(source):
@@ -320,6 +369,40 @@ def plan_jobs(source: Path, labels: Path | None, resolution: str = "224p") -> li
     return [GameJob(source, labels, game_id, split, half)]
 
 
+def _plan_root(source: Path, resolution: str) -> list[GameJob]:
+    """The videos to segment in a dataset root: every half video of each game holding labels; games left out
+    for want of a video or of labels are named in a warning (the challenge's, whose labels are never public,
+    quietly)."""
+    splits = load_splits(source)
+    jobs, unwatched, unlabelled = [], [], []
+    for game in find_games(source, resolution):
+        split = split_of(game.game_id, splits)
+        if game.labels is not None and not game.videos:
+            unwatched.append(game)
+        elif not is_labelled(game) and split != "challenge":
+            unlabelled.append(game.game_id)
+        if not is_labelled(game) or not game.videos:
+            continue
+        for half, video in game.videos.items():
+            jobs.append(GameJob(video, game.labels, game.game_id, split, half))
+    misnamed = next((video for game in unwatched for video in unnamed_videos(game.folder)), None)
+    hint = f"; {misnamed.relative_to(source).as_posix()} is {UNNAMED_VIDEO}" if misnamed else ""
+    if not jobs:
+        raise BallspotError(f"no game under {source} has both a video and {LABELS_FILE}{hint}")
+    _warn_left_out([game.game_id for game in unwatched], "with labels but no video", hint)
+    _warn_left_out(unlabelled, f"with a video but no {LABELS_FILE}")
+    return jobs
+
+
+def _warn_left_out(game_ids: list[str], why: str, hint: str = "") -> None:
+    """Warn that these games give no clip, and why, naming the first three."""
+    if game_ids:
+        from ballspot.console import warn
+
+        more = " ..." if len(game_ids) > 3 else ""
+        warn(f"{len(game_ids)} game(s) {why} left out: {', '.join(game_ids[:3])}{more}{hint}")
+
+
 def unlisted_games(source: Path, jobs: list[GameJob]) -> str | None:
     """A warning when games of a dataset root are in no list of its splits.json (they go to train): a typo
     there would put a test game into training without a word; and when a root without one sends several games,
@@ -336,10 +419,60 @@ def unlisted_games(source: Path, jobs: list[GameJob]) -> str | None:
     listed = {game for games in splits.values() for game in games}
     unlisted = [game for game in game_ids if game not in listed]
     if not unlisted:
-        return None
+        return _listed_but_absent(source, splits)
     absent = sorted(listed - set(game_ids))
     hint = f"; it lists {len(absent)} game(s) not found here, first: {absent[0]!r}" if absent else ""
     return f"{len(unlisted)} game(s) in no list of {SPLITS_FILE} go to train, first: {unlisted[0]!r}{hint}"
+
+
+def stale_manifests(out_root: Path, source: Path, jobs: list[GameJob]) -> str | None:
+    """A warning when `out_root` holds manifests an earlier run cut from games of the dataset root `source`
+    that this run does not cut (their folder, labels or video gone since): `index` would still read them.
+    None otherwise, and for a single video (several are often cut into one clips folder)."""
+    if not source.is_dir() or not out_root.is_dir():
+        return None
+    from ballspot.data.index import find_manifests
+
+    try:
+        manifests = find_manifests(out_root)
+    except BallspotError:  # none there yet
+        return None
+    root, cut_now = source.resolve(), {(job.game_id, job.half) for job in jobs}
+    stale = [path for path in manifests if _cut_from(path, root) - cut_now]
+    if not stale:
+        return None
+    return (
+        f"{len(stale)} clip manifest(s) under {out_root} come from games of {source} this run does not cut, first: "
+        f"{stale[0].parent.relative_to(out_root).as_posix()} ({stale[0].name}); `index` still reads them: delete "
+        "their folders to leave them out"
+    )
+
+
+def _cut_from(manifest_path: Path, root: Path) -> set[tuple[str, int]]:
+    """{(game, half)} of a manifest cut from labels under `root`; empty for another's or an unreadable one."""
+    try:
+        manifest = read_json(manifest_path, "clip manifest")
+    except BallspotError:
+        return set()
+    if not isinstance(manifest, dict):
+        return set()
+    labels, game, half = manifest.get("labels"), manifest.get("game"), manifest.get("half", 1)
+    if not isinstance(labels, str) or not isinstance(game, str) or half not in (1, 2):
+        return set()
+    return {(game, int(half))} if Path(labels).is_relative_to(root) else set()
+
+
+def _listed_but_absent(source: Path, splits: dict[str, tuple[str, ...]]) -> str | None:
+    """A warning when the splits file lists games with no folder under `source` (not downloaded, or a typo in
+    an id): their split goes without them. None otherwise."""
+    absent = [(game, name) for name, games in splits.items() for game in games if not (source / game).is_dir()]
+    if not absent:
+        return None
+    game, name = absent[0]
+    return (
+        f"{SPLITS_FILE} lists {len(absent)} game(s) not found under {source}, first: {game!r} in {name!r}; "
+        "that split goes without them (check the ids: league/season/game)"
+    )
 
 
 def _why_no_video(job: GameJob, halves: set[int], used: list[Path]) -> str:
@@ -371,6 +504,8 @@ def check_jobs(jobs: list[GameJob], classes: tuple[str, ...] = CLASSES_12) -> No
             continue  # one warning per game
         if not labels.annotations:
             eventless.append(job.game_id)
+        if clock := off_clock_warning(labels):
+            warnings.append(clock)
         orphans = [a for a in labels.annotations if a.half not in halves[job.game_id]]
         if orphans:
             left_out = " and ".join(str(h) for h in sorted({a.half for a in orphans}))

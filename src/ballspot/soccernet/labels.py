@@ -44,6 +44,9 @@ class GameLabels:
     path: Path
     annotations: tuple[Annotation, ...]
     url_local: str = ""
+    off_clock: tuple[tuple[int, str, int], ...] = ()
+    """(index in the file, gameTime, position in ms) of each annotation whose `gameTime` lies more than
+    `CLOCK_SLACK_S` from its `position` (see `off_clock_warning`)."""
 
     def for_half(self, half: int) -> list[Annotation]:
         return [a for a in self.annotations if a.half == half]
@@ -82,6 +85,41 @@ def all_name_their_half(game_times: list) -> bool:
     return joined.count("\x00") == len(game_times) and _HALVES_AND_TIMES.fullmatch(joined) is not None
 
 
+_CLOCK = re.compile(r"\s*\d\s*-\s*(\d+):([0-5]\d)\s*")
+CLOCK_SLACK_S = 1
+"""How many whole seconds a `gameTime` (written at second precision) may lie from its `position`."""
+
+
+def game_time_seconds(game_time: object) -> int | None:
+    """The seconds into the half that a `gameTime` names (`"1 - 01:05"` -> 65); None for none or another shape."""
+    if not isinstance(game_time, str) or not (m := _CLOCK.fullmatch(game_time)):
+        return None
+    return int(m.group(1)) * 60 + int(m.group(2))
+
+
+def _off_clock(raws: list, annotations: list[Annotation]) -> tuple[tuple[int, str, int], ...]:
+    """`GameLabels.off_clock` of a file's annotations (raw and read, in the file's order)."""
+    off = []
+    for i, (raw, annotation) in enumerate(zip(raws, annotations, strict=True)):
+        seconds = game_time_seconds(raw.get("gameTime"))
+        if seconds is not None and abs(seconds - annotation.position_ms // 1000) > CLOCK_SLACK_S:
+            off.append((i, raw["gameTime"], annotation.position_ms))
+    return tuple(off)
+
+
+def off_clock_warning(labels: GameLabels) -> str | None:
+    """A warning when some positions lie far from their `gameTime` (a position written in seconds or frames
+    where SoccerNet writes ms, or a hand edit of one field): the position is what is read. None otherwise."""
+    if not labels.off_clock:
+        return None
+    index, game_time, position_ms = labels.off_clock[0]
+    return (
+        f"{labels.path}: {len(labels.off_clock)} of {len(labels.annotations)} event(s) lie more than "
+        f"{CLOCK_SLACK_S} s from their gameTime, first: annotation {index} ({game_time!r} at {position_ms} ms); "
+        "events are placed by 'position', in ms from the start of the video, as SoccerNet's evaluator reads it"
+    )
+
+
 def half_of(game_time: object, where: str) -> int:
     """The half a `gameTime` names (1 when there is none: a whole-game video); anything else is an error."""
     if game_time is None:
@@ -91,6 +129,29 @@ def half_of(game_time: object, where: str) -> int:
             f"{where}: 'gameTime' must read \"H - MM:SS\" with half H 1 or 2 and seconds 00-59, got {game_time!r}"
         )
     return int(m.group(1))
+
+
+def _label_hint(label: str, classes: tuple[str, ...]) -> str:
+    """` (...)` saying how SoccerNet writes a label that differs from a class only in case, spacing, `_` or `-`
+    ("High pass", "THROW-IN"), or which class set holds it; "" otherwise."""
+    spelled = " ".join(label.upper().replace("_", " ").replace("-", " ").split())
+    if spelled in classes:
+        return f" (SoccerNet writes {spelled!r}; labels are matched exactly)"
+    if spelled in CLASSES_12 and classes != CLASSES_12:
+        return " (a class of the 12-class set, which `--classes 12` reads)"
+    return ""
+
+
+def _refuse_another_half(half_key: object, half: int, game_time: object, where: str) -> None:
+    """Refuse a `half` key (as predictions carry) naming another half than `gameTime` does: SoccerNet reads the
+    half from `gameTime` alone, so the event would be placed in the other half without a word."""
+    if half_key in (half, str(half)) and not isinstance(half_key, bool):
+        return
+    named = "none, so half 1" if game_time is None else repr(game_time)
+    raise BallspotError(
+        f"{where}: 'half' {half_key!r} but 'gameTime' names half {half} ({named}); SoccerNet reads the half from "
+        'gameTime ("2 - MM:SS"): write it there'
+    )
 
 
 POSITION_DIGITS = re.compile(r"-?[0-9]+")
@@ -110,7 +171,8 @@ def parse_annotation(raw: object, where: str, classes: tuple[str, ...], strict: 
     if not isinstance(label, str):
         raise BallspotError(f"{where}: annotation without a 'label'")
     if label not in classes:
-        raise BallspotError(f"{where}: unknown label {label!r}; expected one of: {', '.join(classes)}")
+        hint = _label_hint(label, classes)
+        raise BallspotError(f"{where}: unknown label {label!r}{hint}; expected one of: {', '.join(classes)}")
     position = raw.get("position")
     not_whole = isinstance(position, float) and not position.is_integer()  # 4.5, inf, nan
     not_digits = isinstance(position, str) and not POSITION_DIGITS.fullmatch(position)  # "4_000", " 400", "٤٠٠"
@@ -126,6 +188,7 @@ def parse_annotation(raw: object, where: str, classes: tuple[str, ...], strict: 
     game_time_raw = raw.get("gameTime")
     if strict:
         half = half_of(game_time_raw, where)
+        _refuse_another_half(raw.get("half", half), half, game_time_raw, where)
     elif isinstance(game_time_raw, str) and game_time_raw[:1].isdigit():
         try:  # as the official evaluator reads it: the first character (a half other than 1 or 2 is warned about)
             half = int(game_time_raw[0])
@@ -176,8 +239,10 @@ def read_labels(
                     f"{path}: annotation {i} ({a.label}) at {a.position_ms} ms is beyond the video's end "
                     f"({duration_ms} ms)"
                 )
+    off_clock = _off_clock(data["annotations"], annotations)
     annotations.sort(key=lambda a: (a.half, a.position_ms))
-    return GameLabels(path=path, annotations=tuple(annotations), url_local=str(data.get("UrlLocal", "")))
+    url_local = str(data.get("UrlLocal", ""))
+    return GameLabels(path=path, annotations=tuple(annotations), url_local=url_local, off_clock=off_clock)
 
 
 def labels_document(annotations: list[Annotation], url_local: str = "") -> dict:

@@ -199,6 +199,23 @@ def unread_half_videos(folder: Path, halves: set[int], used: list[Path]) -> list
     ]
 
 
+UNNAMED_VIDEO = "named as no SoccerNet video is (224p.mp4, or 1_224p.mkv and 2_224p.mkv)"
+"""Says why a video in a game folder is not read as the game's: its name."""
+
+
+def unnamed_videos(folder: Path) -> list[Path]:
+    """The video files in a game folder named as no SoccerNet video is (`match.mp4`, `224P.MP4`), so not read as
+    the game's video; a video numbered as a half other than 1 or 2 is warned about on its own."""
+    return [
+        path
+        for path in sorted(folder.iterdir())
+        if is_video_file(path)
+        and path.is_file()
+        and soccernet_video_half(path.name) is None
+        and misnumbered_half(path.name) is None
+    ]
+
+
 def is_video_file(path: Path) -> bool:
     """True for a file name with a video suffix (`VIDEO_SUFFIXES`, any case)."""
     return path.suffix.lower() in VIDEO_SUFFIXES

@@ -75,6 +75,27 @@ def load_splits(root: Path | str) -> dict[str, tuple[str, ...]]:
     return {name: tuple(_as_on_disk(path.parent, game) for game in games) for name, games in data.items()}
 
 
+def listed_twice(root: Path | str) -> str | None:
+    """A warning when the root's splits file lists a game in two splits other than train (train and another is
+    refused by `load_splits`): `split_of` puts it in the first, say valid, where training picks its best epoch
+    on it, while `evaluate --split test` scores it as an unseen game. None otherwise."""
+    if not (Path(root) / SPLITS_FILE).is_file():
+        return None
+    first: dict[str, str] = {}
+    twice: list[tuple[str, str, str]] = []
+    for name, games in load_splits(root).items():
+        for game in games:
+            if (split := first.setdefault(game_key(game), name)) != name:
+                twice.append((game, split, name))
+    if not twice:
+        return None
+    game, split, other = twice[0]
+    return (
+        f"{SPLITS_FILE} lists {len(twice)} game(s) in two splits, first: {game!r} in {split!r} and {other!r}; it "
+        f"goes to {split!r}, yet `evaluate --split {other}` scores it too: keep each game in one split"
+    )
+
+
 def _as_on_disk(root: Path, game_id: str) -> str:
     """`game_id` spelled as its folder under `root` is: a name with accents may be stored decomposed (NFD, as
     macOS writes it) while splits.json holds it composed (NFC), or the other way round; both look the same,
