@@ -121,6 +121,23 @@ def test_an_event_of_no_team_reads_as_one_without_a_team(tmp_path):
     assert labels.annotations[0].visibility == "not shown"
 
 
+def test_home_and_away_teams_read_as_no_side_with_one_warning(tmp_path, capsys):
+    """SoccerNet's action-spotting labels name the acting club (home/away), which says nothing of the side of the
+    picture; segment refused such a file whole."""
+    path = write_labels(
+        tmp_path / "Labels-ball.json",
+        [
+            annotation("PASS", "1000", "1 - 00:01", team="home"),
+            annotation("DRIVE", "2000", "1 - 00:02", team="away"),
+            annotation("OUT", "3000", "1 - 00:03"),
+        ],
+    )
+    labels = read_labels(path)
+    assert [(a.label, a.team) for a in labels.annotations] == [("PASS", None), ("DRIVE", None), ("OUT", None)]
+    warnings = [line for line in capsys.readouterr().err.splitlines() if line.startswith("warning: ")]
+    assert len(warnings) == 1 and "2 event(s) name their team 'home' or 'away'" in warnings[0]
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
@@ -137,7 +154,8 @@ def test_an_event_of_no_team_reads_as_one_without_a_team(tmp_path):
         ('{"annotations": [{"label": "PASS", "position": "12.5"}]}', "'position' must be an integer"),
         ('{"annotations": [{"label": "PASS", "position": "abc"}]}', "'position' must be an integer"),
         ('{"annotations": [{"label": "PASS", "position": "-40"}]}', "negative 'position'"),
-        ('{"annotations": [{"label": "PASS", "position": "0", "team": "home"}]}', "'team' must be"),
+        ('{"annotations": [{"label": "PASS", "position": "0", "team": "Home"}]}', "'team' must be"),
+        ('{"annotations": [{"label": "PASS", "position": "0", "team": ""}]}', "'team' must be"),
         ('{"annotations": [{"label": "PASS", "position": "0", "visibility": "hidden"}]}', "'visibility' must be"),
         (
             '{"annotations": [{"label": "PASS", "position": "0"}, {"label": "GOAL", "position": "1"}]}',

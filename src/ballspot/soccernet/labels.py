@@ -19,6 +19,9 @@ FRAMERATE = 25
 TEAMS = ("left", "right")
 NO_TEAM = ("not applicable",)
 """What SoccerNet writes as the team of an event no side makes: read as no team, as a missing `team` is."""
+CLUB_ROLES = ("home", "away")
+"""How SoccerNet's action-spotting labels name the acting team: its club's role, not its side of the picture
+(which changes at half time). Read as no side, with a warning, so such files still train and score."""
 VISIBILITIES = ("visible", "not shown")
 
 
@@ -197,10 +200,13 @@ def parse_annotation(raw: object, where: str, classes: tuple[str, ...], strict: 
                 f"{where}: 'gameTime' {game_time_raw!r} does not start with the half (\"1 - MM:SS\")"
             ) from None
     team = raw.get("team")
-    if team in NO_TEAM:
+    if team in NO_TEAM or team in CLUB_ROLES:
         team = None
     if team is not None and team not in TEAMS:
-        raise BallspotError(f"{where}: 'team' must be 'left', 'right' or 'not applicable', got {team!r}")
+        raise BallspotError(
+            f"{where}: 'team' must be 'left', 'right' or 'not applicable' (or 'home' / 'away', read as no side), "
+            f"got {team!r}"
+        )
     visibility = raw.get("visibility", "visible")
     if visibility not in VISIBILITIES:
         raise BallspotError(f"{where}: 'visibility' must be 'visible' or 'not shown', got {visibility!r}")
@@ -239,10 +245,23 @@ def read_labels(
                     f"{path}: annotation {i} ({a.label}) at {a.position_ms} ms is beyond the video's end "
                     f"({duration_ms} ms)"
                 )
+    _warn_of_club_roles(path, data["annotations"])
     off_clock = _off_clock(data["annotations"], annotations)
     annotations.sort(key=lambda a: (a.half, a.position_ms))
     url_local = str(data.get("UrlLocal", ""))
     return GameLabels(path=path, annotations=tuple(annotations), url_local=url_local, off_clock=off_clock)
+
+
+def _warn_of_club_roles(path: Path, raw_annotations: list) -> None:
+    """One warning for a file whose events name their team home/away (read as no side)."""
+    roles = sum(1 for raw in raw_annotations if raw.get("team") in CLUB_ROLES)
+    if roles:
+        from ballspot.console import warn
+
+        warn(
+            f"{path}: {roles} event(s) name their team 'home' or 'away', not the side of the picture that acts "
+            "('left' / 'right'): read without a side (the team output and Team mAP need left/right)"
+        )
 
 
 def labels_document(annotations: list[Annotation], url_local: str = "") -> dict:
