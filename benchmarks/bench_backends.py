@@ -8,7 +8,8 @@
 Backends: PyTorch eager (contiguous layout), PyTorch channels-last (what `predict --backend torch` runs
 today), PyTorch with `torch.compile` on the encoder, ONNX Runtime (`--backend onnxruntime`), and ONNX
 Runtime with int8 dynamic quantisation of both graphs. Each runs `predict_video` over the same video in a
-child process of its own, after one short warm-up; frames/s is video frames (25 fps) per wall second, the
+child process of its own, twice: the first pass warms up (torch.compile compiles there, for every batch shape
+the game needs), the second is timed; frames/s is video frames (25 fps) per wall second, the
 ratio is against channels-last. mAP@1 is scored on the game's labels: with the default untrained model it
 only tells whether a backend changes the events, not how good they are.
 
@@ -119,12 +120,13 @@ def stop_group(child: subprocess.Popen) -> None:
 
 
 def measure(spotter, video: Path, game: str, league: Path, batch_size: int, out: Path) -> dict:
-    """Warm up on a few seconds, then predict the whole game and score it."""
+    """Predict the whole game once to warm up (so that torch.compile has compiled every batch shape of it, the
+    last, shorter batch included), then again, timed, and score it."""
     from ballspot.metrics import evaluate_spotting
     from ballspot.predict.outputs import write_game_outputs
 
     with Clock() as warm:
-        _ = list(_predict(video, spotter, batch_size, limit_s=4.0))
+        _ = list(_predict(video, spotter, batch_size))
     frames = [0]
     with Clock() as clock:
         events = list(_predict(video, spotter, batch_size, on_progress=lambda d, t: frames.__setitem__(0, d)))
@@ -148,21 +150,10 @@ def _params(spotter):
     return spotter_params(spotter)
 
 
-def _predict(video: Path, spotter, batch_size: int, on_progress=None, limit_s: float | None = None):
+def _predict(video: Path, spotter, batch_size: int, on_progress=None):
     from ballspot.predict.api import predict_video
 
-    if limit_s is None:
-        yield from predict_video(video, spotter, _params(spotter), batch_size=batch_size, on_progress=on_progress)
-        return
-    import subprocess
-
-    from ballspot.video.ffmpeg_bin import ffmpeg_exe
-
-    short = video.with_name("warmup.mp4")
-    if not short.is_file():
-        command = [ffmpeg_exe(), "-loglevel", "error", "-y", "-i", str(video), "-t", str(limit_s), "-c", "copy"]
-        subprocess.run([*command, str(short)], check=True)
-    yield from predict_video(short, spotter, _params(spotter), batch_size=batch_size)
+    yield from predict_video(video, spotter, _params(spotter), batch_size=batch_size, on_progress=on_progress)
 
 
 def main() -> None:
