@@ -160,6 +160,24 @@ def test_standard_input_is_told_empty_without_losing_a_byte_of_a_stream(kind, tm
         assert "BallspotError: nothing arrived on standard input" in child.stderr.decode()
 
 
+def test_frames_of_a_new_size_midway_all_come_through(tmp_path):
+    """A stream whose picture size changes (a camera switched, an adaptive stream) gets ffmpeg to rebuild its
+    filters: the first-frame time base restarted with them, so the frames after the change were dropped. The
+    second part is a recording of its own (its clock starts again), as one appended to a followed file."""
+    frames = counter_frames(50)
+    small = frames[25:, ::2, :396:2]  # the second half at half the size (even, as yuv420p wants)
+    parts = [encode(tmp_path / "big.ts", frames[:25], audio=False), encode(tmp_path / "small.ts", small, audio=False)]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    data = b"".join(part.read_bytes() for part in parts)
+    child = subprocess.run(
+        [sys.executable, "-c", LIVE_FRAMES], input=data, capture_output=True, env=env, timeout=HANG_GUARD_S
+    )
+    assert child.returncode == 0, child.stderr.decode()
+    counters = json.loads(child.stdout)
+    assert len(counters) == 50  # at most the frame at the change is shown twice, in place of its neighbour
+    assert sum(counter != k for k, counter in enumerate(counters)) <= 1, counters
+
+
 def listening(port: int) -> bool:
     """Whether something listens on 127.0.0.1:port (read from /proc/net/tcp: connecting would take the slot)."""
     for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:

@@ -1,8 +1,9 @@
 """Decode a live source (a growing file, standard input, a stream URL) as it arrives, with no probe first.
 
 Unlike a file, a live source has no known length and cannot be seeked or read twice, so nothing looks at it
-before the one ffmpeg that decodes it. Frame k shows the picture `k / fps` seconds after the first frame
-received (timestamps are rebased to the first frame), whatever the stream's own clock says.
+before the one ffmpeg that decodes it. Frame 0 is the first frame received and frame k shows the picture `k / fps`
+seconds later (to the nearest frame), however late the stream's own clock starts; a picture size that changes
+midway keeps the count going.
 """
 
 from __future__ import annotations
@@ -90,7 +91,10 @@ class LiveSource:
         return [*args, *timeout, "-i", self.address]
 
     def command(self, fmt: FrameFormat) -> list[str]:
-        filters = ["setpts=PTS-STARTPTS", f"fps=fps={fmt.fps}:start_time=0:round=near"]
+        # the rate is kept from the first frame on, with no time base of its own: ffmpeg rebuilds the filters when
+        # the picture's size changes midway, and a restarted base (setpts=PTS-STARTPTS, start_time=0) dropped
+        # every frame until the new clock caught up with the old
+        filters = [f"fps=fps={fmt.fps}:round=near"]
         if fmt.crop < 1.0:
             filters.append(f"crop=iw*{fmt.crop}:ih*{fmt.crop}")
         filters.append(f"scale={fmt.width}:{fmt.height}:flags=bilinear")
