@@ -25,7 +25,7 @@ import ballspot
 from ballspot.predict.postprocess import PostprocessParams
 from ballspot.video.ffmpeg_bin import ffmpeg_exe
 from tests.tiny_run import game_video
-from tests.videos import counter_frames, encode
+from tests.videos import counter_frames, encode, read_counter
 
 HANG_GUARD_S = 120  # only a hang fails on this; nothing here is timed
 
@@ -176,6 +176,28 @@ def test_frames_of_a_new_size_midway_all_come_through(tmp_path):
     counters = json.loads(child.stdout)
     assert len(counters) == 50  # at most the frame at the change is shown twice, in place of its neighbour
     assert sum(counter != k for k, counter in enumerate(counters)) <= 1, counters
+
+
+def test_a_reader_slower_than_the_grace_after_stop_gets_every_decoded_frame(tmp_path, monkeypatch):
+    """After `stop`, ffmpeg writes out the frames it holds, then ends; it was killed once the grace period was
+    over even while it was blocked on a full pipe that a busy reader (the network scoring a chunk) had not read
+    yet, and those frames were lost. Killing is for an ffmpeg that sends nothing (blocked on a silent input)."""
+    import time
+
+    import ballspot.video.live as live
+    from ballspot.video.decode import FrameFormat
+    from ballspot.video.live import LiveSource
+
+    video = encode(tmp_path / "counter.ts", counter_frames(100), audio=False)  # 8.9 MB decoded: pipes hold less
+    monkeypatch.setattr(live, "STOP_GRACE_S", 0.5)
+    source = LiveSource(str(video), idle_timeout_s=60)
+    chunks = source.frames(FrameFormat(), chunk_frames=1)
+    counters = [read_counter(frame) for frame in next(chunks).frames]
+    source.stop()
+    time.sleep(2.0)  # the reader is busy for four grace periods: not a timed check, the reader is just slow
+    counters += [read_counter(frame) for chunk in chunks for frame in chunk.frames]
+    assert source._process.returncode != -signal.SIGKILL  # ffmpeg ended on its own, having written all it held
+    assert counters == list(range(len(counters))) and len(counters) > 1
 
 
 def listening(port: int) -> bool:

@@ -35,7 +35,8 @@ DEFAULT_IDLE_TIMEOUT_S = 10.0
 MAX_IDLE_TIMEOUT_S = 7 * 24 * 3600.0
 """The longest idle timeout (a week): ffmpeg takes it in whole microseconds, and `inf` has none."""
 STOP_GRACE_S = 2.0
-"""How long ffmpeg gets to end on SIGTERM before it is killed (the frames it decoded are still used)."""
+"""How long ffmpeg may go on SIGTERM without ending or sending a byte before it is killed (the frames it decoded are
+still used); a pipe that holds frames not yet read keeps it waiting: it is writing them out to a busy reader."""
 SILENCE_SLACK_S = 5.0
 """How much longer than the idle timeout a URL may go without a decoded frame before it is ended here: ffmpeg's
 own timeout misses some protocols (udp://, a listening tcp://); the slack covers probing and decoding delay."""
@@ -54,6 +55,8 @@ class LiveSource:
     idle_timeout_s: float = DEFAULT_IDLE_TIMEOUT_S
     _process: subprocess.Popen | None = field(default=None, init=False, repr=False)
     _stopped: bool = field(default=False, init=False, repr=False)
+    _received: int = field(default=0, init=False, repr=False)
+    """Bytes of frames read from ffmpeg so far: whether it still sends anything after `stop`."""
 
     def __post_init__(self) -> None:
         if not 0 < self.idle_timeout_s <= MAX_IDLE_TIMEOUT_S:
@@ -134,6 +137,7 @@ class LiveSource:
                 block = os.read(fd, max(limit - len(buffer), fmt.frame_bytes))
                 if not block:
                     break
+                self._received += len(block)
                 buffer += block
                 n = len(buffer) // fmt.frame_bytes
                 if n:
@@ -210,7 +214,25 @@ class LiveSource:
             with contextlib.suppress(ProcessLookupError):
                 process.send_signal(signal.SIGTERM)
             # ffmpeg checks for the signal between reads: one blocked on a silent pipe or socket never does
-            threading.Timer(STOP_GRACE_S, _kill_if_running, args=(process,)).start()
+            self._kill_when_silent(process)
+
+    def _kill_when_silent(self, process: subprocess.Popen) -> None:
+        """Kill `process` if, STOP_GRACE_S from now, it still runs, has sent nothing more and has nothing
+        waiting in its pipe; else look again then."""
+        received = self._received
+
+        def look() -> None:
+            if process.poll() is not None:
+                return
+            if self._received != received or _unread(process):
+                self._kill_when_silent(process)  # still writing out frames, to a reader busy with earlier ones
+                return
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+
+        timer = threading.Timer(STOP_GRACE_S, look)
+        timer.daemon = True  # ends with the program: the decoder waits for ffmpeg, or kills it, before then
+        timer.start()
 
 
 def _bytes_waiting(fd: int) -> int | None:
@@ -237,10 +259,12 @@ def _size(path: str) -> int | None:
         return None
 
 
-def _kill_if_running(process) -> None:
-    if process.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            process.kill()
+def _unread(process: subprocess.Popen) -> bool:
+    """Whether `process`'s standard output holds bytes not read yet (False once it is closed: nobody reads)."""
+    try:
+        return bool(_bytes_waiting(process.stdout.fileno()))
+    except (AttributeError, ValueError):  # closed
+        return False
 
 
 def _keep_lines(pipe, lines: deque[str], first: list[str]) -> None:
