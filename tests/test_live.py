@@ -200,6 +200,31 @@ def test_a_reader_slower_than_the_grace_after_stop_gets_every_decoded_frame(tmp_
     assert counters == list(range(len(counters))) and len(counters) > 1
 
 
+@pytest.mark.parametrize("how", ["truncated", "replaced"])
+def test_a_followed_file_cut_short_or_replaced_is_warned_about(tmp_path, monkeypatch, how):
+    """ffmpeg reads on from where it was in the file it opened: a recording written again from its start (`>`
+    rather than `>>`) or moved into place went unread, with no word."""
+    import ballspot.console
+    from ballspot.video.decode import FrameFormat
+    from ballspot.video.live import LiveSource
+
+    warnings: list[str] = []
+    monkeypatch.setattr(ballspot.console, "warn", warnings.append)
+    recording = encode(tmp_path / "recording.ts", counter_frames(50), audio=False)
+    again = encode(tmp_path / "again.ts", counter_frames(5), audio=False)  # a new recording, just started
+    source = LiveSource(str(recording), idle_timeout_s=1)
+    chunks = source.frames(FrameFormat(), chunk_frames=1)
+    next(chunks)
+    if how == "truncated":
+        recording.write_bytes(again.read_bytes())
+    else:
+        os.replace(again, recording)
+    for _ in chunks:  # the rest of what ffmpeg read, until the idle timeout ends the stream
+        pass
+    assert len(warnings) == 1, warnings
+    assert warnings[0].startswith(f"{recording} was {how} while followed")
+
+
 def listening(port: int) -> bool:
     """Whether something listens on 127.0.0.1:port (read from /proc/net/tcp: connecting would take the slot)."""
     for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:

@@ -40,6 +40,8 @@ still used); a pipe that holds frames not yet read keeps it waiting: it is writi
 SILENCE_SLACK_S = 5.0
 """How much longer than the idle timeout a URL may go without a decoded frame before it is ended here: ffmpeg's
 own timeout misses some protocols (udp://, a listening tcp://); the slack covers probing and decoding delay."""
+FILE_CHECK_S = 1.0
+"""How often a followed file is looked at while nothing arrives from it: whether it was truncated or replaced."""
 UNSEEKABLE_MP4 = ("partial file", "moov atom not found")
 """What ffmpeg says of an MP4 on a pipe whose index (the moov box) comes after its frames: it cannot seek to it."""
 
@@ -115,6 +117,7 @@ class LiveSource:
         if self.kind == "stdin" and not self._wait_for_stdin():
             return  # stopped before anything arrived
         stdin = None if self.kind == "stdin" else subprocess.DEVNULL
+        watch = _FileWatch.of(Path(self.address)) if self.kind == "file" else None
         self._process = process = subprocess.Popen(
             self.command(fmt), stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **tied_to_parent()
         )
@@ -130,6 +133,10 @@ class LiveSource:
         silent = False
         try:
             while True:
+                if watch is not None:
+                    watch.look()
+                    if not select.select([fd], [], [], FILE_CHECK_S)[0]:
+                        continue
                 if silence_s is not None and not select.select([fd], [], [], silence_s)[0]:
                     silent, silence_s = True, None  # end it: ffmpeg then flushes what it holds and exits
                     self.stop()
@@ -147,6 +154,8 @@ class LiveSource:
                     first += n
             code = process.wait()
             drain.join(timeout=5)
+            if watch is not None:
+                watch.look()
             if silent and first == 0:
                 raise BallspotError(f"nothing came from {self.address} for {self.idle_timeout_s:g} s (--idle-timeout)")
             if code != 0 and not self._stopped and first == 0:
@@ -233,6 +242,50 @@ class LiveSource:
         timer = threading.Timer(STOP_GRACE_S, look)
         timer.daemon = True  # ends with the program: the decoder waits for ffmpeg, or kills it, before then
         timer.start()
+
+
+@dataclass
+class _FileWatch:
+    """A followed file as ffmpeg opened it. ffmpeg reads on from where it had got to in the file it opened, so a
+    recording written again from its start, or another file moved into place, is never read: said once."""
+
+    path: Path
+    identity: tuple[int, int]
+    size: int
+    told: bool = False
+
+    @classmethod
+    def of(cls, path: Path) -> _FileWatch:
+        stat = path.stat()
+        return cls(path, (stat.st_dev, stat.st_ino), stat.st_size)
+
+    def look(self) -> None:
+        """Warn when the path now names another file (or none), or a shorter one than it did."""
+        if self.told:
+            return
+        try:
+            stat = self.path.stat()
+        except OSError:
+            stat = None
+        if stat is None or (stat.st_dev, stat.st_ino) != self.identity:
+            self._warn(
+                "replaced while followed (removed, or another file moved into its place): the file opened at the "
+                "start is read on to its end, not the new one; to follow the new one, run predict --follow on it"
+            )
+        elif stat.st_size < self.size:
+            self._warn(
+                "truncated while followed (written again from its start, as `>` does where `>>` appends): reading "
+                "goes on from where it had got to, so what is written before that is never read; to follow a new "
+                "recording, run predict --follow on it"
+            )
+        else:
+            self.size = stat.st_size
+
+    def _warn(self, what: str) -> None:
+        from ballspot import console
+
+        console.warn(f"{self.path} was {what}")
+        self.told = True
 
 
 def _bytes_waiting(fd: int) -> int | None:
