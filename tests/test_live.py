@@ -200,6 +200,23 @@ def test_a_reader_slower_than_the_grace_after_stop_gets_every_decoded_frame(tmp_
     assert counters == list(range(len(counters))) and len(counters) > 1
 
 
+def test_a_recording_appended_to_a_followed_file_continues_its_times(tmp_path):
+    """`>>` a second recording, whose clock starts again, onto a followed file: its frames follow the first's."""
+    from ballspot.video.decode import FrameFormat
+    from ballspot.video.live import LiveSource
+
+    frames = counter_frames(75)
+    # 2 s: more than ffmpeg reads to learn the format, so the first frame comes before the end of the file
+    recording = encode(tmp_path / "recording.ts", frames[:50], audio=False)
+    second = encode(tmp_path / "second.ts", frames[50:], audio=False).read_bytes()
+    chunks = LiveSource(str(recording), idle_timeout_s=5).frames(FrameFormat(), chunk_frames=1)
+    counters = [read_counter(frame) for frame in next(chunks).frames]
+    with recording.open("ab") as handle:
+        handle.write(second)
+    counters += [read_counter(frame) for chunk in chunks for frame in chunk.frames]
+    assert counters == list(range(75))
+
+
 @pytest.mark.parametrize("how", ["truncated", "replaced"])
 def test_a_followed_file_cut_short_or_replaced_is_warned_about(tmp_path, monkeypatch, how):
     """ffmpeg reads on from where it was in the file it opened: a recording written again from its start (`>`
