@@ -242,6 +242,31 @@ def test_a_followed_file_cut_short_or_replaced_is_warned_about(tmp_path, monkeyp
     assert warnings[0].startswith(f"{recording} was {how} while followed")
 
 
+def test_a_stream_cut_off_before_its_first_frame_says_so(tmp_path):
+    """A stream that ends before one whole frame said ffmpeg's last words: "Nothing was written into output file,
+    because at least one of its streams received no packets"."""
+    video = encode(tmp_path / "counter.ts", counter_frames(25), audio=False)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    command = [sys.executable, "-c", LIVE_FRAMES]
+    cut = video.read_bytes()[:1000]  # whole MPEG-TS packets, the first frame's beginning only
+    child = subprocess.run(command, input=cut, capture_output=True, env=env, timeout=HANG_GUARD_S)
+    assert child.returncode != 0
+    last = child.stderr.decode().strip().splitlines()[-1]
+    assert last.startswith("ballspot.errors.BallspotError: standard input ended before a whole frame"), last
+
+
+def test_a_followed_file_that_stops_before_its_first_frame_says_so(tmp_path):
+    """It said ffmpeg's "Error opening input files: Input/output error" (its wait for more data timed out)."""
+    from ballspot.errors import BallspotError
+    from ballspot.video.decode import FrameFormat
+    from ballspot.video.live import LiveSource
+
+    recording = tmp_path / "recording.ts"
+    recording.write_bytes(encode(tmp_path / "counter.ts", counter_frames(25), audio=False).read_bytes()[:1000])
+    with pytest.raises(BallspotError, match="recording.ts ended before a whole frame could be decoded"):
+        list(LiveSource(str(recording), idle_timeout_s=0.5).frames(FrameFormat()))
+
+
 def listening(port: int) -> bool:
     """Whether something listens on 127.0.0.1:port (read from /proc/net/tcp: connecting would take the slot)."""
     for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:

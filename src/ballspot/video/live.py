@@ -42,6 +42,10 @@ SILENCE_SLACK_S = 5.0
 own timeout misses some protocols (udp://, a listening tcp://); the slack covers probing and decoding delay."""
 FILE_CHECK_S = 1.0
 """How often a followed file is looked at while nothing arrives from it: whether it was truncated or replaced."""
+NO_FRAME = "Nothing was written into output file"
+"""How ffmpeg's last words start when its input ended before one whole frame was decoded."""
+TIMED_OUT = "Input/output error"
+"""How ffmpeg's last words end when a followed file grew no more for the idle timeout (`-rw_timeout`)."""
 UNSEEKABLE_MP4 = ("partial file", "moov atom not found")
 """What ffmpeg says of an MP4 on a pipe whose index (the moov box) comes after its frames: it cannot seek to it."""
 
@@ -159,29 +163,7 @@ class LiveSource:
             if silent and first == 0:
                 raise BallspotError(f"nothing came from {self.address} for {self.idle_timeout_s:g} s (--idle-timeout)")
             if code != 0 and not self._stopped and first == 0:
-                if any("matches no streams" in line for line in errors):  # -map 0:v:0 found no video
-                    raise BallspotError(f"no video stream in {self.address}")
-                unindexed = any(hint in line for line in first_errors for hint in UNSEEKABLE_MP4)
-                if self.kind == "stdin" and unindexed:
-                    raise BallspotError(
-                        "standard input holds an MP4 whose index comes after its frames (or is cut off before it), "
-                        "which a pipe cannot seek to: give the file itself instead of -, or pipe it as MPEG-TS "
-                        "re-encoded (ffmpeg -i IN -c:v libx264 -preset ultrafast -f mpegts -; with -c copy, frames "
-                        "an MP4 edit list hides come through and shift every time)"
-                    )
-                if self.kind == "file" and _size(self.address) == 0:  # ffmpeg gave up waiting: "Input/output error"
-                    raise BallspotError(
-                        f"{self.address} stayed empty for {self.idle_timeout_s:g} s (--idle-timeout): nothing was "
-                        "written to it to follow"
-                    )
-                if self.kind == "file" and unindexed:
-                    raise BallspotError(
-                        f"{self.address} is an MP4 without its index yet (a recorder writes it when it stops): to "
-                        "follow a recording, record MPEG-TS (.ts) or a fragmented MP4 (-movflags "
-                        "+frag_keyframe+empty_moov); or predict the file once it is finished"
-                    )
-                reason = ffmpeg_reason("\n".join(errors), code)
-                raise BallspotError(f"ffmpeg could not read {self.address}: {reason}")
+                raise BallspotError(self._failure(code, list(errors), first_errors))
         finally:
             process.stdout.close()  # a write blocked on a full pipe fails now, so ffmpeg can exit
             self.stop()
@@ -192,6 +174,45 @@ class LiveSource:
                 process.wait()
             drain.join(timeout=5)
             process.stderr.close()
+
+    def _failure(self, code: int, errors: list[str], first_errors: list[str]) -> str:
+        """What to say of an ffmpeg that ended with `code` before its first frame: the cause, in the user's terms
+        where ffmpeg's last `errors` (or its `first_errors`) tell it."""
+        if any("matches no streams" in line for line in errors):  # -map 0:v:0 found no video
+            return f"no video stream in {self.address}"
+        unindexed = any(hint in line for line in first_errors for hint in UNSEEKABLE_MP4)
+        if self.kind == "stdin" and unindexed:
+            return (
+                "standard input holds an MP4 whose index comes after its frames (or is cut off before it), "
+                "which a pipe cannot seek to: give the file itself instead of -, or pipe it as MPEG-TS "
+                "re-encoded (ffmpeg -i IN -c:v libx264 -preset ultrafast -f mpegts -; with -c copy, frames "
+                "an MP4 edit list hides come through and shift every time)"
+            )
+        if self.kind == "file" and _size(self.address) == 0:  # ffmpeg gave up waiting: "Input/output error"
+            return (
+                f"{self.address} stayed empty for {self.idle_timeout_s:g} s (--idle-timeout): nothing was "
+                "written to it to follow"
+            )
+        if self.kind == "file" and unindexed:
+            return (
+                f"{self.address} is an MP4 without its index yet (a recorder writes it when it stops): to "
+                "follow a recording, record MPEG-TS (.ts) or a fragmented MP4 (-movflags "
+                "+frag_keyframe+empty_moov); or predict the file once it is finished"
+            )
+        reason = ffmpeg_reason("\n".join(errors), code)
+        if reason.startswith(NO_FRAME) or (self.kind == "file" and reason.endswith(TIMED_OUT)):
+            return self._no_frame()
+        return f"ffmpeg could not read {self.address}: {reason}"
+
+    def _no_frame(self) -> str:
+        """What to say of a source that ended before one whole frame (ffmpeg says nothing was written)."""
+        if self.kind == "file":
+            return (
+                f"{self.address} ended before a whole frame could be decoded (nothing more was written to it for "
+                f"{self.idle_timeout_s:g} s, --idle-timeout): it holds the very start of a recording, or no video"
+            )
+        name = "standard input" if self.kind == "stdin" else self.address
+        return f"{name} ended before a whole frame could be decoded: it was cut off at its start, or is not video"
 
     def _wait_for_stdin(self) -> bool:
         """Wait for standard input's first byte without reading it (ffmpeg reads it all): False when stopped
