@@ -25,7 +25,7 @@ import ballspot
 from ballspot.predict.postprocess import PostprocessParams
 from ballspot.video.ffmpeg_bin import ffmpeg_exe
 from tests.tiny_run import game_video
-from tests.videos import counter_frames, encode
+from tests.videos import counter_frames, encode, read_counter
 
 HANG_GUARD_S = 120  # only a hang fails on this; nothing here is timed
 
@@ -158,6 +158,113 @@ def test_standard_input_is_told_empty_without_losing_a_byte_of_a_stream(kind, tm
     else:
         assert child.returncode != 0
         assert "BallspotError: nothing arrived on standard input" in child.stderr.decode()
+
+
+def test_frames_of_a_new_size_midway_all_come_through(tmp_path):
+    """A stream whose picture size changes (a camera switched, an adaptive stream) gets ffmpeg to rebuild its
+    filters: the first-frame time base restarted with them, so the frames after the change were dropped. The
+    second part is a recording of its own (its clock starts again), as one appended to a followed file."""
+    frames = counter_frames(50)
+    small = frames[25:, ::2, :396:2]  # the second half at half the size (even, as yuv420p wants)
+    parts = [encode(tmp_path / "big.ts", frames[:25], audio=False), encode(tmp_path / "small.ts", small, audio=False)]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    data = b"".join(part.read_bytes() for part in parts)
+    child = subprocess.run(
+        [sys.executable, "-c", LIVE_FRAMES], input=data, capture_output=True, env=env, timeout=HANG_GUARD_S
+    )
+    assert child.returncode == 0, child.stderr.decode()
+    counters = json.loads(child.stdout)
+    assert len(counters) == 50  # at most the frame at the change is shown twice, in place of its neighbour
+    assert sum(counter != k for k, counter in enumerate(counters)) <= 1, counters
+
+
+def test_a_reader_slower_than_the_grace_after_stop_gets_every_decoded_frame(tmp_path, monkeypatch):
+    """After `stop`, ffmpeg writes out the frames it holds, then ends; it was killed once the grace period was
+    over even while it was blocked on a full pipe that a busy reader (the network scoring a chunk) had not read
+    yet, and those frames were lost. Killing is for an ffmpeg that sends nothing (blocked on a silent input)."""
+    import time
+
+    import ballspot.video.live as live
+    from ballspot.video.decode import FrameFormat
+    from ballspot.video.live import LiveSource
+
+    video = encode(tmp_path / "counter.ts", counter_frames(100), audio=False)  # 8.9 MB decoded: pipes hold less
+    monkeypatch.setattr(live, "STOP_GRACE_S", 0.5)
+    source = LiveSource(str(video), idle_timeout_s=60)
+    chunks = source.frames(FrameFormat(), chunk_frames=1)
+    counters = [read_counter(frame) for frame in next(chunks).frames]
+    source.stop()
+    time.sleep(2.0)  # the reader is busy for four grace periods: not a timed check, the reader is just slow
+    counters += [read_counter(frame) for chunk in chunks for frame in chunk.frames]
+    assert source._process.returncode != -signal.SIGKILL  # ffmpeg ended on its own, having written all it held
+    assert counters == list(range(len(counters))) and len(counters) > 1
+
+
+def test_a_recording_appended_to_a_followed_file_continues_its_times(tmp_path):
+    """`>>` a second recording, whose clock starts again, onto a followed file: its frames follow the first's."""
+    from ballspot.video.decode import FrameFormat
+    from ballspot.video.live import LiveSource
+
+    frames = counter_frames(75)
+    # 2 s: more than ffmpeg reads to learn the format, so the first frame comes before the end of the file
+    recording = encode(tmp_path / "recording.ts", frames[:50], audio=False)
+    second = encode(tmp_path / "second.ts", frames[50:], audio=False).read_bytes()
+    chunks = LiveSource(str(recording), idle_timeout_s=5).frames(FrameFormat(), chunk_frames=1)
+    counters = [read_counter(frame) for frame in next(chunks).frames]
+    with recording.open("ab") as handle:
+        handle.write(second)
+    counters += [read_counter(frame) for chunk in chunks for frame in chunk.frames]
+    assert counters == list(range(75))
+
+
+@pytest.mark.parametrize("how", ["truncated", "replaced"])
+def test_a_followed_file_cut_short_or_replaced_is_warned_about(tmp_path, monkeypatch, how):
+    """ffmpeg reads on from where it was in the file it opened: a recording written again from its start (`>`
+    rather than `>>`) or moved into place went unread, with no word."""
+    import ballspot.console
+    from ballspot.video.decode import FrameFormat
+    from ballspot.video.live import LiveSource
+
+    warnings: list[str] = []
+    monkeypatch.setattr(ballspot.console, "warn", warnings.append)
+    recording = encode(tmp_path / "recording.ts", counter_frames(50), audio=False)
+    again = encode(tmp_path / "again.ts", counter_frames(5), audio=False)  # a new recording, just started
+    source = LiveSource(str(recording), idle_timeout_s=1)
+    chunks = source.frames(FrameFormat(), chunk_frames=1)
+    next(chunks)
+    if how == "truncated":
+        recording.write_bytes(again.read_bytes())
+    else:
+        os.replace(again, recording)
+    for _ in chunks:  # the rest of what ffmpeg read, until the idle timeout ends the stream
+        pass
+    assert len(warnings) == 1, warnings
+    assert warnings[0].startswith(f"{recording} was {how} while followed")
+
+
+def test_a_stream_cut_off_before_its_first_frame_says_so(tmp_path):
+    """A stream that ends before one whole frame said ffmpeg's last words: "Nothing was written into output file,
+    because at least one of its streams received no packets"."""
+    video = encode(tmp_path / "counter.ts", counter_frames(25), audio=False)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    command = [sys.executable, "-c", LIVE_FRAMES]
+    cut = video.read_bytes()[:1000]  # whole MPEG-TS packets, the first frame's beginning only
+    child = subprocess.run(command, input=cut, capture_output=True, env=env, timeout=HANG_GUARD_S)
+    assert child.returncode != 0
+    last = child.stderr.decode().strip().splitlines()[-1]
+    assert last.startswith("ballspot.errors.BallspotError: standard input ended before a whole frame"), last
+
+
+def test_a_followed_file_that_stops_before_its_first_frame_says_so(tmp_path):
+    """It said ffmpeg's "Error opening input files: Input/output error" (its wait for more data timed out)."""
+    from ballspot.errors import BallspotError
+    from ballspot.video.decode import FrameFormat
+    from ballspot.video.live import LiveSource
+
+    recording = tmp_path / "recording.ts"
+    recording.write_bytes(encode(tmp_path / "counter.ts", counter_frames(25), audio=False).read_bytes()[:1000])
+    with pytest.raises(BallspotError, match="recording.ts ended before a whole frame could be decoded"):
+        list(LiveSource(str(recording), idle_timeout_s=0.5).frames(FrameFormat()))
 
 
 def listening(port: int) -> bool:

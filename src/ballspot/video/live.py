@@ -1,8 +1,9 @@
 """Decode a live source (a growing file, standard input, a stream URL) as it arrives, with no probe first.
 
 Unlike a file, a live source has no known length and cannot be seeked or read twice, so nothing looks at it
-before the one ffmpeg that decodes it. Frame k shows the picture `k / fps` seconds after the first frame
-received (timestamps are rebased to the first frame), whatever the stream's own clock says.
+before the one ffmpeg that decodes it. Frame 0 is the first frame received and frame k shows the picture `k / fps`
+seconds later (to the nearest frame), however late the stream's own clock starts; a picture size that changes
+midway keeps the count going.
 """
 
 from __future__ import annotations
@@ -34,10 +35,17 @@ DEFAULT_IDLE_TIMEOUT_S = 10.0
 MAX_IDLE_TIMEOUT_S = 7 * 24 * 3600.0
 """The longest idle timeout (a week): ffmpeg takes it in whole microseconds, and `inf` has none."""
 STOP_GRACE_S = 2.0
-"""How long ffmpeg gets to end on SIGTERM before it is killed (the frames it decoded are still used)."""
+"""How long ffmpeg may go on SIGTERM without ending or sending a byte before it is killed (the frames it decoded are
+still used); a pipe that holds frames not yet read keeps it waiting: it is writing them out to a busy reader."""
 SILENCE_SLACK_S = 5.0
 """How much longer than the idle timeout a URL may go without a decoded frame before it is ended here: ffmpeg's
 own timeout misses some protocols (udp://, a listening tcp://); the slack covers probing and decoding delay."""
+FILE_CHECK_S = 1.0
+"""How often a followed file is looked at while nothing arrives from it: whether it was truncated or replaced."""
+NO_FRAME = "Nothing was written into output file"
+"""How ffmpeg's last words start when its input ended before one whole frame was decoded."""
+TIMED_OUT = "Input/output error"
+"""How ffmpeg's last words end when a followed file grew no more for the idle timeout (`-rw_timeout`)."""
 UNSEEKABLE_MP4 = ("partial file", "moov atom not found")
 """What ffmpeg says of an MP4 on a pipe whose index (the moov box) comes after its frames: it cannot seek to it."""
 
@@ -53,6 +61,8 @@ class LiveSource:
     idle_timeout_s: float = DEFAULT_IDLE_TIMEOUT_S
     _process: subprocess.Popen | None = field(default=None, init=False, repr=False)
     _stopped: bool = field(default=False, init=False, repr=False)
+    _received: int = field(default=0, init=False, repr=False)
+    """Bytes of frames read from ffmpeg so far: whether it still sends anything after `stop`."""
 
     def __post_init__(self) -> None:
         if not 0 < self.idle_timeout_s <= MAX_IDLE_TIMEOUT_S:
@@ -90,7 +100,10 @@ class LiveSource:
         return [*args, *timeout, "-i", self.address]
 
     def command(self, fmt: FrameFormat) -> list[str]:
-        filters = ["setpts=PTS-STARTPTS", f"fps=fps={fmt.fps}:start_time=0:round=near"]
+        # the rate is kept from the first frame on, with no time base of its own: ffmpeg rebuilds the filters when
+        # the picture's size changes midway, and a restarted base (setpts=PTS-STARTPTS, start_time=0) dropped
+        # every frame until the new clock caught up with the old
+        filters = [f"fps=fps={fmt.fps}:round=near"]
         if fmt.crop < 1.0:
             filters.append(f"crop=iw*{fmt.crop}:ih*{fmt.crop}")
         filters.append(f"scale={fmt.width}:{fmt.height}:flags=bilinear")
@@ -108,6 +121,7 @@ class LiveSource:
         if self.kind == "stdin" and not self._wait_for_stdin():
             return  # stopped before anything arrived
         stdin = None if self.kind == "stdin" else subprocess.DEVNULL
+        watch = _FileWatch.of(Path(self.address)) if self.kind == "file" else None
         self._process = process = subprocess.Popen(
             self.command(fmt), stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **tied_to_parent()
         )
@@ -123,6 +137,10 @@ class LiveSource:
         silent = False
         try:
             while True:
+                if watch is not None:
+                    watch.look()
+                    if not select.select([fd], [], [], FILE_CHECK_S)[0]:
+                        continue
                 if silence_s is not None and not select.select([fd], [], [], silence_s)[0]:
                     silent, silence_s = True, None  # end it: ffmpeg then flushes what it holds and exits
                     self.stop()
@@ -130,6 +148,7 @@ class LiveSource:
                 block = os.read(fd, max(limit - len(buffer), fmt.frame_bytes))
                 if not block:
                     break
+                self._received += len(block)
                 buffer += block
                 n = len(buffer) // fmt.frame_bytes
                 if n:
@@ -139,32 +158,12 @@ class LiveSource:
                     first += n
             code = process.wait()
             drain.join(timeout=5)
+            if watch is not None:
+                watch.look()
             if silent and first == 0:
                 raise BallspotError(f"nothing came from {self.address} for {self.idle_timeout_s:g} s (--idle-timeout)")
             if code != 0 and not self._stopped and first == 0:
-                if any("matches no streams" in line for line in errors):  # -map 0:v:0 found no video
-                    raise BallspotError(f"no video stream in {self.address}")
-                unindexed = any(hint in line for line in first_errors for hint in UNSEEKABLE_MP4)
-                if self.kind == "stdin" and unindexed:
-                    raise BallspotError(
-                        "standard input holds an MP4 whose index comes after its frames (or is cut off before it), "
-                        "which a pipe cannot seek to: give the file itself instead of -, or pipe it as MPEG-TS "
-                        "re-encoded (ffmpeg -i IN -c:v libx264 -preset ultrafast -f mpegts -; with -c copy, frames "
-                        "an MP4 edit list hides come through and shift every time)"
-                    )
-                if self.kind == "file" and _size(self.address) == 0:  # ffmpeg gave up waiting: "Input/output error"
-                    raise BallspotError(
-                        f"{self.address} stayed empty for {self.idle_timeout_s:g} s (--idle-timeout): nothing was "
-                        "written to it to follow"
-                    )
-                if self.kind == "file" and unindexed:
-                    raise BallspotError(
-                        f"{self.address} is an MP4 without its index yet (a recorder writes it when it stops): to "
-                        "follow a recording, record MPEG-TS (.ts) or a fragmented MP4 (-movflags "
-                        "+frag_keyframe+empty_moov); or predict the file once it is finished"
-                    )
-                reason = ffmpeg_reason("\n".join(errors), code)
-                raise BallspotError(f"ffmpeg could not read {self.address}: {reason}")
+                raise BallspotError(self._failure(code, list(errors), first_errors))
         finally:
             process.stdout.close()  # a write blocked on a full pipe fails now, so ffmpeg can exit
             self.stop()
@@ -175,6 +174,45 @@ class LiveSource:
                 process.wait()
             drain.join(timeout=5)
             process.stderr.close()
+
+    def _failure(self, code: int, errors: list[str], first_errors: list[str]) -> str:
+        """What to say of an ffmpeg that ended with `code` before its first frame: the cause, in the user's terms
+        where ffmpeg's last `errors` (or its `first_errors`) tell it."""
+        if any("matches no streams" in line for line in errors):  # -map 0:v:0 found no video
+            return f"no video stream in {self.address}"
+        unindexed = any(hint in line for line in first_errors for hint in UNSEEKABLE_MP4)
+        if self.kind == "stdin" and unindexed:
+            return (
+                "standard input holds an MP4 whose index comes after its frames (or is cut off before it), "
+                "which a pipe cannot seek to: give the file itself instead of -, or pipe it as MPEG-TS "
+                "re-encoded (ffmpeg -i IN -c:v libx264 -preset ultrafast -f mpegts -; with -c copy, frames "
+                "an MP4 edit list hides come through and shift every time)"
+            )
+        if self.kind == "file" and _size(self.address) == 0:  # ffmpeg gave up waiting: "Input/output error"
+            return (
+                f"{self.address} stayed empty for {self.idle_timeout_s:g} s (--idle-timeout): nothing was "
+                "written to it to follow"
+            )
+        if self.kind == "file" and unindexed:
+            return (
+                f"{self.address} is an MP4 without its index yet (a recorder writes it when it stops): to "
+                "follow a recording, record MPEG-TS (.ts) or a fragmented MP4 (-movflags "
+                "+frag_keyframe+empty_moov); or predict the file once it is finished"
+            )
+        reason = ffmpeg_reason("\n".join(errors), code)
+        if reason.startswith(NO_FRAME) or (self.kind == "file" and reason.endswith(TIMED_OUT)):
+            return self._no_frame()
+        return f"ffmpeg could not read {self.address}: {reason}"
+
+    def _no_frame(self) -> str:
+        """What to say of a source that ended before one whole frame (ffmpeg says nothing was written)."""
+        if self.kind == "file":
+            return (
+                f"{self.address} ended before a whole frame could be decoded (nothing more was written to it for "
+                f"{self.idle_timeout_s:g} s, --idle-timeout): it holds the very start of a recording, or no video"
+            )
+        name = "standard input" if self.kind == "stdin" else self.address
+        return f"{name} ended before a whole frame could be decoded: it was cut off at its start, or is not video"
 
     def _wait_for_stdin(self) -> bool:
         """Wait for standard input's first byte without reading it (ffmpeg reads it all): False when stopped
@@ -206,7 +244,69 @@ class LiveSource:
             with contextlib.suppress(ProcessLookupError):
                 process.send_signal(signal.SIGTERM)
             # ffmpeg checks for the signal between reads: one blocked on a silent pipe or socket never does
-            threading.Timer(STOP_GRACE_S, _kill_if_running, args=(process,)).start()
+            self._kill_when_silent(process)
+
+    def _kill_when_silent(self, process: subprocess.Popen) -> None:
+        """Kill `process` if, STOP_GRACE_S from now, it still runs, has sent nothing more and has nothing
+        waiting in its pipe; else look again then."""
+        received = self._received
+
+        def look() -> None:
+            if process.poll() is not None:
+                return
+            if self._received != received or _unread(process):
+                self._kill_when_silent(process)  # still writing out frames, to a reader busy with earlier ones
+                return
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+
+        timer = threading.Timer(STOP_GRACE_S, look)
+        timer.daemon = True  # ends with the program: the decoder waits for ffmpeg, or kills it, before then
+        timer.start()
+
+
+@dataclass
+class _FileWatch:
+    """A followed file as ffmpeg opened it. ffmpeg reads on from where it had got to in the file it opened, so a
+    recording written again from its start, or another file moved into place, is never read: said once."""
+
+    path: Path
+    identity: tuple[int, int]
+    size: int
+    told: bool = False
+
+    @classmethod
+    def of(cls, path: Path) -> _FileWatch:
+        stat = path.stat()
+        return cls(path, (stat.st_dev, stat.st_ino), stat.st_size)
+
+    def look(self) -> None:
+        """Warn when the path now names another file (or none), or a shorter one than it did."""
+        if self.told:
+            return
+        try:
+            stat = self.path.stat()
+        except OSError:
+            stat = None
+        if stat is None or (stat.st_dev, stat.st_ino) != self.identity:
+            self._warn(
+                "replaced while followed (removed, or another file moved into its place): the file opened at the "
+                "start is read on to its end, not the new one; to follow the new one, run predict --follow on it"
+            )
+        elif stat.st_size < self.size:
+            self._warn(
+                "truncated while followed (written again from its start, as `>` does where `>>` appends): reading "
+                "goes on from where it had got to, so what is written before that is never read; to follow a new "
+                "recording, run predict --follow on it"
+            )
+        else:
+            self.size = stat.st_size
+
+    def _warn(self, what: str) -> None:
+        from ballspot import console
+
+        console.warn(f"{self.path} was {what}")
+        self.told = True
 
 
 def _bytes_waiting(fd: int) -> int | None:
@@ -233,10 +333,12 @@ def _size(path: str) -> int | None:
         return None
 
 
-def _kill_if_running(process) -> None:
-    if process.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            process.kill()
+def _unread(process: subprocess.Popen) -> bool:
+    """Whether `process`'s standard output holds bytes not read yet (False once it is closed: nobody reads)."""
+    try:
+        return bool(_bytes_waiting(process.stdout.fileno()))
+    except (AttributeError, ValueError):  # closed
+        return False
 
 
 def _keep_lines(pipe, lines: deque[str], first: list[str]) -> None:
