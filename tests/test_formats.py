@@ -148,6 +148,8 @@ def test_home_and_away_teams_read_as_no_side_with_one_warning(tmp_path, capsys):
         ('{"annotations": {"label": "PASS"}}', "no 'annotations' list"),
         ('{"annotations": ["PASS"]}', "annotation 0: an annotation must be an object"),
         ('{"annotations": [{"position": "10"}]}', "annotation 0: annotation without a 'label'"),
+        ('{"annotations": [{"label": 3, "position": "10"}]}', "annotation 0: 'label' must be a class name"),
+        (b'{"annotations": [{"label": "PASS", "position": "10", "note": "caf\xe9"}]}', "not UTF-8 text: byte 0xe9"),
         ('{"annotations": [{"label": "KICK", "position": "10"}]}', "unknown label 'KICK'"),
         ('{"annotations": [{"label": "pass", "position": "10"}]}', "unknown label 'pass'"),
         ('{"annotations": [{"label": "PASS"}]}', "'position' must be an integer"),

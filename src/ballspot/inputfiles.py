@@ -48,7 +48,12 @@ def parse_json(raw: bytes | str, where: str) -> object:
         return json.loads(data, object_pairs_hook=_unique_keys)
     except _DuplicateKey as exc:
         raise BallspotError(f"{where}: key {exc.args[0]!r} appears twice in one object; keep one") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:  # a file saved as Latin-1 or Windows-1252, or not text at all
+        raise BallspotError(
+            f"{where}: not valid JSON (not UTF-8 text: byte {exc.object[exc.start]:#04x} at offset {exc.start}; "
+            "JSON is read as UTF-8)"
+        ) from None
+    except json.JSONDecodeError as exc:
         raise BallspotError(f"{where}: not valid JSON ({exc})") from None
     except ValueError:  # an integer longer than Python converts (sys.get_int_max_str_digits(), 4300 digits)
         raise BallspotError(f"{where}: holds a number thousands of digits long; no field takes one") from None

@@ -171,8 +171,10 @@ def parse_annotation(raw: object, where: str, classes: tuple[str, ...], strict: 
     if not isinstance(raw, dict):
         raise BallspotError(f"{where}: an annotation must be an object, got {type(raw).__name__}")
     label = raw.get("label")
-    if not isinstance(label, str):
+    if label is None:
         raise BallspotError(f"{where}: annotation without a 'label'")
+    if not isinstance(label, str):
+        raise BallspotError(f"{where}: 'label' must be a class name (text), got {label!r}")
     if label not in classes:
         hint = _label_hint(label, classes)
         raise BallspotError(f"{where}: unknown label {label!r}{hint}; expected one of: {', '.join(classes)}")
