@@ -275,6 +275,17 @@ def test_a_run_whose_every_trial_failed_is_an_error(tmp_path, league_index, cach
     assert_one_error_line(result, "all 2 trial(s) failed; trial 0: cannot create folder", "runs")
 
 
+def test_a_studies_folder_that_cannot_be_made_fails_before_any_trial(tmp_path, league_index, cache):
+    """With the study in a journal elsewhere, a --studies-dir under a file failed only when best.yaml was written,
+    after every trial had trained."""
+    (tmp_path / "a-file").write_text("not a folder")
+    journal = tmp_path / "study.log"
+    args = ["--storage", f"journal:{journal}", "--studies-dir", str(tmp_path / "a-file" / "studies"), "--trials", "1"]
+    result = invoke_tune(*args, league_index=league_index, cache=cache, runs=tmp_path / "runs")
+    assert_one_error_line(result, "cannot create folder", "a-file")
+    assert not (tmp_path / "runs").exists()
+
+
 def run_two_workers(storage: str, study: str, league_index: Path, cache: Path, runs: Path, space: Path) -> dict:
     """Two `ballspot tune` processes on one study at the same time, 2 trials each; then a report."""
     common = ["--storage", storage, "--study", study, "--index", str(league_index), *TUNE_ARGS, "--space", str(space)]

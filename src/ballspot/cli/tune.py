@@ -153,6 +153,7 @@ def tune(
 
     use_threads(threads)
     from ballspot import console, paths
+    from ballspot.atomic import removed_if_left_empty
     from ballspot.defaults import clip_index
     from ballspot.engine.config import resolve_config
     from ballspot.tune import report
@@ -226,7 +227,9 @@ def tune(
         split_rows(clips, split, base)
     studies = studies_dir or paths.studies_dir(data_dir)
     spec = parse_storage(storage, studies)
-    the_study = open_study(spec, study, metric.value, sampler_obj, pruner_obj)
+    best_file = studies / study / report.BEST_FILE
+    with removed_if_left_empty(best_file.parent):  # a folder best.yaml cannot go in fails now, not after the trials
+        the_study = open_study(spec, study, metric.value, sampler_obj, pruner_obj)
     with storage_errors(spec, study):
         refuse_changed_space(the_study, specs)
         continue_sampler(the_study, sampler.value, seed)
@@ -236,7 +239,7 @@ def tune(
         if not console.quiet():
             console.err.print(f"study {study!r} in {spec.display}: {len(the_study.trials)} trial(s), {trials} more")
         refuse_all_failed(the_study, run_with_counter(the_study, objective, trials, timeout, metric.value))
-        best_config = report.write_best_config(the_study, studies / study / report.BEST_FILE)
+        best_config = report.write_best_config(the_study, best_file)
         result = report.summary(the_study, spec, best_config)
     if json_output:
         typer.echo(json.dumps(result))
