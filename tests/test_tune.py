@@ -616,3 +616,34 @@ def test_a_database_url_whose_port_is_no_port_is_said_with_the_password_hidden(t
         parse_storage(f"postgresql://user:secret@localhost:{port}/db", tmp_path)
     assert "secret" not in str(raised.value) and "int()" not in str(raised.value)
     assert parse_storage("postgresql://user:secret@localhost:5432/db", tmp_path).kind == "database"
+
+
+def test_a_postgresql_url_without_a_driver_uses_the_installed_one(tmp_path):
+    """SQLAlchemy 2.1 opens postgresql:// with psycopg (3); `ballspot[postgres]` installs psycopg2, so the
+    documented URL failed with "No module named 'psycopg'" wherever the extra was installed."""
+    pytest.importorskip("psycopg2")
+    result = runner.invoke(app, ["tune", "report", "--storage", "postgresql://nobody:secret@127.0.0.1:1/none"])
+    assert_one_error_line(result, "cannot open storage postgresql", "127.0.0.1")
+    assert "No module named" not in result.stderr and "secret" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("installed", "scheme"),
+    [({"psycopg2"}, "postgresql+psycopg2"), ({"psycopg"}, "postgresql+psycopg"), (set(), "postgresql")],
+)
+def test_a_postgresql_url_names_the_driver_that_is_installed(tmp_path, monkeypatch, installed, scheme):
+    import ballspot.tune.storage as storage
+
+    monkeypatch.setattr(storage, "installed", lambda module: module in installed)
+    spec = parse_storage("postgresql://user:secret@db:5432/optuna", tmp_path)
+    assert spec.target == f"{scheme}://user:secret@db:5432/optuna"
+    assert parse_storage("postgresql+pg8000://u@db/o", tmp_path).target == "postgresql+pg8000://u@db/o"
+
+
+def test_a_missing_postgresql_driver_says_how_to_install_it(tmp_path, monkeypatch):
+    """Optuna wraps the driver's ModuleNotFoundError in an ImportError: the install hint was never given."""
+    monkeypatch.setitem(sys.modules, "psycopg2", None)  # not installed
+    result = runner.invoke(app, ["tune", "report", "--storage", "postgresql+psycopg2://u@127.0.0.1:1/db"])
+    assert_one_error_line(result, "missing driver psycopg2 (pip install 'ballspot[postgres]')")
+    result = runner.invoke(app, ["tune", "report", "--storage", "postgresql+nodriver://u@127.0.0.1:1/db"])
+    assert_one_error_line(result, "cannot open storage postgresql+nodriver://")

@@ -76,6 +76,8 @@ def parse_storage(value: str | None, studies_dir: Path) -> StorageSpec:
         if scheme.startswith("sqlite") and database.startswith("/~"):  # SQLite would take ~ for a folder ./~
             path, query = (database[1:].split("?", 1) + [""])[:2]
             return StorageSpec("sqlite", f"{scheme}:///{absolute(path)}" + (f"?{query}" if query else ""))
+        if scheme == "postgresql":
+            value = f"{postgresql_driver()}://{database}"
         spec = StorageSpec("sqlite" if scheme.startswith("sqlite") else "database", value)
         return _check_port(spec)
     if scheme := URL_WITHOUT_SLASHES.match(value):  # sqlite:/data/s.db would be the file ./sqlite:/data/s.db
@@ -91,6 +93,20 @@ def parse_storage(value: str | None, studies_dir: Path) -> StorageSpec:
         f"--storage {value!r}: expected a database URL (sqlite:///..., postgresql://user@host/db), "
         "journal:PATH, or a file ending in .log (journal) or .db (SQLite)"
     )
+
+
+def installed(module: str) -> bool:
+    """Whether Python can import `module` (without importing it)."""
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
+def postgresql_driver() -> str:
+    """The scheme for a `postgresql://` URL, which names no driver: SQLAlchemy picks psycopg2 before 2.1 and
+    psycopg (3) since, while `ballspot[postgres]` installs psycopg2; so the one installed, when only one is."""
+    drivers = [name for name in ("psycopg2", "psycopg") if installed(name)]
+    return f"postgresql+{drivers[0]}" if len(drivers) == 1 else "postgresql"
 
 
 def _check_port(spec: StorageSpec) -> StorageSpec:
@@ -139,15 +155,22 @@ def open_storage(spec: StorageSpec):
                 heartbeat_interval=HEARTBEAT_S,
                 grace_period=GRACE_S,
             )
-        except ModuleNotFoundError as exc:
-            hint = " (pip install 'ballspot[postgres]')" if "psycopg" in str(exc) else ""
-            raise BallspotError(f"cannot open storage {spec.display}: missing driver {exc.name}{hint}") from None
         except Exception as exc:  # SQLAlchemy and the drivers raise many types (bad URL, refused connection ...)
+            if missing := _missing_module(exc):  # Optuna wraps it in an ImportError of its own
+                ours = missing == "psycopg2" or spec.target.startswith("postgresql://")  # what the extra fixes
+                hint = " (pip install 'ballspot[postgres]')" if ours else ""
+                raise BallspotError(f"cannot open storage {spec.display}: missing driver {missing}{hint}") from None
             if _schema_race(exc) and attempt + 1 < SCHEMA_RETRIES:
                 time.sleep(0.2 * (attempt + 1))  # another worker is creating the tables: they will be there
                 continue
             raise BallspotError(f"cannot open storage {spec.display}: {root_cause(exc)}") from None
     raise AssertionError("unreachable")
+
+
+def _missing_module(exc: BaseException) -> str | None:
+    """The name of the module whose absence is at the bottom of `exc`'s chain (a database driver), if any."""
+    cause = _chain(exc)[-1]
+    return cause.name if isinstance(cause, ModuleNotFoundError) and cause.name else None
 
 
 def _schema_race(exc: BaseException) -> bool:
@@ -161,10 +184,15 @@ def _schema_race(exc: BaseException) -> bool:
 def root_cause(exc: BaseException) -> str:
     """The first line of the error at the bottom of `exc`'s chain: Optuna wraps "database disk image is
     malformed" in "An exception is raised during the commit"."""
+    return _first_line(_chain(exc)[-1])
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """`exc` and the errors it was raised from (or while handling), outermost first."""
     seen = [exc]
     while (inner := seen[-1].__cause__ or seen[-1].__context__) is not None and inner not in seen:
         seen.append(inner)
-    return _first_line(seen[-1])
+    return seen
 
 
 def _first_line(exc: BaseException) -> str:
