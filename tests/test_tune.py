@@ -264,6 +264,31 @@ def test_a_trial_stopped_by_sigterm_is_marked_failed_not_left_running(tmp_path):
     assert study.trials[0].user_attrs["error"] == "stopped before it finished"
 
 
+def test_a_study_stopped_by_ctrl_c_keeps_best_yaml_at_its_best_trial(tmp_path, league_index, cache, monkeypatch):
+    """best.yaml was written when the last trial ended: a run stopped after better trials had completed left it
+    naming an older trial (or missing), while the study held the better one."""
+    from ballspot.tune.objective import CONFIG_ATTR
+
+    calls = []
+
+    def trains(self, trial) -> float:  # trial 0 completes, trial 1 is stopped by Ctrl-C
+        calls.append(trial.number)
+        if len(calls) > 1:
+            raise KeyboardInterrupt
+        trial.suggest_float("lr", 1e-4, 1e-2, log=True)
+        trial.set_user_attr(CONFIG_ATTR, self.base.to_dict())
+        return 0.5
+
+    monkeypatch.setattr(Objective, "__call__", trains)
+    space = tmp_path / "space.yaml"
+    space.write_text("lr: {type: float, low: 1.0e-4, high: 1.0e-2, log: true}\n")
+    studies = tmp_path / "studies"
+    args = ["--space", str(space), "--trials", "3", "--study", "cut", "--studies-dir", str(studies)]
+    result = invoke_tune(*args, league_index=league_index, cache=cache, runs=tmp_path / "runs")
+    assert result.exit_code == 130 and calls == [0, 1], result.output
+    assert "best of study 'cut': trial 0, val_macro_f1 = 0.5" in (studies / "cut" / "best.yaml").read_text()
+
+
 def test_a_run_whose_every_trial_failed_is_an_error(tmp_path, league_index, cache):
     """Every trial failing (here: --runs-dir is a file) is exit 1 naming the first failure, not exit 0."""
     space = tmp_path / "space.yaml"

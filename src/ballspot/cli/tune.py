@@ -238,7 +238,8 @@ def tune(
             console.warn(note)
         if not console.quiet():
             console.err.print(f"study {study!r} in {spec.display}: {len(the_study.trials)} trial(s), {trials} more")
-        refuse_all_failed(the_study, run_with_counter(the_study, objective, trials, timeout, metric.value))
+        numbers = run_with_counter(the_study, objective, trials, timeout, metric.value, best_file)
+        refuse_all_failed(the_study, numbers)
         best_config = report.write_best_config(the_study, best_file)
         result = report.summary(the_study, spec, best_config)
     if json_output:
@@ -251,10 +252,12 @@ def tune(
     console.result_line(best_config or spec.dashboard)
 
 
-def run_with_counter(study, objective, trials: int, timeout: float | None, metric: str) -> list[int]:
-    """Run the trials under a progress bar counting them (each trial's epochs show beneath it); returns their
+def run_with_counter(study, objective, trials: int, timeout: float | None, metric: str, best_file: Path) -> list[int]:
+    """Run the trials under a progress bar counting them (each trial's epochs show beneath it), rewriting
+    `best_file` as each one ends (so a run stopped by Ctrl-C leaves it at the study's best); returns their
     numbers."""
     from ballspot import console
+    from ballspot.tune.report import write_best_config
     from ballspot.tune.study import describe_trial, run_trials
 
     with console.progress() as bar:
@@ -262,6 +265,8 @@ def run_with_counter(study, objective, trials: int, timeout: float | None, metri
 
         def on_trial(trial) -> None:
             console.log(describe_trial(trial, metric))
+            if trial.state.name == "COMPLETE":
+                write_best_config(study, best_file)
             bar.advance(task)
 
         return run_trials(study, objective, trials, timeout, on_trial=on_trial)
