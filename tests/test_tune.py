@@ -289,6 +289,23 @@ def test_a_study_stopped_by_ctrl_c_keeps_best_yaml_at_its_best_trial(tmp_path, l
     assert "best of study 'cut': trial 0, val_macro_f1 = 0.5" in (studies / "cut" / "best.yaml").read_text()
 
 
+def test_run_folders_of_another_study_of_the_same_name_are_refused_before_any_trial(tmp_path, league_index, cache):
+    """A study started again in a new storage (or after deleting optuna.db) numbers its trials from 0 again: each
+    trial failed on the old study's trial-<n> folder, with `train`'s advice "use --resume or another --name"."""
+    runs = tmp_path / "runs"
+    (runs / "again" / "trial-0" / "weights").mkdir(parents=True)
+    (runs / "again" / "trial-0" / "weights" / "last.pt").write_bytes(b"an earlier study's")
+    (runs / "again" / "trial-x").mkdir()  # not a trial's folder: left alone
+    space = tmp_path / "space.yaml"
+    space.write_text("dropout: [0.1]\n")
+    args = ["--space", str(space), "--study", "again", "--studies-dir", str(tmp_path / "studies"), "--trials", "1"]
+    result = invoke_tune(*args, league_index=league_index, cache=cache, runs=runs)
+    assert_one_error_line(
+        result, f"{runs / 'again'} holds trial-0 of another study named 'again'", "another --study or --runs-dir"
+    )
+    assert sorted(p.name for p in (runs / "again").iterdir()) == ["trial-0", "trial-x"]
+
+
 def test_a_run_whose_every_trial_failed_is_an_error(tmp_path, league_index, cache):
     """Every trial failing (here: --runs-dir is a file) is exit 1 naming the first failure, not exit 0."""
     space = tmp_path / "space.yaml"

@@ -27,8 +27,22 @@ def metric_column(metric: str) -> tuple[str, str]:
     return METRICS[metric]
 
 
+TRIAL_PREFIX = "trial-"
+
+
 def trial_run_dir(runs_root: Path, study_name: str, number: int) -> Path:
-    return runs_root / study_name / f"trial-{number}"
+    """Where trial `number` of a study trains: <runs>/<study>/trial-<number>."""
+    return runs_root / study_name / f"{TRIAL_PREFIX}{number}"
+
+
+def trial_folders(runs_root: Path, study_name: str) -> dict[int, Path]:
+    """The trial run folders under <runs>/<study> that hold something, by trial number."""
+    found = {}
+    for folder in (runs_root / study_name).glob(f"{TRIAL_PREFIX}*"):
+        number = folder.name.removeprefix(TRIAL_PREFIX)
+        if number.isdigit() and folder.is_dir() and any(folder.iterdir()):
+            found[int(number)] = folder
+    return found
 
 
 @dataclass

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ballspot.errors import BallspotError
-from ballspot.tune.objective import ERROR_ATTR, RUN_ATTR, Objective, metric_column
+from ballspot.tune.objective import ERROR_ATTR, RUN_ATTR, Objective, metric_column, trial_folders
 from ballspot.tune.space import ParamSpec
 from ballspot.tune.storage import StorageSpec, open_storage, root_cause
 
@@ -117,6 +117,21 @@ def refuse_changed_space(study, specs: list[ParamSpec]) -> None:
                 f"search space from {spec.distribution()} ({str(exc).rstrip('.')}); draw it as before, or give a "
                 "new --study"
             ) from None
+
+
+def refuse_foreign_runs(study, runs_root: Path, where: str) -> None:
+    """Trial folders under <runs>/<study> whose trials the study does not hold (a study of the same name in
+    another storage, or one deleted and started again): its new trials, numbered from 0, would each fail on one."""
+    folders = trial_folders(runs_root, study.study_name)  # before the trials, which other workers may be adding
+    held = {trial.number for trial in study.get_trials(deepcopy=False)}
+    foreign = sorted(number for number in folders if number not in held)
+    if foreign:
+        more = f" (and {len(foreign) - 1} more)" if len(foreign) > 1 else ""
+        raise BallspotError(
+            f"{runs_root / study.study_name} holds {folders[foreign[0]].name}{more} of another study named "
+            f"{study.study_name!r} (in another storage, or a deleted one): study {study.study_name!r} in {where} has "
+            "no such trial; give another --study or --runs-dir, or move those folders away"
+        )
 
 
 def continue_sampler(study, name: str, seed: int | None) -> None:
