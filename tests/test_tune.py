@@ -466,6 +466,35 @@ def test_a_rerun_whose_space_draws_an_option_differently_is_a_one_line_error(tmp
     assert not (tmp_path / "runs").exists()
 
 
+@pytest.mark.parametrize(
+    ("earlier", "fragment"),
+    [
+        ({"task": "classify"}, "study 'mixed' trained task 'classify' in its earlier trials, this run 'spot'"),
+        ({"index": "/elsewhere/clips/index.parquet"}, "trained index '/elsewhere/clips/index.parquet' in its"),
+        ({"valid_split": "test"}, "trained valid_split 'test' in its earlier trials, this run 'valid'"),
+    ],
+)
+def test_a_rerun_on_other_data_or_another_task_is_a_one_line_error(tmp_path, league_index, cache, earlier, fragment):
+    """A study continued with another --task or --index mixed values measured on other things in one ranking:
+    the best trial, best.yaml and the pruner's medians came from trials the new ones cannot be compared with."""
+    from ballspot.tune.objective import CONFIG_ATTR
+
+    config = tiny_config(league_index, task="spot").merged(earlier).to_dict()
+    study = open_study(parse_storage(None, tmp_path / "studies"), "mixed", "val_macro_f1")
+    distributions = {"dropout": optuna.distributions.CategoricalDistribution([0.1])}
+    study.add_trial(
+        optuna.trial.create_trial(
+            params={"dropout": 0.1}, distributions=distributions, value=0.5, user_attrs={CONFIG_ATTR: config}
+        )
+    )
+    space = tmp_path / "space.yaml"
+    space.write_text("dropout: [0.1]\n")
+    args = ["--study", "mixed", "--studies-dir", str(tmp_path / "studies"), "--space", str(space), "--task", "spot"]
+    result = invoke_tune(*args, league_index=league_index, cache=cache, runs=tmp_path / "runs")
+    assert_one_error_line(result, fragment, "give a new --study")
+    assert not (tmp_path / "runs").exists()
+
+
 def test_a_damaged_sqlite_study_is_a_one_line_error(tmp_path):
     """Optuna wraps SQLite's "database disk image is malformed" in an error of its own, raised by load_study."""
     spec = parse_storage(str(tmp_path / "s.db"), tmp_path)

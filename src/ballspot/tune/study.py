@@ -9,8 +9,16 @@ import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from ballspot.engine.config import TrainConfig
 from ballspot.errors import BallspotError
-from ballspot.tune.objective import ERROR_ATTR, RUN_ATTR, Objective, metric_column, trial_folders
+from ballspot.tune.objective import (
+    CONFIG_ATTR,
+    ERROR_ATTR,
+    RUN_ATTR,
+    Objective,
+    metric_column,
+    trial_folders,
+)
 from ballspot.tune.space import ParamSpec
 from ballspot.tune.storage import StorageSpec, open_storage, root_cause
 
@@ -18,6 +26,8 @@ SAMPLERS = ("tpe", "random")
 PRUNERS = ("median", "hyperband", "none")
 METRIC_ATTR = "metric"
 WORKER_ATTR = "worker"
+MEASURED_ON = ("task", "index", "train_split", "valid_split", "classes")
+"""What a study's trials train and are measured on: a rerun that changes one mixes values that do not compare."""
 PRUNE_STARTUP_TRIALS = 5
 """The median pruner prunes nothing until this many trials have finished."""
 PRUNE_WARMUP_EPOCHS = 1
@@ -117,6 +127,23 @@ def refuse_changed_space(study, specs: list[ParamSpec]) -> None:
                 f"search space from {spec.distribution()} ({str(exc).rstrip('.')}); draw it as before, or give a "
                 "new --study"
             ) from None
+
+
+def refuse_changed_data(study, base: TrainConfig) -> None:
+    """A rerun whose trials would train another task, or on other clips or splits, than the study's earlier trials
+    (the first that recorded its configuration): one ranking, one best.yaml and the pruner's medians would mix
+    values measured on different things. An option the earlier trial drew from its space is not compared."""
+    earlier = next((t for t in study.get_trials(deepcopy=False) if CONFIG_ATTR in t.user_attrs), None)
+    if earlier is None:
+        return
+    now = base.to_dict()
+    for key in MEASURED_ON:
+        before = earlier.user_attrs[CONFIG_ATTR].get(key)
+        if key not in earlier.params and before != now[key]:
+            raise BallspotError(
+                f"study {study.study_name!r} trained {key} {before!r} in its earlier trials, this run {now[key]!r}: "
+                f"their values would not compare; rerun it with {key} {before!r}, or give a new --study"
+            )
 
 
 def refuse_foreign_runs(study, runs_root: Path, where: str) -> None:
