@@ -249,16 +249,19 @@ def test_a_failing_trial_is_marked_failed_and_the_study_goes_on(tmp_path, league
     assert "no clips in split 'test'" in study.trials[0].user_attrs["error"]
 
 
-def test_a_trial_stopped_by_sigterm_is_marked_failed_not_left_running(tmp_path):
+@pytest.mark.parametrize("stop", ["Terminated", "KeyboardInterrupt"])
+def test_a_trial_stopped_by_sigterm_is_marked_failed_not_left_running(tmp_path, stop):
+    """SIGTERM left the trial RUNNING; Ctrl-C (which Optuna marks FAIL itself) left it with no error to show."""
     from ballspot.cli.base import Terminated
     from ballspot.tune.study import run_trials
 
     study = open_study(parse_storage(None, tmp_path), "stopped", "val_macro_f1")
+    raised = {"Terminated": Terminated, "KeyboardInterrupt": KeyboardInterrupt}[stop]
 
     def stopped(trial):
-        raise Terminated
+        raise raised
 
-    with pytest.raises(Terminated):
+    with pytest.raises(raised):
         run_trials(study, stopped, 1)
     assert [t.state.name for t in study.trials] == ["FAIL"]
     assert study.trials[0].user_attrs["error"] == "stopped before it finished"

@@ -26,6 +26,8 @@ SAMPLERS = ("tpe", "random")
 PRUNERS = ("median", "hyperband", "none")
 METRIC_ATTR = "metric"
 WORKER_ATTR = "worker"
+STOPPED = "stopped before it finished"
+"""The error of a trial stopped by Ctrl-C or SIGTERM."""
 MEASURED_ON = ("task", "index", "train_split", "valid_split", "classes")
 """What a study's trials train and are measured on: a rerun that changes one mixes values that do not compare."""
 PRUNE_STARTUP_TRIALS = 5
@@ -246,7 +248,13 @@ def run_trials(
     def tracked(trial) -> float:
         trial.set_user_attr(WORKER_ATTR, worker_id())
         started.append(trial)
-        return objective(trial)
+        try:
+            return objective(trial)
+        except BaseException as stop:
+            if not isinstance(stop, Exception):  # said while the trial runs: Optuna then marks a Ctrl-C FAIL
+                with contextlib.suppress(Exception):  # the stop goes on whatever the storage says
+                    trial.set_user_attr(ERROR_ATTR, STOPPED)
+            raise
 
     try:
         study.optimize(tracked, n_trials=trials, timeout=timeout, catch=(BallspotError,), callbacks=callbacks)
@@ -264,7 +272,7 @@ def _fail_if_running(study, trial) -> None:
 
     storage = study._storage
     if storage.get_trial(trial._trial_id).state == optuna.trial.TrialState.RUNNING:
-        storage.set_trial_user_attr(trial._trial_id, ERROR_ATTR, "stopped before it finished")
+        storage.set_trial_user_attr(trial._trial_id, ERROR_ATTR, STOPPED)
         storage.set_trial_state_values(trial._trial_id, optuna.trial.TrialState.FAIL)
 
 
