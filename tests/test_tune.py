@@ -389,6 +389,13 @@ def test_bad_options_are_one_line_errors(tmp_path, league_index, cache, args, me
     assert not (tmp_path / "runs").exists()
 
 
+@pytest.mark.parametrize("name", ["..", "-x", "_study", ".hidden"])
+def test_a_study_name_of_allowed_characters_that_starts_with_one_says_why_it_is_refused(name):
+    """'..' is made of allowed characters: the error listed them and left out the rule that refused it."""
+    result = runner.invoke(app, ["tune", "report", f"--study={name}"])
+    assert_one_error_line(result, "starting with a letter or digit", repr(name))
+
+
 @pytest.mark.parametrize(
     ("args", "fragments"),
     [

@@ -47,9 +47,13 @@ class StorageSpec:
 
 
 def check_study_name(name: str) -> str:
-    """A study name is also a folder name (runs/<study>, studies/<study>): letters, digits, . _ - only."""
+    """A study name is also a folder name (runs/<study>, studies/<study>): letters, digits, . _ - only, not first
+    (no '..', no hidden folder, nothing read as an option)."""
     if not STUDY_NAME.match(name):
-        raise BallspotError(f"study name must be letters, digits, '.', '_' or '-' (at most 100), got {name!r}")
+        raise BallspotError(
+            f"study name must be letters, digits, '.', '_' or '-', starting with a letter or digit (at most 100), "
+            f"got {name!r}"
+        )
     return name
 
 
