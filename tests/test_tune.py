@@ -436,6 +436,24 @@ def test_bad_space_and_missing_index_are_one_line_errors(tmp_path, league_index,
     assert_one_error_line(result, "index not found")
 
 
+def test_a_relative_sqlite_url_is_the_same_file_from_any_folder(tmp_path, monkeypatch):
+    """sqlite:///studies/s.db is relative to the current folder: kept as given, the printed dashboard command
+    and a `tune report` run from another folder opened another (new, empty) database."""
+    (tmp_path / "here").mkdir()
+    monkeypatch.chdir(tmp_path / "here")
+    spec = parse_storage("sqlite:///studies/s.db", tmp_path)
+    assert spec.target == f"sqlite:///{tmp_path / 'here' / 'studies' / 's.db'}"
+    open_study(spec, "rel", "val_macro_f1")
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["tune", "report", "--storage", spec.target, "--study", "rel", "--json"])
+    assert result.exit_code == 0, result.output
+    assert (
+        json.loads(result.stdout)["dashboard"] == f"optuna-dashboard sqlite:///{tmp_path / 'here' / 'studies' / 's.db'}"
+    )
+    uri = "sqlite:///file:s.db?mode=ro&uri=true"  # SQLite's own URI form is left as it is
+    assert parse_storage(uri, tmp_path).target == uri
+
+
 def test_a_sqlite_url_under_the_home_folder_is_not_a_folder_named_tilde(tmp_path, monkeypatch):
     """sqlite:///~/study.db: SQLite takes the path as it is, so the study went to ./~/study.db."""
     monkeypatch.setenv("HOME", str(tmp_path / "home"))

@@ -77,8 +77,8 @@ def parse_storage(value: str | None, studies_dir: Path) -> StorageSpec:
                 f"--storage {value!r} is an in-memory SQLite database: the trials' workers cannot share it and the "
                 "study ends with the process; give a file, sqlite:///PATH.db"
             )
-        if scheme.startswith("sqlite") and database.startswith("/~"):  # SQLite would take ~ for a folder ./~
-            path, query = (database[1:].split("?", 1) + [""])[:2]
+        if scheme.startswith("sqlite") and _relative_sqlite(database):  # made absolute: the same file from any
+            path, query = (database[1:].split("?", 1) + [""])[:2]  # folder (the dashboard's); ~ is not ./~
             return StorageSpec("sqlite", f"{scheme}:///{absolute(path)}" + (f"?{query}" if query else ""))
         if scheme == "postgresql":
             value = f"{postgresql_driver()}://{database}"
@@ -97,6 +97,13 @@ def parse_storage(value: str | None, studies_dir: Path) -> StorageSpec:
         f"--storage {value!r}: expected a database URL (sqlite:///..., postgresql://user@host/db), "
         "journal:PATH, or a file ending in .log (journal) or .db (SQLite)"
     )
+
+
+def _relative_sqlite(database: str) -> bool:
+    """Whether the part of a sqlite:// URL after '//' names a file relative to the current folder (or under ~):
+    `/s.db` and `/~/s.db` do, `//abs/s.db` and SQLite's URI form (`/file:s.db?uri=true`) do not."""
+    path, _, query = database.partition("?")
+    return path.startswith("/") and not path.startswith("//") and "uri=true" not in query.lower()
 
 
 def installed(module: str) -> bool:
