@@ -523,6 +523,23 @@ def test_a_rerun_on_other_data_or_another_task_is_a_one_line_error(tmp_path, lea
     assert not (tmp_path / "runs").exists()
 
 
+def test_a_rerun_whose_space_now_draws_the_task_is_not_refused_for_it(tmp_path, league_index, cache, monkeypatch):
+    import ballspot.tune.study as study_module
+    from ballspot.tune.objective import CONFIG_ATTR
+
+    monkeypatch.setattr(study_module, "run_trials", lambda *args, **kwargs: [])  # no training: the checks only
+    study = open_study(parse_storage(None, tmp_path / "studies"), "task", "val_macro_f1")
+    distributions = {"dropout": optuna.distributions.CategoricalDistribution([0.1])}
+    config = tiny_config(league_index, task="spot").to_dict()
+    study.add_trial(optuna.trial.create_trial(params={"dropout": 0.1}, distributions=distributions, value=0.5,
+                                              user_attrs={CONFIG_ATTR: config}))  # fmt: skip
+    space = tmp_path / "space.yaml"
+    space.write_text("dropout: [0.1]\ntask: [classify, spot]\n")
+    args = ["--study", "task", "--studies-dir", str(tmp_path / "studies"), "--space", str(space)]
+    result = invoke_tune(*args, league_index=league_index, cache=cache, runs=tmp_path / "runs")
+    assert result.exit_code == 0, result.output
+
+
 def test_a_damaged_sqlite_study_is_a_one_line_error(tmp_path):
     """Optuna wraps SQLite's "database disk image is malformed" in an error of its own, raised by load_study."""
     spec = parse_storage(str(tmp_path / "s.db"), tmp_path)

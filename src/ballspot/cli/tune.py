@@ -234,7 +234,7 @@ def tune(
         the_study = open_study(spec, study, metric.value, sampler_obj, pruner_obj)
     with storage_errors(spec, study):
         refuse_changed_space(the_study, specs)
-        refuse_changed_data(the_study, base)
+        refuse_changed_data(the_study, base, {spec.name for spec in specs})
         refuse_foreign_runs(the_study, objective.runs_root, spec.display)
         continue_sampler(the_study, sampler.value, seed)
         note = start_note(start, {spec.name for spec in specs})

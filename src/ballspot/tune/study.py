@@ -131,17 +131,17 @@ def refuse_changed_space(study, specs: list[ParamSpec]) -> None:
             ) from None
 
 
-def refuse_changed_data(study, base: TrainConfig) -> None:
+def refuse_changed_data(study, base: TrainConfig, tuned: set[str]) -> None:
     """A rerun whose trials would train another task, or on other clips or splits, than the study's earlier trials
     (the first that recorded its configuration): one ranking, one best.yaml and the pruner's medians would mix
-    values measured on different things. An option the earlier trial drew from its space is not compared."""
+    values measured on different things. An option drawn from the space (`tuned`, or then) is not compared."""
     earlier = next((t for t in study.get_trials(deepcopy=False) if CONFIG_ATTR in t.user_attrs), None)
     if earlier is None:
         return
     now = base.to_dict()
     for key in MEASURED_ON:
         before = earlier.user_attrs[CONFIG_ATTR].get(key)
-        if key not in earlier.params and before != now[key]:
+        if key not in tuned and key not in earlier.params and before != now[key]:
             raise BallspotError(
                 f"study {study.study_name!r} trained {key} {before!r} in its earlier trials, this run {now[key]!r}: "
                 f"their values would not compare; rerun it with {key} {before!r}, or give a new --study"
