@@ -100,6 +100,7 @@ def test_default_space_is_valid_and_holds_the_seeds_three():
         ("lr: {type: normal, low: 0, high: 0.1}", "type must be one of float, int, categorical"),
         ("dropout: {type: float, low: 0.0, high: 1.0}", "dropout = 1.0 would fail: --dropout must be in [0, 1)"),
         ("batch_size: {type: int, low: 2, high: 8.5}", "must be whole numbers"),
+        ("batch_size: {type: float, low: 4, high: 16}", "batch_size takes whole numbers: use type: int (float would"),
         ("optimizer: [adam, sgd]", "optimizer = 'sgd' would fail"),
         ("device: [cpu, cuda]", "'device' cannot be tuned"),
         ("- lr", "expected a mapping"),

@@ -108,6 +108,11 @@ def parse_entry(name: str, value: Any, where: str) -> ParamSpec:
         ):
             raise BallspotError(f"{where}: {name}: choices must be distinct numbers, text or true/false")
         return ParamSpec(name, kind, choices=tuple(choices))
+    if kind == "float" and _field_kind(name) == "int":  # whole bounds pass the check; trials draw 5.5 and fail
+        raise BallspotError(
+            f"{where}: {name} takes whole numbers: use type: int (float would draw values such as 5.5, which every "
+            "trial refuses)"
+        )
     low, high = _number(value, "low", name, where), _number(value, "high", name, where)
     log = value.get("log", False)
     if not isinstance(log, bool):
@@ -128,6 +133,12 @@ def parse_entry(name: str, value: Any, where: str) -> ParamSpec:
     if step is not None:
         _check_step(kind, low, high, step, value["step"], name, where)
     return ParamSpec(name, kind, low=low, high=high, log=log, step=step)
+
+
+def _field_kind(name: str) -> str:
+    """The type of training option `name` as its config field declares it: int, float, str ..."""
+    annotation = next(str(f.type) for f in dataclasses.fields(TrainConfig) if f.name == name)
+    return annotation.split("|")[0].strip()
 
 
 def _check_step(kind: str, low: float, high: float, step: float, given: Any, name: str, where: str) -> None:
