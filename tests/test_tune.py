@@ -221,6 +221,36 @@ class AlwaysPrune(optuna.pruners.BasePruner):
         return True
 
 
+@pytest.mark.parametrize(
+    ("losses", "state", "said"),
+    [
+        ([float("nan"), 0.7], "COMPLETE", None),
+        ([float("nan"), float("nan")], "FAIL", "validation val_loss was not a number in any epoch (diverged"),
+    ],
+)
+def test_an_epoch_whose_metric_is_not_a_number_is_not_the_trials_value(tmp_path, monkeypatch, losses, state, said):
+    """A diverged epoch's NaN was the trial's value when it came first (min and max keep a leading NaN): the
+    trial failed with no error to show, or lost the epochs that followed."""
+    import ballspot.engine.trainer as trainer
+    from ballspot.tune.study import run_trials
+
+    def train(config, run_dir, cache_dir, on_epoch_end):
+        for epoch, loss in enumerate(losses):
+            on_epoch_end(epoch, {"valid_loss": loss})
+
+    monkeypatch.setattr(trainer, "train", train)
+    study = open_study(parse_storage(None, tmp_path), "nan", "val_loss", pruner=optuna.pruners.NopPruner())
+    space = tmp_path / "space.yaml"
+    space.write_text("dropout: [0.1]\n")
+    run_trials(study, Objective(TrainConfig(), load_space(space), tmp_path / "runs", "nan", tmp_path, "val_loss"), 1)
+    trial = study.trials[0]
+    assert trial.state.name == state
+    if said is None:
+        assert trial.value == pytest.approx(0.7)
+    else:
+        assert said in trial.user_attrs["error"]
+
+
 def test_pruning_stops_a_trial_after_its_first_epoch(tmp_path, league_index, cache):
     base = tiny_config(league_index, epochs=2)
     study = open_study(parse_storage(None, tmp_path), "pruned", "val_loss", pruner=AlwaysPrune())

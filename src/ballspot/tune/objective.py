@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -106,7 +107,13 @@ class Objective:
             train(config, run_dir, self.cache_dir, on_epoch_end=on_epoch_end)
             if not values:
                 raise BallspotError(f"trial {trial.number}: training reported no epoch")
+            numbers = [value for value in values if math.isfinite(value)]  # min, max keep a leading NaN
+            if not numbers:
+                raise BallspotError(
+                    f"trial {trial.number}: its validation {self.metric} was not a number in any epoch (diverged: "
+                    "a lower lr?)"
+                )
         except BallspotError as exc:
             trial.set_user_attr(ERROR_ATTR, str(exc))
             raise
-        return max(values) if direction == "maximize" else min(values)
+        return max(numbers) if direction == "maximize" else min(numbers)
