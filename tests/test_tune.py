@@ -251,6 +251,23 @@ def test_an_epoch_whose_metric_is_not_a_number_is_not_the_trials_value(tmp_path,
         assert said in trial.user_attrs["error"]
 
 
+def test_a_relative_runs_folder_is_recorded_absolute(tmp_path, league_index, monkeypatch):
+    """The study outlives the folder it was run from (report, dashboard, other workers): a trial recorded
+    `myruns/<study>/trial-0`, which means nothing from anywhere else."""
+    import ballspot.engine.trainer as trainer
+
+    monkeypatch.setattr(
+        trainer, "train", lambda config, run_dir, cache, on_epoch_end: on_epoch_end(0, {"valid_macro_f1": 0.5})
+    )
+    monkeypatch.chdir(tmp_path)
+    space = tmp_path / "space.yaml"
+    space.write_text("dropout: [0.1]\n")
+    args = ["--space", str(space), "--trials", "1", "--study", "rel", "--studies-dir", "studies", "--json"]
+    result = invoke_tune(*args, league_index=league_index, cache=tmp_path / "cache", runs=Path("myruns"))
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["trials"][0]["run"] == str(tmp_path / "myruns" / "rel" / "trial-0")
+
+
 def test_pruning_stops_a_trial_after_its_first_epoch(tmp_path, league_index, cache):
     base = tiny_config(league_index, epochs=2)
     study = open_study(parse_storage(None, tmp_path), "pruned", "val_loss", pruner=AlwaysPrune())

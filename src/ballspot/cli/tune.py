@@ -220,7 +220,7 @@ def tune(
     objective = Objective(  # checks the device before a study is created
         base=base,
         space=specs,
-        runs_root=runs_dir or paths.runs_dir(data_dir),
+        runs_root=absolute(runs_dir or paths.runs_dir(data_dir)),  # the study records it: the same from anywhere
         study_name=study,
         cache_dir=cache_dir or paths.cache_dir(),
         metric=metric.value,
