@@ -811,3 +811,24 @@ def test_a_missing_postgresql_driver_says_how_to_install_it(tmp_path, monkeypatc
     assert_one_error_line(result, "missing driver psycopg2 (pip install 'ballspot[postgres]')")
     result = runner.invoke(app, ["tune", "report", "--storage", "postgresql+nodriver://u@127.0.0.1:1/db"])
     assert_one_error_line(result, "cannot open storage postgresql+nodriver://")
+
+
+def test_a_postgresql_server_that_never_answers_is_an_error_not_a_hang(tmp_path):
+    """libpq waits for ever by default (and Ctrl-C cannot stop it there): a host that takes the connection and
+    says nothing hung `tune` with no word."""
+    import socket
+
+    pytest.importorskip("psycopg2")
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(1)  # the kernel takes the connection; nothing ever answers
+    url = f"postgresql+psycopg2://u@127.0.0.1:{silent.getsockname()[1]}/db"
+    code = "import ballspot.tune.storage as s; s.CONNECT_TIMEOUT_S = 1; " + TUNE_MODULE
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    try:
+        done = subprocess.run([sys.executable, "-c", code, "tune", "report", "--storage", url], env=env,
+                              capture_output=True, text=True, timeout=60)  # fmt: skip
+    finally:
+        silent.close()
+    assert done.returncode == 1 and done.stderr.startswith("error: cannot open storage"), done.stderr
+    assert "timeout expired" in done.stderr

@@ -19,6 +19,9 @@ JOURNAL_SUFFIXES = (".log", ".journal")
 HEARTBEAT_S = 60
 """A database-backed trial whose worker stops beating for GRACE_S is marked failed by the next worker."""
 GRACE_S = 180
+CONNECT_TIMEOUT_S = 20
+"""How long a PostgreSQL connection may take (libpq waits for ever, beyond Ctrl-C's reach, for a host that takes
+the connection and never answers); `?connect_timeout=N` in the URL wins."""
 SCHEMA_RETRIES = 5
 """Attempts at opening a new database whose tables another worker is creating."""
 URL_WITHOUT_SLASHES = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")
@@ -162,7 +165,7 @@ def open_storage(spec: StorageSpec):
         try:
             return optuna.storages.RDBStorage(
                 spec.target,
-                engine_kwargs={"pool_pre_ping": True} if spec.kind == "database" else None,
+                engine_kwargs=_engine_options(spec),
                 heartbeat_interval=HEARTBEAT_S,
                 grace_period=GRACE_S,
             )
@@ -176,6 +179,18 @@ def open_storage(spec: StorageSpec):
                 continue
             raise BallspotError(f"cannot open storage {spec.display}: {root_cause(exc)}") from None
     raise AssertionError("unreachable")
+
+
+def _engine_options(spec: StorageSpec) -> dict | None:
+    """SQLAlchemy's engine options for a database server: check a pooled connection before use, and give a
+    PostgreSQL connection CONNECT_TIMEOUT_S unless the URL says otherwise."""
+    if spec.kind != "database":
+        return None
+    options: dict = {"pool_pre_ping": True}
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(spec.target).query)
+    if spec.target.startswith("postgresql") and "connect_timeout" not in query:
+        options["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_S}
+    return options
 
 
 def _missing_module(exc: BaseException) -> str | None:
