@@ -87,7 +87,7 @@ def test_default_space_is_valid_and_holds_the_seeds_three():
     specs = {s.name: s for s in load_space()}
     assert {"lr", "dropout", "batch_size", "gamma", "weight_decay"} <= set(specs)
     assert specs["lr"].log and specs["batch_size"].kind == "categorical"
-    drawn = {s.name: s.suggest(optuna.trial.FixedTrial({s.name: s.extremes()[0]})) for s in specs.values()}
+    drawn = {s.name: s.suggest(optuna.trial.FixedTrial({s.name: s.checked_values()[0]})) for s in specs.values()}
     TrainConfig().merged(drawn).check()
 
 
@@ -101,6 +101,7 @@ def test_default_space_is_valid_and_holds_the_seeds_three():
         ("dropout: {type: float, low: 0.0, high: 1.0}", "dropout = 1.0 would fail: --dropout must be in [0, 1)"),
         ("batch_size: {type: int, low: 2, high: 8.5}", "must be whole numbers"),
         ("batch_size: {type: float, low: 4, high: 16}", "batch_size takes whole numbers: use type: int (float would"),
+        ("stack_size: {type: int, low: 1, high: 3}", "stack_size = 2 would fail: --frames (15) must be a multiple"),
         ("optimizer: [adam, sgd]", "optimizer = 'sgd' would fail"),
         ("device: [cpu, cuda]", "'device' cannot be tuned"),
         ("- lr", "expected a mapping"),

@@ -20,6 +20,8 @@ from ballspot.errors import BallspotError
 
 DEFAULT_SPACE = Path(__file__).with_name("default_space.yaml")
 KINDS = ("float", "int", "categorical")
+CHECKED_INTS = 64
+"""An int range of at most this many values has each of them checked, not only its bounds."""
 FIXED_KEYS = ("index", "train_split", "valid_split", "classes", "device", "workers", "extra", "pretrained")
 """Options that say what to train on or where, not how: never tuned."""
 
@@ -54,12 +56,15 @@ class ParamSpec:
             return IntDistribution(int(self.low), int(self.high), step=int(self.step or 1), log=self.log)
         return FloatDistribution(self.low, self.high, step=self.step, log=self.log)
 
-    def extremes(self) -> list[Any]:
-        """The values that bound the range: checked against the training config before any trial."""
+    def checked_values(self) -> list[Any]:
+        """The values checked against the training config before any trial: every choice, every value of an int
+        range of at most CHECKED_INTS (a value inside can break a rule the bounds keep: stack_size 2 with 15
+        frames), else the bounds."""
         if self.kind == "categorical":
             return list(self.choices)
         if self.kind == "int":
-            return [int(self.low), int(self.high)]
+            values = range(int(self.low), int(self.high) + 1, int(self.step or 1))
+            return list(values) if len(values) <= CHECKED_INTS else [int(self.low), int(self.high)]
         return [self.low, self.high]
 
 
@@ -172,7 +177,7 @@ def _number(entry: dict, key: str, name: str, where: str) -> float:
 def check_against(specs: list[ParamSpec], base: TrainConfig, where: str) -> None:
     """Every bound and choice must make a config `train` accepts (alone, on top of `base`)."""
     for spec in specs:
-        for value in spec.extremes():
+        for value in spec.checked_values():
             try:
                 base.merged({spec.name: value}, f"{where}: {spec.name}").check()
             except BallspotError as exc:
