@@ -749,6 +749,20 @@ def test_postprocess_table_says_which_suppression_the_search_chose(capsys):
     assert "suppression for every class: soft (mAP@1 with peaks 0.0234, soft 0.0287)" in capsys.readouterr().err
 
 
+def test_postprocess_search_records_the_model_as_an_absolute_path(tmp_path, spot_run, monkeypatch):
+    """postprocess_search.json (kept in the run) named the model as typed, `run/weights/best.pt`, beside an
+    absolute params_file: meaningless from any other folder."""
+    import shutil
+
+    shutil.copytree(spot_run, tmp_path / "run")
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["tune", "postprocess", "run", "--device", "cpu", "--min-events", "1", "--json"])
+    assert result.exit_code == 0, result.output
+    best = str(tmp_path / "run" / "weights" / "best.pt")
+    assert json.loads(result.stdout)["model"] == best
+    assert json.loads((tmp_path / "run" / "postprocess_search.json").read_text())["model"] == best
+
+
 def test_postprocess_search_on_games_without_events_is_an_error(tmp_path, spot_run, league_index):
     """Labels with no event give every candidate AP 0: nothing to search, and postprocess.json stays as it was."""
     import shutil
