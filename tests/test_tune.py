@@ -87,7 +87,7 @@ def test_default_space_is_valid_and_holds_the_seeds_three():
     specs = {s.name: s for s in load_space()}
     assert {"lr", "dropout", "batch_size", "gamma", "weight_decay"} <= set(specs)
     assert specs["lr"].log and specs["batch_size"].kind == "categorical"
-    drawn = {s.name: s.suggest(optuna.trial.FixedTrial({s.name: s.extremes()[0]})) for s in specs.values()}
+    drawn = {s.name: s.suggest(optuna.trial.FixedTrial({s.name: s.checked_values()[0]})) for s in specs.values()}
     TrainConfig().merged(drawn).check()
 
 
@@ -100,6 +100,8 @@ def test_default_space_is_valid_and_holds_the_seeds_three():
         ("lr: {type: normal, low: 0, high: 0.1}", "type must be one of float, int, categorical"),
         ("dropout: {type: float, low: 0.0, high: 1.0}", "dropout = 1.0 would fail: --dropout must be in [0, 1)"),
         ("batch_size: {type: int, low: 2, high: 8.5}", "must be whole numbers"),
+        ("batch_size: {type: float, low: 4, high: 16}", "batch_size takes whole numbers: use type: int (float would"),
+        ("stack_size: {type: int, low: 1, high: 3}", "stack_size = 2 would fail: --frames (15) must be a multiple"),
         ("optimizer: [adam, sgd]", "optimizer = 'sgd' would fail"),
         ("device: [cpu, cuda]", "'device' cannot be tuned"),
         ("- lr", "expected a mapping"),
@@ -220,6 +222,53 @@ class AlwaysPrune(optuna.pruners.BasePruner):
         return True
 
 
+@pytest.mark.parametrize(
+    ("losses", "state", "said"),
+    [
+        ([float("nan"), 0.7], "COMPLETE", None),
+        ([float("nan"), float("nan")], "FAIL", "validation val_loss was not a number in any epoch (diverged"),
+    ],
+)
+def test_an_epoch_whose_metric_is_not_a_number_is_not_the_trials_value(tmp_path, monkeypatch, losses, state, said):
+    """A diverged epoch's NaN was the trial's value when it came first (min and max keep a leading NaN): the
+    trial failed with no error to show, or lost the epochs that followed."""
+    import ballspot.engine.trainer as trainer
+    from ballspot.tune.study import run_trials
+
+    def train(config, run_dir, cache_dir, on_epoch_end):
+        for epoch, loss in enumerate(losses):
+            on_epoch_end(epoch, {"valid_loss": loss})
+
+    monkeypatch.setattr(trainer, "train", train)
+    study = open_study(parse_storage(None, tmp_path), "nan", "val_loss", pruner=optuna.pruners.NopPruner())
+    space = tmp_path / "space.yaml"
+    space.write_text("dropout: [0.1]\n")
+    run_trials(study, Objective(TrainConfig(), load_space(space), tmp_path / "runs", "nan", tmp_path, "val_loss"), 1)
+    trial = study.trials[0]
+    assert trial.state.name == state
+    if said is None:
+        assert trial.value == pytest.approx(0.7)
+    else:
+        assert said in trial.user_attrs["error"]
+
+
+def test_a_relative_runs_folder_is_recorded_absolute(tmp_path, league_index, monkeypatch):
+    """The study outlives the folder it was run from (report, dashboard, other workers): a trial recorded
+    `myruns/<study>/trial-0`, which means nothing from anywhere else."""
+    import ballspot.engine.trainer as trainer
+
+    monkeypatch.setattr(
+        trainer, "train", lambda config, run_dir, cache, on_epoch_end: on_epoch_end(0, {"valid_macro_f1": 0.5})
+    )
+    monkeypatch.chdir(tmp_path)
+    space = tmp_path / "space.yaml"
+    space.write_text("dropout: [0.1]\n")
+    args = ["--space", str(space), "--trials", "1", "--study", "rel", "--studies-dir", "studies", "--json"]
+    result = invoke_tune(*args, league_index=league_index, cache=tmp_path / "cache", runs=Path("myruns"))
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["trials"][0]["run"] == str(tmp_path / "myruns" / "rel" / "trial-0")
+
+
 def test_pruning_stops_a_trial_after_its_first_epoch(tmp_path, league_index, cache):
     base = tiny_config(league_index, epochs=2)
     study = open_study(parse_storage(None, tmp_path), "pruned", "val_loss", pruner=AlwaysPrune())
@@ -249,19 +298,64 @@ def test_a_failing_trial_is_marked_failed_and_the_study_goes_on(tmp_path, league
     assert "no clips in split 'test'" in study.trials[0].user_attrs["error"]
 
 
-def test_a_trial_stopped_by_sigterm_is_marked_failed_not_left_running(tmp_path):
+@pytest.mark.parametrize("stop", ["Terminated", "KeyboardInterrupt"])
+def test_a_trial_stopped_by_sigterm_is_marked_failed_not_left_running(tmp_path, stop):
+    """SIGTERM left the trial RUNNING; Ctrl-C (which Optuna marks FAIL itself) left it with no error to show."""
     from ballspot.cli.base import Terminated
     from ballspot.tune.study import run_trials
 
     study = open_study(parse_storage(None, tmp_path), "stopped", "val_macro_f1")
+    raised = {"Terminated": Terminated, "KeyboardInterrupt": KeyboardInterrupt}[stop]
 
     def stopped(trial):
-        raise Terminated
+        raise raised
 
-    with pytest.raises(Terminated):
+    with pytest.raises(raised):
         run_trials(study, stopped, 1)
     assert [t.state.name for t in study.trials] == ["FAIL"]
     assert study.trials[0].user_attrs["error"] == "stopped before it finished"
+
+
+def test_a_study_stopped_by_ctrl_c_keeps_best_yaml_at_its_best_trial(tmp_path, league_index, cache, monkeypatch):
+    """best.yaml was written when the last trial ended: a run stopped after better trials had completed left it
+    naming an older trial (or missing), while the study held the better one."""
+    from ballspot.tune.objective import CONFIG_ATTR
+
+    calls = []
+
+    def trains(self, trial) -> float:  # trial 0 completes, trial 1 is stopped by Ctrl-C
+        calls.append(trial.number)
+        if len(calls) > 1:
+            raise KeyboardInterrupt
+        trial.suggest_float("lr", 1e-4, 1e-2, log=True)
+        trial.set_user_attr(CONFIG_ATTR, self.base.to_dict())
+        return 0.5
+
+    monkeypatch.setattr(Objective, "__call__", trains)
+    space = tmp_path / "space.yaml"
+    space.write_text("lr: {type: float, low: 1.0e-4, high: 1.0e-2, log: true}\n")
+    studies = tmp_path / "studies"
+    args = ["--space", str(space), "--trials", "3", "--study", "cut", "--studies-dir", str(studies)]
+    result = invoke_tune(*args, league_index=league_index, cache=cache, runs=tmp_path / "runs")
+    assert result.exit_code == 130 and calls == [0, 1], result.output
+    assert "best of study 'cut': trial 0, val_macro_f1 = 0.5" in (studies / "cut" / "best.yaml").read_text()
+
+
+def test_run_folders_of_another_study_of_the_same_name_are_refused_before_any_trial(tmp_path, league_index, cache):
+    """A study started again in a new storage (or after deleting optuna.db) numbers its trials from 0 again: each
+    trial failed on the old study's trial-<n> folder, with `train`'s advice "use --resume or another --name"."""
+    runs = tmp_path / "runs"
+    (runs / "again" / "trial-0" / "weights").mkdir(parents=True)
+    (runs / "again" / "trial-0" / "weights" / "last.pt").write_bytes(b"an earlier study's")
+    (runs / "again" / "trial-x").mkdir()  # not a trial's folder: left alone
+    space = tmp_path / "space.yaml"
+    space.write_text("dropout: [0.1]\n")
+    args = ["--space", str(space), "--study", "again", "--studies-dir", str(tmp_path / "studies"), "--trials", "1"]
+    result = invoke_tune(*args, league_index=league_index, cache=cache, runs=runs)
+    assert_one_error_line(
+        result, f"{runs / 'again'} holds trial-0 of another study named 'again'", "another --study or --runs-dir"
+    )
+    assert sorted(p.name for p in (runs / "again").iterdir()) == ["trial-0", "trial-x"]
 
 
 def test_a_run_whose_every_trial_failed_is_an_error(tmp_path, league_index, cache):
@@ -273,6 +367,17 @@ def test_a_run_whose_every_trial_failed_is_an_error(tmp_path, league_index, cach
     args = ["--space", str(space), "--trials", "2", "--studies-dir", str(tmp_path / "studies"), "-q"]
     result = invoke_tune(*args, league_index=league_index, cache=cache, runs=in_the_way)
     assert_one_error_line(result, "all 2 trial(s) failed; trial 0: cannot create folder", "runs")
+
+
+def test_a_studies_folder_that_cannot_be_made_fails_before_any_trial(tmp_path, league_index, cache):
+    """With the study in a journal elsewhere, a --studies-dir under a file failed only when best.yaml was written,
+    after every trial had trained."""
+    (tmp_path / "a-file").write_text("not a folder")
+    journal = tmp_path / "study.log"
+    args = ["--storage", f"journal:{journal}", "--studies-dir", str(tmp_path / "a-file" / "studies"), "--trials", "1"]
+    result = invoke_tune(*args, league_index=league_index, cache=cache, runs=tmp_path / "runs")
+    assert_one_error_line(result, "cannot create folder", "a-file")
+    assert not (tmp_path / "runs").exists()
 
 
 def run_two_workers(storage: str, study: str, league_index: Path, cache: Path, runs: Path, space: Path) -> dict:
@@ -333,6 +438,13 @@ def test_bad_options_are_one_line_errors(tmp_path, league_index, cache, args, me
     assert not (tmp_path / "runs").exists()
 
 
+@pytest.mark.parametrize("name", ["..", "-x", "_study", ".hidden"])
+def test_a_study_name_of_allowed_characters_that_starts_with_one_says_why_it_is_refused(name):
+    """'..' is made of allowed characters: the error listed them and left out the rule that refused it."""
+    result = runner.invoke(app, ["tune", "report", f"--study={name}"])
+    assert_one_error_line(result, "starting with a letter or digit", repr(name))
+
+
 @pytest.mark.parametrize(
     ("args", "fragments"),
     [
@@ -373,6 +485,24 @@ def test_bad_space_and_missing_index_are_one_line_errors(tmp_path, league_index,
     assert_one_error_line(result, "index not found")
 
 
+def test_a_relative_sqlite_url_is_the_same_file_from_any_folder(tmp_path, monkeypatch):
+    """sqlite:///studies/s.db is relative to the current folder: kept as given, the printed dashboard command
+    and a `tune report` run from another folder opened another (new, empty) database."""
+    (tmp_path / "here").mkdir()
+    monkeypatch.chdir(tmp_path / "here")
+    spec = parse_storage("sqlite:///studies/s.db", tmp_path)
+    assert spec.target == f"sqlite:///{tmp_path / 'here' / 'studies' / 's.db'}"
+    open_study(spec, "rel", "val_macro_f1")
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["tune", "report", "--storage", spec.target, "--study", "rel", "--json"])
+    assert result.exit_code == 0, result.output
+    assert (
+        json.loads(result.stdout)["dashboard"] == f"optuna-dashboard sqlite:///{tmp_path / 'here' / 'studies' / 's.db'}"
+    )
+    uri = "sqlite:///file:s.db?mode=ro&uri=true"  # SQLite's own URI form is left as it is
+    assert parse_storage(uri, tmp_path).target == uri
+
+
 def test_a_sqlite_url_under_the_home_folder_is_not_a_folder_named_tilde(tmp_path, monkeypatch):
     """sqlite:///~/study.db: SQLite takes the path as it is, so the study went to ./~/study.db."""
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
@@ -411,6 +541,52 @@ def test_a_rerun_whose_space_draws_an_option_differently_is_a_one_line_error(tmp
     result = invoke_tune(*args, league_index=league_index, cache=cache, runs=tmp_path / "runs")
     assert_one_error_line(result, "study 'changed' drew lr from CategoricalDistribution", "give a new --study")
     assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.parametrize(
+    ("earlier", "fragment"),
+    [
+        ({"task": "classify"}, "study 'mixed' trained task 'classify' in its earlier trials, this run 'spot'"),
+        ({"index": "/elsewhere/clips/index.parquet"}, "trained index '/elsewhere/clips/index.parquet' in its"),
+        ({"valid_split": "test"}, "trained valid_split 'test' in its earlier trials, this run 'valid'"),
+    ],
+)
+def test_a_rerun_on_other_data_or_another_task_is_a_one_line_error(tmp_path, league_index, cache, earlier, fragment):
+    """A study continued with another --task or --index mixed values measured on other things in one ranking:
+    the best trial, best.yaml and the pruner's medians came from trials the new ones cannot be compared with."""
+    from ballspot.tune.objective import CONFIG_ATTR
+
+    config = tiny_config(league_index, task="spot").merged(earlier).to_dict()
+    study = open_study(parse_storage(None, tmp_path / "studies"), "mixed", "val_macro_f1")
+    distributions = {"dropout": optuna.distributions.CategoricalDistribution([0.1])}
+    study.add_trial(
+        optuna.trial.create_trial(
+            params={"dropout": 0.1}, distributions=distributions, value=0.5, user_attrs={CONFIG_ATTR: config}
+        )
+    )
+    space = tmp_path / "space.yaml"
+    space.write_text("dropout: [0.1]\n")
+    args = ["--study", "mixed", "--studies-dir", str(tmp_path / "studies"), "--space", str(space), "--task", "spot"]
+    result = invoke_tune(*args, league_index=league_index, cache=cache, runs=tmp_path / "runs")
+    assert_one_error_line(result, fragment, "give a new --study")
+    assert not (tmp_path / "runs").exists()
+
+
+def test_a_rerun_whose_space_now_draws_the_task_is_not_refused_for_it(tmp_path, league_index, cache, monkeypatch):
+    import ballspot.tune.study as study_module
+    from ballspot.tune.objective import CONFIG_ATTR
+
+    monkeypatch.setattr(study_module, "run_trials", lambda *args, **kwargs: [])  # no training: the checks only
+    study = open_study(parse_storage(None, tmp_path / "studies"), "task", "val_macro_f1")
+    distributions = {"dropout": optuna.distributions.CategoricalDistribution([0.1])}
+    config = tiny_config(league_index, task="spot").to_dict()
+    study.add_trial(optuna.trial.create_trial(params={"dropout": 0.1}, distributions=distributions, value=0.5,
+                                              user_attrs={CONFIG_ATTR: config}))  # fmt: skip
+    space = tmp_path / "space.yaml"
+    space.write_text("dropout: [0.1]\ntask: [classify, spot]\n")
+    args = ["--study", "task", "--studies-dir", str(tmp_path / "studies"), "--space", str(space)]
+    result = invoke_tune(*args, league_index=league_index, cache=cache, runs=tmp_path / "runs")
+    assert result.exit_code == 0, result.output
 
 
 def test_a_damaged_sqlite_study_is_a_one_line_error(tmp_path):
@@ -573,6 +749,20 @@ def test_postprocess_table_says_which_suppression_the_search_chose(capsys):
     assert "suppression for every class: soft (mAP@1 with peaks 0.0234, soft 0.0287)" in capsys.readouterr().err
 
 
+def test_postprocess_search_records_the_model_as_an_absolute_path(tmp_path, spot_run, monkeypatch):
+    """postprocess_search.json (kept in the run) named the model as typed, `run/weights/best.pt`, beside an
+    absolute params_file: meaningless from any other folder."""
+    import shutil
+
+    shutil.copytree(spot_run, tmp_path / "run")
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["tune", "postprocess", "run", "--device", "cpu", "--min-events", "1", "--json"])
+    assert result.exit_code == 0, result.output
+    best = str(tmp_path / "run" / "weights" / "best.pt")
+    assert json.loads(result.stdout)["model"] == best
+    assert json.loads((tmp_path / "run" / "postprocess_search.json").read_text())["model"] == best
+
+
 def test_postprocess_search_on_games_without_events_is_an_error(tmp_path, spot_run, league_index):
     """Labels with no event give every candidate AP 0: nothing to search, and postprocess.json stays as it was."""
     import shutil
@@ -605,3 +795,55 @@ def test_a_database_url_whose_port_is_no_port_is_said_with_the_password_hidden(t
         parse_storage(f"postgresql://user:secret@localhost:{port}/db", tmp_path)
     assert "secret" not in str(raised.value) and "int()" not in str(raised.value)
     assert parse_storage("postgresql://user:secret@localhost:5432/db", tmp_path).kind == "database"
+
+
+def test_a_postgresql_url_without_a_driver_uses_the_installed_one(tmp_path):
+    """SQLAlchemy 2.1 opens postgresql:// with psycopg (3); `ballspot[postgres]` installs psycopg2, so the
+    documented URL failed with "No module named 'psycopg'" wherever the extra was installed."""
+    pytest.importorskip("psycopg2")
+    result = runner.invoke(app, ["tune", "report", "--storage", "postgresql://nobody:secret@127.0.0.1:1/none"])
+    assert_one_error_line(result, "cannot open storage postgresql", "127.0.0.1")
+    assert "No module named" not in result.stderr and "secret" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("installed", "scheme"),
+    [({"psycopg2"}, "postgresql+psycopg2"), ({"psycopg"}, "postgresql+psycopg"), (set(), "postgresql")],
+)
+def test_a_postgresql_url_names_the_driver_that_is_installed(tmp_path, monkeypatch, installed, scheme):
+    import ballspot.tune.storage as storage
+
+    monkeypatch.setattr(storage, "installed", lambda module: module in installed)
+    spec = parse_storage("postgresql://user:secret@db:5432/optuna", tmp_path)
+    assert spec.target == f"{scheme}://user:secret@db:5432/optuna"
+    assert parse_storage("postgresql+pg8000://u@db/o", tmp_path).target == "postgresql+pg8000://u@db/o"
+
+
+def test_a_missing_postgresql_driver_says_how_to_install_it(tmp_path, monkeypatch):
+    """Optuna wraps the driver's ModuleNotFoundError in an ImportError: the install hint was never given."""
+    monkeypatch.setitem(sys.modules, "psycopg2", None)  # not installed
+    result = runner.invoke(app, ["tune", "report", "--storage", "postgresql+psycopg2://u@127.0.0.1:1/db"])
+    assert_one_error_line(result, "missing driver psycopg2 (pip install 'ballspot[postgres]')")
+    result = runner.invoke(app, ["tune", "report", "--storage", "postgresql+nodriver://u@127.0.0.1:1/db"])
+    assert_one_error_line(result, "cannot open storage postgresql+nodriver://")
+
+
+def test_a_postgresql_server_that_never_answers_is_an_error_not_a_hang(tmp_path):
+    """libpq waits for ever by default (and Ctrl-C cannot stop it there): a host that takes the connection and
+    says nothing hung `tune` with no word."""
+    import socket
+
+    pytest.importorskip("psycopg2")
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(1)  # the kernel takes the connection; nothing ever answers
+    url = f"postgresql+psycopg2://u@127.0.0.1:{silent.getsockname()[1]}/db"
+    code = "import ballspot.tune.storage as s; s.CONNECT_TIMEOUT_S = 1; " + TUNE_MODULE
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    try:
+        done = subprocess.run([sys.executable, "-c", code, "tune", "report", "--storage", url], env=env,
+                              capture_output=True, text=True, timeout=60)  # fmt: skip
+    finally:
+        silent.close()
+    assert done.returncode == 1 and done.stderr.startswith("error: cannot open storage"), done.stderr
+    assert "timeout expired" in done.stderr

@@ -153,6 +153,7 @@ def tune(
 
     use_threads(threads)
     from ballspot import console, paths
+    from ballspot.atomic import removed_if_left_empty
     from ballspot.defaults import clip_index
     from ballspot.engine.config import resolve_config
     from ballspot.tune import report
@@ -166,7 +167,9 @@ def tune(
         make_sampler,
         open_study,
         refuse_all_failed,
+        refuse_changed_data,
         refuse_changed_space,
+        refuse_foreign_runs,
         storage_errors,
     )
 
@@ -217,7 +220,7 @@ def tune(
     objective = Objective(  # checks the device before a study is created
         base=base,
         space=specs,
-        runs_root=runs_dir or paths.runs_dir(data_dir),
+        runs_root=absolute(runs_dir or paths.runs_dir(data_dir)),  # the study records it: the same from anywhere
         study_name=study,
         cache_dir=cache_dir or paths.cache_dir(),
         metric=metric.value,
@@ -226,17 +229,22 @@ def tune(
         split_rows(clips, split, base)
     studies = studies_dir or paths.studies_dir(data_dir)
     spec = parse_storage(storage, studies)
-    the_study = open_study(spec, study, metric.value, sampler_obj, pruner_obj)
+    best_file = studies / study / report.BEST_FILE
+    with removed_if_left_empty(best_file.parent):  # a folder best.yaml cannot go in fails now, not after the trials
+        the_study = open_study(spec, study, metric.value, sampler_obj, pruner_obj)
     with storage_errors(spec, study):
         refuse_changed_space(the_study, specs)
+        refuse_changed_data(the_study, base, {spec.name for spec in specs})
+        refuse_foreign_runs(the_study, objective.runs_root, spec.display)
         continue_sampler(the_study, sampler.value, seed)
         note = start_note(start, {spec.name for spec in specs})
         if note:  # once every option is known good, so that an error stays one line
             console.warn(note)
         if not console.quiet():
             console.err.print(f"study {study!r} in {spec.display}: {len(the_study.trials)} trial(s), {trials} more")
-        refuse_all_failed(the_study, run_with_counter(the_study, objective, trials, timeout, metric.value))
-        best_config = report.write_best_config(the_study, studies / study / report.BEST_FILE)
+        numbers = run_with_counter(the_study, objective, trials, timeout, metric.value, best_file)
+        refuse_all_failed(the_study, numbers)
+        best_config = report.write_best_config(the_study, best_file)
         result = report.summary(the_study, spec, best_config)
     if json_output:
         typer.echo(json.dumps(result))
@@ -248,10 +256,12 @@ def tune(
     console.result_line(best_config or spec.dashboard)
 
 
-def run_with_counter(study, objective, trials: int, timeout: float | None, metric: str) -> list[int]:
-    """Run the trials under a progress bar counting them (each trial's epochs show beneath it); returns their
+def run_with_counter(study, objective, trials: int, timeout: float | None, metric: str, best_file: Path) -> list[int]:
+    """Run the trials under a progress bar counting them (each trial's epochs show beneath it), rewriting
+    `best_file` as each one ends (so a run stopped by Ctrl-C leaves it at the study's best); returns their
     numbers."""
     from ballspot import console
+    from ballspot.tune.report import write_best_config
     from ballspot.tune.study import describe_trial, run_trials
 
     with console.progress() as bar:
@@ -259,6 +269,8 @@ def run_with_counter(study, objective, trials: int, timeout: float | None, metri
 
         def on_trial(trial) -> None:
             console.log(describe_trial(trial, metric))
+            if trial.state.name == "COMPLETE":
+                write_best_config(study, best_file)
             bar.advance(task)
 
         return run_trials(study, objective, trials, timeout, on_trial=on_trial)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,8 +28,22 @@ def metric_column(metric: str) -> tuple[str, str]:
     return METRICS[metric]
 
 
+TRIAL_PREFIX = "trial-"
+
+
 def trial_run_dir(runs_root: Path, study_name: str, number: int) -> Path:
-    return runs_root / study_name / f"trial-{number}"
+    """Where trial `number` of a study trains: <runs>/<study>/trial-<number>."""
+    return runs_root / study_name / f"{TRIAL_PREFIX}{number}"
+
+
+def trial_folders(runs_root: Path, study_name: str) -> dict[int, Path]:
+    """The trial run folders under <runs>/<study> that hold something, by trial number."""
+    found = {}
+    for folder in (runs_root / study_name).glob(f"{TRIAL_PREFIX}*"):
+        number = folder.name.removeprefix(TRIAL_PREFIX)
+        if number.isdigit() and folder.is_dir() and any(folder.iterdir()):
+            found[int(number)] = folder
+    return found
 
 
 @dataclass
@@ -92,7 +107,13 @@ class Objective:
             train(config, run_dir, self.cache_dir, on_epoch_end=on_epoch_end)
             if not values:
                 raise BallspotError(f"trial {trial.number}: training reported no epoch")
+            numbers = [value for value in values if math.isfinite(value)]  # min, max keep a leading NaN
+            if not numbers:
+                raise BallspotError(
+                    f"trial {trial.number}: its validation {self.metric} was not a number in any epoch (diverged: "
+                    "a lower lr?)"
+                )
         except BallspotError as exc:
             trial.set_user_attr(ERROR_ATTR, str(exc))
             raise
-        return max(values) if direction == "maximize" else min(values)
+        return max(numbers) if direction == "maximize" else min(numbers)

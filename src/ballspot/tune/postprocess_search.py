@@ -281,11 +281,12 @@ def tune_postprocess(
     """Score the split's games once, search, save `<run>/postprocess.json`; returns the report."""
     from ballspot.atomic import write_json
     from ballspot.classes import class_set
+    from ballspot.paths import absolute_as_named
     from ballspot.predict.api import default_params, load_spotter, tuned_params_path
     from ballspot.predict.postprocess import save_params
     from ballspot.predict.spotter import position_step_s
 
-    model_path = resolve_model(model_path)
+    model_path = absolute_as_named(resolve_model(model_path))  # the report is kept: the same from any folder
     params_path = tuned_params_path(model_path)
     if params_path is None:
         raise BallspotError(

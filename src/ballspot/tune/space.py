@@ -20,6 +20,8 @@ from ballspot.errors import BallspotError
 
 DEFAULT_SPACE = Path(__file__).with_name("default_space.yaml")
 KINDS = ("float", "int", "categorical")
+CHECKED_INTS = 64
+"""An int range of at most this many values has each of them checked, not only its bounds."""
 FIXED_KEYS = ("index", "train_split", "valid_split", "classes", "device", "workers", "extra", "pretrained")
 """Options that say what to train on or where, not how: never tuned."""
 
@@ -54,12 +56,15 @@ class ParamSpec:
             return IntDistribution(int(self.low), int(self.high), step=int(self.step or 1), log=self.log)
         return FloatDistribution(self.low, self.high, step=self.step, log=self.log)
 
-    def extremes(self) -> list[Any]:
-        """The values that bound the range: checked against the training config before any trial."""
+    def checked_values(self) -> list[Any]:
+        """The values checked against the training config before any trial: every choice, every value of an int
+        range of at most CHECKED_INTS (a value inside can break a rule the bounds keep: stack_size 2 with 15
+        frames), else the bounds."""
         if self.kind == "categorical":
             return list(self.choices)
         if self.kind == "int":
-            return [int(self.low), int(self.high)]
+            values = range(int(self.low), int(self.high) + 1, int(self.step or 1))
+            return list(values) if len(values) <= CHECKED_INTS else [int(self.low), int(self.high)]
         return [self.low, self.high]
 
 
@@ -108,6 +113,11 @@ def parse_entry(name: str, value: Any, where: str) -> ParamSpec:
         ):
             raise BallspotError(f"{where}: {name}: choices must be distinct numbers, text or true/false")
         return ParamSpec(name, kind, choices=tuple(choices))
+    if kind == "float" and _field_kind(name) == "int":  # whole bounds pass the check; trials draw 5.5 and fail
+        raise BallspotError(
+            f"{where}: {name} takes whole numbers: use type: int (float would draw values such as 5.5, which every "
+            "trial refuses)"
+        )
     low, high = _number(value, "low", name, where), _number(value, "high", name, where)
     log = value.get("log", False)
     if not isinstance(log, bool):
@@ -128,6 +138,12 @@ def parse_entry(name: str, value: Any, where: str) -> ParamSpec:
     if step is not None:
         _check_step(kind, low, high, step, value["step"], name, where)
     return ParamSpec(name, kind, low=low, high=high, log=log, step=step)
+
+
+def _field_kind(name: str) -> str:
+    """The type of training option `name` as its config field declares it: int, float, str ..."""
+    annotation = next(str(f.type) for f in dataclasses.fields(TrainConfig) if f.name == name)
+    return annotation.split("|")[0].strip()
 
 
 def _check_step(kind: str, low: float, high: float, step: float, given: Any, name: str, where: str) -> None:
@@ -161,7 +177,7 @@ def _number(entry: dict, key: str, name: str, where: str) -> float:
 def check_against(specs: list[ParamSpec], base: TrainConfig, where: str) -> None:
     """Every bound and choice must make a config `train` accepts (alone, on top of `base`)."""
     for spec in specs:
-        for value in spec.extremes():
+        for value in spec.checked_values():
             try:
                 base.merged({spec.name: value}, f"{where}: {spec.name}").check()
             except BallspotError as exc:

@@ -19,6 +19,9 @@ JOURNAL_SUFFIXES = (".log", ".journal")
 HEARTBEAT_S = 60
 """A database-backed trial whose worker stops beating for GRACE_S is marked failed by the next worker."""
 GRACE_S = 180
+CONNECT_TIMEOUT_S = 20
+"""How long a PostgreSQL connection may take (libpq waits for ever, beyond Ctrl-C's reach, for a host that takes
+the connection and never answers); `?connect_timeout=N` in the URL wins."""
 SCHEMA_RETRIES = 5
 """Attempts at opening a new database whose tables another worker is creating."""
 URL_WITHOUT_SLASHES = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")
@@ -47,9 +50,13 @@ class StorageSpec:
 
 
 def check_study_name(name: str) -> str:
-    """A study name is also a folder name (runs/<study>, studies/<study>): letters, digits, . _ - only."""
+    """A study name is also a folder name (runs/<study>, studies/<study>): letters, digits, . _ - only, not first
+    (no '..', no hidden folder, nothing read as an option)."""
     if not STUDY_NAME.match(name):
-        raise BallspotError(f"study name must be letters, digits, '.', '_' or '-' (at most 100), got {name!r}")
+        raise BallspotError(
+            f"study name must be letters, digits, '.', '_' or '-', starting with a letter or digit (at most 100), "
+            f"got {name!r}"
+        )
     return name
 
 
@@ -73,9 +80,11 @@ def parse_storage(value: str | None, studies_dir: Path) -> StorageSpec:
                 f"--storage {value!r} is an in-memory SQLite database: the trials' workers cannot share it and the "
                 "study ends with the process; give a file, sqlite:///PATH.db"
             )
-        if scheme.startswith("sqlite") and database.startswith("/~"):  # SQLite would take ~ for a folder ./~
-            path, query = (database[1:].split("?", 1) + [""])[:2]
+        if scheme.startswith("sqlite") and _relative_sqlite(database):  # made absolute: the same file from any
+            path, query = (database[1:].split("?", 1) + [""])[:2]  # folder (the dashboard's); ~ is not ./~
             return StorageSpec("sqlite", f"{scheme}:///{absolute(path)}" + (f"?{query}" if query else ""))
+        if scheme == "postgresql":
+            value = f"{postgresql_driver()}://{database}"
         spec = StorageSpec("sqlite" if scheme.startswith("sqlite") else "database", value)
         return _check_port(spec)
     if scheme := URL_WITHOUT_SLASHES.match(value):  # sqlite:/data/s.db would be the file ./sqlite:/data/s.db
@@ -91,6 +100,27 @@ def parse_storage(value: str | None, studies_dir: Path) -> StorageSpec:
         f"--storage {value!r}: expected a database URL (sqlite:///..., postgresql://user@host/db), "
         "journal:PATH, or a file ending in .log (journal) or .db (SQLite)"
     )
+
+
+def _relative_sqlite(database: str) -> bool:
+    """Whether the part of a sqlite:// URL after '//' names a file relative to the current folder (or under ~):
+    `/s.db` and `/~/s.db` do, `//abs/s.db` and SQLite's URI form (`/file:s.db?uri=true`) do not."""
+    path, _, query = database.partition("?")
+    return path.startswith("/") and not path.startswith("//") and "uri=true" not in query.lower()
+
+
+def installed(module: str) -> bool:
+    """Whether Python can import `module` (without importing it)."""
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
+def postgresql_driver() -> str:
+    """The scheme for a `postgresql://` URL, which names no driver: SQLAlchemy picks psycopg2 before 2.1 and
+    psycopg (3) since, while `ballspot[postgres]` installs psycopg2; so the one installed, when only one is."""
+    drivers = [name for name in ("psycopg2", "psycopg") if installed(name)]
+    return f"postgresql+{drivers[0]}" if len(drivers) == 1 else "postgresql"
 
 
 def _check_port(spec: StorageSpec) -> StorageSpec:
@@ -135,19 +165,38 @@ def open_storage(spec: StorageSpec):
         try:
             return optuna.storages.RDBStorage(
                 spec.target,
-                engine_kwargs={"pool_pre_ping": True} if spec.kind == "database" else None,
+                engine_kwargs=_engine_options(spec),
                 heartbeat_interval=HEARTBEAT_S,
                 grace_period=GRACE_S,
             )
-        except ModuleNotFoundError as exc:
-            hint = " (pip install 'ballspot[postgres]')" if "psycopg" in str(exc) else ""
-            raise BallspotError(f"cannot open storage {spec.display}: missing driver {exc.name}{hint}") from None
         except Exception as exc:  # SQLAlchemy and the drivers raise many types (bad URL, refused connection ...)
+            if missing := _missing_module(exc):  # Optuna wraps it in an ImportError of its own
+                ours = missing == "psycopg2" or spec.target.startswith("postgresql://")  # what the extra fixes
+                hint = " (pip install 'ballspot[postgres]')" if ours else ""
+                raise BallspotError(f"cannot open storage {spec.display}: missing driver {missing}{hint}") from None
             if _schema_race(exc) and attempt + 1 < SCHEMA_RETRIES:
                 time.sleep(0.2 * (attempt + 1))  # another worker is creating the tables: they will be there
                 continue
             raise BallspotError(f"cannot open storage {spec.display}: {root_cause(exc)}") from None
     raise AssertionError("unreachable")
+
+
+def _engine_options(spec: StorageSpec) -> dict | None:
+    """SQLAlchemy's engine options for a database server: check a pooled connection before use, and give a
+    PostgreSQL connection CONNECT_TIMEOUT_S unless the URL says otherwise."""
+    if spec.kind != "database":
+        return None
+    options: dict = {"pool_pre_ping": True}
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(spec.target).query)
+    if spec.target.startswith("postgresql") and "connect_timeout" not in query:
+        options["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_S}
+    return options
+
+
+def _missing_module(exc: BaseException) -> str | None:
+    """The name of the module whose absence is at the bottom of `exc`'s chain (a database driver), if any."""
+    cause = _chain(exc)[-1]
+    return cause.name if isinstance(cause, ModuleNotFoundError) and cause.name else None
 
 
 def _schema_race(exc: BaseException) -> bool:
@@ -161,10 +210,15 @@ def _schema_race(exc: BaseException) -> bool:
 def root_cause(exc: BaseException) -> str:
     """The first line of the error at the bottom of `exc`'s chain: Optuna wraps "database disk image is
     malformed" in "An exception is raised during the commit"."""
+    return _first_line(_chain(exc)[-1])
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """`exc` and the errors it was raised from (or while handling), outermost first."""
     seen = [exc]
     while (inner := seen[-1].__cause__ or seen[-1].__context__) is not None and inner not in seen:
         seen.append(inner)
-    return _first_line(seen[-1])
+    return seen
 
 
 def _first_line(exc: BaseException) -> str:

@@ -9,8 +9,16 @@ import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from ballspot.engine.config import TrainConfig
 from ballspot.errors import BallspotError
-from ballspot.tune.objective import ERROR_ATTR, RUN_ATTR, Objective, metric_column
+from ballspot.tune.objective import (
+    CONFIG_ATTR,
+    ERROR_ATTR,
+    RUN_ATTR,
+    Objective,
+    metric_column,
+    trial_folders,
+)
 from ballspot.tune.space import ParamSpec
 from ballspot.tune.storage import StorageSpec, open_storage, root_cause
 
@@ -18,6 +26,10 @@ SAMPLERS = ("tpe", "random")
 PRUNERS = ("median", "hyperband", "none")
 METRIC_ATTR = "metric"
 WORKER_ATTR = "worker"
+STOPPED = "stopped before it finished"
+"""The error of a trial stopped by Ctrl-C or SIGTERM."""
+MEASURED_ON = ("task", "index", "train_split", "valid_split", "classes")
+"""What a study's trials train and are measured on: a rerun that changes one mixes values that do not compare."""
 PRUNE_STARTUP_TRIALS = 5
 """The median pruner prunes nothing until this many trials have finished."""
 PRUNE_WARMUP_EPOCHS = 1
@@ -119,6 +131,38 @@ def refuse_changed_space(study, specs: list[ParamSpec]) -> None:
             ) from None
 
 
+def refuse_changed_data(study, base: TrainConfig, tuned: set[str]) -> None:
+    """A rerun whose trials would train another task, or on other clips or splits, than the study's earlier trials
+    (the first that recorded its configuration): one ranking, one best.yaml and the pruner's medians would mix
+    values measured on different things. An option drawn from the space (`tuned`, or then) is not compared."""
+    earlier = next((t for t in study.get_trials(deepcopy=False) if CONFIG_ATTR in t.user_attrs), None)
+    if earlier is None:
+        return
+    now = base.to_dict()
+    for key in MEASURED_ON:
+        before = earlier.user_attrs[CONFIG_ATTR].get(key)
+        if key not in tuned and key not in earlier.params and before != now[key]:
+            raise BallspotError(
+                f"study {study.study_name!r} trained {key} {before!r} in its earlier trials, this run {now[key]!r}: "
+                f"their values would not compare; rerun it with {key} {before!r}, or give a new --study"
+            )
+
+
+def refuse_foreign_runs(study, runs_root: Path, where: str) -> None:
+    """Trial folders under <runs>/<study> whose trials the study does not hold (a study of the same name in
+    another storage, or one deleted and started again): its new trials, numbered from 0, would each fail on one."""
+    folders = trial_folders(runs_root, study.study_name)  # before the trials, which other workers may be adding
+    held = {trial.number for trial in study.get_trials(deepcopy=False)}
+    foreign = sorted(number for number in folders if number not in held)
+    if foreign:
+        more = f" (and {len(foreign) - 1} more)" if len(foreign) > 1 else ""
+        raise BallspotError(
+            f"{runs_root / study.study_name} holds {folders[foreign[0]].name}{more} of another study named "
+            f"{study.study_name!r} (in another storage, or a deleted one): study {study.study_name!r} in {where} has "
+            "no such trial; give another --study or --runs-dir, or move those folders away"
+        )
+
+
 def continue_sampler(study, name: str, seed: int | None) -> None:
     """Give a seeded study a sampler seeded past the trials it holds (nothing to do without a seed)."""
     if seed is not None:
@@ -204,7 +248,13 @@ def run_trials(
     def tracked(trial) -> float:
         trial.set_user_attr(WORKER_ATTR, worker_id())
         started.append(trial)
-        return objective(trial)
+        try:
+            return objective(trial)
+        except BaseException as stop:
+            if not isinstance(stop, Exception):  # said while the trial runs: Optuna then marks a Ctrl-C FAIL
+                with contextlib.suppress(Exception):  # the stop goes on whatever the storage says
+                    trial.set_user_attr(ERROR_ATTR, STOPPED)
+            raise
 
     try:
         study.optimize(tracked, n_trials=trials, timeout=timeout, catch=(BallspotError,), callbacks=callbacks)
@@ -222,7 +272,7 @@ def _fail_if_running(study, trial) -> None:
 
     storage = study._storage
     if storage.get_trial(trial._trial_id).state == optuna.trial.TrialState.RUNNING:
-        storage.set_trial_user_attr(trial._trial_id, ERROR_ATTR, "stopped before it finished")
+        storage.set_trial_user_attr(trial._trial_id, ERROR_ATTR, STOPPED)
         storage.set_trial_state_values(trial._trial_id, optuna.trial.TrialState.FAIL)
 
 
