@@ -262,6 +262,33 @@ def test_an_existing_run_name_needs_resume(index_path, shared, base_run):
     assert_one_error_line(result, "already holds a run", "--resume")
 
 
+def test_a_run_folder_without_last_pt_keeps_its_best_pt_and_says_how_to_resume(tmp_path, index_path, base_run):
+    """A run whose weights/last.pt is gone still holds its trained weights/best.pt: a new run of the same name
+    must not overwrite it, and --resume says how to continue from it."""
+    runs = tmp_path / "runs"
+    shutil.copytree(base_run["root"], runs / "kept")
+    (runs / "kept" / "weights" / "last.pt").unlink()
+    kept = {path: path.read_bytes() for path in (runs / "kept").rglob("*") if path.is_file()}
+    folders = ("--name", "kept", "--runs-dir", str(runs))
+    result = invoke_train(*folders, index_path=index_path, cache=tmp_path / "cache")
+    assert_one_error_line(result, "already holds a run", "--resume")
+    result = invoke_train(*folders, "--resume", index_path=index_path, cache=tmp_path / "cache")
+    best = runs / "kept" / "weights" / "best.pt"
+    assert_one_error_line(result, "no weights/last.pt", f"copy {best} to", "--resume")
+    assert {path: path.read_bytes() for path in (runs / "kept").rglob("*") if path.is_file()} == kept
+    shutil.move(best, tmp_path / "best.pt")
+    result = invoke_train(*folders, "--resume", index_path=index_path, cache=tmp_path / "cache")
+    assert_one_error_line(result, "holds no weights to continue from", "another --name")
+    shutil.move(tmp_path / "best.pt", best)
+    shutil.copy(best, runs / "kept" / "weights" / "last.pt")  # what the error says to do
+    result = invoke_train(*folders, "--resume", index_path=index_path, cache=tmp_path / "cache")
+    if base_run["summary"]["best_epoch"] == TINY["epochs"]:  # the best epoch was the last: nothing to redo
+        assert_one_error_line(result, "already finished its 2 epochs")
+    else:
+        assert result.exit_code == 0, result.output
+        assert [row["epoch"] for row in read_metrics(runs / "kept" / "metrics.csv")[1]] == ["1", "2"]
+
+
 def test_a_run_name_being_trained_by_another_process_is_refused(tmp_path, index_path):
     """Two `train --name same` started together would both write the run's weights and metrics."""
     from ballspot.atomic import held_alone

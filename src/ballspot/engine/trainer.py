@@ -73,6 +73,25 @@ class RunFolder:
     def summary(self) -> Path:
         return self.root / SUMMARY_FILE
 
+    def holds_a_run(self) -> bool:
+        """Whether a run trained here: its weights or its per-epoch records (config.yaml alone is what a run
+        killed before its first epoch leaves)."""
+        return any(path.exists() for path in (self.last, self.best, self.metrics, self.summary))
+
+    def nothing_to_resume(self) -> str:
+        """Why `--resume` cannot continue the run (it has no weights/last.pt), and what can."""
+        if self.best.is_file():  # best.pt is a checkpoint like last.pt, of its epoch: the run goes on from there
+            return (
+                f"run {self.root.name} has no weights/last.pt to continue from; its best epoch's checkpoint can "
+                f"take its place: copy {self.best} to {self.last}, then --resume again"
+            )
+        if self.holds_a_run():
+            return (
+                f"run folder {self.root} holds no weights to continue from (no weights/last.pt or best.pt); start a "
+                "new run with another --name"
+            )
+        return f"no run to resume in {self.root} (no weights/last.pt); start it without --resume"
+
 
 def write_config(path: Path, config: TrainConfig) -> None:
     import yaml
@@ -182,7 +201,7 @@ def forgotten_if_unstarted(run: RunFolder, fresh: bool) -> Iterator[None]:
         try:
             yield
         except BaseException:
-            if not run.last.exists():
+            if not run.holds_a_run():  # a run there before this one (refused) keeps its config.yaml
                 with contextlib.suppress(OSError):
                     run.config.unlink(missing_ok=True)
             raise
@@ -203,7 +222,7 @@ def _train(
     checkpoint = None
     if resume:
         if not run.last.is_file():
-            raise BallspotError(f"no run to resume in {run.root} (no weights/last.pt); start it without --resume")
+            raise BallspotError(run.nothing_to_resume())
         checkpoint = load_checkpoint(run.last)
         config = resumed_config(TrainConfig.from_dict(checkpoint["config"], str(run.last)), requested, run.root.name)
         if checkpoint["epoch"] + 1 >= config.epochs:
@@ -211,7 +230,7 @@ def _train(
                 f"run {run.root.name} already finished its {config.epochs} epochs (weights: {run.best}); to train "
                 "longer, start a new run with another --name and more --epochs"
             )
-    elif run.last.exists():
+    elif run.holds_a_run():
         raise BallspotError(f"run folder {run.root} already holds a run; use --resume or another --name")
     from ballspot.engine.tasks import build_task
 
