@@ -656,6 +656,61 @@ def test_resume_after_an_interruption_ends_with_the_uninterrupted_weights(
     assert summary["best_epoch"] == base_run["summary"]["best_epoch"]
 
 
+def never_improving(monkeypatch) -> None:
+    """Every validation scores the same, so the first validated epoch stays the best."""
+    from ballspot.engine import tasks
+
+    built = tasks.build_task
+
+    def build_task(*args, **kwargs):
+        task = built(*args, **kwargs)
+        validate = task.validate
+        task.validate = lambda *a, **k: {**validate(*a, **k), "score": [0.0]}
+        return task
+
+    monkeypatch.setattr(tasks, "build_task", build_task)
+
+
+def cut_after(config: TrainConfig, run_dir: Path, cache: Path, epochs: int) -> None:
+    """Train `run_dir` and stop it (Ctrl-C) once `epochs` epochs are saved."""
+
+    def interrupt(epoch: int, row: dict) -> None:
+        if epoch + 1 == epochs:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train(config, run_dir, cache, on_epoch_end=interrupt)
+
+
+def test_a_resume_puts_back_a_missing_best_pt_from_last_pt_when_that_epoch_was_the_best(
+    tmp_path, index_path, shared, monkeypatch
+):
+    never_improving(monkeypatch)
+    run_dir = tmp_path / "run"
+    cut_after(tiny_config(index_path), run_dir, shared["cache"], 1)
+    weights = load_checkpoint(run_dir / "weights/last.pt")["model"]
+    (run_dir / "weights/best.pt").unlink()
+    summary = train(tiny_config(index_path), run_dir, shared["cache"], resume=True)
+    assert summary["best_epoch"] == 1
+    best = load_checkpoint(summary["weights"]["best"])
+    assert best["epoch"] == 0 and all(torch.equal(v, best["model"][k]) for k, v in weights.items())
+
+
+def test_a_resume_without_best_pt_says_it_is_lost_and_the_epochs_left_choose_a_new_best(
+    tmp_path, index_path, shared, monkeypatch, capsys
+):
+    never_improving(monkeypatch)
+    run_dir = tmp_path / "run"
+    config = tiny_config(index_path, epochs=3)
+    cut_after(config, run_dir, shared["cache"], 2)  # epoch 1 is the best, epoch 2 the last saved
+    (run_dir / "weights/best.pt").unlink()
+    capsys.readouterr()
+    summary = train(config, run_dir, shared["cache"], resume=True)
+    assert "warning: weights/best.pt is missing; the best epoch so far (1) is lost" in capsys.readouterr().err
+    assert summary["best_epoch"] == 3
+    assert load_checkpoint(summary["weights"]["best"])["epoch"] == 2
+
+
 def test_a_weight_average_is_what_is_saved_and_resume_keeps_both(tmp_path, index_path, shared, monkeypatch):
     """`ema`: checkpoints hold the moving average as `model` (what validation and predict use) and the
     weights as trained beside it, and a resumed run ends exactly where an uninterrupted one does."""

@@ -21,7 +21,7 @@ from torch.utils.data import DataLoader
 from torch.utils.data.distributed import DistributedSampler
 
 from ballspot import console
-from ballspot.atomic import ensure_dir, held_alone, removed_if_left_empty, write_json, write_text
+from ballspot.atomic import ensure_dir, held_alone, removed_if_left_empty, write_bytes, write_json, write_text
 from ballspot.engine.checkpoint import load_checkpoint, save_checkpoint
 from ballspot.engine.config import RUN_CONFIG_FILE, TrainConfig, resumed_config
 from ballspot.engine.data import output_classes
@@ -207,6 +207,24 @@ def forgotten_if_unstarted(run: RunFolder, fresh: bool) -> Iterator[None]:
             raise
 
 
+def recovered_best(run: RunFolder, checkpoint: dict[str, Any]) -> dict[str, Any] | None:
+    """The best epoch of a run being resumed, as its weights/best.pt still holds it. A missing best.pt is put
+    back from last.pt when that epoch was the best (the two are the same checkpoint); otherwise its weights are
+    lost, which is said, and the epochs still to train choose a new best (None)."""
+    best = checkpoint.get("best")
+    if best is None or run.best.is_file():
+        return best
+    if best["epoch"] == checkpoint["epoch"] + 1:
+        write_bytes(run.best, run.last.read_bytes())
+        console.log(f"weights/best.pt was missing: put back from last.pt (epoch {best['epoch']}, the best so far)")
+        return best
+    console.warn(
+        f"weights/best.pt is missing; the best epoch so far ({best['epoch']}) is lost, so best.pt will hold the best "
+        "of the epochs still to train"
+    )
+    return None
+
+
 def _train(
     config: TrainConfig,
     run: RunFolder,
@@ -225,9 +243,12 @@ def _train(
             raise BallspotError(run.nothing_to_resume())
         checkpoint = load_checkpoint(run.last)
         config = resumed_config(TrainConfig.from_dict(checkpoint["config"], str(run.last)), requested, run.root.name)
+        if dist.is_main:
+            checkpoint["best"] = recovered_best(run, checkpoint)
         if checkpoint["epoch"] + 1 >= config.epochs:
+            weights = run.best if run.best.is_file() else run.last
             raise BallspotError(
-                f"run {run.root.name} already finished its {config.epochs} epochs (weights: {run.best}); to train "
+                f"run {run.root.name} already finished its {config.epochs} epochs (weights: {weights}); to train "
                 "longer, start a new run with another --name and more --epochs"
             )
     elif run.holds_a_run():
