@@ -332,18 +332,39 @@ def test_a_run_stopped_before_its_first_epoch_is_saved_leaves_nothing_and_says_s
     assert not runs.exists()  # the command made it, and nothing was kept in it
 
 
+def test_a_run_stopped_while_saving_its_first_epoch_leaves_nothing(tmp_path, index_path, monkeypatch):
+    """Stopped after the first epoch's best.pt, metrics.csv and summary.json, before its last.pt: the epoch was
+    not saved, so those go too, and the same command starts the run again."""
+    from ballspot.engine import trainer
+
+    saved = trainer.save_checkpoint
+
+    def stop_before_last(path, payload):
+        if path.name == "last.pt":
+            assert (runs / "early" / "metrics.csv").is_file() and (runs / "early" / "weights" / "best.pt").is_file()
+            raise KeyboardInterrupt
+        saved(path, payload)
+
+    runs = tmp_path / "runs"
+    monkeypatch.setattr(trainer, "save_checkpoint", stop_before_last)
+    result = invoke_train("--name", "early", "--runs-dir", str(runs), index_path=index_path, cache=tmp_path / "cache")
+    assert result.stderr.splitlines() == ["error: interrupted; no epoch had finished, so nothing was kept"]
+    assert not runs.exists()
+
+
 def test_a_run_stopped_after_an_epoch_says_how_to_continue_it(tmp_path, index_path, monkeypatch):
     from ballspot.engine import trainer
 
-    written = trainer.write_metrics
+    saved = trainer.save_checkpoint
 
-    def stop_after(*args, **kwargs):  # Ctrl-C right after the first epoch is saved
-        written(*args, **kwargs)
-        raise KeyboardInterrupt
+    def stop_after(path, payload):  # Ctrl-C right after the first epoch is saved
+        saved(path, payload)
+        if path.name == "last.pt":
+            raise KeyboardInterrupt
 
     runs = tmp_path / "runs"
     args = ("--name", "it's", "--runs-dir", str(runs), "--epochs", "2")
-    monkeypatch.setattr(trainer, "write_metrics", stop_after)
+    monkeypatch.setattr(trainer, "save_checkpoint", stop_after)
     result = invoke_train(*args, index_path=index_path, cache=tmp_path / "cache")
     assert result.exit_code == 130, result.output
     last = runs / "it's" / "weights" / "last.pt"
@@ -351,7 +372,7 @@ def test_a_run_stopped_after_an_epoch_says_how_to_continue_it(tmp_path, index_pa
         f"error: interrupted; its last finished epoch is in {last}; continue with the same command and "
         "--name 'it'\"'\"'s' --resume"
     ]
-    monkeypatch.setattr(trainer, "write_metrics", written)
+    monkeypatch.setattr(trainer, "save_checkpoint", saved)
     resumed = invoke_train(*args, "--resume", index_path=index_path, cache=tmp_path / "cache")
     assert resumed.exit_code == 0, resumed.output
     rows = (runs / "it's" / "metrics.csv").read_text().strip().splitlines()
@@ -709,6 +730,31 @@ def test_a_resume_without_best_pt_says_it_is_lost_and_the_epochs_left_choose_a_n
     assert "warning: weights/best.pt is missing; the best epoch so far (1) is lost" in capsys.readouterr().err
     assert summary["best_epoch"] == 3
     assert load_checkpoint(summary["weights"]["best"])["epoch"] == 2
+
+
+def test_a_run_stopped_before_its_last_epochs_metrics_were_written_finishes_them_on_resume(
+    tmp_path, index_path, shared, monkeypatch
+):
+    """weights/last.pt is written after the epoch's metrics.csv and summary.json: a run stopped between them
+    is not taken for finished, and --resume writes the rows it lacked."""
+    from ballspot.engine import trainer
+
+    written = trainer.write_metrics
+
+    def stopped_at_the_last_epoch(path, history, columns):
+        if len(history) == TINY["epochs"]:
+            raise KeyboardInterrupt
+        written(path, history, columns)
+
+    run_dir = tmp_path / "run"
+    monkeypatch.setattr(trainer, "write_metrics", stopped_at_the_last_epoch)
+    with pytest.raises(KeyboardInterrupt):
+        train(tiny_config(index_path), run_dir, shared["cache"])
+    monkeypatch.setattr(trainer, "write_metrics", written)
+    summary = train(tiny_config(index_path), run_dir, shared["cache"], resume=True)
+    assert summary["epochs_done"] == 2
+    assert [row["epoch"] for row in read_metrics(run_dir / "metrics.csv")[1]] == ["1", "2"]
+    assert json.loads((run_dir / "summary.json").read_text())["epochs_done"] == 2
 
 
 def test_a_weight_average_is_what_is_saved_and_resume_keeps_both(tmp_path, index_path, shared, monkeypatch):

@@ -192,18 +192,20 @@ def trained_alone(run: RunFolder, is_main: bool) -> Iterator[None]:
 
 @contextlib.contextmanager
 def forgotten_if_unstarted(run: RunFolder, fresh: bool) -> Iterator[None]:
-    """A new run that stops (an error, Ctrl-C, SIGTERM) before its first epoch is saved leaves nothing behind:
-    its config.yaml goes, and the folders it made, so the same command starts it again cleanly."""
-    if not fresh:
+    """A new run that stops (an error, Ctrl-C, SIGTERM) before its first epoch is saved (weights/last.pt, written
+    last) leaves nothing behind: the files it wrote go, and the folders it made, so the same command starts it
+    again cleanly. A run already there (which the new one is refused over) keeps its files."""
+    if not fresh or run.holds_a_run():
         yield
         return
     with removed_if_left_empty(run.last.parent):
         try:
             yield
         except BaseException:
-            if not run.holds_a_run():  # a run there before this one (refused) keeps its config.yaml
-                with contextlib.suppress(OSError):
-                    run.config.unlink(missing_ok=True)
+            if not run.last.exists():
+                for path in (run.best, run.metrics, run.summary, run.config):
+                    with contextlib.suppress(OSError):
+                        path.unlink(missing_ok=True)
             raise
 
 
@@ -384,7 +386,6 @@ def _train(
         }
         if improved:
             save_checkpoint(run.best, payload)
-        save_checkpoint(run.last, payload)
         write_metrics(run.metrics, history, task.columns)
         summary = {
             "run": str(run.root),
@@ -395,6 +396,7 @@ def _train(
             "weights": {"best": str(run.best) if best else None, "last": str(run.last)},
         }
         write_json(run.summary, summary)
+        save_checkpoint(run.last, payload)  # last: an epoch is saved once all its files are (resume redoes it else)
         checked = task.describe(row) if validation else f"validation from epoch {first_validated} on"
         console.log(f"epoch {epoch + 1}/{config.epochs}: train loss {row['train_loss']:.3f}, {checked}")
         dist.barrier()
