@@ -491,6 +491,20 @@ def test_corrupt_weights_are_one_line_errors(tmp_path, index_path, shared, base_
         load_checkpoint(foreign)
 
 
+@pytest.mark.parametrize("part", ["epoch", "optimizer", "history"])
+def test_a_last_pt_without_training_state_is_one_error_line_naming_what_it_lacks(tmp_path, index_path, base_run, part):
+    """A checkpoint fit to predict with but not to train on (a copied model, a damaged record) as last.pt."""
+    from ballspot.engine.checkpoint import save_checkpoint
+
+    runs = tmp_path / "runs"
+    shutil.copytree(base_run["root"], runs / "bare")
+    last = runs / "bare" / "weights" / "last.pt"
+    data = {**load_checkpoint(last), "epoch": 0}  # as if stopped after its first epoch
+    save_checkpoint(last, {key: value for key, value in data.items() if key != part})
+    result = invoke_train("--resume", "--name", "bare", "--runs-dir", str(runs), index_path=index_path, cache=tmp_path)
+    assert_one_error_line(result, str(last), "cannot be resumed from", f"no valid {part}", "best.pt")
+
+
 def test_a_checkpoint_of_a_newer_ballspot_with_unknown_settings_says_to_upgrade(tmp_path, base_run):
     data = torch.load(base_run["root"] / "weights/best.pt", map_location="cpu", weights_only=False)
     newer = tmp_path / "newer.pt"

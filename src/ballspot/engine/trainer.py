@@ -22,7 +22,7 @@ from torch.utils.data.distributed import DistributedSampler
 
 from ballspot import console
 from ballspot.atomic import ensure_dir, held_alone, removed_if_left_empty, write_bytes, write_json, write_text
-from ballspot.engine.checkpoint import load_checkpoint, save_checkpoint
+from ballspot.engine.checkpoint import load_checkpoint, missing_training_state, save_checkpoint
 from ballspot.engine.config import RUN_CONFIG_FILE, TrainConfig, resumed_config
 from ballspot.engine.data import output_classes
 from ballspot.engine.optim import (
@@ -78,13 +78,16 @@ class RunFolder:
         killed before its first epoch leaves)."""
         return any(path.exists() for path in (self.last, self.best, self.metrics, self.summary))
 
+    def instead_of_last(self) -> str:
+        """What can stand in for a missing or unusable weights/last.pt."""
+        if self.best.is_file():  # best.pt is a checkpoint like last.pt, of its epoch: the run goes on from there
+            return f"its best epoch's checkpoint can stand in: copy {self.best} to {self.last}, then --resume again"
+        return "start a new run with another --name"
+
     def nothing_to_resume(self) -> str:
         """Why `--resume` cannot continue the run (it has no weights/last.pt), and what can."""
-        if self.best.is_file():  # best.pt is a checkpoint like last.pt, of its epoch: the run goes on from there
-            return (
-                f"run {self.root.name} has no weights/last.pt to continue from; its best epoch's checkpoint can "
-                f"take its place: copy {self.best} to {self.last}, then --resume again"
-            )
+        if self.best.is_file():
+            return f"run {self.root.name} has no weights/last.pt to continue from; {self.instead_of_last()}"
         if self.holds_a_run():
             return (
                 f"run folder {self.root} holds no weights to continue from (no weights/last.pt or best.pt); start a "
@@ -209,6 +212,18 @@ def forgotten_if_unstarted(run: RunFolder, fresh: bool) -> Iterator[None]:
             raise
 
 
+def resumable_checkpoint(run: RunFolder) -> dict[str, Any]:
+    """The run's weights/last.pt, which must hold the training state `--resume` goes on from."""
+    checkpoint = load_checkpoint(run.last)
+    missing = missing_training_state(checkpoint)
+    if missing:
+        raise BallspotError(
+            f"{run.last} cannot be resumed from: it holds no valid {', '.join(missing)} (the training state a run "
+            f"saves after each epoch); {run.instead_of_last()}"
+        )
+    return checkpoint
+
+
 def recovered_best(run: RunFolder, checkpoint: dict[str, Any]) -> dict[str, Any] | None:
     """The best epoch of a run being resumed, as its weights/best.pt still holds it. A missing best.pt is put
     back from last.pt when that epoch was the best (the two are the same checkpoint); otherwise its weights are
@@ -243,7 +258,7 @@ def _train(
     if resume:
         if not run.last.is_file():
             raise BallspotError(run.nothing_to_resume())
-        checkpoint = load_checkpoint(run.last)
+        checkpoint = resumable_checkpoint(run)
         config = resumed_config(TrainConfig.from_dict(checkpoint["config"], str(run.last)), requested, run.root.name)
         if dist.is_main:
             checkpoint["best"] = recovered_best(run, checkpoint)
