@@ -482,7 +482,8 @@ def test_corrupt_weights_are_one_line_errors(tmp_path, index_path, shared, base_
     result = invoke_train(
         "--resume", "--name", "broken", "--runs-dir", str(runs), index_path=index_path, cache=tmp_path
     )
-    assert_one_error_line(result, "cannot read weights file", str(last))
+    best = runs / "broken" / "weights" / "best.pt"
+    assert_one_error_line(result, "cannot read weights file", str(last), f"copy {best} to {last}, then --resume")
     with pytest.raises(BallspotError, match="cannot read weights file"):
         load_model(last)
     foreign = tmp_path / "foreign.pt"

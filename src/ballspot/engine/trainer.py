@@ -213,8 +213,12 @@ def forgotten_if_unstarted(run: RunFolder, fresh: bool) -> Iterator[None]:
 
 
 def resumable_checkpoint(run: RunFolder) -> dict[str, Any]:
-    """The run's weights/last.pt, which must hold the training state `--resume` goes on from."""
-    checkpoint = load_checkpoint(run.last)
+    """The run's weights/last.pt, which must hold the training state `--resume` goes on from; one that cannot
+    be read is an error that also says what can stand in for it."""
+    try:
+        checkpoint = load_checkpoint(run.last)
+    except BallspotError as exc:
+        raise BallspotError(f"{exc}; {run.instead_of_last()}") from None
     missing = missing_training_state(checkpoint)
     if missing:
         raise BallspotError(
