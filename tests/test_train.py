@@ -719,14 +719,16 @@ def cut_after(config: TrainConfig, run_dir: Path, cache: Path, epochs: int) -> N
 
 
 def test_a_resume_puts_back_a_missing_best_pt_from_last_pt_when_that_epoch_was_the_best(
-    tmp_path, index_path, shared, monkeypatch
+    tmp_path, index_path, shared, monkeypatch, capsys
 ):
     never_improving(monkeypatch)
     run_dir = tmp_path / "run"
     cut_after(tiny_config(index_path), run_dir, shared["cache"], 1)
     weights = load_checkpoint(run_dir / "weights/last.pt")["model"]
     (run_dir / "weights/best.pt").unlink()
+    capsys.readouterr()
     summary = train(tiny_config(index_path), run_dir, shared["cache"], resume=True)
+    assert "warning" not in capsys.readouterr().err  # config.yaml as written: no word about it
     assert summary["best_epoch"] == 1
     best = load_checkpoint(summary["weights"]["best"])
     assert best["epoch"] == 0 and all(torch.equal(v, best["model"][k]) for k, v in weights.items())
@@ -770,6 +772,22 @@ def test_a_run_stopped_before_its_last_epochs_metrics_were_written_finishes_them
     assert summary["epochs_done"] == 2
     assert [row["epoch"] for row in read_metrics(run_dir / "metrics.csv")[1]] == ["1", "2"]
     assert json.loads((run_dir / "summary.json").read_text())["epochs_done"] == 2
+
+
+def test_a_resume_over_an_edited_config_yaml_says_it_goes_on_with_the_runs_own_settings(
+    tmp_path, index_path, shared, capsys
+):
+    """config.yaml records the run's settings; an edit there changes nothing, which --resume says."""
+    run_dir = tmp_path / "run"
+    cut_after(tiny_config(index_path), run_dir, shared["cache"], 1)
+    written = (run_dir / "config.yaml").read_text()
+    (run_dir / "config.yaml").write_text(written.replace("epochs: 2\n", "epochs: 5\n"))
+    capsys.readouterr()
+    summary = train(tiny_config(index_path), run_dir, shared["cache"], resume=True)
+    warned = capsys.readouterr().err
+    assert f"warning: {run_dir / 'config.yaml'} is not the settings run run trained with (epochs 2 -> 5)" in warned
+    assert "goes on with those in weights/last.pt" in warned
+    assert summary["epochs_done"] == 2 and (run_dir / "config.yaml").read_text() == written
 
 
 def test_a_weight_average_is_what_is_saved_and_resume_keeps_both(tmp_path, index_path, shared, monkeypatch):

@@ -23,7 +23,7 @@ from torch.utils.data.distributed import DistributedSampler
 from ballspot import console
 from ballspot.atomic import ensure_dir, held_alone, removed_if_left_empty, write_bytes, write_json, write_text
 from ballspot.engine.checkpoint import load_checkpoint, missing_training_state, save_checkpoint
-from ballspot.engine.config import RUN_CONFIG_FILE, TrainConfig, resumed_config
+from ballspot.engine.config import RESUME_FREE, RUN_CONFIG_FILE, TrainConfig, resumed_config
 from ballspot.engine.data import output_classes
 from ballspot.engine.optim import (
     autocast_context,
@@ -228,6 +228,36 @@ def resumable_checkpoint(run: RunFolder) -> dict[str, Any]:
     return checkpoint
 
 
+def warn_if_config_edited(run: RunFolder, settings: dict[str, Any]) -> None:
+    """Warn when the run's config.yaml no longer holds the `settings` it goes on with, those of its last.pt (an
+    edit by hand changes nothing: --resume writes them back over it). Only the settings the file names are
+    compared: one written by an earlier version lacks those added since."""
+    import yaml
+
+    try:
+        written = yaml.safe_load(run.config.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return  # written again, and nothing was lost
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        written = None
+    if isinstance(written, dict):
+        changes = [
+            f"{key} {settings.get(key)!r} -> {value!r}"
+            for key, value in written.items()
+            if key not in RESUME_FREE and settings.get(key) != value
+        ]
+        if not changes:
+            return
+        what = ", ".join(changes)
+    else:
+        what = "not readable as settings"
+    console.warn(
+        f"{run.config} is not the settings run {run.root.name} trained with ({what}); --resume goes on with those in "
+        "weights/last.pt and writes them back to it (to train with other settings, start a new run with another "
+        "--name)"
+    )
+
+
 def recovered_best(run: RunFolder, checkpoint: dict[str, Any]) -> dict[str, Any] | None:
     """The best epoch of a run being resumed, as its weights/best.pt still holds it. A missing best.pt is put
     back from last.pt when that epoch was the best (the two are the same checkpoint); otherwise its weights are
@@ -266,6 +296,7 @@ def _train(
         config = resumed_config(TrainConfig.from_dict(checkpoint["config"], str(run.last)), requested, run.root.name)
         if dist.is_main:
             checkpoint["best"] = recovered_best(run, checkpoint)
+            warn_if_config_edited(run, config.to_dict())
         if checkpoint["epoch"] + 1 >= config.epochs:
             weights = run.best if run.best.is_file() else run.last
             raise BallspotError(
