@@ -790,6 +790,21 @@ def test_a_resume_over_an_edited_config_yaml_says_it_goes_on_with_the_runs_own_s
     assert summary["epochs_done"] == 2 and (run_dir / "config.yaml").read_text() == written
 
 
+def test_a_run_resumed_where_fp16_needs_a_gradient_scaler_starts_one(tmp_path, index_path, shared, monkeypatch):
+    """A run started in fp32 or bf16 (a CPU, a bf16 GPU) saves a disabled scaler's empty state; resumed on a GPU
+    without bf16, `auto` precision is fp16, whose scaler starts afresh (torch refuses the empty state). The
+    GPU is played by an enabled CPU scaler."""
+    from ballspot.engine import trainer
+
+    run_dir = tmp_path / "run"
+    cut_after(tiny_config(index_path), run_dir, shared["cache"], 1)
+    assert load_checkpoint(run_dir / "weights/last.pt")["scaler"] == {}
+    monkeypatch.setattr(trainer, "make_grad_scaler", lambda device, precision: torch.amp.GradScaler("cpu"))
+    summary = train(tiny_config(index_path), run_dir, shared["cache"], resume=True)
+    assert summary["epochs_done"] == 2
+    assert load_checkpoint(run_dir / "weights/last.pt")["scaler"]["scale"] > 0
+
+
 def test_a_weight_average_is_what_is_saved_and_resume_keeps_both(tmp_path, index_path, shared, monkeypatch):
     """`ema`: checkpoints hold the moving average as `model` (what validation and predict use) and the
     weights as trained beside it, and a resumed run ends exactly where an uninterrupted one does."""

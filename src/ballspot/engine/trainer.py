@@ -346,7 +346,8 @@ def _train(
             averaged.module.load_state_dict(checkpoint["model"])
         optimizer.load_state_dict(checkpoint["optimizer"])
         scheduler.load_state_dict(checkpoint["scheduler"])
-        scaler.load_state_dict(checkpoint["scaler"])
+        if checkpoint["scaler"]:  # empty from an fp32 or bf16 run: resumed in fp16 (another GPU), it starts afresh
+            scaler.load_state_dict(checkpoint["scaler"])
         start_epoch, history, best = checkpoint["epoch"] + 1, checkpoint["history"], checkpoint.get("best")
         console.log(f"resuming {run.root.name} at epoch {start_epoch + 1}/{config.epochs}")
 
