@@ -399,6 +399,15 @@ def test_resuming_a_finished_run_is_an_error(index_path, shared, base_run):
     assert_one_error_line(result, "already finished its 2 epochs", str(best), "another --name and more --epochs")
 
 
+def test_resuming_a_finished_run_without_best_pt_names_its_last_pt(tmp_path, index_path, base_run):
+    runs = tmp_path / "runs"
+    shutil.copytree(base_run["root"], runs / "done")
+    (runs / "done" / "weights" / "best.pt").unlink()
+    result = invoke_train("--resume", "--name", "done", "--runs-dir", str(runs), index_path=index_path, cache=tmp_path)
+    last = runs / "done" / "weights" / "last.pt"
+    assert_one_error_line(result, "already finished its 2 epochs", f"(weights: {last})")
+
+
 def test_resume_refuses_settings_that_differ_from_the_run_and_names_them(index_path, shared, base_run):
     args = ("--resume", "--name", "base", "--runs-dir", str(shared["runs"]))
     last = base_run["root"] / "weights" / "last.pt"

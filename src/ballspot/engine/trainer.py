@@ -294,15 +294,15 @@ def _train(
             raise BallspotError(run.nothing_to_resume())
         checkpoint = resumable_checkpoint(run)
         config = resumed_config(TrainConfig.from_dict(checkpoint["config"], str(run.last)), requested, run.root.name)
-        if dist.is_main:
-            checkpoint["best"] = recovered_best(run, checkpoint)
-            warn_if_config_edited(run, config.to_dict())
         if checkpoint["epoch"] + 1 >= config.epochs:
             weights = run.best if run.best.is_file() else run.last
             raise BallspotError(
                 f"run {run.root.name} already finished its {config.epochs} epochs (weights: {weights}); to train "
                 "longer, start a new run with another --name and more --epochs"
             )
+        if dist.is_main:
+            checkpoint["best"] = recovered_best(run, checkpoint)
+            warn_if_config_edited(run, config.to_dict())
     elif run.holds_a_run():
         raise BallspotError(f"run folder {run.root} already holds a run; use --resume or another --name")
     from ballspot.engine.tasks import build_task
