@@ -814,6 +814,23 @@ def test_a_run_resumed_where_fp16_needs_a_gradient_scaler_starts_one(tmp_path, i
     assert load_checkpoint(run_dir / "weights/last.pt")["scaler"]["scale"] > 0
 
 
+def test_a_resume_needs_no_pretrained_weights_file_its_last_pt_holds_the_weights(tmp_path, index_path, shared):
+    """The backbone's starting weights (a file, or `hub`: a download) serve the first epoch only; a resumed run
+    takes its weights from last.pt, so the file moved away (or no internet) does not stop it."""
+    import timm
+
+    start = tmp_path / "encoder.pth"
+    torch.save(timm.create_model("test_efficientnet", in_chans=3).state_dict(), start)
+    config = tiny_config(index_path, pretrained=str(start))
+    run_dir = tmp_path / "run"
+    cut_after(config, run_dir, shared["cache"], 1)
+    start.unlink()
+    args = ("--pretrained", str(start), "--resume", "--name", "run", "--runs-dir", str(tmp_path), "--json")
+    result = invoke_train(*args, index_path=index_path, cache=shared["cache"])  # the command that started it
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["epochs_done"] == 2
+
+
 def test_a_weight_average_is_what_is_saved_and_resume_keeps_both(tmp_path, index_path, shared, monkeypatch):
     """`ema`: checkpoints hold the moving average as `model` (what validation and predict use) and the
     weights as trained beside it, and a resumed run ends exactly where an uninterrupted one does."""

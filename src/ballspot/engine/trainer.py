@@ -319,7 +319,8 @@ def _train(
     train_set = task.train_set
 
     model_config = _model_config(config, len(classes))
-    model = build_model(model_config).to(device)
+    # a resumed run's weights come from last.pt: the backbone's starting weights (a file, a download) are not read
+    model = build_model(model_config, load_pretrained=checkpoint is None).to(device)
     if dist.is_main:  # only once the data and the model are known good: a typo leaves no half-made run folder
         ensure_dir(run.root / "weights")
         write_config(run.config, config)
