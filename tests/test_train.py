@@ -831,6 +831,24 @@ def test_a_resume_needs_no_pretrained_weights_file_its_last_pt_holds_the_weights
     assert json.loads(result.stdout)["epochs_done"] == 2
 
 
+def test_a_resume_over_an_index_whose_clips_changed_is_refused(tmp_path, index_path, shared):
+    """The run's index rewritten at the same path with other clips (another `segment`/`index`): going on would
+    train the later epochs on other data. Rewritten with the same clips (another file, same rows) is fine."""
+    import pandas as pd
+
+    index = tmp_path / "index.parquet"
+    shutil.copy(index_path, index)
+    config = tiny_config(index)
+    run_dir = tmp_path / "run"
+    cut_after(config, run_dir, shared["cache"], 1)
+    rows = pd.read_parquet(index_path)
+    rows.iloc[1:].to_parquet(index)  # one clip fewer
+    with pytest.raises(BallspotError, match=f"clip index {index} no longer holds the clips run run trained on"):
+        train(config, run_dir, shared["cache"], resume=True)
+    rows.sample(frac=1.0, random_state=0).to_parquet(index)  # the same clips, written in another order
+    assert train(config, run_dir, shared["cache"], resume=True)["epochs_done"] == 2
+
+
 def test_a_weight_average_is_what_is_saved_and_resume_keeps_both(tmp_path, index_path, shared, monkeypatch):
     """`ema`: checkpoints hold the moving average as `model` (what validation and predict use) and the
     weights as trained beside it, and a resumed run ends exactly where an uninterrupted one does."""

@@ -24,7 +24,7 @@ from ballspot import console
 from ballspot.atomic import ensure_dir, held_alone, removed_if_left_empty, write_bytes, write_json, write_text
 from ballspot.engine.checkpoint import load_checkpoint, missing_training_state, save_checkpoint
 from ballspot.engine.config import RESUME_FREE, RUN_CONFIG_FILE, TrainConfig, resumed_config
-from ballspot.engine.data import output_classes
+from ballspot.engine.data import index_digest, output_classes
 from ballspot.engine.optim import (
     autocast_context,
     build_optimizer,
@@ -43,6 +43,9 @@ RUN_COLUMNS = ("lr", "seconds")
 
 TRAINED_WEIGHTS = "trained_model"
 """Checkpoint key of the weights as trained, when `model` holds their moving average (`ema`); resume reads it."""
+
+INDEX_DIGEST = "index_digest"
+"""Checkpoint key of the digest of the clips the run trains on (`index_digest`); resume compares it."""
 
 EpochCallback = Callable[[int, dict[str, Any]], None]
 
@@ -311,6 +314,13 @@ def _train(
     torch.manual_seed(config.seed)
 
     index_path = Path(config.index)
+    clips = index_digest(index_path, config)
+    if checkpoint is not None and checkpoint.get(INDEX_DIGEST, clips) != clips:  # none in an earlier version's
+        raise BallspotError(
+            f"clip index {index_path} no longer holds the clips run {run.root.name} trained on (it was written again "
+            "since, with other games, events or labels); --resume goes on with those only: put that index back, or "
+            "start a new run with another --name"
+        )
     if dist.is_main:  # the first process decodes the frame caches, the others then map them
         task = build_task(config, index_path, cache_dir, is_main=True)
     dist.barrier()
@@ -435,6 +445,7 @@ def _train(
             "scaler": scaler.state_dict(),
             "history": history,
             "best": best,
+            INDEX_DIGEST: clips,
         }
         if improved:
             save_checkpoint(run.best, payload)
