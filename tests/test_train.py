@@ -849,6 +849,27 @@ def test_a_resume_over_an_index_whose_clips_changed_is_refused(tmp_path, index_p
     assert train(config, run_dir, shared["cache"], resume=True)["epochs_done"] == 2
 
 
+def test_a_resume_takes_the_runs_index_from_its_new_place_and_no_other(tmp_path, index_path, shared, capsys):
+    """Data moved to another disk: --index gives the run's index where it lies now (the same clips), which the
+    resumed run goes on with; an index of other clips there is still a change it refuses."""
+    import pandas as pd
+
+    before, moved, other = tmp_path / "before.parquet", tmp_path / "moved.parquet", tmp_path / "other.parquet"
+    shutil.copy(index_path, before)
+    run_dir = tmp_path / "run"
+    cut_after(tiny_config(before), run_dir, shared["cache"], 1)
+    pd.read_parquet(index_path).iloc[1:].to_parquet(other)
+    with pytest.raises(BallspotError, match="cannot change index"):
+        train(tiny_config(other), run_dir, shared["cache"], resume=True, requested={"index": str(other)})
+    before.rename(moved)
+    capsys.readouterr()
+    summary = train(tiny_config(moved), run_dir, shared["cache"], resume=True, requested={"index": str(moved)})
+    assert summary["epochs_done"] == 2
+    assert "warning" not in capsys.readouterr().err  # config.yaml named the index's old place: no edit of it
+    assert load_checkpoint(run_dir / "weights/last.pt")["config"]["index"] == str(moved)
+    assert yaml.safe_load((run_dir / "config.yaml").read_text())["index"] == str(moved)
+
+
 def test_a_weight_average_is_what_is_saved_and_resume_keeps_both(tmp_path, index_path, shared, monkeypatch):
     """`ema`: checkpoints hold the moving average as `model` (what validation and predict use) and the
     weights as trained beside it, and a resumed run ends exactly where an uninterrupted one does."""

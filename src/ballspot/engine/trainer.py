@@ -231,6 +231,18 @@ def resumable_checkpoint(run: RunFolder) -> dict[str, Any]:
     return checkpoint
 
 
+def moved_index(saved: TrainConfig, requested: dict[str, Any], checkpoint: dict[str, Any]) -> TrainConfig:
+    """The run's `saved` settings, with its index where `requested` says it lies now when that file lists the
+    clips the run trains on (its digest is the checkpoint's): the data moved, say. Another index is left to
+    `resumed_config`, which refuses it as a change."""
+    given = requested.get("index")
+    if not given or given == saved.index or INDEX_DIGEST not in checkpoint or not Path(given).is_file():
+        return saved
+    if index_digest(Path(given), saved) != checkpoint[INDEX_DIGEST]:
+        return saved
+    return saved.merged({"index": given})
+
+
 def warn_if_config_edited(run: RunFolder, settings: dict[str, Any]) -> None:
     """Warn when the run's config.yaml no longer holds the `settings` it goes on with, those of its last.pt (an
     edit by hand changes nothing: --resume writes them back over it). Only the settings the file names are
@@ -296,7 +308,8 @@ def _train(
         if not run.last.is_file():
             raise BallspotError(run.nothing_to_resume())
         checkpoint = resumable_checkpoint(run)
-        config = resumed_config(TrainConfig.from_dict(checkpoint["config"], str(run.last)), requested, run.root.name)
+        started = TrainConfig.from_dict(checkpoint["config"], str(run.last))
+        config = resumed_config(moved_index(started, requested, checkpoint), requested, run.root.name)
         if checkpoint["epoch"] + 1 >= config.epochs:
             weights = run.best if run.best.is_file() else run.last
             raise BallspotError(
@@ -305,7 +318,7 @@ def _train(
             )
         if dist.is_main:
             checkpoint["best"] = recovered_best(run, checkpoint)
-            warn_if_config_edited(run, config.to_dict())
+            warn_if_config_edited(run, started.to_dict())
     elif run.holds_a_run():
         raise BallspotError(f"run folder {run.root} already holds a run; use --resume or another --name")
     from ballspot.engine.tasks import build_task
