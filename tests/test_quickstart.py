@@ -77,6 +77,24 @@ def test_quickstart_rerun_reuses_the_finished_run(finished):
     assert len(json.loads((root / "work" / "league" / "splits.json").read_text())["train"]) == 1  # refused first
 
 
+def test_a_run_without_last_pt_is_kept_and_named_not_trained_over(finished):
+    """A workdir whose run lost weights/last.pt still holds its trained best.pt: a rerun says what to do in
+    quick start terms (train's --resume and --name are not its options) and leaves the run as it is."""
+    root, summary = finished
+    last = Path(summary["run"]) / "weights" / "last.pt"
+    best = Path(summary["model"])
+    kept = best.read_bytes()
+    args = ["quickstart", "--workdir", str(root / "work"), "--games", "3", "--minutes", "0.3"]
+    args += ["--config", str(root / "tiny.yaml"), "--device", "cpu", "--cache-dir", str(root / "cache")]
+    last.rename(last.with_name("aside.pt"))
+    try:
+        result = runner.invoke(app, args)
+    finally:
+        last.with_name("aside.pt").rename(last)
+    assert_one_error_line(result, "no weights/last.pt", "delete it or use another --workdir")
+    assert best.read_bytes() == kept
+
+
 def test_a_workdir_in_use_by_another_quickstart_is_refused(tmp_path):
     from ballspot.atomic import held_alone
     from ballspot.quickstart.pipeline import LOCK_FILE

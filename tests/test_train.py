@@ -262,6 +262,33 @@ def test_an_existing_run_name_needs_resume(index_path, shared, base_run):
     assert_one_error_line(result, "already holds a run", "--resume")
 
 
+def test_a_run_folder_without_last_pt_keeps_its_best_pt_and_says_how_to_resume(tmp_path, index_path, base_run):
+    """A run whose weights/last.pt is gone still holds its trained weights/best.pt: a new run of the same name
+    must not overwrite it, and --resume says how to continue from it."""
+    runs = tmp_path / "runs"
+    shutil.copytree(base_run["root"], runs / "kept")
+    (runs / "kept" / "weights" / "last.pt").unlink()
+    kept = {path: path.read_bytes() for path in (runs / "kept").rglob("*") if path.is_file()}
+    folders = ("--name", "kept", "--runs-dir", str(runs))
+    result = invoke_train(*folders, index_path=index_path, cache=tmp_path / "cache")
+    assert_one_error_line(result, "already holds a run", "--resume")
+    result = invoke_train(*folders, "--resume", index_path=index_path, cache=tmp_path / "cache")
+    best = runs / "kept" / "weights" / "best.pt"
+    assert_one_error_line(result, "no weights/last.pt", f"copy {best} to", "--resume")
+    assert {path: path.read_bytes() for path in (runs / "kept").rglob("*") if path.is_file()} == kept
+    shutil.move(best, tmp_path / "best.pt")
+    result = invoke_train(*folders, "--resume", index_path=index_path, cache=tmp_path / "cache")
+    assert_one_error_line(result, "holds no weights to continue from", "another --name")
+    shutil.move(tmp_path / "best.pt", best)
+    shutil.copy(best, runs / "kept" / "weights" / "last.pt")  # what the error says to do
+    result = invoke_train(*folders, "--resume", index_path=index_path, cache=tmp_path / "cache")
+    if base_run["summary"]["best_epoch"] == TINY["epochs"]:  # the best epoch was the last: nothing to redo
+        assert_one_error_line(result, "already finished its 2 epochs")
+    else:
+        assert result.exit_code == 0, result.output
+        assert [row["epoch"] for row in read_metrics(runs / "kept" / "metrics.csv")[1]] == ["1", "2"]
+
+
 def test_a_run_name_being_trained_by_another_process_is_refused(tmp_path, index_path):
     """Two `train --name same` started together would both write the run's weights and metrics."""
     from ballspot.atomic import held_alone
@@ -305,18 +332,39 @@ def test_a_run_stopped_before_its_first_epoch_is_saved_leaves_nothing_and_says_s
     assert not runs.exists()  # the command made it, and nothing was kept in it
 
 
+def test_a_run_stopped_while_saving_its_first_epoch_leaves_nothing(tmp_path, index_path, monkeypatch):
+    """Stopped after the first epoch's best.pt, metrics.csv and summary.json, before its last.pt: the epoch was
+    not saved, so those go too, and the same command starts the run again."""
+    from ballspot.engine import trainer
+
+    saved = trainer.save_checkpoint
+
+    def stop_before_last(path, payload):
+        if path.name == "last.pt":
+            assert (runs / "early" / "metrics.csv").is_file() and (runs / "early" / "weights" / "best.pt").is_file()
+            raise KeyboardInterrupt
+        saved(path, payload)
+
+    runs = tmp_path / "runs"
+    monkeypatch.setattr(trainer, "save_checkpoint", stop_before_last)
+    result = invoke_train("--name", "early", "--runs-dir", str(runs), index_path=index_path, cache=tmp_path / "cache")
+    assert result.stderr.splitlines() == ["error: interrupted; no epoch had finished, so nothing was kept"]
+    assert not runs.exists()
+
+
 def test_a_run_stopped_after_an_epoch_says_how_to_continue_it(tmp_path, index_path, monkeypatch):
     from ballspot.engine import trainer
 
-    written = trainer.write_metrics
+    saved = trainer.save_checkpoint
 
-    def stop_after(*args, **kwargs):  # Ctrl-C right after the first epoch is saved
-        written(*args, **kwargs)
-        raise KeyboardInterrupt
+    def stop_after(path, payload):  # Ctrl-C right after the first epoch is saved
+        saved(path, payload)
+        if path.name == "last.pt":
+            raise KeyboardInterrupt
 
     runs = tmp_path / "runs"
     args = ("--name", "it's", "--runs-dir", str(runs), "--epochs", "2")
-    monkeypatch.setattr(trainer, "write_metrics", stop_after)
+    monkeypatch.setattr(trainer, "save_checkpoint", stop_after)
     result = invoke_train(*args, index_path=index_path, cache=tmp_path / "cache")
     assert result.exit_code == 130, result.output
     last = runs / "it's" / "weights" / "last.pt"
@@ -324,7 +372,7 @@ def test_a_run_stopped_after_an_epoch_says_how_to_continue_it(tmp_path, index_pa
         f"error: interrupted; its last finished epoch is in {last}; continue with the same command and "
         "--name 'it'\"'\"'s' --resume"
     ]
-    monkeypatch.setattr(trainer, "write_metrics", written)
+    monkeypatch.setattr(trainer, "save_checkpoint", saved)
     resumed = invoke_train(*args, "--resume", index_path=index_path, cache=tmp_path / "cache")
     assert resumed.exit_code == 0, resumed.output
     rows = (runs / "it's" / "metrics.csv").read_text().strip().splitlines()
@@ -349,6 +397,15 @@ def test_resuming_a_finished_run_is_an_error(index_path, shared, base_run):
     result = invoke_train(*args, index_path=index_path, cache=shared["cache"])
     best = base_run["root"] / "weights" / "best.pt"
     assert_one_error_line(result, "already finished its 2 epochs", str(best), "another --name and more --epochs")
+
+
+def test_resuming_a_finished_run_without_best_pt_names_its_last_pt(tmp_path, index_path, base_run):
+    runs = tmp_path / "runs"
+    shutil.copytree(base_run["root"], runs / "done")
+    (runs / "done" / "weights" / "best.pt").unlink()
+    result = invoke_train("--resume", "--name", "done", "--runs-dir", str(runs), index_path=index_path, cache=tmp_path)
+    last = runs / "done" / "weights" / "last.pt"
+    assert_one_error_line(result, "already finished its 2 epochs", f"(weights: {last})")
 
 
 def test_resume_refuses_settings_that_differ_from_the_run_and_names_them(index_path, shared, base_run):
@@ -434,13 +491,28 @@ def test_corrupt_weights_are_one_line_errors(tmp_path, index_path, shared, base_
     result = invoke_train(
         "--resume", "--name", "broken", "--runs-dir", str(runs), index_path=index_path, cache=tmp_path
     )
-    assert_one_error_line(result, "cannot read weights file", str(last))
+    best = runs / "broken" / "weights" / "best.pt"
+    assert_one_error_line(result, "cannot read weights file", str(last), f"copy {best} to {last}, then --resume")
     with pytest.raises(BallspotError, match="cannot read weights file"):
         load_model(last)
     foreign = tmp_path / "foreign.pt"
     torch.save({"state_dict": {}}, foreign)
     with pytest.raises(BallspotError, match="is not a ballspot checkpoint"):
         load_checkpoint(foreign)
+
+
+@pytest.mark.parametrize("part", ["epoch", "optimizer", "history"])
+def test_a_last_pt_without_training_state_is_one_error_line_naming_what_it_lacks(tmp_path, index_path, base_run, part):
+    """A checkpoint fit to predict with but not to train on (a copied model, a damaged record) as last.pt."""
+    from ballspot.engine.checkpoint import save_checkpoint
+
+    runs = tmp_path / "runs"
+    shutil.copytree(base_run["root"], runs / "bare")
+    last = runs / "bare" / "weights" / "last.pt"
+    data = {**load_checkpoint(last), "epoch": 0}  # as if stopped after its first epoch
+    save_checkpoint(last, {key: value for key, value in data.items() if key != part})
+    result = invoke_train("--resume", "--name", "bare", "--runs-dir", str(runs), index_path=index_path, cache=tmp_path)
+    assert_one_error_line(result, str(last), "cannot be resumed from", f"no valid {part}", "best.pt")
 
 
 def test_a_checkpoint_of_a_newer_ballspot_with_unknown_settings_says_to_upgrade(tmp_path, base_run):
@@ -627,6 +699,175 @@ def test_resume_after_an_interruption_ends_with_the_uninterrupted_weights(
         read_metrics(base_run["root"] / "metrics.csv")[1]
     )
     assert summary["best_epoch"] == base_run["summary"]["best_epoch"]
+
+
+def never_improving(monkeypatch) -> None:
+    """Every validation scores the same, so the first validated epoch stays the best."""
+    from ballspot.engine import tasks
+
+    built = tasks.build_task
+
+    def build_task(*args, **kwargs):
+        task = built(*args, **kwargs)
+        validate = task.validate
+        task.validate = lambda *a, **k: {**validate(*a, **k), "score": [0.0]}
+        return task
+
+    monkeypatch.setattr(tasks, "build_task", build_task)
+
+
+def cut_after(config: TrainConfig, run_dir: Path, cache: Path, epochs: int) -> None:
+    """Train `run_dir` and stop it (Ctrl-C) once `epochs` epochs are saved."""
+
+    def interrupt(epoch: int, row: dict) -> None:
+        if epoch + 1 == epochs:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train(config, run_dir, cache, on_epoch_end=interrupt)
+
+
+def test_a_resume_puts_back_a_missing_best_pt_from_last_pt_when_that_epoch_was_the_best(
+    tmp_path, index_path, shared, monkeypatch, capsys
+):
+    never_improving(monkeypatch)
+    run_dir = tmp_path / "run"
+    cut_after(tiny_config(index_path), run_dir, shared["cache"], 1)
+    weights = load_checkpoint(run_dir / "weights/last.pt")["model"]
+    (run_dir / "weights/best.pt").unlink()
+    capsys.readouterr()
+    summary = train(tiny_config(index_path), run_dir, shared["cache"], resume=True)
+    assert "warning" not in capsys.readouterr().err  # config.yaml as written: no word about it
+    assert summary["best_epoch"] == 1
+    best = load_checkpoint(summary["weights"]["best"])
+    assert best["epoch"] == 0 and all(torch.equal(v, best["model"][k]) for k, v in weights.items())
+
+
+def test_a_resume_without_best_pt_says_it_is_lost_and_the_epochs_left_choose_a_new_best(
+    tmp_path, index_path, shared, monkeypatch, capsys
+):
+    never_improving(monkeypatch)
+    run_dir = tmp_path / "run"
+    config = tiny_config(index_path, epochs=3)
+    cut_after(config, run_dir, shared["cache"], 2)  # epoch 1 is the best, epoch 2 the last saved
+    (run_dir / "weights/best.pt").unlink()
+    capsys.readouterr()
+    summary = train(config, run_dir, shared["cache"], resume=True)
+    assert "warning: weights/best.pt is missing; the best epoch so far (1) is lost" in capsys.readouterr().err
+    assert summary["best_epoch"] == 3
+    assert load_checkpoint(summary["weights"]["best"])["epoch"] == 2
+
+
+def test_a_run_stopped_before_its_last_epochs_metrics_were_written_finishes_them_on_resume(
+    tmp_path, index_path, shared, monkeypatch
+):
+    """weights/last.pt is written after the epoch's metrics.csv and summary.json: a run stopped between them
+    is not taken for finished, and --resume writes the rows it lacked."""
+    from ballspot.engine import trainer
+
+    written = trainer.write_metrics
+
+    def stopped_at_the_last_epoch(path, history, columns):
+        if len(history) == TINY["epochs"]:
+            raise KeyboardInterrupt
+        written(path, history, columns)
+
+    run_dir = tmp_path / "run"
+    monkeypatch.setattr(trainer, "write_metrics", stopped_at_the_last_epoch)
+    with pytest.raises(KeyboardInterrupt):
+        train(tiny_config(index_path), run_dir, shared["cache"])
+    monkeypatch.setattr(trainer, "write_metrics", written)
+    summary = train(tiny_config(index_path), run_dir, shared["cache"], resume=True)
+    assert summary["epochs_done"] == 2
+    assert [row["epoch"] for row in read_metrics(run_dir / "metrics.csv")[1]] == ["1", "2"]
+    assert json.loads((run_dir / "summary.json").read_text())["epochs_done"] == 2
+
+
+def test_a_resume_over_an_edited_config_yaml_says_it_goes_on_with_the_runs_own_settings(
+    tmp_path, index_path, shared, capsys
+):
+    """config.yaml records the run's settings; an edit there changes nothing, which --resume says."""
+    run_dir = tmp_path / "run"
+    cut_after(tiny_config(index_path), run_dir, shared["cache"], 1)
+    written = (run_dir / "config.yaml").read_text()
+    (run_dir / "config.yaml").write_text(written.replace("epochs: 2\n", "epochs: 5\n"))
+    capsys.readouterr()
+    summary = train(tiny_config(index_path), run_dir, shared["cache"], resume=True)
+    warned = capsys.readouterr().err
+    assert f"warning: {run_dir / 'config.yaml'} is not the settings run run trained with (epochs 2 -> 5)" in warned
+    assert "goes on with those in weights/last.pt" in warned
+    assert summary["epochs_done"] == 2 and (run_dir / "config.yaml").read_text() == written
+
+
+def test_a_run_resumed_where_fp16_needs_a_gradient_scaler_starts_one(tmp_path, index_path, shared, monkeypatch):
+    """A run started in fp32 or bf16 (a CPU, a bf16 GPU) saves a disabled scaler's empty state; resumed on a GPU
+    without bf16, `auto` precision is fp16, whose scaler starts afresh (torch refuses the empty state). The
+    GPU is played by an enabled CPU scaler."""
+    from ballspot.engine import trainer
+
+    run_dir = tmp_path / "run"
+    cut_after(tiny_config(index_path), run_dir, shared["cache"], 1)
+    assert load_checkpoint(run_dir / "weights/last.pt")["scaler"] == {}
+    monkeypatch.setattr(trainer, "make_grad_scaler", lambda device, precision: torch.amp.GradScaler("cpu"))
+    summary = train(tiny_config(index_path), run_dir, shared["cache"], resume=True)
+    assert summary["epochs_done"] == 2
+    assert load_checkpoint(run_dir / "weights/last.pt")["scaler"]["scale"] > 0
+
+
+def test_a_resume_needs_no_pretrained_weights_file_its_last_pt_holds_the_weights(tmp_path, index_path, shared):
+    """The backbone's starting weights (a file, or `hub`: a download) serve the first epoch only; a resumed run
+    takes its weights from last.pt, so the file moved away (or no internet) does not stop it."""
+    import timm
+
+    start = tmp_path / "encoder.pth"
+    torch.save(timm.create_model("test_efficientnet", in_chans=3).state_dict(), start)
+    config = tiny_config(index_path, pretrained=str(start))
+    run_dir = tmp_path / "run"
+    cut_after(config, run_dir, shared["cache"], 1)
+    start.unlink()
+    args = ("--pretrained", str(start), "--resume", "--name", "run", "--runs-dir", str(tmp_path), "--json")
+    result = invoke_train(*args, index_path=index_path, cache=shared["cache"])  # the command that started it
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["epochs_done"] == 2
+
+
+def test_a_resume_over_an_index_whose_clips_changed_is_refused(tmp_path, index_path, shared):
+    """The run's index rewritten at the same path with other clips (another `segment`/`index`): going on would
+    train the later epochs on other data. Rewritten with the same clips (another file, same rows) is fine."""
+    import pandas as pd
+
+    index = tmp_path / "index.parquet"
+    shutil.copy(index_path, index)
+    config = tiny_config(index)
+    run_dir = tmp_path / "run"
+    cut_after(config, run_dir, shared["cache"], 1)
+    rows = pd.read_parquet(index_path)
+    rows.iloc[1:].to_parquet(index)  # one clip fewer
+    with pytest.raises(BallspotError, match=f"clip index {index} no longer holds the clips run run trained on"):
+        train(config, run_dir, shared["cache"], resume=True)
+    rows.sample(frac=1.0, random_state=0).to_parquet(index)  # the same clips, written in another order
+    assert train(config, run_dir, shared["cache"], resume=True)["epochs_done"] == 2
+
+
+def test_a_resume_takes_the_runs_index_from_its_new_place_and_no_other(tmp_path, index_path, shared, capsys):
+    """Data moved to another disk: --index gives the run's index where it lies now (the same clips), which the
+    resumed run goes on with; an index of other clips there is still a change it refuses."""
+    import pandas as pd
+
+    before, moved, other = tmp_path / "before.parquet", tmp_path / "moved.parquet", tmp_path / "other.parquet"
+    shutil.copy(index_path, before)
+    run_dir = tmp_path / "run"
+    cut_after(tiny_config(before), run_dir, shared["cache"], 1)
+    pd.read_parquet(index_path).iloc[1:].to_parquet(other)
+    with pytest.raises(BallspotError, match="cannot change index"):
+        train(tiny_config(other), run_dir, shared["cache"], resume=True, requested={"index": str(other)})
+    before.rename(moved)
+    capsys.readouterr()
+    summary = train(tiny_config(moved), run_dir, shared["cache"], resume=True, requested={"index": str(moved)})
+    assert summary["epochs_done"] == 2
+    assert "warning" not in capsys.readouterr().err  # config.yaml named the index's old place: no edit of it
+    assert load_checkpoint(run_dir / "weights/last.pt")["config"]["index"] == str(moved)
+    assert yaml.safe_load((run_dir / "config.yaml").read_text())["index"] == str(moved)
 
 
 def test_a_weight_average_is_what_is_saved_and_resume_keeps_both(tmp_path, index_path, shared, monkeypatch):

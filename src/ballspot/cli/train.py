@@ -201,6 +201,8 @@ def train(
     if cfg.pretrained is not None and not cfg.pretrained.strip():  # an unset variable: not a choice of "none"
         raise BallspotError("--pretrained is empty; give hub, none or a weights file")
     pretrained = None if cfg.pretrained in (None, "none", "hub") else expand_user(cfg.pretrained)
+    if resume:  # a resumed run's weights come from its last.pt: the starting weights file is not read again
+        pretrained = None
     if pretrained is not None and pretrained.exists():
         require_file(pretrained, "--pretrained")  # a folder or a pipe says what it is, not "not found"
     if pretrained is not None and not pretrained.is_file():

@@ -13,6 +13,24 @@ from ballspot.errors import BallspotError
 FORMAT = "ballspot-checkpoint"
 PARTS = {"config": dict, "model_config": dict, "classes": list, "model": dict}
 """What every checkpoint holds, and of what type: enough to rebuild the network and its classes."""
+TRAINING_PARTS = {"epoch": int, "optimizer": dict, "scheduler": dict, "scaler": dict, "history": list}
+"""What `ballspot train` saves after each epoch besides `PARTS` (with `best`, a dict or None): the state
+`--resume` goes on from."""
+
+
+def missing_training_state(data: dict[str, Any]) -> list[str]:
+    """The `TRAINING_PARTS` (and `best`) that a loaded checkpoint lacks or holds damaged: [] for one to resume."""
+    missing = [
+        key
+        for key, kind in TRAINING_PARTS.items()
+        if not isinstance(data.get(key), kind) or isinstance(data.get(key), bool)
+    ]
+    if "epoch" not in missing and data["epoch"] < 0:
+        missing.append("epoch")
+    best = data.get("best")
+    if best is not None and not (isinstance(best, dict) and isinstance(best.get("epoch"), int)):
+        missing.append("best")
+    return missing
 
 
 def save_checkpoint(path: Path, payload: dict[str, Any]) -> Path:

@@ -23,6 +23,21 @@ def output_classes(config: TrainConfig) -> list[str]:
     return [*classes, BACKGROUND] if config.task in ("spot", "dense") else classes
 
 
+INDEX_DIGEST_COLUMNS = ("game", "split", "half", "kind", "label", "event_ms", "team", "visibility")
+"""What `index_digest` reads of a clip: its game and event, not where its video lies nor its clip's bounds."""
+
+
+def index_digest(index_path: Path, config: TrainConfig) -> str:
+    """A digest of the clips a run trains and validates on, as the index at `index_path` lists them (in any
+    order), so that `--resume` can tell the index was rewritten with other clips since the run started."""
+    import hashlib
+
+    rows = split_rows_of(load_index(index_path), f"{config.train_split},{config.valid_split}")
+    columns = [column for column in INDEX_DIGEST_COLUMNS if column in rows.columns]
+    table = rows[columns].astype(str).sort_values(columns).to_csv(index=False)
+    return hashlib.sha256(table.encode()).hexdigest()[:20]
+
+
 def window_spec(config: TrainConfig) -> WindowSpec:
     return WindowSpec(frames=config.frames, stride=config.stride, jitter=config.jitter, fmt=config.frame_format())
 

@@ -21,10 +21,10 @@ from torch.utils.data import DataLoader
 from torch.utils.data.distributed import DistributedSampler
 
 from ballspot import console
-from ballspot.atomic import ensure_dir, held_alone, removed_if_left_empty, write_json, write_text
-from ballspot.engine.checkpoint import load_checkpoint, save_checkpoint
-from ballspot.engine.config import RUN_CONFIG_FILE, TrainConfig, resumed_config
-from ballspot.engine.data import output_classes
+from ballspot.atomic import ensure_dir, held_alone, removed_if_left_empty, write_bytes, write_json, write_text
+from ballspot.engine.checkpoint import load_checkpoint, missing_training_state, save_checkpoint
+from ballspot.engine.config import RESUME_FREE, RUN_CONFIG_FILE, TrainConfig, resumed_config
+from ballspot.engine.data import index_digest, output_classes
 from ballspot.engine.optim import (
     autocast_context,
     build_optimizer,
@@ -43,6 +43,9 @@ RUN_COLUMNS = ("lr", "seconds")
 
 TRAINED_WEIGHTS = "trained_model"
 """Checkpoint key of the weights as trained, when `model` holds their moving average (`ema`); resume reads it."""
+
+INDEX_DIGEST = "index_digest"
+"""Checkpoint key of the digest of the clips the run trains on (`index_digest`); resume compares it."""
 
 EpochCallback = Callable[[int, dict[str, Any]], None]
 
@@ -72,6 +75,28 @@ class RunFolder:
     @property
     def summary(self) -> Path:
         return self.root / SUMMARY_FILE
+
+    def holds_a_run(self) -> bool:
+        """Whether a run trained here: its weights or its per-epoch records (config.yaml alone is what a run
+        killed before its first epoch leaves)."""
+        return any(path.exists() for path in (self.last, self.best, self.metrics, self.summary))
+
+    def instead_of_last(self) -> str:
+        """What can stand in for a missing or unusable weights/last.pt."""
+        if self.best.is_file():  # best.pt is a checkpoint like last.pt, of its epoch: the run goes on from there
+            return f"its best epoch's checkpoint can stand in: copy {self.best} to {self.last}, then --resume again"
+        return "start a new run with another --name"
+
+    def nothing_to_resume(self) -> str:
+        """Why `--resume` cannot continue the run (it has no weights/last.pt), and what can."""
+        if self.best.is_file():
+            return f"run {self.root.name} has no weights/last.pt to continue from; {self.instead_of_last()}"
+        if self.holds_a_run():
+            return (
+                f"run folder {self.root} holds no weights to continue from (no weights/last.pt or best.pt); start a "
+                "new run with another --name"
+            )
+        return f"no run to resume in {self.root} (no weights/last.pt); start it without --resume"
 
 
 def write_config(path: Path, config: TrainConfig) -> None:
@@ -173,9 +198,10 @@ def trained_alone(run: RunFolder, is_main: bool) -> Iterator[None]:
 
 @contextlib.contextmanager
 def forgotten_if_unstarted(run: RunFolder, fresh: bool) -> Iterator[None]:
-    """A new run that stops (an error, Ctrl-C, SIGTERM) before its first epoch is saved leaves nothing behind:
-    its config.yaml goes, and the folders it made, so the same command starts it again cleanly."""
-    if not fresh:
+    """A new run that stops (an error, Ctrl-C, SIGTERM) before its first epoch is saved (weights/last.pt, written
+    last) leaves nothing behind: the files it wrote go, and the folders it made, so the same command starts it
+    again cleanly. A run already there (which the new one is refused over) keeps its files."""
+    if not fresh or run.holds_a_run():
         yield
         return
     with removed_if_left_empty(run.last.parent):
@@ -183,9 +209,86 @@ def forgotten_if_unstarted(run: RunFolder, fresh: bool) -> Iterator[None]:
             yield
         except BaseException:
             if not run.last.exists():
-                with contextlib.suppress(OSError):
-                    run.config.unlink(missing_ok=True)
+                for path in (run.best, run.metrics, run.summary, run.config):
+                    with contextlib.suppress(OSError):
+                        path.unlink(missing_ok=True)
             raise
+
+
+def resumable_checkpoint(run: RunFolder) -> dict[str, Any]:
+    """The run's weights/last.pt, which must hold the training state `--resume` goes on from; one that cannot
+    be read is an error that also says what can stand in for it."""
+    try:
+        checkpoint = load_checkpoint(run.last)
+    except BallspotError as exc:
+        raise BallspotError(f"{exc}; {run.instead_of_last()}") from None
+    missing = missing_training_state(checkpoint)
+    if missing:
+        raise BallspotError(
+            f"{run.last} cannot be resumed from: it holds no valid {', '.join(missing)} (the training state a run "
+            f"saves after each epoch); {run.instead_of_last()}"
+        )
+    return checkpoint
+
+
+def moved_index(saved: TrainConfig, requested: dict[str, Any], checkpoint: dict[str, Any]) -> TrainConfig:
+    """The run's `saved` settings, with its index where `requested` says it lies now when that file lists the
+    clips the run trains on (its digest is the checkpoint's): the data moved, say. Another index is left to
+    `resumed_config`, which refuses it as a change."""
+    given = requested.get("index")
+    if not given or given == saved.index or INDEX_DIGEST not in checkpoint or not Path(given).is_file():
+        return saved
+    if index_digest(Path(given), saved) != checkpoint[INDEX_DIGEST]:
+        return saved
+    return saved.merged({"index": given})
+
+
+def warn_if_config_edited(run: RunFolder, settings: dict[str, Any]) -> None:
+    """Warn when the run's config.yaml no longer holds the `settings` it goes on with, those of its last.pt (an
+    edit by hand changes nothing: --resume writes them back over it). Only the settings the file names are
+    compared: one written by an earlier version lacks those added since."""
+    import yaml
+
+    try:
+        written = yaml.safe_load(run.config.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return  # written again, and nothing was lost
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        written = None
+    if isinstance(written, dict):
+        changes = [
+            f"{key} {settings.get(key)!r} -> {value!r}"
+            for key, value in written.items()
+            if key not in RESUME_FREE and settings.get(key) != value
+        ]
+        if not changes:
+            return
+        what = ", ".join(changes)
+    else:
+        what = "not readable as settings"
+    console.warn(
+        f"{run.config} is not the settings run {run.root.name} trained with ({what}); --resume goes on with those in "
+        "weights/last.pt and writes them back to it (to train with other settings, start a new run with another "
+        "--name)"
+    )
+
+
+def recovered_best(run: RunFolder, checkpoint: dict[str, Any]) -> dict[str, Any] | None:
+    """The best epoch of a run being resumed, as its weights/best.pt still holds it. A missing best.pt is put
+    back from last.pt when that epoch was the best (the two are the same checkpoint); otherwise its weights are
+    lost, which is said, and the epochs still to train choose a new best (None)."""
+    best = checkpoint.get("best")
+    if best is None or run.best.is_file():
+        return best
+    if best["epoch"] == checkpoint["epoch"] + 1:
+        write_bytes(run.best, run.last.read_bytes())
+        console.log(f"weights/best.pt was missing: put back from last.pt (epoch {best['epoch']}, the best so far)")
+        return best
+    console.warn(
+        f"weights/best.pt is missing; the best epoch so far ({best['epoch']}) is lost, so best.pt will hold the best "
+        "of the epochs still to train"
+    )
+    return None
 
 
 def _train(
@@ -203,15 +306,20 @@ def _train(
     checkpoint = None
     if resume:
         if not run.last.is_file():
-            raise BallspotError(f"no run to resume in {run.root} (no weights/last.pt); start it without --resume")
-        checkpoint = load_checkpoint(run.last)
-        config = resumed_config(TrainConfig.from_dict(checkpoint["config"], str(run.last)), requested, run.root.name)
+            raise BallspotError(run.nothing_to_resume())
+        checkpoint = resumable_checkpoint(run)
+        started = TrainConfig.from_dict(checkpoint["config"], str(run.last))
+        config = resumed_config(moved_index(started, requested, checkpoint), requested, run.root.name)
         if checkpoint["epoch"] + 1 >= config.epochs:
+            weights = run.best if run.best.is_file() else run.last
             raise BallspotError(
-                f"run {run.root.name} already finished its {config.epochs} epochs (weights: {run.best}); to train "
+                f"run {run.root.name} already finished its {config.epochs} epochs (weights: {weights}); to train "
                 "longer, start a new run with another --name and more --epochs"
             )
-    elif run.last.exists():
+        if dist.is_main:
+            checkpoint["best"] = recovered_best(run, checkpoint)
+            warn_if_config_edited(run, started.to_dict())
+    elif run.holds_a_run():
         raise BallspotError(f"run folder {run.root} already holds a run; use --resume or another --name")
     from ballspot.engine.tasks import build_task
 
@@ -219,6 +327,13 @@ def _train(
     torch.manual_seed(config.seed)
 
     index_path = Path(config.index)
+    clips = index_digest(index_path, config)
+    if checkpoint is not None and checkpoint.get(INDEX_DIGEST, clips) != clips:  # none in an earlier version's
+        raise BallspotError(
+            f"clip index {index_path} no longer holds the clips run {run.root.name} trained on (it was written again "
+            "since, with other games, events or labels); --resume goes on with those only: put that index back, or "
+            "start a new run with another --name"
+        )
     if dist.is_main:  # the first process decodes the frame caches, the others then map them
         task = build_task(config, index_path, cache_dir, is_main=True)
     dist.barrier()
@@ -227,7 +342,8 @@ def _train(
     train_set = task.train_set
 
     model_config = _model_config(config, len(classes))
-    model = build_model(model_config).to(device)
+    # a resumed run's weights come from last.pt: the backbone's starting weights (a file, a download) are not read
+    model = build_model(model_config, load_pretrained=checkpoint is None).to(device)
     if dist.is_main:  # only once the data and the model are known good: a typo leaves no half-made run folder
         ensure_dir(run.root / "weights")
         write_config(run.config, config)
@@ -254,7 +370,8 @@ def _train(
             averaged.module.load_state_dict(checkpoint["model"])
         optimizer.load_state_dict(checkpoint["optimizer"])
         scheduler.load_state_dict(checkpoint["scheduler"])
-        scaler.load_state_dict(checkpoint["scaler"])
+        if checkpoint["scaler"]:  # empty from an fp32 or bf16 run: resumed in fp16 (another GPU), it starts afresh
+            scaler.load_state_dict(checkpoint["scaler"])
         start_epoch, history, best = checkpoint["epoch"] + 1, checkpoint["history"], checkpoint.get("best")
         console.log(f"resuming {run.root.name} at epoch {start_epoch + 1}/{config.epochs}")
 
@@ -341,10 +458,10 @@ def _train(
             "scaler": scaler.state_dict(),
             "history": history,
             "best": best,
+            INDEX_DIGEST: clips,
         }
         if improved:
             save_checkpoint(run.best, payload)
-        save_checkpoint(run.last, payload)
         write_metrics(run.metrics, history, task.columns)
         summary = {
             "run": str(run.root),
@@ -355,6 +472,7 @@ def _train(
             "weights": {"best": str(run.best) if best else None, "last": str(run.last)},
         }
         write_json(run.summary, summary)
+        save_checkpoint(run.last, payload)  # last: an epoch is saved once all its files are (resume redoes it else)
         checked = task.describe(row) if validation else f"validation from epoch {first_validated} on"
         console.log(f"epoch {epoch + 1}/{config.epochs}: train loss {row['train_loss']:.3f}, {checked}")
         dist.barrier()

@@ -165,13 +165,18 @@ def _segment_and_index(plan: QuickstartPlan) -> Path:
 def _train(plan: QuickstartPlan, index_path: Path) -> Path:
     from ballspot.engine.checkpoint import load_checkpoint
     from ballspot.engine.config import resolve_config
-    from ballspot.engine.trainer import train
+    from ballspot.engine.trainer import RunFolder, train
 
     options = {"index": str(index_path), "epochs": plan.epochs, "device": plan.device, "seed": plan.seed}
     config = resolve_config(plan.config, options)
     last = plan.run / "weights" / "last.pt"
     best = plan.run / "weights" / "best.pt"
     resume = last.is_file()
+    if not resume and RunFolder(plan.run).holds_a_run():  # its best.pt, say, which a new run would overwrite
+        raise BallspotError(
+            f"{plan.run} holds a run with no weights/last.pt to continue from; delete it or use another --workdir "
+            "to start over"
+        )
     if resume:
         done = load_checkpoint(last)
         if done["config"] == config.to_dict() and done["epoch"] + 1 >= config.epochs and best.is_file():
