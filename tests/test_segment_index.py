@@ -546,10 +546,16 @@ def test_dataset_root_with_its_own_splits_and_resolution(dataset, tmp_path):
     assert "1 game(s) have no 720p video, so another is used (first: 2019-10-01 - Reading - Fulham, its 224p" in message
 
 
-def test_games_missing_from_the_splits_file_go_to_train_with_a_warning(dataset, tmp_path):
+def two_game_root(dataset: Path, tmp_path: Path) -> Path:
+    """A dataset root holding copies of READING and BRENTFORD only, for splits.json of one's own."""
     root = tmp_path / "root"
     for game in (READING, BRENTFORD):
         shutil.copytree(dataset / game, root / game)
+    return root
+
+
+def test_games_missing_from_the_splits_file_go_to_train_with_a_warning(dataset, tmp_path):
+    root = two_game_root(dataset, tmp_path)
     (root / "splits.json").write_text(json.dumps({"train": [BRENTFORD], "test": [READING + "/"]}))  # a typo
     result = ok("segment", root, "--out", tmp_path / "clips", "--no-clips", "--json")
     assert [(g["game"], g["split"]) for g in json.loads(result.stdout)["games"]] == [
@@ -567,9 +573,7 @@ def test_games_missing_from_the_splits_file_go_to_train_with_a_warning(dataset, 
 def test_games_the_splits_file_lists_but_the_root_lacks_are_named(dataset, tmp_path):
     """A validation game listed in splits.json but absent (not downloaded, a typo in its season) left the split
     without it, without a word, when every game on disk was listed."""
-    root = tmp_path / "root"
-    for game in (READING, BRENTFORD):
-        shutil.copytree(dataset / game, root / game)
+    root = two_game_root(dataset, tmp_path)
     absent = MIDDLESBROUGH.replace("2019-2020", "2019-20")
     (root / "splits.json").write_text(json.dumps({"train": [BRENTFORD], "valid": [absent], "test": [READING]}))
     result = ok("segment", root, "--out", tmp_path / "clips", "--no-clips")
@@ -583,9 +587,7 @@ def test_games_the_splits_file_lists_but_the_root_lacks_are_named(dataset, tmp_p
 def test_a_game_the_splits_file_lists_under_valid_and_test_is_named(dataset, tmp_path):
     """A game listed under valid and test went to valid (training picks its best epoch on it), while
     `evaluate --split test` scored it as an unseen test game, without a word."""
-    root = tmp_path / "root"
-    for game in (READING, BRENTFORD):
-        shutil.copytree(dataset / game, root / game)
+    root = two_game_root(dataset, tmp_path)
     (root / "splits.json").write_text(json.dumps({"train": [BRENTFORD], "valid": [READING], "test": [READING]}))
     result = ok("segment", root, "--out", tmp_path / "clips", "--no-clips", "--json")
     assert [(g["game"], g["split"]) for g in json.loads(result.stdout)["games"]] == [
