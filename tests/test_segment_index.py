@@ -554,15 +554,17 @@ def two_game_root(dataset: Path, tmp_path: Path) -> Path:
     return root
 
 
+def segment_with_splits(root: Path, splits: dict, tmp_path: Path) -> tuple[list[tuple[str, str]], str]:
+    """Segment `root` with `splits` as its splits.json: each game's (name, split), and stderr on one line."""
+    (root / "splits.json").write_text(json.dumps(splits))
+    result = ok("segment", root, "--out", tmp_path / "clips", "--no-clips", "--json")
+    return [(g["game"], g["split"]) for g in json.loads(result.stdout)["games"]], " ".join(result.stderr.split())
+
+
 def test_games_missing_from_the_splits_file_go_to_train_with_a_warning(dataset, tmp_path):
     root = two_game_root(dataset, tmp_path)
-    (root / "splits.json").write_text(json.dumps({"train": [BRENTFORD], "test": [READING + "/"]}))  # a typo
-    result = ok("segment", root, "--out", tmp_path / "clips", "--no-clips", "--json")
-    assert [(g["game"], g["split"]) for g in json.loads(result.stdout)["games"]] == [
-        (BRENTFORD, "train"),
-        (READING, "train"),
-    ]
-    warning = " ".join(result.stderr.split())
+    splits, warning = segment_with_splits(root, {"train": [BRENTFORD], "test": [READING + "/"]}, tmp_path)  # a typo
+    assert splits == [(BRENTFORD, "train"), (READING, "train")]
     assert f"1 game(s) in no list of splits.json go to train, first: {READING!r}" in warning
     assert f"it lists 1 game(s) not found here, first: {READING + '/'!r}" in warning
     (root / "splits.json").write_text(json.dumps({"train": [BRENTFORD], "test": [READING]}))
@@ -588,13 +590,9 @@ def test_a_game_the_splits_file_lists_under_valid_and_test_is_named(dataset, tmp
     """A game listed under valid and test went to valid (training picks its best epoch on it), while
     `evaluate --split test` scored it as an unseen test game, without a word."""
     root = two_game_root(dataset, tmp_path)
-    (root / "splits.json").write_text(json.dumps({"train": [BRENTFORD], "valid": [READING], "test": [READING]}))
-    result = ok("segment", root, "--out", tmp_path / "clips", "--no-clips", "--json")
-    assert [(g["game"], g["split"]) for g in json.loads(result.stdout)["games"]] == [
-        (BRENTFORD, "train"),
-        (READING, "valid"),
-    ]
-    warning = " ".join(result.stderr.split())
+    twice = {"train": [BRENTFORD], "valid": [READING], "test": [READING]}
+    splits, warning = segment_with_splits(root, twice, tmp_path)
+    assert splits == [(BRENTFORD, "train"), (READING, "valid")]
     assert f"splits.json lists 1 game(s) in two splits, first: {READING!r} in 'valid' and 'test'" in warning
 
 
