@@ -138,6 +138,37 @@ def test_home_and_away_teams_read_as_no_side_with_one_warning(tmp_path, capsys):
     assert len(warnings) == 1 and "2 event(s) name their team 'home' or 'away'" in warnings[0]
 
 
+def test_left_and_right_in_another_case_or_with_spaces_read_as_the_side(tmp_path, capsys):
+    """A labelling tool writing "Left" or " RIGHT " made segment refuse the whole game."""
+    path = write_labels(
+        tmp_path / "Labels-ball.json",
+        [
+            annotation("PASS", "1000", "1 - 00:01", team="Left"),
+            annotation("DRIVE", "2000", "1 - 00:02", team="RIGHT"),
+            annotation("OUT", "3000", "1 - 00:03", team=" left "),
+            annotation("SHOT", "4000", "1 - 00:04", team="Right\t"),
+        ],
+    )
+    labels = read_labels(path)
+    assert [a.team for a in labels.annotations] == ["left", "right", "left", "right"]
+    assert "warning" not in capsys.readouterr().err
+
+
+def test_an_empty_team_reads_as_no_side_with_one_warning(tmp_path, capsys):
+    path = write_labels(
+        tmp_path / "Labels-ball.json",
+        [
+            annotation("PASS", "1000", "1 - 00:01", team=""),
+            annotation("DRIVE", "2000", "1 - 00:02", team=" "),
+            annotation("OUT", "3000", "1 - 00:03", team="left"),
+        ],
+    )
+    labels = read_labels(path)
+    assert [(a.label, a.team) for a in labels.annotations] == [("PASS", None), ("DRIVE", None), ("OUT", "left")]
+    warnings = [line for line in capsys.readouterr().err.splitlines() if line.startswith("warning: ")]
+    assert len(warnings) == 1 and "2 event(s) give an empty 'team'" in warnings[0]
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
@@ -157,7 +188,9 @@ def test_home_and_away_teams_read_as_no_side_with_one_warning(tmp_path, capsys):
         ('{"annotations": [{"label": "PASS", "position": "abc"}]}', "'position' must be an integer"),
         ('{"annotations": [{"label": "PASS", "position": "-40"}]}', "negative 'position'"),
         ('{"annotations": [{"label": "PASS", "position": "0", "team": "Home"}]}', "'team' must be"),
-        ('{"annotations": [{"label": "PASS", "position": "0", "team": ""}]}', "'team' must be"),
+        ('{"annotations": [{"label": "PASS", "position": "0", "team": "lefty"}]}', "'team' must be"),
+        ('{"annotations": [{"label": "PASS", "position": "0", "team": "L"}]}', "'team' must be"),
+        ('{"annotations": [{"label": "PASS", "position": "0", "team": 0}]}', "'team' must be"),
         ('{"annotations": [{"label": "PASS", "position": "0", "visibility": "hidden"}]}', "'visibility' must be"),
         (
             '{"annotations": [{"label": "PASS", "position": "0"}, {"label": "GOAL", "position": "1"}]}',

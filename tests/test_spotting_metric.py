@@ -574,6 +574,22 @@ def test_team_map_needs_teams_everywhere(tmp_path):
     assert result.team_mAP is None and not any("Team" in w for w in result.warnings)
 
 
+def test_sides_in_another_case_or_with_spaces_score_as_left_and_right_with_a_warning(tmp_path):
+    """The 2025 team scorer looks `team` up exactly (it stops on "Left"); the plain mAP ignores it."""
+    labels = golden_labels()
+    for n, a in enumerate(labels["annotations"]):
+        a["team"] = (a["team"].upper(), f" {a['team']} ", a["team"].title(), a["team"])[n % 4]
+    result = score(tmp_path, labels, exact(flip=lambda i, k: i == 3))
+    reference = score(tmp_path, golden_labels(), exact(flip=lambda i, k: i == 3))
+    assert result.to_dict() | {"warnings": []} == reference.to_dict() | {"warnings": []}
+    assert result.team_mAP == pytest.approx(11 / 12, abs=1e-12)
+    assert any(
+        "18 labelled event(s) write 'team' in another letter case or with spaces" in w and "'LEFT' x" in w
+        for w in result.warnings
+    )
+    assert not reference.warnings
+
+
 # ---------------------------------------------------------------- bootstrap
 
 

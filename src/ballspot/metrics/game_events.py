@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ballspot.errors import BallspotError
-from ballspot.soccernet.labels import Annotation, names_its_half, parse_annotation
+from ballspot.soccernet.labels import TEAMS, Annotation, names_its_half, parse_annotation
 from ballspot.soccernet.results import Prediction
 
 TEAM_CODES: dict[str, int] = {"left": 0, "right": 1}
@@ -65,6 +65,8 @@ class Diagnostics:
     gt_time_without_half: list[tuple[str, object, int]] = field(default_factory=list)
     """(where, gameTime, the half it is read as) of each labelled event whose gameTime does not start with its half."""
     classes_without_gt: list[str] = field(default_factory=list)
+    gt_sides_respelled: Counter = field(default_factory=Counter)
+    """`team` values of labelled events read as left/right but not written so ("Left", " right")."""
     team_notes: list[str] = field(default_factory=list)
 
     def messages(self) -> list[str]:
@@ -140,6 +142,12 @@ class Diagnostics:
             notes.append(
                 f"no ground truth for {', '.join(self.classes_without_gt)}: AP 0, still counted in the mAP "
                 "(SoccerNet's rule)"
+            )
+        if self.gt_sides_respelled:
+            notes.append(
+                f"{_count(self.gt_sides_respelled)} labelled event(s) write 'team' in another letter case or with "
+                f"spaces ({_names(self.gt_sides_respelled)}): read as left/right; the 2025 team scorer stops on them "
+                "(it looks up 'left' / 'right' exactly)"
             )
         notes.extend(self.team_notes)
         return notes
@@ -246,6 +254,8 @@ def _labels_columns(doc: object, class_index: Mapping[str, int], diagnostics: Di
             continue
         annotation = parse_annotation(raw, f"{where}: annotation {i}", names)
         _check_position(annotation.position_ms, f"{where}: annotation {i} ({label})")
+        if annotation.team is not None and raw["team"] not in TEAMS:
+            diagnostics.gt_sides_respelled[raw["team"]] += 1
         if not names_its_half(raw.get("gameTime")):
             diagnostics.gt_time_without_half.append((f"{where} annotation {i}", raw.get("gameTime"), annotation.half))
         annotations.append(annotation)

@@ -18,7 +18,8 @@ FRAMERATE = 25
 
 TEAMS = ("left", "right")
 NO_TEAM = ("not applicable",)
-"""What SoccerNet writes as the team of an event no side makes: read as no team, as a missing `team` is."""
+"""What SoccerNet writes as the team of an event no side makes: read as no team, as a missing `team` is (and an
+empty one, with a warning). Left and right are read in any letter case, with spaces around."""
 CLUB_ROLES = ("home", "away")
 """How SoccerNet's action-spotting labels name the acting team: its club's role, not its side of the picture
 (which changes at half time). Read as no side, with a warning, so such files still train and score."""
@@ -162,6 +163,19 @@ POSITION_DIGITS = re.compile(r"-?[0-9]+")
 "4_000", " 400" or other scripts' digits, as the official evaluator does when scoring)."""
 
 
+def side_of(team: object, where: str) -> str | None:
+    """The side an annotation's `team` names: 'left' or 'right' in any letter case, spaces around allowed; None
+    for no team (missing, blank, 'not applicable', or a club role: 'home' / 'away'). Anything else is an error."""
+    if team is None or team in NO_TEAM or team in CLUB_ROLES:
+        return None
+    if isinstance(team, str) and (side := team.strip().lower()) in (*TEAMS, ""):
+        return side or None
+    raise BallspotError(
+        f"{where}: 'team' must be 'left', 'right' or 'not applicable' (or 'home' / 'away', read as no side), "
+        f"got {team!r}"
+    )
+
+
 def parse_annotation(raw: object, where: str, classes: tuple[str, ...], strict: bool = False) -> Annotation:
     """One annotation dict -> Annotation, or a BallspotError naming what is wrong and where.
 
@@ -201,14 +215,7 @@ def parse_annotation(raw: object, where: str, classes: tuple[str, ...], strict: 
             raise BallspotError(
                 f"{where}: 'gameTime' {game_time_raw!r} does not start with the half (\"1 - MM:SS\")"
             ) from None
-    team = raw.get("team")
-    if team in NO_TEAM or team in CLUB_ROLES:
-        team = None
-    if team is not None and team not in TEAMS:
-        raise BallspotError(
-            f"{where}: 'team' must be 'left', 'right' or 'not applicable' (or 'home' / 'away', read as no side), "
-            f"got {team!r}"
-        )
+    team = side_of(raw.get("team"), where)
     visibility = raw.get("visibility", "visible")
     if visibility not in VISIBILITIES:
         raise BallspotError(f"{where}: 'visibility' must be 'visible' or 'not shown', got {visibility!r}")
@@ -247,23 +254,37 @@ def read_labels(
                     f"{path}: annotation {i} ({a.label}) at {a.position_ms} ms is beyond the video's end "
                     f"({duration_ms} ms)"
                 )
-    _warn_of_club_roles(path, data["annotations"])
+    _warn_all(team_warnings(str(path), data["annotations"]))
     off_clock = _off_clock(data["annotations"], annotations)
     annotations.sort(key=lambda a: (a.half, a.position_ms))
     url_local = str(data.get("UrlLocal", ""))
     return GameLabels(path=path, annotations=tuple(annotations), url_local=url_local, off_clock=off_clock)
 
 
-def _warn_of_club_roles(path: Path, raw_annotations: list) -> None:
-    """One warning for a file whose events name their team home/away (read as no side)."""
-    roles = sum(1 for raw in raw_annotations if raw.get("team") in CLUB_ROLES)
-    if roles:
-        from ballspot.console import warn
+def _warn_all(warnings: list[str]) -> None:
+    from ballspot.console import warn
 
-        warn(
-            f"{path}: {roles} event(s) name their team 'home' or 'away', not the side of the picture that acts "
-            "('left' / 'right'): read without a side (the team output and Team mAP need left/right)"
+    for warning in warnings:
+        warn(warning)
+
+
+def team_warnings(where: str, raw_annotations: list) -> list[str]:
+    """A file's warnings about teams read without a side: named by club role (home/away) or left empty."""
+    teams = [raw.get("team") for raw in raw_annotations if isinstance(raw, dict)]
+    roles = sum(1 for team in teams if team in CLUB_ROLES)
+    blank = sum(1 for team in teams if isinstance(team, str) and not team.strip())
+    warnings = []
+    if roles:
+        warnings.append(
+            f"{where}: {roles} event(s) name their team 'home' or 'away', not the side of the picture that acts "
+            f"('left' / 'right'): {_WITHOUT_A_SIDE}"
         )
+    if blank:
+        warnings.append(f"{where}: {blank} event(s) give an empty 'team': {_WITHOUT_A_SIDE}")
+    return warnings
+
+
+_WITHOUT_A_SIDE = "read without a side (the team output and Team mAP need left/right)"
 
 
 def labels_document(annotations: list[Annotation], url_local: str = "") -> dict:
