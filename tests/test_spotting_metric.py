@@ -33,6 +33,14 @@ LABELS_FILE = "Labels-ball.json"
 RESULTS_FILE = "results_spotting.json"
 
 
+def read_labels_of(path: Path) -> list[Annotation]:
+    """A labels file's events, read as `evaluate` reads them (every event, in the file's order)."""
+    from ballspot.soccernet.labels import parse_annotation
+
+    raws = json.loads(path.read_text(encoding="utf-8"))["annotations"]
+    return [parse_annotation(raw, f"annotation {i}", CLASSES_12) for i, raw in enumerate(raws)]
+
+
 def score(tmp_path: Path, labels: dict, items: list[dict], metric: str = "at1", **options):
     """Write the golden game's labels and these predictions, and evaluate them from the files."""
     write_tree(tmp_path / "labels", {GAME: labels}, LABELS_FILE)
@@ -588,6 +596,72 @@ def test_sides_in_another_case_or_with_spaces_score_as_left_and_right_with_a_war
         for w in result.warnings
     )
     assert not reference.warnings
+
+
+def labels_to_warn_about() -> dict[str, dict]:
+    """Two games' labels: the golden one with events read without a side (home/away, blank), a PASS written twice
+    in one frame and a position far from its gameTime; another with only that last."""
+    golden = golden_labels()
+    events = golden["annotations"]
+    events[1]["team"], events[2]["team"], events[3]["team"] = "home", "away", ""
+    events.insert(1, {**events[0], "position": str(int(events[0]["position"]) + 10)})  # PASS again, same frame
+    events[5]["gameTime"] = "1 - 09:59"  # its position says 00:45
+    other = golden_labels()
+    other["annotations"][4]["position"] = "45"  # seconds where ms go
+    other["annotations"][4]["gameTime"] = "1 - 00:45"
+    return {GAME: golden, "league/season/other": other}
+
+
+def test_evaluate_warns_of_the_labels_as_segment_does_once_per_file(tmp_path):
+    """segment warns of events read without a side, repeats in one frame and positions far from their gameTime;
+    evaluate read the same files without a word (the scores stay as the official evaluator's)."""
+    labels = labels_to_warn_about()
+    predictions = {game: predictions_document(exact()) for game in labels}
+    write_tree(tmp_path / "labels", labels, LABELS_FILE)
+    write_tree(tmp_path / "predictions", predictions, RESULTS_FILE)
+    result = evaluate_spotting(tmp_path / "labels", tmp_path / "predictions")
+    first = str(tmp_path / "labels" / GAME / LABELS_FILE)
+    other = str(tmp_path / "labels" / "league/season/other" / LABELS_FILE)
+    expected = [
+        (first, "2 event(s) name their team 'home' or 'away'"),
+        (first, "1 event(s) give an empty 'team'"),
+        (first, "1 event(s) repeat another of the same action in the same 40 ms frame"),
+        (
+            first,
+            "1 of 25 event(s) lie more than 1 s from their gameTime, first: annotation 5 ('1 - 09:59' at 45000 ms)",
+        ),
+        (other, "1 of 24 event(s) lie more than 1 s from their gameTime, first: annotation 4 ('1 - 00:45' at 45 ms)"),
+    ]
+    for where, text in expected:
+        assert sum(w.startswith(f"{where}: ") and text in w for w in result.warnings) == 1, (text, result.warnings)
+    assert not any("share a 40 ms frame and class" in w for w in result.warnings)  # said per file instead
+    in_memory = spotting_map(
+        {game: read_labels_of(tmp_path / "labels" / game / LABELS_FILE) for game in labels},
+        {
+            game: [Prediction(p["label"], p["position"], p["confidence"], team=p["team"]) for p in exact()]
+            for game in labels
+        },
+    )
+    assert result.mAP == pytest.approx(in_memory.mAP, abs=1e-12) and result.team_mAP is None
+    assert [c.ap for c in result.per_class] == pytest.approx([c.ap for c in in_memory.per_class], abs=1e-12)
+
+
+def test_evaluate_json_keeps_the_labels_warnings_on_stderr(tmp_path):
+    from typer.testing import CliRunner
+
+    from ballspot.cli.app import app
+
+    labels = labels_to_warn_about()
+    write_tree(tmp_path / "labels", labels, LABELS_FILE)
+    write_tree(tmp_path / "predictions", {game: predictions_document(exact()) for game in labels}, RESULTS_FILE)
+    args = ["evaluate", "--labels", str(tmp_path / "labels"), "--predictions", str(tmp_path / "predictions")]
+    result = CliRunner().invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    stderr = " ".join(result.stderr.split())
+    for text in ("name their team 'home' or 'away'", "give an empty 'team'", "in the same 40 ms frame"):
+        assert stderr.count(text) == 1 and sum(text in w for w in report["warnings"]) == 1, text
+    assert stderr.count("from their gameTime") == 2
 
 
 # ---------------------------------------------------------------- bootstrap

@@ -24,7 +24,7 @@ from ballspot.metrics.game_events import Diagnostics, _labels_columns, _predicti
 from ballspot.metrics.matching import stable_order
 from ballspot.metrics.spotting import THRESHOLDS, threshold_bins
 from ballspot.metrics.typed_columns import labels_columns, prediction_columns
-from ballspot.soccernet.labels import Annotation
+from ballspot.soccernet.labels import Annotation, game_time, off_clock_message
 from tests.spotting_data import GAME, golden_labels, prediction, predictions_document, write_tree
 
 ODD_VALUES = [
@@ -50,10 +50,11 @@ def random_prediction(rng: random.Random) -> dict:
 
 
 def random_annotation(rng: random.Random) -> dict:
+    position = rng.randrange(0, 8_000_000)
     return {
-        "gameTime": rng.choice(["1 - 00:01", "2 - 00:03"]),
+        "gameTime": game_time(position, rng.choice([1, 2])),  # another clock is warned about: the checking path
         "label": rng.choice((*CLASSES_12, "OTHER")),
-        "position": str(rng.randrange(0, 8_000_000)),
+        "position": str(position),
         "team": rng.choice(["left", "right"]),
         "visibility": rng.choice(["visible", "not shown"]),
     }
@@ -74,8 +75,9 @@ def random_document(rng: random.Random, kind: str) -> dict:
     return {"UrlLocal": "", kind: items}
 
 
-def checking_path(kind: str, document: dict, index: dict[str, int]) -> tuple[dict, Counter] | BallspotError:
-    """The slow path's columns and unknown labels, or its error (any other exception fails the test)."""
+def checking_path(kind: str, document: dict, index: dict[str, int]) -> tuple[dict, Counter, list[str]] | BallspotError:
+    """The slow path's columns, unknown labels and labels warnings, or its error (any other exception fails the
+    test)."""
     diagnostics = Diagnostics()
     read = _prediction_columns if kind == "predictions" else _labels_columns
     try:
@@ -83,7 +85,7 @@ def checking_path(kind: str, document: dict, index: dict[str, int]) -> tuple[dic
     except BallspotError as exc:
         return exc
     unknown = diagnostics.unknown_pred_labels if kind == "predictions" else diagnostics.unknown_gt_labels
-    return columns, unknown
+    return columns, unknown, diagnostics.label_file_warnings
 
 
 @pytest.mark.parametrize("seed", range(20))
@@ -103,13 +105,26 @@ def test_fast_and_checking_paths_agree_on_random_altered_documents(seed):
         if fast is None:
             continue
         taken += 1
-        (fast_columns, fast_unknown), (slow_columns, slow_unknown) = fast, slow
+        (fast_columns, fast_unknown), (slow_columns, slow_unknown, slow_warnings) = fast[:2], slow
+        if kind == "annotations":  # the same events far from their gameTime, said the same way
+            events = len(fast_columns.get("gt_ms", ()))
+            said = off_clock_message("file.json", fast[2], events)
+            assert [w for w in slow_warnings if "from their gameTime" in w] == ([said] if said else []), raw
         assert fast_columns.keys() == slow_columns.keys(), raw
         for name, column in fast_columns.items():
             assert column.dtype == slow_columns[name].dtype, (name, raw)
             assert np.array_equal(column, slow_columns[name]), (name, raw)
         assert list(fast_unknown.items()) == list(slow_unknown.items()), raw
     assert taken >= CASES_PER_SEED // 3  # most documents are well-formed: the fast path must take them
+
+
+def test_the_fast_path_finds_positions_far_from_their_game_time():
+    labels = golden_labels()
+    index = class_index(CLASSES_12)
+    assert labels_columns(json.dumps(labels).encode(), index)[2] == ()
+    labels["annotations"][2]["gameTime"] = "1 - 40:00"
+    labels["annotations"].insert(0, {**labels["annotations"][0], "label": "KICK OFF"})  # not read: not counted
+    assert labels_columns(json.dumps(labels).encode(), index)[2] == ((3, "1 - 40:00", 25000),)
 
 
 def test_the_fuzzed_values_reach_both_outcomes():

@@ -20,7 +20,6 @@ from ballspot.atomic import held_alone, refuse_folders_in_the_way, removed_if_le
 from ballspot.classes import BACKGROUND, CLASSES_12
 from ballspot.errors import BallspotError
 from ballspot.inputfiles import read_json, require_file
-from ballspot.metrics.matching import raw_frames
 from ballspot.paths import absolute_as_named
 from ballspot.soccernet.labels import (
     LABEL_SLACK_MS,
@@ -30,6 +29,8 @@ from ballspot.soccernet.labels import (
     Annotation,
     off_clock_warning,
     read_labels,
+    repeats_in_their_frame,
+    repeats_message,
 )
 from ballspot.soccernet.layout import (
     UNNAMED_VIDEO,
@@ -118,22 +119,17 @@ def event_clips(
     return clips
 
 
-def _once_each(events: list[Annotation], video: Path) -> list[Annotation]:
+def _once_each(events: list[Annotation], where: str) -> list[Annotation]:
     """The events with the first of each (40 ms frame, action) kept, with a warning when the labels repeat some:
     SoccerNet's evaluator (and `evaluate`) counts one action in one frame once, so a repeat would be cut as a
     second clip of that event (over its twin, at the same time) and trained on twice."""
-    frames = raw_frames(np.array([event.position_ms for event in events], dtype=np.int64))
-    seen: set[tuple[int, str]] = set()
-    kept = []
-    for event, frame in zip(events, frames.tolist(), strict=True):
-        if (frame, event.label) not in seen:
-            seen.add((frame, event.label))
-            kept.append(event)
+    halves, positions = [e.half for e in events], [e.position_ms for e in events]
+    repeats = repeats_in_their_frame(halves, positions, [e.label for e in events])
+    kept = [event for event, repeat in zip(events, repeats, strict=True) if not repeat]
     if len(kept) < len(events):
         from ballspot.console import warn
 
-        warn(f"{video.name}: {len(events) - len(kept)} event(s) repeat another of the same action in the same 40 ms "
-             "frame in its labels (SoccerNet's evaluator counts them once); each is cut once")  # fmt: skip
+        warn(f"{repeats_message(where, len(events) - len(kept))}; each is cut once")
     return kept
 
 
@@ -240,7 +236,7 @@ def segment_game(
     opts.check()
     info = probe(video)
     labels = read_labels(labels_path, opts.classes, duration_ms=info.duration_ms, slack_ms=LABEL_SLACK_MS, half=half)
-    events = _once_each(labels.for_half(half), video)
+    events = _once_each(labels.for_half(half), f"{labels_path}" + ("" if half == 1 else f" (half {half})"))
     rng = np.random.default_rng([opts.seed, half, len(events)])
     last_frame_ms = int(info.last_frame_s * 1000)
     background = background_clips(events, info.duration_ms, opts, half, rng)

@@ -15,7 +15,18 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ballspot.errors import BallspotError
-from ballspot.soccernet.labels import TEAMS, Annotation, names_its_half, parse_annotation
+from ballspot.soccernet.labels import (
+    TEAMS,
+    Annotation,
+    OffClock,
+    names_its_half,
+    off_clock_events,
+    off_clock_message,
+    parse_annotation,
+    repeats_in_their_frame,
+    repeats_message,
+    team_warnings,
+)
 from ballspot.soccernet.results import Prediction
 
 TEAM_CODES: dict[str, int] = {"left": 0, "right": 1}
@@ -50,6 +61,11 @@ class GameEvents:
 class Diagnostics:
     """What the official evaluator would do silently (or crash on), counted over all games."""
 
+    label_file_warnings: list[str] = field(default_factory=list)
+    """The warnings `segment` gives about a labels file, per file: events read without a side, repeats of an event
+    in one frame, positions far from their gameTime."""
+    gt_repeats_named: int = 0
+    """Labelled events repeating another in one frame that `label_file_warnings` names (said per file, not in sum)."""
     unknown_gt_labels: Counter = field(default_factory=Counter)
     unknown_pred_labels: Counter = field(default_factory=Counter)
     negative_confidences: int = 0
@@ -71,7 +87,7 @@ class Diagnostics:
 
     def messages(self) -> list[str]:
         """One sentence per issue: what was found and what the evaluation does about it."""
-        notes = []
+        notes = list(self.label_file_warnings)
         if self.unknown_gt_labels:
             notes.append(
                 f"{_count(self.unknown_gt_labels)} labelled event(s) with a label outside the class set "
@@ -123,7 +139,7 @@ class Diagnostics:
                 "after them: only the last written counts, as in the official evaluator; de-duplicate (NMS) "
                 "before writing"
             )
-        if self.duplicate_gt:
+        if self.duplicate_gt and not self.gt_repeats_named:
             notes.append(
                 f"{self.duplicate_gt} labelled event(s) share a 40 ms frame and class with a later one: "
                 "they count as one event, as in the official evaluator"
@@ -246,7 +262,7 @@ def _labels_columns(doc: object, class_index: Mapping[str, int], diagnostics: Di
     if not isinstance(doc, dict) or not isinstance(doc.get("annotations"), list):
         raise BallspotError(f"{where}: no 'annotations' list; is this a SoccerNet Labels-ball.json?")
     names = tuple(class_index)
-    annotations = []
+    annotations, raws, indices = [], [], []
     for i, raw in enumerate(doc["annotations"]):
         label = raw.get("label") if isinstance(raw, dict) else None
         if isinstance(label, str) and label not in class_index:
@@ -259,7 +275,35 @@ def _labels_columns(doc: object, class_index: Mapping[str, int], diagnostics: Di
         if not names_its_half(raw.get("gameTime")):
             diagnostics.gt_time_without_half.append((f"{where} annotation {i}", raw.get("gameTime"), annotation.half))
         annotations.append(annotation)
+        raws.append(raw)
+        indices.append(i)
+    _note_label_warnings(where, raws, annotations, indices, diagnostics)
     return _ground_truth_columns(annotations, class_index) if annotations else {}
+
+
+def _note_label_warnings(
+    where: str, raws: list[dict], annotations: list[Annotation], indices: list[int], diagnostics: Diagnostics
+) -> None:
+    """The warnings `segment` gives about this labels file's teams and clock (of its events read: `indices` are
+    their places in the file), in `diagnostics`; `note_repeats` gives the third kind."""
+    diagnostics.label_file_warnings.extend(team_warnings(where, raws))
+    off_clock = off_clock_events([raw.get("gameTime") for raw in raws], [a.position_ms for a in annotations], indices)
+    note_off_clock(where, off_clock, len(annotations), diagnostics)
+
+
+def note_off_clock(where: str, off_clock: Sequence[OffClock], events: int, diagnostics: Diagnostics) -> None:
+    """A labels file's events far from their gameTime (`off_clock_events`), warned about as `segment` does."""
+    if message := off_clock_message(where, off_clock, events):
+        diagnostics.label_file_warnings.append(message)
+
+
+def note_repeats(game: GameEvents, where: str, diagnostics: Diagnostics) -> None:
+    """A game's labelled events repeating another of their class in one frame, warned about per labels file (as
+    `segment` does) rather than in sum."""
+    repeats = int(repeats_in_their_frame(game.gt_half, game.gt_ms, game.gt_class).sum())
+    if repeats:
+        diagnostics.label_file_warnings.append(repeats_message(where, repeats))
+        diagnostics.gt_repeats_named += repeats
 
 
 def _check_position(position_ms: int, what: str) -> None:

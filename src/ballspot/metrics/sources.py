@@ -18,7 +18,14 @@ from pathlib import Path, PurePosixPath
 from ballspot.classes import class_index
 from ballspot.errors import BallspotError
 from ballspot.inputfiles import parse_json
-from ballspot.metrics.game_events import Diagnostics, GameEvents, game_from_columns, game_from_documents
+from ballspot.metrics.game_events import (
+    Diagnostics,
+    GameEvents,
+    game_from_columns,
+    game_from_documents,
+    note_off_clock,
+    note_repeats,
+)
 from ballspot.metrics.typed_columns import labels_columns, prediction_columns
 from ballspot.paths import absolute_as_named, walk_linked
 from ballspot.soccernet.game_ids import among, game_key, respelled
@@ -264,17 +271,22 @@ def _load_game(
     fast_predictions = None
     if fast_labels is not None:
         fast_predictions = prediction_columns(predictions_tree.read_bytes(predictions_where), index)
+    where = labels_tree.describe(labels_where)
     if fast_labels is None or fast_predictions is None:
-        return game_from_documents(
+        game = game_from_documents(
             game_id,
             labels_tree.read(labels_where),
             predictions_tree.read(predictions_where),
             index,
             diagnostics,
-            labels_where=labels_tree.describe(labels_where),
+            labels_where=where,
             predictions_where=predictions_tree.describe(predictions_where),
         )
-    (gt_columns, unknown_gt), (pred_columns, unknown_pred) = fast_labels, fast_predictions
-    diagnostics.unknown_gt_labels.update(unknown_gt)
-    diagnostics.unknown_pred_labels.update(unknown_pred)
-    return game_from_columns(game_id, {**gt_columns, **pred_columns})
+    else:
+        (gt_columns, unknown_gt, off_clock), (pred_columns, unknown_pred) = fast_labels, fast_predictions
+        diagnostics.unknown_gt_labels.update(unknown_gt)
+        diagnostics.unknown_pred_labels.update(unknown_pred)
+        note_off_clock(where, off_clock, len(gt_columns.get("gt_ms", ())), diagnostics)
+        game = game_from_columns(game_id, {**gt_columns, **pred_columns})
+    note_repeats(game, where, diagnostics)
+    return game

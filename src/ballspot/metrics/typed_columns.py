@@ -23,7 +23,7 @@ import msgspec
 import numpy as np
 
 from ballspot.metrics.game_events import NO_TEAM, TEAM_CODES
-from ballspot.soccernet.labels import all_name_their_half
+from ballspot.soccernet.labels import OffClock, all_name_their_half, off_clock_events
 
 Columns = dict[str, np.ndarray]
 _Label = TypeVar("_Label")
@@ -94,8 +94,9 @@ def _decode(raw: bytes, decoders: tuple[msgspec.json.Decoder, ...]) -> object | 
     return None
 
 
-def labels_columns(raw: bytes, class_index: Mapping[str, int]) -> tuple[Columns, Counter] | None:
-    """A Labels-ball.json's `gt_*` columns and its labels outside the class set (counted); None: read it slowly."""
+def labels_columns(raw: bytes, class_index: Mapping[str, int]) -> tuple[Columns, Counter, tuple[OffClock, ...]] | None:
+    """A Labels-ball.json's `gt_*` columns, its labels outside the class set (counted) and its events read whose
+    position lies far from their gameTime (`off_clock_events`); None: read it slowly."""
     document = _decode(raw, _decoders(tuple(class_index)).labels)
     if document is None:
         return None
@@ -108,15 +109,17 @@ def labels_columns(raw: bytes, class_index: Mapping[str, int]) -> tuple[Columns,
     if not _each_key_once(raw, "annotations", given):
         return None
     codes, unknown = _class_codes(annotations, class_index)
+    indices = None  # of the events read, in the file
     if unknown:
         known = codes >= 0
+        indices = np.flatnonzero(known).tolist()
         annotations, game_times, teams, visibilities = (
             [value for value, keep in zip(column, known, strict=True) if keep]
             for column in (annotations, game_times, teams, visibilities)
         )
         codes = codes[known]
     if not annotations:
-        return {}, unknown
+        return {}, unknown, ()
     if not all_name_their_half(game_times):
         return None  # the checking path warns about it (and takes the labels without a gameTime)
     positions = _int_column([a.position for a in annotations])
@@ -130,7 +133,7 @@ def labels_columns(raw: bytes, class_index: Mapping[str, int]) -> tuple[Columns,
         "gt_team": _team_codes(teams),  # UNSET is no team, as None is
         "gt_value": np.array([-1 if v == "not shown" else 1 for v in visibilities], dtype=np.int8),
     }
-    return columns, unknown
+    return columns, unknown, off_clock_events(game_times, positions, indices)
 
 
 def prediction_columns(raw: bytes, class_index: Mapping[str, int]) -> tuple[Columns, Counter] | None:

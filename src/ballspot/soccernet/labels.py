@@ -5,8 +5,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from ballspot.classes import CLASSES_12
 from ballspot.errors import BallspotError
@@ -41,6 +44,10 @@ class Annotation:
         return self.position_ms / 1000.0
 
 
+OffClock = tuple[int, str, int]
+"""(index in the file, gameTime, position in ms) of an event whose `gameTime` lies far from its `position`."""
+
+
 @dataclass(frozen=True)
 class GameLabels:
     """A game's annotations, sorted by (half, position)."""
@@ -48,7 +55,7 @@ class GameLabels:
     path: Path
     annotations: tuple[Annotation, ...]
     url_local: str = ""
-    off_clock: tuple[tuple[int, str, int], ...] = ()
+    off_clock: tuple[OffClock, ...] = ()
     """(index in the file, gameTime, position in ms) of each annotation whose `gameTime` lies more than
     `CLOCK_SLACK_S` from its `position` (see `off_clock_warning`)."""
 
@@ -101,26 +108,90 @@ def game_time_seconds(game_time: object) -> int | None:
     return int(m.group(1)) * 60 + int(m.group(2))
 
 
-def _off_clock(raws: list, annotations: list[Annotation]) -> tuple[tuple[int, str, int], ...]:
-    """`GameLabels.off_clock` of a file's annotations (raw and read, in the file's order)."""
-    off = []
-    for i, (raw, annotation) in enumerate(zip(raws, annotations, strict=True)):
-        seconds = game_time_seconds(raw.get("gameTime"))
-        if seconds is not None and abs(seconds - annotation.position_ms // 1000) > CLOCK_SLACK_S:
-            off.append((i, raw["gameTime"], annotation.position_ms))
-    return tuple(off)
+def off_clock_events(
+    game_times: Sequence[object], positions_ms: Sequence[int], indices: Sequence[int] | None = None
+) -> tuple[OffClock, ...]:
+    """The events whose `gameTime` lies more than `CLOCK_SLACK_S` from their `position`; `indices` are the
+    events' places in the file (by default their places in these lists)."""
+    clocks = _clock_seconds(game_times)
+    try:
+        positions = None if clocks is None else np.asarray(positions_ms, dtype=np.int64)
+    except OverflowError:  # a position past int64: read one by one
+        positions = None
+    if clocks is not None and positions is not None:
+        off = np.flatnonzero(np.abs(clocks - positions // 1000) > CLOCK_SLACK_S).tolist()
+    else:
+        seconds = [game_time_seconds(time) for time in game_times]
+        off = [
+            n
+            for n, (clock, position_ms) in enumerate(zip(seconds, positions_ms, strict=True))
+            if clock is not None and abs(clock - int(position_ms) // 1000) > CLOCK_SLACK_S
+        ]
+    return tuple((n if indices is None else indices[n], game_times[n], int(positions_ms[n])) for n in off)
+
+
+_CLOCKS = re.compile(r"(\d+):(\d\d)\s*\x00")
+"""The minutes and seconds of each `gameTime` of a joined run of them (as `_HALVES_AND_TIMES` matches)."""
+
+
+def _clock_seconds(game_times: Sequence[object]) -> np.ndarray | None:
+    """`game_time_seconds` of each, in one pass, when all are ASCII texts of SoccerNet's shape (a file read fast,
+    or any `read_labels` reads); None otherwise (read them one by one)."""
+    try:
+        joined = "\x00".join(game_times) + "\x00"  # type: ignore[arg-type]
+    except TypeError:  # not all texts
+        return None
+    if not joined.isascii() or joined.count("\x00") != len(game_times) or not _HALVES_AND_TIMES.fullmatch(joined):
+        return None
+    try:
+        clocks = np.array(_CLOCKS.findall(joined), dtype=np.int64).reshape(-1, 2)
+    except OverflowError:
+        return None
+    if clocks.size and clocks[:, 0].max() > 10**12:  # minutes * 60 could wrap around
+        return None
+    return clocks[:, 0] * 60 + clocks[:, 1]
+
+
+def off_clock_message(where: object, off_clock: Sequence[OffClock], events: int) -> str | None:
+    """A warning when some positions lie far from their `gameTime` (a position written in seconds or frames
+    where SoccerNet writes ms, or a hand edit of one field): the position is what is read. None otherwise."""
+    if not off_clock:
+        return None
+    index, game_time, position_ms = off_clock[0]
+    return (
+        f"{where}: {len(off_clock)} of {events} event(s) lie more than "
+        f"{CLOCK_SLACK_S} s from their gameTime, first: annotation {index} ({game_time!r} at {position_ms} ms); "
+        "events are placed by 'position', in ms from the start of the video, as SoccerNet's evaluator reads it"
+    )
 
 
 def off_clock_warning(labels: GameLabels) -> str | None:
-    """A warning when some positions lie far from their `gameTime` (a position written in seconds or frames
-    where SoccerNet writes ms, or a hand edit of one field): the position is what is read. None otherwise."""
-    if not labels.off_clock:
-        return None
-    index, game_time, position_ms = labels.off_clock[0]
+    """`off_clock_message` of a file read by `read_labels`."""
+    return off_clock_message(labels.path, labels.off_clock, len(labels.annotations))
+
+
+def repeats_in_their_frame(halves: Sequence[int], positions_ms: Sequence[int], labels: Sequence[object]) -> np.ndarray:
+    """Whether each event repeats one written before it of the same label in the same half and 40 ms frame:
+    SoccerNet's evaluator writes events into per-frame arrays, so it counts such a repeat once."""
+    from ballspot.metrics.matching import raw_frames
+
+    repeats = np.zeros(len(positions_ms), dtype=bool)
+    if not len(positions_ms):
+        return repeats
+    keys = (np.unique(np.asarray(labels), return_inverse=True)[1], raw_frames(positions_ms), np.asarray(halves))
+    order = np.lexsort((np.arange(len(repeats)), *keys))  # by half, frame, label, then place in the file
+    same = np.ones(len(order) - 1, dtype=bool)
+    for key in keys:
+        same &= key[order[1:]] == key[order[:-1]]
+    repeats[order[1:][same]] = True
+    return repeats
+
+
+def repeats_message(where: object, repeats: int) -> str:
+    """The warning of a labels file (or video) whose events repeat `repeats` times (`repeats_in_their_frame`)."""
     return (
-        f"{labels.path}: {len(labels.off_clock)} of {len(labels.annotations)} event(s) lie more than "
-        f"{CLOCK_SLACK_S} s from their gameTime, first: annotation {index} ({game_time!r} at {position_ms} ms); "
-        "events are placed by 'position', in ms from the start of the video, as SoccerNet's evaluator reads it"
+        f"{where}: {repeats} event(s) repeat another of the same action in the same 40 ms frame (SoccerNet's "
+        "evaluator counts them once)"
     )
 
 
@@ -255,7 +326,8 @@ def read_labels(
                     f"({duration_ms} ms)"
                 )
     _warn_all(team_warnings(str(path), data["annotations"]))
-    off_clock = _off_clock(data["annotations"], annotations)
+    game_times = [raw.get("gameTime") for raw in data["annotations"]]
+    off_clock = off_clock_events(game_times, [a.position_ms for a in annotations])
     annotations.sort(key=lambda a: (a.half, a.position_ms))
     url_local = str(data.get("UrlLocal", ""))
     return GameLabels(path=path, annotations=tuple(annotations), url_local=url_local, off_clock=off_clock)
