@@ -336,6 +336,19 @@ def test_events_of_one_action_in_one_frame_are_cut_once_with_a_warning(match, tm
     assert [(c["label"], c["event_ms"]) for c in manifest["clips"]] == [("PASS", 1000), ("DRIVE", 1020), ("PASS", 1040)]
 
 
+def test_teams_read_without_a_side_are_warned_of_once_per_labels_file(match, tmp_path):
+    """segment read the labels twice (checking, then cutting), and said each warning of them twice."""
+    labels = tmp_path / "teams.json"
+    labels.write_text(labels_json([("PASS", 1000, "home", "visible"), ("DRIVE", 2520, "", "visible"),
+                                   ("SHOT", 8000, "Left", "visible")]))  # fmt: skip
+    result = ok("segment", match, "--labels", labels, "--out", tmp_path / "clips", "--background", "0", "--no-clips")
+    stderr = " ".join(result.stderr.split())
+    assert stderr.count("1 event(s) name their team 'home' or 'away'") == 1, stderr
+    assert stderr.count("1 event(s) give an empty 'team'") == 1, stderr
+    manifest = json.loads((tmp_path / "clips" / "match" / "manifest.json").read_text())
+    assert [(c["label"], c["team"]) for c in manifest["clips"]] == [("PASS", None), ("DRIVE", None), ("SHOT", "left")]
+
+
 def test_positions_far_from_their_game_time_are_named_in_a_warning(match, tmp_path):
     """A file whose `position` is in seconds (or frames) where SoccerNet writes ms, as another tool may export
     it, put every clip at the wrong time without a word, though each `gameTime` said where the event was."""

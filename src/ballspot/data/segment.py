@@ -235,7 +235,9 @@ def segment_game(
     """Cut one video's clips into `out_dir` (skipping those already there) and write its manifest."""
     opts.check()
     info = probe(video)
-    labels = read_labels(labels_path, opts.classes, duration_ms=info.duration_ms, slack_ms=LABEL_SLACK_MS, half=half)
+    labels = read_labels(  # its warnings were said by `check_jobs`, once per game
+        labels_path, opts.classes, duration_ms=info.duration_ms, slack_ms=LABEL_SLACK_MS, half=half, warn=False
+    )
     events = _once_each(labels.for_half(half), f"{labels_path}" + ("" if half == 1 else f" (half {half})"))
     rng = np.random.default_rng([opts.seed, half, len(events)])
     last_frame_ms = int(info.last_frame_s * 1000)
@@ -492,12 +494,16 @@ def check_jobs(jobs: list[GameJob], classes: tuple[str, ...] = CLASSES_12) -> No
     for job in jobs:
         halves.setdefault(job.game_id, set()).add(job.half)
     events, warnings, eventless = 0, [], []
+    sideless = []  # events read without a side: said after the warnings, one of which may say why no event is cut
     for job in jobs:
         info = probe(job.video)
-        labels = read_labels(job.labels, classes, duration_ms=info.duration_ms, slack_ms=LABEL_SLACK_MS, half=job.half)
+        labels = read_labels(
+            job.labels, classes, duration_ms=info.duration_ms, slack_ms=LABEL_SLACK_MS, half=job.half, warn=False
+        )
         events += sum(a.half in halves[job.game_id] for a in labels.annotations)
         if job.half != min(halves[job.game_id]):
             continue  # one warning per game
+        sideless.extend(labels.warnings)
         if not labels.annotations:
             eventless.append(job.game_id)
         if clock := off_clock_warning(labels):
@@ -517,7 +523,7 @@ def check_jobs(jobs: list[GameJob], classes: tuple[str, ...] = CLASSES_12) -> No
             f"{len(eventless)} game(s) whose labels hold no event give no clip, first: {eventless[0]}"
             + ("" if len(eventless) == 1 else " ...")
         )
-    for warning in warnings:
+    for warning in warnings + sideless:
         warn(warning)
 
 

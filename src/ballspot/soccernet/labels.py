@@ -58,6 +58,8 @@ class GameLabels:
     off_clock: tuple[OffClock, ...] = ()
     """(index in the file, gameTime, position in ms) of each annotation whose `gameTime` lies more than
     `CLOCK_SLACK_S` from its `position` (see `off_clock_warning`)."""
+    warnings: tuple[str, ...] = ()
+    """The file's `team_warnings` (events read without a side)."""
 
     def for_half(self, half: int) -> list[Annotation]:
         return [a for a in self.annotations if a.half == half]
@@ -303,12 +305,14 @@ def read_labels(
     duration_ms: int | None = None,
     slack_ms: int = 0,
     half: int | None = None,
+    warn: bool = True,
 ) -> GameLabels:
     """Read a `Labels-ball.json`, checking every annotation.
 
     `duration_ms` (the video's length, when known) bounds positions, give or take `slack_ms`: a label a few
     frames past the end of a re-encoded video is still usable. With `half` (a 2023 game's video holds one
-    half), only that half's positions are bounded: the other half can be longer.
+    half), only that half's positions are bounded: the other half can be longer. With `warn`, the file's
+    `team_warnings` are said (they are in `GameLabels.warnings` either way).
     """
     path = Path(path)
     data = read_json(path, "labels file")
@@ -325,15 +329,19 @@ def read_labels(
                     f"{path}: annotation {i} ({a.label}) at {a.position_ms} ms is beyond the video's end "
                     f"({duration_ms} ms)"
                 )
-    _warn_all(team_warnings(str(path), data["annotations"]))
+    warnings = tuple(team_warnings(str(path), data["annotations"]))
+    if warn:
+        _warn_all(warnings)
     game_times = [raw.get("gameTime") for raw in data["annotations"]]
     off_clock = off_clock_events(game_times, [a.position_ms for a in annotations])
     annotations.sort(key=lambda a: (a.half, a.position_ms))
     url_local = str(data.get("UrlLocal", ""))
-    return GameLabels(path=path, annotations=tuple(annotations), url_local=url_local, off_clock=off_clock)
+    return GameLabels(
+        path=path, annotations=tuple(annotations), url_local=url_local, off_clock=off_clock, warnings=warnings
+    )
 
 
-def _warn_all(warnings: list[str]) -> None:
+def _warn_all(warnings: tuple[str, ...]) -> None:
     from ballspot.console import warn
 
     for warning in warnings:
