@@ -327,3 +327,25 @@ def test_speed_picks_frames_further_apart_or_closer_and_moves_the_targets_with_t
 def test_speed_outside_its_range_is_refused(speed):
     with pytest.raises(BallspotError, match="speed"):
         TrainConfig(task="dense", speed=speed).check()
+
+
+def test_a_whole_video_cache_stopped_during_its_first_build_leaves_no_empty_folder(tmp_path, monkeypatch):
+    """Ctrl-C while the first video decodes: the cache folders it made go, a folder already there stays."""
+    from ballspot.engine import video_cache
+    from ballspot.video.decode import FrameFormat
+    from tests.videos import counter_frames, encode
+
+    video = encode(tmp_path / "v.mp4", counter_frames(10), audio=False)
+    fmt = FrameFormat(height=32, width=64, fps=25.0, grey=True, crop=1.0)
+    kept = tmp_path / "kept"
+    kept.mkdir()
+
+    def stopped(*args, **kwargs):
+        yield from ()
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(video_cache, "stream_frames", stopped)
+    for cache in (tmp_path / "cache" / "videos", kept / "videos", kept):
+        with pytest.raises(KeyboardInterrupt):
+            video_cache.cached_video(video, fmt, 2, cache)
+    assert not (tmp_path / "cache").exists() and not (kept / "videos").exists() and kept.is_dir()

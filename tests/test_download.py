@@ -380,6 +380,33 @@ def test_labels_zip_merges_into_existing_game(tmp_path):
     assert not list((root / game_id).parent.glob(".*"))
 
 
+def test_a_file_the_download_did_not_write_is_kept_and_one_it_wrote_is_repaired(tmp_path, fake_hub):
+    """A game folder that held the user's own labels before the first download: the zip's labels go in and the
+    user's are kept beside them, said in a warning. A file the download wrote and that was damaged since is
+    written again on the rerun, with nothing kept of it."""
+    data = tmp_path / "data"
+    game = data / "spotting-ball-2025" / OFFICIAL_SPLITS["train"][0]
+    game.mkdir(parents=True)
+    (game / "Labels-ball.json").write_text('{"annotations": "my own"}')
+    (game / "notes.txt").write_text("mine")
+    env = {"BALLSPOT_NDA_PASSWORD": PASSWORD}
+    args = ("-e", "2025", "-s", "train", "--data-dir", str(data), "--json")
+    first = run_cli(*args, env=env)
+    assert first.exit_code == 0, first.output
+    assert (game / "Labels-ball.json").read_bytes() == labels_bytes(OFFICIAL_SPLITS["train"][0])
+    assert (game / "Labels-ball.json.before-download").read_text() == '{"annotations": "my own"}'
+    assert (game / "notes.txt").read_text() == "mine"
+    assert "Labels-ball.json.before-download" in " ".join(first.stderr.split())
+    video = (game / "224p.mp4").read_bytes()
+    (game / "224p.mp4").write_bytes(video[: len(video) // 2])  # a file the download wrote, cut short since
+    repaired = run_cli(*args, env=env)
+    assert repaired.exit_code == 0, repaired.output
+    assert (game / "224p.mp4").read_bytes() == video
+    assert sorted(p.name for p in game.iterdir()) == [
+        "224p.mp4", "720p.mp4", "Labels-ball.json", "Labels-ball.json.before-download", "notes.txt"
+    ]  # fmt: skip
+
+
 # --- the command, with the SDK's Hugging Face call replaced (spec §7 option 1) --------------------
 
 

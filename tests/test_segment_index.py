@@ -700,14 +700,21 @@ def test_index_round_trips_as_parquet_and_csv(segmented, tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("column", "value"), [("start_ms", "-40"), ("event_ms", "soon"), ("half", ""), ("label_id", "1.5")]
+    ("column", "value", "expected"),
+    [
+        ("start_ms", "-40", "a whole number >= 0"),
+        ("event_ms", "soon", "a whole number >= 0"),
+        ("half", "", "a whole number >= 0"),
+        ("label_id", "1.5", "a whole number >= 0"),
+        ("label_id", "1e30", "below 2"),  # read as int64: it would wrap round to a negative number
+    ],
 )
-def test_a_hand_edited_index_with_a_bad_number_is_refused(segmented, tmp_path, column, value):
+def test_a_hand_edited_index_with_a_bad_number_is_refused(segmented, tmp_path, column, value, expected):
     ok("index", segmented, "--out", tmp_path / "index.csv")
     frame = pd.read_csv(tmp_path / "index.csv", keep_default_na=False, dtype=str)
     frame.loc[2, column] = value
     frame.to_csv(tmp_path / "edited.csv", index=False)
-    with pytest.raises(BallspotError, match=f"row 2: '{column}' must be a whole number >= 0"):
+    with pytest.raises(BallspotError, match=f"row 2: '{column}' must be {expected}"):
         load_index(tmp_path / "edited.csv")
 
 

@@ -301,7 +301,7 @@ def test_a_run_name_being_trained_by_another_process_is_refused(tmp_path, index_
     assert not any(runs.iterdir())
 
 
-def test_a_frame_cache_on_a_full_disk_is_a_one_line_error_not_a_bus_error(tmp_path, index_path, monkeypatch):
+def test_a_frame_cache_on_a_full_disk_is_one_error_line_and_leaves_no_folder(tmp_path, index_path, monkeypatch):
     """The cache is written through a memory map: into a full disk that kills the process (SIGBUS) unless its
     space is reserved first. A full disk is played by posix_fallocate's ENOSPC."""
     import errno
@@ -314,7 +314,7 @@ def test_a_frame_cache_on_a_full_disk_is_a_one_line_error_not_a_bus_error(tmp_pa
     runs, cache = tmp_path / "runs", tmp_path / "cache"
     result = invoke_train("--name", "full", "--runs-dir", str(runs), index_path=index_path, cache=cache)
     assert_one_error_line(result, f"cannot write the frame cache into {cache}: No space left on device", "MiB needed")
-    assert not runs.exists() and not any(cache.iterdir())
+    assert not runs.exists() and not cache.exists()  # nor the cache folder the build made
 
 
 def test_a_run_stopped_before_its_first_epoch_is_saved_leaves_nothing_and_says_so(tmp_path, index_path, monkeypatch):
@@ -847,6 +847,65 @@ def test_a_resume_over_an_index_whose_clips_changed_is_refused(tmp_path, index_p
         train(config, run_dir, shared["cache"], resume=True)
     rows.sample(frac=1.0, random_state=0).to_parquet(index)  # the same clips, written in another order
     assert train(config, run_dir, shared["cache"], resume=True)["epochs_done"] == 2
+
+
+def _small_index():
+    """Two games' clips as `ballspot index` lists them (the videos need not exist to read the index)."""
+    import pandas as pd
+
+    from ballspot.data.index import COLUMNS
+
+    rows = []
+    for game, split in (("g1", "train"), ("g2", "valid")):
+        for label_id, (label, ms) in enumerate((("PASS", 1000), ("DRIVE", 2500), (BACKGROUND, 4000))):
+            kind = "background" if label == BACKGROUND else "event"
+            team = "left" if label_id == 0 else ""
+            rows.append(
+                dict(clip="", label=label, label_id=label_id, kind=kind, game=game, split=split, video=f"/v/{game}.mp4")
+                | dict(half=1, event_ms=ms, start_ms=ms - 500, end_ms=ms + 500, duration_s=1.0, team=team)
+                | dict(visibility="visible")
+            )
+    return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+TEXT_COLUMNS_OF_THE_INDEX = ("label", "kind", "game", "split", "video", "team", "visibility")
+
+
+@pytest.mark.parametrize(
+    "suffix, dtypes",
+    [
+        (".csv", {}),
+        (".parquet", {"half": float, "event_ms": float}),  # a table that once held a gap: pandas made it float
+        (".csv", {"half": float, "event_ms": float}),  # written 1.0, read back as float
+        (".parquet", {"half": "int32", "event_ms": "Int64", "label_id": "uint8"}),
+        (".parquet", dict.fromkeys(TEXT_COLUMNS_OF_THE_INDEX, "category")),
+        (".csv", {"event_ms": float} | dict.fromkeys(TEXT_COLUMNS_OF_THE_INDEX, "category")),
+    ],
+)
+def test_the_clip_digest_resume_checks_reads_the_values_not_how_they_are_stored(tmp_path, suffix, dtypes):
+    """The same clips saved as CSV instead of Parquet, or with other column types, are the same clips to
+    `--resume`; another event time is not."""
+    from ballspot.engine.data import index_digest
+
+    config = TrainConfig(index="unused")
+    index = _small_index()
+    index.to_parquet(tmp_path / "index.parquet", index=False)
+    saved_again = tmp_path / f"again{suffix}"
+    getattr(index.astype(dtypes), "to_csv" if suffix == ".csv" else "to_parquet")(saved_again, index=False)
+    assert index_digest(saved_again, config) == index_digest(tmp_path / "index.parquet", config)
+    other = index.astype(dtypes)
+    other.loc[1, "event_ms"] += 40
+    getattr(other, "to_csv" if suffix == ".csv" else "to_parquet")(saved_again, index=False)
+    assert index_digest(saved_again, config) != index_digest(tmp_path / "index.parquet", config)
+
+
+def test_the_clip_digest_of_an_index_ballspot_wrote_is_the_one_runs_already_store(tmp_path):
+    """Whole numbers stored as integers (what `ballspot index` writes, CSV or Parquet) digest as before: runs
+    started earlier resume over their index."""
+    from ballspot.engine.data import index_digest
+
+    _small_index().to_parquet(tmp_path / "index.parquet", index=False)
+    assert index_digest(tmp_path / "index.parquet", TrainConfig(index="unused")) == "a75a93b5e186ee29add9"
 
 
 def test_a_resume_takes_the_runs_index_from_its_new_place_and_no_other(tmp_path, index_path, shared, capsys):

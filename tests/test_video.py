@@ -129,6 +129,40 @@ def test_a_header_shorter_than_the_frames_is_not_the_end(tmp_path):
         assert info.last_frame_s == pytest.approx(last_frame, abs=0.01)
 
 
+def _slow_ending_video(tmp_path, suffix: str) -> Path:
+    """60 frames over 3 s: 50 at 50 fps (1 s), then 10 at 5 fps (2 s), joined by ffmpeg's concat demuxer without
+    re-encoding, so the last frame lasts 0.2 s, four average frames (frame k shows k)."""
+    frames, timing = counter_frames(60), ["-bf", "0", "-video_track_timescale", "1000"]
+    fast = encode(tmp_path / "fast.mp4", frames[:50], fps=50, audio=False, extra=timing)
+    slow = encode(tmp_path / "slow.mp4", frames[50:], fps=5, audio=False, extra=timing)
+    parts = tmp_path / "parts.txt"
+    parts.write_text(f"file '{fast}'\nfile '{slow}'\n")
+    joined = tmp_path / f"joined{suffix}"
+    ffmpeg("-f", "concat", "-safe", "0", "-i", str(parts), "-c", "copy", str(joined))
+    return joined
+
+
+@pytest.mark.parametrize("suffix", [".mp4", ".mkv", "piped"])
+def test_a_variable_rate_video_ends_when_its_last_frame_does(tmp_path, suffix):
+    """The end is the last frame's time plus that frame's own duration (0.2 s here), as ffmpeg decodes it: an
+    average frame's (0.05 s) ended a video whose last frames are slower than the rest too early. `piped`: a
+    Matroska written to a pipe, whose header has no duration."""
+    import subprocess
+
+    from ballspot.video.ffmpeg_bin import ffmpeg_exe
+
+    video = _slow_ending_video(tmp_path, ".mkv" if suffix == "piped" else suffix)
+    if suffix == "piped":
+        command = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-i", str(video), "-c", "copy", "-f", "matroska"]
+        video = tmp_path / "capture.mkv"
+        video.write_bytes(subprocess.run([*command, "-"], capture_output=True, check=True).stdout)
+    info = probe(video)
+    assert info.last_frame_s == pytest.approx(2.8, abs=0.001)
+    assert info.duration_s == pytest.approx(3.0, abs=0.001)
+    decoded = sum(len(chunk.frames) for chunk in stream_frames(video, FrameFormat(fps=25.0)))
+    assert decoded == 75 == round(info.duration_s * 25)
+
+
 def test_edit_list_hides_leading_frames(tmp_path):
     src = encode(tmp_path / "src.mp4", counter_frames(150), keyint=50)
     edited = tmp_path / "edited.mp4"

@@ -200,6 +200,15 @@ def _read_marker(root: Path, split: str) -> dict[str, dict[str, int]] | None:
         return None
 
 
+def written_files(root: Path) -> dict[str, set[str]]:
+    """game id -> the paths inside its folder that a download unpacked (those its splits' records list)."""
+    written: dict[str, set[str]] = {}
+    for split in SPLITS:
+        for game_id, files in (_read_marker(root, split) or {}).items():
+            written.setdefault(game_id, set()).update(files)
+    return written
+
+
 def split_complete(root: Path, split: str) -> bool:
     """True when this split was unpacked before and every file it brought is still there."""
     games = _read_marker(root, split)
@@ -474,12 +483,20 @@ def unpack_zip(
             password = credentials.password(f"{zip_path.name} is encrypted: it")
             archive.setpassword(password.encode("utf-8"))
         todo = [g for g in index.games if not unzip.files_complete(root / g.game_id, g.files())]
+        ours = written_files(root)
         with console.progress() as bar:
             task = bar.add_task(f"{root.name} {split}", total=sum(len(g.members) for g in todo))
             for game in todo:
                 bar.update(task, description=f"{split}: {game.game_id.rsplit('/', 1)[-1]}")
                 try:
-                    unzip.extract_game(archive, game, root, password, on_file=lambda _name: bar.advance(task))
+                    unzip.extract_game(
+                        archive,
+                        game,
+                        root,
+                        password,
+                        on_file=lambda _name: bar.advance(task),
+                        ours=ours.get(game.game_id, set()),
+                    )
                 except unzip.WrongPassword as exc:
                     raise BallspotError(f"{exc}; {PASSWORD_HINT} with the one SoccerNet e-mailed you") from exc
         for member in index.loose:

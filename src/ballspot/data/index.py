@@ -139,6 +139,7 @@ def load_index(path: Path) -> pd.DataFrame:
     for column in WHOLE_COLUMNS:  # a hand-edited CSV (or a Parquet file written by hand) can hold anything
         numbers[column] = values = pd.to_numeric(frame[column], errors="coerce")
         _refuse_rows(path, frame, column, values.isna() | (values < 0) | (values % 1 != 0), "a whole number >= 0")
+        _refuse_rows(path, frame, column, values >= 2**63, "below 2**63 (a 64-bit integer)")
     for column in CLIP_MS_KEYS:
         _refuse_rows(path, frame, column, numbers[column] > MAX_CLIP_MS, f"at most {MAX_CLIP_MS} ms (a day)")
     for column in TEXT_COLUMNS:
@@ -152,7 +153,16 @@ def load_index(path: Path) -> pd.DataFrame:
     background = (frame["kind"] == "background") != (frame["label"] == BACKGROUND)
     _refuse_rows(path, frame, "label", background, f"{BACKGROUND} exactly on the background clips")
     _refuse_repeats(path, frame)
-    return frame
+    return _typed(frame, numbers)
+
+
+def _typed(frame: pd.DataFrame, numbers: dict[str, pd.Series]) -> pd.DataFrame:
+    """The index with one type per column whatever file held it: whole numbers as int64 (not 1.0, as a CSV or
+    a float column gives them back), names as text (not a Parquet category), so the same clips compare equal
+    however they were saved."""
+    typed = frame.assign(**{column: numbers[column].astype("int64") for column in WHOLE_COLUMNS})
+    names = [column for column in dict.fromkeys((*TEXT_COLUMNS, *CHOICES)) if column not in WHOLE_COLUMNS]
+    return typed.assign(**{column: typed[column].astype(str) for column in names})
 
 
 def _refuse_repeats(path: Path, frame: pd.DataFrame) -> None:

@@ -10,15 +10,17 @@ extraction (a wrong password, a full disk, a killed process).
 from __future__ import annotations
 
 import contextlib
+import filecmp
 import os
 import shutil
 import uuid
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from ballspot import console
 from ballspot.atomic import atomic_path, removed_if_left_empty
 from ballspot.errors import BallspotError
 
@@ -27,6 +29,8 @@ GAME_DEPTH = 3
 
 STAGING_TAG = ".part-"
 RETIRED_TAG = ".old-"
+KEPT_SUFFIX = ".before-download"
+"""Added to the name of a user's own file that a zip brings a file of the same name for."""
 _COPY_CHUNK = 1 << 20
 
 
@@ -181,23 +185,51 @@ def _link_or_copy(source: Path, target: Path) -> None:
         shutil.copy2(source, target)
 
 
-def _install(staging: Path, final: Path) -> None:
+def _install(staging: Path, final: Path, ours: Collection[str] = ()) -> None:
     """Rename `staging` to `final`, keeping files of an existing `final` the zip did not hold.
 
     The merge matters when one zip adds to another's games (2023/2024 `test-private.zip` brings labels
-    to the games `test.zip` brought videos for). Kept files are hard links, so the merge costs no copy.
+    to the games `test.zip` brought videos for). Kept files are hard links, so the merge costs no copy. A file
+    the zip also holds is replaced when an earlier download wrote it (`ours`, paths inside the game folder: a
+    repair); any other that differs is the user's own, kept beside the zip's (`_kept_aside`).
     """
     if not final.exists():
         os.replace(staging, final)
         return
     for old in final.rglob("*"):
         relative = old.relative_to(final)
-        if old.is_file() and not (staging / relative).exists():
-            _link_or_copy(old, staging / relative)
+        new = staging / relative
+        if not old.is_file():
+            continue
+        if not new.exists():
+            _link_or_copy(old, new)
+        elif relative.as_posix() not in ours and not _same_content(old, new):
+            _link_or_copy(old, _kept_aside(new, final / relative))
     retired = final.with_name(f".{final.name}{RETIRED_TAG}{uuid.uuid4().hex[:8]}")
     os.replace(final, retired)
     os.replace(staging, final)
     shutil.rmtree(retired, ignore_errors=True)
+
+
+def _same_content(old: Path, new: Path) -> bool:
+    """True when both are files with the same bytes (one that cannot be read counts as different)."""
+    try:
+        return new.is_file() and filecmp.cmp(old, new, shallow=False)
+    except OSError:
+        return False
+
+
+def _kept_aside(staged: Path, old: Path) -> Path:
+    """Where in `staging` the user's own file `old` goes when the zip brings a file of its name: the name plus
+    `KEPT_SUFFIX` (numbered when taken, in the old folder or the new), said in a warning."""
+    number = 1
+    while True:
+        name = f"{staged.name}{KEPT_SUFFIX}" + (f"-{number}" if number > 1 else "")
+        if not (staged.with_name(name).exists() or old.with_name(name).exists()):
+            break
+        number += 1
+    console.warn(f"{old} was not written by a download and differs from the zip's: kept as {name}")
+    return staged.with_name(name)
 
 
 def extract_game(
@@ -206,8 +238,10 @@ def extract_game(
     root: Path,
     password: str | None = None,
     on_file: Callable[[str], None] | None = None,
+    ours: Collection[str] = (),
 ) -> Path:
-    """Extract one game under `root` atomically; returns the game folder."""
+    """Extract one game under `root` atomically; returns the game folder. `ours`: the paths inside the game
+    folder an earlier download wrote (replaced when they differ); other files the zip holds too are kept."""
     final = root / game.game_id
     if final.exists() and not final.is_dir():  # it would be moved aside and left as a hidden file
         raise BallspotError(f"cannot create folder {final}: a file of that name is in the way")
@@ -222,7 +256,7 @@ def extract_game(
                 _copy_member(archive, member, staging / _inside_game(member.filename), password)
                 if on_file is not None:
                     on_file(member.filename)
-            _install(staging, final)
+            _install(staging, final, ours)
         finally:
             if staging.exists():
                 shutil.rmtree(staging, ignore_errors=True)

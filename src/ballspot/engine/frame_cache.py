@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ballspot import console
-from ballspot.atomic import atomic_path, ensure_dir, reserve_space, write_json
+from ballspot.atomic import atomic_path, removed_if_left_empty, reserve_space, write_json
 from ballspot.errors import BallspotError
 from ballspot.soccernet.labels import LABEL_SLACK_MS
 from ballspot.video.decode import FrameFormat, decode_frames_at
@@ -114,10 +114,16 @@ def build_cache(
         raise BallspotError(f"source video not found: {missing[0]} (the index points at videos that moved)")
     _refuse_events_past_the_end(rows)
     key = cache_key(rows, spec)
-    ensure_dir(cache_dir)
     target = cache_dir / f"frames-{key}.npy"
-    if target.is_file():
-        return FrameCache(target, spec, len(rows))
+    if not target.is_file():
+        with removed_if_left_empty(cache_dir):  # stopped before its first file: no empty cache folder
+            _decode_windows(rows, spec, target, on_video)
+        write_json(target.with_suffix(".json"), {"rows": len(rows), "span": spec.span, "key": key})
+    return FrameCache(target, spec, len(rows))
+
+
+def _decode_windows(rows: pd.DataFrame, spec: WindowSpec, target: Path, on_video: Callable[[], None] | None) -> None:
+    """Decode the stored frames of every row into the .npy file `target` (atomically), a video at a time."""
     offsets = spec.offsets()
     with atomic_path(target) as tmp, console.progress() as bar:
         task = bar.add_task(f"frame cache ({len(rows)} windows)", total=rows["video"].nunique())
@@ -138,5 +144,3 @@ def build_cache(
                 on_video()
         array.flush()
         del flat, array
-    write_json(target.with_suffix(".json"), {"rows": len(rows), "span": spec.span, "key": key})
-    return FrameCache(target, spec, len(rows))

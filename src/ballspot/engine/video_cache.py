@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ballspot.atomic import atomic_path, ensure_dir, write_json
+from ballspot.atomic import atomic_path, removed_if_left_empty, write_json
 from ballspot.errors import BallspotError
 from ballspot.inputfiles import read_json
 from ballspot.video.decode import FrameFormat, stream_frames
@@ -53,21 +53,10 @@ def cached_video(
     if not video.is_file():
         raise BallspotError(f"source video not found: {video} (the index points at videos that moved)")
     key = video_key(video, fmt, stride)
-    ensure_dir(cache_dir)
     data_path, meta_path = cache_dir / f"video-{key}.u8", cache_dir / f"video-{key}.json"
     if not (data_path.is_file() and meta_path.is_file()):
-        raw = 0
-        with atomic_path(data_path) as tmp, open(tmp, "wb") as sink:
-            for chunk in stream_frames(video, fmt):
-                first_kept = (-chunk.first) % stride
-                sink.write(np.ascontiguousarray(chunk.frames[first_kept::stride]).tobytes())
-                raw += len(chunk.frames)
-                if on_frames:
-                    on_frames(len(chunk.frames))
-        if raw == 0:
-            data_path.unlink(missing_ok=True)
-            raise BallspotError(f"no frames decoded from {video}")
-        write_json(meta_path, {"video": str(video), "raw_frames": raw, "shape": list(fmt.shape(-(-raw // stride)))})
+        with removed_if_left_empty(cache_dir):  # stopped before its first file: no empty cache folder
+            _decode_into(video, fmt, stride, data_path, meta_path, on_frames)
     try:
         meta = read_json(meta_path, "frame cache index")
         shape = tuple(int(size) for size in meta["shape"])
@@ -78,3 +67,26 @@ def cached_video(
         raise BallspotError(f"frame cache {data_path} is damaged; delete it and rerun")
     frames = np.memmap(data_path, dtype=np.uint8, mode="r", shape=shape)
     return SampledVideo(path=video, frames=frames, stride=stride, raw_frames=raw_frames)
+
+
+def _decode_into(
+    video: Path,
+    fmt: FrameFormat,
+    stride: int,
+    data_path: Path,
+    meta_path: Path,
+    on_frames: Callable[[int], None] | None,
+) -> None:
+    """Decode every `stride`-th frame of the video into `data_path` (atomically), then its record `meta_path`."""
+    raw = 0
+    with atomic_path(data_path) as tmp, open(tmp, "wb") as sink:
+        for chunk in stream_frames(video, fmt):
+            first_kept = (-chunk.first) % stride
+            sink.write(np.ascontiguousarray(chunk.frames[first_kept::stride]).tobytes())
+            raw += len(chunk.frames)
+            if on_frames:
+                on_frames(len(chunk.frames))
+    if raw == 0:
+        data_path.unlink(missing_ok=True)
+        raise BallspotError(f"no frames decoded from {video}")
+    write_json(meta_path, {"video": str(video), "raw_frames": raw, "shape": list(fmt.shape(-(-raw // stride)))})

@@ -104,7 +104,7 @@ def _probe_file(path: Path, size: int, mtime_ns: int) -> VideoInfo:
             origin = _origin_s(container)
             if duration is None:  # a Matroska written to a pipe (a live capture) has none: its packets tell
                 last_frame, last_length = _last_frame_s(container, stream, 0.0)
-                duration = 0.0 if last_frame is None else last_frame + 1 / fps
+                duration = 0.0 if last_frame is None else last_frame + (last_length or 1 / fps)
             else:
                 last_frame, last_length = _last_frame_s(container, stream, duration) if duration > 0 else (None, None)
     except BallspotError:
@@ -196,12 +196,12 @@ def _display_rotation(container, stream) -> int:
 
 
 def _end_s(header_s: float, last_frame_s: float, average_s: float, last_length_s: float | None) -> float:
-    """When the last frame stops being shown: its time plus an average frame's duration, not past the header's
-    duration, which counts the last frame's own; a header that ends before the last frame is wrong (the decoder
-    delivers the frames past it), and the last frame's own duration, where its packet has one, ends it."""
-    if last_frame_s >= header_s:
-        return last_frame_s + (last_length_s or average_s)
-    return min(header_s, last_frame_s + average_s)
+    """When the last frame stops being shown: its time plus its own duration where its packet has one (a
+    variable-rate video's last frame may last several average frames), else an average frame's; not past the
+    header's duration, which counts the last frame's own, except that a header that ends before the last frame
+    is wrong (the decoder delivers the frames past it)."""
+    end = last_frame_s + (last_length_s or average_s)
+    return end if last_frame_s >= header_s else min(header_s, end)
 
 
 def _last_frame_s(container, stream, duration: float) -> tuple[float | None, float | None]:
