@@ -847,3 +847,49 @@ def test_a_postgresql_server_that_never_answers_is_an_error_not_a_hang(tmp_path)
         silent.close()
     assert done.returncode == 1 and done.stderr.startswith("error: cannot open storage"), done.stderr
     assert "timeout expired" in done.stderr
+
+
+def fake_run(tmp_path: Path) -> Path:
+    """A run folder whose weights are not a model: a command that fails on them has loaded them."""
+    run = tmp_path / "run"
+    (run / "weights").mkdir(parents=True)
+    (run / "weights" / "best.pt").write_bytes(b"not a checkpoint")
+    return run
+
+
+def test_postprocess_search_into_an_unwritable_run_fails_before_the_model_loads(tmp_path, monkeypatch):
+    """The run folder's writability was found out after every validation game had been scored."""
+    run = fake_run(tmp_path)
+    real_access = os.access
+    read_only = lambda path, mode: real_access(path, mode) and not (Path(path) == run and mode & os.W_OK)  # noqa: E731
+    monkeypatch.setattr(os, "access", read_only)  # as a read-only mount is, even to root
+    result = runner.invoke(app, ["tune", "postprocess", str(run), "--device", "cpu"])
+    assert_one_error_line(result, f"folder is not writable: {run}")
+
+
+def test_postprocess_search_with_a_folder_in_place_of_its_report_fails_before_the_model_loads(tmp_path):
+    run = fake_run(tmp_path)
+    (run / "postprocess_search.json").mkdir()
+    result = runner.invoke(app, ["tune", "postprocess", str(run), "--device", "cpu"])
+    assert_one_error_line(result, "postprocess_search.json: a folder of that name is in the way")
+
+
+def test_postprocess_search_that_cannot_write_its_report_leaves_predicts_file_as_it_was(
+    tmp_path, spot_run, monkeypatch
+):
+    """postprocess.json (what predict reads) was written first: a failure writing the report left the new settings
+    in use by a command that said it failed."""
+    import shutil
+
+    import ballspot.atomic
+
+    run = Path(shutil.copytree(spot_run, tmp_path / "run"))
+    (run / PARAMS_FILE).unlink(missing_ok=True)
+
+    def full_disk(target, data, indent=2):
+        raise BallspotError(f"cannot write {target}: No space left on device")
+
+    monkeypatch.setattr(ballspot.atomic, "write_json", full_disk)  # the report's writer, not postprocess.json's
+    result = runner.invoke(app, ["tune", "postprocess", str(run), "--device", "cpu", "--min-events", "1"])
+    assert_one_error_line(result, "postprocess_search.json: No space left on device")
+    assert not (run / PARAMS_FILE).exists()

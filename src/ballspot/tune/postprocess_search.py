@@ -293,6 +293,8 @@ def tune_postprocess(
             f"{model_path} is not in a run's weights folder, so there is no run to save postprocess.json in: "
             "give the run folder (or put the file in <run>/weights/)"
         )
+    report_path = params_path.parent / SEARCH_FILE
+    check_outputs(params_path, report_path)  # an unwritable run fails now, not after scoring every game
     spotter = load_spotter(model_path, device)
     classes = tuple(class_set(spotter.config.classes))
     if tuple(spotter.action_classes) != classes:
@@ -323,11 +325,9 @@ def tune_postprocess(
             f"({', '.join(few)}); more validation games (or --min-events) let them have their own"
         )
     after = spotting_map_of(scored, classes, tuned, step_s).mAP
-    run_dir = params_path.parent
-    params_file = save_params(params_path, tuned)
     report = {
         "model": str(model_path),
-        "params_file": str(params_file),
+        "params_file": str(params_path),
         "split": split,
         "games": [g.game_id for g in scored],
         "tolerance_s": TOLERANCE_S,
@@ -343,5 +343,15 @@ def tune_postprocess(
         },
         "params": tuned.to_dict(),
     }
-    write_json(run_dir / SEARCH_FILE, report)
+    write_json(report_path, report)
+    save_params(params_path, tuned)  # last: a failure before leaves predict's file as it was
     return report
+
+
+def check_outputs(*targets: Path) -> None:
+    """The folders of `targets` are writable and no folder stands in their place: one line, before any work."""
+    from ballspot.atomic import ensure_dir, refuse_folders_in_the_way
+
+    for target in targets:
+        ensure_dir(target.parent)
+    refuse_folders_in_the_way(*targets)
