@@ -893,3 +893,41 @@ def test_postprocess_search_that_cannot_write_its_report_leaves_predicts_file_as
     result = runner.invoke(app, ["tune", "postprocess", str(run), "--device", "cpu", "--min-events", "1"])
     assert_one_error_line(result, "postprocess_search.json: No space left on device")
     assert not (run / PARAMS_FILE).exists()
+
+
+def study_with_a_best_trial(studies: Path, name: str) -> str:
+    """A SQLite study in `studies` holding one complete trial with its training config; returns its storage."""
+    from ballspot.tune.objective import CONFIG_ATTR
+
+    spec = parse_storage(None, studies)
+    study = open_study(spec, name, "val_macro_f1")
+    config = TrainConfig(index="/data/clips/index.parquet").to_dict()
+    distributions = {"dropout": optuna.distributions.CategoricalDistribution([0.1, 0.3])}
+    study.add_trial(optuna.trial.create_trial(params={"dropout": 0.1}, distributions=distributions, value=0.5,
+                                              user_attrs={CONFIG_ATTR: config}))  # fmt: skip
+    return spec.target
+
+
+def test_tune_report_leaves_an_up_to_date_best_yaml_alone(tmp_path):
+    """A report only reads: it rewrote best.yaml every time, which fails in a studies folder it cannot write."""
+    storage = study_with_a_best_trial(tmp_path, "read")
+    args = ["tune", "report", "--storage", storage, "--study", "read", "--studies-dir", str(tmp_path), "--json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    best = tmp_path / "read" / "best.yaml"
+    assert json.loads(result.stdout)["best_config"] == str(best)
+    written = best.stat().st_ino
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert best.stat().st_ino == written  # not replaced by a new file
+
+
+def test_tune_report_that_cannot_write_best_yaml_warns_and_still_reports(tmp_path):
+    storage = study_with_a_best_trial(tmp_path, "blocked")
+    (tmp_path / "blocked" / "best.yaml").mkdir(parents=True)  # in the way, as a read-only folder would be
+    args = ["tune", "report", "--storage", storage, "--study", "blocked", "--studies-dir", str(tmp_path), "--json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["best"]["number"] == 0 and report["best_config"] is None
+    assert "warning: best configuration not saved: cannot write " in result.stderr

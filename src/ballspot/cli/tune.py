@@ -301,13 +301,26 @@ def report_command(
     spec = parse_storage(storage, studies)
     the_study = load_study(spec, study)
     with storage_errors(spec, study):
-        best_config = report.write_best_config(the_study, studies / study / report.BEST_FILE)
+        best_config = _best_config_if_writable(the_study, studies / study / report.BEST_FILE)
         result = report.summary(the_study, spec, best_config)
     if json_output:
         typer.echo(json.dumps(result))
         return
     report.print_report(result)
     console.result_line(best_config or spec.dashboard)
+
+
+def _best_config_if_writable(the_study, target: Path) -> Path | None:
+    """best.yaml brought up to date for a report; where it cannot be written (a read-only studies folder), a
+    warning and None: the report is still shown."""
+    from ballspot import console
+    from ballspot.tune import report
+
+    try:
+        return report.write_best_config(the_study, target)
+    except BallspotError as exc:
+        console.warn(f"best configuration not saved: {exc}")
+        return None
 
 
 @command("postprocess", on=tune_app)
