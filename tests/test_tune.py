@@ -549,14 +549,20 @@ def test_a_rerun_whose_space_draws_an_option_differently_is_a_one_line_error(tmp
         ({"task": "classify"}, "study 'mixed' trained task 'classify' in its earlier trials, this run 'spot'"),
         ({"index": "/elsewhere/clips/index.parquet"}, "trained index '/elsewhere/clips/index.parquet' in its"),
         ({"valid_split": "test"}, "trained valid_split 'test' in its earlier trials, this run 'valid'"),
+        (
+            {"epochs": 3},
+            "trained epochs 3 in its earlier trials, this run 1: their values would not compare; rerun "
+            "it with --epochs 3, or give a new --study",
+        ),  # fmt: skip
     ],
 )
 def test_a_rerun_on_other_data_or_another_task_is_a_one_line_error(tmp_path, league_index, cache, earlier, fragment):
     """A study continued with another --task or --index mixed values measured on other things in one ranking:
-    the best trial, best.yaml and the pruner's medians came from trials the new ones cannot be compared with."""
+    the best trial, best.yaml and the pruner's medians came from trials the new ones cannot be compared with. So
+    did another --epochs: a trial's value is its best epoch's, and a longer trial has more of them."""
     from ballspot.tune.objective import CONFIG_ATTR
 
-    config = tiny_config(league_index, task="spot").merged(earlier).to_dict()
+    config = tiny_config(league_index, task="spot", epochs=1).merged(earlier).to_dict()
     study = open_study(parse_storage(None, tmp_path / "studies"), "mixed", "val_macro_f1")
     distributions = {"dropout": optuna.distributions.CategoricalDistribution([0.1])}
     study.add_trial(
@@ -579,7 +585,7 @@ def test_a_rerun_whose_space_now_draws_the_task_is_not_refused_for_it(tmp_path, 
     monkeypatch.setattr(study_module, "run_trials", lambda *args, **kwargs: [])  # no training: the checks only
     study = open_study(parse_storage(None, tmp_path / "studies"), "task", "val_macro_f1")
     distributions = {"dropout": optuna.distributions.CategoricalDistribution([0.1])}
-    config = tiny_config(league_index, task="spot").to_dict()
+    config = tiny_config(league_index, task="spot", epochs=1).to_dict()
     study.add_trial(optuna.trial.create_trial(params={"dropout": 0.1}, distributions=distributions, value=0.5,
                                               user_attrs={CONFIG_ATTR: config}))  # fmt: skip
     space = tmp_path / "space.yaml"
