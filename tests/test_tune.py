@@ -115,6 +115,10 @@ def test_default_space_is_valid_and_holds_the_seeds_three():
         ("epochs: {type: int, low: 1, high: 4, step: 2}", "step 2 does not divide high - low (3)"),
         ("warmup_epochs: {type: float, low: 0.0, high: 1.0, step: 0}", "step must be > 0"),
         ("batch-size: [2, 4]\nbatch_size: [8, 16]", "'batch-size' and 'batch_size' are the same option; keep one"),
+        ("batch_size: [4, 8, 4.0]", "batch_size: choices 4 and 4.0 are the same value; keep one"),
+        ("augment: [true, true]", "augment: choices true and true are the same value; keep one"),
+        ("batch_size: [2, 1, true]", "batch_size: choices 1 and true are the same value; keep one"),
+        ("optimizer: [adamw, adamw]", "optimizer: choices 'adamw' and 'adamw' are the same value; keep one"),
     ],
 )
 def test_bad_space_files_are_one_line_errors(tmp_path, text, message):
