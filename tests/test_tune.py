@@ -941,3 +941,27 @@ def test_tune_report_that_cannot_write_best_yaml_warns_and_still_reports(tmp_pat
     report = json.loads(result.stdout)
     assert report["best"]["number"] == 0 and report["best_config"] is None
     assert "warning: best configuration not saved: cannot write " in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "connect_args"),
+    [
+        ("mysql+pymysql://u:secret@db/optuna", {"connect_timeout": 20}),
+        ("mysql://u@db/optuna", {"connect_timeout": 20}),  # mysqlclient
+        ("mariadb+mariadbconnector://u@db/optuna", {"connect_timeout": 20}),
+        ("mysql+mysqlconnector://u@db/optuna", {"connection_timeout": 20}),
+        ("mysql+pymysql://u@db/optuna?connect_timeout=5", None),  # the URL's own
+        ("postgresql+psycopg2://u@db/optuna", {"connect_timeout": 20}),
+        ("postgresql+psycopg2://u@db/optuna?connect_timeout=5", None),
+        ("postgresql+pg8000://u@db/optuna", None),  # takes no connect_timeout: opening failed on it
+    ],
+)
+def test_a_database_server_connection_gets_its_drivers_connect_timeout(tmp_path, monkeypatch, url, connect_args):
+    """A MySQL URL got no connect timeout: a server that takes the connection and never answers hung `tune`."""
+    from ballspot.tune.storage import open_storage
+
+    opened = {}
+    monkeypatch.setattr(optuna.storages, "RDBStorage", lambda target, **kwargs: opened.update(kwargs))  # no server
+    open_storage(parse_storage(url, tmp_path))
+    options = opened["engine_kwargs"]
+    assert options.get("connect_args") == connect_args and options["pool_pre_ping"]
