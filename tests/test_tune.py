@@ -965,3 +965,33 @@ def test_a_database_server_connection_gets_its_drivers_connect_timeout(tmp_path,
     open_storage(parse_storage(url, tmp_path))
     options = opened["engine_kwargs"]
     assert options.get("connect_args") == connect_args and options["pool_pre_ping"]
+
+
+def test_postprocess_search_on_weights_other_than_best_pt_wants_a_folder_of_its_own(tmp_path):
+    """Settings tuned on last.pt went to <run>/postprocess.json, which predict applies to the run's best.pt."""
+    run = fake_run(tmp_path)
+    (run / "weights" / "last.pt").write_bytes(b"not a checkpoint either")
+    result = runner.invoke(app, ["tune", "postprocess", str(run / "weights" / "last.pt"), "--device", "cpu"])
+    assert_one_error_line(result, "last.pt is not the run's best.pt, the weights `ballspot predict` applies", "--out")
+    assert not (run / PARAMS_FILE).exists()
+    loose = tmp_path / "loose.pt"  # in no run: --out is where its settings can go
+    loose.write_bytes(b"not a checkpoint")
+    result = runner.invoke(app, ["tune", "postprocess", str(loose), "--out", str(tmp_path / "pp"), "--device", "cpu"])
+    assert_one_error_line(result, f"cannot read weights file {loose}: not a PyTorch checkpoint")  # taken as far
+
+
+def test_postprocess_search_with_out_saves_into_that_folder_and_leaves_the_run_alone(tmp_path, spot_run):
+    import shutil
+
+    run = Path(shutil.copytree(spot_run, tmp_path / "run"))
+    for written in (PARAMS_FILE, "postprocess_search.json"):  # by the tests before, in the module's run
+        (run / written).unlink(missing_ok=True)
+    out = tmp_path / "last-settings"
+    args = ["tune", "postprocess", str(run / "weights" / "last.pt"), "--out", str(out), "--device", "cpu"]
+    result = runner.invoke(app, [*args, "--min-events", "1", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["params_file"] == str(out / PARAMS_FILE)
+    assert load_params(out / PARAMS_FILE).to_dict() == report["params"]
+    assert json.loads((out / "postprocess_search.json").read_text())["model"] == str(run / "weights" / "last.pt")
+    assert not (run / PARAMS_FILE).exists() and not (run / "postprocess_search.json").exists()

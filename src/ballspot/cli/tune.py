@@ -336,12 +336,20 @@ def postprocess(
     min_events: Annotated[
         int, Opt("--min-events", min=1, help="Validation events a class needs to get settings of its own.")
     ] = 20,
+    out: Annotated[
+        Path | None,
+        Opt(
+            "--out",
+            help="Folder for postprocess.json and postprocess_search.json \\[default: the run folder, for its best.pt; "
+            "needed for other weights (last.pt), then given to predict with --params].",
+        ),
+    ] = None,
     threads: ThreadsOption = None,
     json_output: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
     """Tune smoothing, suppression window and peak threshold per class for mAP@1 on the run's validation
-    games (no retraining); saves <run>/postprocess.json, which `ballspot predict` then uses."""
+    games (no retraining); saves <run>/postprocess.json, which `ballspot predict` then uses with the run's best.pt."""
     from ballspot.threads import use_threads
 
     use_threads(threads)
@@ -349,7 +357,7 @@ def postprocess(
     from ballspot.tune.postprocess_search import tune_postprocess
 
     console.set_quiet(quiet or json_output)
-    result = tune_postprocess(run, labels, split, device.value, batch_size, min_events)
+    result = tune_postprocess(run, labels, split, device.value, batch_size, min_events, out)
     if json_output:
         typer.echo(json.dumps(result))
         return

@@ -270,6 +270,28 @@ def resolve_model(path: Path) -> Path:
     return path
 
 
+def run_params_path(model_path: Path) -> Path:
+    """The run's postprocess.json, for its best.pt: `predict` applies that file to the run's best.pt, so settings
+    tuned on other weights (last.pt) must go elsewhere (`--out`)."""
+    from ballspot.engine.trainer import RunFolder
+    from ballspot.predict.api import tuned_params_path
+
+    params_path = tuned_params_path(model_path)
+    if params_path is None:
+        raise BallspotError(
+            f"{model_path} is not in a run's weights folder, so there is no run to save postprocess.json in: "
+            "give the run folder (or put the file in <run>/weights/), or a folder for it with --out"
+        )
+    best = RunFolder(params_path.parent).best
+    if model_path.resolve() != best.resolve():
+        raise BallspotError(
+            f"{model_path} is not the run's best.pt, the weights `ballspot predict` applies {params_path} to: tune "
+            "best.pt (give the run folder), or save these settings apart with --out FOLDER (then predict --params "
+            "FOLDER/postprocess.json)"
+        )
+    return params_path
+
+
 def tune_postprocess(
     model_path: Path,
     labels_root: Path | None = None,
@@ -277,22 +299,19 @@ def tune_postprocess(
     device: str = "auto",
     batch_size: int = 8,
     min_events: int = MIN_EVENTS,
+    out: Path | None = None,
 ) -> dict:
-    """Score the split's games once, search, save `<run>/postprocess.json`; returns the report."""
+    """Score the split's games once, search, save `<run>/postprocess.json` (or `<out>/postprocess.json`); returns
+    the report."""
     from ballspot.atomic import write_json
     from ballspot.classes import class_set
-    from ballspot.paths import absolute_as_named
-    from ballspot.predict.api import default_params, load_spotter, tuned_params_path
-    from ballspot.predict.postprocess import save_params
+    from ballspot.paths import absolute, absolute_as_named
+    from ballspot.predict.api import default_params, load_spotter
+    from ballspot.predict.postprocess import PARAMS_FILE, save_params
     from ballspot.predict.spotter import position_step_s
 
     model_path = absolute_as_named(resolve_model(model_path))  # the report is kept: the same from any folder
-    params_path = tuned_params_path(model_path)
-    if params_path is None:
-        raise BallspotError(
-            f"{model_path} is not in a run's weights folder, so there is no run to save postprocess.json in: "
-            "give the run folder (or put the file in <run>/weights/)"
-        )
+    params_path = absolute(out) / PARAMS_FILE if out is not None else run_params_path(model_path)
     report_path = params_path.parent / SEARCH_FILE
     check_outputs(params_path, report_path)  # an unwritable run fails now, not after scoring every game
     spotter = load_spotter(model_path, device)
