@@ -867,12 +867,21 @@ def fake_run(tmp_path: Path) -> Path:
     return run
 
 
+def make_read_only(monkeypatch, folder: Path) -> None:
+    """`folder` and what it holds answer os.access as a read-only mount does, even to root (who runs the tests)."""
+    real_access = os.access
+
+    def access(path, mode, **kwargs) -> bool:
+        inside = folder in (Path(path), *Path(path).parents)
+        return real_access(path, mode, **kwargs) and not (mode & os.W_OK and inside)
+
+    monkeypatch.setattr(os, "access", access)
+
+
 def test_postprocess_search_into_an_unwritable_run_fails_before_the_model_loads(tmp_path, monkeypatch):
     """The run folder's writability was found out after every validation game had been scored."""
     run = fake_run(tmp_path)
-    real_access = os.access
-    read_only = lambda path, mode: real_access(path, mode) and not (Path(path) == run and mode & os.W_OK)  # noqa: E731
-    monkeypatch.setattr(os, "access", read_only)  # as a read-only mount is, even to root
+    make_read_only(monkeypatch, run)
     result = runner.invoke(app, ["tune", "postprocess", str(run), "--device", "cpu"])
     assert_one_error_line(result, f"folder is not writable: {run}")
 
@@ -995,3 +1004,15 @@ def test_postprocess_search_with_out_saves_into_that_folder_and_leaves_the_run_a
     assert load_params(out / PARAMS_FILE).to_dict() == report["params"]
     assert json.loads((out / "postprocess_search.json").read_text())["model"] == str(run / "weights" / "last.pt")
     assert not (run / PARAMS_FILE).exists() and not (run / "postprocess_search.json").exists()
+
+
+def test_tune_report_reads_a_study_in_a_read_only_studies_folder(tmp_path, monkeypatch):
+    """Opening the SQLite database asked for a writable folder, as if to create it: a report on a study in a
+    read-only folder failed before it read anything."""
+    storage = study_with_a_best_trial(tmp_path, "shared")
+    args = ["tune", "report", "--storage", storage, "--study", "shared", "--studies-dir", str(tmp_path), "--json"]
+    assert runner.invoke(app, args).exit_code == 0  # best.yaml written while the folder could be written
+    make_read_only(monkeypatch, tmp_path)
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["best"]["number"] == 0 and "warning" not in result.stderr

@@ -166,9 +166,11 @@ def open_storage(spec: StorageSpec):
                 "give a new file, or the journal a study wrote"
             ) from None
     if spec.kind == "sqlite" and spec.target.startswith("sqlite:///"):
-        from ballspot.atomic import ensure_dir
+        database = Path(spec.target[len("sqlite:///") :].split("?")[0])
+        if not database.exists():  # a new one: its folder must take it (one that exists is read in any folder)
+            from ballspot.atomic import ensure_dir
 
-        ensure_dir(Path(spec.target[len("sqlite:///") :]).parent)
+            ensure_dir(database.parent)
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)  # the heartbeat's
     for attempt in range(SCHEMA_RETRIES):
         try:
