@@ -987,6 +987,7 @@ def test_postprocess_search_on_weights_other_than_best_pt_wants_a_folder_of_its_
     loose.write_bytes(b"not a checkpoint")
     result = runner.invoke(app, ["tune", "postprocess", str(loose), "--out", str(tmp_path / "pp"), "--device", "cpu"])
     assert_one_error_line(result, f"cannot read weights file {loose}: not a PyTorch checkpoint")  # taken as far
+    assert not (tmp_path / "pp").exists()  # a failed search leaves no empty folder behind
 
 
 def test_postprocess_search_with_out_saves_into_that_folder_and_leaves_the_run_alone(tmp_path, spot_run):

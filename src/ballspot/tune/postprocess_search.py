@@ -303,17 +303,30 @@ def tune_postprocess(
 ) -> dict:
     """Score the split's games once, search, save `<run>/postprocess.json` (or `<out>/postprocess.json`); returns
     the report."""
-    from ballspot.atomic import write_json
-    from ballspot.classes import class_set
+    from ballspot.atomic import refuse_folders_in_the_way, removed_if_left_empty, write_json
     from ballspot.paths import absolute, absolute_as_named
-    from ballspot.predict.api import default_params, load_spotter
     from ballspot.predict.postprocess import PARAMS_FILE, save_params
-    from ballspot.predict.spotter import position_step_s
 
     model_path = absolute_as_named(resolve_model(model_path))  # the report is kept: the same from any folder
     params_path = absolute(out) / PARAMS_FILE if out is not None else run_params_path(model_path)
     report_path = params_path.parent / SEARCH_FILE
-    check_outputs(params_path, report_path)  # an unwritable run fails now, not after scoring every game
+    with removed_if_left_empty(params_path.parent):  # an unwritable folder fails now, not after the scoring
+        refuse_folders_in_the_way(params_path, report_path)
+        tuned, found = search_model(model_path, labels_root, split, device, batch_size, min_events)
+        report = {"model": str(model_path), "params_file": str(params_path), **found, "params": tuned.to_dict()}
+        write_json(report_path, report)
+        save_params(params_path, tuned)  # last: a failure before leaves predict's file as it was
+    return report
+
+
+def search_model(
+    model_path: Path, labels_root: Path | None, split: str, device: str, batch_size: int, min_events: int
+) -> tuple[PostprocessParams, dict]:
+    """Score the split's games once with the model and search: the tuned parameters and what the search found."""
+    from ballspot.classes import class_set
+    from ballspot.predict.api import default_params, load_spotter
+    from ballspot.predict.spotter import position_step_s
+
     spotter = load_spotter(model_path, device)
     classes = tuple(class_set(spotter.config.classes))
     if tuple(spotter.action_classes) != classes:
@@ -344,9 +357,7 @@ def tune_postprocess(
             f"({', '.join(few)}); more validation games (or --min-events) let them have their own"
         )
     after = spotting_map_of(scored, classes, tuned, step_s).mAP
-    report = {
-        "model": str(model_path),
-        "params_file": str(params_path),
+    found = {
         "split": split,
         "games": [g.game_id for g in scored],
         "tolerance_s": TOLERANCE_S,
@@ -360,17 +371,5 @@ def tune_postprocess(
             "nms_window_s": list(WINDOWS_S),
             "threshold": list(THRESHOLDS),
         },
-        "params": tuned.to_dict(),
     }
-    write_json(report_path, report)
-    save_params(params_path, tuned)  # last: a failure before leaves predict's file as it was
-    return report
-
-
-def check_outputs(*targets: Path) -> None:
-    """The folders of `targets` are writable and no folder stands in their place: one line, before any work."""
-    from ballspot.atomic import ensure_dir, refuse_folders_in_the_way
-
-    for target in targets:
-        ensure_dir(target.parent)
-    refuse_folders_in_the_way(*targets)
+    return tuned, found
