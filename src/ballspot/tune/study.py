@@ -135,9 +135,10 @@ def refuse_changed_space(study, specs: list[ParamSpec]) -> None:
 
 
 def refuse_changed_data(study, base: TrainConfig, tuned: set[str]) -> None:
-    """A rerun whose trials would train another task, or on other clips or splits, than the study's earlier trials
-    (the first that recorded its configuration): one ranking, one best.yaml and the pruner's medians would mix
-    values measured on different things. An option drawn from the space (`tuned`, or then) is not compared."""
+    """A rerun whose trials would train another task, on other clips or splits, or for another number of epochs,
+    than the study's earlier trials (the first that recorded its configuration): one ranking, one best.yaml and the
+    pruner's medians would mix values measured on different things. An option drawn from the space (`tuned`, or
+    then) is not compared."""
     earlier = next((t for t in study.get_trials(deepcopy=False) if CONFIG_ATTR in t.user_attrs), None)
     if earlier is None:
         return
