@@ -115,6 +115,10 @@ def test_default_space_is_valid_and_holds_the_seeds_three():
         ("epochs: {type: int, low: 1, high: 4, step: 2}", "step 2 does not divide high - low (3)"),
         ("warmup_epochs: {type: float, low: 0.0, high: 1.0, step: 0}", "step must be > 0"),
         ("batch-size: [2, 4]\nbatch_size: [8, 16]", "'batch-size' and 'batch_size' are the same option; keep one"),
+        ("batch_size: [4, 8, 4.0]", "batch_size: choices 4 and 4.0 are the same value; keep one"),
+        ("augment: [true, true]", "augment: choices true and true are the same value; keep one"),
+        ("batch_size: [2, 1, true]", "batch_size: choices 1 and true are the same value; keep one"),
+        ("optimizer: [adamw, adamw]", "optimizer: choices 'adamw' and 'adamw' are the same value; keep one"),
     ],
 )
 def test_bad_space_files_are_one_line_errors(tmp_path, text, message):
@@ -549,14 +553,20 @@ def test_a_rerun_whose_space_draws_an_option_differently_is_a_one_line_error(tmp
         ({"task": "classify"}, "study 'mixed' trained task 'classify' in its earlier trials, this run 'spot'"),
         ({"index": "/elsewhere/clips/index.parquet"}, "trained index '/elsewhere/clips/index.parquet' in its"),
         ({"valid_split": "test"}, "trained valid_split 'test' in its earlier trials, this run 'valid'"),
+        (
+            {"epochs": 3},
+            "trained epochs 3 in its earlier trials, this run 1: their values would not compare; rerun "
+            "it with --epochs 3, or give a new --study",
+        ),  # fmt: skip
     ],
 )
 def test_a_rerun_on_other_data_or_another_task_is_a_one_line_error(tmp_path, league_index, cache, earlier, fragment):
     """A study continued with another --task or --index mixed values measured on other things in one ranking:
-    the best trial, best.yaml and the pruner's medians came from trials the new ones cannot be compared with."""
+    the best trial, best.yaml and the pruner's medians came from trials the new ones cannot be compared with. So
+    did another --epochs: a trial's value is its best epoch's, and a longer trial has more of them."""
     from ballspot.tune.objective import CONFIG_ATTR
 
-    config = tiny_config(league_index, task="spot").merged(earlier).to_dict()
+    config = tiny_config(league_index, task="spot", epochs=1).merged(earlier).to_dict()
     study = open_study(parse_storage(None, tmp_path / "studies"), "mixed", "val_macro_f1")
     distributions = {"dropout": optuna.distributions.CategoricalDistribution([0.1])}
     study.add_trial(
@@ -579,7 +589,7 @@ def test_a_rerun_whose_space_now_draws_the_task_is_not_refused_for_it(tmp_path, 
     monkeypatch.setattr(study_module, "run_trials", lambda *args, **kwargs: [])  # no training: the checks only
     study = open_study(parse_storage(None, tmp_path / "studies"), "task", "val_macro_f1")
     distributions = {"dropout": optuna.distributions.CategoricalDistribution([0.1])}
-    config = tiny_config(league_index, task="spot").to_dict()
+    config = tiny_config(league_index, task="spot", epochs=1).to_dict()
     study.add_trial(optuna.trial.create_trial(params={"dropout": 0.1}, distributions=distributions, value=0.5,
                                               user_attrs={CONFIG_ATTR: config}))  # fmt: skip
     space = tmp_path / "space.yaml"
@@ -847,3 +857,163 @@ def test_a_postgresql_server_that_never_answers_is_an_error_not_a_hang(tmp_path)
         silent.close()
     assert done.returncode == 1 and done.stderr.startswith("error: cannot open storage"), done.stderr
     assert "timeout expired" in done.stderr
+
+
+def fake_run(tmp_path: Path) -> Path:
+    """A run folder whose weights are not a model: a command that fails on them has loaded them."""
+    run = tmp_path / "run"
+    (run / "weights").mkdir(parents=True)
+    (run / "weights" / "best.pt").write_bytes(b"not a checkpoint")
+    return run
+
+
+def make_read_only(monkeypatch, folder: Path) -> None:
+    """`folder` and what it holds answer os.access as a read-only mount does, even to root (who runs the tests)."""
+    real_access = os.access
+
+    def access(path, mode, **kwargs) -> bool:
+        inside = folder in (Path(path), *Path(path).parents)
+        return real_access(path, mode, **kwargs) and not (mode & os.W_OK and inside)
+
+    monkeypatch.setattr(os, "access", access)
+
+
+def test_postprocess_search_into_an_unwritable_run_fails_before_the_model_loads(tmp_path, monkeypatch):
+    """The run folder's writability was found out after every validation game had been scored."""
+    run = fake_run(tmp_path)
+    make_read_only(monkeypatch, run)
+    result = runner.invoke(app, ["tune", "postprocess", str(run), "--device", "cpu"])
+    assert_one_error_line(result, f"folder is not writable: {run}")
+
+
+def test_postprocess_search_with_a_folder_in_place_of_its_report_fails_before_the_model_loads(tmp_path):
+    run = fake_run(tmp_path)
+    (run / "postprocess_search.json").mkdir()
+    result = runner.invoke(app, ["tune", "postprocess", str(run), "--device", "cpu"])
+    assert_one_error_line(result, "postprocess_search.json: a folder of that name is in the way")
+
+
+def test_postprocess_search_that_cannot_write_its_report_leaves_predicts_file_as_it_was(
+    tmp_path, spot_run, monkeypatch
+):
+    """postprocess.json (what predict reads) was written first: a failure writing the report left the new settings
+    in use by a command that said it failed."""
+    import shutil
+
+    import ballspot.atomic
+
+    run = Path(shutil.copytree(spot_run, tmp_path / "run"))
+    (run / PARAMS_FILE).unlink(missing_ok=True)
+
+    def full_disk(target, data, indent=2):
+        raise BallspotError(f"cannot write {target}: No space left on device")
+
+    monkeypatch.setattr(ballspot.atomic, "write_json", full_disk)  # the report's writer, not postprocess.json's
+    result = runner.invoke(app, ["tune", "postprocess", str(run), "--device", "cpu", "--min-events", "1"])
+    assert_one_error_line(result, "postprocess_search.json: No space left on device")
+    assert not (run / PARAMS_FILE).exists()
+
+
+def study_with_a_best_trial(studies: Path, name: str) -> str:
+    """A SQLite study in `studies` holding one complete trial with its training config; returns its storage."""
+    from ballspot.tune.objective import CONFIG_ATTR
+
+    spec = parse_storage(None, studies)
+    study = open_study(spec, name, "val_macro_f1")
+    config = TrainConfig(index="/data/clips/index.parquet").to_dict()
+    distributions = {"dropout": optuna.distributions.CategoricalDistribution([0.1, 0.3])}
+    study.add_trial(optuna.trial.create_trial(params={"dropout": 0.1}, distributions=distributions, value=0.5,
+                                              user_attrs={CONFIG_ATTR: config}))  # fmt: skip
+    return spec.target
+
+
+def test_tune_report_leaves_an_up_to_date_best_yaml_alone(tmp_path):
+    """A report only reads: it rewrote best.yaml every time, which fails in a studies folder it cannot write."""
+    storage = study_with_a_best_trial(tmp_path, "read")
+    args = ["tune", "report", "--storage", storage, "--study", "read", "--studies-dir", str(tmp_path), "--json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    best = tmp_path / "read" / "best.yaml"
+    assert json.loads(result.stdout)["best_config"] == str(best)
+    written = best.stat().st_ino
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert best.stat().st_ino == written  # not replaced by a new file
+
+
+def test_tune_report_that_cannot_write_best_yaml_warns_and_still_reports(tmp_path):
+    storage = study_with_a_best_trial(tmp_path, "blocked")
+    (tmp_path / "blocked" / "best.yaml").mkdir(parents=True)  # in the way, as a read-only folder would be
+    args = ["tune", "report", "--storage", storage, "--study", "blocked", "--studies-dir", str(tmp_path), "--json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["best"]["number"] == 0 and report["best_config"] is None
+    assert "warning: best configuration not saved: cannot write " in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "connect_args"),
+    [
+        ("mysql+pymysql://u:secret@db/optuna", {"connect_timeout": 20}),
+        ("mysql://u@db/optuna", {"connect_timeout": 20}),  # mysqlclient
+        ("mariadb+mariadbconnector://u@db/optuna", {"connect_timeout": 20}),
+        ("mysql+mysqlconnector://u@db/optuna", {"connection_timeout": 20}),
+        ("mysql+pymysql://u@db/optuna?connect_timeout=5", None),  # the URL's own
+        ("postgresql+psycopg2://u@db/optuna", {"connect_timeout": 20}),
+        ("postgresql+psycopg2://u@db/optuna?connect_timeout=5", None),
+        ("postgresql+pg8000://u@db/optuna", None),  # takes no connect_timeout: opening failed on it
+    ],
+)
+def test_a_database_server_connection_gets_its_drivers_connect_timeout(tmp_path, monkeypatch, url, connect_args):
+    """A MySQL URL got no connect timeout: a server that takes the connection and never answers hung `tune`."""
+    from ballspot.tune.storage import open_storage
+
+    opened = {}
+    monkeypatch.setattr(optuna.storages, "RDBStorage", lambda target, **kwargs: opened.update(kwargs))  # no server
+    open_storage(parse_storage(url, tmp_path))
+    options = opened["engine_kwargs"]
+    assert options.get("connect_args") == connect_args and options["pool_pre_ping"]
+
+
+def test_postprocess_search_on_weights_other_than_best_pt_wants_a_folder_of_its_own(tmp_path):
+    """Settings tuned on last.pt went to <run>/postprocess.json, which predict applies to the run's best.pt."""
+    run = fake_run(tmp_path)
+    (run / "weights" / "last.pt").write_bytes(b"not a checkpoint either")
+    result = runner.invoke(app, ["tune", "postprocess", str(run / "weights" / "last.pt"), "--device", "cpu"])
+    assert_one_error_line(result, "last.pt is not the run's best.pt, the weights `ballspot predict` applies", "--out")
+    assert not (run / PARAMS_FILE).exists()
+    loose = tmp_path / "loose.pt"  # in no run: --out is where its settings can go
+    loose.write_bytes(b"not a checkpoint")
+    result = runner.invoke(app, ["tune", "postprocess", str(loose), "--out", str(tmp_path / "pp"), "--device", "cpu"])
+    assert_one_error_line(result, f"cannot read weights file {loose}: not a PyTorch checkpoint")  # taken as far
+    assert not (tmp_path / "pp").exists()  # a failed search leaves no empty folder behind
+
+
+def test_postprocess_search_with_out_saves_into_that_folder_and_leaves_the_run_alone(tmp_path, spot_run):
+    import shutil
+
+    run = Path(shutil.copytree(spot_run, tmp_path / "run"))
+    for written in (PARAMS_FILE, "postprocess_search.json"):  # by the tests before, in the module's run
+        (run / written).unlink(missing_ok=True)
+    out = tmp_path / "last-settings"
+    args = ["tune", "postprocess", str(run / "weights" / "last.pt"), "--out", str(out), "--device", "cpu"]
+    result = runner.invoke(app, [*args, "--min-events", "1", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["params_file"] == str(out / PARAMS_FILE)
+    assert load_params(out / PARAMS_FILE).to_dict() == report["params"]
+    assert json.loads((out / "postprocess_search.json").read_text())["model"] == str(run / "weights" / "last.pt")
+    assert not (run / PARAMS_FILE).exists() and not (run / "postprocess_search.json").exists()
+
+
+def test_tune_report_reads_a_study_in_a_read_only_studies_folder(tmp_path, monkeypatch):
+    """Opening the SQLite database asked for a writable folder, as if to create it: a report on a study in a
+    read-only folder failed before it read anything."""
+    storage = study_with_a_best_trial(tmp_path, "shared")
+    args = ["tune", "report", "--storage", storage, "--study", "shared", "--studies-dir", str(tmp_path), "--json"]
+    assert runner.invoke(app, args).exit_code == 0  # best.yaml written while the folder could be written
+    make_read_only(monkeypatch, tmp_path)
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["best"]["number"] == 0 and "warning" not in result.stderr

@@ -301,13 +301,26 @@ def report_command(
     spec = parse_storage(storage, studies)
     the_study = load_study(spec, study)
     with storage_errors(spec, study):
-        best_config = report.write_best_config(the_study, studies / study / report.BEST_FILE)
+        best_config = _best_config_if_writable(the_study, studies / study / report.BEST_FILE)
         result = report.summary(the_study, spec, best_config)
     if json_output:
         typer.echo(json.dumps(result))
         return
     report.print_report(result)
     console.result_line(best_config or spec.dashboard)
+
+
+def _best_config_if_writable(the_study, target: Path) -> Path | None:
+    """best.yaml brought up to date for a report; where it cannot be written (a read-only studies folder), a
+    warning and None: the report is still shown."""
+    from ballspot import console
+    from ballspot.tune import report
+
+    try:
+        return report.write_best_config(the_study, target)
+    except BallspotError as exc:
+        console.warn(f"best configuration not saved: {exc}")
+        return None
 
 
 @command("postprocess", on=tune_app)
@@ -323,12 +336,20 @@ def postprocess(
     min_events: Annotated[
         int, Opt("--min-events", min=1, help="Validation events a class needs to get settings of its own.")
     ] = 20,
+    out: Annotated[
+        Path | None,
+        Opt(
+            "--out",
+            help="Folder for postprocess.json and postprocess_search.json \\[default: the run folder, for its best.pt; "
+            "needed for other weights (last.pt), then given to predict with --params].",
+        ),
+    ] = None,
     threads: ThreadsOption = None,
     json_output: JsonOption = False,
     quiet: QuietOption = False,
 ) -> None:
     """Tune smoothing, suppression window and peak threshold per class for mAP@1 on the run's validation
-    games (no retraining); saves <run>/postprocess.json, which `ballspot predict` then uses."""
+    games (no retraining); saves <run>/postprocess.json, which `ballspot predict` then uses with the run's best.pt."""
     from ballspot.threads import use_threads
 
     use_threads(threads)
@@ -336,7 +357,7 @@ def postprocess(
     from ballspot.tune.postprocess_search import tune_postprocess
 
     console.set_quiet(quiet or json_output)
-    result = tune_postprocess(run, labels, split, device.value, batch_size, min_events)
+    result = tune_postprocess(run, labels, split, device.value, batch_size, min_events, out)
     if json_output:
         typer.echo(json.dumps(result))
         return

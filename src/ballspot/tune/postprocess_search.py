@@ -270,6 +270,28 @@ def resolve_model(path: Path) -> Path:
     return path
 
 
+def run_params_path(model_path: Path) -> Path:
+    """The run's postprocess.json, for its best.pt: `predict` applies that file to the run's best.pt, so settings
+    tuned on other weights (last.pt) must go elsewhere (`--out`)."""
+    from ballspot.engine.trainer import RunFolder
+    from ballspot.predict.api import tuned_params_path
+
+    params_path = tuned_params_path(model_path)
+    if params_path is None:
+        raise BallspotError(
+            f"{model_path} is not in a run's weights folder, so there is no run to save postprocess.json in: "
+            "give the run folder (or put the file in <run>/weights/), or a folder for it with --out"
+        )
+    best = RunFolder(params_path.parent).best
+    if model_path.resolve() != best.resolve():
+        raise BallspotError(
+            f"{model_path} is not the run's best.pt, the weights `ballspot predict` applies {params_path} to: tune "
+            "best.pt (give the run folder), or save these settings apart with --out FOLDER (then predict --params "
+            "FOLDER/postprocess.json)"
+        )
+    return params_path
+
+
 def tune_postprocess(
     model_path: Path,
     labels_root: Path | None = None,
@@ -277,22 +299,34 @@ def tune_postprocess(
     device: str = "auto",
     batch_size: int = 8,
     min_events: int = MIN_EVENTS,
+    out: Path | None = None,
 ) -> dict:
-    """Score the split's games once, search, save `<run>/postprocess.json`; returns the report."""
-    from ballspot.atomic import write_json
-    from ballspot.classes import class_set
-    from ballspot.paths import absolute_as_named
-    from ballspot.predict.api import default_params, load_spotter, tuned_params_path
-    from ballspot.predict.postprocess import save_params
-    from ballspot.predict.spotter import position_step_s
+    """Score the split's games once, search, save `<run>/postprocess.json` (or `<out>/postprocess.json`); returns
+    the report."""
+    from ballspot.atomic import refuse_folders_in_the_way, removed_if_left_empty, write_json
+    from ballspot.paths import absolute, absolute_as_named
+    from ballspot.predict.postprocess import PARAMS_FILE, save_params
 
     model_path = absolute_as_named(resolve_model(model_path))  # the report is kept: the same from any folder
-    params_path = tuned_params_path(model_path)
-    if params_path is None:
-        raise BallspotError(
-            f"{model_path} is not in a run's weights folder, so there is no run to save postprocess.json in: "
-            "give the run folder (or put the file in <run>/weights/)"
-        )
+    params_path = absolute(out) / PARAMS_FILE if out is not None else run_params_path(model_path)
+    report_path = params_path.parent / SEARCH_FILE
+    with removed_if_left_empty(params_path.parent):  # an unwritable folder fails now, not after the scoring
+        refuse_folders_in_the_way(params_path, report_path)
+        tuned, found = search_model(model_path, labels_root, split, device, batch_size, min_events)
+        report = {"model": str(model_path), "params_file": str(params_path), **found, "params": tuned.to_dict()}
+        write_json(report_path, report)
+        save_params(params_path, tuned)  # last: a failure before leaves predict's file as it was
+    return report
+
+
+def search_model(
+    model_path: Path, labels_root: Path | None, split: str, device: str, batch_size: int, min_events: int
+) -> tuple[PostprocessParams, dict]:
+    """Score the split's games once with the model and search: the tuned parameters and what the search found."""
+    from ballspot.classes import class_set
+    from ballspot.predict.api import default_params, load_spotter
+    from ballspot.predict.spotter import position_step_s
+
     spotter = load_spotter(model_path, device)
     classes = tuple(class_set(spotter.config.classes))
     if tuple(spotter.action_classes) != classes:
@@ -323,11 +357,7 @@ def tune_postprocess(
             f"({', '.join(few)}); more validation games (or --min-events) let them have their own"
         )
     after = spotting_map_of(scored, classes, tuned, step_s).mAP
-    run_dir = params_path.parent
-    params_file = save_params(params_path, tuned)
-    report = {
-        "model": str(model_path),
-        "params_file": str(params_file),
+    found = {
         "split": split,
         "games": [g.game_id for g in scored],
         "tolerance_s": TOLERANCE_S,
@@ -341,7 +371,5 @@ def tune_postprocess(
             "nms_window_s": list(WINDOWS_S),
             "threshold": list(THRESHOLDS),
         },
-        "params": tuned.to_dict(),
     }
-    write_json(run_dir / SEARCH_FILE, report)
-    return report
+    return tuned, found

@@ -54,10 +54,29 @@ def importances(study) -> tuple[dict[str, float], str | None]:
 
 
 def write_best_config(study, target: Path) -> Path | None:
-    """The best trial's full training config as YAML that `ballspot train --config` reads; None if no best."""
-    import yaml
-
+    """Write the best trial's full training config to `target` as YAML that `ballspot train --config` reads (left
+    alone when it already says that); None if no best."""
     from ballspot.atomic import write_text
+
+    text = best_config_text(study, target)
+    if text is None:
+        return None
+    if _text_of(target) == text:  # a report only reads: nothing to write, and a read-only folder is no error
+        return target
+    return write_text(target, text)
+
+
+def _text_of(path: Path) -> str | None:
+    """The text of the file at `path`; None when there is none to read."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def best_config_text(study, target: Path) -> str | None:
+    """The YAML of the best trial's full training config, its header naming `target`; None if no best."""
+    import yaml
 
     best = best_trial(study)
     if best is None or CONFIG_ATTR not in best.user_attrs:
@@ -71,8 +90,7 @@ def write_best_config(study, target: Path) -> Path | None:
         "# the tuned options:\n"
     )
     text = header + yaml.safe_dump(tuned, sort_keys=False)
-    text += "# the rest of the trial's configuration:\n" + yaml.safe_dump(config, sort_keys=False)
-    return write_text(target, text)
+    return text + "# the rest of the trial's configuration:\n" + yaml.safe_dump(config, sort_keys=False)
 
 
 def summary(study, spec: StorageSpec, best_config: Path | None) -> dict[str, Any]:

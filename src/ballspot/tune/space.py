@@ -108,10 +108,11 @@ def parse_entry(name: str, value: Any, where: str) -> ParamSpec:
         choices = value.get("choices")
         if not isinstance(choices, list) or not choices:
             raise BallspotError(f"{where}: {name}: choices must be a non-empty list")
-        if any(not isinstance(c, bool | int | float | str) for c in choices) or len(set(map(repr, choices))) < len(
-            choices
-        ):
+        if any(not isinstance(c, bool | int | float | str) for c in choices):
             raise BallspotError(f"{where}: {name}: choices must be distinct numbers, text or true/false")
+        if pair := _repeated_choice(choices):
+            first, second = (_shown(c) for c in pair)
+            raise BallspotError(f"{where}: {name}: choices {first} and {second} are the same value; keep one")
         return ParamSpec(name, kind, choices=tuple(choices))
     if kind == "float" and _field_kind(name) == "int":  # whole bounds pass the check; trials draw 5.5 and fail
         raise BallspotError(
@@ -138,6 +139,20 @@ def parse_entry(name: str, value: Any, where: str) -> ParamSpec:
     if step is not None:
         _check_step(kind, low, high, step, value["step"], name, where)
     return ParamSpec(name, kind, low=low, high=high, log=log, step=step)
+
+
+def _repeated_choice(choices: list[Any]) -> tuple[Any, Any] | None:
+    """The first two choices that are equal (4 and 4.0, 1 and true: Optuna records either as the first), if any."""
+    for i, earlier in enumerate(choices):
+        for later in choices[i + 1 :]:
+            if earlier == later:
+                return earlier, later
+    return None
+
+
+def _shown(choice: Any) -> str:
+    """A choice as the YAML file spells it."""
+    return str(choice).lower() if isinstance(choice, bool) else repr(choice)
 
 
 def _field_kind(name: str) -> str:

@@ -20,8 +20,17 @@ HEARTBEAT_S = 60
 """A database-backed trial whose worker stops beating for GRACE_S is marked failed by the next worker."""
 GRACE_S = 180
 CONNECT_TIMEOUT_S = 20
-"""How long a PostgreSQL connection may take (libpq waits for ever, beyond Ctrl-C's reach, for a host that takes
-the connection and never answers); `?connect_timeout=N` in the URL wins."""
+"""How long a connection to a database server may take (libpq and libmysqlclient wait for ever, beyond Ctrl-C's
+reach, for a host that takes the connection and never answers); the timeout given in the URL wins."""
+CONNECT_TIMEOUT_ARGS = {
+    "psycopg2": "connect_timeout",
+    "psycopg": "connect_timeout",
+    "mysqldb": "connect_timeout",
+    "pymysql": "connect_timeout",
+    "mariadbconnector": "connect_timeout",
+    "mysqlconnector": "connection_timeout",
+}
+"""The connect timeout's keyword in each database driver (by SQLAlchemy's name for it); other drivers get none."""
 SCHEMA_RETRIES = 5
 """Attempts at opening a new database whose tables another worker is creating."""
 URL_WITHOUT_SLASHES = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")
@@ -157,9 +166,11 @@ def open_storage(spec: StorageSpec):
                 "give a new file, or the journal a study wrote"
             ) from None
     if spec.kind == "sqlite" and spec.target.startswith("sqlite:///"):
-        from ballspot.atomic import ensure_dir
+        database = Path(spec.target[len("sqlite:///") :].split("?")[0])
+        if not database.exists():  # a new one: its folder must take it (one that exists is read in any folder)
+            from ballspot.atomic import ensure_dir
 
-        ensure_dir(Path(spec.target[len("sqlite:///") :]).parent)
+            ensure_dir(database.parent)
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)  # the heartbeat's
     for attempt in range(SCHEMA_RETRIES):
         try:
@@ -182,15 +193,26 @@ def open_storage(spec: StorageSpec):
 
 
 def _engine_options(spec: StorageSpec) -> dict | None:
-    """SQLAlchemy's engine options for a database server: check a pooled connection before use, and give a
-    PostgreSQL connection CONNECT_TIMEOUT_S unless the URL says otherwise."""
+    """SQLAlchemy's engine options for a database server: check a pooled connection before use, and give the
+    connection CONNECT_TIMEOUT_S unless the URL says otherwise."""
     if spec.kind != "database":
         return None
     options: dict = {"pool_pre_ping": True}
+    keyword = CONNECT_TIMEOUT_ARGS.get(_driver(spec.target) or "")
     query = urllib.parse.parse_qs(urllib.parse.urlsplit(spec.target).query)
-    if spec.target.startswith("postgresql") and "connect_timeout" not in query:
-        options["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_S}
+    if keyword and keyword not in query:
+        options["connect_args"] = {keyword: CONNECT_TIMEOUT_S}
     return options
+
+
+def _driver(url: str) -> str | None:
+    """SQLAlchemy's name for the driver `url` opens (`mysql://` is mysqldb); None when it knows none."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).get_dialect().driver
+    except Exception:  # a URL or driver SQLAlchemy does not know: opening it says so
+        return None
 
 
 def _missing_module(exc: BaseException) -> str | None:

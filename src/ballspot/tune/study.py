@@ -28,8 +28,11 @@ METRIC_ATTR = "metric"
 WORKER_ATTR = "worker"
 STOPPED = "stopped before it finished"
 """The error of a trial stopped by Ctrl-C or SIGTERM."""
-MEASURED_ON = ("task", "index", "train_split", "valid_split", "classes")
-"""What a study's trials train and are measured on: a rerun that changes one mixes values that do not compare."""
+MEASURED_ON = ("task", "index", "train_split", "valid_split", "classes", "epochs")
+"""What a study's trials train and are measured on, and for how long: a rerun that changes one mixes values that do
+not compare."""
+TUNE_OPTIONS = ("task", "index", "epochs")
+"""The keys of MEASURED_ON that `ballspot tune` takes as options (the others come from --config)."""
 PRUNE_STARTUP_TRIALS = 5
 """The median pruner prunes nothing until this many trials have finished."""
 PRUNE_WARMUP_EPOCHS = 1
@@ -132,9 +135,10 @@ def refuse_changed_space(study, specs: list[ParamSpec]) -> None:
 
 
 def refuse_changed_data(study, base: TrainConfig, tuned: set[str]) -> None:
-    """A rerun whose trials would train another task, or on other clips or splits, than the study's earlier trials
-    (the first that recorded its configuration): one ranking, one best.yaml and the pruner's medians would mix
-    values measured on different things. An option drawn from the space (`tuned`, or then) is not compared."""
+    """A rerun whose trials would train another task, on other clips or splits, or for another number of epochs,
+    than the study's earlier trials (the first that recorded its configuration): one ranking, one best.yaml and the
+    pruner's medians would mix values measured on different things. An option drawn from the space (`tuned`, or
+    then) is not compared."""
     earlier = next((t for t in study.get_trials(deepcopy=False) if CONFIG_ATTR in t.user_attrs), None)
     if earlier is None:
         return
@@ -144,8 +148,14 @@ def refuse_changed_data(study, base: TrainConfig, tuned: set[str]) -> None:
         if key not in tuned and key not in earlier.params and before != now[key]:
             raise BallspotError(
                 f"study {study.study_name!r} trained {key} {before!r} in its earlier trials, this run {now[key]!r}: "
-                f"their values would not compare; rerun it with {key} {before!r}, or give a new --study"
+                f"their values would not compare; rerun it with {_as_given(key, before)}, or give a new --study to "
+                "start another study"
             )
+
+
+def _as_given(key: str, value: object) -> str:
+    """How a rerun gives training option `key` the value `value`: `--epochs 3`, or `classes 'x'` (in --config)."""
+    return f"--{key} {value}" if key in TUNE_OPTIONS else f"{key} {value!r}"
 
 
 def refuse_foreign_runs(study, runs_root: Path, where: str) -> None:
