@@ -463,3 +463,29 @@ def test_an_idle_timeout_too_long_for_ffmpeg_is_one_line(tiny_run, stream, secon
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 1
     assert_one_error_line(result, "idle timeout (--idle-timeout) must be positive and at most 604800 s (a week)")
+
+
+def test_ffmpeg_is_reaped_once_its_frames_end_though_the_last_chunk_is_not_read_past(tmp_path):
+    """A reader that stops at the last frame (it knows the length) without closing the generator kept a finished
+    ffmpeg as a zombie: it was waited for only when the generator was read on past its end, or closed."""
+    from ballspot.video.decode import FrameFormat
+    from ballspot.video.live import LiveSource
+
+    video = encode(tmp_path / "counter.ts", counter_frames(50), audio=False)
+    source = LiveSource(f"file://{video}")  # a URL: ffmpeg ends at the end of the file, as at a stream's end
+    chunks = source.frames(FrameFormat(), chunk_frames=8)
+    counters: list[int] = []
+    while not counters or counters[-1] != 49:
+        counters += [read_counter(frame) for frame in next(chunks).frames]
+    assert counters == list(range(50))
+    pid = source._process.pid
+    for _ in range(int(HANG_GUARD_S / 0.05)):  # an exited ffmpeg nobody waits for stays a zombie: a hang guard
+        if not Path(f"/proc/{pid}").exists():
+            break
+        threading.Event().wait(0.05)
+    else:
+        raise AssertionError(f"ffmpeg not reaped: {Path(f'/proc/{pid}/stat').read_text().split()[2]} (Z: a zombie)")
+    chunks.close()
+    chunks.close()  # closing again, and stopping, are harmless
+    source.stop()
+    assert source._process.returncode == 0

@@ -128,7 +128,7 @@ class LiveSource:
         assert process.stdout is not None and process.stderr is not None
         errors: deque[str] = deque(maxlen=5)  # drained all along: a full stderr pipe would stall ffmpeg
         first_errors: list[str] = []  # the cause, where the last lines only say that nothing was written
-        drain = threading.Thread(target=_keep_lines, args=(process.stderr, errors, first_errors), daemon=True)
+        drain = threading.Thread(target=_drain_and_reap, args=(process, errors, first_errors), daemon=True)
         drain.start()
         fd = process.stdout.fileno()
         buffer, first = bytearray(), 0
@@ -339,6 +339,13 @@ def _unread(process: subprocess.Popen) -> bool:
         return bool(_bytes_waiting(process.stdout.fileno()))
     except (AttributeError, ValueError):  # closed
         return False
+
+
+def _drain_and_reap(process: subprocess.Popen, lines: deque[str], first: list[str]) -> None:
+    """Keep ffmpeg's error lines (`_keep_lines`), then wait for it as soon as it ends (its stderr closes): a
+    reader that stops at the last frame without closing the generator leaves no zombie behind."""
+    _keep_lines(process.stderr, lines, first)
+    process.wait()
 
 
 def _keep_lines(pipe, lines: deque[str], first: list[str]) -> None:
