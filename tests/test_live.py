@@ -563,3 +563,19 @@ def test_a_live_source_whose_ffmpeg_fails_midway_says_it_broke_off(tmp_path, mon
     monkeypatch.undo()  # the same stream ending with ffmpeg's exit 0
     ended = LiveSource(f"file://{video}")
     assert len(list(ended.frames(FrameFormat()))) and ended.broken_off is None
+
+
+def test_ctrl_c_again_and_again_stops_at_the_second_and_exits_130(tiny_run, stream):
+    """The second Ctrl-C stops at once; a third while stopping cut the clean-up short or killed Python on its
+    way out (exit code -2, a traceback from an exit handler)."""
+    follower = Follower("-", tiny_run["best"], stdin=subprocess.PIPE)
+    follower.process.stdin.write(stream["bytes"][: len(stream["bytes"]) * 6 // 10])
+    follower.process.stdin.flush()
+    follower.first_line()
+    while follower.process.poll() is None:  # Ctrl-C again and again, until it has exited
+        follower.process.send_signal(signal.SIGINT)
+        threading.Event().wait(0.01)
+    _, stderr, code = follower.finish()
+    follower.process.stdin.close()
+    assert code == 130, stderr
+    assert stderr.strip().splitlines()[-1] == "error: interrupted" and "Traceback" not in stderr, stderr
