@@ -463,3 +463,119 @@ def test_an_idle_timeout_too_long_for_ffmpeg_is_one_line(tiny_run, stream, secon
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 1
     assert_one_error_line(result, "idle timeout (--idle-timeout) must be positive and at most 604800 s (a week)")
+
+
+def test_ffmpeg_is_reaped_once_its_frames_end_though_the_last_chunk_is_not_read_past(tmp_path):
+    """A reader that stops at the last frame (it knows the length) without closing the generator kept a finished
+    ffmpeg as a zombie: it was waited for only when the generator was read on past its end, or closed."""
+    from ballspot.video.decode import FrameFormat
+    from ballspot.video.live import LiveSource
+
+    video = encode(tmp_path / "counter.ts", counter_frames(50), audio=False)
+    source = LiveSource(f"file://{video}")  # a URL: ffmpeg ends at the end of the file, as at a stream's end
+    chunks = source.frames(FrameFormat(), chunk_frames=8)
+    counters: list[int] = []
+    while not counters or counters[-1] != 49:
+        counters += [read_counter(frame) for frame in next(chunks).frames]
+    assert counters == list(range(50))
+    pid = source._process.pid
+    for _ in range(int(HANG_GUARD_S / 0.05)):  # an exited ffmpeg nobody waits for stays a zombie: a hang guard
+        if not Path(f"/proc/{pid}").exists():
+            break
+        threading.Event().wait(0.05)
+    else:
+        raise AssertionError(f"ffmpeg not reaped: {Path(f'/proc/{pid}/stat').read_text().split()[2]} (Z: a zombie)")
+    chunks.close()
+    chunks.close()  # closing again, and stopping, are harmless
+    source.stop()
+    assert source._process.returncode == 0
+
+
+def unread_bytes(port: int) -> int:
+    """Bytes of the loopback TCP connections on `port` that were sent and not read yet, both ways (Linux)."""
+    total = 0
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if f":{port:04X}" in (fields[1][-5:], fields[2][-5:]):
+            tx, rx = fields[4].split(":")
+            total += int(tx, 16) + int(rx, 16)
+    return total
+
+
+def serve_then_end(data: bytes, how: str) -> tuple[int, threading.Thread]:
+    """A TCP server on 127.0.0.1 that sends `data` to its first client and, once the client has read it all,
+    closes the connection (`close`: the stream's end) or resets it (`reset`: a network drop)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+
+    def serve() -> None:
+        with server, server.accept()[0] as client:
+            client.sendall(data)
+            for _ in range(int(HANG_GUARD_S / 0.05)):  # a connection reset drops what the client has not read
+                if unread_bytes(server.getsockname()[1]) == 0:
+                    break
+                threading.Event().wait(0.05)
+            if how == "reset":
+                client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\1\0\0\0\0\0\0\0")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return server.getsockname()[1], thread
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").is_file(), reason="needs Linux's /proc/net/tcp to see what was read")
+def test_a_stream_that_breaks_off_says_so_after_printing_its_events(tiny_run, stream):
+    """A connection reset midway ended like the stream's end: exit 0, nothing said. Now the events up to the
+    break are all printed (those of the same stream ended there normally), then one error line, exit 1."""
+    data = stream["bytes"][: len(stream["bytes"]) * 6 // 10 // 188 * 188]  # whole MPEG-TS packets
+    ended = {}
+    for how in ("close", "reset"):
+        port, server = serve_then_end(data, how)
+        ended[how] = Follower(f"tcp://127.0.0.1:{port}", tiny_run["best"]).finish()
+        server.join(HANG_GUARD_S)
+    printed, stderr, code = ended["close"]
+    assert code == 0 and "broke off" not in stderr, stderr
+    assert printed and ended["reset"][0] == printed  # nothing lost to the break
+    _, stderr, code = ended["reset"]
+    assert code == 1 and "Traceback" not in stderr, stderr
+    last = stderr.strip().splitlines()[-1]
+    assert last.startswith(f"error: tcp://127.0.0.1:{port} broke off: ffmpeg said "), last
+    assert "Connection reset by peer" in last
+
+
+def test_a_live_source_whose_ffmpeg_fails_midway_says_it_broke_off(tmp_path, monkeypatch):
+    """ffmpeg exiting non-zero after frames (killed, out of memory) ended the frames as a normal end does."""
+    from ballspot.video.decode import FrameFormat
+    from ballspot.video.live import LiveSource
+
+    video = encode(tmp_path / "counter.ts", counter_frames(20), audio=False)
+    command = LiveSource.command
+    fail = '"$0" "$@"; echo "[in#0 @ 0x1] the network is gone" >&2; exit 3'
+    monkeypatch.setattr(LiveSource, "command", lambda self, fmt: ["sh", "-c", fail, *command(self, fmt)])
+    source = LiveSource(f"file://{video}")
+    counters = [read_counter(frame) for chunk in source.frames(FrameFormat()) for frame in chunk.frames]
+    assert counters == list(range(20))  # every frame still comes out
+    assert source.broken_off == (
+        f"file://{video} broke off: ffmpeg ended with exit code 3: the network is gone; the events before the "
+        "break came out"
+    )
+    monkeypatch.undo()  # the same stream ending with ffmpeg's exit 0
+    ended = LiveSource(f"file://{video}")
+    assert len(list(ended.frames(FrameFormat()))) and ended.broken_off is None
+
+
+def test_ctrl_c_again_and_again_stops_at_the_second_and_exits_130(tiny_run, stream):
+    """The second Ctrl-C stops at once; a third while stopping cut the clean-up short or killed Python on its
+    way out (exit code -2, a traceback from an exit handler)."""
+    follower = Follower("-", tiny_run["best"], stdin=subprocess.PIPE)
+    follower.process.stdin.write(stream["bytes"][: len(stream["bytes"]) * 6 // 10])
+    follower.process.stdin.flush()
+    follower.first_line()
+    while follower.process.poll() is None:  # Ctrl-C again and again, until it has exited
+        follower.process.send_signal(signal.SIGINT)
+        threading.Event().wait(0.01)
+    _, stderr, code = follower.finish()
+    follower.process.stdin.close()
+    assert code == 130, stderr
+    assert stderr.strip().splitlines()[-1] == "error: interrupted" and "Traceback" not in stderr, stderr

@@ -739,3 +739,35 @@ def test_a_video_numbered_as_a_half_other_than_1_or_2_is_its_own_game_with_one_w
     assert "2 video(s)" in warnings[0] and str(game / "3_224p.mkv") in warnings[0] and "3_224p/" in warnings[0]
     plan_videos([game / "1_224p.mkv", game / "match.mp4"])
     assert "warning" not in capsys.readouterr().err
+
+
+def test_ctrl_c_again_while_predict_stops_is_harmless(tiny_run, tmp_path):
+    """A second Ctrl-C while predict cleaned up or exited after the first broke off the clean-up, or killed
+    Python on its way out (exit code -2, a traceback from an exit handler). Now the first one decides: the
+    clean-up finishes (no empty output folder left), one `error: interrupted` line, exit 130."""
+    import signal
+    import threading
+
+    from ballspot.video.ffmpeg_bin import ffmpeg_exe
+
+    video = tmp_path / "long.mp4"  # ten minutes: still being predicted when Ctrl-C comes
+    subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=398x224:rate=25"]
+        + ["-t", "600", "-c:v", "libx264", "-preset", "ultrafast", "-g", "25", str(video)],
+        check=True,
+    )
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "ballspot", "predict", str(video), "-m", str(tiny_run["best"]), "--out", str(out)]
+    process = subprocess.Popen([*command, "--device", "cpu"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    for _ in range(2400):  # the game's lock: its prediction has begun (a hang guard of 120 s, nothing timed)
+        if (out / "long" / ".predict.lock").exists() or process.poll() is not None:
+            break
+        threading.Event().wait(0.05)
+    assert process.poll() is None, process.communicate()[1].decode()
+    while process.poll() is None:  # Ctrl-C again and again, through the clean-up and the exit
+        process.send_signal(signal.SIGINT)
+        threading.Event().wait(0.01)
+    stderr = process.communicate()[1].decode()
+    assert process.returncode == 130, stderr
+    assert stderr.strip().splitlines()[-1] == "error: interrupted" and "Traceback" not in stderr, stderr
+    assert not out.exists()  # made for the game, and removed again with nothing written

@@ -199,7 +199,7 @@ def error_boundary(func: Callable) -> Callable:
     @functools.wraps(func)
     def wrapper(*args: Any, **kw: Any) -> Any:
         try:
-            with _terminate_like_ctrl_c():
+            with _terminate_like_ctrl_c(), _interrupt_once():
                 return func(*args, **kw)
         except Terminated as stop:
             if debug_enabled():
@@ -239,6 +239,31 @@ def stop_hint(hint: Callable[[], str]) -> Iterator[None]:
     except (KeyboardInterrupt, Terminated) as stop:
         setattr(stop, STOP_HINT, hint())
         raise
+
+
+def interrupt(signum: int = signal.SIGINT, frame: Any = None) -> None:
+    """Ctrl-C: raise KeyboardInterrupt, and ignore every later Ctrl-C. The first decides how the command ends
+    (exit 130): a second one while it cleans up (temporary files, child processes) or while Python exits cut the
+    clean-up short, or killed Python on its way out (exit code -2, a traceback from an exit handler)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # for the rest of this process: it is ending
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _interrupt_once() -> Iterator[None]:
+    """Handle Ctrl-C with `interrupt` for the command's run (in the main thread, unless someone else set a
+    handler); after a Ctrl-C, later ones stay ignored until the process has exited."""
+    if threading.current_thread() is not threading.main_thread() or (
+        signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
+        yield
+        return
+    signal.signal(signal.SIGINT, interrupt)
+    try:
+        yield
+    finally:
+        if signal.getsignal(signal.SIGINT) is interrupt:  # no Ctrl-C came (else it stays ignored)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 class Terminated(BaseException):

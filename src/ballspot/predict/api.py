@@ -230,7 +230,8 @@ def predict_video(
 
     These are all candidates at or above `params.threshold` (low by default: what mAP needs); keep those
     above `params.event_threshold` for a list of confident events. A `LiveSource` (stream, pipe, growing
-    file) is followed until it ends or is stopped.
+    file) is followed until it ends or is stopped; one that broke off midway (a network drop) yields its events
+    up to the break, then raises BallspotError.
     """
     source = video if isinstance(video, LiveSource) else path_argument(video, "the video (or a LiveSource)")
     spotter = spotter_argument(model, device)
@@ -258,6 +259,8 @@ def predict_video(
         team = None if team is None else team[keep]
     if len(times):
         yield from _events_between((times, scores, team), classes, params, step_s, final_until, np.inf)
+    if isinstance(source, LiveSource) and source.broken_off:  # said once its events have all come out
+        raise BallspotError(source.broken_off)
 
 
 def _events_between(track, classes, params, step_s, start, stop) -> Iterator[Prediction]:

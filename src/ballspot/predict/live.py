@@ -94,13 +94,17 @@ def _confident(events, params: PostprocessParams) -> Iterator:
 
 @contextlib.contextmanager
 def _stop_on_signals(source: LiveSource):
-    """First SIGINT/SIGTERM: stop the source (the stream ends normally); a second SIGINT: KeyboardInterrupt."""
+    """First SIGINT/SIGTERM: stop the source (the stream ends normally); a second SIGINT: what the first would
+    have done without this block (the command's boundary: KeyboardInterrupt, later ones ignored)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
     def handle(signum, frame) -> None:
         if source.stopped and signum == signal.SIGINT:
+            interrupt = previous[signal.SIGINT]
+            if callable(interrupt):
+                interrupt(signum, frame)
             raise KeyboardInterrupt
         source.stop()
 
@@ -109,4 +113,5 @@ def _stop_on_signals(source: LiveSource):
         yield
     finally:
         for sig, handler in previous.items():
-            signal.signal(sig, handler)
+            if signal.getsignal(sig) is handle:  # a second Ctrl-C may have set what comes after
+                signal.signal(sig, handler)

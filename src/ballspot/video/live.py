@@ -46,6 +46,10 @@ NO_FRAME = "Nothing was written into output file"
 """How ffmpeg's last words start when its input ended before one whole frame was decoded."""
 TIMED_OUT = "Input/output error"
 """How ffmpeg's last words end when a followed file grew no more for the idle timeout (`-rw_timeout`)."""
+URL_TIMED_OUT = "Connection timed out"
+"""How ffmpeg's last words end when a URL sent nothing for the idle timeout (`-rw_timeout`)."""
+DEMUX_ERROR = "Error during demuxing:"
+"""How ffmpeg says that reading its input failed midway (a connection reset): it then ends as at the input's end."""
 UNSEEKABLE_MP4 = ("partial file", "moov atom not found")
 """What ffmpeg says of an MP4 on a pipe whose index (the moov box) comes after its frames: it cannot seek to it."""
 
@@ -63,6 +67,7 @@ class LiveSource:
     _stopped: bool = field(default=False, init=False, repr=False)
     _received: int = field(default=0, init=False, repr=False)
     """Bytes of frames read from ffmpeg so far: whether it still sends anything after `stop`."""
+    _broken_off: str | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if not 0 < self.idle_timeout_s <= MAX_IDLE_TIMEOUT_S:
@@ -116,7 +121,8 @@ class LiveSource:
         ]
 
     def frames(self, fmt: FrameFormat, chunk_frames: int = 256) -> Iterator[FrameChunk]:
-        """Yield frames as soon as they are decoded: every complete frame available, up to `chunk_frames`."""
+        """Yield frames as soon as they are decoded: every complete frame available, up to `chunk_frames`. A
+        stream that breaks off midway (a network drop) ends too, once its frames are out: `broken_off` says so."""
         fmt.check()
         if self.kind == "stdin" and not self._wait_for_stdin():
             return  # stopped before anything arrived
@@ -128,7 +134,7 @@ class LiveSource:
         assert process.stdout is not None and process.stderr is not None
         errors: deque[str] = deque(maxlen=5)  # drained all along: a full stderr pipe would stall ffmpeg
         first_errors: list[str] = []  # the cause, where the last lines only say that nothing was written
-        drain = threading.Thread(target=_keep_lines, args=(process.stderr, errors, first_errors), daemon=True)
+        drain = threading.Thread(target=_drain_and_reap, args=(process, errors, first_errors), daemon=True)
         drain.start()
         fd = process.stdout.fileno()
         buffer, first = bytearray(), 0
@@ -164,6 +170,8 @@ class LiveSource:
                 raise BallspotError(f"nothing came from {self.address} for {self.idle_timeout_s:g} s (--idle-timeout)")
             if code != 0 and not self._stopped and first == 0:
                 raise BallspotError(self._failure(code, list(errors), first_errors))
+            if first and not self._stopped:
+                self._broken_off = self._break(code, list(errors))
         finally:
             process.stdout.close()  # a write blocked on a full pipe fails now, so ffmpeg can exit
             self.stop()
@@ -204,6 +212,31 @@ class LiveSource:
             return self._no_frame()
         return f"ffmpeg could not read {self.address}: {reason}"
 
+    @property
+    def broken_off(self) -> str | None:
+        """Why the stream broke off midway (ffmpeg failed, or said reading failed: a network drop), once its
+        frames have ended; None when it ended normally (its end, the idle timeout, `stop`)."""
+        return self._broken_off
+
+    def _break(self, code: int, errors: list[str]) -> str | None:
+        """What to say of a stream whose frames ended with ffmpeg's exit `code` and last error lines `errors`:
+        None for a normal end (EOF, or nothing sent for the idle timeout)."""
+        if code != 0:
+            said = ": " + ffmpeg_reason("\n".join(errors)) if errors else ""
+            what = f"ffmpeg ended with exit code {code}{said}"
+        else:
+            failed = [ffmpeg_reason(line) for line in errors if DEMUX_ERROR in line]
+            idle = {"file": TIMED_OUT, "url": URL_TIMED_OUT}.get(self.kind)
+            if not failed or (idle is not None and failed[-1].endswith(idle)):
+                return None
+            what = f"ffmpeg said {failed[-1]!r}"
+        return f"{self.name} broke off: {what}; the events before the break came out"
+
+    @property
+    def name(self) -> str:
+        """The source in messages: its address, or `standard input`."""
+        return "standard input" if self.kind == "stdin" else self.address
+
     def _no_frame(self) -> str:
         """What to say of a source that ended before one whole frame (ffmpeg says nothing was written)."""
         if self.kind == "file":
@@ -211,8 +244,7 @@ class LiveSource:
                 f"{self.address} ended before a whole frame could be decoded (nothing more was written to it for "
                 f"{self.idle_timeout_s:g} s, --idle-timeout): it holds the very start of a recording, or no video"
             )
-        name = "standard input" if self.kind == "stdin" else self.address
-        return f"{name} ended before a whole frame could be decoded: it was cut off at its start, or is not video"
+        return f"{self.name} ended before a whole frame could be decoded: it was cut off at its start, or is not video"
 
     def _wait_for_stdin(self) -> bool:
         """Wait for standard input's first byte without reading it (ffmpeg reads it all): False when stopped
@@ -339,6 +371,13 @@ def _unread(process: subprocess.Popen) -> bool:
         return bool(_bytes_waiting(process.stdout.fileno()))
     except (AttributeError, ValueError):  # closed
         return False
+
+
+def _drain_and_reap(process: subprocess.Popen, lines: deque[str], first: list[str]) -> None:
+    """Keep ffmpeg's error lines (`_keep_lines`), then wait for it as soon as it ends (its stderr closes): a
+    reader that stops at the last frame without closing the generator leaves no zombie behind."""
+    _keep_lines(process.stderr, lines, first)
+    process.wait()
 
 
 def _keep_lines(pipe, lines: deque[str], first: list[str]) -> None:
