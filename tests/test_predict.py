@@ -741,11 +741,13 @@ def test_a_video_numbered_as_a_half_other_than_1_or_2_is_its_own_game_with_one_w
     assert "warning" not in capsys.readouterr().err
 
 
-def test_ctrl_c_again_while_predict_stops_is_harmless(tiny_run, tmp_path):
-    """A second Ctrl-C while predict cleaned up or exited after the first broke off the clean-up, or killed
-    Python on its way out (exit code -2, a traceback from an exit handler). Now the first one decides: the
-    clean-up finishes (no empty output folder left), one `error: interrupted` line, exit 130."""
-    import signal
+@pytest.mark.parametrize(
+    ("signum", "code", "line"), [(2, 130, "error: interrupted"), (15, 143, "error: terminated")], ids=["INT", "TERM"]
+)
+def test_ctrl_c_or_kill_again_while_predict_stops_is_harmless(tiny_run, tmp_path, signum, code, line):
+    """A second Ctrl-C (or SIGTERM) while predict cleaned up or exited after the first broke off the clean-up,
+    or killed Python on its way out (exit code -2, a traceback from an exit handler). Now the first one decides:
+    the clean-up finishes (no empty output folder left), one `error:` line, exit 130 (143 for SIGTERM)."""
     import threading
 
     from ballspot.video.ffmpeg_bin import ffmpeg_exe
@@ -764,10 +766,10 @@ def test_ctrl_c_again_while_predict_stops_is_harmless(tiny_run, tmp_path):
             break
         threading.Event().wait(0.05)
     assert process.poll() is None, process.communicate()[1].decode()
-    while process.poll() is None:  # Ctrl-C again and again, through the clean-up and the exit
-        process.send_signal(signal.SIGINT)
+    while process.poll() is None:  # the signal again and again, through the clean-up and the exit
+        process.send_signal(signum)
         threading.Event().wait(0.01)
     stderr = process.communicate()[1].decode()
-    assert process.returncode == 130, stderr
-    assert stderr.strip().splitlines()[-1] == "error: interrupted" and "Traceback" not in stderr, stderr
+    assert process.returncode == code, stderr
+    assert stderr.strip().splitlines()[-1] == line and "Traceback" not in stderr, stderr
     assert not out.exists()  # made for the game, and removed again with nothing written

@@ -274,7 +274,7 @@ class Terminated(BaseException):
 @contextlib.contextmanager
 def _terminate_like_ctrl_c() -> Iterator[None]:
     """Turn SIGTERM into `Terminated` for the command's run (in the main thread, unless someone else set a
-    handler)."""
+    handler); after a SIGTERM, later ones stay ignored until the process has exited."""
     if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGTERM) != signal.SIG_DFL:
         yield
         return
@@ -286,10 +286,12 @@ def _terminate_like_ctrl_c() -> Iterator[None]:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             os.kill(os.getpid(), signal.SIGTERM)
             return
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # as for Ctrl-C: the first decides, the clean-up finishes
         raise Terminated()
 
     signal.signal(signal.SIGTERM, terminate)
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        if signal.getsignal(signal.SIGTERM) is terminate:  # no SIGTERM came (else it stays ignored)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
