@@ -735,3 +735,81 @@ def test_localisation_errors_count_each_event_once_and_from_the_top():
     assert side_accuracy(matched_pairs(labels, predictions)) == 0.5  # the event at 20 s is given the right side
     assert side_accuracy(matched_pairs(labels, [Prediction("PASS", 10_000, 0.9)])) is None  # no side predicted
     assert errors_ms(matched_pairs(labels, [Prediction("PASS", 10_600, 0.9)])).tolist() == []  # 600 ms: not matched
+
+
+# ---------------------------------------------------------------- placement
+
+
+@pytest.mark.parametrize(("shift", "word"), [(120, "late"), (-200, "early")])
+def test_evaluate_says_how_far_and_which_way_the_matched_events_are_off(tmp_path, shift, word):
+    """Beside the mAP: how many events the most confident predictions find within mAP@1's window, how far off
+    they land (median |predicted - true|) and which way (median predicted - true: a shifted time base shows as
+    a constant offset), and the share given the right side."""
+    from typer.testing import CliRunner
+
+    from ballspot.cli.app import app
+
+    events = golden_events()
+    flipped = exact(shift, flip=lambda i, k: k == 0)  # the first event of each class on the wrong side
+    write_tree(tmp_path / "labels", {GAME: golden_labels()}, LABELS_FILE)
+    write_tree(tmp_path / "predictions", {GAME: predictions_document(flipped)}, RESULTS_FILE)
+    args = ["evaluate", "--labels", str(tmp_path / "labels"), "--predictions", str(tmp_path / "predictions")]
+    report = json.loads(CliRunner().invoke(app, [*args, "--json"]).stdout)
+    wrong_sides = sum(1 for _, k, _, _ in events if k == 0)
+    assert report["placement"] == {
+        "matched_events": len(events),
+        "events": len(events),
+        "median_error_ms": abs(shift),
+        "median_offset_ms": shift,
+        "side_right": pytest.approx(1 - wrong_sides / len(events)),
+        "window_s": 1.0,
+    }
+    text = CliRunner().invoke(app, args).stdout
+    line = next(line for line in text.splitlines() if line.startswith("placement"))
+    assert f"{abs(shift)} ms {word}" in line and f"{len(events)} of {len(events)}" in line, line
+
+
+def test_evaluate_places_no_event_when_none_is_found(tmp_path):
+    write_tree(tmp_path / "labels", {GAME: golden_labels()}, LABELS_FILE)
+    write_tree(tmp_path / "predictions", {GAME: predictions_document(exact(5000))}, RESULTS_FILE)
+    args = ["evaluate", "--labels", str(tmp_path / "labels"), "--predictions", str(tmp_path / "predictions")]
+    from typer.testing import CliRunner
+
+    from ballspot.cli.app import app
+
+    report = json.loads(CliRunner().invoke(app, [*args, "--json"]).stdout)
+    assert report["placement"]["matched_events"] == 0 and report["placement"]["median_error_ms"] is None
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_placement_from_columns_matches_the_same_events_as_from_objects(seed):
+    """`column_pairs` makes objects only of the predictions it may look at: the same pairs as `matched_pairs`
+    over every event, with repeats in one frame (the last written counts) and tied confidences."""
+    from ballspot.metrics.game_events import GameEvents
+    from ballspot.metrics.localisation import column_pairs, matched_pairs
+
+    rng = np.random.default_rng(seed)
+    n, m = 300, 4000
+    game = GameEvents(
+        "g", rng.integers(0, 12, n), np.sort(rng.integers(0, 120_000, n)), rng.integers(1, 3, n),
+        rng.integers(-1, 2, n).astype(np.int8), np.ones(n, np.int8), rng.integers(0, 12, m),
+        rng.integers(0, 120_000, m) // 40 * 40 + rng.integers(0, 3, m), rng.integers(1, 3, m),
+        rng.integers(-1, 2, m).astype(np.int8), rng.integers(0, 10, m) / 10,
+    )  # fmt: skip
+    sides = {0: "left", 1: "right"}
+    labels = [
+        Annotation(CLASSES_12[c], int(ms), int(h), sides.get(int(t)))
+        for c, ms, h, t in zip(game.gt_class, game.gt_ms, game.gt_half, game.gt_team, strict=True)
+    ]
+    predictions = [
+        Prediction(CLASSES_12[c], int(ms), float(s), int(h), sides.get(int(t)))
+        for c, ms, h, t, s in zip(
+            game.pred_class, game.pred_ms, game.pred_half, game.pred_team, game.pred_score, strict=True
+        )
+    ]
+
+    def described(pairs):
+        return sorted((a.label, a.half, a.position_ms, p.position_ms, p.confidence, str(p.team)) for a, p in pairs)
+
+    expected = described(matched_pairs(labels, predictions))
+    assert described(column_pairs(game, CLASSES_12)) == expected and len(expected) > 20

@@ -348,6 +348,7 @@ def run_spotting(
     from ballspot.console import log, warn
     from ballspot.errors import BallspotError
     from ballspot.metrics.game_events import Diagnostics
+    from ballspot.metrics.localisation import column_pairs, placement
     from ballspot.metrics.sources import MissingPredictionsError, load_games
     from ballspot.metrics.spotting import evaluate_games
     from ballspot.soccernet.game_ids import not_among
@@ -389,14 +390,36 @@ def run_spotting(
         )
     result = evaluate_games(games, class_list, metric, diagnostics=diagnostics, bootstrap=bootstrap, seed=seed)
     baseline = chance_baseline(games, class_list, metric, seed) if chance else None
+    landing = placement([pair for game in games for pair in column_pairs(game, class_list)], events_of(games))
     for message in result.warnings:
         warn(message)
     log(f"scored {len(result.games)} game(s) in {time.perf_counter() - started:.2f} s")
     if json_output:
-        typer.echo(json.dumps({**result.to_dict(), **({"chance": baseline} if baseline else {})}))
+        report = {**result.to_dict(), "placement": landing, **({"chance": baseline} if baseline else {})}
+        typer.echo(json.dumps(report))
     else:
-        print_spotting(result, baseline)
+        print_spotting(result, baseline, landing)
     return result
+
+
+def events_of(games: list) -> int:
+    """How many true events the games hold (in the class set)."""
+    return sum(len(game.gt_ms) for game in games)
+
+
+def placement_line(landing: dict) -> str:
+    """Where the most confident predictions land, in words."""
+    found, events = landing["matched_events"], landing["events"]
+    head = f"placement: {found} of {events} events found within ±{landing['window_s'] / 2:g} s"
+    if not found:
+        return f"{head} by the most confident predictions of their class"
+    offset = landing["median_offset_ms"]
+    way = "early" if offset < 0 else "late"
+    side = "" if landing["side_right"] is None else f", the side right for {landing['side_right']:.2f}"
+    return (
+        f"{head}, {landing['median_error_ms']:.0f} ms off (median), a median {abs(offset):.0f} ms {way}{side} "
+        f"(a constant offset means another time base)"
+    )
 
 
 def split_hint(labels: Path, predicted: list[str]) -> str:
@@ -470,8 +493,9 @@ def metric_label(result: SpottingResult) -> str:
     return f"mAP {result.metric} ({result.tolerances[0]:g}-{result.tolerances[-1]:g} s)"
 
 
-def print_spotting(result: SpottingResult, chance: dict | None = None) -> None:
-    """The human report, on stdout: a table per class, then the summary lines."""
+def print_spotting(result: SpottingResult, chance: dict | None = None, landing: dict | None = None) -> None:
+    """The human report, on stdout: a table per class, then the summary lines (with `landing`, where the
+    found events land: `placement_line`)."""
     from rich.table import Table
 
     from ballspot.console import out
@@ -512,6 +536,8 @@ def print_spotting(result: SpottingResult, chance: dict | None = None) -> None:
             f"chance: {_fmt(chance['mAP'])}{team}{ratio}: random predictions at the same density, "
             f"mean of {chance['draws']} draws"
         )
+    if landing is not None:
+        out.print(placement_line(landing))
     if result.bootstrap:
         b = result.bootstrap
         unit = "whole games" if b.block_seconds is None else f"{b.block_seconds:g} s blocks of game time"
