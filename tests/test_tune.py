@@ -1017,3 +1017,21 @@ def test_tune_report_reads_a_study_in_a_read_only_studies_folder(tmp_path, monke
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["best"]["number"] == 0 and "warning" not in result.stderr
+
+
+def test_hyperband_brackets_reach_the_most_epochs_the_space_draws(tmp_path, league_index, cache, monkeypatch):
+    """With the space drawing epochs, hyperband's largest bracket was the base config's epochs (10): trials of
+    fewer epochs were never judged at their end, and bracket sizes did not match the trials."""
+    import ballspot.tune.study as study_module
+
+    pruners = []
+    monkeypatch.setattr(study_module, "run_trials", lambda study, *args, **kwargs: pruners.append(study.pruner) or [])
+    space = tmp_path / "space.yaml"
+    space.write_text("epochs: {type: int, low: 1, high: 5, step: 2}\ndropout: [0.1]\n")
+    given = {key: value for key, value in TUNE_TINY.items() if key != "epochs"}  # --epochs and a tuned epochs: refused
+    no_epochs = [arg for key, value in given.items() for arg in (f"--{key.replace('_', '-')}", str(value))]
+    args = ["tune", "--index", str(league_index), *no_epochs, "--cache-dir", str(cache), "--runs-dir", str(tmp_path)]
+    args += ["--studies-dir", str(tmp_path / "studies"), "--space", str(space), "--pruner", "hyperband"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert pruners[0]._max_resource == 5 and pruners[0]._min_resource == 1

@@ -55,7 +55,8 @@ def make_sampler(name: str, seed: int | None = None, offset: int = 0):
 
 def make_pruner(name: str, epochs: int):
     """median: stop a trial whose epoch value is worse than the median of earlier trials at that epoch;
-    hyperband: successive halving over epochs; none: every trial runs all its epochs."""
+    hyperband: successive halving over epochs, up to `epochs` (the most a trial trains); none: every trial runs
+    all its epochs."""
     import optuna
 
     if name == "median":
@@ -65,6 +66,12 @@ def make_pruner(name: str, epochs: int):
     if name == "none":
         return optuna.pruners.NopPruner()
     raise BallspotError(f"--pruner must be one of {', '.join(PRUNERS)}, got {name!r}")
+
+
+def longest_trial(base: TrainConfig, specs: list[ParamSpec]) -> int:
+    """The most epochs a trial can train: the base config's, or the largest the search space draws."""
+    drawn = [spec.largest() for spec in specs if spec.name == "epochs"]
+    return int(drawn[0]) if drawn else base.epochs
 
 
 def open_study(spec: StorageSpec, name: str, metric: str, sampler=None, pruner=None):
