@@ -550,12 +550,12 @@ def test_a_rerun_whose_space_draws_an_option_differently_is_a_one_line_error(tmp
 @pytest.mark.parametrize(
     ("earlier", "fragment"),
     [
-        ({"task": "classify"}, "study 'mixed' trained task 'classify' in its earlier trials, this run 'spot'"),
+        ({"task": "classify"}, "study 'mixed' trained task 'classify' in its earlier trials (trial 0), this run"),
         ({"index": "/elsewhere/clips/index.parquet"}, "trained index '/elsewhere/clips/index.parquet' in its"),
-        ({"valid_split": "test"}, "trained valid_split 'test' in its earlier trials, this run 'valid'"),
+        ({"valid_split": "test"}, "trained valid_split 'test' in its earlier trials (trial 0), this run 'valid'"),
         (
             {"epochs": 3},
-            "trained epochs 3 in its earlier trials, this run 1: their values would not compare; rerun "
+            "trained epochs 3 in its earlier trials (trial 0), this run 1: their values would not compare; rerun "
             "it with --epochs 3, or give a new --study",
         ),  # fmt: skip
     ],
@@ -1035,3 +1035,42 @@ def test_hyperband_brackets_reach_the_most_epochs_the_space_draws(tmp_path, leag
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert pruners[0]._max_resource == 5 and pruners[0]._min_resource == 1
+
+
+@pytest.mark.parametrize(
+    ("trials", "fragment"),
+    [
+        (  # the first trial drew the task, the second trained classify
+            [({"task": "spot"}, {"task": ["spot"]}, "COMPLETE"), ({"task": "classify"}, {}, "COMPLETE")],
+            "study 'later' trained task 'classify' in its earlier trials (trial 1), this run 'spot'",
+        ),
+        (  # a failed trial measured nothing: not compared
+            [({"epochs": 1}, {}, "COMPLETE"), ({"epochs": 2}, {}, "FAIL"), ({"epochs": 3}, {}, "COMPLETE")],
+            "study 'later' already mixes epochs 1 (trial 0) and 3 (trial 2): their values do not compare",
+        ),
+    ],
+)
+def test_a_rerun_is_checked_against_every_earlier_trial_not_only_the_first(
+    tmp_path, league_index, cache, monkeypatch, trials, fragment
+):
+    """Only the first trial that recorded its config was compared: a later trial that trained another task, or
+    another number of epochs, did not stop a rerun from mixing values that do not compare."""
+    import ballspot.tune.study as study_module
+    from ballspot.tune.objective import CONFIG_ATTR
+
+    monkeypatch.setattr(study_module, "run_trials", lambda *args, **kwargs: [])  # no training: the checks only
+    study = open_study(parse_storage(None, tmp_path / "studies"), "later", "val_macro_f1")
+    for changed, drawn, state in trials:
+        config = tiny_config(league_index, task="spot", epochs=1).merged(changed).to_dict()
+        params = {"dropout": 0.1, **{key: changed[key] for key in drawn}}
+        distributions = {"dropout": optuna.distributions.CategoricalDistribution([0.1])}
+        distributions |= {key: optuna.distributions.CategoricalDistribution(choices) for key, choices in drawn.items()}
+        value = 0.5 if state == "COMPLETE" else None
+        study.add_trial(optuna.trial.create_trial(params=params, distributions=distributions, value=value,
+                                                  state=optuna.trial.TrialState[state],
+                                                  user_attrs={CONFIG_ATTR: config}))  # fmt: skip
+    space = tmp_path / "space.yaml"
+    space.write_text("dropout: [0.1]\n")
+    args = ["--study", "later", "--studies-dir", str(tmp_path / "studies"), "--space", str(space), "--task", "spot"]
+    result = invoke_tune(*args, league_index=league_index, cache=cache, runs=tmp_path / "runs")
+    assert_one_error_line(result, fragment, "give a new --study")
