@@ -737,6 +737,10 @@ def test_postprocess_search_saves_params_that_predict_uses(spot_run, league_inde
     saved = load_params(spot_run / PARAMS_FILE)
     assert saved.to_dict() == report["params"]
     best = spot_run / "weights" / "best.pt"
+    from ballspot.predict.backends import file_digest
+
+    tuned_on = json.loads((spot_run / PARAMS_FILE).read_text())["tuned_on"]  # predict warns on other weights
+    assert tuned_on == {"weights": "best.pt", "sha256": file_digest(best)}
     assert default_params(best) == saved
 
     # predict with the saved parameters scores what the search said
@@ -1004,6 +1008,7 @@ def test_postprocess_search_with_out_saves_into_that_folder_and_leaves_the_run_a
     assert report["params_file"] == str(out / PARAMS_FILE)
     assert load_params(out / PARAMS_FILE).to_dict() == report["params"]
     assert json.loads((out / "postprocess_search.json").read_text())["model"] == str(run / "weights" / "last.pt")
+    assert json.loads((out / PARAMS_FILE).read_text())["tuned_on"]["weights"] == "last.pt"
     assert not (run / PARAMS_FILE).exists() and not (run / "postprocess_search.json").exists()
 
 
