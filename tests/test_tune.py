@@ -1079,3 +1079,62 @@ def test_a_rerun_is_checked_against_every_earlier_trial_not_only_the_first(
     args = ["--study", "later", "--studies-dir", str(tmp_path / "studies"), "--space", str(space), "--task", "spot"]
     result = invoke_tune(*args, league_index=league_index, cache=cache, runs=tmp_path / "runs")
     assert_one_error_line(result, fragment, "give a new --study")
+
+
+def refuse_writes_under(monkeypatch, folder: Path) -> list[str]:
+    """Opening anything under `folder` to write (a file, a lock, a link) fails as on a read-only mount, even for
+    root (who runs the tests); returns the paths that were tried."""
+    import builtins
+
+    tried: list[str] = []
+    real_open, real_os_open, real_symlink = builtins.open, os.open, os.symlink
+
+    def inside(path) -> bool:
+        return isinstance(path, str | os.PathLike) and folder in (Path(path), *Path(path).parents)
+
+    def refuse(path) -> None:
+        tried.append(str(path))
+        raise PermissionError(13, "Permission denied", str(path))
+
+    def guarded_open(file, mode="r", *args, **kwargs):
+        if inside(file) and set(str(mode)) & set("wax+"):
+            refuse(file)
+        return real_open(file, mode, *args, **kwargs)
+
+    def guarded_os_open(path, flags, *args, **kwargs):
+        if inside(path) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND):
+            refuse(path)
+        return real_os_open(path, flags, *args, **kwargs)
+
+    def guarded_symlink(source, link, *args, **kwargs):
+        if inside(link):
+            refuse(link)
+        return real_symlink(source, link, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", guarded_open)
+    monkeypatch.setattr(os, "open", guarded_os_open)
+    monkeypatch.setattr(os, "symlink", guarded_symlink)
+    return tried
+
+
+def test_tune_report_reads_a_journal_it_cannot_write(tmp_path, monkeypatch):
+    """A report only reads: Optuna before 4.0 opened a journal file to append to it as it loaded it, so a report on
+    a journal in a read-only folder (another user's, a read-only mount) failed; ballspot needs Optuna 4.0 or later,
+    whose journal is opened to read unless it is to be created."""
+    from ballspot.tune.objective import CONFIG_ATTR
+
+    journal = tmp_path / "shared" / "study.log"
+    study = open_study(parse_storage(f"journal:{journal}", tmp_path), "shared", "val_macro_f1")
+    distributions = {"dropout": optuna.distributions.CategoricalDistribution([0.1, 0.3])}
+    config = TrainConfig(index="/data/clips/index.parquet").to_dict()
+    study.add_trial(optuna.trial.create_trial(params={"dropout": 0.1}, distributions=distributions, value=0.5,
+                                              user_attrs={CONFIG_ATTR: config}))  # fmt: skip
+    tried = refuse_writes_under(monkeypatch, journal.parent)
+    args = ["tune", "report", "--storage", f"journal:{journal}", "--study", "shared", "--json"]
+    result = runner.invoke(app, [*args, "--studies-dir", str(tmp_path / "studies")])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["best"]["number"] == 0
+    assert tried == []  # nothing under the journal's folder was opened to write
+    with pytest.raises(PermissionError):  # while a write through Optuna is refused: the guard holds
+        study.set_user_attr("note", "written")
+    assert tried
