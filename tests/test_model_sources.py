@@ -193,6 +193,18 @@ def test_the_exported_post_processing_is_the_default(exported, clip, tmp_path, r
     assert_one_error_line(result, "unknown post-processing key")
 
 
+def test_a_model_folders_post_processing_that_records_its_tuning_weights_is_read(exported, clip, tmp_path):
+    """A run's postprocess.json records the weights it was tuned on; copied into a model folder it still loads,
+    and the folder's converted checkpoint (other bytes than the run's best.pt) is not warned about."""
+    folder = tmp_path / "tuned"
+    shutil.copytree(exported, folder)
+    record = {"weights": "best.pt", "sha256": "0" * 64}
+    (folder / "postprocess.json").write_text(json.dumps({"nms_window_s": 3.0, "tuned_on": record}))
+    result = runner.invoke(app, ["predict", str(clip), "-m", str(folder), "--out", str(tmp_path / "out"), "-q"])
+    assert result.exit_code == 0, result.output
+    assert "warning" not in result.stderr
+
+
 def test_not_a_model_folder(tmp_path, clip, exported):
     (tmp_path / "notes").mkdir()
     result = runner.invoke(app, ["predict", str(clip), "-m", str(tmp_path / "notes")])

@@ -191,6 +191,8 @@ def test_params_round_trip_through_a_file(tmp_path):
         ({"per_class": {"PASS": {"threshold": 2}}}, "per_class 'PASS': threshold"),
         ({"per_class": ["PASS"]}, "per_class must map"),
         ([0.1, 0.2], "must be a JSON object"),
+        ({"tuned_on": "best.pt"}, 'tuned_on must be {"weights": NAME, "sha256": HEX}'),
+        ({"tuned_on": {"weights": "best.pt", "sha256": 7}}, "tuned_on: weights and sha256 must be text"),
     ],
 )
 def test_bad_parameters_are_one_line_errors(tmp_path, data, message):
@@ -208,3 +210,21 @@ def test_unreadable_parameter_files(tmp_path):
     broken.write_text("{threshold: 0.1")
     with pytest.raises(BallspotError, match="cannot read post-processing parameters"):
         load_params(broken)
+
+
+def test_params_record_the_weights_they_were_tuned_on_and_read_as_before(tmp_path):
+    """postprocess.json records the weights `tune postprocess` tuned it on; every reader of the file (predict,
+    --params, export, model folders, ONNX manifests through from_dict) takes it, and files without it still load."""
+    import hashlib
+
+    from ballspot.predict.postprocess import read_tuned_on
+
+    weights = tmp_path / "best.pt"
+    weights.write_bytes(b"weights")
+    params = PostprocessParams(threshold=0.05)
+    path = save_params(tmp_path / "postprocess.json", params, tuned_on=weights)
+    record = {"weights": "best.pt", "sha256": hashlib.sha256(b"weights").hexdigest()}
+    assert json.loads(path.read_text())["tuned_on"] == record and read_tuned_on(path) == record
+    assert load_params(path) == params
+    assert PostprocessParams.from_dict(json.loads(path.read_text())) == params
+    assert read_tuned_on(save_params(tmp_path / "old.json", params)) is None

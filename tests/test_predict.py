@@ -289,6 +289,35 @@ def test_postprocessing_options_and_the_runs_tuned_file(run, clip, middle_confid
         tuned.unlink()
 
 
+def test_a_runs_tuned_file_warns_once_on_weights_it_was_not_tuned_on(run, clip, tmp_path):
+    """<run>/postprocess.json, tuned on best.pt, was applied to last.pt, and after a resumed run replaced best.pt,
+    in silence: now it records the weights it was tuned on, and predict warns (once) when they are not these."""
+    import shutil
+
+    from ballspot.engine.checkpoint import load_checkpoint, save_checkpoint
+    from ballspot.predict.postprocess import save_params
+
+    root = Path(shutil.copytree(run["root"], tmp_path / "run"))
+    best, last = root / "weights" / "best.pt", root / "weights" / "last.pt"
+    save_checkpoint(last, {**load_checkpoint(best), "note": "a later epoch"})  # other bytes than best.pt's
+    save_params(root / "postprocess.json", PostprocessParams(nms_window_s=3.0), tuned_on=best)
+    said = "postprocess.json was tuned on other weights (best.pt with sha256 "
+
+    def stderr_of(model: Path, *extra: str) -> str:
+        result = invoke(str(clip), "-m", str(model), "--out", str(tmp_path / "out"), "--force", *extra, "-q")
+        assert result.exit_code == 0, result.output
+        return result.stderr
+
+    assert said not in stderr_of(best)
+    assert stderr_of(last).count(said) == 1
+    kept = tmp_path / "kept" / "postprocess.json"  # a copy: the run's file was checked against last.pt above
+    kept.parent.mkdir()
+    shutil.copyfile(root / "postprocess.json", kept)
+    assert stderr_of(last, "--params", str(kept)).count(said) == 1
+    shutil.copyfile(last, best)  # as a resumed run replaces best.pt
+    assert stderr_of(best).count(said) == 1
+
+
 def test_default_model_is_the_newest_runs_best(run, clip, tmp_path):
     out = tmp_path / "out"
     result = invoke(str(clip), "--runs-dir", str(run["runs"]), "--out", str(out), "-q")

@@ -550,12 +550,12 @@ def test_a_rerun_whose_space_draws_an_option_differently_is_a_one_line_error(tmp
 @pytest.mark.parametrize(
     ("earlier", "fragment"),
     [
-        ({"task": "classify"}, "study 'mixed' trained task 'classify' in its earlier trials, this run 'spot'"),
+        ({"task": "classify"}, "study 'mixed' trained task 'classify' in its earlier trials (trial 0), this run"),
         ({"index": "/elsewhere/clips/index.parquet"}, "trained index '/elsewhere/clips/index.parquet' in its"),
-        ({"valid_split": "test"}, "trained valid_split 'test' in its earlier trials, this run 'valid'"),
+        ({"valid_split": "test"}, "trained valid_split 'test' in its earlier trials (trial 0), this run 'valid'"),
         (
             {"epochs": 3},
-            "trained epochs 3 in its earlier trials, this run 1: their values would not compare; rerun "
+            "trained epochs 3 in its earlier trials (trial 0), this run 1: their values would not compare; rerun "
             "it with --epochs 3, or give a new --study",
         ),  # fmt: skip
     ],
@@ -737,6 +737,10 @@ def test_postprocess_search_saves_params_that_predict_uses(spot_run, league_inde
     saved = load_params(spot_run / PARAMS_FILE)
     assert saved.to_dict() == report["params"]
     best = spot_run / "weights" / "best.pt"
+    from ballspot.predict.backends import file_digest
+
+    tuned_on = json.loads((spot_run / PARAMS_FILE).read_text())["tuned_on"]  # predict warns on other weights
+    assert tuned_on == {"weights": "best.pt", "sha256": file_digest(best)}
     assert default_params(best) == saved
 
     # predict with the saved parameters scores what the search said
@@ -1004,6 +1008,7 @@ def test_postprocess_search_with_out_saves_into_that_folder_and_leaves_the_run_a
     assert report["params_file"] == str(out / PARAMS_FILE)
     assert load_params(out / PARAMS_FILE).to_dict() == report["params"]
     assert json.loads((out / "postprocess_search.json").read_text())["model"] == str(run / "weights" / "last.pt")
+    assert json.loads((out / PARAMS_FILE).read_text())["tuned_on"]["weights"] == "last.pt"
     assert not (run / PARAMS_FILE).exists() and not (run / "postprocess_search.json").exists()
 
 
@@ -1017,3 +1022,119 @@ def test_tune_report_reads_a_study_in_a_read_only_studies_folder(tmp_path, monke
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["best"]["number"] == 0 and "warning" not in result.stderr
+
+
+def test_hyperband_brackets_reach_the_most_epochs_the_space_draws(tmp_path, league_index, cache, monkeypatch):
+    """With the space drawing epochs, hyperband's largest bracket was the base config's epochs (10): trials of
+    fewer epochs were never judged at their end, and bracket sizes did not match the trials."""
+    import ballspot.tune.study as study_module
+
+    pruners = []
+    monkeypatch.setattr(study_module, "run_trials", lambda study, *args, **kwargs: pruners.append(study.pruner) or [])
+    space = tmp_path / "space.yaml"
+    space.write_text("epochs: {type: int, low: 1, high: 5, step: 2}\ndropout: [0.1]\n")
+    given = {key: value for key, value in TUNE_TINY.items() if key != "epochs"}  # --epochs and a tuned epochs: refused
+    no_epochs = [arg for key, value in given.items() for arg in (f"--{key.replace('_', '-')}", str(value))]
+    args = ["tune", "--index", str(league_index), *no_epochs, "--cache-dir", str(cache), "--runs-dir", str(tmp_path)]
+    args += ["--studies-dir", str(tmp_path / "studies"), "--space", str(space), "--pruner", "hyperband"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert pruners[0]._max_resource == 5 and pruners[0]._min_resource == 1
+
+
+@pytest.mark.parametrize(
+    ("trials", "fragment"),
+    [
+        (  # the first trial drew the task, the second trained classify
+            [({"task": "spot"}, {"task": ["spot"]}, "COMPLETE"), ({"task": "classify"}, {}, "COMPLETE")],
+            "study 'later' trained task 'classify' in its earlier trials (trial 1), this run 'spot'",
+        ),
+        (  # a failed trial measured nothing: not compared
+            [({"epochs": 1}, {}, "COMPLETE"), ({"epochs": 2}, {}, "FAIL"), ({"epochs": 3}, {}, "COMPLETE")],
+            "study 'later' already mixes epochs 1 (trial 0) and 3 (trial 2): their values do not compare",
+        ),
+    ],
+)
+def test_a_rerun_is_checked_against_every_earlier_trial_not_only_the_first(
+    tmp_path, league_index, cache, monkeypatch, trials, fragment
+):
+    """Only the first trial that recorded its config was compared: a later trial that trained another task, or
+    another number of epochs, did not stop a rerun from mixing values that do not compare."""
+    import ballspot.tune.study as study_module
+    from ballspot.tune.objective import CONFIG_ATTR
+
+    monkeypatch.setattr(study_module, "run_trials", lambda *args, **kwargs: [])  # no training: the checks only
+    study = open_study(parse_storage(None, tmp_path / "studies"), "later", "val_macro_f1")
+    for changed, drawn, state in trials:
+        config = tiny_config(league_index, task="spot", epochs=1).merged(changed).to_dict()
+        params = {"dropout": 0.1, **{key: changed[key] for key in drawn}}
+        distributions = {"dropout": optuna.distributions.CategoricalDistribution([0.1])}
+        distributions |= {key: optuna.distributions.CategoricalDistribution(choices) for key, choices in drawn.items()}
+        value = 0.5 if state == "COMPLETE" else None
+        study.add_trial(optuna.trial.create_trial(params=params, distributions=distributions, value=value,
+                                                  state=optuna.trial.TrialState[state],
+                                                  user_attrs={CONFIG_ATTR: config}))  # fmt: skip
+    space = tmp_path / "space.yaml"
+    space.write_text("dropout: [0.1]\n")
+    args = ["--study", "later", "--studies-dir", str(tmp_path / "studies"), "--space", str(space), "--task", "spot"]
+    result = invoke_tune(*args, league_index=league_index, cache=cache, runs=tmp_path / "runs")
+    assert_one_error_line(result, fragment, "give a new --study")
+
+
+def refuse_writes_under(monkeypatch, folder: Path) -> list[str]:
+    """Opening anything under `folder` to write (a file, a lock, a link) fails as on a read-only mount, even for
+    root (who runs the tests); returns the paths that were tried."""
+    import builtins
+
+    tried: list[str] = []
+    real_open, real_os_open, real_symlink = builtins.open, os.open, os.symlink
+
+    def inside(path) -> bool:
+        return isinstance(path, str | os.PathLike) and folder in (Path(path), *Path(path).parents)
+
+    def refuse(path) -> None:
+        tried.append(str(path))
+        raise PermissionError(13, "Permission denied", str(path))
+
+    def guarded_open(file, mode="r", *args, **kwargs):
+        if inside(file) and set(str(mode)) & set("wax+"):
+            refuse(file)
+        return real_open(file, mode, *args, **kwargs)
+
+    def guarded_os_open(path, flags, *args, **kwargs):
+        if inside(path) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND):
+            refuse(path)
+        return real_os_open(path, flags, *args, **kwargs)
+
+    def guarded_symlink(source, link, *args, **kwargs):
+        if inside(link):
+            refuse(link)
+        return real_symlink(source, link, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", guarded_open)
+    monkeypatch.setattr(os, "open", guarded_os_open)
+    monkeypatch.setattr(os, "symlink", guarded_symlink)
+    return tried
+
+
+def test_tune_report_reads_a_journal_it_cannot_write(tmp_path, monkeypatch):
+    """A report only reads: Optuna before 4.0 opened a journal file to append to it as it loaded it, so a report on
+    a journal in a read-only folder (another user's, a read-only mount) failed; ballspot needs Optuna 4.0 or later,
+    whose journal is opened to read unless it is to be created."""
+    from ballspot.tune.objective import CONFIG_ATTR
+
+    journal = tmp_path / "shared" / "study.log"
+    study = open_study(parse_storage(f"journal:{journal}", tmp_path), "shared", "val_macro_f1")
+    distributions = {"dropout": optuna.distributions.CategoricalDistribution([0.1, 0.3])}
+    config = TrainConfig(index="/data/clips/index.parquet").to_dict()
+    study.add_trial(optuna.trial.create_trial(params={"dropout": 0.1}, distributions=distributions, value=0.5,
+                                              user_attrs={CONFIG_ATTR: config}))  # fmt: skip
+    tried = refuse_writes_under(monkeypatch, journal.parent)
+    args = ["tune", "report", "--storage", f"journal:{journal}", "--study", "shared", "--json"]
+    result = runner.invoke(app, [*args, "--studies-dir", str(tmp_path / "studies")])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["best"]["number"] == 0
+    assert tried == []  # nothing under the journal's folder was opened to write
+    with pytest.raises(PermissionError):  # while a write through Optuna is refused: the guard holds
+        study.set_user_attr("note", "written")
+    assert tried

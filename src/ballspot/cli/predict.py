@@ -138,7 +138,7 @@ def predict(
     from ballspot.defaults import newest_spotter
     from ballspot.engine.optim import resolve_precision
     from ballspot.export.onnx import is_onnx_folder
-    from ballspot.predict.api import use_phases
+    from ballspot.predict.api import use_phases, warn_if_tuned_on_other_weights
     from ballspot.predict.backends import load_backend, spotter_params
     from ballspot.predict.postprocess import check_values, load_params
     from ballspot.predict.run import predict_games
@@ -193,6 +193,8 @@ def predict(
     if phases is not None:
         use_phases(spotter, phases)
     resolve_precision(spotter.device, precision)  # a bad --precision fails before any decoding
+    if params:
+        warn_if_tuned_on_other_weights(params, spotter.path)
     chosen = file_params if file_params is not None else spotter_params(spotter)
     for key, value in given.items():
         setattr(chosen, key, value)

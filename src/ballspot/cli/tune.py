@@ -163,6 +163,7 @@ def tune(
     from ballspot.tune.storage import check_study_name, parse_storage
     from ballspot.tune.study import (
         continue_sampler,
+        longest_trial,
         make_pruner,
         make_sampler,
         open_study,
@@ -216,7 +217,7 @@ def tune(
         flags = ", ".join("--" + k.replace("_", "-") for k in given)
         raise BallspotError(f"{flags} is tuned by the search space; remove it from the space or from the options")
     sampler_obj = make_sampler(sampler.value, seed)
-    pruner_obj = make_pruner(pruner.value, base.epochs)
+    pruner_obj = make_pruner(pruner.value, longest_trial(base, specs))
     objective = Objective(  # checks the device before a study is created
         base=base,
         space=specs,

@@ -120,13 +120,47 @@ def tuned_params_path(model_path: Path) -> Path | None:
     return weights.parent / PARAMS_FILE if weights.name == "weights" else None
 
 
-def default_params(model_path: Path, dense: bool = False) -> PostprocessParams:
+def default_params(model_path: Path, dense: bool = False, check_weights: bool = True) -> PostprocessParams:
     """The run's tuned post-processing (`<run>/postprocess.json`) when there is one, else the defaults for the
-    model's kind (dense or window)."""
+    model's kind (dense or window); a warning when the file was tuned on other weights (`check_weights`)."""
     tuned = tuned_params_path(model_path)
     if tuned is not None and (tuned.exists() or tuned.is_symlink()):  # a folder or a broken link is an error
-        return load_params(tuned)
+        params = load_params(tuned)
+        if check_weights:
+            warn_if_tuned_on_other_weights(tuned, model_path)
+        return params
     return dense_default_params() if dense else PostprocessParams()
+
+
+_checked_weights: set[tuple] = set()
+"""The (postprocess.json, weights) pairs already checked in this process, each as the files were then."""
+
+
+def warn_if_tuned_on_other_weights(params_path: Path, weights: Path) -> None:
+    """Warn, once per pair of files, when `params_path` records weights other than `weights` (last.pt, or a
+    best.pt a resumed run has since replaced): its settings were chosen for those."""
+    from ballspot.predict.postprocess import read_tuned_on
+
+    record = read_tuned_on(params_path)
+    weights = Path(weights)
+    if record is None or not weights.is_file():
+        return
+    stat = weights.stat()
+    key = (str(params_path.resolve()), params_path.stat().st_mtime_ns, str(weights.resolve()), stat.st_size,
+           stat.st_mtime_ns)  # fmt: skip
+    if key in _checked_weights:
+        return
+    _checked_weights.add(key)
+    from ballspot.predict.backends import file_digest
+
+    if file_digest(weights) == record["sha256"]:
+        return
+    from ballspot import console
+
+    console.warn(
+        f"{params_path} was tuned on other weights ({record['weights']} with sha256 {record['sha256'][:12]}) than "
+        f"{weights}: its settings may not suit them; tune them again with `ballspot tune postprocess`"
+    )
 
 
 def predictions_from_scores(

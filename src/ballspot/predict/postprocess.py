@@ -25,6 +25,9 @@ from ballspot.errors import BallspotError
 from ballspot.inputfiles import read_json
 
 PARAMS_FILE = "postprocess.json"
+TUNED_ON = "tuned_on"
+"""postprocess.json's record of the weights `tune postprocess` tuned it on: {"weights": file name, "sha256": their
+content's digest}; files without it (older, or written by hand) are not checked against the weights."""
 PER_CLASS_KEYS = ("smooth_s", "nms_window_s", "threshold")
 SUPPRESSIONS = ("peaks", "soft")
 
@@ -77,6 +80,8 @@ class PostprocessParams:
     def from_dict(cls, data: dict) -> PostprocessParams:
         if not isinstance(data, dict):
             raise BallspotError(f"post-processing parameters must be a JSON object, got {type(data).__name__}")
+        data = dict(data)
+        check_tuned_on(data.pop(TUNED_ON, None))  # a record of the weights, not a setting
         known = {"smooth_s", "nms_window_s", "threshold", "event_threshold", "per_class", "suppression"}
         unknown = set(data) - known
         if unknown:
@@ -119,8 +124,44 @@ def load_params(path: Path) -> PostprocessParams:
         raise BallspotError(f"{path}: {exc}") from None
 
 
-def save_params(path: Path, params: PostprocessParams) -> Path:
-    return write_json(path, params.to_dict())
+def save_params(path: Path, params: PostprocessParams, tuned_on: Path | None = None) -> Path:
+    """Write `params` to `path`, recording the weights file they were tuned on when given."""
+    data = params.to_dict()
+    if tuned_on is not None:
+        data[TUNED_ON] = weights_record(tuned_on)
+    return write_json(path, data)
+
+
+def weights_record(weights: Path) -> dict[str, str]:
+    """What postprocess.json records of the weights it was tuned on: their file name and sha256."""
+    from ballspot.predict.backends import file_digest
+
+    return {"weights": weights.name, "sha256": file_digest(weights)}
+
+
+def check_tuned_on(record: object) -> None:
+    """A `tuned_on` record is absent, or {"weights": NAME, "sha256": HEX}."""
+    if record is None:
+        return
+    if not isinstance(record, dict) or set(record) != {"weights", "sha256"}:
+        raise BallspotError(f'{TUNED_ON} must be {{"weights": NAME, "sha256": HEX}}, got {record!r}')
+    if not all(isinstance(value, str) and value for value in record.values()):
+        raise BallspotError(f"{TUNED_ON}: weights and sha256 must be text, got {record!r}")
+
+
+def read_tuned_on(path: Path) -> dict[str, str] | None:
+    """The record of the weights a postprocess.json was tuned on; None when it has none (or is not readable:
+    load_params says why)."""
+    try:
+        data = read_json(path, "file")
+    except BallspotError:
+        return None
+    record = data.get(TUNED_ON) if isinstance(data, dict) else None
+    try:
+        check_tuned_on(record)
+    except BallspotError:
+        return None
+    return record
 
 
 def smooth(scores: np.ndarray, width: int) -> np.ndarray:

@@ -8,7 +8,6 @@ a folder is turned back into a ballspot checkpoint once, in the cache, laid out 
 from __future__ import annotations
 
 import hashlib
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -145,11 +144,10 @@ def folder_checkpoint(folder: Path, cache: Path, name: str | None = None) -> Pat
         raise BallspotError(f"{name}: weights do not fit its config ({str(exc).splitlines()[0]})") from None
     params = folder / PARAMS_FILE
     if params.exists() or params.is_symlink():  # a folder or a broken link is an error, not "use the defaults"
-        from ballspot.atomic import atomic_path
-        from ballspot.predict.postprocess import load_params
+        from ballspot.predict.postprocess import load_params, save_params
 
-        load_params(params)  # a bad file is an error now, naming the folder's copy
-        with atomic_path(run / PARAMS_FILE) as tmp:
-            shutil.copyfile(params, tmp)
+        # a bad file is an error now, naming the folder's copy; the settings only: the weights its `tuned_on` names
+        # are not the converted checkpoint's bytes
+        save_params(run / PARAMS_FILE, load_params(params))
     payload.pop("version")  # the converted checkpoint is written by this ballspot
     return save_checkpoint(best, {**payload, "source": name})

@@ -315,7 +315,7 @@ def tune_postprocess(
         tuned, found = search_model(model_path, labels_root, split, device, batch_size, min_events)
         report = {"model": str(model_path), "params_file": str(params_path), **found, "params": tuned.to_dict()}
         write_json(report_path, report)
-        save_params(params_path, tuned)  # last: a failure before leaves predict's file as it was
+        save_params(params_path, tuned, tuned_on=model_path)  # last: a failure before leaves predict's file as it was
     return report
 
 
@@ -337,7 +337,7 @@ def search_model(
         if not spotter.config.index:
             raise BallspotError(f"{model_path} does not name its clip index; give the dataset with --labels")
         games = games_from_index(Path(spotter.config.index), split)
-    current = default_params(model_path, spotter.dense)  # a damaged postprocess.json fails before the scoring
+    current = default_params(model_path, spotter.dense, check_weights=False)  # damaged: fails before the scoring
     scored = score_games(games, spotter, classes, batch_size)
     step_s = position_step_s(spotter.config)
     by_suppression = {

@@ -56,6 +56,14 @@ class ParamSpec:
             return IntDistribution(int(self.low), int(self.high), step=int(self.step or 1), log=self.log)
         return FloatDistribution(self.low, self.high, step=self.step, log=self.log)
 
+    def largest(self) -> Any:
+        """The largest value a trial can draw: the largest choice, or the last step of a range."""
+        if self.kind == "categorical":
+            return max(self.choices)
+        if self.kind == "int":
+            return range(int(self.low), int(self.high) + 1, int(self.step or 1))[-1]
+        return self.high
+
     def checked_values(self) -> list[Any]:
         """The values checked against the training config before any trial: every choice, every value of an int
         range of at most CHECKED_INTS (a value inside can break a rule the bounds keep: stack_size 2 with 15

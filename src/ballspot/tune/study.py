@@ -55,7 +55,8 @@ def make_sampler(name: str, seed: int | None = None, offset: int = 0):
 
 def make_pruner(name: str, epochs: int):
     """median: stop a trial whose epoch value is worse than the median of earlier trials at that epoch;
-    hyperband: successive halving over epochs; none: every trial runs all its epochs."""
+    hyperband: successive halving over epochs, up to `epochs` (the most a trial trains); none: every trial runs
+    all its epochs."""
     import optuna
 
     if name == "median":
@@ -65,6 +66,12 @@ def make_pruner(name: str, epochs: int):
     if name == "none":
         return optuna.pruners.NopPruner()
     raise BallspotError(f"--pruner must be one of {', '.join(PRUNERS)}, got {name!r}")
+
+
+def longest_trial(base: TrainConfig, specs: list[ParamSpec]) -> int:
+    """The most epochs a trial can train: the base config's, or the largest the search space draws."""
+    drawn = [spec.largest() for spec in specs if spec.name == "epochs"]
+    return int(drawn[0]) if drawn else base.epochs
 
 
 def open_study(spec: StorageSpec, name: str, metric: str, sampler=None, pruner=None):
@@ -136,21 +143,37 @@ def refuse_changed_space(study, specs: list[ParamSpec]) -> None:
 
 def refuse_changed_data(study, base: TrainConfig, tuned: set[str]) -> None:
     """A rerun whose trials would train another task, on other clips or splits, or for another number of epochs,
-    than the study's earlier trials (the first that recorded its configuration): one ranking, one best.yaml and the
-    pruner's medians would mix values measured on different things. An option drawn from the space (`tuned`, or
-    then) is not compared."""
-    earlier = next((t for t in study.get_trials(deepcopy=False) if CONFIG_ATTR in t.user_attrs), None)
-    if earlier is None:
-        return
+    than any of the study's earlier trials that recorded its configuration (failed ones measured nothing): one
+    ranking, one best.yaml and the pruner's medians would mix values measured on different things. An option
+    drawn from the space (`tuned`, or by that trial) is not compared."""
     now = base.to_dict()
+    recorded = [trial for trial in _measured_trials(study) if CONFIG_ATTR in trial.user_attrs]
     for key in MEASURED_ON:
-        before = earlier.user_attrs[CONFIG_ATTR].get(key)
-        if key not in tuned and key not in earlier.params and before != now[key]:
+        if key in tuned:
+            continue
+        values: dict = {}  # value -> the first trial that trained it
+        for trial in recorded:
+            if key not in trial.params:
+                values.setdefault(trial.user_attrs[CONFIG_ATTR].get(key), trial.number)
+        if len(values) > 1:
+            (a, first), (b, second) = list(values.items())[:2]
             raise BallspotError(
-                f"study {study.study_name!r} trained {key} {before!r} in its earlier trials, this run {now[key]!r}: "
-                f"their values would not compare; rerun it with {_as_given(key, before)}, or give a new --study to "
-                "start another study"
+                f"study {study.study_name!r} already mixes {key} {a!r} (trial {first}) and {b!r} (trial {second}): "
+                "their values do not compare; give a new --study to start another study"
             )
+        for before, number in values.items():
+            if before != now[key]:
+                raise BallspotError(
+                    f"study {study.study_name!r} trained {key} {before!r} in its earlier trials (trial {number}), "
+                    f"this run {now[key]!r}: their values would not compare; rerun it with {_as_given(key, before)}, "
+                    "or give a new --study to start another study"
+                )
+
+
+def _measured_trials(study) -> list:
+    """The study's trials that did not fail, in number order: those whose values rank or prune."""
+    trials = [trial for trial in study.get_trials(deepcopy=False) if trial.state.name != "FAIL"]
+    return sorted(trials, key=lambda trial: trial.number)
 
 
 def _as_given(key: str, value: object) -> str:
