@@ -238,10 +238,10 @@ def test_an_onnx_export_of_a_window_model_finds_the_same_events(tiny_run, tmp_pa
 
 
 def test_a_conversion_killed_while_writing_leaves_nothing_in_the_cache(run, league, tmp_path):  # noqa: F811
-    from ballspot.predict.backends import file_digest
+    from ballspot.digests import file_sha256
 
     cache = tmp_path / "cache"
-    name = file_digest(run["best"])[:24]
+    name = file_sha256(run["best"])[:24]
     killed = cache / "onnx" / f".{name}.999999999.k1ll.part"  # no process has that id
     killed.mkdir(parents=True)
     (killed / "spotter.onnx").write_bytes(b"half" * 100)

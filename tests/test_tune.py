@@ -737,10 +737,10 @@ def test_postprocess_search_saves_params_that_predict_uses(spot_run, league_inde
     saved = load_params(spot_run / PARAMS_FILE)
     assert saved.to_dict() == report["params"]
     best = spot_run / "weights" / "best.pt"
-    from ballspot.predict.backends import file_digest
+    from ballspot.digests import file_sha256
 
     tuned_on = json.loads((spot_run / PARAMS_FILE).read_text())["tuned_on"]  # predict warns on other weights
-    assert tuned_on == {"weights": "best.pt", "sha256": file_digest(best)}
+    assert tuned_on == {"weights": "best.pt", "sha256": file_sha256(best)}
     assert default_params(best) == saved
 
     # predict with the saved parameters scores what the search said

@@ -151,9 +151,9 @@ def warn_if_tuned_on_other_weights(params_path: Path, weights: Path) -> None:
     if key in _checked_weights:
         return
     _checked_weights.add(key)
-    from ballspot.predict.backends import file_digest
+    from ballspot.digests import file_sha256
 
-    if file_digest(weights) == record["sha256"]:
+    if file_sha256(weights) == record["sha256"]:
         return
     from ballspot import console
 

@@ -9,7 +9,6 @@ keyed by its content.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import tempfile
@@ -17,6 +16,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from ballspot.digests import file_sha256
 from ballspot.errors import BallspotError
 from ballspot.export.onnx import FEATURES, STACKS, check_graphs, head_outputs, is_onnx_folder, read_manifest
 
@@ -109,15 +109,6 @@ class OnnxNetwork:
         return self
 
 
-def file_digest(path: Path) -> str:
-    """sha256 of a file's content (hex)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def onnx_folder_for(checkpoint: Path, cache: Path | None = None) -> Path:
     """The ONNX export of a checkpoint in the cache (`<cache>/onnx/<sha256 prefix>`), written once, atomically."""
     from ballspot import paths
@@ -126,7 +117,7 @@ def onnx_folder_for(checkpoint: Path, cache: Path | None = None) -> Path:
     from ballspot.export.onnx import export_onnx
     from ballspot.predict.api import default_params
 
-    folder = (cache or paths.cache_dir()) / "onnx" / file_digest(checkpoint)[:24]
+    folder = (cache or paths.cache_dir()) / "onnx" / file_sha256(checkpoint)[:24]
     if is_onnx_folder(folder):
         return folder
     model, config, classes = load_model(checkpoint, "cpu")

@@ -134,9 +134,9 @@ def save_params(path: Path, params: PostprocessParams, tuned_on: Path | None = N
 
 def weights_record(weights: Path) -> dict[str, str]:
     """What postprocess.json records of the weights it was tuned on: their file name and sha256."""
-    from ballspot.predict.backends import file_digest
+    from ballspot.digests import file_sha256
 
-    return {"weights": weights.name, "sha256": file_digest(weights)}
+    return {"weights": weights.name, "sha256": file_sha256(weights)}
 
 
 def check_tuned_on(record: object) -> None:

@@ -36,14 +36,14 @@ def model_digest(path: Path) -> str:
     """sha256 of a checkpoint, or of an ONNX export folder's files (manifest and graphs, in name order)."""
     import hashlib
 
-    from ballspot.predict.backends import file_digest
+    from ballspot.digests import file_sha256
 
     path = Path(path)
     if not path.is_dir():
-        return file_digest(path)
+        return file_sha256(path)
     digest = hashlib.sha256()
     for file in sorted(p for p in path.iterdir() if p.is_file()):
-        digest.update(file.name.encode() + file_digest(file).encode())
+        digest.update(file.name.encode() + file_sha256(file).encode())
     return digest.hexdigest()
 
 

@@ -10,6 +10,7 @@ from typing import BinaryIO
 from urllib.parse import unquote, urlsplit
 
 from ballspot.atomic import atomic_path, removed_if_left_empty
+from ballspot.digests import file_sha256
 from ballspot.errors import BallspotError
 
 SHA256_PATTERN = re.compile(r"^[0-9a-f]{64}$")
@@ -34,14 +35,6 @@ def check_sha256(value: str) -> str:
     if not SHA256_PATTERN.match(value):
         raise BallspotError(f"not a sha256 (64 hex digits): {value!r}")
     return value
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def cache_name(url_path: str) -> str:

@@ -11,6 +11,7 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
+from ballspot.digests import update_with_file
 from ballspot.errors import BallspotError
 from ballspot.inputfiles import read_json
 
@@ -114,9 +115,7 @@ def folder_digest(folder: Path) -> str:
         path = folder / file_name
         digest.update(file_name.encode())
         if path.is_file():
-            with path.open("rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
+            update_with_file(digest, path)
     return digest.hexdigest()[:24]
 
 

@@ -52,7 +52,7 @@ def resolve_model(spec: str | Path, sha256: str | None = None) -> Path:
         raise BallspotError(f"unsupported model address {text}: use a path, hf-hub:ORG/NAME or an http(s) URL")
     path = expand_user(text)
     if expected:
-        from ballspot.share.download import file_sha256
+        from ballspot.digests import file_sha256
 
         if path.is_file() and file_sha256(path) != expected:
             raise BallspotError(f"sha256 mismatch for {path}: expected {expected}")
