@@ -33,10 +33,11 @@ DELAY_HELP = (
     "stdout as soon as it is final, until the stream ends or Ctrl-C (which prints the remaining events, exit 0). "
     "Each line comes at most look-ahead + batch + smoothing + suppression window + 0.5 s + one position after "
     "its frame, plus decoding and compute time. Look-ahead: half a window for a window model (0.56 s with "
-    "15-frame windows at stride 2), three quarters of a window of stacks for a dense model (1.44 s for the "
-    "dense-quickstart recipe). Example, the quickstart window model with default post-processing: 0.56 + 1.92 "
-    "(--batch-size 8; 0.24 with 1) + 0.24 + 1.0 + 0.5 + 0.24 s = 4.5 s (2.8 s with --batch-size 1). The bound "
-    "for the model used is logged at start."
+    "15-frame windows at stride 2), three quarters of a clip of stacks for a dense model (5.76 s for the "
+    "dense-quickstart recipe, the quick start's). Example, a window model of 15 frames at stride 2 with default "
+    "post-processing: 0.56 + 1.92 (--batch-size 8; 0.24 with 1) + 0.24 + 1.0 + 0.5 + 0.24 s = 4.5 s (2.8 s with "
+    "--batch-size 1); the quick start's dense model: 11.14 s (7.78 s). The bound for the model used is logged "
+    "at start."
 )
 Split = Enum("Split", {name: name for name in SPLITS}, type=str)
 OPTION_OF_KEY = {
