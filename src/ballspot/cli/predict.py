@@ -175,6 +175,8 @@ def predict(
         check_follow_options(sources, split, zip_path, out, resolution)
     else:
         jobs = plan_jobs([Path(source) for source in sources], split, resolution)
+        out_root = out or (data_dir or paths.data_dir()) / "predictions"
+        check_out_folder(out_root, given=out is not None)
         if zip_path is not None:
             from ballspot.predict.submission import check_submission_games, check_submission_name
 
@@ -204,7 +206,6 @@ def predict(
         from ballspot.predict.submission import check_submission_target
 
         check_submission_target(zip_path)  # makes the zip's folder: only once the model has loaded
-    out_root = out or (data_dir or paths.data_dir()) / "predictions"
     results = predict_games(jobs, spotter, chosen, out_root, batch_size, precision, workers=workers, resume=not force)
     if zip_path is not None:
         from ballspot.predict.submission import write_submission
@@ -239,6 +240,13 @@ def plan_jobs(sources: list[Path], split: Split | None, resolution: Resolution |
     if resolution is not None and (warning := other_resolutions([job.video for job in jobs], resolution.value)):
         console.warn(warning)
     return jobs
+
+
+def check_out_folder(out_root: Path, given: bool) -> None:
+    """An output folder that is a file is said before the model loads, not once the first game is predicted."""
+    if out_root.exists() and not out_root.is_dir():
+        what = f"--out {out_root}" if given else f"the predictions folder {out_root} (under the data folder)"
+        raise BallspotError(f"{what} is a file, not a folder")
 
 
 def only_files(sources: list[Path]) -> bool:
