@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 
 from ballspot.cli.app import app
 from ballspot.engine.checkpoint import load_checkpoint
+from ballspot.errors import BallspotError
 from ballspot.share.sources import resolve_model
 from tests.assertions import assert_one_error_line
 from tests.tiny_run import game_video
@@ -485,3 +486,12 @@ def test_the_card_of_a_dense_run_reports_its_spotting_map(tmp_path):
         assert "best epoch 2: mAP@1 0.8125, Team-mAP@1 0.7500" in card, card
         assert "macro-F1" not in card and "clip classification" not in card
         assert "| PASS | 0.8750 |" in card and "| DRIVE | n/a |" in card
+
+
+def test_a_local_file_with_another_sha256_names_the_one_it_has(tmp_path):
+    """As for a download, the error gives both digests: the one expected and the file's own."""
+    weights = tmp_path / "best.pt"
+    weights.write_bytes(b"weights")
+    own = hashlib.sha256(b"weights").hexdigest()
+    with pytest.raises(BallspotError, match=f"sha256 mismatch for {weights}: expected {'0' * 64}, the file has {own}"):
+        resolve_model(str(weights), "0" * 64)
