@@ -482,3 +482,21 @@ def test_help_lists_the_commands_in_the_order_of_the_work():
     order = ["quickstart", "download", "segment", "index", "train", "tune", "evaluate", "predict", "export", "app"]
     listed = [m.group(1) for m in re.finditer(r"^│ (\w+) ", result.stdout, re.MULTILINE) if m.group(1) in order]
     assert listed == order
+
+
+@pytest.mark.parametrize(
+    ("absent", "message"),
+    [
+        ({"streamlit"}, "error: the app needs streamlit, which is not installed: pip install 'ballspot[app]'"),
+        ({"streamlit", "plotly"}, "error: the app needs streamlit and plotly, which are not installed: pip install"),
+    ],
+)
+def test_the_app_names_its_missing_packages_in_one_line(monkeypatch, absent, message):
+    """Without the app's extra (or part of it), `ballspot app` says which packages to install, in plain English."""
+    import importlib.util
+
+    found = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name in absent else found(name, *a))
+    result = runner.invoke(app, ["app"])
+    assert_one_error_line(result)
+    assert result.stderr.startswith(message), result.stderr

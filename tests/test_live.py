@@ -579,3 +579,20 @@ def test_ctrl_c_again_and_again_stops_at_the_second_and_exits_130(tiny_run, stre
     follower.process.stdin.close()
     assert code == 130, stderr
     assert stderr.strip().splitlines()[-1] == "error: interrupted" and "Traceback" not in stderr, stderr
+
+
+def test_the_follow_help_gives_the_look_ahead_the_quick_start_model_logs():
+    """`predict --help` names the dense quick start recipe's look-ahead: the figure `delay_bound` computes."""
+    from types import SimpleNamespace
+
+    from ballspot.cli.predict import DELAY_HELP
+    from ballspot.engine.config import resolve_config
+    from ballspot.predict.api import dense_default_params
+    from ballspot.predict.live import delay_bound
+    from ballspot.quickstart.pipeline import TRAIN_CONFIG
+    from ballspot.recipes import recipe_path
+
+    config = resolve_config(recipe_path(TRAIN_CONFIG), {})
+    bound = delay_bound(SimpleNamespace(config=config, dense=True), dense_default_params(), 8)
+    assert f"{bound.lookahead_s:.2f} s for the {TRAIN_CONFIG} recipe" in DELAY_HELP
+    assert f"{bound.total_s:.2f} s" in DELAY_HELP

@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 
 from ballspot.cli.app import app
 from ballspot.engine.checkpoint import load_checkpoint
+from ballspot.errors import BallspotError
 from ballspot.share.sources import resolve_model
 from tests.assertions import assert_one_error_line
 from tests.tiny_run import game_video
@@ -467,3 +468,42 @@ def test_an_export_killed_while_writing_leaves_nothing_for_the_next_export(tiny_
     result = runner.invoke(app, ["export", str(tiny_run["best"]), str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["out", running.name])
+
+
+def test_the_card_of_a_dense_run_reports_its_spotting_map(tmp_path):
+    """A dense run validates by mAP@1 on whole videos, not by clip classification: its card gives the mAP."""
+    from ballspot.share.card import model_card
+
+    run = tmp_path / "dense-run"
+    run.mkdir()
+    summary = {"task": "dense", "best_epoch": 2, "best_valid_map": 0.8125, "best_valid_team_map": 0.75}
+    summary["ap_per_class"] = {"PASS": 0.875, "DRIVE": None}
+    (run / "summary.json").write_text(json.dumps(summary))
+    (run / "metrics.csv").write_text(
+        "epoch,train_loss,train_accuracy,valid_map,valid_team_map,lr,seconds\n"
+        "1,7.5,0.5,,,0.004,8.5\n2,6.25,0.625,0.8125,0.75,0.0,9.0\n"
+    )
+    checkpoint = {
+        "config": {"index": str(tmp_path / "absent.parquet"), "valid_split": "valid"},
+        "classes": ["PASS", "DRIVE", "BACKGROUND"],
+        "task": "dense",
+        "best": {"epoch": 2, "scores": {"mAP@1": 0.8125, "team_mAP@1": 0.75, "ap_per_class": summary["ap_per_class"]}},
+        "history": [],
+    }
+    from_run = model_card("spotter", run / "weights" / "best.pt", checkpoint, {"threshold": 0.01}, "0")
+    assert "| 2 | 6.2500 | 0.8125 | 0.7500 |" in from_run  # metrics.csv's validation columns, per epoch
+    (run / "summary.json").unlink()  # the checkpoint's own best, as for a best.pt outside its run folder
+    from_checkpoint = model_card("spotter", run / "weights" / "best.pt", checkpoint, {"threshold": 0.01}, "0")
+    for card in (from_run, from_checkpoint):
+        assert "best epoch 2: mAP@1 0.8125, Team-mAP@1 0.7500" in card, card
+        assert "macro-F1" not in card and "clip classification" not in card
+        assert "| PASS | 0.8750 |" in card and "| DRIVE | n/a |" in card
+
+
+def test_a_local_file_with_another_sha256_names_the_one_it_has(tmp_path):
+    """As for a download, the error gives both digests: the one expected and the file's own."""
+    weights = tmp_path / "best.pt"
+    weights.write_bytes(b"weights")
+    own = hashlib.sha256(b"weights").hexdigest()
+    with pytest.raises(BallspotError, match=f"sha256 mismatch for {weights}: expected {'0' * 64}, the file has {own}"):
+        resolve_model(str(weights), "0" * 64)

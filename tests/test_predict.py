@@ -728,6 +728,7 @@ def test_a_clip_classifier_cannot_spot(run, clip, tmp_path):
         (["match.mp4"], ["--zip", "submission.txt"], "must end in .zip"),
         (["match.mp4"], ["--zip", "notes.zip"], "not a zip file"),
         (["match.mp4", "match.mp4"], ["--follow"], "exactly one source"),
+        (["match.mp4"], ["--out", "notes.txt"], "--out notes.txt is a file, not a folder"),
     ],
 )
 def test_the_sources_are_checked_before_the_model_loads(tmp_path, monkeypatch, sources, options, fragment):

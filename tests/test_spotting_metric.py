@@ -674,6 +674,31 @@ def test_bootstrap_of_a_perfect_run_is_a_point(tmp_path):
     assert result.bootstrap.replicates == 200 and result.bootstrap.blocks == 24
 
 
+def test_bootstrap_of_a_single_block_gives_no_interval_rather_than_a_point(tmp_path):
+    """Resampling one block (one game, or one minute of play) gives back the same data every time: a zero-width
+    interval would claim a certainty the data cannot give, so there is none, and the report says why."""
+    from typer.testing import CliRunner
+
+    from ballspot.cli.app import app
+
+    first_minute = {0, 1, 2}  # the golden events of these classes lie at 5, 15, ..., 55 s
+    found = [p for p in exact(confidence=0.6) if CLASSES_12.index(p["label"]) in first_minute]
+    false_alarms = [{**p, "position": p["position"] + 2000, "confidence": 0.9} for p in found]
+    labels = golden_labels(drop=set(range(12)) - first_minute)
+    result = score(tmp_path, labels, found + false_alarms, bootstrap=50)
+    assert result.bootstrap.blocks == 1 and 0 < result.mAP < 1
+    data = result.to_dict()
+    assert data["mAP_interval"] == [None, None]
+    assert all(c["ap_interval"] == [None, None] for c in data["per_class"])
+    whole_game = score(tmp_path, labels, found + false_alarms, bootstrap=50, block_seconds=None)
+    assert whole_game.bootstrap.blocks == 1 and whole_game.to_dict()["mAP_interval"] == [None, None]
+    args = ["evaluate", "--predictions", str(tmp_path / "predictions"), "--labels", str(tmp_path / "labels")]
+    shown = CliRunner().invoke(app, [*args, "--bootstrap", "50"])
+    assert shown.exit_code == 0, shown.output
+    assert f"mAP@1: {result.mAP:.4f}\n" in shown.stdout  # no [low, high] after it
+    assert "95% CI: none: resampling the only 60 s block of game time gives back the data itself" in shown.stdout
+
+
 def test_bootstrap_of_labels_without_events_scores_zero_like_the_point_estimate(tmp_path):
     labels = {**golden_labels(), "annotations": []}
     result = score(tmp_path, labels, exact(), bootstrap=50)

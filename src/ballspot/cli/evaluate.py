@@ -543,7 +543,10 @@ def print_spotting(result: SpottingResult, chance: dict | None = None, landing: 
         unit = "whole games" if b.block_seconds is None else f"{b.block_seconds:g} s blocks of game time"
         counted = f"{b.blocks} {'game' if b.block_seconds is None else 'block'}{'' if b.blocks == 1 else 's'}"
         line = f"{level} (BCa): {b.replicates} bootstrap replicates resampling {unit} ({counted}), seed {b.seed}"
-        if b.replicates_used < b.replicates:
+        if b.blocks < 2:
+            one = "game" if b.block_seconds is None else f"{b.block_seconds:g} s block of game time"
+            line = f"{level}: none: resampling the only {one} gives back the data itself; score more or longer games"
+        elif b.replicates_used < b.replicates:
             line += f"; {b.replicates - b.replicates_used} lost every event of a class and are left out of the mAP's"
         out.print(line)
 

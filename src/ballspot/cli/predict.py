@@ -33,10 +33,11 @@ DELAY_HELP = (
     "stdout as soon as it is final, until the stream ends or Ctrl-C (which prints the remaining events, exit 0). "
     "Each line comes at most look-ahead + batch + smoothing + suppression window + 0.5 s + one position after "
     "its frame, plus decoding and compute time. Look-ahead: half a window for a window model (0.56 s with "
-    "15-frame windows at stride 2), three quarters of a window of stacks for a dense model (1.44 s for the "
-    "dense-quickstart recipe). Example, the quickstart window model with default post-processing: 0.56 + 1.92 "
-    "(--batch-size 8; 0.24 with 1) + 0.24 + 1.0 + 0.5 + 0.24 s = 4.5 s (2.8 s with --batch-size 1). The bound "
-    "for the model used is logged at start."
+    "15-frame windows at stride 2), three quarters of a clip of stacks for a dense model (5.76 s for the "
+    "dense-quickstart recipe, the quick start's). Example, a window model of 15 frames at stride 2 with default "
+    "post-processing: 0.56 + 1.92 (--batch-size 8; 0.24 with 1) + 0.24 + 1.0 + 0.5 + 0.24 s = 4.5 s (2.8 s with "
+    "--batch-size 1); the quick start's dense model: 11.14 s (7.78 s). The bound for the model used is logged "
+    "at start."
 )
 Split = Enum("Split", {name: name for name in SPLITS}, type=str)
 OPTION_OF_KEY = {
@@ -174,6 +175,8 @@ def predict(
         check_follow_options(sources, split, zip_path, out, resolution)
     else:
         jobs = plan_jobs([Path(source) for source in sources], split, resolution)
+        out_root = out or (data_dir or paths.data_dir()) / "predictions"
+        check_out_folder(out_root, given=out is not None)
         if zip_path is not None:
             from ballspot.predict.submission import check_submission_games, check_submission_name
 
@@ -205,7 +208,6 @@ def predict(
         from ballspot.predict.submission import check_submission_target
 
         check_submission_target(zip_path)  # makes the zip's folder: only once the model has loaded
-    out_root = out or (data_dir or paths.data_dir()) / "predictions"
     results = predict_games(jobs, spotter, chosen, out_root, batch_size, precision, workers=workers, resume=not force)
     if zip_path is not None:
         from ballspot.predict.submission import write_submission
@@ -240,6 +242,13 @@ def plan_jobs(sources: list[Path], split: Split | None, resolution: Resolution |
     if resolution is not None and (warning := other_resolutions([job.video for job in jobs], resolution.value)):
         console.warn(warning)
     return jobs
+
+
+def check_out_folder(out_root: Path, given: bool) -> None:
+    """An output folder that is a file is said before the model loads, not once the first game is predicted."""
+    if out_root.exists() and not out_root.is_dir():
+        what = f"--out {out_root}" if given else f"the predictions folder {out_root} (under the data folder)"
+        raise BallspotError(f"{what} is a file, not a folder")
 
 
 def only_files(sources: list[Path]) -> bool:

@@ -12,7 +12,9 @@ resampled too; a block of time does both and keeps nearby events (a pass and the
 together. `block_seconds=None` resamples whole games instead.
 
 A replicate that lost every event of a class is left out of that class's interval (SoccerNet would
-score the class 0 whatever the predictions), and out of the mAP's when any class is missing.
+score the class 0 whatever the predictions), and out of the mAP's when any class is missing. One block
+(one game of at most a minute, or one game with `block_seconds=None`) gives no intervals (NaN): each
+replicate would be the data itself.
 Intervals are BCa (bias-corrected and accelerated), the acceleration from a delete-one-block jackknife.
 
 Why it is fast: matching is done once (by `spotting.prepare`); per block we keep counts of detections
@@ -219,6 +221,8 @@ def bootstrap_intervals(
     jack = _statistics(standard, team, 1 - np.eye(blocks.count), has_ground_truth)
 
     def interval(values: np.ndarray, estimate: np.ndarray, jackknife: np.ndarray) -> tuple[float, float]:
+        if blocks.count < 2:  # every replicate redraws the one block: the estimate again, a width of 0
+            return (math.nan, math.nan)
         return bca_interval(values, float(estimate), jackknife, level)
 
     n_classes = len(evaluation.classes)

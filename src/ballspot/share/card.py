@@ -35,6 +35,9 @@ def run_records(checkpoint_path: Path, checkpoint: dict[str, Any]) -> tuple[dict
         "best_valid_macro_f1": best.get("macro_f1"),
         "best_valid_accuracy": scores.get("accuracy"),
         "per_class": scores.get("per_class", {}),
+        "best_valid_map": scores.get("mAP@1"),
+        "best_valid_team_map": scores.get("team_mAP@1"),
+        "ap_per_class": scores.get("ap_per_class", {}),
     }
     return summary, list(checkpoint.get("history") or []), "the checkpoint's own history"
 
@@ -74,7 +77,6 @@ def model_card(
     config = checkpoint["config"]
     classes = [c for c in checkpoint["classes"] if c != BACKGROUND]
     summary, rows, source = run_records(checkpoint_path, checkpoint)
-    f1, accuracy = summary.get("best_valid_macro_f1"), summary.get("best_valid_accuracy")
     front = [
         "---",
         "library_name: ballspot",
@@ -114,25 +116,63 @@ def model_card(
         "",
         "## Metrics",
         "",
+        *(
+            spotting_metrics(summary, config, source)
+            if checkpoint.get("task") == "dense"
+            else classification_metrics(summary, config, source)
+        ),
+        *epoch_table(rows),
+    ]
+    return "\n".join(front + body) + "\n"
+
+
+def spotting_metrics(summary: dict[str, Any], config: dict[str, Any], source: str) -> list[str]:
+    """Markdown lines on a dense run's validation: mAP@1 and Team-mAP@1 on whole videos, AP per class."""
+    lines = [
+        f"Validation spotting on whole videos (split `{config.get('valid_split', 'valid')}`), from {source}:",
+        "",
+        f"- best epoch {summary.get('best_epoch')}: mAP@1 {_fmt(summary.get('best_valid_map'))}, "
+        f"Team-mAP@1 {_fmt(summary.get('best_valid_team_map'))}",
+    ]
+    per_class = summary.get("ap_per_class") or {}
+    if isinstance(per_class, dict) and per_class:
+        lines += ["", "| class | AP |", "|---|---|"]
+        lines += [f"| {label} | {_fmt(ap)} |" for label, ap in per_class.items()]
+    return lines
+
+
+def classification_metrics(summary: dict[str, Any], config: dict[str, Any], source: str) -> list[str]:
+    """Markdown lines on a clip classifier's (or window spotter's) validation: macro-F1, accuracy, per class."""
+    f1, accuracy = summary.get("best_valid_macro_f1"), summary.get("best_valid_accuracy")
+    lines = [
         f"Validation clip classification (split `{config.get('valid_split', 'valid')}`), from {source}:",
         "",
         f"- best epoch {summary.get('best_epoch')}: macro-F1 {_fmt(f1)}, accuracy {_fmt(accuracy)}",
     ]
     baseline = summary.get("majority_baseline")
     if isinstance(baseline, dict):
-        body.append("- majority-class baseline: " + ", ".join(f"{k} {_fmt(v)}" for k, v in baseline.items()))
+        lines.append("- majority-class baseline: " + ", ".join(f"{k} {_fmt(v)}" for k, v in baseline.items()))
     per_class = summary.get("per_class") or {}
     if isinstance(per_class, dict) and per_class:
         keys = sorted({k for v in per_class.values() if isinstance(v, dict) for k in v})
-        body += ["", "| class | " + " | ".join(keys) + " |", "|---|" + "---|" * len(keys)]
+        lines += ["", "| class | " + " | ".join(keys) + " |", "|---|" + "---|" * len(keys)]
         for label, values in per_class.items():
             if isinstance(values, dict):
-                body.append(f"| {label} | " + " | ".join(_fmt(values.get(k)) for k in keys) + " |")
-    if rows:
-        columns = [c for c in ("epoch", "train_loss", "valid_loss", "valid_accuracy", "valid_macro_f1") if c in rows[0]]
-        body += ["", "Per epoch:", "", "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-        body += ["| " + " | ".join(_fmt(row.get(c)) for c in columns) + " |" for row in rows]
-    return "\n".join(front + body) + "\n"
+                lines.append(f"| {label} | " + " | ".join(_fmt(values.get(k)) for k in keys) + " |")
+    return lines
+
+
+EPOCH_COLUMNS = ("epoch", "train_loss", "valid_loss", "valid_accuracy", "valid_macro_f1", "valid_map", "valid_team_map")
+"""The metrics.csv columns the card's per-epoch table shows, those the run has."""
+
+
+def epoch_table(rows: list[dict[str, Any]]) -> list[str]:
+    """Markdown lines of the per-epoch table (metrics.csv or the checkpoint's history); none without rows."""
+    if not rows:
+        return []
+    columns = [c for c in EPOCH_COLUMNS if c in rows[0]]
+    lines = ["", "Per epoch:", "", "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    return lines + ["| " + " | ".join(_fmt(row.get(c)) for c in columns) + " |" for row in rows]
 
 
 def _fmt(value: Any) -> str:

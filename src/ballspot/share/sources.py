@@ -54,8 +54,9 @@ def resolve_model(spec: str | Path, sha256: str | None = None) -> Path:
     if expected:
         from ballspot.digests import file_sha256
 
-        if path.is_file() and file_sha256(path) != expected:
-            raise BallspotError(f"sha256 mismatch for {path}: expected {expected}")
+        got = file_sha256(path) if path.is_file() else expected
+        if got != expected:
+            raise BallspotError(f"sha256 mismatch for {path}: expected {expected}, the file has {got}")
     if path.is_dir():
         _refuse_sha(expected, f"a folder ({path})", "it checks one file; give the checkpoint file (weights/best.pt)")
         if is_model_folder(path):

@@ -19,7 +19,8 @@ def require_streamlit() -> None:
     """The app's packages are an extra; say how to install them when they are missing."""
     missing = [name for name in ("streamlit", "plotly") if importlib.util.find_spec(name) is None]
     if missing:
-        raise BallspotError(f"the app needs {' and '.join(missing)}, which are not installed: {INSTALL_HINT}")
+        verb = "is" if len(missing) == 1 else "are"
+        raise BallspotError(f"the app needs {' and '.join(missing)}, which {verb} not installed: {INSTALL_HINT}")
 
 
 def check_port(host: str, port: int) -> None:
