@@ -169,3 +169,99 @@ def test_sigterm_in_a_forked_child_still_ends_it_at_once():
         os.kill(pid, signal.SIGTERM)
         _, status = os.waitpid(pid, 0)
     assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGTERM
+
+
+STOP_SCRIPT = """
+import os, signal, sys
+import typer
+from ballspot.cli.base import error_boundary
+
+signum = int(sys.argv[1])
+cleaned = []
+
+@error_boundary
+def command():
+    try:
+        os.kill(os.getpid(), signum)  # raised here ...
+    except BaseException:
+        pass  # ... and swallowed, as Python does inside a fork or finaliser callback ("Exception ignored")
+    try:
+        os.kill(os.getpid(), signum)  # the next one still stops the command
+        print("not stopped", flush=True)
+    finally:
+        os.kill(os.getpid(), signum)  # one more while it cleans up: ignored
+        cleaned.append(True)
+
+try:
+    command()
+except typer.Exit as stop:
+    print(f"exit {stop.exit_code}, cleaned {cleaned}", flush=True)
+    os.kill(os.getpid(), signum)  # and on the way out of Python: ignored too
+"""
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["INT", "TERM"])
+def test_a_swallowed_stop_leaves_the_next_one_working_and_the_clean_up_still_finishes(signum, code):
+    """After a first Ctrl-C or SIGTERM, later ones are ignored while its clean-up runs and Python exits; but a
+    first one Python swallowed did not stop anything, so the next one must (ignoring every later one made
+    such a command unstoppable)."""
+    done = subprocess.run([sys.executable, "-c", STOP_SCRIPT, str(int(signum))], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout == f"exit {code}, cleaned [True]\n", done.stdout + done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+
+
+def test_a_stop_python_swallowed_is_not_printed_as_a_traceback():
+    """Python prints an exception raised where it cannot propagate ("Exception ignored in: ...", a traceback);
+    a Ctrl-C swallowed so is the user's own key press, and the next one stops the command: nothing to print.
+    Other such errors are still printed."""
+    script = """
+import gc, os, signal, sys
+from ballspot.cli.base import error_boundary
+
+class Finalised:
+    def __init__(self, error):
+        self.error = error
+    def __del__(self):
+        raise self.error
+
+@error_boundary
+def command():
+    Finalised(KeyboardInterrupt())  # dropped at once: its finaliser's exception cannot propagate
+    Finalised(ValueError("a real fault"))
+    gc.collect()
+    print("ran on", flush=True)
+
+command()
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout == "ran on\n", done.stderr
+    assert "KeyboardInterrupt" not in done.stderr and "ValueError: a real fault" in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["INT", "TERM"])
+def test_a_stop_while_a_child_starts_is_raised_once_it_has(signum, code):
+    """Starting ffmpeg runs Python's fork handlers, where a raised Ctrl-C is swallowed: inside
+    `stops.held()` (as `start_tied` starts every child) the stop waits for the block's end, then stops."""
+    script = """
+import os, sys
+import typer
+from ballspot import stops
+from ballspot.cli.base import error_boundary
+from ballspot.video.ffmpeg_bin import ffmpeg_exe, start_tied
+
+@error_boundary
+def command():
+    with stops.held():
+        os.kill(os.getpid(), int(sys.argv[1]))
+        print("held", flush=True)
+    print("not stopped", flush=True)
+
+try:
+    command()
+except typer.Exit as stop:
+    print(f"exit {stop.exit_code}", flush=True)
+child = start_tied([ffmpeg_exe(), "-version"], stdout=-3)
+print(f"child {child.wait()}", flush=True)
+"""
+    done = subprocess.run([sys.executable, "-c", script, str(int(signum))], capture_output=True, text=True)
+    assert done.stdout == f"held\nexit {code}\nchild 0\n", done.stdout + done.stderr

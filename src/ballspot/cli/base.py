@@ -21,7 +21,7 @@ try:  # typer vendors its own click since 0.2x; older versions use click's class
 except ImportError:  # pragma: no cover
     from click import exceptions as click_errors
 
-from ballspot import __version__
+from ballspot import __version__, stops
 
 WORKFLOW_ORDER = ("quickstart", "download", "segment", "index", "train", "tune", "evaluate", "predict", "export", "app")
 """How `ballspot --help` lists the commands: the quick start, then the steps in the order they are run."""
@@ -199,7 +199,7 @@ def error_boundary(func: Callable) -> Callable:
     @functools.wraps(func)
     def wrapper(*args: Any, **kw: Any) -> Any:
         try:
-            with _terminate_like_ctrl_c(), _interrupt_once():
+            with _terminate_like_ctrl_c(), _interrupt_once(), _quiet_swallowed_stops():
                 return func(*args, **kw)
         except Terminated as stop:
             if debug_enabled():
@@ -242,11 +242,54 @@ def stop_hint(hint: Callable[[], str]) -> Iterator[None]:
 
 
 def interrupt(signum: int = signal.SIGINT, frame: Any = None) -> None:
-    """Ctrl-C: raise KeyboardInterrupt, and ignore every later Ctrl-C. The first decides how the command ends
-    (exit 130): a second one while it cleans up (temporary files, child processes) or while Python exits cut the
-    clean-up short, or killed Python on its way out (exit code -2, a traceback from an exit handler)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # for the rest of this process: it is ending
+    """Ctrl-C: raise KeyboardInterrupt, unless a stop is already on its way out. The first decides how the
+    command ends (exit 130): a second one while it cleaned up (temporary files, child processes) or while Python
+    exited cut the clean-up short, or killed Python on its way out (exit code -2, a traceback from an exit
+    handler). A first one that Python swallowed (raised inside a fork or finaliser callback, "Exception
+    ignored") is on its way nowhere, so the next Ctrl-C still stops the command."""
+    if stop_under_way() or stops.hold(raise_interrupt):
+        return
+    raise_interrupt()
+
+
+def raise_interrupt() -> None:
     raise KeyboardInterrupt
+
+
+def stop_under_way() -> bool:
+    """Whether a Ctrl-C or SIGTERM is propagating here (its clean-up running: a `finally`, an `__exit__`, an
+    `except` inside them)."""
+    exc = sys.exc_info()[1]
+    while exc is not None:
+        if isinstance(exc, (KeyboardInterrupt, Terminated)):
+            return True
+        exc = exc.__context__
+    return False
+
+
+@contextlib.contextmanager
+def _quiet_swallowed_stops() -> Iterator[None]:
+    """A Ctrl-C or SIGTERM raised inside a callback Python cannot raise from (a fork handler, a finaliser) is
+    swallowed, and Python prints its traceback as "Exception ignored"; the next one stops the command
+    (`interrupt`), so say nothing of it. Other unraisable errors are reported as before."""
+    previous = sys.unraisablehook
+
+    def hook(unraisable: Any) -> None:
+        if not isinstance(unraisable.exc_value, (KeyboardInterrupt, Terminated)):
+            previous(unraisable)
+
+    sys.unraisablehook = hook
+    try:
+        yield
+    finally:
+        sys.unraisablehook = previous
+
+
+def _after_the_command(signum: int, handler: Any, default: Any) -> None:
+    """Put back `default` for `signum` once the command's block ends, or ignore it for the rest of the process
+    when a stop is on its way out (Python's exit handlers run next)."""
+    if signal.getsignal(signum) is handler:  # else someone else set one since
+        signal.signal(signum, signal.SIG_IGN if stop_under_way() else default)
 
 
 @contextlib.contextmanager
@@ -262,13 +305,16 @@ def _interrupt_once() -> Iterator[None]:
     try:
         yield
     finally:
-        if signal.getsignal(signal.SIGINT) is interrupt:  # no Ctrl-C came (else it stays ignored)
-            signal.signal(signal.SIGINT, signal.default_int_handler)
+        _after_the_command(signal.SIGINT, interrupt, signal.default_int_handler)
 
 
 class Terminated(BaseException):
     """SIGTERM arrived (`kill`, a scheduler, torchrun): raised where the program is, as Ctrl-C is, so the
     same clean-up runs (temporary files removed, child processes stopped) before the exit."""
+
+
+def raise_terminated() -> None:
+    raise Terminated()
 
 
 @contextlib.contextmanager
@@ -286,12 +332,12 @@ def _terminate_like_ctrl_c() -> Iterator[None]:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             os.kill(os.getpid(), signal.SIGTERM)
             return
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # as for Ctrl-C: the first decides, the clean-up finishes
-        raise Terminated()
+        if stop_under_way() or stops.hold(raise_terminated):  # as for Ctrl-C: the first decides
+            return
+        raise_terminated()
 
     signal.signal(signal.SIGTERM, terminate)
     try:
         yield
     finally:
-        if signal.getsignal(signal.SIGTERM) is terminate:  # no SIGTERM came (else it stays ignored)
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        _after_the_command(signal.SIGTERM, terminate, signal.SIG_DFL)

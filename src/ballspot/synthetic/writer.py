@@ -12,7 +12,7 @@ from ballspot.atomic import atomic_path, write_json
 from ballspot.errors import BallspotError
 from ballspot.soccernet.labels import Annotation, labels_document
 from ballspot.synthetic.simulate import Match
-from ballspot.video.ffmpeg_bin import ffmpeg_exe, ffmpeg_reason, reaped, tied_to_parent
+from ballspot.video.ffmpeg_bin import ffmpeg_exe, ffmpeg_reason, reaped, start_tied
 
 CRF = 23
 """x264 quality: close to the bitrate of SoccerNet's 224p files, so compression artefacts look alike."""
@@ -55,7 +55,7 @@ def write_video(
     height, width = first.shape[:2]
     with atomic_path(target) as tmp:
         cmd = _command(tmp, width, height, fps, n_frames / fps, audio_seed)
-        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE, **tied_to_parent())
+        proc = start_tied(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
         with reaped(proc):
             _feed(proc, first, iterator, on_frame)
             stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""

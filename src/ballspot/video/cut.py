@@ -10,7 +10,7 @@ import numpy as np
 
 from ballspot.atomic import atomic_path
 from ballspot.errors import BallspotError
-from ballspot.video.ffmpeg_bin import ffmpeg_exe, ffmpeg_reason, local_input, tied_to_parent
+from ballspot.video.ffmpeg_bin import ffmpeg_exe, ffmpeg_reason, local_input, reaped, start_tied
 from ballspot.video.probe import count_frames
 
 SEEK_MARGIN_S = 0.0005
@@ -66,11 +66,10 @@ def cut_clip(
             .global_args("-hide_banner", "-loglevel", "error", "-nostdin", "-y")
             .compile(cmd=ffmpeg_exe())
         )
-        result = subprocess.run(cmd, capture_output=True, text=True, **tied_to_parent())
-        if result.returncode != 0:
-            raise BallspotError(
-                f"ffmpeg could not cut {source} at {start_s:.2f}s: {ffmpeg_reason(result.stderr, first=True)}"
-            )
+        with reaped(start_tied(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)) as process:
+            stderr = process.communicate()[1]
+        if process.returncode != 0:
+            raise BallspotError(f"ffmpeg could not cut {source} at {start_s:.2f}s: {ffmpeg_reason(stderr, first=True)}")
         if count_frames(tmp) == 0:
             raise BallspotError(f"no frame of {source} lies in {start_s:.3f}-{end_s:.3f} s; the clip was not written")
     return target

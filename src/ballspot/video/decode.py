@@ -17,7 +17,7 @@ import ffmpeg
 import numpy as np
 
 from ballspot.errors import BallspotError
-from ballspot.video.ffmpeg_bin import ffmpeg_exe, ffmpeg_reason, local_input, reaped, tied_to_parent
+from ballspot.video.ffmpeg_bin import ffmpeg_exe, ffmpeg_reason, local_input, reaped, start_tied
 from ballspot.video.probe import TRUNCATED_SHORTFALL_S, TRUNCATED_SHORTFALL_SHARE, VideoInfo, probe
 
 if TYPE_CHECKING:
@@ -114,8 +114,7 @@ def stream_frames(
     cmd = _command(path, fmt, start_s, duration_s)
     chunk_bytes = fmt.frame_bytes * chunk_frames
     first = 0
-    with reaped(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                                  **tied_to_parent())) as process:  # fmt: skip
+    with reaped(start_tied(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)) as process:
         assert process.stdout is not None and process.stderr is not None
         code = None
         while code is None:

@@ -96,6 +96,15 @@ def tied_to_parent() -> dict:
 PR_SET_PDEATHSIG = 1
 
 
+def start_tied(cmd: list[str], **popen_options) -> subprocess.Popen:
+    """`subprocess.Popen` of a child tied to this process (`tied_to_parent`); a Ctrl-C or SIGTERM that comes
+    while it starts is raised once it has (`stops.held`): inside the fork, Python would swallow it."""
+    from ballspot import stops
+
+    with stops.held():
+        return subprocess.Popen(cmd, **popen_options, **tied_to_parent())
+
+
 @contextlib.contextmanager
 def reaped(process: subprocess.Popen) -> Iterator[subprocess.Popen]:
     """`process` (an ffmpeg), killed if it still runs and waited for when the block ends, however it ends: the end

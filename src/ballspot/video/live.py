@@ -24,7 +24,7 @@ import numpy as np
 
 from ballspot.errors import BallspotError
 from ballspot.video.decode import FrameChunk, FrameFormat
-from ballspot.video.ffmpeg_bin import ffmpeg_exe, ffmpeg_reason, tied_to_parent
+from ballspot.video.ffmpeg_bin import ffmpeg_exe, ffmpeg_reason, start_tied
 from ballspot.video.probe import refuse_still_image
 
 STDIN = "-"
@@ -128,8 +128,8 @@ class LiveSource:
             return  # stopped before anything arrived
         stdin = None if self.kind == "stdin" else subprocess.DEVNULL
         watch = _FileWatch.of(Path(self.address)) if self.kind == "file" else None
-        self._process = process = subprocess.Popen(
-            self.command(fmt), stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **tied_to_parent()
+        self._process = process = start_tied(
+            self.command(fmt), stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
         assert process.stdout is not None and process.stderr is not None
         errors: deque[str] = deque(maxlen=5)  # drained all along: a full stderr pipe would stall ffmpeg
