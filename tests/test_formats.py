@@ -121,51 +121,41 @@ def test_an_event_of_no_team_reads_as_one_without_a_team(tmp_path):
     assert labels.annotations[0].visibility == "not shown"
 
 
+def labels_with_teams(path: Path, teams: list) -> list[tuple[str, str | None]]:
+    """(label, team) of each event as read from a labels file of one event a second, each with its `team`
+    (None: no `team` key)."""
+    names = ("PASS", "DRIVE", "OUT", "SHOT")
+    events = [
+        annotation(names[i], str(1000 * (i + 1)), f"1 - 00:0{i + 1}", **({} if team is None else {"team": team}))
+        for i, team in enumerate(teams)
+    ]
+    return [(a.label, a.team) for a in read_labels(write_labels(path, events)).annotations]
+
+
+def warning_lines(capsys) -> list[str]:
+    return [line for line in capsys.readouterr().err.splitlines() if line.startswith("warning: ")]
+
+
 def test_home_and_away_teams_read_as_no_side_with_one_warning(tmp_path, capsys):
     """SoccerNet's action-spotting labels name the acting club (home/away), which says nothing of the side of the
     picture; segment refused such a file whole."""
-    path = write_labels(
-        tmp_path / "Labels-ball.json",
-        [
-            annotation("PASS", "1000", "1 - 00:01", team="home"),
-            annotation("DRIVE", "2000", "1 - 00:02", team="away"),
-            annotation("OUT", "3000", "1 - 00:03"),
-        ],
-    )
-    labels = read_labels(path)
-    assert [(a.label, a.team) for a in labels.annotations] == [("PASS", None), ("DRIVE", None), ("OUT", None)]
-    warnings = [line for line in capsys.readouterr().err.splitlines() if line.startswith("warning: ")]
+    read = labels_with_teams(tmp_path / "Labels-ball.json", ["home", "away", None])
+    assert read == [("PASS", None), ("DRIVE", None), ("OUT", None)]
+    warnings = warning_lines(capsys)
     assert len(warnings) == 1 and "2 event(s) name their team 'home' or 'away'" in warnings[0]
 
 
 def test_left_and_right_in_another_case_or_with_spaces_read_as_the_side(tmp_path, capsys):
     """A labelling tool writing "Left" or " RIGHT " made segment refuse the whole game."""
-    path = write_labels(
-        tmp_path / "Labels-ball.json",
-        [
-            annotation("PASS", "1000", "1 - 00:01", team="Left"),
-            annotation("DRIVE", "2000", "1 - 00:02", team="RIGHT"),
-            annotation("OUT", "3000", "1 - 00:03", team=" left "),
-            annotation("SHOT", "4000", "1 - 00:04", team="Right\t"),
-        ],
-    )
-    labels = read_labels(path)
-    assert [a.team for a in labels.annotations] == ["left", "right", "left", "right"]
-    assert "warning" not in capsys.readouterr().err
+    read = labels_with_teams(tmp_path / "Labels-ball.json", ["Left", "RIGHT", " left ", "Right\t"])
+    assert [team for _, team in read] == ["left", "right", "left", "right"]
+    assert not warning_lines(capsys)
 
 
 def test_an_empty_team_reads_as_no_side_with_one_warning(tmp_path, capsys):
-    path = write_labels(
-        tmp_path / "Labels-ball.json",
-        [
-            annotation("PASS", "1000", "1 - 00:01", team=""),
-            annotation("DRIVE", "2000", "1 - 00:02", team=" "),
-            annotation("OUT", "3000", "1 - 00:03", team="left"),
-        ],
-    )
-    labels = read_labels(path)
-    assert [(a.label, a.team) for a in labels.annotations] == [("PASS", None), ("DRIVE", None), ("OUT", "left")]
-    warnings = [line for line in capsys.readouterr().err.splitlines() if line.startswith("warning: ")]
+    read = labels_with_teams(tmp_path / "Labels-ball.json", ["", " ", "left"])
+    assert read == [("PASS", None), ("DRIVE", None), ("OUT", "left")]
+    warnings = warning_lines(capsys)
     assert len(warnings) == 1 and "2 event(s) give an empty 'team'" in warnings[0]
 
 
