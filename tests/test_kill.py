@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from ballspot.cli.app import app
 from tests import test_train
+from tests.terminal import ctrl_c_default
 from tests.test_faults import _running, wait_until
 from tests.test_train import TINY_ARGS
 
@@ -205,7 +206,9 @@ def test_a_swallowed_stop_leaves_the_next_one_working_and_the_clean_up_still_fin
     """After a first Ctrl-C or SIGTERM, later ones are ignored while its clean-up runs and Python exits; but a
     first one Python swallowed did not stop anything, so the next one must (ignoring every later one made
     such a command unstoppable)."""
-    done = subprocess.run([sys.executable, "-c", STOP_SCRIPT, str(int(signum))], capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-c", STOP_SCRIPT, str(int(signum))], capture_output=True, text=True, preexec_fn=ctrl_c_default
+    )
     assert done.returncode == 0 and done.stdout == f"exit {code}, cleaned [True]\n", done.stdout + done.stderr
     assert "Traceback" not in done.stderr, done.stderr
 
@@ -263,5 +266,7 @@ except typer.Exit as stop:
 child = start_tied([ffmpeg_exe(), "-version"], stdout=-3)
 print(f"child {child.wait()}", flush=True)
 """
-    done = subprocess.run([sys.executable, "-c", script, str(int(signum))], capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(int(signum))], capture_output=True, text=True, preexec_fn=ctrl_c_default
+    )
     assert done.stdout == f"held\nexit {code}\nchild 0\n", done.stdout + done.stderr

@@ -781,6 +781,7 @@ def test_ctrl_c_or_kill_again_while_predict_stops_is_harmless(tiny_run, tmp_path
     import threading
 
     from ballspot.video.ffmpeg_bin import ffmpeg_exe
+    from tests.terminal import ctrl_c_default
 
     video = tmp_path / "long.mp4"  # ten minutes: still being predicted when Ctrl-C comes
     subprocess.run(
@@ -790,7 +791,9 @@ def test_ctrl_c_or_kill_again_while_predict_stops_is_harmless(tiny_run, tmp_path
     )
     out = tmp_path / "out"
     command = [sys.executable, "-m", "ballspot", "predict", str(video), "-m", str(tiny_run["best"]), "--out", str(out)]
-    process = subprocess.Popen([*command, "--device", "cpu"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [*command, "--device", "cpu"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=ctrl_c_default
+    )
     for _ in range(2400):  # the game's lock: its prediction has begun (a hang guard of 120 s, nothing timed)
         if (out / "long" / ".predict.lock").exists() or process.poll() is not None:
             break
