@@ -175,7 +175,9 @@ def test_sigterm_in_a_forked_child_still_ends_it_at_once():
 STOP_SCRIPT = """
 import os, signal, sys
 import typer
-from ballspot.cli.base import error_boundary
+from ballspot.cli.base import error_boundary, process_ends_with_command
+
+process_ends_with_command()  # as `ballspot` does: later stops are ignored on the way out
 
 signum = int(sys.argv[1])
 cleaned = []
@@ -270,3 +272,24 @@ print(f"child {child.wait()}", flush=True)
         [sys.executable, "-c", script, str(int(signum))], capture_output=True, text=True, preexec_fn=ctrl_c_default
     )
     assert done.stdout == f"held\nexit {code}\nchild 0\n", done.stdout + done.stderr
+
+
+def test_a_command_stopped_in_this_process_leaves_its_signal_handlers_as_they_were():
+    """Called from Python (a test, a notebook), a stopped command must not leave Ctrl-C and SIGTERM ignored for
+    the rest of the process (children started afterwards would inherit it); only the `ballspot` process, which
+    ends with its command, ignores them on its way out."""
+    import typer
+
+    from ballspot.cli.base import error_boundary
+
+    @error_boundary
+    def command(stop: BaseException) -> None:
+        raise stop
+
+    from ballspot.cli.base import Terminated
+
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    for stop in (KeyboardInterrupt(), Terminated()):
+        with pytest.raises(typer.Exit):
+            command(stop)
+        assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before

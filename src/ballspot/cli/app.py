@@ -8,6 +8,9 @@ from ballspot.cli.base import app
 
 def main() -> None:
     """Entry point of the `ballspot` console script and `python -m ballspot`."""
+    from ballspot.cli.base import process_ends_with_command
+
+    process_ends_with_command()
     app(prog_name="ballspot")
 
 

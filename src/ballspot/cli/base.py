@@ -285,11 +285,23 @@ def _quiet_swallowed_stops() -> Iterator[None]:
         sys.unraisablehook = previous
 
 
+_PROCESS_ENDS_WITH_COMMAND = []
+"""Not empty when the command's end is the process's (the console script, `python -m ballspot`), not a call
+from Python code or a test that goes on afterwards."""
+
+
+def process_ends_with_command() -> None:
+    """Say that this process ends when its command does (`main`): after a stop, later Ctrl-C and SIGTERM are
+    then ignored until it has exited."""
+    _PROCESS_ENDS_WITH_COMMAND.append(True)
+
+
 def _after_the_command(signum: int, handler: Any, default: Any) -> None:
-    """Put back `default` for `signum` once the command's block ends, or ignore it for the rest of the process
-    when a stop is on its way out (Python's exit handlers run next)."""
+    """Put back `default` for `signum` once the command's block ends; in a process that ends with the command,
+    ignore it instead when a stop is on its way out (the error line, Python's exit handlers run next)."""
     if signal.getsignal(signum) is handler:  # else someone else set one since
-        signal.signal(signum, signal.SIG_IGN if stop_under_way() else default)
+        ignored = bool(_PROCESS_ENDS_WITH_COMMAND) and stop_under_way()
+        signal.signal(signum, signal.SIG_IGN if ignored else default)
 
 
 @contextlib.contextmanager
