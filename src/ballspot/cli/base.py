@@ -285,29 +285,30 @@ def _quiet_swallowed_stops() -> Iterator[None]:
         sys.unraisablehook = previous
 
 
-_PROCESS_ENDS_WITH_COMMAND = []
-"""Not empty when the command's end is the process's (the console script, `python -m ballspot`), not a call
+_process_ends_with_command = False
+"""True when the command's end is the process's (the console script, `python -m ballspot`), not a call
 from Python code or a test that goes on afterwards."""
 
 
 def process_ends_with_command() -> None:
     """Say that this process ends when its command does (`main`): after a stop, later Ctrl-C and SIGTERM are
     then ignored until it has exited."""
-    _PROCESS_ENDS_WITH_COMMAND.append(True)
+    global _process_ends_with_command
+    _process_ends_with_command = True
 
 
 def _after_the_command(signum: int, handler: Any, default: Any) -> None:
     """Put back `default` for `signum` once the command's block ends; in a process that ends with the command,
     ignore it instead when a stop is on its way out (the error line, Python's exit handlers run next)."""
     if signal.getsignal(signum) is handler:  # else someone else set one since
-        ignored = bool(_PROCESS_ENDS_WITH_COMMAND) and stop_under_way()
+        ignored = _process_ends_with_command and stop_under_way()
         signal.signal(signum, signal.SIG_IGN if ignored else default)
 
 
 @contextlib.contextmanager
 def _interrupt_once() -> Iterator[None]:
     """Handle Ctrl-C with `interrupt` for the command's run (in the main thread, unless someone else set a
-    handler); after a Ctrl-C, later ones stay ignored until the process has exited."""
+    handler); after a Ctrl-C, later ones are ignored while it is handled (`_after_the_command`)."""
     if threading.current_thread() is not threading.main_thread() or (
         signal.getsignal(signal.SIGINT) is not signal.default_int_handler
     ):
@@ -332,7 +333,7 @@ def raise_terminated() -> None:
 @contextlib.contextmanager
 def _terminate_like_ctrl_c() -> Iterator[None]:
     """Turn SIGTERM into `Terminated` for the command's run (in the main thread, unless someone else set a
-    handler); after a SIGTERM, later ones stay ignored until the process has exited."""
+    handler); after a SIGTERM, later ones are ignored while it is handled (`_after_the_command`)."""
     if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGTERM) != signal.SIG_DFL:
         yield
         return
